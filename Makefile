@@ -1,0 +1,105 @@
+# Oddzy build: one executable (build/oddzy), a cmocka test program per tests/**/test_*.c,
+# the same again under ASan+UBSan (build/asan), and libFuzzer targets (build/fuzz).
+# Every dependency is found with pkg-config; scripts/setup.sh installs what is missing.
+
+CC       ?= cc
+PKGS     := jansson sqlite3 libh2o-evloop libcurl libnats openssl zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
+TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
+DEFS     := -D_GNU_SOURCE -DH2O_USE_LIBUV=0
+CFLAGS_COMMON := -std=c11 $(WARN) $(DEFS) -Isrc $(PKG_CFLAGS) -pthread -MMD -MP
+OPT      ?= -O2 -g
+SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
+TESTS    := $(shell find tests -name 'test_*.c' | sort)
+FUZZ     := $(wildcard fuzz/fuzz_*.c)
+
+B        := build
+BA       := build/asan
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB_OBJ_A := $(LIB_SRC:%.c=$(BA)/obj/%.o)
+TEST_BIN  := $(TESTS:tests/%.c=$(B)/tests/%)
+TEST_BIN_A:= $(TESTS:tests/%.c=$(BA)/tests/%)
+FUZZ_BIN  := $(FUZZ:fuzz/%.c=$(B)/fuzz/%)
+
+.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz web clean help bench stack stack-down format
+
+all: $(B)/oddzy
+
+help:
+	@echo "make run     install what is missing, build, start everything on http://localhost:8080"
+	@echo "make test    install what is missing, build, run every test suite (plain + ASan/UBSan)"
+	@echo "make         build build/oddzy"
+	@echo "make fuzz    run each libFuzzer target for 60 s"
+	@echo "make bench   run the benchmarks under bench/"
+
+setup:
+	@scripts/setup.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(OPT) -c $< -o $@
+
+$(BA)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SAN) -c $< -o $@
+
+$(B)/oddzy: $(LIB_OBJ) $(B)/obj/src/cli/main.o
+	$(CC) $(OPT) -pthread -o $@ $^ $(PKG_LIBS) -lm
+
+$(BA)/oddzy: $(LIB_OBJ_A) $(BA)/obj/src/cli/main.o
+	$(CC) $(SAN) -pthread -o $@ $^ $(PKG_LIBS) -lm
+
+$(B)/tests/%: tests/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(OPT) -Itests -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(TEST_LIBS) -lm
+
+$(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SAN) -Itests -o $@ $< $(LIB_OBJ_A) $(PKG_LIBS) $(TEST_LIBS) -lm
+
+# libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test.
+FUZZ_CC  ?= clang
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
+$(B)/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+
+web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json
+	@if [ -f web/package.json ]; then cd web && npm run build --silent; fi
+
+web: web/dist/index.html
+
+run: setup all web
+	$(B)/oddzy run
+
+test: setup
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BA)/oddzy $(TEST_BIN_A) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory web
+	@scripts/run-tests.sh
+
+test-unit: all $(TEST_BIN)
+	@ODDZY_SUITES=unit scripts/run-tests.sh
+
+fuzz-check: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); $$f -runs=0 fuzz/corpus/$${n#fuzz_} || exit 1; done
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); $$f -max_total_time=60 fuzz/corpus/$${n#fuzz_} || exit 1; done
+
+bench: all web
+	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
+
+format:
+	clang-format -i $(SRC) $(TESTS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,77 @@
+/* The bus: publish, wildcard subscribe, request/reply with timeout and queue groups, behind a
+ * struct of operations (in-process now, NATS later). Subjects follow NATS rules: tokens split
+ * by '.', '*' matches one token, '>' matches one or more trailing tokens. */
+#ifndef ODZ_BUS_H
+#define ODZ_BUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct odz_bus odz_bus;
+
+#define ODZ_SUBJECT_MAX 128
+#define ODZ_CORR_MAX 64
+#define ODZ_BUS_MSG_MAX (4u << 20) /* largest payload accepted */
+
+typedef struct {
+    const char *subject;
+    const char *reply;   /* reply subject or NULL */
+    const char *data;    /* payload, NUL-terminated for convenience (len excludes it) */
+    size_t len;
+    const char *corr_id; /* correlation id or "" */
+} odz_msg;
+
+/* Called on the subscription's own delivery thread; `msg` is valid only during the call. */
+typedef void (*odz_bus_handler)(odz_bus *bus, const odz_msg *msg, void *ud);
+
+typedef struct {
+    uint64_t published, delivered, dropped;
+} odz_bus_stats;
+
+typedef struct odz_bus_ops {
+    const char *name;
+    /* Stop delivery, join threads, free everything. Handlers are not called after it returns. */
+    void (*close)(odz_bus *b);
+    /* Fire and forget. 0, or ODZ_EINVAL for a bad subject or an oversized payload.
+     * Subscribers whose queue is full miss the message (counted as dropped). */
+    int (*publish)(odz_bus *b, const char *subject, const void *data, size_t len,
+                   const char *corr_id);
+    /* Publish with a reply subject. */
+    int (*publish_reply)(odz_bus *b, const char *subject, const char *reply, const void *data,
+                         size_t len, const char *corr_id);
+    /* Subscribe `pattern`; with a queue group, each message goes to one member of the group.
+     * `queue_len` bounds the subscription's pending messages (0: default 1024).
+     * Returns a subscription id > 0, or a negative code. */
+    int64_t (*subscribe)(odz_bus *b, const char *pattern, const char *queue_group,
+                         size_t queue_len, odz_bus_handler h, void *ud);
+    /* Stop a subscription; waits for a running handler of it to return unless called from it. */
+    int (*unsubscribe)(odz_bus *b, int64_t sub_id);
+    /* Send and wait up to timeout_ms for one reply. *reply is malloc'd (NUL-terminated), the
+     * caller frees it. ODZ_ETIMEOUT, ODZ_ENORESP (nobody subscribed), ODZ_EFULL (the
+     * responder's queue is full). */
+    int (*request)(odz_bus *b, const char *subject, const void *data, size_t len,
+                   int timeout_ms, const char *corr_id, char **reply, size_t *reply_len);
+    void (*stats)(odz_bus *b, odz_bus_stats *out);
+} odz_bus_ops;
+
+struct odz_bus {
+    const odz_bus_ops *ops;
+};
+
+/** In-process bus, safe across threads: one delivery thread and bounded queue per
+ * subscription. */
+odz_bus *odz_bus_inproc_new(void);
+
+/** Open by URL: "inproc" (or NULL/empty) or "nats://..." (when built). NULL + err on failure. */
+odz_bus *odz_bus_open(const char *url, char *err, size_t errlen);
+
+/** Reply to a request message (no-op when it has no reply subject). */
+int odz_bus_respond(odz_bus *b, const odz_msg *req, const void *data, size_t len);
+
+/** 1 if `subject` matches `pattern` under NATS wildcard rules. */
+int odz_subject_match(const char *pattern, const char *subject);
+
+/** 0 if a valid concrete subject (no wildcards) or, with allow_wild, a valid pattern. */
+int odz_subject_valid(const char *subject, int allow_wild);
+
+#endif

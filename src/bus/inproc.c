@@ -1,0 +1,534 @@
+/* In-process bus: a bounded queue and a delivery thread per subscription; a message is
+ * allocated once, refcounted, and shared by every subscriber it reaches. */
+#include "bus/bus.h"
+#include "core/err.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_QUEUE 1024
+#define MAX_QUEUE 65536
+
+typedef struct qmsg {
+    atomic_int refs;
+    char *subject, *reply, *corr;
+    size_t len;
+    char data[]; /* len bytes + NUL */
+} qmsg;
+
+typedef struct qnode {
+    struct qnode *next;
+    qmsg *m;
+} qnode;
+
+typedef struct sub {
+    struct sub *next;
+    int64_t id;
+    char pattern[ODZ_SUBJECT_MAX];
+    char group[64];
+    odz_bus_handler handler;
+    void *ud;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    qnode *head, *tail;
+    size_t n, cap;
+    bool closing;
+    bool detached; /* unsubscribed from its own handler: the thread frees the sub */
+    struct inproc *bus;
+} sub;
+
+static void sub_free(sub *s);
+
+typedef struct waiter {
+    struct waiter *next;
+    char subject[ODZ_SUBJECT_MAX];
+    pthread_cond_t cond;
+    bool done;
+    char *data;
+    size_t len;
+} waiter;
+
+typedef struct inproc {
+    odz_bus base;
+    pthread_mutex_t lock; /* guards subs, waiters, closed */
+    sub *subs;
+    waiter *waiters;
+    int64_t next_id;
+    bool closed;
+    atomic_uint_fast64_t published, delivered, dropped, rr, inbox_seq;
+} inproc;
+
+#define IP(b) ((inproc *)(b))
+
+/* ---- subjects ---- */
+
+int odz_subject_valid(const char *s, int allow_wild)
+{
+    if (!s || !*s)
+        return ODZ_EINVAL;
+    size_t n = strlen(s);
+    if (n >= ODZ_SUBJECT_MAX)
+        return ODZ_EINVAL;
+    const char *tok = s;
+    for (size_t i = 0; i <= n; i++) {
+        if (s[i] == '.' || s[i] == '\0') {
+            size_t tl = (size_t)(s + i - tok);
+            if (tl == 0)
+                return ODZ_EINVAL; /* empty token */
+            if (tok[0] == '*' || tok[0] == '>') {
+                if (!allow_wild || tl != 1)
+                    return ODZ_EINVAL;
+                if (tok[0] == '>' && s[i] != '\0')
+                    return ODZ_EINVAL; /* '>' only last */
+            }
+            tok = s + i + 1;
+        } else if (s[i] <= ' ' || s[i] == 0x7f) {
+            return ODZ_EINVAL;
+        } else if ((s[i] == '*' || s[i] == '>') && tok != s + i) {
+            return ODZ_EINVAL; /* wildcard inside a token */
+        }
+    }
+    return 0;
+}
+
+int odz_subject_match(const char *p, const char *s)
+{
+    while (*p && *s) {
+        const char *pe = strchr(p, '.'), *se = strchr(s, '.');
+        size_t pl = pe ? (size_t)(pe - p) : strlen(p);
+        size_t sl = se ? (size_t)(se - s) : strlen(s);
+        if (pl == 1 && *p == '>')
+            return 1;
+        if (!(pl == 1 && *p == '*') && (pl != sl || memcmp(p, s, pl) != 0))
+            return 0;
+        if (!pe || !se)
+            return !pe && !se;
+        p = pe + 1;
+        s = se + 1;
+    }
+    return 0;
+}
+
+/* ---- messages ---- */
+
+static char *dup_or_null(const char *s)
+{
+    return s && *s ? strdup(s) : NULL;
+}
+
+static qmsg *qmsg_new(const char *subject, const char *reply, const void *data, size_t len,
+                      const char *corr)
+{
+    qmsg *m = malloc(sizeof *m + len + 1);
+    if (!m)
+        return NULL;
+    atomic_init(&m->refs, 1);
+    m->subject = strdup(subject);
+    m->reply = dup_or_null(reply);
+    m->corr = dup_or_null(corr);
+    m->len = len;
+    if (len)
+        memcpy(m->data, data, len);
+    m->data[len] = '\0';
+    if (!m->subject || (reply && *reply && !m->reply) || (corr && *corr && !m->corr)) {
+        free(m->subject);
+        free(m->reply);
+        free(m->corr);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static void qmsg_unref(qmsg *m)
+{
+    if (atomic_fetch_sub(&m->refs, 1) == 1) {
+        free(m->subject);
+        free(m->reply);
+        free(m->corr);
+        free(m);
+    }
+}
+
+/* Queue m on s; false when the queue is full or closing. */
+static bool enqueue(sub *s, qmsg *m)
+{
+    qnode *n = malloc(sizeof *n);
+    if (!n)
+        return false;
+    pthread_mutex_lock(&s->lock);
+    if (s->closing || s->n >= s->cap) {
+        pthread_mutex_unlock(&s->lock);
+        free(n);
+        return false;
+    }
+    atomic_fetch_add(&m->refs, 1);
+    n->m = m;
+    n->next = NULL;
+    if (s->tail)
+        s->tail->next = n;
+    else
+        s->head = n;
+    s->tail = n;
+    s->n++;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    return true;
+}
+
+static void *deliver_loop(void *arg)
+{
+    sub *s = arg;
+    inproc *b = s->bus;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (!s->head && !s->closing)
+            pthread_cond_wait(&s->cond, &s->lock);
+        if (s->closing) {
+            pthread_mutex_unlock(&s->lock);
+            break;
+        }
+        qnode *n = s->head;
+        s->head = n->next;
+        if (!s->head)
+            s->tail = NULL;
+        s->n--;
+        pthread_mutex_unlock(&s->lock);
+        odz_msg msg = {n->m->subject, n->m->reply, n->m->data, n->m->len,
+                       n->m->corr ? n->m->corr : ""};
+        s->handler(&b->base, &msg, s->ud);
+        atomic_fetch_add(&b->delivered, 1);
+        qmsg_unref(n->m);
+        free(n);
+    }
+    pthread_mutex_lock(&s->lock);
+    bool self_free = s->detached;
+    pthread_mutex_unlock(&s->lock);
+    if (self_free)
+        sub_free(s);
+    return NULL;
+}
+
+/* ---- publish ---- */
+
+/* Deliver to matching subscribers: all plain ones, one member per queue group.
+ * Returns the number of subscriptions reached; *full counts queues that refused. */
+static int route(inproc *b, qmsg *m, int *full)
+{
+    int reached = 0;
+    *full = 0;
+    pthread_mutex_lock(&b->lock);
+    for (waiter *w = b->waiters; w; w = w->next)
+        if (!w->done && strcmp(w->subject, m->subject) == 0) {
+            w->data = malloc(m->len + 1);
+            if (w->data) {
+                memcpy(w->data, m->data, m->len + 1);
+                w->len = m->len;
+            }
+            w->done = true;
+            pthread_cond_signal(&w->cond);
+            reached++;
+        }
+    /* groups: gather members per group name, pick one round-robin */
+    const char *done_groups[64];
+    int n_done = 0;
+    for (sub *s = b->subs; s; s = s->next) {
+        if (!odz_subject_match(s->pattern, m->subject))
+            continue;
+        if (!s->group[0]) {
+            if (enqueue(s, m))
+                reached++;
+            else
+                (*full)++;
+            continue;
+        }
+        bool seen = false;
+        for (int i = 0; i < n_done; i++)
+            if (strcmp(done_groups[i], s->group) == 0)
+                seen = true;
+        if (seen || n_done == 64)
+            continue;
+        done_groups[n_done++] = s->group;
+        sub *members[256];
+        int nm = 0;
+        for (sub *t = s; t && nm < 256; t = t->next)
+            if (strcmp(t->group, s->group) == 0 && odz_subject_match(t->pattern, m->subject))
+                members[nm++] = t;
+        uint64_t start = atomic_fetch_add(&b->rr, 1);
+        bool ok = false;
+        for (int i = 0; i < nm && !ok; i++) /* a full member passes the message on */
+            ok = enqueue(members[(start + (uint64_t)i) % (uint64_t)nm], m);
+        if (ok)
+            reached++;
+        else
+            (*full)++;
+    }
+    pthread_mutex_unlock(&b->lock);
+    atomic_fetch_add(&b->dropped, (uint64_t)*full);
+    return reached;
+}
+
+static int ip_publish_reply(odz_bus *bb, const char *subject, const char *reply, const void *data,
+                            size_t len, const char *corr)
+{
+    inproc *b = IP(bb);
+    if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
+        return ODZ_EINVAL;
+    if (len > ODZ_BUS_MSG_MAX || (corr && strlen(corr) >= ODZ_CORR_MAX))
+        return ODZ_EINVAL;
+    qmsg *m = qmsg_new(subject, reply, data, len, corr);
+    if (!m)
+        return ODZ_ENOMEM;
+    int full;
+    atomic_fetch_add(&b->published, 1);
+    route(b, m, &full);
+    qmsg_unref(m);
+    return 0;
+}
+
+static int ip_publish(odz_bus *b, const char *subject, const void *data, size_t len,
+                      const char *corr)
+{
+    return ip_publish_reply(b, subject, NULL, data, len, corr);
+}
+
+/* ---- subscribe ---- */
+
+static int64_t ip_subscribe(odz_bus *bb, const char *pattern, const char *group, size_t qlen,
+                            odz_bus_handler h, void *ud)
+{
+    inproc *b = IP(bb);
+    if (odz_subject_valid(pattern, 1) || !h || (group && strlen(group) >= 64))
+        return ODZ_EINVAL;
+    if (qlen > MAX_QUEUE)
+        return ODZ_EINVAL;
+    sub *s = calloc(1, sizeof *s);
+    if (!s)
+        return ODZ_ENOMEM;
+    snprintf(s->pattern, sizeof s->pattern, "%s", pattern);
+    snprintf(s->group, sizeof s->group, "%s", group ? group : "");
+    s->handler = h;
+    s->ud = ud;
+    s->cap = qlen ? qlen : DEFAULT_QUEUE;
+    s->bus = b;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    if (pthread_create(&s->thread, NULL, deliver_loop, s) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->cond);
+        free(s);
+        return ODZ_ENOMEM;
+    }
+    pthread_mutex_lock(&b->lock);
+    if (b->closed) {
+        pthread_mutex_unlock(&b->lock);
+        pthread_mutex_lock(&s->lock);
+        s->closing = true;
+        pthread_cond_signal(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->thread, NULL);
+        free(s);
+        return ODZ_ECLOSED;
+    }
+    s->id = ++b->next_id;
+    s->next = b->subs;
+    b->subs = s;
+    int64_t id = s->id;
+    pthread_mutex_unlock(&b->lock);
+    return id;
+}
+
+static void sub_free(sub *s)
+{
+    for (qnode *n = s->head, *nx; n; n = nx) {
+        nx = n->next;
+        qmsg_unref(n->m);
+        free(n);
+    }
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    free(s);
+}
+
+static void sub_destroy(sub *s)
+{
+    bool own = pthread_equal(pthread_self(), s->thread);
+    pthread_mutex_lock(&s->lock);
+    s->closing = true;
+    s->detached = own;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    if (own) { /* from its own handler: the thread frees the sub once the handler returns */
+        pthread_detach(s->thread);
+        return;
+    }
+    pthread_join(s->thread, NULL);
+    sub_free(s);
+}
+
+static int ip_unsubscribe(odz_bus *bb, int64_t id)
+{
+    inproc *b = IP(bb);
+    pthread_mutex_lock(&b->lock);
+    sub **pp = &b->subs, *s = NULL;
+    for (; *pp; pp = &(*pp)->next)
+        if ((*pp)->id == id) {
+            s = *pp;
+            *pp = s->next;
+            break;
+        }
+    pthread_mutex_unlock(&b->lock);
+    if (!s)
+        return ODZ_ENOTFOUND;
+    sub_destroy(s);
+    return 0;
+}
+
+/* ---- request/reply ---- */
+
+static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t len,
+                      int timeout_ms, const char *corr, char **reply, size_t *reply_len)
+{
+    inproc *b = IP(bb);
+    *reply = NULL;
+    if (reply_len)
+        *reply_len = 0;
+    if (timeout_ms <= 0 || timeout_ms > 600000)
+        return ODZ_EINVAL;
+    waiter w = {0};
+    snprintf(w.subject, sizeof w.subject, "_INBOX.%llu",
+             (unsigned long long)atomic_fetch_add(&b->inbox_seq, 1));
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w.cond, &ca);
+    pthread_condattr_destroy(&ca);
+
+    if (odz_subject_valid(subject, 0) || len > ODZ_BUS_MSG_MAX ||
+        (corr && strlen(corr) >= ODZ_CORR_MAX)) {
+        pthread_cond_destroy(&w.cond);
+        return ODZ_EINVAL;
+    }
+    qmsg *m = qmsg_new(subject, w.subject, data, len, corr);
+    if (!m) {
+        pthread_cond_destroy(&w.cond);
+        return ODZ_ENOMEM;
+    }
+    pthread_mutex_lock(&b->lock);
+    bool closed = b->closed;
+    if (!closed) {
+        w.next = b->waiters;
+        b->waiters = &w;
+    }
+    pthread_mutex_unlock(&b->lock);
+    if (closed) {
+        qmsg_unref(m);
+        pthread_cond_destroy(&w.cond);
+        return ODZ_ECLOSED;
+    }
+    int full;
+    atomic_fetch_add(&b->published, 1);
+    int reached = route(b, m, &full);
+    qmsg_unref(m);
+
+    int rc = 0;
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += timeout_ms / 1000;
+    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&b->lock);
+    if (reached == 0)
+        rc = full ? ODZ_EFULL : ODZ_ENORESP;
+    while (rc == 0 && !w.done && !b->closed)
+        if (pthread_cond_timedwait(&w.cond, &b->lock, &dl) == ETIMEDOUT)
+            rc = ODZ_ETIMEOUT;
+    if (rc == 0 && !w.done)
+        rc = ODZ_ECLOSED;
+    if (rc == 0 && w.done && !w.data)
+        rc = ODZ_ENOMEM;
+    for (waiter **pp = &b->waiters; *pp; pp = &(*pp)->next)
+        if (*pp == &w) {
+            *pp = w.next;
+            break;
+        }
+    pthread_mutex_unlock(&b->lock);
+    pthread_cond_destroy(&w.cond);
+    if (rc) {
+        free(w.data);
+        return rc;
+    }
+    *reply = w.data;
+    if (reply_len)
+        *reply_len = w.len;
+    return 0;
+}
+
+static void ip_stats(odz_bus *bb, odz_bus_stats *out)
+{
+    inproc *b = IP(bb);
+    out->published = atomic_load(&b->published);
+    out->delivered = atomic_load(&b->delivered);
+    out->dropped = atomic_load(&b->dropped);
+}
+
+static void ip_close(odz_bus *bb)
+{
+    inproc *b = IP(bb);
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->lock);
+    b->closed = true;
+    sub *list = b->subs;
+    b->subs = NULL;
+    for (waiter *w = b->waiters; w; w = w->next)
+        pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&b->lock);
+    for (sub *s = list, *nx; s; s = nx) {
+        nx = s->next;
+        sub_destroy(s);
+    }
+    /* requesters still waiting leave on their own; wait for them to unlink */
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        bool empty = b->waiters == NULL;
+        pthread_mutex_unlock(&b->lock);
+        if (empty)
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+}
+
+static const odz_bus_ops inproc_ops = {
+    .name = "inproc",
+    .close = ip_close,
+    .publish = ip_publish,
+    .publish_reply = ip_publish_reply,
+    .subscribe = ip_subscribe,
+    .unsubscribe = ip_unsubscribe,
+    .request = ip_request,
+    .stats = ip_stats,
+};
+
+odz_bus *odz_bus_inproc_new(void)
+{
+    inproc *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->base.ops = &inproc_ops;
+    pthread_mutex_init(&b->lock, NULL);
+    return &b->base;
+}

@@ -1,0 +1,65 @@
+/* oddzy: one executable, one subcommand per role. */
+#include "cli/commands.h"
+#include "obs/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef ODDZY_VERSION
+#define ODDZY_VERSION "0.1.0"
+#endif
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+    const char *issue; /* the issue that builds a role not done yet */
+} role;
+
+static const role roles[] = {
+    {"run", NULL, "everything in one process: http://localhost:8080 with live data", "4"},
+    {"racing", odz_cmd_racing, "racing service: owns the store, answers racing.* on the bus", NULL},
+    {"scraper", NULL, "race scraper: polls a racing data source on the adaptive schedule", "3"},
+    {"api", NULL, "racing API: JSON over HTTP, live push, the web front end", "4"},
+    {"prices", NULL, "price updater: a simulated live price market", "5"},
+    {"feed", NULL, "simulated racing source served over HTTP (Entain / odds-comparison)", "3"},
+    {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit", NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "oddzy %s: live racing pages (meetings, race cards, results, live prices)\n\n"
+               "Usage: oddzy <role> [options]     oddzy <role> --help\n\nRoles:\n",
+            ODDZY_VERSION);
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        fprintf(f, "  %-9s %s%s\n", roles[i].name, roles[i].summary,
+                roles[i].fn ? "" : " [not built yet]");
+    fprintf(f, "\nConfiguration: flags, or ODDZY_* environment variables (see each role's --help).\n"
+               "  --version  print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("oddzy %s\n", ODDZY_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        if (strcmp(argv[1], roles[i].name))
+            continue;
+        if (!roles[i].fn) {
+            fprintf(stderr, "oddzy %s: %s\nThis role is not built yet (issue %s).\n",
+                    roles[i].name, roles[i].summary, roles[i].issue);
+            return 2;
+        }
+        return roles[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "oddzy: unknown role '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,158 @@
+/* Flags, ODDZY_* environment variables and defaults, with checked conversions. */
+#include "cli/opts.h"
+#include "core/err.h"
+#include "obs/log.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VALUE 4096
+
+static void usage_print(const char *usage, const odz_opt *opts)
+{
+    printf("%s\n\nOptions:\n", usage);
+    for (const odz_opt *o = opts; o->name; o++) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s%s", o->name, o->is_switch ? "" : " VALUE");
+        printf("  %-24s %s", flag, o->help);
+        if (o->def && *o->def)
+            printf(" (default: %s)", o->def);
+        if (o->env)
+            printf(" [env %s]", o->env);
+        printf("\n");
+    }
+    printf("  %-24s %s\n", "--help", "show this help");
+}
+
+int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv)
+{
+    for (odz_opt *o = opts; o->name; o++) {
+        const char *e = o->env ? getenv(o->env) : NULL;
+        o->value = e && *e ? e : o->def;
+        if (e && strlen(e) > MAX_VALUE) {
+            fprintf(stderr, "%s: %s is longer than %d bytes\n", argv[0], o->env, MAX_VALUE);
+            return ODZ_EINVAL;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage_print(usage, opts);
+            return 1;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", argv[0], a);
+            return ODZ_EINVAL;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        odz_opt *o = opts;
+        for (; o->name; o++)
+            if (strlen(o->name) == nlen && !strncmp(o->name, name, nlen))
+                break;
+        if (!o->name) {
+            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
+            return ODZ_EINVAL;
+        }
+        if (o->is_switch) {
+            if (eq) {
+                fprintf(stderr, "%s: --%s takes no value\n", argv[0], o->name);
+                return ODZ_EINVAL;
+            }
+            o->value = "1";
+            continue;
+        }
+        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!v) {
+            fprintf(stderr, "%s: --%s needs a value\n", argv[0], o->name);
+            return ODZ_EINVAL;
+        }
+        if (strlen(v) > MAX_VALUE) {
+            fprintf(stderr, "%s: value of --%s is longer than %d bytes\n", argv[0], o->name,
+                    MAX_VALUE);
+            return ODZ_EINVAL;
+        }
+        o->value = v;
+    }
+    return 0;
+}
+
+const char *odz_opt_get(const odz_opt *opts, const char *name)
+{
+    for (const odz_opt *o = opts; o->name; o++)
+        if (!strcmp(o->name, name))
+            return o->value ? o->value : "";
+    return "";
+}
+
+int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, int64_t *out)
+{
+    const char *v = odz_opt_get(opts, name);
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || errno || x < lo || x > hi) {
+        fprintf(stderr, "oddzy: --%s must be an integer from %lld to %lld (got '%s')\n", name,
+                (long long)lo, (long long)hi, v);
+        return ODZ_EINVAL;
+    }
+    *out = x;
+    return 0;
+}
+
+int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, double *out)
+{
+    const char *v = odz_opt_get(opts, name);
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (!*v || *end || errno || !isfinite(x) || x < lo || x > hi) {
+        fprintf(stderr, "oddzy: --%s must be a number from %g to %g (got '%s')\n", name, lo, hi,
+                v);
+        return ODZ_EINVAL;
+    }
+    *out = x;
+    return 0;
+}
+
+int odz_opts_logging(const odz_opt *opts, const char *service)
+{
+    int level;
+    const char *lv = odz_opt_get(opts, "log-level"), *fmt = odz_opt_get(opts, "log-format");
+    if (odz_log_level_parse(lv, &level)) {
+        fprintf(stderr, "oddzy: --log-level must be debug, info, warn or error (got '%s')\n", lv);
+        return ODZ_EINVAL;
+    }
+    if (strcmp(fmt, "json") && strcmp(fmt, "text")) {
+        fprintf(stderr, "oddzy: --log-format must be json or text (got '%s')\n", fmt);
+        return ODZ_EINVAL;
+    }
+    odz_log_init(service, level, !strcmp(fmt, "text"), NULL);
+    return 0;
+}
+
+void odz_signals_block(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int odz_signals_wait(void)
+{
+    sigset_t set;
+    int sig = 0;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigwait(&set, &sig);
+    return sig;
+}

@@ -1,0 +1,38 @@
+/* Command-line and ODDZY_* environment configuration shared by every role. */
+#ifndef ODZ_OPTS_H
+#define ODZ_OPTS_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *name;  /* long flag without dashes: "db" -> --db VALUE */
+    const char *env;   /* environment variable read when the flag is absent, or NULL */
+    const char *def;   /* default, or NULL */
+    const char *help;
+    const char *value; /* result: flag, else environment, else default (borrowed strings) */
+    int is_switch;     /* a flag without a value ("1" when given) */
+} odz_opt;
+
+/** Parse argv (argv[0] is the command name). Returns 0, 1 when --help was printed (exit 0),
+ * or ODZ_EINVAL after printing a clear error to stderr (exit 2). */
+int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv);
+/** The value of option `name` ("" if none). */
+const char *odz_opt_get(const odz_opt *opts, const char *name);
+/** Checked integer conversion of an option; prints an error and returns ODZ_EINVAL if bad. */
+int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, int64_t *out);
+int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, double *out);
+/** Apply the common logging options (--log-level, --log-format) for `service`. */
+int odz_opts_logging(const odz_opt *opts, const char *service);
+
+/* Common option rows. */
+#define ODZ_OPT_LOGGING                                                                           \
+    {"log-level", "ODDZY_LOG_LEVEL", "info", "debug, info, warn or error", NULL, 0},              \
+        {"log-format", "ODDZY_LOG_FORMAT", "json", "json (one object a line) or text", NULL, 0}
+#define ODZ_OPT_END {NULL, NULL, NULL, NULL, NULL, 0}
+
+/** Block SIGINT/SIGTERM in the calling thread (call before starting threads), then later wait
+ * for one; returns the signal number. */
+void odz_signals_block(void);
+int odz_signals_wait(void);
+
+#endif

@@ -1,0 +1,365 @@
+/* JSON codec for the domain model; every decoder validates before it writes. */
+#include "core/json.h"
+#include "core/err.h"
+#include "core/tz.h"
+
+#include <stdlib.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_INT64_FIELD 4102444800LL /* epoch s of 2100-01-01: later times are bad input */
+
+char *odz_json_dumps(const json_t *j)
+{
+    return json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+}
+
+json_t *odz_json_loadb(const char *buf, size_t len, size_t max, char *err, size_t errlen)
+{
+    if (len > max) {
+        odz_fail(err, errlen, ODZ_EINVAL, "JSON body of %zu bytes exceeds the limit of %zu", len, max);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        odz_fail(err, errlen, ODZ_EINVAL, "bad JSON at line %d column %d: %s", je.line, je.column,
+                 je.text);
+    return j;
+}
+
+json_t *odz_json_odds(int odds)
+{
+    if (odds <= 0)
+        return json_null();
+    return json_real(odds / 100.0);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+json_t *odz_meeting_to_json(const odz_meeting *m)
+{
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "meeting_id", (json_int_t)m->id,
+                     "source_key", m->source_key, "name", m->name, "country", m->country,
+                     "region", m->region, "race_type", odz_race_type_name(m->type), "date",
+                     m->date, "first_start", (json_int_t)m->first_start);
+}
+
+json_t *odz_results_to_json(const odz_race *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->n_results; i++)
+        json_array_append_new(a, json_pack("{s:i,s:i,s:s}", "position", r->results[i].position,
+                                           "number", r->results[i].number, "margin",
+                                           r->results[i].margin));
+    return a;
+}
+
+json_t *odz_dividends_to_json(const odz_race *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->n_dividends; i++) {
+        const odz_dividend *d = &r->dividends[i];
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I}", "pool", d->pool, "status",
+                                           d->interim ? "interim" : "final", "combination",
+                                           d->combination, "amount", (json_int_t)d->amount));
+    }
+    return a;
+}
+
+json_t *odz_race_to_json(const odz_race *r)
+{
+    return json_pack("{s:I,s:s,s:I,s:i,s:s,s:i,s:I,s:I,s:s,s:o,s:o,s:I}", "race_id",
+                     (json_int_t)r->id, "source_key", r->source_key, "meeting_id",
+                     (json_int_t)r->meeting_id, "number", r->number, "name", r->name, "distance",
+                     r->distance, "scheduled_start", (json_int_t)r->scheduled_start,
+                     "actual_start", (json_int_t)r->actual_start, "status",
+                     odz_status_name(r->status), "results", odz_results_to_json(r), "dividends",
+                     odz_dividends_to_json(r), "last_update", (json_int_t)r->last_update);
+}
+
+json_t *odz_selection_to_json(const odz_selection *s)
+{
+    return json_pack("{s:I,s:s,s:I,s:i,s:i,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:I,s:o,s:b,s:o}",
+                     "selection_id", (json_int_t)s->id, "source_key", s->source_key, "race_id",
+                     (json_int_t)s->race_id, "number", s->number, "barrier", s->barrier, "name",
+                     s->name, "jockey", s->jockey, "trainer", s->trainer, "weight",
+                     s->weight ? json_real(s->weight / 100.0) : json_null(), "claim",
+                     s->claim ? json_real(s->claim / 100.0) : json_null(), "is_scratched",
+                     s->scratched, "is_late_scratched", s->late_scratched, "scratch_time",
+                     (json_int_t)s->scratch_time, "deduction",
+                     s->deduction ? json_real(s->deduction / 100.0) : json_null(), "emergency",
+                     s->emergency, "silks", str_or_null(s->silks));
+}
+
+json_t *odz_price_to_json(const odz_price *p)
+{
+    return json_pack("{s:I,s:s,s:s,s:o,s:i,s:I}", "selection_id", (json_int_t)p->selection_id,
+                     "provider", p->provider, "market", odz_market_name(p->market), "price",
+                     odz_json_odds(p->odds), "odds", p->odds, "ts", (json_int_t)p->ts);
+}
+
+/* ---- decoding ---- */
+
+static int get_str(const json_t *o, const char *k, char *dst, size_t len, int required, char *err,
+                   size_t errlen)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' is required", k);
+        dst[0] = '\0';
+        return 0;
+    }
+    if (!json_is_string(v))
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' must be a string", k);
+    if (json_string_length(v) >= len)
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' is longer than %zu bytes", k, len - 1);
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
+
+static int get_int(const json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *out,
+                   char *err, size_t errlen)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v || json_is_null(v)) {
+        *out = 0;
+        return 0;
+    }
+    if (!json_is_integer(v))
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' must be an integer", k);
+    json_int_t x = json_integer_value(v);
+    if (x < lo || x > hi)
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' out of range", k);
+    *out = x;
+    return 0;
+}
+
+/* A decimal number given as JSON number, in hundredths (57.5 -> 5750). */
+static int get_hundredths(const json_t *o, const char *k, int lo, int hi, int *out, char *err,
+                          size_t errlen)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v || json_is_null(v)) {
+        *out = 0;
+        return 0;
+    }
+    if (!json_is_number(v))
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' must be a number", k);
+    double d = json_number_value(v) * 100.0;
+    if (!(d >= lo && d <= hi))
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' out of range", k);
+    *out = (int)(d + (d >= 0 ? 0.5 : -0.5));
+    return 0;
+}
+
+static int get_bool(const json_t *o, const char *k, bool *out, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v || json_is_null(v)) {
+        *out = false;
+        return 0;
+    }
+    if (!json_is_boolean(v))
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' must be true or false", k);
+    *out = json_is_true(v);
+    return 0;
+}
+
+#define TRY(x)                                                                                    \
+    do {                                                                                          \
+        int rc_ = (x);                                                                            \
+        if (rc_)                                                                                  \
+            return rc_;                                                                           \
+    } while (0)
+
+static int need_object(const json_t *j, const char *what, char *err, size_t errlen)
+{
+    if (!json_is_object(j))
+        return odz_fail(err, errlen, ODZ_EINVAL, "%s must be a JSON object", what);
+    return 0;
+}
+
+int odz_meeting_from_json(const json_t *j, odz_meeting *m, char *err, size_t errlen)
+{
+    odz_meeting t = {0};
+    int64_t x;
+    char type[24];
+    TRY(need_object(j, "meeting", err, errlen));
+    TRY(get_int(j, "meeting_id", 0, INT64_MAX, &t.id, err, errlen));
+    TRY(get_str(j, "source_key", t.source_key, sizeof t.source_key, 1, err, errlen));
+    TRY(get_str(j, "name", t.name, sizeof t.name, 1, err, errlen));
+    TRY(get_str(j, "country", t.country, sizeof t.country, 0, err, errlen));
+    TRY(get_str(j, "region", t.region, sizeof t.region, 0, err, errlen));
+    TRY(get_str(j, "race_type", type, sizeof type, 1, err, errlen));
+    if (odz_race_type_parse(type, &t.type))
+        return odz_fail(err, errlen, ODZ_EINVAL, "unknown race_type '%s'", type);
+    TRY(get_str(j, "date", t.date, sizeof t.date, 1, err, errlen));
+    if (odz_date_valid(t.date))
+        return odz_fail(err, errlen, ODZ_EINVAL, "date '%s' is not YYYY-MM-DD", t.date);
+    TRY(get_int(j, "first_start", 0, MAX_INT64_FIELD, &x, err, errlen));
+    t.first_start = x;
+    *m = t;
+    return 0;
+}
+
+int odz_results_from_json(const json_t *a, odz_race *r, char *err, size_t errlen)
+{
+    if (!a || json_is_null(a)) {
+        r->n_results = 0;
+        return 0;
+    }
+    if (!json_is_array(a))
+        return odz_fail(err, errlen, ODZ_EINVAL, "results must be an array");
+    if (json_array_size(a) > ODZ_MAX_PLACINGS)
+        return odz_fail(err, errlen, ODZ_EINVAL, "more than %d result lines", ODZ_MAX_PLACINGS);
+    odz_placing tmp[ODZ_MAX_PLACINGS];
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        int64_t pos, num;
+        TRY(need_object(v, "result line", err, errlen));
+        TRY(get_int(v, "position", 1, 99, &pos, err, errlen));
+        TRY(get_int(v, "number", 1, 99, &num, err, errlen));
+        if (!pos || !num)
+            return odz_fail(err, errlen, ODZ_EINVAL, "result line needs position and number");
+        tmp[i].position = (int)pos;
+        tmp[i].number = (int)num;
+        TRY(get_str(v, "margin", tmp[i].margin, sizeof tmp[i].margin, 0, err, errlen));
+    }
+    r->n_results = json_array_size(a);
+    memcpy(r->results, tmp, r->n_results * sizeof tmp[0]);
+    return 0;
+}
+
+int odz_dividends_from_json(const json_t *a, odz_race *r, char *err, size_t errlen)
+{
+    if (!a || json_is_null(a)) {
+        r->n_dividends = 0;
+        return 0;
+    }
+    if (!json_is_array(a))
+        return odz_fail(err, errlen, ODZ_EINVAL, "dividends must be an array");
+    if (json_array_size(a) > ODZ_MAX_DIVIDENDS)
+        return odz_fail(err, errlen, ODZ_EINVAL, "more than %d dividends", ODZ_MAX_DIVIDENDS);
+    odz_dividend tmp[ODZ_MAX_DIVIDENDS];
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        char status[16];
+        TRY(need_object(v, "dividend", err, errlen));
+        TRY(get_str(v, "pool", tmp[i].pool, sizeof tmp[i].pool, 1, err, errlen));
+        TRY(get_str(v, "status", status, sizeof status, 0, err, errlen));
+        tmp[i].interim = strcmp(status, "interim") == 0;
+        TRY(get_str(v, "combination", tmp[i].combination, sizeof tmp[i].combination, 0, err,
+                    errlen));
+        TRY(get_int(v, "amount", 0, INT64_MAX / 4, &tmp[i].amount, err, errlen));
+    }
+    r->n_dividends = json_array_size(a);
+    memcpy(r->dividends, tmp, r->n_dividends * sizeof tmp[0]);
+    return 0;
+}
+
+int odz_race_from_json(const json_t *j, odz_race *out, char *err, size_t errlen)
+{
+    static odz_race zero;
+    odz_race *t = malloc(sizeof *t); /* large: keep it off the stack */
+    if (!t)
+        return ODZ_ENOMEM;
+    *t = zero;
+    int64_t x;
+    char status[16];
+    int rc;
+    if ((rc = need_object(j, "race", err, errlen)) ||
+        (rc = get_int(j, "race_id", 0, INT64_MAX, &t->id, err, errlen)) ||
+        (rc = get_str(j, "source_key", t->source_key, sizeof t->source_key, 1, err, errlen)) ||
+        (rc = get_int(j, "meeting_id", 0, INT64_MAX, &t->meeting_id, err, errlen)) ||
+        (rc = get_int(j, "number", 1, 99, &x, err, errlen)))
+        goto out;
+    t->number = (int)x;
+    if (!t->number) {
+        rc = odz_fail(err, errlen, ODZ_EINVAL, "field 'number' is required");
+        goto out;
+    }
+    if ((rc = get_str(j, "name", t->name, sizeof t->name, 0, err, errlen)) ||
+        (rc = get_int(j, "distance", 0, 100000, &x, err, errlen)))
+        goto out;
+    t->distance = (int)x;
+    if ((rc = get_int(j, "scheduled_start", 0, MAX_INT64_FIELD, &t->scheduled_start, err,
+                      errlen)) ||
+        (rc = get_int(j, "actual_start", 0, MAX_INT64_FIELD, &t->actual_start, err, errlen)) ||
+        (rc = get_str(j, "status", status, sizeof status, 0, err, errlen)))
+        goto out;
+    if (status[0] && odz_status_parse(status, &t->status)) {
+        rc = odz_fail(err, errlen, ODZ_EINVAL, "unknown status '%s'", status);
+        goto out;
+    }
+    if ((rc = odz_results_from_json(json_object_get(j, "results"), t, err, errlen)) ||
+        (rc = odz_dividends_from_json(json_object_get(j, "dividends"), t, err, errlen)) ||
+        (rc = get_int(j, "last_update", 0, MAX_INT64_FIELD, &t->last_update, err, errlen)))
+        goto out;
+    *out = *t;
+out:
+    free(t);
+    return rc;
+}
+
+int odz_selection_from_json(const json_t *j, odz_selection *out, char *err, size_t errlen)
+{
+    odz_selection t = {0};
+    int64_t x;
+    TRY(need_object(j, "selection", err, errlen));
+    TRY(get_int(j, "selection_id", 0, INT64_MAX, &t.id, err, errlen));
+    TRY(get_str(j, "source_key", t.source_key, sizeof t.source_key, 1, err, errlen));
+    TRY(get_int(j, "race_id", 0, INT64_MAX, &t.race_id, err, errlen));
+    TRY(get_int(j, "number", 1, 99, &x, err, errlen));
+    t.number = (int)x;
+    if (!t.number)
+        return odz_fail(err, errlen, ODZ_EINVAL, "field 'number' is required");
+    TRY(get_int(j, "barrier", 0, 99, &x, err, errlen));
+    t.barrier = (int)x;
+    TRY(get_str(j, "name", t.name, sizeof t.name, 1, err, errlen));
+    TRY(get_str(j, "jockey", t.jockey, sizeof t.jockey, 0, err, errlen));
+    TRY(get_str(j, "trainer", t.trainer, sizeof t.trainer, 0, err, errlen));
+    TRY(get_hundredths(j, "weight", 0, 20000, &t.weight, err, errlen));
+    TRY(get_hundredths(j, "claim", 0, 2000, &t.claim, err, errlen));
+    TRY(get_bool(j, "is_scratched", &t.scratched, err, errlen));
+    TRY(get_bool(j, "is_late_scratched", &t.late_scratched, err, errlen));
+    TRY(get_int(j, "scratch_time", 0, MAX_INT64_FIELD, &t.scratch_time, err, errlen));
+    TRY(get_hundredths(j, "deduction", 0, 10000, &t.deduction, err, errlen));
+    TRY(get_bool(j, "emergency", &t.emergency, err, errlen));
+    TRY(get_str(j, "silks", t.silks, sizeof t.silks, 0, err, errlen));
+    *out = t;
+    return 0;
+}
+
+int odz_price_from_json(const json_t *j, odz_price *out, char *err, size_t errlen)
+{
+    odz_price t = {0};
+    int64_t x;
+    char market[24];
+    TRY(need_object(j, "price", err, errlen));
+    TRY(get_int(j, "selection_id", 1, INT64_MAX, &t.selection_id, err, errlen));
+    if (!t.selection_id)
+        return odz_fail(err, errlen, ODZ_EINVAL, "field 'selection_id' is required");
+    TRY(get_str(j, "provider", t.provider, sizeof t.provider, 0, err, errlen));
+    if (!t.provider[0])
+        snprintf(t.provider, sizeof t.provider, "oddzy");
+    TRY(get_str(j, "market", market, sizeof market, 1, err, errlen));
+    if (odz_market_parse(market, &t.market))
+        return odz_fail(err, errlen, ODZ_EINVAL, "unknown market '%s'", market);
+    TRY(get_int(j, "odds", 0, 10000000, &x, err, errlen));
+    t.odds = (int)x;
+    if (t.odds > 0 && t.odds < 100)
+        return odz_fail(err, errlen, ODZ_EINVAL, "odds below 1.00");
+    TRY(get_int(j, "ts", 0, MAX_INT64_FIELD, &t.ts, err, errlen));
+    *out = t;
+    return 0;
+}

@@ -1,0 +1,155 @@
+/* Domain helpers: arrays, names, the status state machine, odds. */
+#include "core/model.h"
+#include "core/err.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ODZ_DEFINE_ARRAY(T, A, PUSH, FREE)                                                        \
+    int PUSH(A *a, const T *x)                                                                    \
+    {                                                                                             \
+        if (a->n == a->cap) {                                                                     \
+            size_t cap = a->cap ? a->cap * 2 : 16;                                                \
+            T *v = realloc(a->v, cap * sizeof(*v));                                               \
+            if (!v)                                                                               \
+                return ODZ_ENOMEM;                                                                \
+            a->v = v;                                                                             \
+            a->cap = cap;                                                                         \
+        }                                                                                         \
+        a->v[a->n++] = *x;                                                                        \
+        return 0;                                                                                 \
+    }                                                                                             \
+    void FREE(A *a)                                                                               \
+    {                                                                                             \
+        free(a->v);                                                                               \
+        a->v = NULL;                                                                              \
+        a->n = a->cap = 0;                                                                        \
+    }
+
+ODZ_DEFINE_ARRAY(odz_meeting, odz_meetings, odz_meetings_push, odz_meetings_free)
+ODZ_DEFINE_ARRAY(odz_race, odz_races, odz_races_push, odz_races_free)
+ODZ_DEFINE_ARRAY(odz_selection, odz_selections, odz_selections_push, odz_selections_free)
+ODZ_DEFINE_ARRAY(odz_price, odz_prices, odz_prices_push, odz_prices_free)
+
+static const char *const type_names[] = {"thoroughbred", "harness", "greyhound"};
+static const char *const status_names[] = {"OPEN", "CLOSED", "INTERIM", "FINAL", "ABANDONED"};
+static const char *const market_names[] = {"fixed_win", "fixed_place", "tote_win",
+                                           "tote_place", "exchange_back", "exchange_lay"};
+
+const char *odz_race_type_name(odz_race_type t)
+{
+    return (unsigned)t < ODZ_RACE_TYPES ? type_names[t] : "unknown";
+}
+
+const char *odz_status_name(odz_race_status s)
+{
+    return (unsigned)s <= ODZ_ABANDONED ? status_names[s] : "UNKNOWN";
+}
+
+const char *odz_market_name(odz_market m)
+{
+    return (unsigned)m < ODZ_MARKETS ? market_names[m] : "unknown";
+}
+
+static int lookup(const char *s, const char *const *names, int n)
+{
+    if (!s)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int odz_race_type_parse(const char *s, odz_race_type *out)
+{
+    int i = lookup(s, type_names, ODZ_RACE_TYPES);
+    if (i < 0)
+        return ODZ_EINVAL;
+    *out = (odz_race_type)i;
+    return 0;
+}
+
+int odz_status_parse(const char *s, odz_race_status *out)
+{
+    int i = lookup(s, status_names, ODZ_ABANDONED + 1);
+    if (i < 0)
+        return ODZ_EINVAL;
+    *out = (odz_race_status)i;
+    return 0;
+}
+
+int odz_market_parse(const char *s, odz_market *out)
+{
+    int i = lookup(s, market_names, ODZ_MARKETS);
+    if (i < 0)
+        return ODZ_EINVAL;
+    *out = (odz_market)i;
+    return 0;
+}
+
+int odz_status_transition(odz_race_status from, odz_race_status to, char *err, size_t errlen)
+{
+    if ((unsigned)from > ODZ_ABANDONED || (unsigned)to > ODZ_ABANDONED)
+        return odz_fail(err, errlen, ODZ_EINVAL, "unknown race status");
+    if (from == to)
+        return 0;
+    bool ok;
+    if (to == ODZ_ABANDONED)
+        ok = from == ODZ_OPEN || from == ODZ_CLOSED;
+    else
+        ok = from != ODZ_ABANDONED && to > from;
+    if (!ok)
+        return odz_fail(err, errlen, ODZ_ESTATE, "race status cannot move from %s to %s",
+                        odz_status_name(from), odz_status_name(to));
+    return 0;
+}
+
+int odz_strlcpy(char *dst, const char *src, size_t dstlen)
+{
+    if (!dstlen)
+        return ODZ_EINVAL;
+    if (!src)
+        src = "";
+    size_t n = strlen(src);
+    if (n < dstlen) {
+        memcpy(dst, src, n + 1);
+        return 0;
+    }
+    n = dstlen - 1;
+    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+        n--; /* do not split a UTF-8 sequence */
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return ODZ_EINVAL;
+}
+
+int odz_odds_from_double(double d, int *out)
+{
+    if (!isfinite(d))
+        return ODZ_EINVAL;
+    if (d == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (d < 1.0 || d > 100000.0)
+        return ODZ_EINVAL;
+    *out = (int)llround(d * 100.0);
+    return 0;
+}
+
+int odz_odds_parse(const char *s, int *out)
+{
+    if (!s || !*s)
+        return ODZ_EINVAL;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (errno || *end)
+        return ODZ_EINVAL;
+    return odz_odds_from_double(d, out);
+}

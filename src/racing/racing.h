@@ -1,0 +1,58 @@
+/* The racing service: owns the store, answers racing.<operation> requests on the bus and
+ * publishes race.<id>.updated / race.<id>.price after each committed change. */
+#ifndef ODZ_RACING_H
+#define ODZ_RACING_H
+
+#include <jansson.h>
+
+#include "bus/bus.h"
+#include "store/store.h"
+
+typedef struct odz_racing odz_racing;
+
+/* Subjects */
+#define ODZ_RACING_SUBJECTS "racing.*"  /* requests, queue group "racing" */
+#define ODZ_PRICES_IN "prices.*"        /* price points from the price updater: prices.<race_id> */
+#define ODZ_REQ_TIMEOUT_MS 5000
+#define ODZ_RACING_MAX_BODY (8u << 20)
+
+/** Start answering on the bus. The service borrows bus and store (caller closes them after
+ * odz_racing_stop). tz: race-day zone (NULL default). NULL + err on failure. */
+odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, char *err);
+void odz_racing_stop(odz_racing *r);
+
+/* Requests: body is a JSON object; the reply is {"ok":true,"data":...} or
+ * {"ok":false,"error":CODE,"message":...}. Operations:
+ *   list_meetings {date_from,date_to}       list_races {date_from,date_to}
+ *   list_meeting_races {meeting_id}         add_meeting {meeting}
+ *   get_meeting {meeting_id}                add_race {race}
+ *   update_race {race, selections?}         next_race {meeting_id, now?}
+ *   next_races {limit?, type?, now?}        get_race {race_id}
+ *   list_selections {race_id}               upsert_batch {meetings,races,selections,prices}
+ *   append_price {price}                    price_history {selection_id, market?}
+ *   latest_prices {race_id}                 scratch {selection_id, time?, deduction?, late?}
+ *   racecard {race_id}                      schedule {date, type?}
+ *   flucs {race_id}
+ */
+
+/** Call an operation: sends `req` (borrowed; NULL = {}), waits up to timeout_ms; on success
+ * *data is a new reference to the reply's data (caller decrefs). A service-side error is
+ * returned as its code (ODZ_ENOTFOUND, ODZ_EINVAL, ODZ_ESTATE...) with its message in err. */
+int odz_racing_call(odz_bus *bus, const char *op, json_t *req, int timeout_ms, json_t **data,
+                    char *err);
+
+/* Batch <-> JSON (the upsert_batch request). */
+json_t *odz_batch_to_json(const odz_batch *b);
+/* Decoded batch owns its arrays; free with odz_batch_owned_free. */
+typedef struct {
+    odz_batch batch;
+    odz_meeting *meetings;
+    odz_batch_race *races;
+    odz_batch_selection *selections;
+    odz_batch_price *prices;
+    char *keys; /* one block holding the key strings the batch points into */
+} odz_batch_owned;
+int odz_batch_from_json(const json_t *j, odz_batch_owned *out, char *err, size_t errlen);
+void odz_batch_owned_free(odz_batch_owned *b);
+
+#endif

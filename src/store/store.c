@@ -1,0 +1,60 @@
+/* Store selection by URL and the change set shared by the back-ends. */
+#include "store/store.h"
+#include "core/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void odz_changes_free(odz_changes *c)
+{
+    free(c->prices);
+    free(c->race_ids);
+    memset(c, 0, sizeof *c);
+}
+
+int odz_changes_add_race(odz_changes *c, int64_t race_id)
+{
+    for (size_t i = 0; i < c->n_race_ids; i++)
+        if (c->race_ids[i] == race_id)
+            return 0;
+    if (c->n_race_ids == c->cap_race_ids) {
+        size_t cap = c->cap_race_ids ? c->cap_race_ids * 2 : 16;
+        int64_t *v = realloc(c->race_ids, cap * sizeof *v);
+        if (!v)
+            return ODZ_ENOMEM;
+        c->race_ids = v;
+        c->cap_race_ids = cap;
+    }
+    c->race_ids[c->n_race_ids++] = race_id;
+    return 0;
+}
+
+int odz_changes_add_price(odz_changes *c, const odz_price_change *pc)
+{
+    if (c->n_prices == c->cap_prices) {
+        size_t cap = c->cap_prices ? c->cap_prices * 2 : 32;
+        odz_price_change *v = realloc(c->prices, cap * sizeof *v);
+        if (!v)
+            return ODZ_ENOMEM;
+        c->prices = v;
+        c->cap_prices = cap;
+    }
+    c->prices[c->n_prices++] = *pc;
+    return 0;
+}
+
+odz_store *odz_store_open(const char *url, char *err)
+{
+    if (!url || !*url) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "no database given");
+        return NULL;
+    }
+    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL,
+                 "PostgreSQL store is not built yet (issue 7); use a SQLite file path");
+        return NULL;
+    }
+    if (!strncmp(url, "sqlite://", 9))
+        url += 9;
+    return odz_store_sqlite_open(url, err);
+}

@@ -1,0 +1,128 @@
+/* The store: every persistent operation of the racing service, behind a struct of operations
+ * so SQLite (embedded) and PostgreSQL can be swapped. */
+#ifndef ODZ_STORE_H
+#define ODZ_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/model.h"
+
+typedef struct odz_store odz_store;
+
+/* What changed in a write. Race ids are those whose stored state changed (so the racing
+ * service publishes race.<id>.updated for each). Counts are for metrics and tests. */
+typedef struct {
+    odz_price price;       /* as stored */
+    int previous;          /* odds before it, 0 if first */
+    int64_t race_id;
+    int number;            /* runner number */
+} odz_price_change;
+
+typedef struct {
+    odz_price_change *prices; /* appended price points, malloc'd */
+    size_t n_prices, cap_prices;
+    int64_t *race_ids;     /* malloc'd, unique; freed by odz_changes_free */
+    size_t n_race_ids, cap_race_ids;
+    int meetings_added, meetings_updated;
+    int races_added, races_updated;
+    int selections_added, selections_updated, scratchings;
+    int prices_added;
+    int status_refused;
+} odz_changes;
+void odz_changes_free(odz_changes *c);
+int odz_changes_add_race(odz_changes *c, int64_t race_id);
+int odz_changes_add_price(odz_changes *c, const odz_price_change *pc);
+
+/* One scrape's data, keyed by source keys, written in one transaction.
+ * Each race names its meeting by `meeting_key` (a meeting in `meetings` or already stored);
+ * each selection and price names its race/selection by key. Prices with odds 0 are skipped. */
+typedef struct {
+    const char *race_key;
+    odz_selection sel;
+} odz_batch_selection;
+typedef struct {
+    const char *selection_key;
+    odz_price price;
+} odz_batch_price;
+typedef struct {
+    const char *meeting_key;
+    odz_race race;
+} odz_batch_race;
+typedef struct {
+    const odz_meeting *meetings;
+    size_t n_meetings;
+    const odz_batch_race *races;
+    size_t n_races;
+    const odz_batch_selection *selections;
+    size_t n_selections;
+    const odz_batch_price *prices;
+    size_t n_prices;
+} odz_batch;
+
+/* All functions return 0 or a negative ODZ_E* code and fill err (ODZ_ERRLEN) with words.
+ * Outputs are caller-owned: arrays are freed with odz_*_free. */
+typedef struct odz_store_ops {
+    const char *name; /* "sqlite", "postgres" */
+    void (*close)(odz_store *s);
+
+    /* Meetings whose race day is within [date_from, date_to] (YYYY-MM-DD), by date, type, name. */
+    int (*list_meetings)(odz_store *s, const char *date_from, const char *date_to,
+                         odz_meetings *out, char *err);
+    /* Races of meetings whose race day is within the range, by scheduled start. */
+    int (*list_races)(odz_store *s, const char *date_from, const char *date_to, odz_races *out,
+                      char *err);
+    /* Races of one meeting by number. */
+    int (*list_meeting_races)(odz_store *s, int64_t meeting_id, odz_races *out, char *err);
+    /* Insert; sets m->id. Duplicate source key: ODZ_EINVAL. */
+    int (*add_meeting)(odz_store *s, odz_meeting *m, char *err);
+    int (*get_meeting)(odz_store *s, int64_t id, odz_meeting *out, char *err);
+    /* Insert; sets r->id. Unknown meeting: ODZ_ENOTFOUND. */
+    int (*add_race)(odz_store *s, odz_race *r, char *err);
+    /* Update status (state machine enforced: ODZ_ESTATE), start times, name, distance, results,
+     * dividends, and (when sels != NULL) upsert its selections by source key, in one
+     * transaction. Sets last_update to `now`. Unknown race: ODZ_ENOTFOUND. */
+    int (*update_race)(odz_store *s, const odz_race *r, const odz_selections *sels, int64_t now,
+                       odz_changes *changes, char *err);
+    /* Next race of a meeting not yet run (OPEN, by scheduled start) at/after `now`;
+     * ODZ_ENOTFOUND when none. */
+    int (*next_race)(odz_store *s, int64_t meeting_id, int64_t now, odz_race *out, char *err);
+    /* Next OPEN races of all meetings starting at or after now - grace, at most limit,
+     * optionally of one type (type < 0: all). */
+    int (*next_races)(odz_store *s, int64_t now, int limit, int type, odz_races *out, char *err);
+    int (*get_race)(odz_store *s, int64_t id, odz_race *out, char *err);
+    int (*list_selections)(odz_store *s, int64_t race_id, odz_selections *out, char *err);
+    /* Insert or update everything in the batch by source key, in one transaction: all or
+     * nothing. Unchanged rows are left alone (no write, not counted). A backward status move
+     * of a race (a source glitch) keeps the stored status, updates the rest and is counted in
+     * changes->status_refused; the explicit update_race refuses it with ODZ_ESTATE.
+     * Unknown meeting/race/selection keys fail the batch with ODZ_ENOTFOUND. */
+    int (*upsert_batch)(odz_store *s, const odz_batch *b, int64_t now, odz_changes *changes,
+                        char *err);
+    /* Append a price point (history) unless it repeats the latest one of its selection,
+     * provider and market; unknown selection: ODZ_ENOTFOUND. Appended points go to changes. */
+    int (*append_price)(odz_store *s, const odz_price *p, odz_changes *changes, char *err);
+    /* Latest price of each (selection, provider, market) of a race. */
+    int (*latest_prices)(odz_store *s, int64_t race_id, odz_prices *out, char *err);
+    /* History of a selection's prices, oldest first; market < 0: every market. */
+    int (*price_history)(odz_store *s, int64_t selection_id, int market, odz_prices *out,
+                         char *err);
+    /* Scratch a selection (idempotent); sets changes for its race. */
+    int (*scratch)(odz_store *s, int64_t selection_id, int64_t when, int deduction, bool late,
+                   int64_t now, odz_changes *changes, char *err);
+    /* Schema version after migrations. */
+    int (*schema_version)(odz_store *s);
+} odz_store_ops;
+
+struct odz_store {
+    const odz_store_ops *ops;
+};
+
+/** Open a store from a URL or path: "postgres://..." (when built) or a SQLite file path
+ * (":memory:" for tests). Runs pending migrations. NULL with err filled on failure. */
+odz_store *odz_store_open(const char *url, char *err);
+
+/** SQLite implementation. */
+odz_store *odz_store_sqlite_open(const char *path, char *err);
+
+#endif

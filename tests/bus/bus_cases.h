@@ -1,0 +1,251 @@
+/* The bus contract, run against any back-end: define `static odz_bus *open_bus(void)` first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus/bus.h"
+#include "core/err.h"
+
+static odz_bus *open_bus(void);
+
+static int setup(void **st)
+{
+    *st = open_bus();
+    return *st ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+    odz_bus *b = *st;
+    b->ops->close(b);
+    return 0;
+}
+
+typedef struct {
+    atomic_int count;
+    char last_subject[ODZ_SUBJECT_MAX];
+    char last_data[256];
+    char last_corr[ODZ_CORR_MAX];
+    int delay_ms;
+} sink;
+
+static void on_msg(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)b;
+    sink *s = ud;
+    snprintf(s->last_subject, sizeof s->last_subject, "%s", m->subject);
+    snprintf(s->last_data, sizeof s->last_data, "%s", m->data);
+    snprintf(s->last_corr, sizeof s->last_corr, "%s", m->corr_id);
+    if (s->delay_ms)
+        usleep((useconds_t)s->delay_ms * 1000);
+    atomic_fetch_add(&s->count, 1);
+}
+
+static void wait_count(sink *s, int n)
+{
+    for (int i = 0; i < 500 && atomic_load(&s->count) < n; i++)
+        usleep(2000);
+}
+
+static void subjects_and_wildcards(void **st)
+{
+    (void)st;
+    assert_true(odz_subject_match("race.*.updated", "race.12.updated"));
+    assert_false(odz_subject_match("race.*.updated", "race.12.price"));
+    assert_true(odz_subject_match("race.>", "race.12.price"));
+    assert_false(odz_subject_match("race.*", "race.12.price"));
+    assert_true(odz_subject_match("race.*", "race.12"));
+    assert_false(odz_subject_match("race.>", "race"));
+    assert_true(odz_subject_match("a.b", "a.b"));
+    assert_false(odz_subject_match("a.b", "a.b.c"));
+    assert_int_equal(odz_subject_valid("race.*", 0), ODZ_EINVAL);
+    assert_int_equal(odz_subject_valid("race.*", 1), 0);
+    assert_int_equal(odz_subject_valid("race..x", 1), ODZ_EINVAL);
+    assert_int_equal(odz_subject_valid("race.>.x", 1), ODZ_EINVAL);
+    assert_int_equal(odz_subject_valid("ra*ce", 1), ODZ_EINVAL);
+    assert_int_equal(odz_subject_valid("has space", 0), ODZ_EINVAL);
+    assert_int_equal(odz_subject_valid("", 0), ODZ_EINVAL);
+}
+
+static void publish_subscribe_wildcard(void **st)
+{
+    odz_bus *b = *st;
+    sink all = {0}, upd = {0};
+    assert_true(b->ops->subscribe(b, "race.>", NULL, 0, on_msg, &all) > 0);
+    assert_true(b->ops->subscribe(b, "race.*.updated", NULL, 0, on_msg, &upd) > 0);
+    assert_int_equal(b->ops->publish(b, "race.7.updated", "{\"x\":1}", 7, "corr-1"), 0);
+    assert_int_equal(b->ops->publish(b, "race.7.price", "p", 1, NULL), 0);
+    assert_int_equal(b->ops->publish(b, "other", "o", 1, NULL), 0);
+    wait_count(&all, 2);
+    wait_count(&upd, 1);
+    usleep(20000);
+    assert_int_equal(atomic_load(&all.count), 2);
+    assert_int_equal(atomic_load(&upd.count), 1);
+    assert_string_equal(upd.last_subject, "race.7.updated");
+    assert_string_equal(upd.last_data, "{\"x\":1}");
+    assert_string_equal(upd.last_corr, "corr-1");
+    assert_int_equal(b->ops->publish(b, "race.*", "x", 1, NULL), ODZ_EINVAL);
+    char *big = calloc(1, ODZ_BUS_MSG_MAX + 2);
+    assert_int_equal(b->ops->publish(b, "race.1", big, ODZ_BUS_MSG_MAX + 1, NULL), ODZ_EINVAL);
+    free(big);
+    assert_true(b->ops->subscribe(b, "bad..pattern", NULL, 0, on_msg, &all) < 0);
+}
+
+static void unsubscribe_stops_delivery(void **st)
+{
+    odz_bus *b = *st;
+    sink s = {0};
+    int64_t id = b->ops->subscribe(b, "x", NULL, 0, on_msg, &s);
+    b->ops->publish(b, "x", "1", 1, NULL);
+    wait_count(&s, 1);
+    assert_int_equal(b->ops->unsubscribe(b, id), 0);
+    b->ops->publish(b, "x", "2", 1, NULL);
+    usleep(20000);
+    assert_int_equal(atomic_load(&s.count), 1);
+    assert_int_equal(b->ops->unsubscribe(b, id), ODZ_ENOTFOUND);
+}
+
+static void queue_group_delivers_once(void **st)
+{
+    odz_bus *b = *st;
+    sink g1 = {0}, g2 = {0}, plain = {0};
+    b->ops->subscribe(b, "work.*", "workers", 0, on_msg, &g1);
+    b->ops->subscribe(b, "work.*", "workers", 0, on_msg, &g2);
+    b->ops->subscribe(b, "work.*", NULL, 0, on_msg, &plain);
+    for (int i = 0; i < 100; i++)
+        b->ops->publish(b, "work.item", "w", 1, NULL);
+    wait_count(&plain, 100);
+    for (int i = 0; i < 500 && atomic_load(&g1.count) + atomic_load(&g2.count) < 100; i++)
+        usleep(2000);
+    assert_int_equal(atomic_load(&plain.count), 100);
+    assert_int_equal(atomic_load(&g1.count) + atomic_load(&g2.count), 100);
+    assert_true(atomic_load(&g1.count) > 0);
+    assert_true(atomic_load(&g2.count) > 0);
+}
+
+static void echo(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)ud;
+    char out[300];
+    int n = snprintf(out, sizeof out, "echo:%s:%s", m->data, m->corr_id);
+    odz_bus_respond(b, m, out, (size_t)n);
+}
+
+static void request_reply_and_timeout(void **st)
+{
+    odz_bus *b = *st;
+    b->ops->subscribe(b, "svc.echo", "svc", 0, echo, NULL);
+    char *rep = NULL;
+    size_t len = 0;
+    assert_int_equal(b->ops->request(b, "svc.echo", "hi", 2, 1000, "c9", &rep, &len), 0);
+    assert_string_equal(rep, "echo:hi:c9");
+    assert_int_equal(len, 10);
+    free(rep);
+    /* nobody listening */
+    assert_int_equal(b->ops->request(b, "svc.none", "x", 1, 200, NULL, &rep, &len), ODZ_ENORESP);
+    assert_null(rep);
+    /* a subscriber that never replies: timeout */
+    sink silent = {0};
+    b->ops->subscribe(b, "svc.silent", NULL, 0, on_msg, &silent);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(b->ops->request(b, "svc.silent", "x", 1, 150, NULL, &rep, &len),
+                     ODZ_ETIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 140 && ms < 1000);
+    assert_int_equal(b->ops->request(b, "svc.echo", "x", 1, 0, NULL, &rep, &len), ODZ_EINVAL);
+}
+
+static void full_queue_drops_and_counts(void **st)
+{
+    odz_bus *b = *st;
+    sink slow = {.delay_ms = 50};
+    b->ops->subscribe(b, "slow", NULL, 2, on_msg, &slow);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(b->ops->publish(b, "slow", "m", 1, NULL), 0);
+    odz_bus_stats stats;
+    b->ops->stats(b, &stats);
+    assert_true(stats.dropped >= 7);
+    /* a request to a responder whose queue is full fails fast */
+    sink blocked = {.delay_ms = 300};
+    b->ops->subscribe(b, "busy", NULL, 1, on_msg, &blocked);
+    b->ops->publish(b, "busy", "1", 1, NULL); /* being handled */
+    usleep(20000);
+    b->ops->publish(b, "busy", "2", 1, NULL); /* queued: queue now full */
+    char *rep = NULL;
+    assert_int_equal(b->ops->request(b, "busy", "3", 1, 1000, NULL, &rep, NULL), ODZ_EFULL);
+    wait_count(&slow, 3);
+    wait_count(&blocked, 2);
+}
+
+typedef struct {
+    odz_bus *b;
+    atomic_int ok;
+} thread_arg;
+
+static void *requester(void *p)
+{
+    thread_arg *a = p;
+    for (int i = 0; i < 200; i++) {
+        char *rep = NULL;
+        if (a->b->ops->request(a->b, "svc.echo", "t", 1, 2000, NULL, &rep, NULL) == 0)
+            atomic_fetch_add(&a->ok, 1);
+        free(rep);
+    }
+    return NULL;
+}
+
+static void safe_across_threads(void **st)
+{
+    odz_bus *b = *st;
+    b->ops->subscribe(b, "svc.echo", "svc", 0, echo, NULL);
+    b->ops->subscribe(b, "svc.echo", "svc", 0, echo, NULL);
+    thread_arg a = {b, 0};
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, requester, &a);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(atomic_load(&a.ok), 800);
+}
+
+static int64_t self_sub;
+static void unsub_self(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)m;
+    sink *s = ud;
+    atomic_fetch_add(&s->count, 1);
+    b->ops->unsubscribe(b, self_sub);
+}
+
+static void unsubscribe_from_own_handler(void **st)
+{
+    odz_bus *b = *st;
+    sink s = {0};
+    self_sub = b->ops->subscribe(b, "once", NULL, 0, unsub_self, &s);
+    b->ops->publish(b, "once", "1", 1, NULL);
+    wait_count(&s, 1);
+    usleep(20000);
+    b->ops->publish(b, "once", "2", 1, NULL);
+    usleep(20000);
+    assert_int_equal(atomic_load(&s.count), 1);
+}
+
+#define BUS_TESTS                                                                                 \
+    cmocka_unit_test(subjects_and_wildcards),                                                     \
+        cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(unsubscribe_stops_delivery, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(queue_group_delivers_once, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(request_reply_and_timeout, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(full_queue_drops_and_counts, setup, teardown),            \
+        cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                    \
+        cmocka_unit_test_setup_teardown(unsubscribe_from_own_handler, setup, teardown)

@@ -1,0 +1,240 @@
+/* The racing service over the in-process bus: operations as requests, events after commits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "racing/racing.h"
+
+typedef struct {
+    odz_bus *bus;
+    odz_store *store;
+    odz_racing *svc;
+    pthread_mutex_t lock;
+    json_t *events; /* [{subject, data}] */
+} fx;
+
+static void on_event(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)b;
+    fx *f = ud;
+    pthread_mutex_lock(&f->lock);
+    json_array_append_new(f->events, json_pack("{s:s,s:o}", "subject", m->subject, "data",
+                                               json_loads(m->data, 0, NULL)));
+    pthread_mutex_unlock(&f->lock);
+}
+
+static int setup(void **st)
+{
+    fx *f = calloc(1, sizeof *f);
+    char err[ODZ_ERRLEN];
+    f->bus = odz_bus_inproc_new();
+    f->store = odz_store_sqlite_open(":memory:", err);
+    f->svc = odz_racing_start(f->bus, f->store, NULL, err);
+    f->events = json_array();
+    pthread_mutex_init(&f->lock, NULL);
+    f->bus->ops->subscribe(f->bus, "race.>", NULL, 0, on_event, f);
+    *st = f;
+    return f->svc ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+    fx *f = *st;
+    odz_racing_stop(f->svc);
+    f->bus->ops->close(f->bus);
+    f->store->ops->close(f->store);
+    json_decref(f->events);
+    pthread_mutex_destroy(&f->lock);
+    free(f);
+    return 0;
+}
+
+static json_t *call_ok(fx *f, const char *op, json_t *req)
+{
+    json_t *data = NULL;
+    char err[ODZ_ERRLEN] = "";
+    int rc = odz_racing_call(f->bus, op, req, 2000, &data, err);
+    if (rc)
+        fail_msg("%s: %d %s", op, rc, err);
+    json_decref(req);
+    return data;
+}
+
+static int call_err(fx *f, const char *op, json_t *req, char *err)
+{
+    json_t *data = NULL;
+    int rc = odz_racing_call(f->bus, op, req, 2000, &data, err);
+    json_decref(req);
+    json_decref(data);
+    return rc;
+}
+
+static size_t wait_events(fx *f, size_t n)
+{
+    size_t have = 0;
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&f->lock);
+        have = json_array_size(f->events);
+        pthread_mutex_unlock(&f->lock);
+        if (have >= n)
+            break;
+        usleep(2000);
+    }
+    return have;
+}
+
+static json_t *seed_batch(const char *status)
+{
+    return json_pack(
+        "{s:[{s:s,s:s,s:s,s:s,s:s,s:s}],"
+        "s:[{s:s,s:{s:s,s:i,s:s,s:I,s:s}}],"
+        "s:[{s:s,s:{s:s,s:i,s:i,s:s}},{s:s,s:{s:s,s:i,s:i,s:s}}],"
+        "s:[{s:s,s:s,s:s,s:i,s:I}]}",
+        "meetings", "source_key", "M1", "name", "Randwick", "country", "AUS", "region",
+        "Australia & New Zealand", "race_type", "thoroughbred", "date", "2026-11-26",
+        "races", "meeting_key", "M1", "race", "source_key", "R1", "number", 1, "name", "Maiden",
+        "scheduled_start", (json_int_t)1795620000, "status", status,
+        "selections", "race_key", "R1", "selection", "source_key", "S1", "number", 1, "barrier", 4,
+        "name", "Fast One", "race_key", "R1", "selection", "source_key", "S2", "number", 2,
+        "barrier", 1, "name", "Slow Two",
+        "prices", "selection_key", "S1", "provider", "tab", "market", "fixed_win", "odds", 350,
+        "ts", (json_int_t)1795600000);
+}
+
+static void batch_then_views_and_events(void **st)
+{
+    fx *f = *st;
+    json_t *ch = call_ok(f, "upsert_batch", seed_batch("OPEN"));
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 1);
+    assert_int_equal(json_integer_value(json_object_get(ch, "selections_added")), 2);
+    json_decref(ch);
+    assert_true(wait_events(f, 2) >= 2); /* race.1.updated + race.1.price */
+    pthread_mutex_lock(&f->lock);
+    int saw_updated = 0, saw_price = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(f->events, i, e)
+    {
+        const char *subj = json_string_value(json_object_get(e, "subject"));
+        json_t *d = json_object_get(e, "data");
+        if (!strcmp(subj, "race.1.updated")) {
+            saw_updated = 1;
+            assert_string_equal(json_string_value(json_object_get(d, "status")), "OPEN");
+        }
+        if (!strcmp(subj, "race.1.price")) {
+            saw_price = 1;
+            assert_int_equal(json_integer_value(json_object_get(d, "number")), 1);
+            assert_true(json_real_value(json_object_get(d, "price")) == 3.5);
+            assert_true(json_is_null(json_object_get(d, "previous")));
+        }
+    }
+    json_array_clear(f->events);
+    pthread_mutex_unlock(&f->lock);
+    assert_true(saw_updated && saw_price);
+
+    /* the same scrape again: no events */
+    json_decref(call_ok(f, "upsert_batch", seed_batch("OPEN")));
+    usleep(30000);
+    assert_int_equal(wait_events(f, 1), 0);
+
+    json_t *card = call_ok(f, "racecard", json_pack("{s:i}", "race_id", 1));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(card, "meeting"), "name")),
+                        "Randwick");
+    json_t *runners = json_object_get(card, "runners");
+    assert_int_equal(json_array_size(runners), 2);
+    json_t *r1 = json_array_get(runners, 0);
+    assert_int_equal(json_integer_value(json_object_get(r1, "barrier")), 4);
+    assert_true(json_real_value(json_object_get(json_object_get(r1, "prices"), "fixed_win")) == 3.5);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(card, "meeting"), "race_ids")), 1);
+    json_decref(card);
+
+    json_t *sch = call_ok(f, "schedule", json_pack("{s:s}", "date", "2026-11-26"));
+    json_t *g = json_array_get(json_object_get(sch, "groups"), 0);
+    assert_string_equal(json_string_value(json_object_get(g, "race_type")), "thoroughbred");
+    json_t *m = json_array_get(json_object_get(g, "meetings"), 0);
+    assert_true(json_is_true(json_object_get(m, "has_races")));
+    json_decref(sch);
+    sch = call_ok(f, "schedule", json_pack("{s:s,s:s}", "date", "2026-11-26", "type", "harness"));
+    assert_int_equal(json_array_size(json_object_get(sch, "groups")), 0);
+    json_decref(sch);
+
+    /* a scratching and a result move the race and publish it */
+    json_t *b = seed_batch("FINAL");
+    json_t *race = json_object_get(json_array_get(json_object_get(b, "races"), 0), "race");
+    json_object_set_new(race, "results", json_pack("[{s:i,s:i},{s:i,s:i}]", "position", 1,
+                                                   "number", 2, "position", 2, "number", 1));
+    json_decref(call_ok(f, "upsert_batch", b));
+    assert_true(wait_events(f, 1) >= 1);
+    pthread_mutex_lock(&f->lock);
+    json_t *d = json_object_get(json_array_get(f->events, 0), "data");
+    assert_string_equal(json_string_value(json_object_get(d, "status")), "FINAL");
+    assert_int_equal(json_array_size(json_object_get(d, "results")), 2);
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void errors_are_clear(void **st)
+{
+    fx *f = *st;
+    char err[ODZ_ERRLEN];
+    assert_int_equal(call_err(f, "get_race", json_pack("{s:i}", "race_id", 99), err), ODZ_ENOTFOUND);
+    assert_non_null(strstr(err, "99"));
+    assert_int_equal(call_err(f, "get_race", json_pack("{s:s}", "race_id", "x"), err), ODZ_EINVAL);
+    assert_int_equal(call_err(f, "no_such_op", NULL, err), ODZ_ENOTFOUND);
+    assert_int_equal(call_err(f, "schedule", json_pack("{s:s}", "date", "26/11/2026"), err),
+                     ODZ_EINVAL);
+    json_decref(call_ok(f, "upsert_batch", seed_batch("FINAL")));
+    json_t *race = call_ok(f, "get_race", json_pack("{s:i}", "race_id", 1));
+    json_object_set_new(race, "status", json_string("OPEN"));
+    assert_int_equal(call_err(f, "update_race", json_pack("{s:o}", "race", race), err), ODZ_ESTATE);
+    assert_non_null(strstr(err, "FINAL to OPEN"));
+    json_t *bad = json_pack("{s:[{s:s}]}", "races", "meeting_key", "M1");
+    assert_int_equal(call_err(f, "upsert_batch", bad, err), ODZ_EINVAL);
+    /* malformed body straight on the bus */
+    char *rep = NULL;
+    assert_int_equal(f->bus->ops->request(f->bus, "racing.get_race", "{oops", 5, 1000, NULL, &rep, NULL), 0);
+    assert_non_null(strstr(rep, "\"ok\":false"));
+    free(rep);
+}
+
+static void price_points_from_the_updater(void **st)
+{
+    fx *f = *st;
+    json_decref(call_ok(f, "upsert_batch", seed_batch("OPEN")));
+    wait_events(f, 2);
+    pthread_mutex_lock(&f->lock);
+    json_array_clear(f->events);
+    pthread_mutex_unlock(&f->lock);
+    const char *msg = "[{\"selection_id\":1,\"provider\":\"oddzy\",\"market\":\"fixed_win\","
+                      "\"odds\":300,\"ts\":1795600100},{\"selection_id\":1,\"market\":\"nope\"}]";
+    f->bus->ops->publish(f->bus, "prices.1", msg, strlen(msg), NULL);
+    assert_true(wait_events(f, 1) >= 1);
+    json_t *h = call_ok(f, "price_history", json_pack("{s:i}", "selection_id", 1));
+    assert_int_equal(json_array_size(h), 2);
+    json_decref(h);
+    json_t *fl = call_ok(f, "flucs", json_pack("{s:i}", "race_id", 1));
+    json_t *r1 = json_array_get(json_object_get(fl, "runners"), 0);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(r1, "flucs"), "fixed_win")), 1);
+    json_decref(fl);
+    json_t *card = call_ok(f, "racecard", json_pack("{s:i}", "race_id", 1));
+    json_t *p = json_object_get(json_array_get(json_object_get(card, "runners"), 0), "prices");
+    assert_true(json_real_value(json_object_get(p, "fixed_win")) == 3.0);
+    json_decref(card);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(batch_then_views_and_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(errors_are_clear, setup, teardown),
+        cmocka_unit_test_setup_teardown(price_points_from_the_updater, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,377 @@
+/* The store contract, run against any back-end: include after defining
+ * `static odz_store *open_store(void)`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+static odz_store *open_store(void);
+
+static int setup(void **st)
+{
+    *st = open_store();
+    return *st ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+    odz_store *s = *st;
+    s->ops->close(s);
+    return 0;
+}
+
+static odz_meeting meeting(const char *key, const char *date, odz_race_type t)
+{
+    odz_meeting m = {0};
+    snprintf(m.source_key, sizeof m.source_key, "%s", key);
+    snprintf(m.name, sizeof m.name, "Meeting %s", key);
+    snprintf(m.country, sizeof m.country, "AUS");
+    snprintf(m.region, sizeof m.region, "Australia & New Zealand");
+    snprintf(m.date, sizeof m.date, "%s", date);
+    m.type = t;
+    return m;
+}
+
+static odz_race *race(const char *key, int64_t meeting_id, int number, int64_t start)
+{
+    odz_race *r = calloc(1, sizeof *r);
+    snprintf(r->source_key, sizeof r->source_key, "%s", key);
+    r->meeting_id = meeting_id;
+    r->number = number;
+    r->scheduled_start = start;
+    snprintf(r->name, sizeof r->name, "Race %d", number);
+    r->distance = 1200;
+    return r;
+}
+
+static odz_selection runner(const char *key, int number)
+{
+    odz_selection x = {0};
+    snprintf(x.source_key, sizeof x.source_key, "%s", key);
+    snprintf(x.name, sizeof x.name, "Runner %d", number);
+    x.number = number;
+    x.barrier = number + 1;
+    x.weight = 5650;
+    return x;
+}
+
+/* A meeting with two races, returns ids. */
+static void seed(odz_store *s, int64_t *mid, int64_t *r1, int64_t *r2)
+{
+    char err[ODZ_ERRLEN];
+    odz_meeting m = meeting("m1", "2026-11-26", ODZ_THOROUGHBRED);
+    assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
+    odz_race *a = race("r1", m.id, 1, 1795620000), *b = race("r2", m.id, 2, 1795622000);
+    assert_int_equal(s->ops->add_race(s, a, err), 0);
+    assert_int_equal(s->ops->add_race(s, b, err), 0);
+    *mid = m.id;
+    *r1 = a->id;
+    *r2 = b->id;
+    free(a);
+    free(b);
+}
+
+static void meetings_by_date_range(void **st)
+{
+    odz_store *s = *st;
+    char err[ODZ_ERRLEN];
+    const char *dates[] = {"2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28"};
+    for (int i = 0; i < 4; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "m%d", i);
+        odz_meeting m = meeting(key, dates[i], (odz_race_type)(i % 3));
+        assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
+        assert_true(m.id > 0);
+    }
+    odz_meetings ms = {0};
+    assert_int_equal(s->ops->list_meetings(s, "2026-11-26", "2026-11-27", &ms, err), 0);
+    assert_int_equal(ms.n, 2);
+    assert_string_equal(ms.v[0].date, "2026-11-26");
+    assert_string_equal(ms.v[1].source_key, "m2");
+    odz_meetings_free(&ms);
+    assert_int_equal(s->ops->list_meetings(s, "2026-11-27", "2026-11-26", &ms, err), ODZ_EINVAL);
+    assert_int_equal(s->ops->list_meetings(s, "yesterday", "2026-11-26", &ms, err), ODZ_EINVAL);
+    odz_meeting got;
+    assert_int_equal(s->ops->get_meeting(s, 99999, &got, err), ODZ_ENOTFOUND);
+    odz_meeting dup = meeting("m1", "2026-11-26", ODZ_HARNESS);
+    assert_int_equal(s->ops->add_meeting(s, &dup, err), ODZ_EINVAL);
+    odz_meeting bad = meeting("bad", "2026-11-31", ODZ_HARNESS);
+    assert_int_equal(s->ops->add_meeting(s, &bad, err), ODZ_EINVAL);
+}
+
+static void races_next_and_get(void **st)
+{
+    odz_store *s = *st;
+    char err[ODZ_ERRLEN];
+    int64_t mid, r1, r2;
+    seed(s, &mid, &r1, &r2);
+    odz_meeting m;
+    assert_int_equal(s->ops->get_meeting(s, mid, &m, err), 0);
+    assert_int_equal(m.first_start, 1795620000);
+    odz_race *r = calloc(1, sizeof *r);
+    assert_int_equal(s->ops->get_race(s, r1, r, err), 0);
+    assert_int_equal(r->number, 1);
+    assert_int_equal(s->ops->get_race(s, 424242, r, err), ODZ_ENOTFOUND);
+    assert_int_equal(s->ops->next_race(s, mid, 1795619000, r, err), 0);
+    assert_int_equal(r->id, r1);
+    assert_int_equal(s->ops->next_race(s, mid, 1795621000, r, err), 0);
+    assert_int_equal(r->id, r2);
+    assert_int_equal(s->ops->next_race(s, mid, 1795629000, r, err), ODZ_ENOTFOUND);
+    assert_int_equal(s->ops->next_race(s, 777, 0, r, err), ODZ_ENOTFOUND);
+    odz_races rs = {0};
+    assert_int_equal(s->ops->list_races(s, "2026-11-26", "2026-11-26", &rs, err), 0);
+    assert_int_equal(rs.n, 2);
+    assert_int_equal(rs.v[0].id, r1);
+    odz_races_free(&rs);
+    assert_int_equal(s->ops->next_races(s, 0, 10, ODZ_THOROUGHBRED, &rs, err), 0);
+    assert_int_equal(rs.n, 2);
+    odz_races_free(&rs);
+    assert_int_equal(s->ops->next_races(s, 0, 10, ODZ_GREYHOUND, &rs, err), 0);
+    assert_int_equal(rs.n, 0);
+    odz_races_free(&rs);
+    assert_int_equal(s->ops->list_meeting_races(s, mid, &rs, err), 0);
+    assert_int_equal(rs.n, 2);
+    odz_races_free(&rs);
+    odz_race *orphan = race("orphan", 9999, 1, 1795620000);
+    assert_int_equal(s->ops->add_race(s, orphan, err), ODZ_ENOTFOUND);
+    free(orphan);
+    free(r);
+}
+
+static void update_race_state_machine_and_selections(void **st)
+{
+    odz_store *s = *st;
+    char err[ODZ_ERRLEN];
+    int64_t mid, r1, r2;
+    seed(s, &mid, &r1, &r2);
+    odz_race *r = calloc(1, sizeof *r);
+    assert_int_equal(s->ops->get_race(s, r1, r, err), 0);
+    odz_selections sels = {0};
+    odz_selection a = runner("s1", 1), b = runner("s2", 2);
+    odz_selections_push(&sels, &a);
+    odz_selections_push(&sels, &b);
+    odz_changes ch = {0};
+    r->status = ODZ_CLOSED;
+    r->actual_start = 1795620010;
+    assert_int_equal(s->ops->update_race(s, r, &sels, 1795620020, &ch, err), 0);
+    assert_int_equal(ch.races_updated, 1);
+    assert_int_equal(ch.selections_added, 2);
+    assert_int_equal(ch.n_race_ids, 1);
+    odz_changes_free(&ch);
+    r->status = ODZ_FINAL;
+    r->n_results = 3;
+    r->results[0] = (odz_placing){1, 2, ""};
+    r->results[1] = (odz_placing){2, 1, "0.5L"};
+    r->results[2] = (odz_placing){2, 3, "0.5L"}; /* dead heat for second */
+    assert_int_equal(s->ops->update_race(s, r, NULL, 1795620300, &ch, err), 0);
+    odz_changes_free(&ch);
+    odz_race *got = calloc(1, sizeof *got);
+    assert_int_equal(s->ops->get_race(s, r1, got, err), 0);
+    assert_int_equal(got->status, ODZ_FINAL);
+    assert_int_equal(got->n_results, 3);
+    assert_int_equal(got->results[2].position, 2);
+    assert_int_equal(got->last_update, 1795620300);
+    /* backward: refused, nothing changes */
+    r->status = ODZ_OPEN;
+    snprintf(r->name, sizeof r->name, "Renamed");
+    assert_int_equal(s->ops->update_race(s, r, NULL, 1795620400, &ch, err), ODZ_ESTATE);
+    assert_non_null(strstr(err, "FINAL to OPEN"));
+    odz_changes_free(&ch);
+    assert_int_equal(s->ops->get_race(s, r1, got, err), 0);
+    assert_string_equal(got->name, "Race 1");
+    r->status = ODZ_ABANDONED;
+    assert_int_equal(s->ops->update_race(s, r, NULL, 1795620400, &ch, err), ODZ_ESTATE);
+    odz_changes_free(&ch);
+    /* unknown race */
+    r->id = 99999;
+    r->status = ODZ_FINAL;
+    assert_int_equal(s->ops->update_race(s, r, NULL, 0, &ch, err), ODZ_ENOTFOUND);
+    odz_changes_free(&ch);
+    /* unchanged update writes nothing */
+    assert_int_equal(s->ops->get_race(s, r1, r, err), 0);
+    assert_int_equal(s->ops->update_race(s, r, &sels, 1795620500, &ch, err), 0);
+    assert_int_equal(ch.races_updated + ch.selections_updated + ch.selections_added, 0);
+    assert_int_equal(ch.n_race_ids, 0);
+    odz_changes_free(&ch);
+    odz_selections ls = {0};
+    assert_int_equal(s->ops->list_selections(s, r1, &ls, err), 0);
+    assert_int_equal(ls.n, 2);
+    assert_int_equal(ls.v[1].barrier, 3);
+    assert_int_equal(ls.v[1].weight, 5650);
+    odz_selections_free(&ls);
+    assert_int_equal(s->ops->list_selections(s, 99999, &ls, err), ODZ_ENOTFOUND);
+    /* a selection key may not jump to another race */
+    assert_int_equal(s->ops->get_race(s, r2, r, err), 0);
+    assert_int_equal(s->ops->update_race(s, r, &sels, 1795620500, &ch, err), ODZ_EINVAL);
+    odz_changes_free(&ch);
+    odz_selections_free(&sels);
+    free(got);
+    free(r);
+}
+
+static void prices_and_scratchings(void **st)
+{
+    odz_store *s = *st;
+    char err[ODZ_ERRLEN];
+    int64_t mid, r1, r2;
+    seed(s, &mid, &r1, &r2);
+    odz_race *r = calloc(1, sizeof *r);
+    assert_int_equal(s->ops->get_race(s, r1, r, err), 0);
+    odz_selections sels = {0};
+    odz_selection a = runner("s1", 1), b = runner("s2", 2);
+    odz_selections_push(&sels, &a);
+    odz_selections_push(&sels, &b);
+    odz_changes ch = {0};
+    assert_int_equal(s->ops->update_race(s, r, &sels, 1, &ch, err), 0);
+    odz_changes_free(&ch);
+    odz_selections ls = {0};
+    assert_int_equal(s->ops->list_selections(s, r1, &ls, err), 0);
+    int64_t sid = ls.v[0].id;
+    odz_price p = {.selection_id = sid, .provider = "oddzy", .market = ODZ_FIXED_WIN,
+                   .odds = 350, .ts = 100};
+    assert_int_equal(s->ops->append_price(s, &p, &ch, err), 0);
+    p.ts = 110; /* same odds again: not a new point */
+    assert_int_equal(s->ops->append_price(s, &p, &ch, err), 0);
+    p.odds = 320;
+    p.ts = 120;
+    assert_int_equal(s->ops->append_price(s, &p, &ch, err), 0);
+    assert_int_equal(ch.n_prices, 2);
+    assert_int_equal(ch.prices[1].previous, 350);
+    assert_int_equal(ch.prices[1].race_id, r1);
+    assert_int_equal(ch.prices[1].number, 1);
+    odz_changes_free(&ch);
+    p.market = ODZ_TOTE_WIN;
+    snprintf(p.provider, sizeof p.provider, "tab");
+    p.odds = 400;
+    assert_int_equal(s->ops->append_price(s, &p, NULL, err), 0);
+    odz_prices hist = {0};
+    assert_int_equal(s->ops->price_history(s, sid, ODZ_FIXED_WIN, &hist, err), 0);
+    assert_int_equal(hist.n, 2);
+    assert_int_equal(hist.v[0].odds, 350);
+    assert_int_equal(hist.v[1].odds, 320);
+    odz_prices_free(&hist);
+    assert_int_equal(s->ops->price_history(s, sid, -1, &hist, err), 0);
+    assert_int_equal(hist.n, 3);
+    odz_prices_free(&hist);
+    assert_int_equal(s->ops->latest_prices(s, r1, &hist, err), 0);
+    assert_int_equal(hist.n, 2);
+    assert_int_equal(hist.v[0].odds, 320);
+    odz_prices_free(&hist);
+    assert_int_equal(s->ops->price_history(s, 99999, -1, &hist, err), ODZ_ENOTFOUND);
+    p.selection_id = 99999;
+    assert_int_equal(s->ops->append_price(s, &p, NULL, err), ODZ_ENOTFOUND);
+    p.selection_id = sid;
+    p.odds = 50;
+    assert_int_equal(s->ops->append_price(s, &p, NULL, err), ODZ_EINVAL);
+    /* scratch */
+    int64_t sid2 = ls.v[1].id;
+    assert_int_equal(s->ops->scratch(s, sid2, 90, 1250, true, 95, &ch, err), 0);
+    assert_int_equal(ch.scratchings, 1);
+    assert_int_equal(ch.race_ids[0], r1);
+    odz_changes_free(&ch);
+    assert_int_equal(s->ops->scratch(s, sid2, 91, 0, false, 96, &ch, err), 0); /* idempotent */
+    assert_int_equal(ch.scratchings, 0);
+    odz_changes_free(&ch);
+    assert_int_equal(s->ops->scratch(s, 99999, 0, 0, false, 0, &ch, err), ODZ_ENOTFOUND);
+    odz_changes_free(&ch);
+    odz_selections_free(&ls);
+    assert_int_equal(s->ops->list_selections(s, r1, &ls, err), 0);
+    assert_true(ls.v[1].scratched);
+    assert_true(ls.v[1].late_scratched);
+    assert_int_equal(ls.v[1].scratch_time, 90);
+    assert_int_equal(ls.v[1].deduction, 1250);
+    odz_selections_free(&ls);
+    odz_selections_free(&sels);
+    free(r);
+}
+
+/* The scraper sees the same race many times: keys make updates, never duplicates. */
+static void batch_upsert_by_source_key(void **st)
+{
+    odz_store *s = *st;
+    char err[ODZ_ERRLEN];
+    odz_meeting m = meeting("M", "2026-11-26", ODZ_GREYHOUND);
+    odz_batch_race br[2] = {{"M", {0}}, {"M", {0}}};
+    odz_race *t = race("R1", 0, 1, 1795620000);
+    br[0].race = *t;
+    free(t);
+    t = race("R2", 0, 2, 1795621000);
+    br[1].race = *t;
+    free(t);
+    odz_batch_selection bs[2] = {{"R1", runner("S1", 1)}, {"R1", runner("S2", 2)}};
+    odz_batch_price bp[2] = {
+        {"S1", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 250, .ts = 5}},
+        {"S2", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 0, .ts = 5}},
+    };
+    odz_batch b = {&m, 1, br, 2, bs, 2, bp, 2};
+    odz_changes ch = {0};
+    assert_int_equal(s->ops->upsert_batch(s, &b, 10, &ch, err), 0);
+    assert_int_equal(ch.meetings_added, 1);
+    assert_int_equal(ch.races_added, 2);
+    assert_int_equal(ch.selections_added, 2);
+    assert_int_equal(ch.prices_added, 1); /* odds 0 = no price, skipped */
+    odz_changes_free(&ch);
+    /* the same scrape again: nothing changes */
+    assert_int_equal(s->ops->upsert_batch(s, &b, 20, &ch, err), 0);
+    assert_int_equal(ch.meetings_added + ch.meetings_updated + ch.races_added + ch.races_updated +
+                         ch.selections_added + ch.selections_updated + ch.prices_added,
+                     0);
+    odz_changes_free(&ch);
+    /* changes become updates */
+    br[0].race.status = ODZ_CLOSED;
+    snprintf(bs[1].sel.jockey, sizeof bs[1].sel.jockey, "J. Smith");
+    assert_int_equal(s->ops->upsert_batch(s, &b, 30, &ch, err), 0);
+    assert_int_equal(ch.races_updated, 1);
+    assert_int_equal(ch.selections_updated, 1);
+    assert_int_equal(ch.n_race_ids, 1);
+    odz_changes_free(&ch);
+    odz_races rs = {0};
+    assert_int_equal(s->ops->list_races(s, "2026-11-26", "2026-11-26", &rs, err), 0);
+    assert_int_equal(rs.n, 2);
+    assert_int_equal(rs.v[0].status, ODZ_CLOSED);
+    assert_int_equal(rs.v[0].last_update, 30);
+    int64_t rid = rs.v[0].id;
+    odz_races_free(&rs);
+    /* a backward status from the source keeps what we know */
+    br[0].race.status = ODZ_OPEN;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 40, &ch, err), 0);
+    assert_int_equal(ch.status_refused, 1);
+    odz_changes_free(&ch);
+    odz_race *got = calloc(1, sizeof *got);
+    assert_int_equal(s->ops->get_race(s, rid, got, err), 0);
+    assert_int_equal(got->status, ODZ_CLOSED);
+    /* all or nothing: an unknown meeting key fails the batch and writes nothing */
+    br[0].race.status = ODZ_FINAL;
+    br[1].meeting_key = "NOPE";
+    assert_int_equal(s->ops->upsert_batch(s, &b, 50, &ch, err), ODZ_ENOTFOUND);
+    odz_changes_free(&ch);
+    assert_int_equal(s->ops->get_race(s, rid, got, err), 0);
+    assert_int_equal(got->status, ODZ_CLOSED);
+    br[1].meeting_key = "M";
+    /* a bad selection fails the batch too */
+    bs[0].sel.number = 0;
+    br[0].race.status = ODZ_FINAL;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 60, &ch, err), ODZ_EINVAL);
+    odz_changes_free(&ch);
+    assert_int_equal(s->ops->get_race(s, rid, got, err), 0);
+    assert_int_equal(got->status, ODZ_CLOSED);
+    odz_meetings ms = {0};
+    assert_int_equal(s->ops->list_meetings(s, "2026-11-20", "2026-11-30", &ms, err), 0);
+    assert_int_equal(ms.n, 1);
+    odz_meetings_free(&ms);
+    free(got);
+}
+
+#define STORE_TESTS                                                                               \
+    cmocka_unit_test_setup_teardown(meetings_by_date_range, setup, teardown),                     \
+        cmocka_unit_test_setup_teardown(races_next_and_get, setup, teardown),                     \
+        cmocka_unit_test_setup_teardown(update_race_state_machine_and_selections, setup,          \
+                                        teardown),                                                \
+        cmocka_unit_test_setup_teardown(prices_and_scratchings, setup, teardown),                 \
+        cmocka_unit_test_setup_teardown(batch_upsert_by_source_key, setup, teardown)

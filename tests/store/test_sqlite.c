@@ -1,0 +1,54 @@
+/* The store contract on SQLite, plus SQLite specifics: file, WAL, migrations. */
+#include "store_cases.h"
+
+#include <unistd.h>
+
+static odz_store *open_store(void)
+{
+    char err[ODZ_ERRLEN];
+    odz_store *s = odz_store_sqlite_open(":memory:", err);
+    if (!s)
+        fprintf(stderr, "open: %s\n", err);
+    return s;
+}
+
+static void file_reopen_keeps_data_and_schema(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/oddzy-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[ODZ_ERRLEN];
+    odz_store *s = odz_store_open(path, err);
+    assert_non_null(s);
+    assert_int_equal(s->ops->schema_version(s), 1);
+    odz_meeting m = meeting("keep", "2026-11-26", ODZ_HARNESS);
+    assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
+    s->ops->close(s);
+    s = odz_store_open(path, err);
+    assert_non_null(s);
+    odz_meeting got;
+    assert_int_equal(s->ops->get_meeting(s, m.id, &got, err), 0);
+    assert_string_equal(got.source_key, "keep");
+    assert_int_equal(got.type, ODZ_HARNESS);
+    s->ops->close(s);
+    char aux[64];
+    unlink(path);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+    assert_null(odz_store_open("/nonexistent-dir/x.db", err));
+    assert_null(odz_store_open("", err));
+    assert_null(odz_store_open("postgres://localhost/x", err));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        STORE_TESTS,
+        cmocka_unit_test(file_reopen_keeps_data_and_schema),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
