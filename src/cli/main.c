@@ -17,12 +17,12 @@ typedef struct {
 } role;
 
 static const role roles[] = {
-    {"run", NULL, "everything in one process: http://localhost:8080 with live data", "4"},
+    {"run", odz_cmd_run, "everything in one process: http://localhost:8080 with live data", "4"},
     {"racing", odz_cmd_racing, "racing service: owns the store, answers racing.* on the bus", NULL},
-    {"scraper", NULL, "race scraper: polls a racing data source on the adaptive schedule", "3"},
-    {"api", NULL, "racing API: JSON over HTTP, live push, the web front end", "4"},
+    {"scraper", odz_cmd_scraper, "race scraper: polls a racing data source on the adaptive schedule", "3"},
+    {"api", odz_cmd_api, "racing API: JSON over HTTP, live push, the web front end", "4"},
     {"prices", NULL, "price updater: a simulated live price market", "5"},
-    {"feed", NULL, "simulated racing source served over HTTP (Entain / odds-comparison)", "3"},
+    {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)", "3"},
     {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit", NULL},
 };
 

@@ -1,0 +1,27 @@
+/* The racing API role: JSON endpoints, health, metrics and static web files. */
+#ifndef ODZ_API_H
+#define ODZ_API_H
+
+#include "bus/bus.h"
+#include "http/server.h"
+
+typedef struct {
+    const char *host;         /* bind address (NULL: 0.0.0.0) */
+    int port;                 /* 0: ephemeral */
+    int threads;              /* event loops (SO_REUSEPORT) */
+    int max_connections;
+    int view_workers;         /* threads that build views */
+    const char *static_root;  /* web/dist, or NULL */
+    const char *tz;
+} odz_api_config;
+
+typedef struct odz_api odz_api;
+
+/** Bind and register routes; run with odz_http_run(odz_api_http(a)). Borrows bus. */
+odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err);
+odz_http_server *odz_api_http(odz_api *a);
+int odz_api_port(odz_api *a);
+/** After odz_http_run has returned. */
+void odz_api_free(odz_api *a);
+
+#endif

@@ -1,0 +1,477 @@
+/* View cache with builder workers; see views.h. */
+#include "api/views.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/tz.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "racing/racing.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUCKETS 4096
+#define MAX_ENTRIES 5000
+#define MAX_WAITERS 4096
+#define JOBS 8192
+
+typedef struct view {
+    struct view *next; /* hash chain */
+    char key[ODZ_VIEW_KEY_MAX];
+    odz_buf *plain, *gz; /* NULL until first built */
+    char etag[40];
+    bool queued, building, dirty;
+    odz_http_pending **waiters;
+    size_t n_waiters, cap_waiters;
+    int64_t used_ms;
+} view;
+
+struct odz_views {
+    odz_bus *bus;
+    char tz[64];
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    view *buckets[BUCKETS];
+    size_t entries;
+    view *jobs[JOBS];
+    size_t jhead, jlen;
+    bool stop;
+    pthread_t *threads;
+    int n_threads;
+    int64_t sub;
+    uint64_t hits, misses, rebuilds, errors;
+    odz_metric *m_hit, *m_miss, *m_rebuild, *m_error;
+};
+
+static uint64_t fnv(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static view **slot(odz_views *v, const char *key)
+{
+    view **pp = &v->buckets[fnv(key, strlen(key)) % BUCKETS];
+    while (*pp && strcmp((*pp)->key, key))
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void view_free(view *e)
+{
+    odz_buf_unref(e->plain);
+    odz_buf_unref(e->gz);
+    free(e->waiters);
+    free(e);
+}
+
+/* Drop the least recently used idle entry. Caller holds lock. */
+static void evict_one(odz_views *v)
+{
+    view **victim = NULL;
+    for (int b = 0; b < BUCKETS; b++)
+        for (view **pp = &v->buckets[b]; *pp; pp = &(*pp)->next) {
+            view *e = *pp;
+            if (e->queued || e->building || e->n_waiters)
+                continue;
+            if (!victim || e->used_ms < (*victim)->used_ms)
+                victim = pp;
+        }
+    if (victim) {
+        view *e = *victim;
+        *victim = e->next;
+        view_free(e);
+        v->entries--;
+    }
+}
+
+/* Queue a build of e. Caller holds lock. */
+static void enqueue(odz_views *v, view *e)
+{
+    if (e->queued)
+        return;
+    if (e->building) {
+        e->dirty = true; /* rebuild after the running build */
+        return;
+    }
+    if (v->jlen == JOBS)
+        return; /* full: the entry stays stale until the next event or miss */
+    v->jobs[(v->jhead + v->jlen++) % JOBS] = e;
+    e->queued = true;
+    pthread_cond_signal(&v->cond);
+}
+
+/* ---- building ---- */
+
+static int parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    long long x = strtoll(s, &end, 10);
+    if (end == s || *end || x <= 0)
+        return ODZ_EINVAL;
+    *id = x;
+    return 0;
+}
+
+/* Build the JSON of view `key`; returns 0 with *out, or an error code with err filled. */
+static int build(odz_views *v, const char *key, json_t **out, char *err)
+{
+    char a[24] = "", b[24] = "";
+    int64_t id;
+    const char *colon = strchr(key, ':');
+    if (!colon)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "bad view key");
+    const char *rest = colon + 1;
+    const char *c2 = strchr(rest, ':');
+    if (c2) {
+        snprintf(a, sizeof a, "%.*s", (int)(c2 - rest), rest);
+        snprintf(b, sizeof b, "%s", c2 + 1);
+    } else {
+        snprintf(a, sizeof a, "%s", rest);
+    }
+    size_t kl = (size_t)(colon - key);
+    json_t *req = NULL;
+    int rc;
+    if (kl == 8 && !strncmp(key, "schedule", kl)) {
+        req = json_pack("{s:s}", "date", a);
+        if (strcmp(b, "all"))
+            json_object_set_new(req, "type", json_string(b));
+        rc = odz_racing_call(v->bus, "schedule", req, ODZ_REQ_TIMEOUT_MS, out, err);
+    } else if (kl == 8 && !strncmp(key, "racecard", kl) && !parse_id(a, &id)) {
+        req = json_pack("{s:I}", "race_id", (json_int_t)id);
+        rc = odz_racing_call(v->bus, "racecard", req, ODZ_REQ_TIMEOUT_MS, out, err);
+    } else if (kl == 5 && !strncmp(key, "flucs", kl) && !parse_id(a, &id)) {
+        req = json_pack("{s:I}", "race_id", (json_int_t)id);
+        rc = odz_racing_call(v->bus, "flucs", req, ODZ_REQ_TIMEOUT_MS, out, err);
+    } else if (kl == 4 && !strncmp(key, "next", kl) && !parse_id(a, &id)) {
+        req = json_pack("{s:I}", "limit", (json_int_t)id);
+        if (strcmp(b, "all"))
+            json_object_set_new(req, "type", json_string(b));
+        rc = odz_racing_call(v->bus, "next_races", req, ODZ_REQ_TIMEOUT_MS, out, err);
+    } else if (kl == 7 && !strncmp(key, "meeting", kl) && !parse_id(a, &id)) {
+        req = json_pack("{s:I}", "meeting_id", (json_int_t)id);
+        json_t *m = NULL, *races = NULL;
+        rc = odz_racing_call(v->bus, "get_meeting", req, ODZ_REQ_TIMEOUT_MS, &m, err);
+        if (rc == 0)
+            rc = odz_racing_call(v->bus, "list_meeting_races", req, ODZ_REQ_TIMEOUT_MS, &races,
+                                 err);
+        if (rc == 0) {
+            json_object_set_new(m, "races", races);
+            json_object_set_new(m, "now", json_integer(odz_now()));
+            *out = m;
+        } else {
+            json_decref(m);
+        }
+    } else {
+        rc = odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "bad view key");
+    }
+    json_decref(req);
+    return rc;
+}
+
+static int http_status_of(int rc)
+{
+    switch (rc) {
+    case ODZ_EINVAL: return 400;
+    case ODZ_ENOTFOUND: return 404;
+    case ODZ_ETIMEOUT: return 504;
+    case ODZ_ENORESP:
+    case ODZ_EFULL:
+    case ODZ_ECLOSED: return 503;
+    default: return 500;
+    }
+}
+
+static void answer_waiters(odz_http_pending **w, size_t n, odz_buf *plain, const char *etag,
+                           int rc, const char *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) {
+            odz_http_resp_opts o = {.etag = etag, .cache_control = "no-cache"};
+            odz_http_pending_respond_buf(w[i], 200, "application/json", plain, &o);
+        } else {
+            int st = http_status_of(rc);
+            odz_http_pending_error(w[i], st, st == 404 ? "not_found" : odz_errcode(rc), err);
+        }
+    }
+}
+
+static void *worker(void *arg)
+{
+    odz_views *v = arg;
+    pthread_mutex_lock(&v->lock);
+    for (;;) {
+        while (!v->jlen && !v->stop)
+            pthread_cond_wait(&v->cond, &v->lock);
+        if (v->stop)
+            break;
+        view *e = v->jobs[v->jhead];
+        v->jhead = (v->jhead + 1) % JOBS;
+        v->jlen--;
+        e->queued = false;
+        e->building = true;
+        e->dirty = false;
+        char key[ODZ_VIEW_KEY_MAX];
+        snprintf(key, sizeof key, "%s", e->key);
+        pthread_mutex_unlock(&v->lock);
+
+        char err[ODZ_ERRLEN] = "";
+        json_t *j = NULL;
+        int rc = build(v, key, &j, err);
+        odz_buf *plain = NULL, *gz = NULL;
+        char etag[40] = "";
+        if (rc == 0) {
+            char *txt = odz_json_dumps(j);
+            size_t len = txt ? strlen(txt) : 0;
+            plain = txt ? odz_buf_take(txt, len) : NULL;
+            if (plain) {
+                snprintf(etag, sizeof etag, "\"%016llx\"",
+                         (unsigned long long)fnv(odz_buf_data(plain), len));
+                if (len > 512)
+                    odz_gzip(odz_buf_data(plain), len, &gz);
+            } else {
+                rc = odz_fail(err, sizeof err, ODZ_ENOMEM, "out of memory");
+            }
+        }
+        json_decref(j);
+
+        pthread_mutex_lock(&v->lock);
+        e->building = false;
+        odz_http_pending **w = e->waiters;
+        size_t nw = e->n_waiters;
+        e->waiters = NULL;
+        e->n_waiters = e->cap_waiters = 0;
+        if (rc == 0) {
+            odz_buf_unref(e->plain);
+            odz_buf_unref(e->gz);
+            e->plain = plain;
+            e->gz = gz;
+            snprintf(e->etag, sizeof e->etag, "%s", etag);
+            v->rebuilds++;
+            odz_metric_inc(v->m_rebuild);
+        } else {
+            v->errors++;
+            odz_metric_inc(v->m_error);
+        }
+        if (e->dirty)
+            enqueue(v, e);
+        else if (rc != 0 && !e->plain) {
+            /* never built (unknown id, bad date): forget it, do not cache errors */
+            view **pp = slot(v, key);
+            if (*pp == e) {
+                *pp = e->next;
+                v->entries--;
+                view_free(e);
+            }
+        }
+        pthread_mutex_unlock(&v->lock);
+        answer_waiters(w, nw, plain, etag, rc, err);
+        free(w);
+        if (rc && rc != ODZ_ENOTFOUND && rc != ODZ_EINVAL)
+            odz_log_kv(ODZ_LOG_WARN, "view build failed", "view", key, "error", err, NULL);
+        pthread_mutex_lock(&v->lock);
+    }
+    pthread_mutex_unlock(&v->lock);
+    return NULL;
+}
+
+/* ---- serving ---- */
+
+int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char *corr)
+{
+    if (strlen(key) >= ODZ_VIEW_KEY_MAX)
+        return odz_http_respond_json_error(req, 400, "bad_request", "request too long");
+    pthread_mutex_lock(&v->lock);
+    view **pp = slot(v, key), *e = *pp;
+    if (e && e->plain) {
+        odz_buf *plain = odz_buf_ref(e->plain), *gz = odz_buf_ref(e->gz);
+        char etag[40];
+        snprintf(etag, sizeof etag, "%s", e->etag);
+        e->used_ms = odz_real_ms();
+        v->hits++;
+        pthread_mutex_unlock(&v->lock);
+        odz_metric_inc(v->m_hit);
+        odz_http_resp_opts o = {.etag = etag, .cache_control = "no-cache", .correlation_id = corr};
+        int rc = odz_http_respond_cached(req, "application/json", plain, gz, &o);
+        odz_buf_unref(plain);
+        odz_buf_unref(gz);
+        return rc;
+    }
+    if (!e) {
+        if (v->entries >= MAX_ENTRIES)
+            evict_one(v);
+        e = calloc(1, sizeof *e);
+        if (!e) {
+            pthread_mutex_unlock(&v->lock);
+            return ODZ_ENOMEM;
+        }
+        snprintf(e->key, sizeof e->key, "%s", key);
+        e->next = v->buckets[fnv(key, strlen(key)) % BUCKETS];
+        v->buckets[fnv(key, strlen(key)) % BUCKETS] = e;
+        v->entries++;
+    }
+    e->used_ms = odz_real_ms();
+    if (e->n_waiters >= MAX_WAITERS) {
+        pthread_mutex_unlock(&v->lock);
+        return odz_http_respond_json_error(req, 503, "busy", "too many requests waiting");
+    }
+    if (e->n_waiters == e->cap_waiters) {
+        size_t cap = e->cap_waiters ? e->cap_waiters * 2 : 4;
+        odz_http_pending **w = realloc(e->waiters, cap * sizeof *w);
+        if (!w) {
+            pthread_mutex_unlock(&v->lock);
+            return ODZ_ENOMEM;
+        }
+        e->waiters = w;
+        e->cap_waiters = cap;
+    }
+    odz_http_pending *p = odz_http_defer(req);
+    if (!p) {
+        pthread_mutex_unlock(&v->lock);
+        return ODZ_ENOMEM;
+    }
+    e->waiters[e->n_waiters++] = p;
+    v->misses++;
+    enqueue(v, e);
+    pthread_mutex_unlock(&v->lock);
+    odz_metric_inc(v->m_miss);
+    return ODZ_HTTP_PENDING;
+}
+
+void odz_views_invalidate(odz_views *v, const char *key)
+{
+    size_t kl = strlen(key);
+    bool prefix = kl && key[kl - 1] == '*';
+    pthread_mutex_lock(&v->lock);
+    if (!prefix) {
+        view *e = *slot(v, key);
+        if (e && e->plain)
+            enqueue(v, e);
+    } else {
+        for (int b = 0; b < BUCKETS; b++)
+            for (view *e = v->buckets[b]; e; e = e->next)
+                if (e->plain && !strncmp(e->key, key, kl - 1))
+                    enqueue(v, e);
+    }
+    pthread_mutex_unlock(&v->lock);
+}
+
+/* race.<id>.updated / race.<id>.price: mark the views that show it. */
+static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
+{
+    (void)bus;
+    odz_views *v = ud;
+    char key[ODZ_VIEW_KEY_MAX];
+    long long id = 0;
+    char kind[16] = "";
+    if (sscanf(m->subject, "race.%lld.%15s", &id, kind) != 2 || id <= 0)
+        return;
+    snprintf(key, sizeof key, "racecard:%lld", id);
+    odz_views_invalidate(v, key);
+    if (!strcmp(kind, "price")) {
+        snprintf(key, sizeof key, "flucs:%lld", id);
+        odz_views_invalidate(v, key);
+        return;
+    }
+    json_t *j = json_loadb(m->data, m->len, 0, NULL);
+    json_int_t start = json_integer_value(json_object_get(j, "scheduled_start"));
+    json_int_t mid = json_integer_value(json_object_get(j, "meeting_id"));
+    json_decref(j);
+    char day[11];
+    if (start > 0 && odz_race_day(start, v->tz, day) == 0) {
+        snprintf(key, sizeof key, "schedule:%s:*", day);
+        odz_views_invalidate(v, key);
+    } else {
+        odz_views_invalidate(v, "schedule:*");
+    }
+    if (mid > 0) {
+        snprintf(key, sizeof key, "meeting:%lld", (long long)mid);
+        odz_views_invalidate(v, key);
+    }
+    odz_views_invalidate(v, "next:*");
+}
+
+static void collect(void *ud)
+{
+    odz_views *v = ud;
+    pthread_mutex_lock(&v->lock);
+    size_t n = v->entries;
+    pthread_mutex_unlock(&v->lock);
+    odz_metric_set(odz_gauge("oddzy_view_cache_entries", "Views held serialized in memory", NULL),
+                   (double)n);
+}
+
+odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
+{
+    odz_views *v = calloc(1, sizeof *v);
+    if (!v) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+        return NULL;
+    }
+    v->bus = bus;
+    snprintf(v->tz, sizeof v->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
+    pthread_mutex_init(&v->lock, NULL);
+    pthread_cond_init(&v->cond, NULL);
+    v->m_hit = odz_counter("oddzy_view_cache_requests_total", "View cache lookups by result",
+                           "result=\"hit\"");
+    v->m_miss = odz_counter("oddzy_view_cache_requests_total", "View cache lookups by result",
+                            "result=\"miss\"");
+    v->m_rebuild = odz_counter("oddzy_view_rebuilds_total", "Views built or rebuilt", NULL);
+    v->m_error = odz_counter("oddzy_view_build_errors_total", "View builds that failed", NULL);
+    v->n_threads = workers < 1 ? 1 : workers > 16 ? 16 : workers;
+    v->threads = calloc((size_t)v->n_threads, sizeof *v->threads);
+    for (int i = 0; v->threads && i < v->n_threads; i++)
+        pthread_create(&v->threads[i], NULL, worker, v);
+    v->sub = bus->ops->subscribe(bus, "race.>", NULL, 65536, on_event, v);
+    if (!v->threads || v->sub < 0) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot start the view cache");
+        odz_views_free(v);
+        return NULL;
+    }
+    odz_metrics_on_collect(collect, v);
+    return v;
+}
+
+void odz_views_free(odz_views *v)
+{
+    if (!v)
+        return;
+    odz_metrics_off_collect(collect, v);
+    if (v->sub > 0)
+        v->bus->ops->unsubscribe(v->bus, v->sub);
+    pthread_mutex_lock(&v->lock);
+    v->stop = true;
+    pthread_cond_broadcast(&v->cond);
+    pthread_mutex_unlock(&v->lock);
+    for (int i = 0; v->threads && i < v->n_threads; i++)
+        pthread_join(v->threads[i], NULL);
+    for (int b = 0; b < BUCKETS; b++)
+        for (view *e = v->buckets[b], *nx; e; e = nx) {
+            nx = e->next;
+            for (size_t i = 0; i < e->n_waiters; i++)
+                odz_http_pending_error(e->waiters[i], 503, "shutting_down", "server stopping");
+            view_free(e);
+        }
+    free(v->threads);
+    pthread_mutex_destroy(&v->lock);
+    pthread_cond_destroy(&v->cond);
+    free(v);
+}
+
+void odz_views_stats_get(odz_views *v, odz_views_stats *out)
+{
+    pthread_mutex_lock(&v->lock);
+    out->hits = v->hits;
+    out->misses = v->misses;
+    out->rebuilds = v->rebuilds;
+    out->errors = v->errors;
+    out->entries = v->entries;
+    pthread_mutex_unlock(&v->lock);
+}

@@ -1,0 +1,500 @@
+/* oddzy feed, scraper, api and run. */
+#include "api/api.h"
+#include "bus/bus.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/tz.h"
+#include "feed/feed.h"
+#include "http/server.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "racing/racing.h"
+#include "scraper/scraper.h"
+#include "store/store.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- the simulated source over HTTP ---- */
+
+typedef struct {
+    odz_feed *feed;
+} feed_ctx;
+
+typedef struct {
+    odz_http_pending *p;
+    odz_feed_response r;
+} delayed;
+
+static void *delay_worker(void *arg)
+{
+    delayed *d = arg;
+    usleep((useconds_t)d->r.delay_ms * 1000);
+    odz_http_pending_respond(d->p, d->r.status, d->r.content_type, d->r.body, d->r.len);
+    odz_feed_response_free(&d->r);
+    free(d);
+    return NULL;
+}
+
+static int h_feed(odz_http_req *req, void *ud)
+{
+    feed_ctx *c = ud;
+    odz_feed_response r = {0};
+    int rc = odz_feed_handle(c->feed, odz_http_path(req), odz_http_query(req), odz_now(), &r);
+    if (rc)
+        return rc;
+    if (r.delay_ms > 0) {
+        delayed *d = malloc(sizeof *d);
+        pthread_t t;
+        if (d) {
+            d->r = r;
+            d->p = odz_http_defer(req);
+            if (d->p && pthread_create(&t, NULL, delay_worker, d) == 0) {
+                pthread_detach(t);
+                return ODZ_HTTP_PENDING;
+            }
+            if (d->p)
+                odz_http_pending_error(d->p, 503, "busy", "cannot delay");
+            free(d);
+            odz_feed_response_free(&r);
+            return ODZ_HTTP_PENDING;
+        }
+    }
+    rc = odz_http_respond(req, r.status, r.content_type, r.body, r.len);
+    odz_feed_response_free(&r);
+    return rc;
+}
+
+static int h_metrics(odz_http_req *req, void *ud)
+{
+    (void)ud;
+    char *txt = NULL;
+    size_t len = 0;
+    if (odz_metrics_render(&txt, &len))
+        return ODZ_ENOMEM;
+    int rc = odz_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", txt, len);
+    free(txt);
+    return rc;
+}
+
+static odz_http_server *feed_server(odz_feed *f, feed_ctx *ctx, const char *host, int port,
+                                    char *err)
+{
+    odz_http_config hc;
+    odz_http_config_defaults(&hc);
+    hc.host = host;
+    hc.port = port;
+    odz_http_server *srv = odz_http_new(&hc, err, ODZ_ERRLEN);
+    if (!srv)
+        return NULL;
+    ctx->feed = f;
+    odz_http_route(srv, "GET", "/feed-metrics", h_metrics, NULL);
+    odz_http_route(srv, "GET", "/*", h_feed, ctx);
+    return srv;
+}
+
+static int feed_config(const odz_opt *opts, odz_feed_config *fc)
+{
+    int64_t seed;
+    double fail, garbage;
+    int64_t slow;
+    if (odz_opt_int(opts, "seed", 0, INT64_MAX, &seed) ||
+        odz_opt_double(opts, "fail-rate", 0, 1, &fail) ||
+        odz_opt_double(opts, "garbage-rate", 0, 1, &garbage) ||
+        odz_opt_int(opts, "slow-ms", 0, 60000, &slow))
+        return ODZ_EINVAL;
+    memset(fc, 0, sizeof *fc);
+    fc->seed = (uint64_t)seed;
+    fc->fail_rate = fail;
+    fc->garbage_rate = garbage;
+    fc->slow_ms = (int)slow;
+    fc->tz = odz_opt_get(opts, "tz");
+    return 0;
+}
+
+static int clock_config(const odz_opt *opts)
+{
+    double speed;
+    int64_t anchor;
+    if (odz_opt_double(opts, "speed", 1, 10000, &speed) ||
+        odz_opt_int(opts, "clock-anchor", 0, INT64_MAX, &anchor))
+        return ODZ_EINVAL;
+    odz_clock_configure(speed, anchor);
+    return 0;
+}
+
+#define FEED_OPTS                                                                                  \
+    {"seed", "ODDZY_SEED", "1", "world seed: same seed, same world", NULL, 0},                    \
+        {"fail-rate", "ODDZY_FAIL_RATE", "0", "share of requests answered 5xx (0..1)", NULL, 0},  \
+        {"garbage-rate", "ODDZY_GARBAGE_RATE", "0", "share answered with a broken body (0..1)",    \
+         NULL, 0},                                                                                 \
+        {"slow-ms", "ODDZY_SLOW_MS", "0", "delay added to every response (ms)", NULL, 0}
+#define CLOCK_OPTS                                                                                 \
+    {"speed", "ODDZY_SPEED", "1", "run simulated time N times faster (demos, tests)", NULL, 0},    \
+        {"clock-anchor", "ODDZY_CLOCK_ANCHOR", "0",                                                \
+         "epoch ms at which simulated and real time agree (0: start-up); give every process "     \
+         "the same value to share one simulated clock",                                            \
+         NULL, 0}
+
+typedef struct {
+    odz_http_server *a, *b;
+} stopper;
+
+static void *wait_signal(void *arg)
+{
+    stopper *s = arg;
+    int sig = odz_signals_wait();
+    odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    if (s->a)
+        odz_http_stop(s->a);
+    if (s->b)
+        odz_http_stop(s->b);
+    return NULL;
+}
+
+int odz_cmd_feed(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        {"host", "ODDZY_HOST", "127.0.0.1", "address to listen on", NULL, 0},
+        {"port", "ODDZY_PORT", "8090", "port to listen on", NULL, 0},
+        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        FEED_OPTS,
+        CLOCK_OPTS,
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse(
+        "Usage: oddzy feed [--port N] [--seed N] [--speed N] [--fail-rate F] ...\n\n"
+        "A simulated racing world served over HTTP in the Entain affiliates format\n"
+        "(/affiliates/v1/racing/meetings, /affiliates/v1/racing/events/{id}) and the\n"
+        "odds-comparison format (/api/web/public/Racing/getUpcomingRaces/,\n"
+        "/api/web/public/Odds/getOddsComparisonCacheable/), for `oddzy scraper`.",
+        opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    int64_t port;
+    odz_feed_config fc;
+    if (odz_opts_logging(opts, "feed") || odz_opt_int(opts, "port", 0, 65535, &port) ||
+        feed_config(opts, &fc) || clock_config(opts))
+        return 2;
+    char err[ODZ_ERRLEN];
+    odz_signals_block();
+    odz_feed *f = odz_feed_new(&fc, err, sizeof err);
+    if (!f) {
+        fprintf(stderr, "oddzy feed: %s\n", err);
+        return 2;
+    }
+    feed_ctx ctx;
+    odz_http_server *srv = feed_server(f, &ctx, odz_opt_get(opts, "host"), (int)port, err);
+    if (!srv) {
+        fprintf(stderr, "oddzy feed: %s\n", err);
+        odz_feed_free(f);
+        return 1;
+    }
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", odz_http_port(srv));
+    odz_log_kv(ODZ_LOG_INFO, "simulated source ready", "port", ps, "seed", odz_opt_get(opts, "seed"),
+               "speed", odz_opt_get(opts, "speed"), NULL);
+    stopper st = {srv, NULL};
+    pthread_t t;
+    pthread_create(&t, NULL, wait_signal, &st);
+    odz_http_run(srv);
+    pthread_kill(t, SIGTERM);
+    pthread_join(t, NULL);
+    odz_http_free(srv);
+    odz_feed_free(f);
+    odz_metrics_free_all();
+    return 0;
+}
+
+#define SCRAPER_OPTS                                                                               \
+    {"source", "ODDZY_SOURCE", "http://127.0.0.1:8090", "base URL of the racing data source",      \
+     NULL, 0},                                                                                     \
+        {"format", "ODDZY_FORMAT", "entain", "source format: entain or oddscomau", NULL, 0},      \
+        {"rate", "ODDZY_RATE", "1", "requests a second towards the source", NULL, 0},             \
+        {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},             \
+        {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",                                   \
+         "seconds between meetings-list polls", NULL, 0}
+
+static int scraper_config(const odz_opt *opts, odz_scraper_config *sc)
+{
+    int64_t timeout, interval;
+    double rate;
+    rate = 1;
+    if ((*odz_opt_get(opts, "rate") && odz_opt_double(opts, "rate", 0.01, 1000, &rate)) ||
+        odz_opt_int(opts, "timeout-ms", 100, 120000, &timeout) ||
+        odz_opt_int(opts, "schedule-interval", 1, 86400, &interval))
+        return ODZ_EINVAL;
+    sc->source_url = odz_opt_get(opts, "source");
+    sc->format = odz_opt_get(opts, "format");
+    sc->tz = odz_opt_get(opts, "tz");
+    sc->rate = rate;
+    sc->timeout_ms = (int)timeout;
+    sc->schedule_interval_s = (int)interval;
+    sc->max_races_per_tick = 50;
+    return 0;
+}
+
+int odz_cmd_scraper(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        SCRAPER_OPTS,
+        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc", NULL, 0},
+        {"db", "ODDZY_DB", "var/oddzy.db",
+         "with the in-process bus, the scraper runs the racing service on this database", NULL,
+         0},
+        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        CLOCK_OPTS,
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse(
+        "Usage: oddzy scraper --source URL --format entain|oddscomau [--rate N]\n\n"
+        "Polls a racing data source on the adaptive schedule (every 6 h days away, hourly\n"
+        "within 12 h, every 10 min within the hour, every 30 s near the jump, every 60 s\n"
+        "when overdue) and stores what changed through the racing service.",
+        opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    odz_scraper_config sc;
+    if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc) || clock_config(opts))
+        return 2;
+    char err[ODZ_ERRLEN];
+    odz_signals_block();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    odz_bus *bus = odz_bus_open(odz_opt_get(opts, "bus"), err, sizeof err);
+    if (!bus) {
+        fprintf(stderr, "oddzy scraper: %s\n", err);
+        return 2;
+    }
+    /* the in-process bus has no other process on it: host the racing service here */
+    odz_store *store = odz_store_open(odz_opt_get(opts, "db"), err);
+    odz_racing *racing = store ? odz_racing_start(bus, store, sc.tz, err) : NULL;
+    odz_scraper *s = racing ? odz_scraper_start(bus, &sc, err) : NULL;
+    if (!s) {
+        fprintf(stderr, "oddzy scraper: %s\n", err);
+        odz_racing_stop(racing);
+        bus->ops->close(bus);
+        if (store)
+            store->ops->close(store);
+        return 2;
+    }
+    odz_log_kv(ODZ_LOG_INFO, "scraper started", "source", sc.source_url, "format", sc.format,
+               NULL);
+    odz_signals_wait();
+    odz_scraper_stop(s);
+    odz_racing_stop(racing);
+    bus->ops->close(bus);
+    store->ops->close(store);
+    curl_global_cleanup();
+    odz_metrics_free_all();
+    return 0;
+}
+
+#define API_OPTS                                                                                   \
+    {"host", "ODDZY_HOST", "0.0.0.0", "address to listen on", NULL, 0},                           \
+        {"port", "ODDZY_PORT", "8080", "port to listen on", NULL, 0},                             \
+        {"threads", "ODDZY_THREADS", "1", "event loops (one per core, SO_REUSEPORT)", NULL, 0},  \
+        {"max-connections", "ODDZY_MAX_CONNECTIONS", "20000", "connection limit", NULL, 0},      \
+        {"web", "ODDZY_WEB", "web/dist", "directory of the web front end ('' for none)", NULL, 0}
+
+static int api_config(const odz_opt *opts, odz_api_config *ac)
+{
+    int64_t port, threads, maxc;
+    if (odz_opt_int(opts, "port", 0, 65535, &port) || odz_opt_int(opts, "threads", 1, 64, &threads) ||
+        odz_opt_int(opts, "max-connections", 1, 1000000, &maxc))
+        return ODZ_EINVAL;
+    memset(ac, 0, sizeof *ac);
+    ac->host = odz_opt_get(opts, "host");
+    ac->port = (int)port;
+    ac->threads = (int)threads;
+    ac->max_connections = (int)maxc;
+    ac->view_workers = 2;
+    const char *web = odz_opt_get(opts, "web");
+    struct stat sb;
+    ac->static_root = *web && stat(web, &sb) == 0 && S_ISDIR(sb.st_mode) ? web : NULL;
+    if (*web && !ac->static_root)
+        odz_log_kv(ODZ_LOG_WARN, "web front end not built; serving the API only", "web", web,
+                   NULL);
+    ac->tz = odz_opt_get(opts, "tz");
+    return 0;
+}
+
+int odz_cmd_api(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        API_OPTS,
+        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc", NULL, 0},
+        {"db", "ODDZY_DB", "var/oddzy.db",
+         "with the in-process bus, the API runs the racing service on this database", NULL, 0},
+        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        CLOCK_OPTS,
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse("Usage: oddzy api [--port N] [--web DIR]\n\n"
+                            "The racing API: /api/racing/schedule, /api/racing/racecard,\n"
+                            "/api/racing/next, /api/races/{id}[/flucs], /api/meetings/{id},\n"
+                            "/api/scraper/*, /healthz, /readyz, /metrics and the web front end.",
+                            opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    odz_api_config ac;
+    if (odz_opts_logging(opts, "api") || api_config(opts, &ac) || clock_config(opts))
+        return 2;
+    char err[ODZ_ERRLEN];
+    odz_signals_block();
+    odz_bus *bus = odz_bus_open(odz_opt_get(opts, "bus"), err, sizeof err);
+    if (!bus) {
+        fprintf(stderr, "oddzy api: %s\n", err);
+        return 2;
+    }
+    odz_store *store = odz_store_open(odz_opt_get(opts, "db"), err);
+    odz_racing *racing = store ? odz_racing_start(bus, store, ac.tz, err) : NULL;
+    odz_api *api = racing ? odz_api_new(bus, &ac, err) : NULL;
+    if (!api) {
+        fprintf(stderr, "oddzy api: %s\n", err);
+        odz_racing_stop(racing);
+        bus->ops->close(bus);
+        if (store)
+            store->ops->close(store);
+        return 1;
+    }
+    stopper st = {odz_api_http(api), NULL};
+    pthread_t t;
+    pthread_create(&t, NULL, wait_signal, &st);
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", odz_api_port(api));
+    odz_log_kv(ODZ_LOG_INFO, "api ready", "port", ps, NULL);
+    odz_http_run(odz_api_http(api));
+    pthread_kill(t, SIGTERM);
+    pthread_join(t, NULL);
+    odz_api_free(api);
+    odz_racing_stop(racing);
+    bus->ops->close(bus);
+    store->ops->close(store);
+    odz_metrics_free_all();
+    return 0;
+}
+
+typedef struct {
+    odz_http_server *srv;
+} run_thread;
+
+static void *http_thread(void *arg)
+{
+    odz_http_run(((run_thread *)arg)->srv);
+    return NULL;
+}
+
+int odz_cmd_run(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        API_OPTS,
+        {"db", "ODDZY_DB", "var/oddzy.db", "SQLite database file", NULL, 0},
+        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        {"source", "ODDZY_SOURCE", "",
+         "poll this external source instead of the built-in simulated one", NULL, 0},
+        {"format", "ODDZY_FORMAT", "entain", "format of --source: entain or oddscomau", NULL, 0},
+        {"rate", "ODDZY_RATE", "",
+         "requests a second towards the source (default 1 external, 50 simulated)", NULL, 0},
+        {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},
+        {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",
+         "seconds (simulated) between meetings-list polls", NULL, 0},
+        FEED_OPTS,
+        CLOCK_OPTS,
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse(
+        "Usage: oddzy run [--port 8080] [--db var/oddzy.db] [--speed N] [--seed N]\n"
+        "                 [--source URL --format entain|oddscomau]\n\n"
+        "Everything in one process: racing service on SQLite, in-process bus, the simulated\n"
+        "source (or --source), the scraper and the API with the web front end.",
+        opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    odz_api_config ac;
+    odz_feed_config fc;
+    odz_scraper_config sc;
+    if (odz_opts_logging(opts, "run") || api_config(opts, &ac) || feed_config(opts, &fc) ||
+        clock_config(opts) || scraper_config(opts, &sc))
+        return 2;
+    const char *ext = odz_opt_get(opts, "source");
+    const char *rate = odz_opt_get(opts, "rate");
+    if (!*rate)
+        sc.rate = *ext ? 1 : 50;
+    char err[ODZ_ERRLEN], source_url[64];
+    const char *db = odz_opt_get(opts, "db");
+    if (!strncmp(db, "var/", 4))
+        mkdir("var", 0755);
+    odz_signals_block();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    odz_bus *bus = odz_bus_inproc_new();
+    odz_store *store = odz_store_open(db, err);
+    odz_racing *racing = NULL;
+    odz_feed *feed = NULL;
+    feed_ctx fctx;
+    odz_http_server *fsrv = NULL;
+    odz_scraper *scraper = NULL;
+    odz_api *api = NULL;
+    int status = 1;
+    if (!store || !(racing = odz_racing_start(bus, store, ac.tz, err)))
+        goto out;
+    if (!*ext) {
+        if (!(feed = odz_feed_new(&fc, err, sizeof err)) ||
+            !(fsrv = feed_server(feed, &fctx, "127.0.0.1", 0, err)))
+            goto out;
+        snprintf(source_url, sizeof source_url, "http://127.0.0.1:%d", odz_http_port(fsrv));
+        sc.source_url = source_url;
+        sc.format = "entain";
+    }
+    if (!(api = odz_api_new(bus, &ac, err)) || !(scraper = odz_scraper_start(bus, &sc, err)))
+        goto out;
+    run_thread ft = {fsrv};
+    pthread_t feed_t, sig_t;
+    if (fsrv)
+        pthread_create(&feed_t, NULL, http_thread, &ft);
+    stopper st = {odz_api_http(api), fsrv};
+    pthread_create(&sig_t, NULL, wait_signal, &st);
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", odz_api_port(api));
+    odz_log_kv(ODZ_LOG_INFO, "oddzy is running", "url",
+               ac.port == 8080 ? "http://localhost:8080" : "http://localhost", "port", ps, "source",
+               sc.source_url, "db", db, "metrics", "/metrics", NULL);
+    fprintf(stderr, "\n  Oddzy is running: http://localhost:%s   (API /api/racing/schedule, metrics "
+                    "/metrics; Ctrl-C stops)\n\n",
+            ps);
+    odz_http_run(odz_api_http(api));
+    pthread_kill(sig_t, SIGTERM);
+    pthread_join(sig_t, NULL);
+    odz_scraper_stop(scraper);
+    scraper = NULL;
+    if (fsrv) {
+        odz_http_stop(fsrv);
+        pthread_join(feed_t, NULL);
+    }
+    status = 0;
+out:
+    if (status)
+        fprintf(stderr, "oddzy run: %s\n", err);
+    odz_scraper_stop(scraper);
+    odz_api_free(api);
+    odz_http_free(fsrv);
+    odz_feed_free(feed);
+    odz_racing_stop(racing);
+    bus->ops->close(bus);
+    if (store)
+        store->ops->close(store);
+    curl_global_cleanup();
+    odz_metrics_free_all();
+    return status;
+}

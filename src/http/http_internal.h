@@ -1,0 +1,133 @@
+/* Internal to src/http (server.c, respond.c, async.c, static.c): shared structures and the
+ * odz_http__* cross-file helpers. Nothing outside src/http may include it; it exposes h2o. */
+#ifndef ODZ_HTTP_INTERNAL_H
+#define ODZ_HTTP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <h2o.h>
+#include <h2o/http1.h>
+
+#include "http/server.h"
+
+#define ODZ_HTTP_MAX_HOOKS 16
+
+struct odz_http_route_ent {
+    char *method;  /* NULL = any */
+    char *pattern; /* as registered: the route label */
+    size_t plen;   /* bytes to compare: whole path, or prefix up to and including the '/' */
+    int prefix;
+    odz_http_handler fn;
+    void *ud;
+};
+
+/* A cross-thread message to a loop; embedded in the pending or stream it concerns. */
+enum { ODZ_HTTP_MSG_PENDING = 1, ODZ_HTTP_MSG_STREAM = 2 };
+struct odz_http_msg {
+    h2o_multithread_message_t super;
+    int kind;
+};
+
+typedef struct odz_http_loop {
+    odz_http_server *srv;
+    int index;
+    int listen_fd;    /* owned here until the loop wraps it in `listener` */
+    int stop_pipe[2]; /* [0] owned here until wrapped in `stop_sock`; [1] written by stop */
+    pthread_t tid;
+    int started;
+
+    /* loop thread only */
+    h2o_evloop_t *evloop;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_timeout_entry_t accept_pause; /* listener paused after EMFILE */
+    h2o_socket_t *stop_sock;
+    h2o_multithread_receiver_t receiver;
+    h2o_linklist_t conns; /* struct odz_http_conn */
+    size_t nconns;
+    h2o_linklist_t pendings; /* odz_http_pending not yet answered */
+    h2o_linklist_t streams;  /* odz_http_stream still attached to a request */
+    int shutting_down;
+
+    /* posting from other threads: `closed` (under post_mu) forbids it during teardown */
+    pthread_mutex_t post_mu;
+    int closed;
+} odz_http_loop;
+
+struct odz_http_server {
+    atomic_int refs; /* the owner's + one per live pending/stream handle */
+    atomic_int stopping;
+    atomic_int nconns; /* all loops, for max_connections */
+
+    odz_http_config cfg; /* strings point to the copies below */
+    char *host;
+    char *static_root;
+    int static_dirfd; /* O_PATH|O_DIRECTORY of static_root, or -1 */
+    int port;
+    int ran;
+
+    struct odz_http_route_ent *routes;
+    size_t nroutes;
+    odz_http_observer observer;
+    void *observer_ud;
+    struct {
+        odz_http_shutdown_hook fn;
+        void *ud;
+    } hooks[ODZ_HTTP_MAX_HOOKS];
+    size_t nhooks;
+
+    int h2o_ready; /* gconf initialised */
+    h2o_globalconf_t gconf;
+    h2o_hostconf_t *hostconf;
+    h2o_pathconf_t *pathconf;
+
+    int nloops;
+    odz_http_loop *loops;
+};
+
+/* Per request; lives in the request's pool and is torn down by the pool (see server.c). */
+struct odz_http_req {
+    h2o_req_t *h2o; /* NULL once h2o has disposed the request */
+    odz_http_loop *lp;
+    const char *label; /* route label for the observer */
+    char *method;
+    char *path;
+    char *query;
+    const char *rest;
+    int responded;
+    odz_http_pending *pending;
+    odz_http_stream *stream;
+};
+
+/* server.c */
+void odz_http__server_ref(odz_http_server *srv);
+void odz_http__server_unref(odz_http_server *srv);
+/* Queues `m` to the loop; ODZ_ECLOSED once the loop is tearing down. Any thread. */
+int odz_http__loop_post(odz_http_loop *lp, struct odz_http_msg *m);
+int odz_http__is_head(const odz_http_req *r);
+
+/* respond.c */
+const char *odz_http__reason(int status);
+const char *odz_http__status_code(int status);
+int odz_http__check_opts(const odz_http_resp_opts *opts);
+/* Core sender: body is either `keep` (referenced) or `data` (copied). */
+int odz_http__send(odz_http_req *r, int status, const char *ctype, const void *data, size_t len,
+                   odz_buf *keep, const odz_http_resp_opts *opts);
+void odz_http__add_opts(h2o_req_t *req, const odz_http_resp_opts *opts);
+/* malloc'd {"error":..,"message":..}; NULL on out-of-memory. */
+char *odz_http__json_error_text(const char *code, const char *message, size_t *len);
+int odz_http__send_json_error(odz_http_req *r, int status, const char *code, const char *message);
+
+/* async.c */
+void odz_http__on_message(odz_http_loop *lp, struct odz_http_msg *m);
+/* The request is being disposed by h2o: detach pending/stream. */
+void odz_http__req_gone(odz_http_req *r);
+/* Shutdown: force == 0 ends streams after their queue; force == 1 also answers pendings 503. */
+void odz_http__async_shutdown(odz_http_loop *lp, int force);
+
+/* static.c: answers GET/HEAD from static_root (with SPA fallback) or with a JSON 404. */
+int odz_http__static_serve(odz_http_req *r);
+
+#endif

@@ -1,0 +1,145 @@
+/* Request accessors: method, path, query parameters (URL-decoded, bounded), headers, body, peer. */
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/err.h"
+#include "http/http_internal.h"
+
+const char *odz_http_method(const odz_http_req *req)
+{
+    return req->method;
+}
+
+const char *odz_http_path(const odz_http_req *req)
+{
+    return req->path;
+}
+
+const char *odz_http_path_rest(const odz_http_req *req)
+{
+    return req->rest ? req->rest : "";
+}
+
+const char *odz_http_query(const odz_http_req *req)
+{
+    return req->query;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Form-style decoding of s[0..n) into out (NUL-terminated). ODZ_EINVAL on a bad escape, a
+ * decoded NUL, or when the result does not fit in outlen - 1 bytes. */
+static int form_decode(const char *s, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return ODZ_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= n)
+                return ODZ_EINVAL;
+            hi = hexval((unsigned char)s[i + 1]);
+            lo = hexval((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return ODZ_EINVAL;
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (c == 0 || o + 1 >= outlen)
+            return ODZ_EINVAL;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+int odz_http_query_param(const odz_http_req *req, const char *name, char *out, size_t outlen)
+{
+    const char *q = req->query;
+    size_t namelen = strlen(name);
+    char key[256];
+
+    while (*q) {
+        const char *end = strchr(q, '&');
+        size_t seglen = end ? (size_t)(end - q) : strlen(q);
+        const char *eq = memchr(q, '=', seglen);
+        size_t klen = eq ? (size_t)(eq - q) : seglen;
+        /* keys longer than our buffer cannot be any name we look for; skip them */
+        if (klen < sizeof(key) && form_decode(q, klen, key, sizeof(key)) == 0 &&
+            strlen(key) == namelen && memcmp(key, name, namelen) == 0) {
+            if (!eq) {
+                if (outlen == 0)
+                    return ODZ_EINVAL;
+                out[0] = '\0';
+                return 0;
+            }
+            return form_decode(eq + 1, seglen - klen - 1, out, outlen);
+        }
+        if (!end)
+            break;
+        q = end + 1;
+    }
+    return ODZ_ENOTFOUND;
+}
+
+const char *odz_http_header(const odz_http_req *req, const char *name)
+{
+    h2o_req_t *h = req->h2o;
+    char lc[128];
+    size_t n = strlen(name);
+    if (!h || n == 0 || n >= sizeof(lc))
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        lc[i] = (char)h2o_tolower((unsigned char)name[i]);
+    ssize_t at = h2o_find_header_by_str(&h->headers, lc, n, -1);
+    if (at < 0)
+        return NULL;
+    const h2o_iovec_t *v = &h->headers.entries[at].value;
+    char *copy = h2o_mem_alloc_pool(&h->pool, v->len + 1);
+    memcpy(copy, v->base, v->len);
+    copy[v->len] = '\0';
+    return copy;
+}
+
+const void *odz_http_body(const odz_http_req *req, size_t *len)
+{
+    h2o_req_t *h = req->h2o;
+    if (!h || h->entity.base == NULL) {
+        *len = 0;
+        return NULL;
+    }
+    *len = h->entity.len;
+    return h->entity.base;
+}
+
+int odz_http_remote_addr(const odz_http_req *req, char *out, size_t outlen)
+{
+    h2o_req_t *h = req->h2o;
+    struct sockaddr_storage ss;
+    char host[NI_MAXHOST], serv[NI_MAXSERV];
+    if (!h)
+        return ODZ_ECLOSED;
+    memset(&ss, 0, sizeof(ss));
+    socklen_t sl = h->conn->callbacks->get_peername(h->conn, (struct sockaddr *)&ss);
+    if (sl == 0 || getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+                               NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+        return ODZ_EIO;
+    int w = ss.ss_family == AF_INET6 ? snprintf(out, outlen, "[%s]:%s", host, serv)
+                                     : snprintf(out, outlen, "%s:%s", host, serv);
+    return (w < 0 || (size_t)w >= outlen) ? ODZ_EINVAL : 0;
+}

@@ -1,0 +1,374 @@
+/* Responses: the core sender, JSON errors, conditional GET and gzip negotiation. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "http/http_internal.h"
+
+const char *odz_http__reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 417:
+        return "Expectation Failed";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return status < 400 ? "OK" : "Error";
+    }
+}
+
+const char *odz_http__status_code(int status)
+{
+    switch (status) {
+    case 400:
+        return "bad_request";
+    case 401:
+        return "unauthorized";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not_found";
+    case 405:
+        return "method_not_allowed";
+    case 409:
+        return "conflict";
+    case 413:
+        return "payload_too_large";
+    case 414:
+        return "uri_too_long";
+    case 415:
+        return "unsupported_media_type";
+    case 417:
+        return "expectation_failed";
+    case 422:
+        return "unprocessable";
+    case 429:
+        return "too_many_requests";
+    case 431:
+        return "headers_too_large";
+    case 501:
+        return "not_implemented";
+    case 502:
+        return "bad_gateway";
+    case 503:
+        return "unavailable";
+    case 504:
+        return "timeout";
+    default:
+        return status < 500 ? "error" : "internal";
+    }
+}
+
+static int has_crlf(const char *s)
+{
+    return s && strpbrk(s, "\r\n") != NULL;
+}
+
+int odz_http__check_opts(const odz_http_resp_opts *o)
+{
+    if (!o)
+        return 0;
+    if (has_crlf(o->etag) || has_crlf(o->cache_control) || has_crlf(o->correlation_id) ||
+        has_crlf(o->content_encoding) || has_crlf(o->vary))
+        return ODZ_EINVAL;
+    for (size_t i = 0; i < o->nextra; i++) {
+        const char *n = o->extra[i].name;
+        if (!n || !*n || !o->extra[i].value || has_crlf(o->extra[i].value) || strpbrk(n, "\r\n: "))
+            return ODZ_EINVAL;
+    }
+    return 0;
+}
+
+static void add_token(h2o_req_t *req, const h2o_token_t *tok, const char *v)
+{
+    h2o_iovec_t c = h2o_strdup(&req->pool, v, strlen(v));
+    h2o_add_header(&req->pool, &req->res.headers, tok, NULL, c.base, c.len);
+}
+
+static void add_named(h2o_req_t *req, const char *name, const char *v)
+{
+    size_t n = strlen(name);
+    /* h2o keeps pointers to both strings and matches tokens on lower case */
+    h2o_iovec_t lc = h2o_strdup(&req->pool, name, n);
+    h2o_strtolower(lc.base, lc.len);
+    h2o_iovec_t val = h2o_strdup(&req->pool, v, strlen(v));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, lc.base, lc.len, 1, NULL, val.base,
+                          val.len);
+}
+
+void odz_http__add_opts(h2o_req_t *req, const odz_http_resp_opts *o)
+{
+    if (!o)
+        return;
+    if (o->etag)
+        add_token(req, H2O_TOKEN_ETAG, o->etag);
+    if (o->cache_control)
+        add_token(req, H2O_TOKEN_CACHE_CONTROL, o->cache_control);
+    if (o->content_encoding)
+        add_token(req, H2O_TOKEN_CONTENT_ENCODING, o->content_encoding);
+    if (o->vary)
+        add_token(req, H2O_TOKEN_VARY, o->vary);
+    if (o->correlation_id)
+        add_named(req, "x-correlation-id", o->correlation_id);
+    for (size_t i = 0; i < o->nextra; i++)
+        add_named(req, o->extra[i].name, o->extra[i].value);
+}
+
+static void unref_linked_buf(void *slot)
+{
+    odz_buf_unref(*(odz_buf **)slot);
+}
+
+int odz_http__send(odz_http_req *r, int status, const char *ctype, const void *data, size_t len,
+                   odz_buf *keep, const odz_http_resp_opts *opts)
+{
+    /* one shared, stateless generator: the whole body goes out in a single final h2o_send */
+    static h2o_generator_t oneshot = {NULL, NULL};
+    h2o_req_t *req = r->h2o;
+
+    if (!req)
+        return ODZ_ECLOSED;
+    if (r->responded)
+        return ODZ_ESTATE;
+    if (status < 200 || status > 599 || has_crlf(ctype) || odz_http__check_opts(opts) != 0)
+        return ODZ_EINVAL;
+    r->responded = 1;
+    if (keep) {
+        data = odz_buf_data(keep);
+        len = odz_buf_len(keep);
+    }
+
+    req->res.status = status;
+    req->res.reason = odz_http__reason(status);
+    if (ctype)
+        add_token(req, H2O_TOKEN_CONTENT_TYPE, ctype);
+    odz_http__add_opts(req, opts);
+
+    int no_body = status == 204 || status == 304;
+    h2o_iovec_t body = {NULL, 0};
+    if (!no_body) {
+        req->res.content_length = len;
+        if (len && !odz_http__is_head(r)) {
+            if (keep) {
+                /* the pool drops our reference after the bytes have been written */
+                odz_buf **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), unref_linked_buf);
+                *slot = odz_buf_ref(keep);
+                body = h2o_iovec_init(data, len);
+            } else {
+                body.base = h2o_mem_alloc_pool(&req->pool, len);
+                memcpy(body.base, data, len);
+                body.len = len;
+            }
+        }
+    }
+    h2o_start_response(req, &oneshot);
+    h2o_send(req, body.len ? &body : NULL, body.len ? 1 : 0, H2O_SEND_STATE_FINAL);
+    return 0;
+}
+
+int odz_http_respond(odz_http_req *req, int status, const char *content_type, const void *body,
+                     size_t len)
+{
+    return odz_http__send(req, status, content_type, body, len, NULL, NULL);
+}
+
+int odz_http_respond_buf(odz_http_req *req, int status, const char *content_type, odz_buf *body,
+                         const odz_http_resp_opts *opts)
+{
+    if (!body)
+        return odz_http__send(req, status, content_type, NULL, 0, NULL, opts);
+    return odz_http__send(req, status, content_type, NULL, 0, body, opts);
+}
+
+char *odz_http__json_error_text(const char *code, const char *message, size_t *len)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_t *c = json_string(code ? code : "error");
+    json_t *m = json_string(message ? message : "");
+    /* jansson refuses invalid UTF-8; never let that drop the error itself */
+    if (!c)
+        c = json_string("error");
+    if (!m)
+        m = json_string("");
+    json_object_set_new(o, "error", c);
+    json_object_set_new(o, "message", m);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (s)
+        *len = strlen(s);
+    return s;
+}
+
+int odz_http__send_json_error(odz_http_req *r, int status, const char *code, const char *message)
+{
+    size_t len = 0;
+    char *s = odz_http__json_error_text(code ? code : odz_http__status_code(status), message, &len);
+    if (!s)
+        return ODZ_ENOMEM;
+    int rc = odz_http__send(r, status, "application/json", s, len, NULL, NULL);
+    free(s);
+    return rc;
+}
+
+int odz_http_respond_json_error(odz_http_req *req, int status, const char *code,
+                                const char *message)
+{
+    return odz_http__send_json_error(req, status, code, message);
+}
+
+/* Strips a weak prefix and surrounding blanks from one entity-tag. */
+static void etag_core(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+    if (*n >= 2 && (*s)[0] == 'W' && (*s)[1] == '/') {
+        *s += 2;
+        *n -= 2;
+    }
+}
+
+int odz_http_etag_matches(const odz_http_req *req, const char *etag)
+{
+    const char *inm = odz_http_header(req, "if-none-match");
+    if (!inm || !etag || !*etag)
+        return 0;
+    const char *want = etag;
+    size_t wantlen = strlen(etag);
+    etag_core(&want, &wantlen);
+    const char *p = inm;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        const char *tag = p;
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        etag_core(&tag, &n);
+        if ((n == 1 && tag[0] == '*') || (n == wantlen && memcmp(tag, want, n) == 0))
+            return 1;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+/* q-value of one Accept-Encoding element: 1 unless ";q=" says 0. */
+static int q_nonzero(const char *params, size_t n)
+{
+    const char *q = NULL;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if ((params[i] == 'q' || params[i] == 'Q') && params[i + 1] == '=') {
+            q = params + i + 2;
+            n -= i + 2;
+            break;
+        }
+    }
+    if (!q)
+        return 1;
+    for (size_t i = 0; i < n && q[i] != ';' && q[i] != ' '; i++)
+        if (q[i] >= '1' && q[i] <= '9')
+            return 1;
+    return 0;
+}
+
+int odz_http_accepts_gzip(const odz_http_req *req)
+{
+    const char *ae = odz_http_header(req, "accept-encoding");
+    int star = 0;
+    if (!ae)
+        return 0;
+    for (const char *p = ae;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        const char *semi = memchr(p, ';', n);
+        const char *name = p;
+        size_t nlen = semi ? (size_t)(semi - p) : n;
+        while (nlen && (*name == ' ' || *name == '\t')) {
+            name++;
+            nlen--;
+        }
+        while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+            nlen--;
+        int ok = semi ? q_nonzero(semi + 1, n - (size_t)(semi + 1 - p)) : 1;
+        if (h2o_lcstris(name, nlen, H2O_STRLIT("gzip")) ||
+            h2o_lcstris(name, nlen, H2O_STRLIT("x-gzip")))
+            return ok;
+        if (nlen == 1 && name[0] == '*')
+            star = ok;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return star;
+}
+
+int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf *plain,
+                            odz_buf *gzipped, const odz_http_resp_opts *opts)
+{
+    odz_http_resp_opts o;
+    if (opts)
+        o = *opts;
+    else
+        memset(&o, 0, sizeof(o));
+    if (gzipped && !o.vary)
+        o.vary = "Accept-Encoding";
+    if (o.etag && odz_http_etag_matches(req, o.etag)) {
+        o.content_encoding = NULL;
+        return odz_http__send(req, 304, NULL, NULL, 0, NULL, &o);
+    }
+    if (gzipped && odz_http_accepts_gzip(req)) {
+        o.content_encoding = "gzip";
+        return odz_http__send(req, 200, content_type, NULL, 0, gzipped, &o);
+    }
+    return odz_http_respond_buf(req, 200, content_type, plain, &o);
+}

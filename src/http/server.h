@@ -1,0 +1,244 @@
+/* Embeddable HTTP/1.1 server of Oddzy: routes, static files, async and streamed responses.
+ *
+ * The engine (h2o 2.2 today) never shows through this header, so it can be replaced.
+ *
+ * Threads. The server runs `threads` event loops, one per thread, each with its own listening
+ * socket (SO_REUSEPORT when threads > 1). Handlers, observers and shutdown hooks run on the
+ * loop thread that owns the connection and must never block: database, bus and slow disk work
+ * goes to a worker, and the worker completes the request with odz_http_pending_* or feeds a
+ * stream with odz_http_stream_*; those calls are thread-safe and wake the loop.
+ *
+ * Lifetime. odz_http_new binds the sockets (so odz_http_port works before running), routes and
+ * hooks are registered before odz_http_run, odz_http_run blocks until odz_http_stop, and
+ * odz_http_free releases everything. Pending and stream handles keep the server's memory alive,
+ * so completing one after the request, the connection or the whole server has gone is safe
+ * (the call returns ODZ_ECLOSED).
+ *
+ * Errors follow core/err.h: 0 or a negative ODZ_E* code.
+ *
+ * Later modules (design notes, not implemented yet):
+ * - WebSocket: a src/http/websocket.c inside this module will offer
+ *   odz_http_websocket_accept(req, callbacks, ud). It checks h2o_is_websocket_handshake() on the
+ *   underlying request and calls h2o_upgrade_to_websocket() (lib/websocket.c, wslay), which
+ *   sends the 101 and hands over the socket; the connection stays counted against
+ *   max_connections (the tracker follows the socket, not the HTTP exchange). It registers each
+ *   live connection on its loop and an odz_http_on_shutdown hook that sends close 1001 with the
+ *   reason. Cross-thread sends use the same loop wake-up as streams. The handler returns
+ *   ODZ_HTTP_PENDING after a successful accept.
+ * - SSE / Socket.IO long-polling: use odz_http_stream_* below (already implemented).
+ */
+#ifndef ODZ_HTTP_SERVER_H
+#define ODZ_HTTP_SERVER_H
+
+#include <stddef.h>
+
+/* ---- refcounted immutable bytes ---------------------------------------------------------- */
+
+/** Immutable bytes shared between threads (a pre-serialized view, a gzipped variant, a chunk). */
+typedef struct odz_buf odz_buf;
+
+/** Copies `len` bytes into a new buffer with one reference. NULL on out-of-memory. */
+odz_buf *odz_buf_new(const void *data, size_t len);
+/** Takes ownership of malloc'd `data` (freed with free() when the last reference goes); on
+ *  failure `data` is freed and NULL returned. */
+odz_buf *odz_buf_take(void *data, size_t len);
+/** Adds a reference (atomic; any thread); returns `b`. NULL-safe. */
+odz_buf *odz_buf_ref(odz_buf *b);
+/** Drops a reference (atomic; any thread); frees on the last one. NULL-safe. */
+void odz_buf_unref(odz_buf *b);
+const void *odz_buf_data(const odz_buf *b);
+size_t odz_buf_len(const odz_buf *b);
+
+/** gzip-compresses `len` bytes (zlib, level 6, gzip header) into a new buffer in *out
+ *  (caller unrefs). ODZ_ENOMEM or ODZ_EIO on failure, *out then NULL. */
+int odz_gzip(const void *data, size_t len, odz_buf **out);
+
+/* ---- configuration ----------------------------------------------------------------------- */
+
+typedef struct odz_http_config {
+    const char *host;           /* bind address, numeric or name; NULL = "0.0.0.0" */
+    int port;                   /* 0 = ephemeral (see odz_http_port) */
+    int threads;                /* event loops; <= 0 means 1 */
+    size_t max_header_bytes;    /* request line + headers; above: 431 (0 = 16 KiB). The engine
+                                   has its own hard cap (h2o 2.2: 417,792 bytes or 100 header
+                                   lines) answered with a plain-text 400 and a close */
+    size_t max_body_bytes;      /* above: 413, sent before reading the body (0 = 1 MiB) */
+    size_t max_uri_bytes;       /* request target incl. query; above: 414 (0 = 4096) */
+    int max_connections;        /* across all loops; beyond: 503 and close (0 = 1024) */
+    int idle_timeout_ms;        /* keep-alive idle and slow-request timeout (0 = 30000) */
+    int shutdown_timeout_ms;    /* graceful-stop wait for in-flight work (0 = 5000) */
+    size_t stream_max_buffered; /* bytes queued per stream before send fails (0 = 1 MiB) */
+    const char *static_root;    /* directory of web files; NULL = no static serving */
+} odz_http_config;
+
+/** Fills the defaults documented above (port 8080, host "0.0.0.0", no static root). */
+void odz_http_config_defaults(odz_http_config *cfg);
+
+/* ---- server lifecycle -------------------------------------------------------------------- */
+
+typedef struct odz_http_server odz_http_server;
+typedef struct odz_http_req odz_http_req;
+
+/** Creates the server and binds its listening sockets. The config strings are copied.
+ *  NULL on failure with words in err (port in use, bad static root, ...). */
+odz_http_server *odz_http_new(const odz_http_config *cfg, char *err, size_t errlen);
+
+/** The bound TCP port (useful after binding port 0). */
+int odz_http_port(const odz_http_server *srv);
+
+/** Handler return values: 0 = responded; ODZ_HTTP_PENDING = a pending or stream handle will
+ *  finish the request later; a negative ODZ_E* code = the server answers with a JSON error
+ *  (EINVAL 400, ENOTFOUND 404, ESTATE 409, EFULL/ENORESP/ECLOSED 503, ETIMEOUT 504, others
+ *  500). Returning 0 without responding is answered with 500. */
+#define ODZ_HTTP_PENDING 1
+typedef int (*odz_http_handler)(odz_http_req *req, void *ud);
+
+/** Registers a route before odz_http_run. `method` is an exact method ("GET", "POST", ...) or
+ *  NULL for any; a GET route also answers HEAD (body omitted). `path` is exact ("/api/health")
+ *  or, when its last two characters are a slash and a star, a prefix: "/api/races/" plus the
+ *  star matches "/api/races/<anything>" (see odz_http_path_rest). The most specific path wins
+ *  (exact, then longest prefix); a path known only with other methods gets 405 with Allow.
+ *  The path string is copied and used as the route label for the observer. ODZ_ESTATE once
+ *  running, ODZ_EINVAL on a bad pattern, ODZ_EFULL beyond 256 routes. */
+int odz_http_route(odz_http_server *srv, const char *method, const char *path, odz_http_handler fn,
+                   void *ud);
+
+/** Called after every response has been fully sent or the connection dropped, on the loop
+ *  thread (so concurrently from several loops): route label ("static", "spa", "not_found",
+ *  "-" for requests rejected before routing), method, status, seconds since the request
+ *  began. Set before odz_http_run. */
+typedef void (*odz_http_observer)(void *ud, const char *route, const char *method, int status,
+                                  double seconds);
+void odz_http_set_observer(odz_http_server *srv, odz_http_observer fn, void *ud);
+
+/** Hook called on each loop thread when graceful shutdown begins, so owners of long-lived
+ *  connections (WebSocket, SSE) can close them with `reason`. Register before odz_http_run;
+ *  ODZ_EFULL beyond 16 hooks. */
+typedef void (*odz_http_shutdown_hook)(void *ud, int loop_index, const char *reason);
+int odz_http_on_shutdown(odz_http_server *srv, odz_http_shutdown_hook fn, void *ud);
+
+/** Runs the event loops (loop 0 on the calling thread, the others on new threads) until
+ *  odz_http_stop, then shuts down gracefully: stops accepting, closes idle keep-alive
+ *  connections, ends streams, lets in-flight requests finish for up to shutdown_timeout_ms,
+ *  answers still-pending requests with 503, closes the rest and joins the threads. Call once.
+ *  Sets SIGPIPE to ignored if it was at its default. */
+int odz_http_run(odz_http_server *srv);
+
+/** Asks odz_http_run to return. Async-signal-safe (an atomic flag and a pipe write); any
+ *  thread; repeatable; before run it makes run return at once. */
+void odz_http_stop(odz_http_server *srv);
+
+/** Releases the server after odz_http_run has returned (or if it never ran). Outstanding
+ *  pending/stream handles stay valid until released. NULL-safe. */
+void odz_http_free(odz_http_server *srv);
+
+/* ---- request accessors (loop thread, inside the handler; strings valid until the response
+ *      is complete, so copy what a worker needs before deferring) ---------------------------- */
+
+const char *odz_http_method(const odz_http_req *req);
+/** Path as received, without the query, percent-encoding kept. */
+const char *odz_http_path(const odz_http_req *req);
+/** Part of the path after a prefix route's "/" ("" for exact routes). */
+const char *odz_http_path_rest(const odz_http_req *req);
+/** Raw query string after '?', "" if none. */
+const char *odz_http_query(const odz_http_req *req);
+/** First value of query parameter `name`, URL-decoded ('+' and %XX) into out (NUL-terminated).
+ *  0; ODZ_ENOTFOUND if absent; ODZ_EINVAL if malformed, containing NUL, or longer than
+ *  outlen - 1. A parameter without '=' has the value "". */
+int odz_http_query_param(const odz_http_req *req, const char *name, char *out, size_t outlen);
+/** First value of header `name` (case-insensitive), NUL-terminated; NULL if absent. */
+const char *odz_http_header(const odz_http_req *req, const char *name);
+/** Request body (NULL, 0 if none); at most max_body_bytes. */
+const void *odz_http_body(const odz_http_req *req, size_t *len);
+/** Peer address as "1.2.3.4:5678" or "[::1]:5678". ODZ_EINVAL if out is too small. */
+int odz_http_remote_addr(const odz_http_req *req, char *out, size_t outlen);
+
+/* ---- responding (loop thread, once per request) ------------------------------------------ */
+
+typedef struct odz_http_header_kv {
+    const char *name;
+    const char *value;
+} odz_http_header_kv;
+
+/** Optional response headers; every field may be NULL/0. Values with CR or LF are refused. */
+typedef struct odz_http_resp_opts {
+    const char *etag; /* full ETag value, quotes included: "\"r42-7\"" */
+    const char *cache_control;
+    const char *correlation_id;   /* X-Correlation-Id */
+    const char *content_encoding; /* e.g. "gzip" when the body is pre-compressed */
+    const char *vary;
+    const odz_http_header_kv *extra;
+    size_t nextra;
+} odz_http_resp_opts;
+
+/** Sends `len` bytes (copied) with `status`. content_type may be NULL. HEAD, 204 and 304 get
+ *  no body. ODZ_ESTATE if already answered, ODZ_ECLOSED if the request is gone. */
+int odz_http_respond(odz_http_req *req, int status, const char *content_type, const void *body,
+                     size_t len);
+/** Zero-copy variant: takes its own reference on `body` (the caller keeps its own) and drops
+ *  it once the bytes are written. body may be NULL for an empty body. */
+int odz_http_respond_buf(odz_http_req *req, int status, const char *content_type, odz_buf *body,
+                         const odz_http_resp_opts *opts);
+/** `{"error":code,"message":message}` as application/json; code NULL = derived from status. */
+int odz_http_respond_json_error(odz_http_req *req, int status, const char *code,
+                                const char *message);
+
+/** 1 if the request's If-None-Match matches `etag` (weak comparison, "*" matches). */
+int odz_http_etag_matches(const odz_http_req *req, const char *etag);
+/** 1 if Accept-Encoding allows gzip (a q=0 entry refuses it). */
+int odz_http_accepts_gzip(const odz_http_req *req);
+/** Conditional, negotiated 200 for a cached view: 304 without body if opts->etag matches
+ *  If-None-Match; else `gzipped` with Content-Encoding: gzip when given and accepted; else
+ *  `plain`. Vary: Accept-Encoding is sent whenever `gzipped` is given. References as
+ *  odz_http_respond_buf. */
+int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf *plain,
+                            odz_buf *gzipped, const odz_http_resp_opts *opts);
+
+/* ---- asynchronous completion ------------------------------------------------------------- */
+
+/** Handle for answering a request later from any thread. */
+typedef struct odz_http_pending odz_http_pending;
+
+/** Loop thread, inside the handler: defers the response; the handler then returns
+ *  ODZ_HTTP_PENDING. The caller owns the handle and must complete it exactly once with one of
+ *  the odz_http_pending_respond* calls, which release it. NULL if out of memory or already
+ *  answered. */
+odz_http_pending *odz_http_defer(odz_http_req *req);
+/** Any thread. 1 while the request can still be answered (advisory: lets a worker skip work). */
+int odz_http_pending_alive(const odz_http_pending *p);
+/** Any thread; copies body and releases `p`. 0 when queued to the loop, ODZ_ECLOSED when the
+ *  request or the server is gone (nothing is sent), ODZ_ENOMEM. */
+int odz_http_pending_respond(odz_http_pending *p, int status, const char *content_type,
+                             const void *body, size_t len);
+/** Any thread; references body, copies opts, releases `p`. Returns as above. */
+int odz_http_pending_respond_buf(odz_http_pending *p, int status, const char *content_type,
+                                 odz_buf *body, const odz_http_resp_opts *opts);
+/** Any thread; JSON error as odz_http_respond_json_error; releases `p`. */
+int odz_http_pending_error(odz_http_pending *p, int status, const char *code, const char *message);
+
+/* ---- streaming responses (SSE) ----------------------------------------------------------- */
+
+typedef struct odz_http_stream odz_http_stream;
+
+/** Loop thread, inside the handler: sends status and headers now and keeps the response open
+ *  (chunked when status is 200, else close-delimited); the handler then returns
+ *  ODZ_HTTP_PENDING. The caller owns the handle and releases it with odz_http_stream_end. */
+odz_http_stream *odz_http_stream_start(odz_http_req *req, int status, const char *content_type,
+                                       const odz_http_resp_opts *opts);
+/** Loop thread, right after start: `fn` runs once on the loop thread when the response is over
+ *  for any reason ("ended", "client closed", "server shutting down"). After it, sends return
+ *  ODZ_ECLOSED; the handle must still be ended. */
+void odz_http_stream_on_close(odz_http_stream *s, void (*fn)(void *ud, const char *reason),
+                              void *ud);
+/** Any thread; copies. ODZ_EFULL if the chunk would take the queue past stream_max_buffered
+ *  bytes (a slow client; a chunk is always accepted into an empty queue), ODZ_ECLOSED if the
+ *  stream is over, ODZ_ENOMEM. Empty chunks are ignored. */
+int odz_http_stream_send(odz_http_stream *s, const void *data, size_t len);
+/** Any thread; zero-copy, takes its own reference on `b`. Returns as above. */
+int odz_http_stream_send_buf(odz_http_stream *s, odz_buf *b);
+/** 1 while sends are accepted. Any thread. */
+int odz_http_stream_alive(const odz_http_stream *s);
+/** Any thread: finishes the response after the queued bytes and releases the handle. */
+void odz_http_stream_end(odz_http_stream *s);
+
+#endif

@@ -1,0 +1,26 @@
+/* The race scraper: polls a racing data source on the adaptive schedule, through one source
+ * adapter, and hands each scrape to the racing service as one batch. */
+#ifndef ODZ_SCRAPER_H
+#define ODZ_SCRAPER_H
+
+#include "bus/bus.h"
+
+typedef struct {
+    const char *source_url;   /* base URL, e.g. http://127.0.0.1:8090 */
+    const char *format;       /* "entain" or "oddscomau" */
+    const char *tz;           /* race-day zone (NULL: default) */
+    double rate;              /* requests a second towards the source (global limit) */
+    int timeout_ms;           /* per request */
+    int schedule_interval_s;  /* simulated seconds between schedule (meetings list) polls */
+    int max_races_per_tick;   /* race polls per loop iteration */
+} odz_scraper_config;
+
+typedef struct odz_scraper odz_scraper;
+
+/** Start the poll thread and the monitor responders (scraper.status, scraper.queue,
+ * scraper.history on the bus, queue group "scraper"). Borrows bus. NULL + err on bad config. */
+odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char *err);
+/** Stop polling (an in-flight request is abandoned within its timeout) and free. */
+void odz_scraper_stop(odz_scraper *s);
+
+#endif

@@ -1,0 +1,521 @@
+/* What the source adapters share: the scrape container and its merge rules, the adapter
+ * table, and bounded readers of JSON fields. */
+#include "source/source.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/tz.h"
+
+const odz_source_ops *odz_source_find(const char *name)
+{
+    static const odz_source_ops *const all[] = {&odz_source_oddscomau, &odz_source_entain};
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, all[i]->name) == 0)
+            return all[i];
+    return NULL;
+}
+
+void odz_scrape_free(odz_scrape *s)
+{
+    if (!s)
+        return;
+    odz_meetings_free(&s->meetings);
+    free(s->races);
+    free(s->selections);
+    free(s->prices);
+    for (size_t i = 0; i < s->n_keys; i++)
+        free(s->keys[i]);
+    free(s->keys);
+    memset(s, 0, sizeof *s);
+}
+
+void odz_scrape_batch(const odz_scrape *s, odz_batch *out)
+{
+    out->meetings = s->meetings.v;
+    out->n_meetings = s->meetings.n;
+    out->races = s->races;
+    out->n_races = s->n_races;
+    out->selections = s->selections;
+    out->n_selections = s->n_selections;
+    out->prices = s->prices;
+    out->n_prices = s->n_prices;
+}
+
+void odz_scrape_stamp(odz_scrape *s, int64_t now)
+{
+    for (size_t i = 0; i < s->n_prices; i++)
+        if (s->prices[i].price.ts == 0)
+            s->prices[i].price.ts = now;
+}
+
+/* Lookups run newest first: a response's rows are usually merged into what it just added. */
+static odz_meeting *find_meeting(const odz_scrape *s, const char *key)
+{
+    for (size_t i = s->meetings.n; i-- > 0;)
+        if (strcmp(s->meetings.v[i].source_key, key) == 0)
+            return &s->meetings.v[i];
+    return NULL;
+}
+
+static odz_batch_race *find_race(const odz_scrape *s, const char *key)
+{
+    for (size_t i = s->n_races; i-- > 0;)
+        if (strcmp(s->races[i].race.source_key, key) == 0)
+            return &s->races[i];
+    return NULL;
+}
+
+static odz_batch_selection *find_selection(const odz_scrape *s, const char *key)
+{
+    for (size_t i = s->n_selections; i-- > 0;)
+        if (strcmp(s->selections[i].sel.source_key, key) == 0)
+            return &s->selections[i];
+    return NULL;
+}
+
+const odz_batch_race *odz_scrape_find_race(const odz_scrape *s, const char *key)
+{
+    return s && key ? find_race(s, key) : NULL;
+}
+
+/* Grow an array to hold `need` elements; returns the (maybe moved) array, or NULL with the
+ * old one still valid. */
+static void *grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return v;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *p = realloc(v, c * size);
+    if (p)
+        *cap = c;
+    return p;
+}
+
+#define RESERVE(arr, capf, need)                                                               \
+    do {                                                                                       \
+        if ((need) > (capf)) {                                                                 \
+            void *p_ = grow((arr), &(capf), (need), sizeof *(arr));                            \
+            if (!p_)                                                                           \
+                return ODZ_ENOMEM;                                                             \
+            (arr) = p_;                                                                        \
+        }                                                                                      \
+    } while (0)
+
+const char *odz__scrape_key(odz_scrape *s, const char *key)
+{
+    if (s->n_keys && strcmp(s->keys[s->n_keys - 1], key) == 0)
+        return s->keys[s->n_keys - 1];
+    char **k = grow(s->keys, &s->cap_keys, s->n_keys + 1, sizeof *s->keys);
+    if (!k)
+        return NULL;
+    s->keys = k;
+    char *copy = strdup(key);
+    if (!copy)
+        return NULL;
+    s->keys[s->n_keys++] = copy;
+    return copy;
+}
+
+static void merge_meeting(odz_meeting *o, const odz_meeting *n)
+{
+    if (n->name[0])
+        memcpy(o->name, n->name, sizeof o->name);
+    if (n->country[0])
+        memcpy(o->country, n->country, sizeof o->country);
+    if (n->region[0])
+        memcpy(o->region, n->region, sizeof o->region);
+    if (n->date[0])
+        memcpy(o->date, n->date, sizeof o->date);
+    o->type = n->type;
+    if (n->first_start && (!o->first_start || n->first_start < o->first_start))
+        o->first_start = n->first_start;
+}
+
+static void merge_race(odz_race *o, const odz_race *n)
+{
+    if (n->number > 0)
+        o->number = n->number;
+    if (n->name[0])
+        memcpy(o->name, n->name, sizeof o->name);
+    if (n->distance > 0)
+        o->distance = n->distance;
+    if (n->scheduled_start > 0)
+        o->scheduled_start = n->scheduled_start;
+    if (n->actual_start > 0)
+        o->actual_start = n->actual_start;
+    /* A stale response must not move a race backwards: the store would refuse the batch. */
+    if (odz_status_transition(o->status, n->status, NULL, 0) == 0)
+        o->status = n->status;
+    if (n->n_results > 0) {
+        o->n_results = n->n_results;
+        memcpy(o->results, n->results, sizeof o->results);
+    }
+    if (n->n_dividends > 0) {
+        o->n_dividends = n->n_dividends;
+        memcpy(o->dividends, n->dividends, sizeof o->dividends);
+    }
+}
+
+int odz__scrape_add_meeting(odz_scrape *s, const odz_meeting *m)
+{
+    odz_meeting *o = find_meeting(s, m->source_key);
+    if (o) {
+        merge_meeting(o, m);
+        return 0;
+    }
+    if (s->meetings.n >= ODZ_SCRAPE_MAX_MEETINGS)
+        return ODZ_EFULL;
+    RESERVE(s->meetings.v, s->meetings.cap, s->meetings.n + 1);
+    s->meetings.v[s->meetings.n++] = *m;
+    return 0;
+}
+
+int odz__scrape_add_race(odz_scrape *s, const char *meeting_key, const odz_race *r)
+{
+    odz_batch_race *o = find_race(s, r->source_key);
+    if (o) {
+        merge_race(&o->race, r);
+        return 0;
+    }
+    if (s->n_races >= ODZ_SCRAPE_MAX_RACES)
+        return ODZ_EFULL;
+    RESERVE(s->races, s->cap_races, s->n_races + 1);
+    s->races[s->n_races].meeting_key = meeting_key;
+    s->races[s->n_races].race = *r;
+    s->n_races++;
+    return 0;
+}
+
+int odz__scrape_add_selection(odz_scrape *s, const char *race_key, const odz_selection *sel)
+{
+    odz_batch_selection *o = find_selection(s, sel->source_key);
+    if (o) { /* the newer card wins whole */
+        o->race_key = race_key;
+        o->sel = *sel;
+        return 0;
+    }
+    if (s->n_selections >= ODZ_SCRAPE_MAX_SELECTIONS)
+        return ODZ_EFULL;
+    RESERVE(s->selections, s->cap_selections, s->n_selections + 1);
+    s->selections[s->n_selections].race_key = race_key;
+    s->selections[s->n_selections].sel = *sel;
+    s->n_selections++;
+    return 0;
+}
+
+int odz__scrape_add_price(odz_scrape *s, const char *selection_key, const odz_price *p)
+{
+    if (s->n_prices >= ODZ_SCRAPE_MAX_PRICES)
+        return ODZ_EFULL;
+    RESERVE(s->prices, s->cap_prices, s->n_prices + 1);
+    s->prices[s->n_prices].selection_key = selection_key;
+    s->prices[s->n_prices].price = *p;
+    s->n_prices++;
+    return 0;
+}
+
+/* Everything that can fail is done before the first row moves, so a merge either happens
+ * whole or not at all. */
+static int merge_prepare(odz_scrape *dst, const odz_scrape *src)
+{
+    size_t nm = 0, nr = 0, ns = 0;
+    for (size_t i = 0; i < src->meetings.n; i++)
+        nm += !find_meeting(dst, src->meetings.v[i].source_key);
+    for (size_t i = 0; i < src->n_races; i++)
+        nr += !find_race(dst, src->races[i].race.source_key);
+    for (size_t i = 0; i < src->n_selections; i++)
+        ns += !find_selection(dst, src->selections[i].sel.source_key);
+    if (dst->meetings.n + nm > ODZ_SCRAPE_MAX_MEETINGS || dst->n_races + nr > ODZ_SCRAPE_MAX_RACES ||
+        dst->n_selections + ns > ODZ_SCRAPE_MAX_SELECTIONS ||
+        dst->n_prices + src->n_prices > ODZ_SCRAPE_MAX_PRICES)
+        return ODZ_EFULL;
+    RESERVE(dst->meetings.v, dst->meetings.cap, dst->meetings.n + nm);
+    RESERVE(dst->races, dst->cap_races, dst->n_races + nr);
+    RESERVE(dst->selections, dst->cap_selections, dst->n_selections + ns);
+    RESERVE(dst->prices, dst->cap_prices, dst->n_prices + src->n_prices);
+    RESERVE(dst->keys, dst->cap_keys, dst->n_keys + src->n_keys);
+    return 0;
+}
+
+int odz__scrape_merge(odz_scrape *dst, odz_scrape *src)
+{
+    int rc = merge_prepare(dst, src);
+    if (rc) {
+        odz_scrape_free(src);
+        return rc;
+    }
+    /* The key strings change owner; the rows' pointers to them stay valid. */
+    memcpy(dst->keys + dst->n_keys, src->keys, src->n_keys * sizeof *src->keys);
+    dst->n_keys += src->n_keys;
+    src->n_keys = 0;
+    for (size_t i = 0; i < src->meetings.n; i++)
+        odz__scrape_add_meeting(dst, &src->meetings.v[i]);
+    for (size_t i = 0; i < src->n_races; i++)
+        odz__scrape_add_race(dst, src->races[i].meeting_key, &src->races[i].race);
+    for (size_t i = 0; i < src->n_selections; i++)
+        odz__scrape_add_selection(dst, src->selections[i].race_key, &src->selections[i].sel);
+    for (size_t i = 0; i < src->n_prices; i++)
+        odz__scrape_add_price(dst, src->prices[i].selection_key, &src->prices[i].price);
+    if (src->n_warnings && !dst->n_warnings)
+        memcpy(dst->warning, src->warning, sizeof dst->warning);
+    dst->n_warnings += src->n_warnings;
+    odz_scrape_free(src);
+    return 0;
+}
+
+void odz__scrape_warn(odz_scrape *s, const char *fmt, ...)
+{
+    if (s->n_warnings++ == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->warning, sizeof s->warning, fmt, ap);
+        va_end(ap);
+    }
+}
+
+void odz__text(odz_scrape *s, char *dst, size_t dstlen, const char *src, const char *what)
+{
+    if (odz_strlcpy(dst, src ? src : "", dstlen) != 0)
+        odz__scrape_warn(s, "%s cut to %zu bytes", what, dstlen - 1);
+}
+
+bool odz__key_ok(const char *key)
+{
+    if (!key)
+        return false;
+    size_t n = strlen(key);
+    if (n == 0 || n >= ODZ_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = key[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return true;
+}
+
+const char *odz__region_of_country(const char *country)
+{
+    static const struct {
+        const char *code, *region;
+    } map[] = {
+        {"AUS", "Australia & New Zealand"}, {"AU", "Australia & New Zealand"},
+        {"NZ", "Australia & New Zealand"},  {"NZL", "Australia & New Zealand"},
+        {"UK", "UK & Ireland"},             {"GB", "UK & Ireland"},
+        {"GBR", "UK & Ireland"},            {"IRE", "UK & Ireland"},
+        {"IE", "UK & Ireland"},             {"IRL", "UK & Ireland"},
+        {"USA", "USA"},                     {"US", "USA"},
+        {"HK", "Hong Kong"},                {"HKG", "Hong Kong"},
+    };
+    for (size_t i = 0; country && i < sizeof map / sizeof map[0]; i++)
+        if (strcasecmp(country, map[i].code) == 0)
+            return map[i].region;
+    return "Rest of the world";
+}
+
+int odz__date_range(const char *date_from, const char *date_to, char (*days)[ODZ_DATE_MAX],
+                    size_t max, size_t *n, char *err, size_t errlen)
+{
+    *n = 0;
+    if (!date_from || !date_to || odz_date_valid(date_from) || odz_date_valid(date_to))
+        return odz_fail(err, errlen, ODZ_EINVAL, "dates must be YYYY-MM-DD");
+    if (strcmp(date_from, date_to) > 0)
+        return odz_fail(err, errlen, ODZ_EINVAL, "date_from %s is after date_to %s", date_from,
+                        date_to);
+    char d[ODZ_DATE_MAX];
+    memcpy(d, date_from, ODZ_DATE_MAX);
+    for (;;) {
+        if (*n >= max)
+            return odz_fail(err, errlen, ODZ_EINVAL, "more than %zu days from %s to %s", max,
+                            date_from, date_to);
+        memcpy(days[(*n)++], d, ODZ_DATE_MAX);
+        if (strcmp(d, date_to) == 0)
+            return 0;
+        if (odz_date_add(days[*n - 1], 1, d))
+            return odz_fail(err, errlen, ODZ_EINVAL, "bad date after %s", days[*n - 1]);
+    }
+}
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+int odz__iso_time(const char *s, int64_t *out)
+{
+    /* odz_parse_iso8601 trusts the shape of its input; check it all here first. */
+    if (!s || strlen(s) < 20)
+        return ODZ_EINVAL;
+    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) ||
+        s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
+        s[16] != ':' || !digits(s + 17, 2))
+        return ODZ_EINVAL;
+    const char *p = s + 19;
+    if (*p == '.') {
+        size_t n = 0;
+        while (p[1 + n] >= '0' && p[1 + n] <= '9')
+            n++;
+        if (n == 0 || n > 12)
+            return ODZ_EINVAL;
+        p += 1 + n;
+    }
+    if (*p == 'Z') {
+        if (p[1])
+            return ODZ_EINVAL;
+    } else if (*p == '+' || *p == '-') {
+        if (strlen(p) != 6 || !digits(p + 1, 2) || p[3] != ':' || !digits(p + 4, 2))
+            return ODZ_EINVAL;
+    } else {
+        return ODZ_EINVAL;
+    }
+    return odz_parse_iso8601(s, out);
+}
+
+const char *odz__jstr(const json_t *obj, const char *field)
+{
+    const json_t *v = json_is_object(obj) ? json_object_get(obj, field) : NULL;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A plain decimal: digits, optionally a point and more digits; returns its length. */
+static size_t decimal_len(const char *s)
+{
+    size_t n = 0;
+    while (s[n] >= '0' && s[n] <= '9')
+        n++;
+    if (n == 0)
+        return 0;
+    if (s[n] == '.') {
+        size_t f = 0;
+        while (s[n + 1 + f] >= '0' && s[n + 1 + f] <= '9')
+            f++;
+        if (f == 0)
+            return 0;
+        n += 1 + f;
+    }
+    return n;
+}
+
+/* A decimal string, with `suffix` (or nothing) after it, to a double. */
+static int decimal_string(const char *s, const char *suffix, double *out)
+{
+    size_t n = decimal_len(s);
+    if (n == 0 || n > 24)
+        return ODZ_EINVAL;
+    if (s[n] && !(suffix && strcasecmp(s + n, suffix) == 0))
+        return ODZ_EINVAL;
+    char buf[32];
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    errno = 0;
+    double d = strtod(buf, NULL);
+    if (errno || !isfinite(d))
+        return ODZ_EINVAL;
+    *out = d;
+    return 0;
+}
+
+int odz__jint(const json_t *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!v || json_is_null(v))
+        return ODZ_ENOTFOUND;
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i < lo || i > hi)
+            return ODZ_EINVAL;
+        *out = (int64_t)i;
+        return 0;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (!isfinite(d) || d != floor(d) || d < (double)lo || d > (double)hi)
+            return ODZ_EINVAL;
+        *out = (int64_t)d;
+        return 0;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (!*s)
+            return ODZ_ENOTFOUND;
+        const char *d = s[0] == '-' ? s + 1 : s;
+        size_t n = strlen(d);
+        if (n == 0 || n > 18 || !digits(d, n))
+            return ODZ_EINVAL;
+        long long x = strtoll(s, NULL, 10);
+        if (x < lo || x > hi)
+            return ODZ_EINVAL;
+        *out = (int64_t)x;
+        return 0;
+    }
+    return ODZ_EINVAL;
+}
+
+int odz__jhundredths(const json_t *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    double d;
+    if (!v || json_is_null(v))
+        return ODZ_ENOTFOUND;
+    if (json_is_number(v)) {
+        d = json_number_value(v);
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (!*s)
+            return ODZ_ENOTFOUND;
+        if (decimal_string(s, "kg", &d))
+            return ODZ_EINVAL;
+    } else {
+        return ODZ_EINVAL;
+    }
+    if (!isfinite(d))
+        return ODZ_EINVAL;
+    d *= 100.0;
+    if (d < (double)lo - 0.5 || d > (double)hi + 0.5)
+        return ODZ_EINVAL;
+    int64_t x = (int64_t)llround(d);
+    if (x < lo || x > hi)
+        return ODZ_EINVAL;
+    *out = x;
+    return 0;
+}
+
+int odz__jbool(const json_t *v, bool *out)
+{
+    if (!v || json_is_null(v))
+        return ODZ_ENOTFOUND;
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v);
+        return 0;
+    }
+    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
+        *out = json_integer_value(v) == 1;
+        return 0;
+    }
+    return ODZ_EINVAL;
+}
+
+int odz__jodds(const json_t *v, int *out)
+{
+    double d;
+    if (!v || json_is_null(v))
+        return ODZ_ENOTFOUND;
+    if (json_is_number(v))
+        d = json_number_value(v);
+    else if (json_is_string(v) && decimal_string(json_string_value(v), NULL, &d) == 0)
+        ;
+    else
+        return ODZ_EINVAL;
+    return odz_odds_from_double(d, out);
+}

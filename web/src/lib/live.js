@@ -1,0 +1,95 @@
+// Live updates over Socket.IO: namespace "/prices" (updatePrice) and "/racing" (raceUpdated).
+// Subscriptions are reference-counted and replayed after every (re)connect; `liveDown` is true
+// while a namespace that has subscribers is disconnected (after a short grace period), which
+// drives the "Live updates disconnected, reconnecting…" banner.
+import { io } from 'socket.io-client';
+import { ref } from 'vue';
+
+export const liveDown = ref(false);
+
+const GRACE_MS = 2500;
+const namespaces = {}; // name -> { socket, subs: Map(key -> {payload, count}), handlers: Map(event -> Set), connectedOnce }
+const reconnectHooks = new Set();
+let downTimer = null;
+
+function refreshDown() {
+  const anyDown = Object.values(namespaces).some((ns) => ns.subs.size > 0 && !ns.socket.connected);
+  if (!anyDown) {
+    clearTimeout(downTimer);
+    downTimer = null;
+    liveDown.value = false;
+  } else if (!downTimer && !liveDown.value) {
+    downTimer = setTimeout(() => {
+      downTimer = null;
+      liveDown.value = Object.values(namespaces).some((n) => n.subs.size > 0 && !n.socket.connected);
+    }, GRACE_MS);
+  }
+}
+
+function ns(name) {
+  if (namespaces[name]) return namespaces[name];
+  const socket = io(name, {
+    path: '/socket.io/',
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 8000,
+    autoConnect: false,
+  });
+  const entry = { socket, subs: new Map(), handlers: new Map(), connectedOnce: false };
+  namespaces[name] = entry;
+  socket.on('connect', () => {
+    for (const { payload } of entry.subs.values()) socket.emit('subscribe', payload);
+    if (entry.connectedOnce) for (const fn of reconnectHooks) fn(name);
+    entry.connectedOnce = true;
+    refreshDown();
+  });
+  socket.on('disconnect', refreshDown);
+  socket.on('connect_error', refreshDown);
+  return entry;
+}
+
+function keyOf(raceId) {
+  return String(raceId);
+}
+
+/** Subscribe to a race (or "all") in a namespace; returns the unsubscribe function. */
+export function subscribe(name, raceId) {
+  const entry = ns(name);
+  const key = keyOf(raceId);
+  const payload = { race_id: raceId };
+  const cur = entry.subs.get(key);
+  if (cur) cur.count += 1;
+  else {
+    entry.subs.set(key, { payload, count: 1 });
+    if (entry.socket.connected) entry.socket.emit('subscribe', payload);
+  }
+  if (!entry.socket.connected && !entry.socket.active) entry.socket.connect();
+  refreshDown();
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const s = entry.subs.get(key);
+    if (!s) return;
+    s.count -= 1;
+    if (s.count <= 0) {
+      entry.subs.delete(key);
+      if (entry.socket.connected) entry.socket.emit('unsubscribe', payload);
+    }
+    refreshDown();
+  };
+}
+
+/** Listen to an event of a namespace; returns the function that stops listening. */
+export function on(name, event, fn) {
+  const entry = ns(name);
+  entry.socket.on(event, fn);
+  return () => entry.socket.off(event, fn);
+}
+
+/** Called with the namespace name whenever a namespace reconnects (missed updates: re-fetch). */
+export function onReconnect(fn) {
+  reconnectHooks.add(fn);
+  return () => reconnectHooks.delete(fn);
+}
