@@ -169,7 +169,7 @@ int odz_parse_iso8601(const char *s, int64_t *out)
         p++;
     } else if (*p == '+' || *p == '-') {
         int oh, om;
-        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
+        if (strlen(p) != 6 || p[3] != ':' || sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
             return ODZ_EINVAL;
         off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
         p += 6;

@@ -37,7 +37,8 @@ odz_feed *odz_feed_new(const odz_feed_config *cfg, char *err, size_t errlen)
     }
     const char *tz = cfg->tz ? cfg->tz : ODZ_DEFAULT_TZ;
     int64_t s, e;
-    if (strlen(tz) >= sizeof(((odz_feed *)0)->tz) || odz_day_bounds("2020-01-01", tz, &s, &e) != 0) {
+    if (strlen(tz) >= sizeof(((odz_feed *)0)->tz) ||
+        odz_day_bounds("2020-01-01", tz, &s, &e) != 0) {
         odz_fail(err, errlen, ODZ_EINVAL, "feed: unknown time zone \"%.80s\"", tz);
         return NULL;
     }
@@ -138,8 +139,9 @@ static void spoil(odz_feed *f, odz_feed_response *out)
     free(out->body);
     out->body = NULL;
     out->len = 0;
-    static const char page[] = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-                               "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+    static const char page[] =
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+        "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
     if (set_text(out, 200, CT_HTML, page) != 0)
         out->status = 200;
 }
@@ -210,12 +212,14 @@ int odz_feed_handle(odz_feed *f, const char *path, const char *query, int64_t no
         return set_text(out, 400, CT_TEXT, "400 query string too long\n");
     if (f->fail_rate > 0 && fault_draw(f) < f->fail_rate) {
         if (fault_draw(f) < 0.5)
-            return set_text(out, 500, CT_HTML,
-                            "<html><head><title>500 Internal Server Error</title></head><body>"
-                            "<center><h1>500 Internal Server Error</h1></center></body></html>\r\n");
-        return set_text(out, 503, CT_HTML,
-                        "<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
-                        "<center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\r\n");
+            return set_text(
+                out, 500, CT_HTML,
+                "<html><head><title>500 Internal Server Error</title></head><body>"
+                "<center><h1>500 Internal Server Error</h1></center></body></html>\r\n");
+        return set_text(
+            out, 503, CT_HTML,
+            "<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
+            "<center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\r\n");
     }
     int rc = route(f, path, query, now, out);
     if (rc)

@@ -58,13 +58,14 @@ static uint64_t mac(const odz_feed *f, uint64_t c)
 void odz_fw_uuid(const odz_feed *f, const odz_fw_key *k, char out[37])
 {
     uint64_t p = ((uint64_t)(k->kind & 7) << 61) | ((uint64_t)(k->region & 7) << 58) |
-                 ((uint64_t)(k->index & 31) << 53) | ((uint64_t)((uint32_t)k->lday & 0xFFFFF) << 33) |
+                 ((uint64_t)(k->index & 31) << 53) |
+                 ((uint64_t)((uint32_t)k->lday & 0xFFFFF) << 33) |
                  ((uint64_t)(k->race & 31) << 28) | ((uint64_t)(k->runner & 63) << 22) |
                  ((uint64_t)(k->extra & 255) << 14);
     uint64_t c = encipher(f, p);
     uint64_t m = mac(f, c);
-    uint64_t hi_data = c >> 4;                       /* 60 bits */
-    uint64_t lo_data = ((c & 0xF) << 58) | m;        /* 62 bits */
+    uint64_t hi_data = c >> 4;                /* 60 bits */
+    uint64_t lo_data = ((c & 0xF) << 58) | m; /* 62 bits */
     unsigned ver = k->kind == ODZ_FW_ID_DIVIDEND ? 5 : 4;
     uint64_t hi = ((hi_data >> 12) << 16) | ((uint64_t)ver << 12) | (hi_data & 0xFFF);
     uint64_t lo = (2ULL << 62) | lo_data;

@@ -17,11 +17,16 @@
 static const char *status_name(odz_race_status s)
 {
     switch (s) {
-    case ODZ_OPEN: return "Open";
-    case ODZ_CLOSED: return "Closed";
-    case ODZ_INTERIM: return "Interim";
-    case ODZ_FINAL: return "Final";
-    default: return "Abandoned";
+    case ODZ_OPEN:
+        return "Open";
+    case ODZ_CLOSED:
+        return "Closed";
+    case ODZ_INTERIM:
+        return "Interim";
+    case ODZ_FINAL:
+        return "Final";
+    default:
+        return "Abandoned";
     }
 }
 
@@ -194,9 +199,9 @@ static int parse_date_param(odz_feed *f, const char *v, int64_t now, int32_t *da
 
 static bool known_country(const char *c)
 {
-    static const char *list[] = {"AUS", "ARG", "CA", "CHI", "DEU", "FR", "HK", "IND", "IRE",
-                                 "JPN", "KOR", "NOR", "NZ", "PER", "SAF", "SGP", "SWE", "UK",
-                                 "URY", "USA"};
+    static const char *list[] = {"AUS", "ARG", "CA",  "CHI", "DEU", "FR", "HK",
+                                 "IND", "IRE", "JPN", "KOR", "NOR", "NZ", "PER",
+                                 "SAF", "SGP", "SWE", "UK",  "URY", "USA"};
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
         if (strcmp(list[i], c) == 0)
             return true;
@@ -442,25 +447,29 @@ static json_t *runner_json(odz_feed *f, const odz_fw_state *st, int i)
     SET(o, "speedmap", sm);
     SET(o, "form_indicators", json_null());
     SET(o, "past_performances",
-        json_pack("{s:o}", "jockey", stat_block(u->seed ^ 11, u->starts, u->wins, u->seconds, u->thirds, false)));
+        json_pack("{s:o}", "jockey",
+                  stat_block(u->seed ^ 11, u->starts, u->wins, u->seconds, u->thirds, false)));
     SET(o, "jockey_past_performances",
         json_pack("{s:o, s:o}", "last_50_starts", stat_block(u->seed ^ 12, 50, 8, 6, 5, false),
-                  "trainer", stat_block(u->seed ^ 13, u->starts, u->wins, u->seconds, u->thirds, false)));
-    static const char *blocks[] = {"first_up", "second_up", "third_up", "fourth_up", "track",
-                                   "distance", "track_distance", "good", "soft", "heavy", "turf",
-                                   "synthetic"};
+                  "trainer",
+                  stat_block(u->seed ^ 13, u->starts, u->wins, u->seconds, u->thirds, false)));
+    static const char *blocks[] = {"first_up", "second_up", "third_up",       "fourth_up",
+                                   "track",    "distance",  "track_distance", "good",
+                                   "soft",     "heavy",     "turf",           "synthetic"};
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
-        SET(o, blocks[b], stat_block(u->seed ^ (20 + b), u->starts, u->wins, u->seconds, u->thirds, true));
-    json_t *overall = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "number_of_starts", u->starts,
-                                "number_of_wins", u->wins, "number_of_placings", 0,
-                                "number_of_seconds", u->seconds, "number_of_thirds", u->thirds,
-                                "winning_distance", 0);
+        SET(o, blocks[b],
+            stat_block(u->seed ^ (20 + b), u->starts, u->wins, u->seconds, u->thirds, true));
+    json_t *overall =
+        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "number_of_starts", u->starts, "number_of_wins",
+                  u->wins, "number_of_placings", 0, "number_of_seconds", u->seconds,
+                  "number_of_thirds", u->thirds, "winning_distance", 0);
     SET(o, "overall", overall);
     SET(o, "last_starts", json_array());
-    static const char *blocks2[] = {"left_handed", "right_handed", "hurdle", "steeple",
-                                    "fresh_30", "fresh_90", "weight_for_age"};
+    static const char *blocks2[] = {"left_handed", "right_handed", "hurdle",        "steeple",
+                                    "fresh_30",    "fresh_90",     "weight_for_age"};
     for (size_t b = 0; b < sizeof blocks2 / sizeof blocks2[0]; b++)
-        SET(o, blocks2[b], stat_block(u->seed ^ (40 + b), u->starts, u->wins, u->seconds, u->thirds, true));
+        SET(o, blocks2[b],
+            stat_block(u->seed ^ (40 + b), u->starts, u->wins, u->seconds, u->thirds, true));
     int winp = u->starts ? 100 * u->wins / u->starts : 0;
     int placep = u->starts ? 100 * (u->wins + u->seconds + u->thirds) / u->starts : 0;
     snprintf(tmp, sizeof tmp, "%d%%", winp);
@@ -470,14 +479,17 @@ static json_t *runner_json(odz_feed *f, const odz_fw_state *st, int i)
     SET(o, "spr", json_integer((json_int_t)(u->seed % 3000)));
     int s12 = u->starts < 12 ? u->starts : 12;
     int w12 = u->wins < s12 ? u->wins : s12;
-    SET(o, "last_12_months", json_pack("{s:i, s:i, s:i, s:i}", "number_of_starts", s12,
-                                       "number_of_wins", w12, "number_of_seconds", 0,
-                                       "number_of_thirds", 0));
+    SET(o, "last_12_months",
+        json_pack("{s:i, s:i, s:i, s:i}", "number_of_starts", s12, "number_of_wins", w12,
+                  "number_of_seconds", 0, "number_of_thirds", 0));
     snprintf(tmp, sizeof tmp, "%d%%", s12 ? 100 * w12 / s12 : 0);
     SET(o, "last_12_w", json_string(tmp));
     SET(o, "last_12_p", json_string(tmp));
     SET(o, "last_12_months_prize_money",
-        json_pack("{s:i}", m->region == ODZ_FW_NZ ? "NZD" : m->region == ODZ_FW_AUS ? "AUD" : "USD",
+        json_pack("{s:i}",
+                  m->region == ODZ_FW_NZ    ? "NZD"
+                  : m->region == ODZ_FW_AUS ? "AUD"
+                                            : "USD",
                   w12 * 9000 + s12 * 500));
     SET(o, "trainer_location", json_string(m->track->name));
     SET(o, "horse_id", json_integer((json_int_t)(u->seed % 900000 + 100000)));
@@ -528,9 +540,12 @@ static json_t *runner_json(odz_feed *f, const odz_fw_state *st, int i)
 static const char *tote_name(const odz_fw_meeting *m)
 {
     switch (m->region) {
-    case ODZ_FW_NZ: return "NZ";
-    case ODZ_FW_AUS: return m->track->state[0] == 'N' ? "NSW" : m->track->state[0] == 'Q' ? "QLD" : "VIC";
-    default: return "VIC";
+    case ODZ_FW_NZ:
+        return "NZ";
+    case ODZ_FW_AUS:
+        return m->track->state[0] == 'N' ? "NSW" : m->track->state[0] == 'Q' ? "QLD" : "VIC";
+    default:
+        return "VIC";
     }
 }
 
@@ -572,9 +587,9 @@ static json_t *race_json(odz_feed *f, const odz_fw_state *st, const char *eid)
     SET(o, "race_number", json_integer(rc->number));
     SET(o, "type", json_string(category(m->type)));
     bool trot = strstr(rc->name, "Trot") != NULL;
-    SET(o, "start_type", json_string(m->type == ODZ_HARNESS
-                                         ? (strstr(rc->name, "Handicap") ? "Standing" : "Mobile")
-                                         : ""));
+    SET(o, "start_type",
+        json_string(m->type == ODZ_HARNESS ? (strstr(rc->name, "Handicap") ? "Standing" : "Mobile")
+                                           : ""));
     SET(o, "country", json_string(rg->country));
     SET(o, "state", json_string(m->track->state));
     SET(o, "distance", json_integer(rc->distance));
@@ -604,22 +619,25 @@ static json_t *race_json(odz_feed *f, const odz_fw_state *st, const char *eid)
     SET(o, "comment", json_string(tmp));
     SET(o, "silk_base_url", json_string("drr38safykj6s.cloudfront.net"));
     SET(o, "track_condition", json_string(m->condition));
-    uint64_t th = odz_fw_hash(odz_fw_hash(f->seed, 0x747261636bULL),
-                              (uint64_t)(m->group * 64 + (int)(m->track - odz_fw_group_of(m)->tracks)));
+    uint64_t th =
+        odz_fw_hash(odz_fw_hash(f->seed, 0x747261636bULL),
+                    (uint64_t)(m->group * 64 + (int)(m->track - odz_fw_group_of(m)->tracks)));
     SET(o, "track_direction", json_string(th % 3 == 0 ? "Right" : "Left"));
     const char *surface = strcmp(m->condition, "Synthetic") == 0 ? "Synthetic"
-                          : m->type == ODZ_GREYHOUND            ? "Sand"
-                          : m->region == ODZ_FW_USA             ? "Dirt"
-                                                                : "Turf";
+                          : m->type == ODZ_GREYHOUND             ? "Sand"
+                          : m->region == ODZ_FW_USA              ? "Dirt"
+                                                                 : "Turf";
     SET(o, "track_surface", json_string(surface));
-    SET(o, "track_circumference", json_integer(m->type == ODZ_GREYHOUND ? 400 + (int)(th % 200)
-                                                                         : 1000 + (int)(th % 1300)));
+    SET(o, "track_circumference",
+        json_integer(m->type == ODZ_GREYHOUND ? 400 + (int)(th % 200) : 1000 + (int)(th % 1300)));
     unsigned char raw[32], b64[48];
-    int rl = snprintf((char *)raw, sizeof raw, "race:%llu", (unsigned long long)(1700000 + rc->seed % 300000));
+    int rl = snprintf((char *)raw, sizeof raw, "race:%llu",
+                      (unsigned long long)(1700000 + rc->seed % 300000));
     EVP_EncodeBlock(b64, raw, rl);
-    snprintf(tmp, sizeof tmp,
-             "https://cdn.prod.pricekinetics.com/silks/sprites/cerberus/betmakers-%s_SPRITE_64x64.png",
-             (char *)b64);
+    snprintf(
+        tmp, sizeof tmp,
+        "https://cdn.prod.pricekinetics.com/silks/sprites/cerberus/betmakers-%s_SPRITE_64x64.png",
+        (char *)b64);
     SET(o, "silk_url", json_string(m->type == ODZ_GREYHOUND ? "" : tmp));
     SET(o, "entrant_count", json_integer(st->n));
     SET(o, "field_size", json_integer(st->live));
@@ -636,16 +654,17 @@ static json_t *race_json(odz_feed *f, const odz_fw_state *st, const char *eid)
     SET(o, "tips", tips);
     SET(o, "rail_position", json_string(m->type == ODZ_THOROUGHBRED ? "True" : ""));
     SET(o, "group", json_string(""));
-    const char *cls = strstr(rc->name, "Maiden") ? "Maiden"
+    const char *cls = strstr(rc->name, "Maiden")      ? "Maiden"
                       : strstr(rc->name, "Benchmark") ? "Benchmark"
-                      : m->type == ODZ_GREYHOUND ? "Grade 5"
-                                                 : "Open";
+                      : m->type == ODZ_GREYHOUND      ? "Grade 5"
+                                                      : "Open";
     SET(o, "class", json_string(cls));
     double total = (m->pool_scale > 2 ? 60000 : 17000) * (1 + (double)(rc->seed % 100) / 100);
     if (m->type == ODZ_GREYHOUND)
         total /= 5;
     total = round(total / 100) * 100;
-    static const char *keys[] = {"10th", "1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th"};
+    static const char *keys[] = {"10th", "1st", "2nd", "3rd", "4th",
+                                 "5th",  "6th", "7th", "8th", "9th"};
     static const double shares[] = {0.02, 0.56, 0.18, 0.09, 0.05, 0.02, 0.02, 0.02, 0.02, 0.02};
     json_t *pm = json_object();
     for (int k = 0; k < 10; k++)
@@ -655,8 +674,8 @@ static json_t *race_json(odz_feed *f, const odz_fw_state *st, const char *eid)
     SET(o, "ffwin_option_number", json_integer((json_int_t)(rc->seed % 900 + 100)));
     SET(o, "fftop3_option_number", json_integer((json_int_t)(rc->seed % 900 + 1100)));
     SET(o, "gait", json_string(m->type == ODZ_HARNESS ? (trot ? "Trot" : "Pace") : ""));
-    SET(o, "track_home_straight", json_integer(m->type == ODZ_GREYHOUND ? 80 + (int)(th % 100)
-                                                                         : 250 + (int)(th % 250)));
+    SET(o, "track_home_straight",
+        json_integer(m->type == ODZ_GREYHOUND ? 80 + (int)(th % 100) : 250 + (int)(th % 250)));
     SET(o, "gender_conditions", json_string("unrestricted"));
     SET(o, "allowance_conditions", json_true());
     SET(o, "age_conditions", json_string("Unrestricted"));
@@ -730,11 +749,13 @@ static json_t *dividends_json(odz_feed *f, const odz_fw_state *st)
     return a;
 }
 
-static json_t *tote_pools_json(const odz_fw_state *st)
+static json_t *tote_pools_json(const odz_fw_state *st, bool trends)
 {
-    static const struct { const char *type; double base; } pools[] = {
-        {"Win", 8000}, {"Place", 5000}, {"Quinella", 4000}, {"Exacta", 3000},
-        {"Trifecta", 6000}, {"FirstFour", 3000}};
+    static const struct {
+        const char *type;
+        double base;
+    } pools[] = {{"Win", 8000},    {"Place", 5000},    {"Quinella", 4000},
+                 {"Exacta", 3000}, {"Trifecta", 6000}, {"FirstFour", 3000}};
     const odz_fw_race *rc = st->r;
     bool closed = st->status != ODZ_OPEN;
     double frac = closed ? 1 : 1 / (1 + (double)(rc->start - st->tq) / 1800.0);
@@ -758,6 +779,9 @@ static json_t *tote_pools_json(const odz_fw_state *st)
         SET(o, "win_investment", json_string("0"));
         SET(o, "will_pay_live_units", json_integer(0));
         SET(o, "will_pay_current_leg", json_integer(0));
+        if (trends) /* the real feed embeds the tote's XML here; an empty document stands in */
+            SET(o, "tote_trends",
+                json_pack("{s:o, s:s}", "pool_total", odz_fw_num(total), "tote_trends_data", ""));
         json_array_append_new(a, o);
     }
     return a;
@@ -800,7 +824,8 @@ json_t *odz_fw_entain_event(odz_feed *f, const char *id, const char *path, const
     SET(params, "with_money_tracker", json_boolean(money));
     SET(params, "with_biggest_bet", json_boolean(flag(query, "with_biggest_bet")));
     SET(params, "will_pays", json_boolean(flag(query, "with_will_pays")));
-    SET(params, "with_tote_trends_data", json_boolean(flag(query, "with_tote_trends_data")));
+    bool trends = flag(query, "with_tote_trends_data");
+    SET(params, "with_tote_trends_data", json_boolean(trends));
     char btf[ODZ_FW_PARAM_MAX];
     if (odz_fw_query_get(query, "bet_type_filter", btf, sizeof btf) <= 0)
         btf[0] = 0;
@@ -847,7 +872,8 @@ json_t *odz_fw_entain_event(odz_feed *f, const char *id, const char *path, const
             char eid[37];
             entrant_id(f, m, st->r->number, st->run[i].number, eid);
             int hold = (int)round(st->prob[i] * 100);
-            int bet = (int)round(st->prob[i] * 100 * (0.7 + 0.6 * odz_fw_u01(st->run[i].seed ^ 77)));
+            int bet =
+                (int)round(st->prob[i] * 100 * (0.7 + 0.6 * odz_fw_u01(st->run[i].seed ^ 77)));
             json_array_append_new(ents, json_pack("{s:s, s:i, s:i}", "entrant_id", eid,
                                                   "hold_percentage", hold, "bet_percentage", bet));
         }
@@ -855,7 +881,7 @@ json_t *odz_fw_entain_event(odz_feed *f, const char *id, const char *path, const
     } else {
         SET(data, "money_tracker", json_null());
     }
-    SET(data, "tote_pools", tote_pools_json(st));
+    SET(data, "tote_pools", tote_pools_json(st, trends));
     SET(data, "error", json_string(""));
     SET(root, "data", data);
     *status = 200;

@@ -92,7 +92,8 @@ json_t *odz_fw_oddscomau_schedule(odz_feed *f, const char *query, int64_t now, i
     if (type < 0)
         return error_body(status, 400, "sport: want horse-racing, harness or greyhounds");
     int32_t day;
-    if (odz_fw_query_get(query, "date", date, sizeof date) <= 0 || odz_fw_parse_day(date, &day) != 0)
+    if (odz_fw_query_get(query, "date", date, sizeof date) <= 0 ||
+        odz_fw_parse_day(date, &day) != 0)
         return error_body(status, 400, "date: want YYYY-MM-DD");
 
     int32_t today = odz_fw_today(f, now);
@@ -148,12 +149,13 @@ json_t *odz_fw_oddscomau_schedule(odz_feed *f, const char *query, int64_t now, i
                 SET(e, "eventName", rc->eventname_null ? json_null() : json_string(rc->name));
                 SET(e, "startTime", json_integer(rc->start));
                 SET(e, "dateWithYear", json_string(dwy));
-                SET(e, "isImminent", json_boolean((s == ODZ_OPEN || s == ODZ_CLOSED) &&
-                                                  rc->start - now <= 600));
+                SET(e, "isImminent",
+                    json_boolean((s == ODZ_OPEN || s == ODZ_CLOSED) && rc->start - now <= 600));
                 SET(e, "isAbandoned", json_integer(s == ODZ_ABANDONED));
                 SET(e, "resulted", json_integer(resulted));
-                SET(e, "results", (s == ODZ_INTERIM || s == ODZ_FINAL) ? results_text(st, m, r, now)
-                                                                       : json_null());
+                SET(e, "results",
+                    (s == ODZ_INTERIM || s == ODZ_FINAL) ? results_text(st, m, r, now)
+                                                         : json_null());
                 SET(e, "eventUrl", json_string(url));
                 SET(e, "selections", json_null());
                 json_array_append_new(events, e);
@@ -196,25 +198,52 @@ typedef struct {
 } agency;
 
 static const agency agencies[] = {
-    {"NSWTAB", "NSWTAB", "nswtab", "DivWin", "Tote", "#008952", "#c3cf21", "#333732", "#333732", false, "$100", "Join NSWTAB: Deposit $20 & get a bonus bet of $100", "Deposit Bonus"},
-    {"STAB", "STAB", "stab", "DivWin", "Tote", "#008952", "#c3cf21", "#333732", "#333732", false, "$100", "Join STAB: Deposit $20 & get a bonus bet of $100", NULL},
-    {"Ubet", "UBET", "ubet", "DivWin", "Tote", "#3c3c3c", "#6bb53d", "#ffffff", "#ffffff", true, NULL, "Join Ubet: Huge range of markets and daily jackpots.", "IN BONUS BETS"},
-    {"Ubet", "UBET", "ubet", "FixedWin", "Win", "#3c3c3c", "#6bb53d", "#ffffff", "#ffffff", true, NULL, "Join Ubet: Huge range of markets and daily jackpots.", "IN BONUS BETS"},
-    {"Ladbrokes", "Ladbrokes", "ladbrokes", "FixedWin", "Win", "#eb1c24", "#333333", "#ffffff", "#ffffff", true, "300%", "Join Ladbrokes: Deposit $50 Get $150 In Bonuses", "DEPOSIT BONUS"},
-    {"WilliamHill", "William Hill", "williamhill", "FixedWin", "Win", "#00143C", "#FAFF05", "#ffffff", "#333732", true, "300%", "Join WilliamHill: Deposit $50 Get $150 in Bonus Bets", "DEPOSIT BONUS"},
-    {"Sportsbet", "Sportsbet", "sportsbet", "FixedWin", "Win", "#30a5dd", "#f8d830", "#ffffff", "#333732", true, "$501", "Join Sportsbet: 1st Bet matched in bonuses to $501", "IN BONUS BETS"},
-    {"Unibet", "Unibet", "unibet", "FixedWin", "Win", "#147B45", "#4B9300", "#ffffff", "#ffffff", false, "200%", "Join Unibet: Deposit $50 and receive $100 in Bonus Bets", "in bonus bets"},
-    {"SportsBetting", "SportsBetting", "sportsbetting", "FixedWin", "Win", "#000000", "#ffffff", "#ffffff", "#000000", true, NULL, "Join SportsBetting: Great Fixed Odds, No Gimmicks", NULL},
-    {"Palmerbet", "PalmerBet", "palmerbet", "FixedWin", "Win", "#8391c0", "#2e2f34", "#333732", "#ffffff", true, "$500", "Join Palmerbet: 100% first deposit match to $500", "BET BONUS"},
-    {"Bookmaker", "Bookmaker", "bookmaker", "FixedWin", "Win", "#000000", "#f8d830", "#ffffff", "#333732", true, "$400", "Join Bookmaker: 100% first deposit match up to $400!", "DEPOSIT BONUS"},
-    {"CrownBet", "CrownBet", "crownbet", "FixedWin", "Win", "#783075", "#ff992c", "#ffffff", "#ffffff", true, "$500", "Join CrownBet: Deposit $500, get $500 in bonuses", "IN BONUS BETS"},
-    {"TopBetta", "TopBetta", "topbetta", "FixedWin", "Win", "#202b35", "#f58220", "#ffffff", "#ffffff", false, "$100", "Join TopBetta: Deposit $100 & Get up to $100 in bonus bets", "DEPOSIT BONUS"},
-    {"PointsBet", "PointsBet", "pointsbet", "FixedWin", "Win", "#111111", "#ed1d41", "#ffffff", "#ffffff", false, "200%", "Join PointsBet: Deposit $75 and receive $150 in bonus bets", "DEPOSIT BONUS"},
-    {"Bet365", "Bet365", "bet365", "FixedWin", "Win", "#0b7a5d", "#ffe53b", "#ffffff", "#333732", false, NULL, "Join Bet365: More live streams than any other bookie", "live streaming"},
-    {"Betstar", "Betstar", "betstar", "FixedWin", "Win", "#034ea2", "#f79421", "#ffffff", "#333732", true, "$250", "Join Betstar: 100% bonus bet bonus up to $250!", "BET BONUS"},
-    {"Centrebet", "Centrebet", "centrebet", "FixedWin", "Win", "#231f20", "#ffa200", "#ffffff", "#333732", false, NULL, "Join Centrebet: Great odds on all metro racing", "biggest metro limits"},
-    {"Betfair", "Betfair", "betfair", "ExchangeBack", "Back", "#ffb80c", "#1e1e1e", "#333732", "#ffffff", false, "$500", "Join Betfair: 20% Winnings Boost up to $500 in first 7 days", "WINNINGS BOOST"},
-    {"Betfair", "Betfair", "betfair", "ExchangeLay", "Lay", "#ffb80c", "#1e1e1e", "#333732", "#ffffff", false, "$500", "Join Betfair: 20% Winnings Boost up to $500 in first 7 days", "WINNINGS BOOST"},
+    {"NSWTAB", "NSWTAB", "nswtab", "DivWin", "Tote", "#008952", "#c3cf21", "#333732", "#333732",
+     false, "$100", "Join NSWTAB: Deposit $20 & get a bonus bet of $100", "Deposit Bonus"},
+    {"STAB", "STAB", "stab", "DivWin", "Tote", "#008952", "#c3cf21", "#333732", "#333732", false,
+     "$100", "Join STAB: Deposit $20 & get a bonus bet of $100", NULL},
+    {"Ubet", "UBET", "ubet", "DivWin", "Tote", "#3c3c3c", "#6bb53d", "#ffffff", "#ffffff", true,
+     NULL, "Join Ubet: Huge range of markets and daily jackpots.", "IN BONUS BETS"},
+    {"Ubet", "UBET", "ubet", "FixedWin", "Win", "#3c3c3c", "#6bb53d", "#ffffff", "#ffffff", true,
+     NULL, "Join Ubet: Huge range of markets and daily jackpots.", "IN BONUS BETS"},
+    {"Ladbrokes", "Ladbrokes", "ladbrokes", "FixedWin", "Win", "#eb1c24", "#333333", "#ffffff",
+     "#ffffff", true, "300%", "Join Ladbrokes: Deposit $50 Get $150 In Bonuses", "DEPOSIT BONUS"},
+    {"WilliamHill", "William Hill", "williamhill", "FixedWin", "Win", "#00143C", "#FAFF05",
+     "#ffffff", "#333732", true, "300%", "Join WilliamHill: Deposit $50 Get $150 in Bonus Bets",
+     "DEPOSIT BONUS"},
+    {"Sportsbet", "Sportsbet", "sportsbet", "FixedWin", "Win", "#30a5dd", "#f8d830", "#ffffff",
+     "#333732", true, "$501", "Join Sportsbet: 1st Bet matched in bonuses to $501",
+     "IN BONUS BETS"},
+    {"Unibet", "Unibet", "unibet", "FixedWin", "Win", "#147B45", "#4B9300", "#ffffff", "#ffffff",
+     false, "200%", "Join Unibet: Deposit $50 and receive $100 in Bonus Bets", "in bonus bets"},
+    {"SportsBetting", "SportsBetting", "sportsbetting", "FixedWin", "Win", "#000000", "#ffffff",
+     "#ffffff", "#000000", true, NULL, "Join SportsBetting: Great Fixed Odds, No Gimmicks", NULL},
+    {"Palmerbet", "PalmerBet", "palmerbet", "FixedWin", "Win", "#8391c0", "#2e2f34", "#333732",
+     "#ffffff", true, "$500", "Join Palmerbet: 100% first deposit match to $500", "BET BONUS"},
+    {"Bookmaker", "Bookmaker", "bookmaker", "FixedWin", "Win", "#000000", "#f8d830", "#ffffff",
+     "#333732", true, "$400", "Join Bookmaker: 100% first deposit match up to $400!",
+     "DEPOSIT BONUS"},
+    {"CrownBet", "CrownBet", "crownbet", "FixedWin", "Win", "#783075", "#ff992c", "#ffffff",
+     "#ffffff", true, "$500", "Join CrownBet: Deposit $500, get $500 in bonuses", "IN BONUS BETS"},
+    {"TopBetta", "TopBetta", "topbetta", "FixedWin", "Win", "#202b35", "#f58220", "#ffffff",
+     "#ffffff", false, "$100", "Join TopBetta: Deposit $100 & Get up to $100 in bonus bets",
+     "DEPOSIT BONUS"},
+    {"PointsBet", "PointsBet", "pointsbet", "FixedWin", "Win", "#111111", "#ed1d41", "#ffffff",
+     "#ffffff", false, "200%", "Join PointsBet: Deposit $75 and receive $150 in bonus bets",
+     "DEPOSIT BONUS"},
+    {"Bet365", "Bet365", "bet365", "FixedWin", "Win", "#0b7a5d", "#ffe53b", "#ffffff", "#333732",
+     false, NULL, "Join Bet365: More live streams than any other bookie", "live streaming"},
+    {"Betstar", "Betstar", "betstar", "FixedWin", "Win", "#034ea2", "#f79421", "#ffffff", "#333732",
+     true, "$250", "Join Betstar: 100% bonus bet bonus up to $250!", "BET BONUS"},
+    {"Centrebet", "Centrebet", "centrebet", "FixedWin", "Win", "#231f20", "#ffa200", "#ffffff",
+     "#333732", false, NULL, "Join Centrebet: Great odds on all metro racing",
+     "biggest metro limits"},
+    {"Betfair", "Betfair", "betfair", "ExchangeBack", "Back", "#ffb80c", "#1e1e1e", "#333732",
+     "#ffffff", false, "$500", "Join Betfair: 20% Winnings Boost up to $500 in first 7 days",
+     "WINNINGS BOOST"},
+    {"Betfair", "Betfair", "betfair", "ExchangeLay", "Lay", "#ffb80c", "#1e1e1e", "#333732",
+     "#ffffff", false, "$500", "Join Betfair: 20% Winnings Boost up to $500 in first 7 days",
+     "WINNINGS BOOST"},
 };
 #define N_AGENCIES ((int)(sizeof agencies / sizeof agencies[0]))
 
@@ -237,8 +266,10 @@ static double book_ladder(double x)
 /* Betfair's price increments. */
 static double exchange_ladder(double x)
 {
-    static const struct { double upto, step; } steps[] = {
-        {2, 0.01}, {3, 0.02}, {4, 0.05}, {6, 0.1}, {10, 0.2}, {20, 0.5}, {30, 1}, {50, 2}, {100, 5}};
+    static const struct {
+        double upto, step;
+    } steps[] = {{2, 0.01}, {3, 0.02}, {4, 0.05}, {6, 0.1}, {10, 0.2},
+                 {20, 0.5}, {30, 1},   {50, 2},   {100, 5}};
     if (x < 1.01)
         x = 1.01;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
@@ -271,16 +302,20 @@ static double agency_price(const odz_fw_state *st, int a, int i)
 static json_t *agency_json(const odz_fw_state *st, int a, int64_t eid, double pct)
 {
     const agency *ag = &agencies[a];
-    const char *kind = strcmp(ag->general, "Tote") == 0 ? "tote" : strcmp(ag->general, "Lay") == 0 ? "lay" : "back";
+    const char *kind = strcmp(ag->general, "Tote") == 0  ? "tote"
+                       : strcmp(ag->general, "Lay") == 0 ? "lay"
+                                                         : "back";
     char buf[256];
     json_t *o = json_object();
     SET(o, "agencyName", json_string(ag->name));
     SET(o, "displayName", json_string(ag->display));
     SET(o, "betType", json_string(ag->bet_type));
     SET(o, "betTypeGeneral", json_string(ag->general));
-    snprintf(buf, sizeof buf, CDN "/Logos/%s/%s-%s-odds-table-logo-foreground.svg", ag->lower, ag->lower, kind);
+    snprintf(buf, sizeof buf, CDN "/Logos/%s/%s-%s-odds-table-logo-foreground.svg", ag->lower,
+             ag->lower, kind);
     SET(o, "logoForeground", json_string(buf));
-    snprintf(buf, sizeof buf, CDN "/Logos/%s/%s-%s-odds-table-logo-background.jpg", ag->lower, ag->lower, kind);
+    snprintf(buf, sizeof buf, CDN "/Logos/%s/%s-%s-odds-table-logo-background.jpg", ag->lower,
+             ag->lower, kind);
     SET(o, "logoBackground", json_string(buf));
     snprintf(buf, sizeof buf, CDN "/Logos/%s/odds-table-logo.svg", ag->lower);
     SET(o, "logoUrl", json_string(buf));
@@ -288,8 +323,9 @@ static json_t *agency_json(const odz_fw_state *st, int a, int64_t eid, double pc
     SET(o, "oddsLogo", json_string(buf));
     snprintf(buf, sizeof buf, "//puntcdn.com/Logos/%s/%s_44x44.svg", ag->lower, ag->lower);
     SET(o, "oddsLogoCircle", json_string(buf));
-    SET(o, "colors", json_pack("{s:s, s:s, s:s, s:s}", "primary", ag->primary, "secondary",
-                               ag->secondary, "font", ag->font, "secondaryFont", ag->secondary_font));
+    SET(o, "colors",
+        json_pack("{s:s, s:s, s:s, s:s}", "primary", ag->primary, "secondary", ag->secondary,
+                  "font", ag->font, "secondaryFont", ag->secondary_font));
     SET(o, "nameLowercase", json_string(ag->lower));
     SET(o, "quickbetEnabled", json_boolean(ag->quickbet));
     snprintf(buf, sizeof buf, "/link/%s/?eid=%lld", ag->lower, (long long)eid);
@@ -299,8 +335,9 @@ static json_t *agency_json(const odz_fw_state *st, int a, int64_t eid, double pc
     snprintf(buf, sizeof buf, "%s&nbsp;", ag->deal);
     SET(o, "deal", json_string(buf));
     SET(o, "dealSubtext", ag->subtext ? json_string(ag->subtext) : json_null());
-    SET(o, "dealTerms", json_string("^NEW ACC ONLY, EXC NSW, SA, WA & VIC. TURNOVER REQUIREMENTS & "
-                                    "EXPIRY PERIOD APPLY. SEE T&CS ON WEBSITE. GAMBLE RESPONSIBLY."));
+    SET(o, "dealTerms",
+        json_string("^NEW ACC ONLY, EXC NSW, SA, WA & VIC. TURNOVER REQUIREMENTS & "
+                    "EXPIRY PERIOD APPLY. SEE T&CS ON WEBSITE. GAMBLE RESPONSIBLY."));
     if (pct > 0) {
         SET(o, "marketPercentage", json_integer((json_int_t)round(pct)));
         SET(o, "lastUpdated",
@@ -314,10 +351,14 @@ static const char *ordinal(int n)
     if (n % 100 >= 11 && n % 100 <= 13)
         return "th";
     switch (n % 10) {
-    case 1: return "st";
-    case 2: return "nd";
-    case 3: return "rd";
-    default: return "th";
+    case 1:
+        return "st";
+    case 2:
+        return "nd";
+    case 3:
+        return "rd";
+    default:
+        return "th";
     }
 }
 
@@ -338,7 +379,10 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
     snprintf(buf, sizeof buf, "%d", rc->distance);
     SET(o, "eventDistance", json_string(buf));
     SET(o, "startTime", json_integer(rc->start));
-    SET(o, "sportId", json_integer(m->type == ODZ_THOROUGHBRED ? 1 : m->type == ODZ_HARNESS ? 2 : 3));
+    SET(o, "sportId",
+        json_integer(m->type == ODZ_THOROUGHBRED ? 1
+                     : m->type == ODZ_HARNESS    ? 2
+                                                 : 3));
     SET(o, "nativeBetslip", json_false());
     SET(o, "showHeader", json_false());
     SET(o, "isForm", json_true());
@@ -362,7 +406,9 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
             if (prices[i][a] > 0)
                 pct[a] += 100 / prices[i][a];
         }
-    const char *people = m->type == ODZ_HARNESS ? "drivers" : m->type == ODZ_GREYHOUND ? "trainers" : "jockeys";
+    const char *people = m->type == ODZ_HARNESS     ? "drivers"
+                         : m->type == ODZ_GREYHOUND ? "trainers"
+                                                    : "jockeys";
     const char *animals = m->type == ODZ_GREYHOUND ? "greyhounds" : "horses";
     json_t *sels = json_array();
     for (int i = 0; i < st->n; i++) {
@@ -436,7 +482,9 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
         char pslug[64];
         odz_fw_slug(person, pslug, sizeof pslug);
         snprintf(buf, sizeof buf, "https://www.punters.com.au/%s/%s_%d/", people, pslug,
-                 (int)(odz_fw_hash(f->seed, (uint64_t)strlen(person) * 131 + (uint64_t)person[0]) % 9000 + 1000));
+                 (int)(odz_fw_hash(f->seed, (uint64_t)strlen(person) * 131 + (uint64_t)person[0]) %
+                           9000 +
+                       1000));
         SET(s, "jockeyUrl", json_string(buf));
         if (u->weight10 > 0)
             snprintf(buf, sizeof buf, "%d.%dkg", u->weight10 / 10, u->weight10 % 10);

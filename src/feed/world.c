@@ -103,7 +103,8 @@ void odz_fw_day_str(int32_t day, char out[11])
 {
     int y, m, d;
     odz_fw_civil_from_days(day, &y, &m, &d);
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
 }
 
 int odz_fw_parse_day(const char *s, int32_t *day)
@@ -133,7 +134,8 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 void odz_fw_day_bounds(odz_feed *f, int zone, int32_t day, int64_t *start, int64_t *end)
 {
-    unsigned slot = (unsigned)(odz_fw_hash((uint64_t)zone, (uint64_t)(uint32_t)day) % ODZ_FW_ZCACHE);
+    unsigned slot =
+        (unsigned)(odz_fw_hash((uint64_t)zone, (uint64_t)(uint32_t)day) % ODZ_FW_ZCACHE);
     pthread_mutex_lock(&f->zlock);
     odz_fw_zday e = f->zcache[slot];
     pthread_mutex_unlock(&f->zlock);
@@ -213,8 +215,8 @@ const odz_fw_group *odz_fw_group_of(const odz_fw_meeting *m)
 
 static const char *pick_condition(odz_fw_rng *r, int region, int type)
 {
-    static const char *aus[] = {"Good4", "Good4", "Good3", "Soft5", "Soft6", "Soft7", "Heavy8",
-                                "Good4", "Synthetic"};
+    static const char *aus[] = {"Good4", "Good4",  "Good3", "Soft5",    "Soft6",
+                                "Soft7", "Heavy8", "Good4", "Synthetic"};
     static const char *nz[] = {"Good", "Good", "Dead", "Slow", "Soft", "Heavy", "Synthetic"};
     static const char *uk[] = {"Good", "Good to Firm", "Good to Soft", "Soft", "Standard", "Firm"};
     static const char *usa[] = {"Fast", "Fast", "Good", "Sloppy", "Firm", "Muddy"};
@@ -226,12 +228,17 @@ static const char *pick_condition(odz_fw_rng *r, int region, int type)
     if (type == ODZ_HARNESS)
         return harness[odz_fw_range(r, 0, 3)];
     switch (region) {
-    case ODZ_FW_AUS: return aus[odz_fw_range(r, 0, 8)];
-    case ODZ_FW_NZ: return nz[odz_fw_range(r, 0, 6)];
+    case ODZ_FW_AUS:
+        return aus[odz_fw_range(r, 0, 8)];
+    case ODZ_FW_NZ:
+        return nz[odz_fw_range(r, 0, 6)];
     case ODZ_FW_UK:
-    case ODZ_FW_IRE: return uk[odz_fw_range(r, 0, 5)];
-    case ODZ_FW_USA: return usa[odz_fw_range(r, 0, 5)];
-    default: return hk[odz_fw_range(r, 0, 3)];
+    case ODZ_FW_IRE:
+        return uk[odz_fw_range(r, 0, 5)];
+    case ODZ_FW_USA:
+        return usa[odz_fw_range(r, 0, 5)];
+    default:
+        return hk[odz_fw_range(r, 0, 3)];
     }
 }
 
@@ -241,15 +248,19 @@ static const char *pick_weather(odz_fw_rng *r, int region)
     static const char *nz[] = {"Fine", "Overcast", "Showery", "Fine"};
     static const char *usa[] = {"Cloudy", "Clear", "", "Cloudy"};
     switch (region) {
-    case ODZ_FW_AUS: return aus[odz_fw_range(r, 0, 4)];
-    case ODZ_FW_NZ: return nz[odz_fw_range(r, 0, 3)];
-    case ODZ_FW_USA: return usa[odz_fw_range(r, 0, 3)];
-    default: return "";
+    case ODZ_FW_AUS:
+        return aus[odz_fw_range(r, 0, 4)];
+    case ODZ_FW_NZ:
+        return nz[odz_fw_range(r, 0, 3)];
+    case ODZ_FW_USA:
+        return usa[odz_fw_range(r, 0, 3)];
+    default:
+        return "";
     }
 }
 
-static void race_name(odz_fw_rng *r, const odz_fw_meeting *m, int number, int distance,
-                      char *out, size_t outlen)
+static void race_name(odz_fw_rng *r, const odz_fw_meeting *m, int number, int distance, char *out,
+                      size_t outlen)
 {
     const char *sp = odz_fw_pick(r, &odz_fw_sponsors);
     switch (m->region) {
@@ -283,8 +294,7 @@ static void race_name(odz_fw_rng *r, const odz_fw_meeting *m, int number, int di
         snprintf(out, outlen, "%s %s", sp, odz_fw_pick(r, &odz_fw_race_kinds_aus));
 }
 
-static void gen_meeting(odz_feed *f, int g, int track, int index, int32_t lday,
-                        odz_fw_meeting *m)
+static void gen_meeting(odz_feed *f, int g, int track, int index, int32_t lday, odz_fw_meeting *m)
 {
     const odz_fw_group *gr = &odz_fw_groups[g];
     memset(m, 0, sizeof *m);
@@ -355,8 +365,8 @@ int odz_fw_region_day(odz_feed *f, int region, int32_t lday, odz_fw_meeting *out
         if (gr->region != region)
             continue;
         odz_fw_rng r;
-        odz_fw_rng_seed(&r, odz_fw_hash3(f->seed ^ 0x706c616eULL, (uint64_t)g,
-                                         (uint64_t)(uint32_t)lday));
+        odz_fw_rng_seed(
+            &r, odz_fw_hash3(f->seed ^ 0x706c616eULL, (uint64_t)g, (uint64_t)(uint32_t)lday));
         int count, fixed = -1;
         if (region == ODZ_FW_HK) {
             /* Hong Kong races Wednesday nights at Happy Valley and weekends at Sha Tin */
@@ -409,8 +419,7 @@ int odz_fw_meeting_get(odz_feed *f, int region, int32_t lday, int index, odz_fw_
     return rc;
 }
 
-int odz_fw_lookup(odz_feed *f, const odz_fw_key *k, int64_t now, odz_fw_meeting *m,
-                  int *race_idx)
+int odz_fw_lookup(odz_feed *f, const odz_fw_key *k, int64_t now, odz_fw_meeting *m, int *race_idx)
 {
     if (k->race < 1 || k->race > ODZ_FW_MAX_RACES)
         return ODZ_ENOTFOUND;
@@ -490,12 +499,14 @@ static void person(odz_fw_rng *r, char *out, size_t outlen)
 static void horse_name(odz_fw_rng *r, bool dog, char *out, size_t outlen)
 {
     if (dog) {
-        snprintf(out, outlen, "%s %s", odz_fw_pick(r, &odz_fw_dog_a), odz_fw_pick(r, &odz_fw_dog_b));
+        snprintf(out, outlen, "%s %s", odz_fw_pick(r, &odz_fw_dog_a),
+                 odz_fw_pick(r, &odz_fw_dog_b));
         return;
     }
     double u = odz_fw_unif(r);
     if (u < 0.75) {
-        snprintf(out, outlen, "%s %s", odz_fw_pick(r, &odz_fw_name_a), odz_fw_pick(r, &odz_fw_name_b));
+        snprintf(out, outlen, "%s %s", odz_fw_pick(r, &odz_fw_name_a),
+                 odz_fw_pick(r, &odz_fw_name_b));
     } else if (u < 0.88) {
         snprintf(out, outlen, "The %s", odz_fw_pick(r, &odz_fw_name_b));
     } else {
@@ -575,7 +586,9 @@ static void gen_runners(const odz_fw_meeting *m, const odz_fw_race *rc, odz_fw_r
             static const int claims[] = {10, 15, 20, 30};
             u->claim10 = claims[odz_fw_range(&r, 0, 3)];
         }
-        u->age = dog ? odz_fw_range(&r, 2, 4) : gallop ? odz_fw_range(&r, 2, 7) : odz_fw_range(&r, 3, 10);
+        u->age = dog      ? odz_fw_range(&r, 2, 4)
+                 : gallop ? odz_fw_range(&r, 2, 7)
+                          : odz_fw_range(&r, 3, 10);
         u->sex = dog ? (odz_fw_unif(&r) < 0.5 ? 'd' : 'b') : hsex[odz_fw_range(&r, 0, 5)];
         u->colour = dog ? dcol[odz_fw_range(&r, 0, 5)] : hcol[odz_fw_range(&r, 0, 5)];
         if (dog) {
@@ -656,7 +669,8 @@ static double smooth_noise(uint64_t key, int64_t t, int64_t period)
 static double strength_at(const odz_fw_runner *u, int64_t t)
 {
     return u->strength + 0.25 * smooth_noise(u->seed ^ 1, t, 6 * 3600) +
-           0.12 * smooth_noise(u->seed ^ 2, t, 45 * 60) + 0.05 * smooth_noise(u->seed ^ 3, t, 8 * 60);
+           0.12 * smooth_noise(u->seed ^ 2, t, 45 * 60) +
+           0.05 * smooth_noise(u->seed ^ 3, t, 8 * 60);
 }
 
 /* The bookmakers' ladder: 0.01 under 2, 0.1 under 5, 0.2 under 10, whole numbers under 25,
@@ -746,7 +760,8 @@ static double tote_round(double x)
     return x < 1.0 ? 1.0 : x;
 }
 
-static void tote_at(const odz_fw_state *st, int64_t t, const double *p, int live, double *tw, double *tp)
+static void tote_at(const odz_fw_state *st, int64_t t, const double *p, int live, double *tw,
+                    double *tp)
 {
     for (int i = 0; i < st->n; i++) {
         if (!(p[i] > 0)) {
@@ -795,8 +810,8 @@ static int64_t next_check(int64_t t, int64_t start)
 static void price_history(odz_feed *f, odz_fw_state *st)
 {
     const odz_fw_race *rc = st->r;
-    int64_t open = rc->start - 72 * 3600 -
-                   60 * (int64_t)(odz_fw_hash(rc->seed, 0x6f70656eULL) % 360);
+    int64_t open =
+        rc->start - 72 * 3600 - 60 * (int64_t)(odz_fw_hash(rc->seed, 0x6f70656eULL) % 360);
     int64_t nine = odz_fw_local(f, st->m->track->zone, st->m->lday, 9 * 3600);
     double win[ODZ_FW_MAX_RUNNERS];
     for (int64_t t = open; t <= st->tq;) {
@@ -849,8 +864,10 @@ static void margin_text(double gap, char out[12])
         snprintf(out, 12, "DH");
         return;
     }
-    static const struct { double upto; const char *s; } small[] = {
-        {0.05, "NSE"}, {0.1, "SHD"}, {0.2, "HD"}, {0.3, "NK"}, {0.4, "LG NK"}};
+    static const struct {
+        double upto;
+        const char *s;
+    } small[] = {{0.05, "NSE"}, {0.1, "SHD"}, {0.2, "HD"}, {0.3, "NK"}, {0.4, "LG NK"}};
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
         if (gap <= small[i].upto + 1e-9) {
             snprintf(out, 12, "%s", small[i].s);
@@ -1039,7 +1056,12 @@ static void dividends(odz_fw_state *st)
             add_div(st, "Place", 1, &num, tote_round(a), ppool);
         }
     /* exotics, priced from the closing probabilities (Harville) with a takeout and noise */
-    static const struct { const char *pool; int legs; double take, base; bool unordered; } ex[] = {
+    static const struct {
+        const char *pool;
+        int legs;
+        double take, base;
+        bool unordered;
+    } ex[] = {
         {"Quinella", 2, 0.85, 4000, true},
         {"Exacta", 2, 0.80, 3000, false},
         {"Trifecta", 3, 0.80, 6000, false},
@@ -1050,22 +1072,29 @@ static void dividends(odz_fw_state *st)
             continue;
         int cs[8][4];
         int nc = combos(st, ex[e].legs, cs, 8);
+        if (ex[e].unordered) {
+            /* quinella combinations are sets: lower runner number first, each set once */
+            int k = 0;
+            for (int c = 0; c < nc; c++) {
+                if (st->run[cs[c][0]].number > st->run[cs[c][1]].number) {
+                    int t = cs[c][0];
+                    cs[c][0] = cs[c][1];
+                    cs[c][1] = t;
+                }
+                bool dup = false;
+                for (int q = 0; q < k; q++)
+                    dup |= cs[q][0] == cs[c][0] && cs[q][1] == cs[c][1];
+                if (!dup)
+                    memcpy(cs[k++], cs[c], sizeof cs[c]);
+            }
+            nc = k;
+        }
         double noise = exp(0.2 * odz_fw_normal(&r));
         double pool = round(ex[e].base * scale * (0.6 + 0.8 * odz_fw_unif(&r)) * 100) / 100;
-        int emitted = 0;
-        for (int c = 0; c < nc; c++) {
-            if (ex[e].unordered) {
-                if (st->run[cs[c][0]].number > st->run[cs[c][1]].number)
-                    continue; /* quinella combinations are sets: keep one order */
-            }
-            emitted++;
-        }
         for (int c = 0; c < nc; c++) {
             int nums[4];
             double pr = harville(p, cs[c], ex[e].legs);
             if (ex[e].unordered) {
-                if (st->run[cs[c][0]].number > st->run[cs[c][1]].number)
-                    continue;
                 int rev[4] = {cs[c][1], cs[c][0], 0, 0};
                 pr += harville(p, rev, 2);
             }
@@ -1073,7 +1102,7 @@ static void dividends(odz_fw_state *st)
                 continue;
             for (int l = 0; l < ex[e].legs; l++)
                 nums[l] = st->run[cs[c][l]].number;
-            double a = ex[e].take / pr * noise / (emitted > 0 ? emitted : 1);
+            double a = ex[e].take / pr * noise / nc; /* dead heats share the pool */
             if (a > 99999)
                 a = 99999;
             add_div(st, ex[e].pool, ex[e].legs, nums, tote_round(a), pool);
@@ -1176,8 +1205,8 @@ void odz_fw_state_at(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t
         if (st->n_flucs[i] > 0) {
             double drop = (st->open[i].price - st->win[i]) / st->open[i].price;
             if (drop > 0.05 &&
-                (st->mover < 0 ||
-                 drop > (st->open[st->mover].price - st->win[st->mover]) / st->open[st->mover].price))
+                (st->mover < 0 || drop > (st->open[st->mover].price - st->win[st->mover]) /
+                                             st->open[st->mover].price))
                 st->mover = i;
         }
     }

@@ -1,4 +1,4 @@
-/* Internal to src/feed: the simulated world's types, generation and ids, shared by the renderers. */
+/* Internal to src/feed: the simulated world's types, generation and ids, for the renderers. */
 #ifndef ODZ_FEED_WORLD_H
 #define ODZ_FEED_WORLD_H
 
@@ -25,13 +25,26 @@ enum { ODZ_FW_AUS, ODZ_FW_NZ, ODZ_FW_UK, ODZ_FW_IRE, ODZ_FW_USA, ODZ_FW_HK, ODZ_
 
 /* Zone slot 0 is the feed's own race-day zone; the others are the tracks' local zones. */
 enum {
-    ODZ_FW_Z_FEED, ODZ_FW_Z_SYD, ODZ_FW_Z_MEL, ODZ_FW_Z_BNE, ODZ_FW_Z_ADL, ODZ_FW_Z_PER,
-    ODZ_FW_Z_HBA, ODZ_FW_Z_DRW, ODZ_FW_Z_AKL, ODZ_FW_Z_LON, ODZ_FW_Z_DUB, ODZ_FW_Z_NYC,
-    ODZ_FW_Z_CHI, ODZ_FW_Z_LAX, ODZ_FW_Z_HKG, ODZ_FW_ZONES
+    ODZ_FW_Z_FEED,
+    ODZ_FW_Z_SYD,
+    ODZ_FW_Z_MEL,
+    ODZ_FW_Z_BNE,
+    ODZ_FW_Z_ADL,
+    ODZ_FW_Z_PER,
+    ODZ_FW_Z_HBA,
+    ODZ_FW_Z_DRW,
+    ODZ_FW_Z_AKL,
+    ODZ_FW_Z_LON,
+    ODZ_FW_Z_DUB,
+    ODZ_FW_Z_NYC,
+    ODZ_FW_Z_CHI,
+    ODZ_FW_Z_LAX,
+    ODZ_FW_Z_HKG,
+    ODZ_FW_ZONES
 };
 
 typedef struct {
-    const char *name;     /* IANA name; NULL for slot 0 (the feed's zone) */
+    const char *name;      /* IANA name; NULL for slot 0 (the feed's zone) */
     int approx_offset_min; /* standard offset, used only when the tz database fails */
 } odz_fw_zone;
 
@@ -56,9 +69,9 @@ typedef struct {
     int n_tracks;
     int per_day_min, per_day_max; /* meetings a local day */
     int races_min, races_max;
-    int gap_min, gap_max;         /* minutes between races */
+    int gap_min, gap_max; /* minutes between races */
     int field_min, field_max;
-    const int *starts;            /* first-race windows: pairs of local minutes (from, to) */
+    const int *starts; /* first-race windows: pairs of local minutes (from, to) */
     int n_starts;
     const int *distances;
     int n_distances;
@@ -70,7 +83,10 @@ extern const odz_fw_group odz_fw_groups[];
 extern const int odz_fw_n_groups;
 
 /* Word lists (world_data.c). */
-typedef struct { const char *const *v; int n; } odz_fw_words;
+typedef struct {
+    const char *const *v;
+    int n;
+} odz_fw_words;
 extern const odz_fw_words odz_fw_name_a, odz_fw_name_b, odz_fw_dog_a, odz_fw_dog_b,
     odz_fw_first_names, odz_fw_surnames, odz_fw_colours, odz_fw_silk_patterns, odz_fw_sponsors,
     odz_fw_race_kinds_aus, odz_fw_race_kinds_uk, odz_fw_race_kinds_usa, odz_fw_race_kinds_hk,
@@ -99,14 +115,16 @@ struct odz_feed {
 uint64_t odz_fw_mix(uint64_t x);
 uint64_t odz_fw_hash(uint64_t a, uint64_t b);
 uint64_t odz_fw_hash3(uint64_t a, uint64_t b, uint64_t c);
-typedef struct { uint64_t s; } odz_fw_rng;
+typedef struct {
+    uint64_t s;
+} odz_fw_rng;
 void odz_fw_rng_seed(odz_fw_rng *r, uint64_t seed);
 uint64_t odz_fw_next(odz_fw_rng *r);
-double odz_fw_unif(odz_fw_rng *r);                /* [0, 1) */
-int odz_fw_range(odz_fw_rng *r, int lo, int hi);  /* [lo, hi] */
+double odz_fw_unif(odz_fw_rng *r);               /* [0, 1) */
+int odz_fw_range(odz_fw_rng *r, int lo, int hi); /* [lo, hi] */
 double odz_fw_normal(odz_fw_rng *r);
 const char *odz_fw_pick(odz_fw_rng *r, const odz_fw_words *w);
-double odz_fw_u01(uint64_t h);                    /* a hash to [0, 1) */
+double odz_fw_u01(uint64_t h); /* a hash to [0, 1) */
 
 /* ---- calendar and zones ---- */
 
@@ -126,13 +144,13 @@ int32_t odz_fw_day_of(odz_feed *f, int zone, int64_t t, int *sec_of_day);
 
 typedef struct {
     int number;
-    int64_t start;        /* advertised start, epoch s */
-    int distance;         /* metres */
-    int field;            /* runners entered, before scratchings */
+    int64_t start; /* advertised start, epoch s */
+    int distance;  /* metres */
+    int field;     /* runners entered, before scratchings */
     uint64_t seed;
     char name[112];
-    char eventname_null;  /* odds-comparison quirk: eventName null for this race */
-    bool abandoned;       /* becomes Abandoned at abandon_time */
+    char eventname_null; /* odds-comparison quirk: eventName null for this race */
+    bool abandoned;      /* becomes Abandoned at abandon_time */
     int64_t abandon_time;
     int64_t actual_start; /* jump time */
     int64_t final_time;
@@ -144,7 +162,7 @@ typedef struct {
     int32_t lday;     /* local date at the track (days since epoch) */
     int32_t race_day; /* race day in the feed's zone */
     const odz_fw_track *track;
-    uint8_t type;     /* odz_race_type */
+    uint8_t type; /* odz_race_type */
     uint64_t seed;
     int n_races;
     odz_fw_race races[ODZ_FW_MAX_RACES];
@@ -157,8 +175,8 @@ typedef struct {
     int number, barrier;
     char name[48], jockey[48], trainer[64], silks[160], sire[40], dam[40], dam_sire[40];
     char owners[96], form[12];
-    int weight10;        /* kg x 10; 0 for harness */
-    int claim10;         /* apprentice allowance, kg x 10 */
+    int weight10; /* kg x 10; 0 for harness */
+    int claim10;  /* apprentice allowance, kg x 10 */
     int age;
     char sex;
     const char *colour;
@@ -177,9 +195,9 @@ typedef struct {
 
 typedef struct {
     int position;
-    int idx;          /* runner index */
-    double margin;    /* lengths behind the winner */
-    char step[12];    /* margin to the one ahead: "NSE", "1-1/4L", "DH"; "" for the winner */
+    int idx;       /* runner index */
+    double margin; /* lengths behind the winner */
+    char step[12]; /* margin to the one ahead: "NSE", "1-1/4L", "DH"; "" for the winner */
 } odz_fw_placing;
 
 typedef struct {
@@ -187,7 +205,7 @@ typedef struct {
     bool interim;
     int legs;
     int nums[4];
-    double amount;    /* dollars per $1 */
+    double amount; /* dollars per $1 */
     double pool_size;
 } odz_fw_div;
 
@@ -195,8 +213,8 @@ typedef struct {
     const odz_fw_meeting *m;
     const odz_fw_race *r;
     int64_t now;
-    int64_t tq;               /* price time: now capped at the start, in whole minutes */
-    int64_t tscr;             /* scratchings as of this time (now, or the abandonment) */
+    int64_t tq;   /* price time: now capped at the start, in whole minutes */
+    int64_t tscr; /* scratchings as of this time (now, or the abandonment) */
     odz_race_status status;
     int n;
     odz_fw_runner run[ODZ_FW_MAX_RUNNERS];
@@ -242,8 +260,7 @@ void odz_fw_state_at(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t
                      odz_fw_state *st);
 /** Load the race a key names if it exists and is still served at `now` (race day from
  * today - ODZ_FW_EVENT_PAST_DAYS to today + 2); 0 with *m and *race_idx, or ODZ_ENOTFOUND. */
-int odz_fw_lookup(odz_feed *f, const odz_fw_key *k, int64_t now, odz_fw_meeting *m,
-                  int *race_idx);
+int odz_fw_lookup(odz_feed *f, const odz_fw_key *k, int64_t now, odz_fw_meeting *m, int *race_idx);
 /** Only what the schedule needs: status, scratchings and placings (no prices). */
 void odz_fw_placings_at(const odz_fw_meeting *m, int race_idx, int64_t now, odz_fw_state *st);
 /** The race day serving window around `now`: [today - 1, today + 2]. */

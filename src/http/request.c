@@ -27,7 +27,7 @@ const char *odz_http_query(const odz_http_req *req)
     return req->query;
 }
 
-static int hexval(int c)
+int odz_http__hexval(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -53,8 +53,8 @@ static int form_decode(const char *s, size_t n, char *out, size_t outlen)
             int hi, lo;
             if (i + 2 >= n)
                 return ODZ_EINVAL;
-            hi = hexval((unsigned char)s[i + 1]);
-            lo = hexval((unsigned char)s[i + 2]);
+            hi = odz_http__hexval((unsigned char)s[i + 1]);
+            lo = odz_http__hexval((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return ODZ_EINVAL;
             c = hi * 16 + lo;

@@ -1,6 +1,8 @@
 /* Embeddable HTTP/1.1 server of Oddzy: routes, static files, async and streamed responses.
  *
  * The engine (h2o 2.2 today) never shows through this header, so it can be replaced.
+ * Plain HTTP/1.0 and 1.1 with keep-alive and pipelining; no TLS and no HTTP/2 (a proxy in
+ * front terminates those).
  *
  * Threads. The server runs `threads` event loops, one per thread, each with its own listening
  * socket (SO_REUSEPORT when threads > 1). Handlers, observers and shutdown hooks run on the
@@ -104,9 +106,11 @@ int odz_http_route(odz_http_server *srv, const char *method, const char *path, o
                    void *ud);
 
 /** Called after every response has been fully sent or the connection dropped, on the loop
- *  thread (so concurrently from several loops): route label ("static", "spa", "not_found",
- *  "-" for requests rejected before routing), method, status, seconds since the request
- *  began. Set before odz_http_run. */
+ *  thread (so concurrently from several loops): route label (the route's pattern, or "static",
+ *  "spa", "not_found", "method_not_allowed", "-" for requests rejected before routing), method,
+ *  status (0 if nothing was sent), seconds from the first byte of the request to the last of
+ *  the response. Requests the engine cannot parse are not reported. Set before odz_http_run
+ *  (ignored later). */
 typedef void (*odz_http_observer)(void *ud, const char *route, const char *method, int status,
                                   double seconds);
 void odz_http_set_observer(odz_http_server *srv, odz_http_observer fn, void *ud);
@@ -148,7 +152,8 @@ const char *odz_http_query(const odz_http_req *req);
 int odz_http_query_param(const odz_http_req *req, const char *name, char *out, size_t outlen);
 /** First value of header `name` (case-insensitive), NUL-terminated; NULL if absent. */
 const char *odz_http_header(const odz_http_req *req, const char *name);
-/** Request body (NULL, 0 if none); at most max_body_bytes. */
+/** Request body (NULL, 0 if none), fully received before the handler runs; at most
+ *  max_body_bytes. */
 const void *odz_http_body(const odz_http_req *req, size_t *len);
 /** Peer address as "1.2.3.4:5678" or "[::1]:5678". ODZ_EINVAL if out is too small. */
 int odz_http_remote_addr(const odz_http_req *req, char *out, size_t outlen);
@@ -204,7 +209,9 @@ typedef struct odz_http_pending odz_http_pending;
  *  the odz_http_pending_respond* calls, which release it. NULL if out of memory or already
  *  answered. */
 odz_http_pending *odz_http_defer(odz_http_req *req);
-/** Any thread. 1 while the request can still be answered (advisory: lets a worker skip work). */
+/** Any thread. 1 while the request can still be answered (advisory: lets a worker skip work).
+ *  The engine does not read from a connection while its response is pending, so a client that
+ *  has left is only noticed when the answer is written: alive stays 1 until then. */
 int odz_http_pending_alive(const odz_http_pending *p);
 /** Any thread; copies body and releases `p`. 0 when queued to the loop, ODZ_ECLOSED when the
  *  request or the server is gone (nothing is sent), ODZ_ENOMEM. */
@@ -222,7 +229,9 @@ typedef struct odz_http_stream odz_http_stream;
 
 /** Loop thread, inside the handler: sends status and headers now and keeps the response open
  *  (chunked when status is 200, else close-delimited); the handler then returns
- *  ODZ_HTTP_PENDING. The caller owns the handle and releases it with odz_http_stream_end. */
+ *  ODZ_HTTP_PENDING. The caller owns the handle and releases it with odz_http_stream_end.
+ *  A client that leaves is noticed on the next write, so long-lived streams should send
+ *  heartbeats. NULL if out of memory, already answered or on bad arguments. */
 odz_http_stream *odz_http_stream_start(odz_http_req *req, int status, const char *content_type,
                                        const odz_http_resp_opts *opts);
 /** Loop thread, right after start: `fn` runs once on the loop thread when the response is over

@@ -63,17 +63,6 @@ static const char *mime_for(const char *name)
     return "application/octet-stream";
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes the URL path into out and splits it into segments (pointers into out).
  * ODZ_EINVAL for anything that could escape or confuse: bad escapes, NUL and control bytes,
  * backslashes, "." and ".." (encoded or not), too long or too deep. */
@@ -85,7 +74,8 @@ static int split_path(const char *path, char *out, size_t outlen, char **segs, s
     for (const char *p = path; *p; p++) {
         int c = (unsigned char)*p;
         if (c == '%') {
-            int hi = hexval((unsigned char)p[1]), lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+            int hi = odz_http__hexval((unsigned char)p[1]),
+                lo = hi < 0 ? -1 : odz_http__hexval((unsigned char)p[2]);
             if (hi < 0 || lo < 0)
                 return ODZ_EINVAL;
             c = hi * 16 + lo;

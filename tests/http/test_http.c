@@ -402,6 +402,15 @@ static int h_slow(odz_http_req *req, void *ud)
 static pthread_mutex_t close_mu = PTHREAD_MUTEX_INITIALIZER;
 static char close_reason[64];
 
+static const char *closed_why(void)
+{
+    static char copy[64];
+    pthread_mutex_lock(&close_mu);
+    snprintf(copy, sizeof(copy), "%s", close_reason);
+    pthread_mutex_unlock(&close_mu);
+    return copy;
+}
+
 static void on_stream_close(void *ud, const char *reason)
 {
     pthread_mutex_lock(&close_mu);
@@ -1070,7 +1079,9 @@ static void test_streaming(void **state)
     assert_int_equal(bp_second, ODZ_EFULL);
     resp_free(&r);
 
+    pthread_mutex_lock(&close_mu);
     close_reason[0] = '\0';
+    pthread_mutex_unlock(&close_mu);
     assert_int_equal(http_get(f.port, "/api/stream", NULL, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(hdr(&r, "transfer-encoding", v, sizeof(v)), "chunked");
@@ -1086,7 +1097,7 @@ static void test_streaming(void **state)
             break;
         sleep_ms(5);
     }
-    assert_string_equal(close_reason, "ended");
+    assert_string_equal(closed_why(), "ended");
 
     /* headers arrive before any data is sent (SSE clients rely on it) */
     int fd = connect_to(f.port);
@@ -1105,7 +1116,7 @@ static void test_streaming(void **state)
     }
     assert_false(odz_http_stream_alive(live));
     assert_int_equal(odz_http_stream_send(live, "x", 1), ODZ_ECLOSED);
-    assert_string_equal(close_reason, "client closed");
+    assert_string_equal(closed_why(), "client closed");
     odz_http_stream_end(live);
     live = NULL;
     fx_stop(&f);
@@ -1118,7 +1129,9 @@ static void test_graceful_shutdown(void **state)
     odz_http_config_defaults(&cfg);
     cfg.shutdown_timeout_ms = 3000;
     fx_start_cfg(&f, &cfg);
+    pthread_mutex_lock(&close_mu);
     close_reason[0] = '\0';
+    pthread_mutex_unlock(&close_mu);
 
     /* an idle keep-alive connection */
     int idle = connect_to(f.port);
@@ -1173,7 +1186,7 @@ static void test_graceful_shutdown(void **state)
 
     pthread_join(f.th, NULL);
     assert_true(now_ms() - t0 < 2000);
-    assert_string_equal(close_reason, "server shutting down");
+    assert_string_equal(closed_why(), "server shutting down");
     assert_int_equal(odz_http_stream_send(live, "x", 1), ODZ_ECLOSED);
     odz_http_stream_end(live);
     live = NULL;
@@ -1308,8 +1321,10 @@ static char hook_reason[64];
 
 static void shutdown_hook(void *ud, int loop_index, const char *reason)
 {
-    __atomic_add_fetch(&hook_calls[loop_index], 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&obs_mu);
+    hook_calls[loop_index]++;
     snprintf(hook_reason, sizeof(hook_reason), "%s", reason);
+    pthread_mutex_unlock(&obs_mu);
 }
 
 static void test_observer_hooks_threads(void **state)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # oddzy feed --speed 60 and oddzy scraper against it: races go from OPEN through CLOSED and
 # INTERIM to FINAL in the store, with results, and nothing is duplicated.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 FP=$(free_port)
 ANCHOR=$(( $(date +%s) * 1000 ))
 "$ODDZY" feed --port "$FP" --seed 7 --speed 60 --clock-anchor "$ANCHOR" --log-level warn >"$TMP/feed.log" 2>&1 &
