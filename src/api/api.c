@@ -265,12 +265,6 @@ static int h_metrics(odz_http_req *req, void *ud)
     return rc;
 }
 
-static int h_api_unknown(odz_http_req *req, void *ud)
-{
-    (void)ud;
-    return odz_http_respond_json_error(req, 404, "not_found", "no such API resource");
-}
-
 static void observe(void *ud, const char *route, const char *method, int status, double secs)
 {
     (void)ud;
@@ -320,7 +314,6 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     odz_http_route(a->http, "GET", "/api/races/*", h_races, a);
     odz_http_route(a->http, "GET", "/api/meetings/*", h_meeting, a);
     odz_http_route(a->http, "GET", "/api/scraper/*", h_scraper, a);
-    odz_http_route(a->http, NULL, "/api/*", h_api_unknown, a);
     odz_http_route(a->http, "GET", "/healthz", h_healthz, a);
     odz_http_route(a->http, "GET", "/readyz", h_readyz, a);
     odz_http_route(a->http, "GET", "/metrics", h_metrics, a);
