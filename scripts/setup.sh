@@ -28,7 +28,7 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages of the web front end and of the test clients, from the committed lock files.
-for d in web tests/node; do
+for d in web tests/e2e; do
   if [ -f "$d/package-lock.json" ] && { [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; }; then
     echo "setup: npm ci in $d"
     (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)

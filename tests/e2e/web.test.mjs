@@ -425,6 +425,7 @@ test('home page lists the next to jump with countdowns and the day\'s meetings',
   assert.ok(countdowns.length > 0);
   for (const c of countdowns) assert.match(c.trim(), COUNTDOWN);
   await page.locator('[data-testid=today-meeting]').first().waitFor({ timeout: 20000 });
+  await sleep(3500); // past the banner's grace period: a socket that cannot connect shows it
   assert.ok(await page.locator('[data-testid=navbar]').isVisible());
   assert.match(await page.locator('[data-testid=navbar]').innerText(), /Oddzy/);
   assert.equal(await page.locator('[data-testid=live-banner]').count(), 0, 'no disconnected banner while the server is up');
@@ -460,7 +461,7 @@ test('when the server goes away the page says live updates are disconnected', { 
   const page = await newPage();
   await page.goto(`${base}/racing`);
   await page.locator('[data-testid=race-cell]').first().waitFor({ timeout: 20000 });
-  await sleep(1500);
+  await sleep(3500);
   assert.equal(await page.locator('[data-testid=live-banner]').count(), 0);
   await stopServer();
   await page.locator('[data-testid=live-banner]').waitFor({ timeout: 30000 });
