@@ -12,10 +12,8 @@ odz_bus *odz_bus_open(const char *url, char *err, size_t errlen)
             odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
         return b;
     }
-    if (!strncmp(url, "nats://", 7)) {
-        odz_fail(err, errlen, ODZ_EINVAL, "NATS bus is not built yet (issue 7); use inproc");
-        return NULL;
-    }
+    if (!strncmp(url, "nats://", 7))
+        return odz_bus_nats_open(url, err, errlen);
     odz_fail(err, errlen, ODZ_EINVAL, "unknown bus URL '%s' (inproc or nats://host:port)", url);
     return NULL;
 }

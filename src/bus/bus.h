@@ -48,7 +48,8 @@ typedef struct odz_bus_ops {
     int (*unsubscribe)(odz_bus *b, int64_t sub_id);
     /* Send and wait up to timeout_ms for one reply. *reply is malloc'd (NUL-terminated), the
      * caller frees it. ODZ_ETIMEOUT, ODZ_ENORESP (nobody subscribed), ODZ_EFULL (the
-     * responder's queue is full). */
+     * responder's queue is full; in-process only: over NATS the responder's client drops it
+     * and the request times out). */
     int (*request)(odz_bus *b, const char *subject, const void *data, size_t len,
                    int timeout_ms, const char *corr_id, char **reply, size_t *reply_len);
     void (*stats)(odz_bus *b, odz_bus_stats *out);
@@ -62,7 +63,13 @@ struct odz_bus {
  * subscription. */
 odz_bus *odz_bus_inproc_new(void);
 
-/** Open by URL: "inproc" (or NULL/empty) or "nats://..." (when built). NULL + err on failure. */
+/** NATS bus (src/bus/nats.c): `url` is "nats://[user:pass@]host:port", or several separated by
+ * commas (one cluster). Reconnects forever and resubscribes after a server restart. NULL + err
+ * when no server can be reached now. Close with ops->close. */
+odz_bus *odz_bus_nats_open(const char *url, char *err, size_t errlen);
+
+/** Open by URL: "inproc" (or NULL/empty) or "nats://..." (see odz_bus_nats_open). NULL + err
+ * on failure. */
 odz_bus *odz_bus_open(const char *url, char *err, size_t errlen);
 
 /** Reply to a request message (no-op when it has no reply subject). */
