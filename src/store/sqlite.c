@@ -2,6 +2,7 @@
  * One connection guarded by one mutex: SQLite has one writer anyway, and every operation is
  * short. Statements are prepared once and reset after each use. */
 #include "store/store.h"
+#include "store/rules.h"
 #include "core/err.h"
 #include "core/json.h"
 #include "core/tz.h"
@@ -297,23 +298,10 @@ static void bind_meeting(sqlite3_stmt *st, const odz_meeting *m, int first)
     sqlite3_bind_int64(st, first + 5, m->first_start);
 }
 
-static int validate_meeting(const odz_meeting *m, char *err)
-{
-    if (!m->source_key[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "meeting needs a source key");
-    if (!m->name[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "meeting needs a name");
-    if ((unsigned)m->type >= ODZ_RACE_TYPES)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "unknown race type");
-    if (odz_date_valid(m->date))
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "meeting date '%s' is not YYYY-MM-DD",
-                        m->date);
-    return 0;
-}
 
 static int insert_meeting(sq_store *s, odz_meeting *m, char *err)
 {
-    int rc = validate_meeting(m, err);
+    int rc = odz_store__validate_meeting(m, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = stmt(s, Q_MEET_INSERT);
@@ -367,14 +355,6 @@ static int sq_get_meeting(odz_store *st_, int64_t id, odz_meeting *out, char *er
     return rc;
 }
 
-static int check_range(const char *a, const char *b, char *err)
-{
-    if (odz_date_valid(a) || odz_date_valid(b))
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "dates must be YYYY-MM-DD");
-    if (strcmp(a, b) > 0)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "date_from is after date_to");
-    return 0;
-}
 
 /* Run a prepared list query; `push` appends a row to the output array. */
 static int list_rows(sq_store *s, sqlite3_stmt *st, void *out, int (*push)(void *, sqlite3_stmt *),
@@ -428,7 +408,7 @@ static int sq_list_meetings(odz_store *st_, const char *from, const char *to, od
                             char *err)
 {
     sq_store *s = SQ(st_);
-    int rc = check_range(from, to, err);
+    int rc = odz_store__check_range(from, to, err);
     if (rc)
         return rc;
     pthread_mutex_lock(&s->lock);
@@ -444,7 +424,7 @@ static int sq_list_races(odz_store *st_, const char *from, const char *to, odz_r
                          char *err)
 {
     sq_store *s = SQ(st_);
-    int rc = check_range(from, to, err);
+    int rc = odz_store__check_range(from, to, err);
     if (rc)
         return rc;
     pthread_mutex_lock(&s->lock);
@@ -473,44 +453,15 @@ static int sq_list_meeting_races(odz_store *st_, int64_t meeting_id, odz_races *
 
 /* ---- races ---- */
 
-static int validate_race(const odz_race *r, char *err)
-{
-    if (!r->source_key[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race needs a source key");
-    if (r->number < 1 || r->number > 99)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race number %d out of range", r->number);
-    if ((unsigned)r->status > ODZ_ABANDONED)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "unknown race status");
-    if (r->n_results > ODZ_MAX_PLACINGS || r->n_dividends > ODZ_MAX_DIVIDENDS)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "too many results or dividends");
-    if (r->scheduled_start <= 0)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race needs a scheduled start");
-    return 0;
-}
 
-/* Bind the race's JSON columns; the caller frees *res and *div. */
-static int race_json(const odz_race *r, char **res, char **div)
-{
-    json_t *a = odz_results_to_json(r), *b = odz_dividends_to_json(r);
-    *res = a ? odz_json_dumps(a) : NULL;
-    *div = b ? odz_json_dumps(b) : NULL;
-    json_decref(a);
-    json_decref(b);
-    if (!*res || !*div) {
-        free(*res);
-        free(*div);
-        return ODZ_ENOMEM;
-    }
-    return 0;
-}
 
 static int insert_race(sq_store *s, odz_race *r, int64_t now, char *err)
 {
-    int rc = validate_race(r, err);
+    int rc = odz_store__validate_race(r, err);
     if (rc)
         return rc;
     char *res, *div;
-    if (race_json(r, &res, &div))
+    if (odz_store__race_json(r, &res, &div))
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     sqlite3_stmt *st = stmt(s, Q_RACE_INSERT);
     bind_text(st, 1, r->source_key);
@@ -553,35 +504,15 @@ static int sq_add_race(odz_store *st_, odz_race *r, char *err)
     return rc;
 }
 
-static int same_race(const odz_race *a, const odz_race *b)
-{
-    if (a->number != b->number || strcmp(a->name, b->name) || a->distance != b->distance ||
-        a->scheduled_start != b->scheduled_start || a->actual_start != b->actual_start ||
-        a->status != b->status || a->n_results != b->n_results ||
-        a->n_dividends != b->n_dividends)
-        return 0;
-    for (size_t i = 0; i < a->n_results; i++)
-        if (a->results[i].position != b->results[i].position ||
-            a->results[i].number != b->results[i].number ||
-            strcmp(a->results[i].margin, b->results[i].margin))
-            return 0;
-    for (size_t i = 0; i < a->n_dividends; i++)
-        if (strcmp(a->dividends[i].pool, b->dividends[i].pool) ||
-            a->dividends[i].interim != b->dividends[i].interim ||
-            strcmp(a->dividends[i].combination, b->dividends[i].combination) ||
-            a->dividends[i].amount != b->dividends[i].amount)
-            return 0;
-    return 1;
-}
 
 /* Write `r` over the stored race `old` (same id) when anything changed. */
 static int write_race(sq_store *s, const odz_race *old, const odz_race *r, int64_t now,
                       odz_changes *c, char *err)
 {
-    if (same_race(old, r))
+    if (odz_store__same_race(old, r))
         return 0;
     char *res, *div;
-    if (race_json(r, &res, &div))
+    if (odz_store__race_json(r, &res, &div))
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     sqlite3_stmt *st = stmt(s, Q_RACE_UPDATE);
     sqlite3_bind_int64(st, 1, old->id);
@@ -615,16 +546,6 @@ static int write_race(sq_store *s, const odz_race *old, const odz_race *r, int64
 
 /* ---- selections ---- */
 
-static int validate_selection(const odz_selection *x, char *err)
-{
-    if (!x->source_key[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "selection needs a source key");
-    if (x->number < 1 || x->number > 99)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "runner number %d out of range", x->number);
-    if (!x->name[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "runner %d needs a name", x->number);
-    return 0;
-}
 
 static void bind_selection_fields(sqlite3_stmt *st, const odz_selection *x)
 {
@@ -643,21 +564,12 @@ static void bind_selection_fields(sqlite3_stmt *st, const odz_selection *x)
     bind_text(st, 15, x->silks);
 }
 
-static int same_selection(const odz_selection *a, const odz_selection *b)
-{
-    return a->number == b->number && a->barrier == b->barrier && !strcmp(a->name, b->name) &&
-           !strcmp(a->jockey, b->jockey) && !strcmp(a->trainer, b->trainer) &&
-           a->weight == b->weight && a->claim == b->claim && a->scratched == b->scratched &&
-           a->late_scratched == b->late_scratched && a->scratch_time == b->scratch_time &&
-           a->deduction == b->deduction && a->emergency == b->emergency &&
-           !strcmp(a->silks, b->silks);
-}
 
 /* Insert or update one selection of race `race_id` by source key. */
 static int upsert_selection(sq_store *s, int64_t race_id, const odz_selection *in, int64_t *id_out,
                             odz_changes *c, char *err)
 {
-    int rc = validate_selection(in, err);
+    int rc = odz_store__validate_selection(in, err);
     if (rc)
         return rc;
     odz_selection old;
@@ -695,7 +607,7 @@ static int upsert_selection(sq_store *s, int64_t race_id, const odz_selection *i
         merged.scratch_time = old.scratch_time;
         merged.deduction = old.deduction;
     }
-    if (same_selection(&old, &merged))
+    if (odz_store__same_selection(&old, &merged))
         return 0;
     sqlite3_stmt *st = stmt(s, Q_SEL_UPDATE);
     sqlite3_bind_int64(st, 1, old.id);
@@ -720,7 +632,7 @@ static int sq_update_race(odz_store *st_, const odz_race *r, const odz_selection
     if (!old)
         return ODZ_ENOMEM;
     pthread_mutex_lock(&s->lock);
-    int rc = validate_race(r, err);
+    int rc = odz_store__validate_race(r, err);
     if (rc == 0)
         rc = tx(s, Q_BEGIN, err);
     if (rc)
@@ -828,6 +740,8 @@ static int insert_price(sq_store *s, const odz_price *p, const odz_selection *se
     int step = sqlite3_step(st);
     int prev = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     int same = step == SQLITE_ROW && prev == p->odds && sqlite3_column_int64(st, 1) <= p->ts;
+    /* a point older than the latest (a source's history) is stored but is not a change */
+    int older = step == SQLITE_ROW && p->ts < sqlite3_column_int64(st, 1);
     sqlite3_reset(st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return db_err(s, err, "latest price");
@@ -847,6 +761,8 @@ static int insert_price(sq_store *s, const odz_price *p, const odz_selection *se
     }
     if (c && sqlite3_changes(s->db) > 0) {
         c->prices_added++;
+        if (older)
+            return 0;
         odz_price_change pc = {*p, prev, sel->race_id, sel->number};
         odz_strlcpy(pc.price.provider, prov, sizeof pc.price.provider);
         if (odz_changes_add_price(c, &pc))
@@ -932,7 +848,7 @@ out:
 
 static int upsert_meeting(sq_store *s, const odz_meeting *in, odz_changes *c, char *err)
 {
-    int rc = validate_meeting(in, err);
+    int rc = odz_store__validate_meeting(in, err);
     if (rc)
         return rc;
     odz_meeting old;
@@ -989,7 +905,7 @@ static int upsert_race(sq_store *s, const odz_batch_race *br, int64_t now, odz_c
     if (old->meeting_id != m.id)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race '%s' belongs to another meeting",
                         br->race.source_key);
-    rc = validate_race(&br->race, err);
+    rc = odz_store__validate_race(&br->race, err);
     if (rc)
         return rc;
     odz_race *r = malloc(sizeof *r);
@@ -1134,6 +1050,18 @@ static int migrate(sq_store *s, char *err)
     return 0;
 }
 
+/* One process owns a SQLite file, so it is always the leader. */
+static int sq_leader_try(odz_store *st_, const char *name, bool *is_leader, char *err)
+{
+    *is_leader = true;
+    return 0;
+}
+
+static int sq_leader_release(odz_store *st_, const char *name, char *err)
+{
+    return 0;
+}
+
 static const odz_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1154,6 +1082,8 @@ static const odz_store_ops sqlite_ops = {
     .price_history = sq_price_history,
     .scratch = sq_scratch,
     .schema_version = sq_schema_version,
+    .leader_try = sq_leader_try,
+    .leader_release = sq_leader_release,
 };
 
 odz_store *odz_store_sqlite_open(const char *path, char *err)

@@ -49,11 +49,8 @@ odz_store *odz_store_open(const char *url, char *err)
         odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "no database given");
         return NULL;
     }
-    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL,
-                 "PostgreSQL store is not built yet (issue 7); use a SQLite file path");
-        return NULL;
-    }
+    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+        return odz_store_postgres_open(url, err);
     if (!strncmp(url, "sqlite://", 9))
         url += 9;
     return odz_store_sqlite_open(url, err);

@@ -246,18 +246,26 @@ static void prices_and_scratchings(void **st)
     assert_int_equal(ch.prices[1].race_id, r1);
     assert_int_equal(ch.prices[1].number, 1);
     odz_changes_free(&ch);
+    /* an older point (a source's price history) is kept in history but is not a change */
+    p.odds = 330;
+    p.ts = 105;
+    assert_int_equal(s->ops->append_price(s, &p, &ch, err), 0);
+    assert_int_equal(ch.n_prices, 0);
+    assert_int_equal(ch.prices_added, 1);
+    odz_changes_free(&ch);
     p.market = ODZ_TOTE_WIN;
     snprintf(p.provider, sizeof p.provider, "tab");
     p.odds = 400;
     assert_int_equal(s->ops->append_price(s, &p, NULL, err), 0);
     odz_prices hist = {0};
     assert_int_equal(s->ops->price_history(s, sid, ODZ_FIXED_WIN, &hist, err), 0);
-    assert_int_equal(hist.n, 2);
+    assert_int_equal(hist.n, 3);
     assert_int_equal(hist.v[0].odds, 350);
-    assert_int_equal(hist.v[1].odds, 320);
+    assert_int_equal(hist.v[1].odds, 330); /* oldest first */
+    assert_int_equal(hist.v[2].odds, 320);
     odz_prices_free(&hist);
     assert_int_equal(s->ops->price_history(s, sid, -1, &hist, err), 0);
-    assert_int_equal(hist.n, 3);
+    assert_int_equal(hist.n, 4);
     odz_prices_free(&hist);
     assert_int_equal(s->ops->latest_prices(s, r1, &hist, err), 0);
     assert_int_equal(hist.n, 2);
