@@ -8,7 +8,9 @@
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/metrics_server.h"
 #include "racing/racing.h"
+#include "live/live.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@ struct odz_api {
     odz_bus *bus;
     odz_views *views;
     odz_http_server *http;
+    odz_live *live;
     char tz[64];
 };
 
@@ -162,6 +165,7 @@ typedef struct {
     odz_api *api;
     odz_http_pending *p;
     char subject[32];
+    char corr[ODZ_CORR_MAX]; /* the request's correlation id, for the bus and the logs */
 } monitor_job;
 
 static void *monitor_worker(void *arg)
@@ -169,7 +173,9 @@ static void *monitor_worker(void *arg)
     monitor_job *j = arg;
     char *rep = NULL;
     size_t len = 0;
-    int rc = j->api->bus->ops->request(j->api->bus, j->subject, "{}", 2, 2000, NULL, &rep, &len);
+    odz_log_set_corr(j->corr);
+    int rc = j->api->bus->ops->request(j->api->bus, j->subject, "{}", 2, 2000, j->corr, &rep,
+                                       &len);
     json_t *r = rc == 0 ? json_loadb(rep, len, 0, NULL) : NULL;
     json_t *data = json_object_get(r, "data");
     char *txt = data ? odz_json_dumps(data) : NULL;
@@ -195,6 +201,7 @@ static int h_scraper(odz_http_req *req, void *ud)
     if (!j)
         return ODZ_ENOMEM;
     j->api = ud;
+    corr_of(req, j->corr);
     snprintf(j->subject, sizeof j->subject, "scraper.%s", what);
     j->p = odz_http_defer(req);
     pthread_t t;
@@ -253,23 +260,16 @@ static int h_readyz(odz_http_req *req, void *ud)
     return ODZ_HTTP_PENDING;
 }
 
-static int h_metrics(odz_http_req *req, void *ud)
-{
-    (void)ud;
-    char *txt = NULL;
-    size_t len = 0;
-    if (odz_metrics_render(&txt, &len))
-        return ODZ_ENOMEM;
-    int rc = odz_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", txt, len);
-    free(txt);
-    return rc;
-}
-
 static void observe(void *ud, const char *route, const char *method, int status, double secs)
 {
     (void)ud;
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+    const char *m = "other"; /* a client may send any token: keep the label set bounded */
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(method, known[i]))
+            m = known[i];
     char labels[160];
-    snprintf(labels, sizeof labels, "route=\"%s\",method=\"%s\",status=\"%d\"", route, method,
+    snprintf(labels, sizeof labels, "route=\"%s\",method=\"%s\",status=\"%d\"", route, m,
              status);
     odz_metric_inc(odz_counter("oddzy_http_requests_total", "HTTP requests by route and status",
                                labels));
@@ -277,8 +277,15 @@ static void observe(void *ud, const char *route, const char *method, int status,
     odz_metric_observe(odz_histogram("oddzy_http_request_duration_seconds",
                                      "HTTP request latency by route", labels, NULL, 0),
                        secs);
-    if (status >= 500)
-        odz_log_kv(ODZ_LOG_ERROR, "request failed", "route", route, "method", method, NULL);
+    /* successes are counted, not logged (debug shows them); server errors always are */
+    if (status >= 500 || odz_log_enabled(ODZ_LOG_DEBUG)) {
+        char st[16], ms[32];
+        snprintf(st, sizeof st, "%d", status);
+        snprintf(ms, sizeof ms, "%.1f", secs * 1000);
+        odz_log_kv(status >= 500 ? ODZ_LOG_ERROR : ODZ_LOG_DEBUG,
+                   status >= 500 ? "request failed" : "request", "route", route, "method", m,
+                   "status", st, "ms", ms, NULL);
+    }
 }
 
 odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
@@ -316,8 +323,13 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     odz_http_route(a->http, "GET", "/api/scraper/*", h_scraper, a);
     odz_http_route(a->http, "GET", "/healthz", h_healthz, a);
     odz_http_route(a->http, "GET", "/readyz", h_readyz, a);
-    odz_http_route(a->http, "GET", "/metrics", h_metrics, a);
+    odz_http_route(a->http, "GET", "/metrics", odz_metrics_http_handler, NULL);
     odz_http_set_observer(a->http, observe, a);
+    a->live = odz_live_new(bus, a->http, NULL, err, ODZ_ERRLEN);
+    if (!a->live) {
+        odz_api_free(a);
+        return NULL;
+    }
     return a;
 }
 
@@ -335,6 +347,7 @@ void odz_api_free(odz_api *a)
 {
     if (!a)
         return;
+    odz_live_free(a->live);
     odz_views_free(a->views);
     odz_http_free(a->http);
     free(a);

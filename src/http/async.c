@@ -3,6 +3,7 @@
  * loop thread touches h2o. Each object has two references, the caller's handle and the
  * request's; whichever side goes last frees it, so either side may vanish first. */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -443,6 +444,32 @@ void odz_http_stream_end(odz_http_stream *s)
     stream_unref(s);
 }
 
+void odz_http_stream_abort(odz_http_stream *s)
+{
+    if (!s)
+        return;
+    /* loop thread: cut the connection under the response; h2o notices at once (the socket
+     * reads EOF/error) and disposes the request, which reports "client closed" */
+    odz_http_req *r = s->r;
+    if (r && r->h2o) {
+        h2o_socket_t *sock = r->h2o->conn->callbacks->get_socket(r->h2o->conn);
+        if (sock)
+            shutdown(h2o_socket_get_fd(sock), SHUT_RDWR);
+    }
+    pthread_mutex_lock(&s->mu);
+    for (struct chunk *c = s->head; c;) {
+        struct chunk *n = c->next;
+        odz_buf_unref(c->b);
+        free(c);
+        c = n;
+    }
+    s->head = NULL;
+    s->tail = &s->head;
+    s->queued = 0;
+    pthread_mutex_unlock(&s->mu);
+    odz_http_stream_end(s);
+}
+
 static void stream_on_message(odz_http_stream *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -460,6 +487,27 @@ void odz_http__on_message(odz_http_loop *lp, struct odz_http_msg *m)
         pending_on_message(H2O_STRUCT_FROM_MEMBER(odz_http_pending, msg, m));
     else if (m->kind == ODZ_HTTP_MSG_STREAM)
         stream_on_message(H2O_STRUCT_FROM_MEMBER(odz_http_stream, msg, m));
+    else if (m->kind == ODZ_HTTP_MSG_CALL) {
+        struct odz_http_call_msg *c = (struct odz_http_call_msg *)m;
+        c->fn(c->arg);
+        free(c);
+    }
+}
+
+int odz_http_call(odz_http_server *srv, int loop, void (*fn)(void *arg), void *arg)
+{
+    if (!srv || loop < 0 || loop >= srv->nloops || !fn)
+        return ODZ_EINVAL;
+    struct odz_http_call_msg *c = calloc(1, sizeof(*c));
+    if (!c)
+        return ODZ_ENOMEM;
+    c->m.kind = ODZ_HTTP_MSG_CALL;
+    c->fn = fn;
+    c->arg = arg;
+    int rc = odz_http__loop_post(&srv->loops[loop], &c->m);
+    if (rc)
+        free(c);
+    return rc;
 }
 
 void odz_http__req_gone(odz_http_req *r)

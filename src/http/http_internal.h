@@ -12,6 +12,7 @@
 #include "http/server.h"
 
 #define ODZ_HTTP_MAX_HOOKS 16
+#define ODZ_HTTP_MAX_TICKERS 8
 
 struct odz_http_route_ent {
     char *method;  /* NULL = any */
@@ -23,10 +24,16 @@ struct odz_http_route_ent {
 };
 
 /* A cross-thread message to a loop; embedded in the pending or stream it concerns. */
-enum { ODZ_HTTP_MSG_PENDING = 1, ODZ_HTTP_MSG_STREAM = 2 };
+enum { ODZ_HTTP_MSG_PENDING = 1, ODZ_HTTP_MSG_STREAM = 2, ODZ_HTTP_MSG_CALL = 3 };
 struct odz_http_msg {
     h2o_multithread_message_t super;
     int kind;
+};
+
+struct odz_http_call_msg {
+    struct odz_http_msg m; /* first: the message is freed through it */
+    void (*fn)(void *arg);
+    void *arg;
 };
 
 typedef struct odz_http_loop {
@@ -49,6 +56,13 @@ typedef struct odz_http_loop {
     size_t nconns;
     h2o_linklist_t pendings; /* odz_http_pending not yet answered */
     h2o_linklist_t streams;  /* odz_http_stream still attached to a request */
+    h2o_linklist_t websockets; /* odz_ws open on this loop */
+    struct odz_http_ticker_ent {
+        h2o_timeout_t timeout;
+        h2o_timeout_entry_t entry;
+        struct odz_http_loop *lp;
+        int slot;
+    } tickers[ODZ_HTTP_MAX_TICKERS];
     int shutting_down;
 
     /* posting from other threads: `closed` (under post_mu) forbids it during teardown */
@@ -77,6 +91,12 @@ struct odz_http_server {
         void *ud;
     } hooks[ODZ_HTTP_MAX_HOOKS];
     size_t nhooks;
+    struct {
+        void (*fn)(void *ud, int loop_index);
+        void *ud;
+        int interval_ms;
+    } tickers[ODZ_HTTP_MAX_TICKERS];
+    size_t ntickers;
 
     int h2o_ready; /* gconf initialised */
     h2o_globalconf_t gconf;
@@ -129,6 +149,9 @@ void odz_http__on_message(odz_http_loop *lp, struct odz_http_msg *m);
 void odz_http__req_gone(odz_http_req *r);
 /* Shutdown: force == 0 ends streams after their queue; force == 1 also answers pendings 503. */
 void odz_http__async_shutdown(odz_http_loop *lp, int force);
+
+/* websocket.c: shutdown closes every WebSocket of the loop with 1001 and `reason`. */
+void odz_http__ws_shutdown(odz_http_loop *lp, const char *reason);
 
 /* static.c: answers GET/HEAD from static_root (with SPA fallback) or with a JSON 404. */
 int odz_http__static_serve(odz_http_req *r);

@@ -432,6 +432,43 @@ int odz_http_on_shutdown(odz_http_server *srv, odz_http_shutdown_hook fn, void *
     return 0;
 }
 
+int odz_http_every(odz_http_server *srv, int interval_ms, void (*fn)(void *ud, int loop_index),
+                   void *ud)
+{
+    if (srv->ran)
+        return ODZ_ESTATE;
+    if (!fn || interval_ms <= 0)
+        return ODZ_EINVAL;
+    if (srv->ntickers == ODZ_HTTP_MAX_TICKERS)
+        return ODZ_EFULL;
+    srv->tickers[srv->ntickers].fn = fn;
+    srv->tickers[srv->ntickers].ud = ud;
+    srv->tickers[srv->ntickers].interval_ms = interval_ms;
+    srv->ntickers++;
+    return 0;
+}
+
+int odz_http_nloops(const odz_http_server *srv)
+{
+    return srv->nloops;
+}
+
+int odz_http_req_loop(const odz_http_req *req)
+{
+    return req->lp->index;
+}
+
+static void on_tick(h2o_timeout_entry_t *entry)
+{
+    struct odz_http_ticker_ent *t = H2O_STRUCT_FROM_MEMBER(struct odz_http_ticker_ent, entry, entry);
+    odz_http_loop *lp = t->lp;
+    odz_http_server *srv = lp->srv;
+    if (lp->shutting_down)
+        return;
+    h2o_timeout_link(lp->evloop, &t->timeout, &t->entry);
+    srv->tickers[t->slot].fn(srv->tickers[t->slot].ud, lp->index);
+}
+
 /* ---- creation ---------------------------------------------------------------------------- */
 
 static int open_listener(const struct addrinfo *ai, int port, int reuseport, char *err,
@@ -755,8 +792,12 @@ static void graceful_shutdown(odz_http_loop *lp)
     /* the flag alone makes h2o's HTTP/1 answer with Connection: close; the full
      * h2o_context_request_shutdown would also arm an HTTP/2 timer we have no use for */
     lp->ctx.shutdown_requested = 1;
+    for (size_t i = 0; i < srv->ntickers; i++)
+        if (h2o_timeout_is_linked(&lp->tickers[i].entry))
+            h2o_timeout_unlink(&lp->tickers[i].entry);
     for (size_t i = 0; i < srv->nhooks; i++)
         srv->hooks[i].fn(srv->hooks[i].ud, lp->index, "server shutting down");
+    odz_http__ws_shutdown(lp, "server shutting down");
     odz_http__async_shutdown(lp, 0);
     close_idle(lp);
     run_for(lp, now_ms() + srv->cfg.shutdown_timeout_ms);
@@ -781,8 +822,17 @@ static void *loop_main(void *arg)
     h2o_linklist_init_anchor(&lp->conns);
     h2o_linklist_init_anchor(&lp->pendings);
     h2o_linklist_init_anchor(&lp->streams);
+    h2o_linklist_init_anchor(&lp->websockets);
     lp->evloop = h2o_evloop_create();
     h2o_context_init(&lp->ctx, lp->evloop, &srv->gconf);
+    for (size_t i = 0; i < srv->ntickers; i++) {
+        struct odz_http_ticker_ent *t = &lp->tickers[i];
+        t->lp = lp;
+        t->slot = (int)i;
+        t->entry.cb = on_tick;
+        h2o_timeout_init(lp->evloop, &t->timeout, (uint64_t)srv->tickers[i].interval_ms);
+        h2o_timeout_link(lp->evloop, &t->timeout, &t->entry);
+    }
     h2o_multithread_register_receiver(lp->ctx.queue, &lp->receiver, on_messages);
     pthread_mutex_lock(&lp->post_mu);
     lp->closed = 0;
@@ -821,6 +871,8 @@ static void *loop_main(void *arg)
                 lp->nconns);
         return NULL;
     }
+    for (size_t i = 0; i < srv->ntickers; i++)
+        h2o_timeout_dispose(lp->evloop, &lp->tickers[i].timeout);
     h2o_multithread_queue_t *queue = lp->ctx.queue;
     h2o_context_dispose(&lp->ctx);
 #if H2O_VERSION_MAJOR == 2 && H2O_VERSION_MINOR == 2

@@ -18,21 +18,15 @@
  *
  * Errors follow core/err.h: 0 or a negative ODZ_E* code.
  *
- * Later modules (design notes, not implemented yet):
- * - WebSocket: a src/http/websocket.c inside this module will offer
- *   odz_http_websocket_accept(req, callbacks, ud). It checks h2o_is_websocket_handshake() on the
- *   underlying request and calls h2o_upgrade_to_websocket() (lib/websocket.c, wslay), which
- *   sends the 101 and hands over the socket; the connection stays counted against
- *   max_connections (the tracker follows the socket, not the HTTP exchange). It registers each
- *   live connection on its loop and an odz_http_on_shutdown hook that sends close 1001 with the
- *   reason. Cross-thread sends use the same loop wake-up as streams. The handler returns
- *   ODZ_HTTP_PENDING after a successful accept.
- * - SSE / Socket.IO long-polling: use odz_http_stream_* below (already implemented).
+ * WebSocket (odz_ws_* below) takes over the socket of an HTTP/1.1 upgrade request; framing is
+ * wslay's frame API, message assembly, control frames and limits are ours, and each outgoing
+ * frame (or a batch of queued frames) leaves in one write.
  */
 #ifndef ODZ_HTTP_SERVER_H
 #define ODZ_HTTP_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- refcounted immutable bytes ---------------------------------------------------------- */
 
@@ -247,7 +241,83 @@ int odz_http_stream_send(odz_http_stream *s, const void *data, size_t len);
 int odz_http_stream_send_buf(odz_http_stream *s, odz_buf *b);
 /** 1 while sends are accepted. Any thread. */
 int odz_http_stream_alive(const odz_http_stream *s);
+/** Loop thread of the request: drops what is queued, cuts the connection and releases the
+ *  handle (a client that stopped reading). on_close follows with "client closed". */
+void odz_http_stream_abort(odz_http_stream *s);
 /** Any thread: finishes the response after the queued bytes and releases the handle. */
 void odz_http_stream_end(odz_http_stream *s);
+
+/* ---- loops: cross-thread calls and timers ------------------------------------------------ */
+
+/** Number of event loops (config threads). */
+int odz_http_nloops(const odz_http_server *srv);
+/** Index of the loop that runs this request's connection. */
+int odz_http_req_loop(const odz_http_req *req);
+/** Any thread: runs fn(arg) on loop `loop` soon. ODZ_ECLOSED once that loop is tearing down
+ *  (fn is then not called and arg stays the caller's), ODZ_EINVAL, ODZ_ENOMEM. */
+int odz_http_call(odz_http_server *srv, int loop, void (*fn)(void *arg), void *arg);
+/** Before odz_http_run: fn(ud, loop_index) every interval_ms on every loop thread, until
+ *  shutdown begins. ODZ_EFULL beyond 8 tickers. */
+int odz_http_every(odz_http_server *srv, int interval_ms, void (*fn)(void *ud, int loop_index),
+                   void *ud);
+
+/* ---- WebSocket (RFC 6455) ---------------------------------------------------------------- */
+
+typedef struct odz_ws odz_ws;
+
+typedef struct odz_ws_callbacks {
+    /** A complete text message (UTF-8 checked, at most max_message bytes). Loop thread. */
+    void (*on_text)(odz_ws *ws, const char *data, size_t len, void *ud);
+    /** Once, when the connection is over (code: the close code sent or received, 1006 if the
+     *  connection dropped). The handle is freed right after; do not use it again. */
+    void (*on_close)(odz_ws *ws, int code, void *ud);
+} odz_ws_callbacks;
+
+typedef struct odz_ws_limits {
+    size_t max_message; /* largest incoming message; above: close 1009 (0 = 64 KiB) */
+    size_t max_queued;  /* bytes waiting to be written; a send beyond it fails with ODZ_EFULL
+                           (0 = 256 KiB) */
+} odz_ws_limits;
+
+/** 1 if the request is a WebSocket handshake (GET, Upgrade: websocket, a 16-byte key,
+ *  Sec-WebSocket-Version 13; for another version answer 426 with Sec-WebSocket-Version: 13). */
+int odz_http_is_websocket(const odz_http_req *req);
+/** Loop thread, inside the handler: answers 101 and takes the connection over. The handler
+ *  then returns 0. NULL (nothing sent; answer the request) if it is not a valid handshake or
+ *  out of memory. `lim` may be NULL. */
+odz_ws *odz_ws_accept(odz_http_req *req, const odz_ws_limits *lim, const odz_ws_callbacks *cb,
+                      void *ud);
+/** Builds one unmasked text frame holding `len` bytes (any thread); NULL on out-of-memory.
+ *  The same frame can be sent to many connections. */
+odz_buf *odz_ws_frame_text(const void *data, size_t len);
+/** Loop thread of the connection: queues a frame made by odz_ws_frame_text (a reference is
+ *  taken). Frames queued while a write is in flight leave together in the next write.
+ *  ODZ_EFULL when the queue would pass max_queued (nothing queued: the caller decides, usually
+ *  odz_ws_close with 1008), ODZ_ECLOSED when closing. */
+int odz_ws_send_frame(odz_ws *ws, odz_buf *frame);
+/** As odz_ws_send_frame, with a coalescing key (0 = none): if a frame with the same key is
+ *  still waiting (the client is behind), the new frame takes its place instead of queueing
+ *  behind it, so a slow client gets the latest state of each thing, not a backlog. */
+int odz_ws_send_frame_keyed(odz_ws *ws, odz_buf *frame, uint64_t key);
+/** Frames replaced by newer ones so far. */
+unsigned long odz_ws_coalesced(const odz_ws *ws);
+/** Loop thread: as odz_ws_send_frame for one text message (copied). */
+int odz_ws_send_text(odz_ws *ws, const void *data, size_t len);
+/** Loop thread: sends a close frame (reason truncated to 123 bytes), stops reading, and
+ *  closes the socket once written (at most a few seconds later). on_close follows. */
+void odz_ws_close(odz_ws *ws, int code, const char *reason);
+/** Loop thread: drops the connection at once without a close frame (a client that cannot keep
+ *  up). on_close follows with 1006. */
+void odz_ws_abort(odz_ws *ws);
+/** Loop thread: queues a ping frame (at most one waits). 0 or a negative code. */
+int odz_ws_ping(odz_ws *ws);
+/** Milliseconds since bytes last arrived from the peer (any frame, pongs included). */
+int64_t odz_ws_idle_ms(const odz_ws *ws);
+/** Loop index of the connection, bytes queued, user data. */
+int odz_ws_loop(const odz_ws *ws);
+size_t odz_ws_queued(const odz_ws *ws);
+void odz_ws_set_ud(odz_ws *ws, void *ud);
+/** Peer address as odz_http_remote_addr. */
+int odz_ws_remote_addr(const odz_ws *ws, char *out, size_t outlen);
 
 #endif
