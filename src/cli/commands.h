@@ -8,6 +8,7 @@ int odz_cmd_racing(int argc, char **argv);
 int odz_cmd_feed(int argc, char **argv);
 int odz_cmd_scraper(int argc, char **argv);
 int odz_cmd_api(int argc, char **argv);
+int odz_cmd_prices(int argc, char **argv);
 int odz_cmd_run(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* oddzy: one executable, one subcommand per role. */
 #include "cli/commands.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +22,7 @@ static const role roles[] = {
     {"racing", odz_cmd_racing, "racing service: owns the store, answers racing.* on the bus", NULL},
     {"scraper", odz_cmd_scraper, "race scraper: polls a racing data source on the adaptive schedule", "3"},
     {"api", odz_cmd_api, "racing API: JSON over HTTP, live push, the web front end", "4"},
-    {"prices", NULL, "price updater: a simulated live price market", "5"},
+    {"prices", odz_cmd_prices, "price updater: a simulated live price market", NULL},
     {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)", "3"},
     {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit", NULL},
 };
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
                     roles[i].name, roles[i].summary, roles[i].issue);
             return 2;
         }
+        odz_metrics_set_version(ODDZY_VERSION); /* oddzy_build_info{version} */
         return roles[i].fn(argc - 1, argv + 1);
     }
     fprintf(stderr, "oddzy: unknown role '%s'\n\n", argv[1]);

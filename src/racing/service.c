@@ -5,6 +5,8 @@
 #include "core/json.h"
 #include "core/tz.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
+#include "racing/store_metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@ struct odz_racing {
     odz_store *store;
     char tz[64];
     int64_t sub_req, sub_prices;
+    odz_metric *m_refused;
 };
 
 typedef struct {
@@ -76,7 +79,8 @@ static int req_type(call *c, int *type)
 }
 
 #define ST(c) ((c)->r->store)
-#define OPS(c) (ST(c)->ops)
+/* Every store call goes through SOP: timed into oddzy_store_op_seconds{op}. */
+#define SOP(c, op, ...) ODZ_STORE_CALL(ST(c), op, __VA_ARGS__)
 
 /* ---- simple operations ---- */
 
@@ -87,7 +91,7 @@ static int op_list_meetings(call *c)
     if ((rc = req_date(c, "date_from", &a)) || (rc = req_date(c, "date_to", &b)))
         return rc;
     odz_meetings ms = {0};
-    rc = OPS(c)->list_meetings(ST(c), a, b, &ms, c->err);
+    rc = SOP(c, list_meetings, a, b, &ms, c->err);
     if (rc == 0) {
         c->data = json_array();
         for (size_t i = 0; i < ms.n; i++)
@@ -112,7 +116,7 @@ static int op_list_races(call *c)
     if ((rc = req_date(c, "date_from", &a)) || (rc = req_date(c, "date_to", &b)))
         return rc;
     odz_races rs = {0};
-    rc = OPS(c)->list_races(ST(c), a, b, &rs, c->err);
+    rc = SOP(c, list_races, a, b, &rs, c->err);
     if (rc == 0)
         c->data = races_json(&rs);
     odz_races_free(&rs);
@@ -126,7 +130,7 @@ static int op_list_meeting_races(call *c)
     if (rc)
         return rc;
     odz_races rs = {0};
-    rc = OPS(c)->list_meeting_races(ST(c), id, &rs, c->err);
+    rc = SOP(c, list_meeting_races, id, &rs, c->err);
     if (rc == 0)
         c->data = races_json(&rs);
     odz_races_free(&rs);
@@ -138,7 +142,7 @@ static int op_add_meeting(call *c)
     odz_meeting m;
     int rc = odz_meeting_from_json(json_object_get(c->req, "meeting"), &m, c->err, sizeof c->err);
     if (rc == 0)
-        rc = OPS(c)->add_meeting(ST(c), &m, c->err);
+        rc = SOP(c, add_meeting, &m, c->err);
     if (rc == 0)
         c->data = odz_meeting_to_json(&m);
     return rc;
@@ -150,7 +154,7 @@ static int op_get_meeting(call *c)
     odz_meeting m;
     int rc = req_id(c, "meeting_id", &id);
     if (rc == 0)
-        rc = OPS(c)->get_meeting(ST(c), id, &m, c->err);
+        rc = SOP(c, get_meeting, id, &m, c->err);
     if (rc == 0)
         c->data = odz_meeting_to_json(&m);
     return rc;
@@ -164,7 +168,7 @@ static int op_add_race(call *c)
     int rc = odz_race_from_json(json_object_get(c->req, "race"), r, c->err, sizeof c->err);
     if (rc == 0) {
         r->last_update = odz_now();
-        rc = OPS(c)->add_race(ST(c), r, c->err);
+        rc = SOP(c, add_race, r, c->err);
     }
     if (rc == 0) {
         c->data = odz_race_to_json(r);
@@ -201,8 +205,8 @@ static int op_update_race(call *c)
                 break;
         }
     if (rc == 0)
-        rc = OPS(c)->update_race(ST(c), r, js ? &sels : NULL, odz_now(), &c->ch, c->err);
-    if (rc == 0 && OPS(c)->get_race(ST(c), r->id, r, c->err) == 0)
+        rc = SOP(c, update_race, r, js ? &sels : NULL, odz_now(), &c->ch, c->err);
+    if (rc == 0 && SOP(c, get_race, r->id, r, c->err) == 0)
         c->data = odz_race_to_json(r);
     odz_selections_free(&sels);
     free(r);
@@ -217,7 +221,7 @@ static int op_get_race(call *c)
         return ODZ_ENOMEM;
     int rc = req_id(c, "race_id", &id);
     if (rc == 0)
-        rc = OPS(c)->get_race(ST(c), id, r, c->err);
+        rc = SOP(c, get_race, id, r, c->err);
     if (rc == 0)
         c->data = odz_race_to_json(r);
     free(r);
@@ -234,7 +238,7 @@ static int op_next_race(call *c)
     if (rc == 0)
         rc = req_int_opt(c, "now", odz_now(), 0, INT64_MAX, &now);
     if (rc == 0)
-        rc = OPS(c)->next_race(ST(c), id, now, r, c->err);
+        rc = SOP(c, next_race, id, now, r, c->err);
     if (rc == 0)
         c->data = odz_race_to_json(r);
     free(r);
@@ -248,7 +252,7 @@ static int op_list_selections(call *c)
     if (rc)
         return rc;
     odz_selections ss = {0};
-    rc = OPS(c)->list_selections(ST(c), id, &ss, c->err);
+    rc = SOP(c, list_selections, id, &ss, c->err);
     if (rc == 0) {
         c->data = json_array();
         for (size_t i = 0; i < ss.n; i++)
@@ -275,7 +279,7 @@ static int op_upsert_batch(call *c)
     int rc = odz_batch_from_json(c->req, &b, c->err, sizeof c->err);
     if (rc)
         return rc;
-    rc = OPS(c)->upsert_batch(ST(c), &b.batch, odz_now(), &c->ch, c->err);
+    rc = SOP(c, upsert_batch, &b.batch, odz_now(), &c->ch, c->err);
     if (rc == 0)
         c->data = changes_json(&c->ch);
     odz_batch_owned_free(&b);
@@ -291,7 +295,7 @@ static int op_append_price(call *c)
     if (rc == 0 && !p.ts)
         p.ts = odz_now();
     if (rc == 0)
-        rc = OPS(c)->append_price(ST(c), &p, &c->ch, c->err);
+        rc = SOP(c, append_price, &p, &c->ch, c->err);
     if (rc == 0)
         c->data = json_pack("{s:b}", "appended", c->ch.n_prices > 0);
     return rc;
@@ -306,7 +310,7 @@ static int op_price_history(call *c)
     if (rc)
         return rc;
     odz_prices ps = {0};
-    rc = OPS(c)->price_history(ST(c), id, (int)market, &ps, c->err);
+    rc = SOP(c, price_history, id, (int)market, &ps, c->err);
     if (rc == 0) {
         c->data = json_array();
         for (size_t i = 0; i < ps.n; i++)
@@ -323,7 +327,7 @@ static int op_latest_prices(call *c)
     if (rc)
         return rc;
     odz_prices ps = {0};
-    rc = OPS(c)->latest_prices(ST(c), id, &ps, c->err);
+    rc = SOP(c, latest_prices, id, &ps, c->err);
     if (rc == 0) {
         c->data = json_array();
         for (size_t i = 0; i < ps.n; i++)
@@ -344,7 +348,7 @@ static int op_scratch(call *c)
     if (rc == 0)
         rc = req_int_opt(c, "late", 0, 0, 1, &late);
     if (rc == 0)
-        rc = OPS(c)->scratch(ST(c), id, when, (int)ded, late != 0, odz_now(), &c->ch, c->err);
+        rc = SOP(c, scratch, id, when, (int)ded, late != 0, odz_now(), &c->ch, c->err);
     if (rc == 0)
         c->data = json_pack("{s:b}", "scratched", 1);
     return rc;
@@ -369,11 +373,11 @@ static int op_racecard(call *c)
     odz_meeting m;
     if (!r)
         return ODZ_ENOMEM;
-    if ((rc = OPS(c)->get_race(ST(c), id, r, c->err)) ||
-        (rc = OPS(c)->get_meeting(ST(c), r->meeting_id, &m, c->err)) ||
-        (rc = OPS(c)->list_meeting_races(ST(c), r->meeting_id, &mr, c->err)) ||
-        (rc = OPS(c)->list_selections(ST(c), id, &ss, c->err)) ||
-        (rc = OPS(c)->latest_prices(ST(c), id, &ps, c->err)))
+    if ((rc = SOP(c, get_race, id, r, c->err)) ||
+        (rc = SOP(c, get_meeting, r->meeting_id, &m, c->err)) ||
+        (rc = SOP(c, list_meeting_races, r->meeting_id, &mr, c->err)) ||
+        (rc = SOP(c, list_selections, id, &ss, c->err)) ||
+        (rc = SOP(c, latest_prices, id, &ps, c->err)))
         goto out;
     json_t *mj = odz_meeting_to_json(&m), *ids = json_array(), *races = json_array();
     json_t *prev = json_null(), *next = json_null();
@@ -465,8 +469,8 @@ static int op_schedule(call *c)
         return rc;
     odz_meetings ms = {0};
     odz_races rs = {0};
-    if ((rc = OPS(c)->list_meetings(ST(c), date, date, &ms, c->err)) ||
-        (rc = OPS(c)->list_races(ST(c), date, date, &rs, c->err)))
+    if ((rc = SOP(c, list_meetings, date, date, &ms, c->err)) ||
+        (rc = SOP(c, list_races, date, date, &rs, c->err)))
         goto out;
     qsort(ms.v, ms.n, sizeof ms.v[0], cmp_meeting);
     int64_t now = odz_now();
@@ -534,13 +538,13 @@ static int op_next_races(call *c)
         (rc = req_int_opt(c, "now", odz_now(), 0, INT64_MAX, &now)))
         return rc;
     odz_races rs = {0};
-    rc = OPS(c)->next_races(ST(c), now - 3600, (int)limit, type, &rs, c->err);
+    rc = SOP(c, next_races, now - 3600, (int)limit, type, &rs, c->err);
     if (rc == 0) {
         json_t *a = json_array();
         odz_meeting m = {0};
         for (size_t i = 0; i < rs.n; i++) {
             const odz_race *r = &rs.v[i];
-            if (m.id != r->meeting_id && OPS(c)->get_meeting(ST(c), r->meeting_id, &m, c->err))
+            if (m.id != r->meeting_id && SOP(c, get_meeting, r->meeting_id, &m, c->err))
                 continue;
             json_array_append_new(
                 a, json_pack("{s:I,s:i,s:s,s:I,s:s,s:I,s:s,s:s,s:s,s:s}", "race_id",
@@ -564,11 +568,11 @@ static int op_flucs(call *c)
     if (rc)
         return rc;
     odz_selections ss = {0};
-    rc = OPS(c)->list_selections(ST(c), id, &ss, c->err);
+    rc = SOP(c, list_selections, id, &ss, c->err);
     json_t *runners = json_array();
     for (size_t i = 0; rc == 0 && i < ss.n; i++) {
         odz_prices ps = {0};
-        rc = OPS(c)->price_history(ST(c), ss.v[i].id, -1, &ps, c->err);
+        rc = SOP(c, price_history, ss.v[i].id, -1, &ps, c->err);
         json_t *fl = json_object();
         for (size_t k = 0; rc == 0 && k < ps.n; k++) {
             const odz_price *p = &ps.v[k];
@@ -627,8 +631,8 @@ static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *c
         return;
     for (size_t i = 0; i < ch->n_race_ids; i++) {
         odz_selections ss = {0};
-        if (rs->store->ops->get_race(rs->store, ch->race_ids[i], r, err) ||
-            rs->store->ops->list_selections(rs->store, ch->race_ids[i], &ss, err)) {
+        if (ODZ_STORE_CALL(rs->store, get_race, ch->race_ids[i], r, err) ||
+            ODZ_STORE_CALL(rs->store, list_selections, ch->race_ids[i], &ss, err)) {
             odz_log_kv(ODZ_LOG_WARN, "cannot read changed race", "error", err, NULL);
             odz_selections_free(&ss);
             continue;
@@ -688,6 +692,7 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
 {
     odz_racing *rs = ud;
     odz_log_set_corr(msg->corr_id);
+    int64_t t0 = odz_real_ms();
     const char *op = strchr(msg->subject, '.');
     op = op ? op + 1 : "";
     call c = {.r = rs};
@@ -719,8 +724,15 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
     }
     if (rc == 0)
         publish_changes(rs, &c.ch, msg->corr_id);
+    if (odz_log_enabled(ODZ_LOG_DEBUG)) {
+        char ms[24];
+        snprintf(ms, sizeof ms, "%lld", (long long)(odz_real_ms() - t0));
+        odz_log_kv(ODZ_LOG_DEBUG, "racing request", "op", op, "outcome", odz_errcode(rc), "ms",
+                   ms, NULL);
+    }
     odz_changes_free(&c.ch);
     json_decref(req);
+    odz_races_open_refresh(rs->store, 0);
     odz_log_set_corr("");
 }
 
@@ -729,12 +741,26 @@ static void on_price(odz_bus *bus, const odz_msg *msg, void *ud)
 {
     odz_racing *rs = ud;
     char err[ODZ_ERRLEN];
+    odz_log_set_corr(msg->corr_id);
     json_t *j = odz_json_loadb(msg->data, msg->len, 1u << 20, err, sizeof err);
     odz_changes ch = {0};
     json_t *list = json_is_array(j) ? j : json_object_get(j, "prices");
     size_t i;
     json_t *v;
-    if (!json_is_array(list)) {
+    /* prices.<race_id>: a market only moves while its race is open (an updater may send a
+     * last change just after the close reached it) */
+    const char *rid = strchr(msg->subject, '.');
+    char *end = NULL;
+    long long race_id = rid ? strtoll(rid + 1, &end, 10) : 0;
+    odz_race race;
+    int open = 1;
+    if (race_id > 0 && end && !*end && !ODZ_STORE_CALL(rs->store, get_race, race_id, &race, err))
+        open = race.status == ODZ_OPEN;
+    if (!open) {
+        odz_metric_inc(rs->m_refused);
+        odz_log_kv(ODZ_LOG_DEBUG, "prices for a race that is not open ignored", "subject",
+                   msg->subject, NULL);
+    } else if (!json_is_array(list)) {
         odz_log_kv(ODZ_LOG_WARN, "bad price message", "subject", msg->subject, "error",
                    j ? "expected an array of prices" : err, NULL);
     } else {
@@ -747,13 +773,14 @@ static void on_price(odz_bus *bus, const odz_msg *msg, void *ud)
             }
             if (!p.ts)
                 p.ts = odz_now();
-            if (rs->store->ops->append_price(rs->store, &p, &ch, err))
+            if (ODZ_STORE_CALL(rs->store, append_price, &p, &ch, err))
                 odz_log_kv(ODZ_LOG_WARN, "price not recorded", "error", err, NULL);
         }
         publish_changes(rs, &ch, msg->corr_id);
     }
     odz_changes_free(&ch);
     json_decref(j);
+    odz_log_set_corr("");
 }
 
 odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, char *err)
@@ -765,6 +792,8 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
     }
     r->bus = bus;
     r->store = store;
+    r->m_refused = odz_counter("oddzy_prices_refused_total",
+                               "Price messages refused because their race is not open", NULL);
     snprintf(r->tz, sizeof r->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
     r->sub_req = bus->ops->subscribe(bus, ODZ_RACING_SUBJECTS, "racing", 4096, on_request, r);
     r->sub_prices = bus->ops->subscribe(bus, ODZ_PRICES_IN, "racing", 16384, on_price, r);
@@ -773,6 +802,7 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
         odz_racing_stop(r);
         return NULL;
     }
+    odz_races_open_refresh(store, 1); /* the gauge exists before the first request */
     return r;
 }
 

@@ -229,12 +229,37 @@ static void price_points_from_the_updater(void **st)
     json_decref(card);
 }
 
+/* A race that is no longer open takes no more prices from the updater. */
+static void prices_refused_once_closed(void **st)
+{
+    fx *f = *st;
+    json_decref(call_ok(f, "upsert_batch", seed_batch("CLOSED")));
+    wait_events(f, 2);
+    pthread_mutex_lock(&f->lock);
+    json_array_clear(f->events);
+    pthread_mutex_unlock(&f->lock);
+    const char *msg = "[{\"selection_id\":1,\"provider\":\"oddzy\",\"market\":\"fixed_win\","
+                      "\"odds\":300,\"ts\":1795600100}]";
+    f->bus->ops->publish(f->bus, "prices.1", msg, strlen(msg), NULL);
+    usleep(300000);
+    json_t *h = call_ok(f, "price_history", json_pack("{s:i}", "selection_id", 1));
+    for (size_t i = 0; i < json_array_size(h); i++)
+        assert_string_not_equal(json_string_value(json_object_get(json_array_get(h, i), "provider")),
+                                "oddzy");
+    json_decref(h);
+    pthread_mutex_lock(&f->lock);
+    size_t n = json_array_size(f->events);
+    pthread_mutex_unlock(&f->lock);
+    assert_int_equal(n, 0); /* and nothing published */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(batch_then_views_and_events, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_are_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(price_points_from_the_updater, setup, teardown),
+        cmocka_unit_test_setup_teardown(prices_refused_once_closed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,128 @@
+/* oddzy prices: the price updater role. */
+#include "bus/bus.h"
+#include "bus/bus_metrics.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/tz.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "obs/metrics_server.h"
+#include "prices/updater.h"
+#include "racing/racing.h"
+#include "store/store.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The same clock options as the other roles (cmd_roles.c), so every process of a demo can
+ * share one simulated clock. */
+#define PRICES_CLOCK_OPTS                                                                          \
+    {"speed", "ODDZY_SPEED", "1", "run simulated time N times faster (demos, tests)", NULL, 0},    \
+        {"clock-anchor", "ODDZY_CLOCK_ANCHOR", "0",                                                \
+         "epoch ms at which simulated and real time agree (0: start-up); give every process "     \
+         "the same value to share one simulated clock",                                            \
+         NULL, 0}
+
+static int prices_config(const odz_opt *opts, odz_prices_config *pc)
+{
+    int64_t seed, interval, window, max_races;
+    double speed;
+    int64_t anchor;
+    if (odz_opt_int(opts, "seed", 0, INT64_MAX, &seed) ||
+        odz_opt_int(opts, "interval-ms", 10, 60000, &interval) ||
+        odz_opt_int(opts, "window-min", 1, 7 * 24 * 60, &window) ||
+        odz_opt_int(opts, "max-races", 1, ODZ_PRICES_MAX_RACES, &max_races) ||
+        odz_opt_double(opts, "speed", 1, 10000, &speed) ||
+        odz_opt_int(opts, "clock-anchor", 0, INT64_MAX, &anchor))
+        return ODZ_EINVAL;
+    odz_clock_configure(speed, anchor);
+    odz_prices_config_defaults(pc);
+    pc->seed = (uint64_t)seed;
+    pc->interval_ms = (int)interval;
+    pc->window_s = (int)window * 60;
+    pc->max_races = (int)max_races;
+    return 0;
+}
+
+int odz_cmd_prices(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
+         NULL, 0},
+        {"db", "ODDZY_DB", "var/oddzy.db",
+         "with the in-process bus, the updater runs the racing service on this database", NULL,
+         0},
+        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        {"seed", "ODDZY_SEED", "1", "market seed: same seed, same markets", NULL, 0},
+        {"interval-ms", "ODDZY_PRICES_INTERVAL_MS", "1000", "real ms between market moves", NULL,
+         0},
+        {"window-min", "ODDZY_PRICES_WINDOW_MIN", "120",
+         "follow open races starting within this many (simulated) minutes", NULL, 0},
+        {"max-races", "ODDZY_PRICES_MAX_RACES", "100", "race markets followed at most (1-100)",
+         NULL, 0},
+        PRICES_CLOCK_OPTS,
+        ODZ_OPT_METRICS_ADDR,
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse(
+        "Usage: oddzy prices [--bus URL] [--seed N] [--interval-ms N] [--window-min N]\n"
+        "                    [--max-races N] [--speed N] [--metrics-addr HOST:PORT]\n\n"
+        "The price updater: a simulated fixed-odds market (win and place, provider \"oddzy\")\n"
+        "for every open race starting within the window. Each opens with a book of 115-125 %,\n"
+        "moves by a random walk on the bookmakers' price ladder, reprices the field when a\n"
+        "runner is scratched and stops when the race closes. Changes go to the racing service\n"
+        "on prices.<race_id>, which records them as price history (flucs).",
+        opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    odz_prices_config pc;
+    if (odz_opts_logging(opts, "prices") || prices_config(opts, &pc))
+        return 2;
+    char err[ODZ_ERRLEN];
+    const char *url = odz_opt_get(opts, "bus");
+    odz_signals_block();
+    odz_metrics_server *ms;
+    if ((rc = odz_opts_metrics_start(opts, "prices", &ms)))
+        return rc == ODZ_EINVAL ? 2 : 1;
+    odz_bus *bus = odz_bus_open(url, err, sizeof err);
+    if (!bus) {
+        fprintf(stderr, "oddzy prices: %s\n", err);
+        odz_metrics_server_stop(ms);
+        return 2;
+    }
+    odz_bus_metrics_register(bus);
+    /* the in-process bus has no other process on it: host the racing service here */
+    odz_store *store = NULL;
+    odz_racing *racing = NULL;
+    if (!*url || !strcmp(url, "inproc")) {
+        store = odz_store_open(odz_opt_get(opts, "db"), err);
+        racing = store ? odz_racing_start(bus, store, odz_opt_get(opts, "tz"), err) : NULL;
+    }
+    odz_price_updater *u =
+        (racing || (*url && strcmp(url, "inproc"))) ? odz_prices_start(bus, &pc, err) : NULL;
+    if (!u) {
+        fprintf(stderr, "oddzy prices: %s\n", err);
+        odz_metrics_server_stop(ms);
+        odz_racing_stop(racing);
+        odz_bus_metrics_unregister(bus);
+        bus->ops->close(bus);
+        if (store)
+            store->ops->close(store);
+        return 1;
+    }
+    int sig = odz_signals_wait();
+    odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    odz_metrics_server_stop(ms);
+    odz_prices_stop(u);
+    odz_racing_stop(racing);
+    odz_bus_metrics_unregister(bus);
+    bus->ops->close(bus);
+    if (store)
+        store->ops->close(store);
+    odz_metrics_free_all();
+    return 0;
+}
