@@ -19,15 +19,22 @@
 #define MAX_WAITERS 4096
 #define JOBS 8192
 
+/* A deferred request and the correlation id its answer carries. */
+typedef struct {
+    odz_http_pending *p;
+    char corr[ODZ_CORR_MAX];
+} waiter;
+
 typedef struct view {
     struct view *next; /* hash chain */
     char key[ODZ_VIEW_KEY_MAX];
     odz_buf *plain, *gz; /* NULL until first built */
     char etag[40];
     bool queued, building, dirty;
-    odz_http_pending **waiters;
+    waiter *waiters;
     size_t n_waiters, cap_waiters;
     int64_t used_ms;
+    char corr[ODZ_CORR_MAX]; /* correlation id of what asked for the next build ("" none) */
 } view;
 
 struct odz_views {
@@ -92,9 +99,12 @@ static void evict_one(odz_views *v)
     }
 }
 
-/* Queue a build of e. Caller holds lock. */
-static void enqueue(odz_views *v, view *e)
+/* Queue a build of e on behalf of `corr` (a request's or an event's correlation id, or
+ * NULL): the first id since the last build start goes with the build. Caller holds lock. */
+static void enqueue(odz_views *v, view *e, const char *corr)
 {
+    if (!e->corr[0] && corr && *corr)
+        snprintf(e->corr, sizeof e->corr, "%s", corr);
     if (e->queued)
         return;
     if (e->building) {
@@ -189,18 +199,32 @@ static int http_status_of(int rc)
     }
 }
 
-static void answer_waiters(odz_http_pending **w, size_t n, odz_buf *plain, const char *etag,
-                           int rc, const char *err)
+static void answer_waiters(waiter *w, size_t n, odz_buf *plain, const char *etag, int rc,
+                           const char *err)
 {
+    odz_buf *ebody = NULL;
+    int st = rc ? http_status_of(rc) : 200;
+    if (rc) {
+        /* the body odz_http_pending_error would send, but with the correlation id header */
+        json_t *j = json_pack("{s:s,s:s}", "error", st == 404 ? "not_found" : odz_errcode(rc),
+                              "message", err);
+        char *txt = j ? odz_json_dumps(j) : NULL;
+        ebody = txt ? odz_buf_take(txt, strlen(txt)) : NULL;
+        json_decref(j);
+    }
     for (size_t i = 0; i < n; i++) {
+        odz_http_resp_opts o = {.correlation_id = w[i].corr[0] ? w[i].corr : NULL};
         if (rc == 0) {
-            odz_http_resp_opts o = {.etag = etag, .cache_control = "no-cache"};
-            odz_http_pending_respond_buf(w[i], 200, "application/json", plain, &o);
+            o.etag = etag;
+            o.cache_control = "no-cache";
+            odz_http_pending_respond_buf(w[i].p, 200, "application/json", plain, &o);
+        } else if (ebody) {
+            odz_http_pending_respond_buf(w[i].p, st, "application/json", ebody, &o);
         } else {
-            int st = http_status_of(rc);
-            odz_http_pending_error(w[i], st, st == 404 ? "not_found" : odz_errcode(rc), err);
+            odz_http_pending_error(w[i].p, st, st == 404 ? "not_found" : odz_errcode(rc), err);
         }
     }
+    odz_buf_unref(ebody);
 }
 
 static void *worker(void *arg)
@@ -220,6 +244,9 @@ static void *worker(void *arg)
         e->dirty = false;
         char key[ODZ_VIEW_KEY_MAX];
         snprintf(key, sizeof key, "%s", e->key);
+        /* the build's bus requests and log lines carry the id of whoever asked for it */
+        odz_log_set_corr(e->corr);
+        e->corr[0] = '\0';
         pthread_mutex_unlock(&v->lock);
 
         char err[ODZ_ERRLEN] = "";
@@ -244,7 +271,7 @@ static void *worker(void *arg)
 
         pthread_mutex_lock(&v->lock);
         e->building = false;
-        odz_http_pending **w = e->waiters;
+        waiter *w = e->waiters;
         size_t nw = e->n_waiters;
         e->waiters = NULL;
         e->n_waiters = e->cap_waiters = 0;
@@ -261,7 +288,7 @@ static void *worker(void *arg)
             odz_metric_inc(v->m_error);
         }
         if (e->dirty)
-            enqueue(v, e);
+            enqueue(v, e, NULL);
         else if (rc != 0 && !e->plain) {
             /* never built (unknown id, bad date): forget it, do not cache errors */
             view **pp = slot(v, key);
@@ -276,6 +303,7 @@ static void *worker(void *arg)
         free(w);
         if (rc && rc != ODZ_ENOTFOUND && rc != ODZ_EINVAL)
             odz_log_kv(ODZ_LOG_WARN, "view build failed", "view", key, "error", err, NULL);
+        odz_log_set_corr("");
         pthread_mutex_lock(&v->lock);
     }
     pthread_mutex_unlock(&v->lock);
@@ -324,7 +352,7 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
     }
     if (e->n_waiters == e->cap_waiters) {
         size_t cap = e->cap_waiters ? e->cap_waiters * 2 : 4;
-        odz_http_pending **w = realloc(e->waiters, cap * sizeof *w);
+        waiter *w = realloc(e->waiters, cap * sizeof *w);
         if (!w) {
             pthread_mutex_unlock(&v->lock);
             return ODZ_ENOMEM;
@@ -337,15 +365,18 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
         pthread_mutex_unlock(&v->lock);
         return ODZ_ENOMEM;
     }
-    e->waiters[e->n_waiters++] = p;
+    e->waiters[e->n_waiters].p = p;
+    snprintf(e->waiters[e->n_waiters].corr, sizeof e->waiters[0].corr, "%s", corr ? corr : "");
+    e->n_waiters++;
     v->misses++;
-    enqueue(v, e);
+    enqueue(v, e, corr);
     pthread_mutex_unlock(&v->lock);
     odz_metric_inc(v->m_miss);
     return ODZ_HTTP_PENDING;
 }
 
-void odz_views_invalidate(odz_views *v, const char *key)
+/* odz_views_invalidate on behalf of `corr` (the event's correlation id, or NULL). */
+static void invalidate(odz_views *v, const char *key, const char *corr)
 {
     size_t kl = strlen(key);
     bool prefix = kl && key[kl - 1] == '*';
@@ -353,14 +384,19 @@ void odz_views_invalidate(odz_views *v, const char *key)
     if (!prefix) {
         view *e = *slot(v, key);
         if (e && e->plain)
-            enqueue(v, e);
+            enqueue(v, e, corr);
     } else {
         for (int b = 0; b < BUCKETS; b++)
             for (view *e = v->buckets[b]; e; e = e->next)
                 if (e->plain && !strncmp(e->key, key, kl - 1))
-                    enqueue(v, e);
+                    enqueue(v, e, corr);
     }
     pthread_mutex_unlock(&v->lock);
+}
+
+void odz_views_invalidate(odz_views *v, const char *key)
+{
+    invalidate(v, key, NULL);
 }
 
 /* race.<id>.updated / race.<id>.price: mark the views that show it. */
@@ -374,10 +410,10 @@ static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
     if (sscanf(m->subject, "race.%lld.%15s", &id, kind) != 2 || id <= 0)
         return;
     snprintf(key, sizeof key, "racecard:%lld", id);
-    odz_views_invalidate(v, key);
+    invalidate(v, key, m->corr_id);
     if (!strcmp(kind, "price")) {
         snprintf(key, sizeof key, "flucs:%lld", id);
-        odz_views_invalidate(v, key);
+        invalidate(v, key, m->corr_id);
         return;
     }
     json_t *j = json_loadb(m->data, m->len, 0, NULL);
@@ -387,15 +423,15 @@ static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
     char day[11];
     if (start > 0 && odz_race_day(start, v->tz, day) == 0) {
         snprintf(key, sizeof key, "schedule:%s:*", day);
-        odz_views_invalidate(v, key);
+        invalidate(v, key, m->corr_id);
     } else {
-        odz_views_invalidate(v, "schedule:*");
+        invalidate(v, "schedule:*", m->corr_id);
     }
     if (mid > 0) {
         snprintf(key, sizeof key, "meeting:%lld", (long long)mid);
-        odz_views_invalidate(v, key);
+        invalidate(v, key, m->corr_id);
     }
-    odz_views_invalidate(v, "next:*");
+    invalidate(v, "next:*", m->corr_id);
 }
 
 static void collect(void *ud)
@@ -456,7 +492,7 @@ void odz_views_free(odz_views *v)
         for (view *e = v->buckets[b], *nx; e; e = nx) {
             nx = e->next;
             for (size_t i = 0; i < e->n_waiters; i++)
-                odz_http_pending_error(e->waiters[i], 503, "shutting_down", "server stopping");
+                odz_http_pending_error(e->waiters[i].p, 503, "shutting_down", "server stopping");
             view_free(e);
         }
     free(v->threads);

@@ -2,6 +2,7 @@
 #include "cli/opts.h"
 #include "core/err.h"
 #include "obs/log.h"
+#include "obs/metrics_server.h"
 
 #include <errno.h>
 #include <math.h>
@@ -133,6 +134,27 @@ int odz_opts_logging(const odz_opt *opts, const char *service)
         return ODZ_EINVAL;
     }
     odz_log_init(service, level, !strcmp(fmt, "text"), NULL);
+    return 0;
+}
+
+int odz_opts_metrics_start(const odz_opt *opts, const char *role, odz_metrics_server **out)
+{
+    const char *addr = odz_opt_get(opts, "metrics-addr");
+    char err[ODZ_ERRLEN];
+    *out = NULL;
+    if (!*addr)
+        return 0;
+    if (odz_metrics_addr_check(addr, err, sizeof err)) {
+        fprintf(stderr, "oddzy %s: --metrics-addr: %s\n", role, err);
+        return ODZ_EINVAL;
+    }
+    if (!(*out = odz_metrics_server_start(addr, err, sizeof err))) {
+        fprintf(stderr, "oddzy %s: %s\n", role, err);
+        return ODZ_EIO;
+    }
+    char port[16];
+    snprintf(port, sizeof port, "%d", odz_metrics_server_port(*out));
+    odz_log_kv(ODZ_LOG_INFO, "metrics listener ready", "addr", addr, "port", port, NULL);
     return 0;
 }
 

@@ -28,7 +28,17 @@ int odz_opts_logging(const odz_opt *opts, const char *service);
 #define ODZ_OPT_LOGGING                                                                           \
     {"log-level", "ODDZY_LOG_LEVEL", "info", "debug, info, warn or error", NULL, 0},              \
         {"log-format", "ODDZY_LOG_FORMAT", "json", "json (one object a line) or text", NULL, 0}
+#define ODZ_OPT_METRICS_ADDR                                                                      \
+    {"metrics-addr", "ODDZY_METRICS_ADDR", "",                                                   \
+     "serve /metrics and /healthz on HOST:PORT, e.g. 127.0.0.1:9101 (empty: off)", NULL, 0}
 #define ODZ_OPT_END {NULL, NULL, NULL, NULL, NULL, 0}
+
+typedef struct odz_metrics_server odz_metrics_server;
+/** Start the metrics listener of --metrics-addr (call after odz_signals_block). 0 with *out
+ * the listener (stop it with odz_metrics_server_stop before tearing down what it reports),
+ * or NULL when the option is empty; ODZ_EINVAL after printing why the address is bad (exit
+ * 2); ODZ_EIO after printing why it cannot listen, e.g. the port is in use (exit 1). */
+int odz_opts_metrics_start(const odz_opt *opts, const char *role, odz_metrics_server **out);
 
 /** Block SIGINT/SIGTERM in the calling thread (call before starting threads), then later wait
  * for one; returns the signal number. */

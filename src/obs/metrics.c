@@ -53,7 +53,7 @@ static size_t g_tabcap, g_nseries;
 static collector g_coll[ODZ_METRICS_MAX_COLLECTORS];
 static size_t g_ncoll;
 static char g_version[64] = "dev";
-static struct timespec g_start;
+static struct timespec g_start, g_start_real; /* monotonic (uptime) and wall clock */
 
 static const double default_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                          0.1,    0.25,  0.5,    1,     2.5,  5,     10};
@@ -61,6 +61,7 @@ static const double default_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
 __attribute__((constructor)) static void metrics_record_start(void)
 {
     clock_gettime(CLOCK_MONOTONIC, &g_start);
+    clock_gettime(CLOCK_REALTIME, &g_start_real);
 }
 
 static uint64_t d2u(double d)
@@ -733,6 +734,11 @@ static void render_process(sbuf *b, const char *version)
     sb_head(b, "oddzy_process_uptime_seconds", "Seconds since the process started.", "gauge");
     fmt_double(v, up);
     sb_sample(b, "oddzy_process_uptime_seconds", "", "", NULL, v);
+
+    sb_head(b, "oddzy_process_start_time_seconds",
+            "Start time of the process since unix epoch in seconds.", "gauge");
+    fmt_double(v, (double)g_start_real.tv_sec + (double)(g_start_real.tv_nsec / 1000000) / 1e3);
+    sb_sample(b, "oddzy_process_start_time_seconds", "", "", NULL, v);
 
     if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0) {
         sb_head(b, "oddzy_process_cpu_seconds_total", "User and system CPU time spent in seconds.",

@@ -63,7 +63,8 @@ void odz_metrics_set_version(const char *version);
 
 /**
  * Render every family, sorted by name, plus the process metrics
- * (oddzy_process_uptime_seconds, oddzy_process_resident_memory_bytes,
+ * (oddzy_process_uptime_seconds, oddzy_process_start_time_seconds,
+ * oddzy_process_resident_memory_bytes,
  * oddzy_process_open_fds, oddzy_process_cpu_seconds_total, oddzy_build_info) in
  * Prometheus text format 0.0.4 (Content-Type: text/plain; version=0.0.4).
  * *out is malloc'd, NUL-terminated, and the caller frees it; *len excludes the NUL.
