@@ -1,6 +1,7 @@
 /* oddzy feed, scraper, api and run. */
 #include "api/api.h"
 #include "bus/bus.h"
+#include "bus/bus_metrics.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "core/clock.h"
@@ -10,13 +11,17 @@
 #include "http/server.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/metrics_server.h"
+#include "prices/updater.h"
 #include "racing/racing.h"
 #include "scraper/scraper.h"
+#include "scraper/standby.h"
 #include "store/store.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,18 +78,6 @@ static int h_feed(odz_http_req *req, void *ud)
     return rc;
 }
 
-static int h_metrics(odz_http_req *req, void *ud)
-{
-    (void)ud;
-    char *txt = NULL;
-    size_t len = 0;
-    if (odz_metrics_render(&txt, &len))
-        return ODZ_ENOMEM;
-    int rc = odz_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", txt, len);
-    free(txt);
-    return rc;
-}
-
 static odz_http_server *feed_server(odz_feed *f, feed_ctx *ctx, const char *host, int port,
                                     char *err)
 {
@@ -96,7 +89,7 @@ static odz_http_server *feed_server(odz_feed *f, feed_ctx *ctx, const char *host
     if (!srv)
         return NULL;
     ctx->feed = f;
-    odz_http_route(srv, "GET", "/feed-metrics", h_metrics, NULL);
+    odz_http_route(srv, "GET", "/feed-metrics", odz_metrics_http_handler, NULL);
     odz_http_route(srv, "GET", "/*", h_feed, ctx);
     return srv;
 }
@@ -144,6 +137,13 @@ static int clock_config(const odz_opt *opts)
          "the same value to share one simulated clock",                                            \
          NULL, 0}
 
+/* The in-process bus connects the parts of one process only: a role on it hosts its own
+ * racing service. Any other bus (NATS) reaches the `oddzy racing` processes. */
+static bool role_bus_inproc(const char *url)
+{
+    return !url || !*url || !strcmp(url, "inproc");
+}
+
 typedef struct {
     odz_http_server *a, *b;
 } stopper;
@@ -168,6 +168,7 @@ int odz_cmd_feed(int argc, char **argv)
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
         FEED_OPTS,
         CLOCK_OPTS,
+        ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
     };
@@ -187,15 +188,20 @@ int odz_cmd_feed(int argc, char **argv)
         return 2;
     char err[ODZ_ERRLEN];
     odz_signals_block();
+    odz_metrics_server *ms;
+    if ((rc = odz_opts_metrics_start(opts, "feed", &ms)))
+        return rc == ODZ_EINVAL ? 2 : 1;
     odz_feed *f = odz_feed_new(&fc, err, sizeof err);
     if (!f) {
         fprintf(stderr, "oddzy feed: %s\n", err);
+        odz_metrics_server_stop(ms);
         return 2;
     }
     feed_ctx ctx;
     odz_http_server *srv = feed_server(f, &ctx, odz_opt_get(opts, "host"), (int)port, err);
     if (!srv) {
         fprintf(stderr, "oddzy feed: %s\n", err);
+        odz_metrics_server_stop(ms);
         odz_feed_free(f);
         return 1;
     }
@@ -209,6 +215,7 @@ int odz_cmd_feed(int argc, char **argv)
     odz_http_run(srv);
     pthread_kill(t, SIGTERM);
     pthread_join(t, NULL);
+    odz_metrics_server_stop(ms);
     odz_http_free(srv);
     odz_feed_free(f);
     odz_metrics_free_all();
@@ -247,53 +254,85 @@ int odz_cmd_scraper(int argc, char **argv)
 {
     odz_opt opts[] = {
         SCRAPER_OPTS,
-        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc", NULL, 0},
+        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
+         NULL, 0},
         {"db", "ODDZY_DB", "var/oddzy.db",
-         "with the in-process bus, the scraper runs the racing service on this database", NULL,
-         0},
+         "with the in-process bus, the scraper runs the racing service on this database; with "
+         "a postgres:// URL, the scrapers sharing it run active-standby (one scrapes)",
+         NULL, 0},
+        {"standby-retry-ms", "ODDZY_STANDBY_RETRY_MS", "2000",
+         "standby: how often to try to become the active scraper", NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
         CLOCK_OPTS,
+        ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
     };
     int rc = odz_opts_parse(
-        "Usage: oddzy scraper --source URL --format entain|oddscomau [--rate N]\n\n"
+        "Usage: oddzy scraper --source URL --format entain|oddscomau [--rate N]\n"
+        "                     [--metrics-addr HOST:PORT]\n\n"
         "Polls a racing data source on the adaptive schedule (every 6 h days away, hourly\n"
         "within 12 h, every 10 min within the hour, every 30 s near the jump, every 60 s\n"
-        "when overdue) and stores what changed through the racing service.",
+        "when overdue) and stores what changed through the racing service.\n\n"
+        "With --db postgres://... several scrapers run active-standby: the holder of a\n"
+        "PostgreSQL advisory lock scrapes, the others retry every --standby-retry-ms and take\n"
+        "over when it dies (gauge oddzy_scraper_leader).",
         opts, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
     odz_scraper_config sc;
-    if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc) || clock_config(opts))
+    odz_standby_config sbc = {0};
+    int64_t retry;
+    if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc) || clock_config(opts) ||
+        odz_opt_int(opts, "standby-retry-ms", 100, 60000, &retry))
         return 2;
+    sbc.retry_ms = (int)retry;
+    sbc.check_ms = retry < 1000 ? (int)retry : 1000;
     char err[ODZ_ERRLEN];
     odz_signals_block();
+    odz_metrics_server *ms;
+    if ((rc = odz_opts_metrics_start(opts, "scraper", &ms)))
+        return rc == ODZ_EINVAL ? 2 : 1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     odz_bus *bus = odz_bus_open(odz_opt_get(opts, "bus"), err, sizeof err);
     if (!bus) {
         fprintf(stderr, "oddzy scraper: %s\n", err);
+        odz_metrics_server_stop(ms);
         return 2;
     }
-    /* the in-process bus has no other process on it: host the racing service here */
-    odz_store *store = odz_store_open(odz_opt_get(opts, "db"), err);
-    odz_racing *racing = store ? odz_racing_start(bus, store, sc.tz, err) : NULL;
-    odz_scraper *s = racing ? odz_scraper_start(bus, &sc, err) : NULL;
+    odz_bus_metrics_register(bus);
+    /* The in-process bus has no other process on it: host the racing service here. Over NATS
+     * the racing service is another process; the database is then only for leadership. */
+    const char *db = odz_opt_get(opts, "db");
+    bool inproc = role_bus_inproc(odz_opt_get(opts, "bus"));
+    bool shared = !strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13);
+    odz_store *store = inproc || shared ? odz_store_open(db, err) : NULL;
+    odz_racing *racing = inproc && store ? odz_racing_start(bus, store, sc.tz, err) : NULL;
+    odz_standby *s = (inproc ? racing != NULL : (!shared || store))
+                         ? odz_standby_start(bus, store, &sc, &sbc, err)
+                         : NULL;
     if (!s) {
         fprintf(stderr, "oddzy scraper: %s\n", err);
+        odz_metrics_server_stop(ms);
         odz_racing_stop(racing);
+        odz_bus_metrics_unregister(bus);
         bus->ops->close(bus);
         if (store)
             store->ops->close(store);
         return 2;
     }
     odz_log_kv(ODZ_LOG_INFO, "scraper started", "source", sc.source_url, "format", sc.format,
-               NULL);
-    odz_signals_wait();
-    odz_scraper_stop(s);
+               "bus", odz_opt_get(opts, "bus"), "leadership",
+               store ? store->ops->name : "none (always active)", NULL);
+    int sig = odz_signals_wait();
+    odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    odz_metrics_server_stop(ms);
+    odz_standby_stop(s);
     odz_racing_stop(racing);
+    odz_bus_metrics_unregister(bus);
     bus->ops->close(bus);
-    store->ops->close(store);
+    if (store)
+        store->ops->close(store);
     curl_global_cleanup();
     odz_metrics_free_all();
     return 0;
@@ -332,9 +371,12 @@ int odz_cmd_api(int argc, char **argv)
 {
     odz_opt opts[] = {
         API_OPTS,
-        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc", NULL, 0},
+        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
+         NULL, 0},
         {"db", "ODDZY_DB", "var/oddzy.db",
-         "with the in-process bus, the API runs the racing service on this database", NULL, 0},
+         "with the in-process bus, the API runs the racing service on this database (unused "
+         "over NATS)",
+         NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
         CLOCK_OPTS,
         ODZ_OPT_LOGGING,
@@ -357,12 +399,16 @@ int odz_cmd_api(int argc, char **argv)
         fprintf(stderr, "oddzy api: %s\n", err);
         return 2;
     }
-    odz_store *store = odz_store_open(odz_opt_get(opts, "db"), err);
+    odz_bus_metrics_register(bus);
+    /* in-process bus: host the racing service here; over NATS it is another process */
+    bool inproc = role_bus_inproc(odz_opt_get(opts, "bus"));
+    odz_store *store = inproc ? odz_store_open(odz_opt_get(opts, "db"), err) : NULL;
     odz_racing *racing = store ? odz_racing_start(bus, store, ac.tz, err) : NULL;
-    odz_api *api = racing ? odz_api_new(bus, &ac, err) : NULL;
+    odz_api *api = racing || !inproc ? odz_api_new(bus, &ac, err) : NULL;
     if (!api) {
         fprintf(stderr, "oddzy api: %s\n", err);
         odz_racing_stop(racing);
+        odz_bus_metrics_unregister(bus);
         bus->ops->close(bus);
         if (store)
             store->ops->close(store);
@@ -373,14 +419,16 @@ int odz_cmd_api(int argc, char **argv)
     pthread_create(&t, NULL, wait_signal, &st);
     char ps[16];
     snprintf(ps, sizeof ps, "%d", odz_api_port(api));
-    odz_log_kv(ODZ_LOG_INFO, "api ready", "port", ps, NULL);
+    odz_log_kv(ODZ_LOG_INFO, "api ready", "port", ps, "bus", odz_opt_get(opts, "bus"), NULL);
     odz_http_run(odz_api_http(api));
     pthread_kill(t, SIGTERM);
     pthread_join(t, NULL);
     odz_api_free(api);
     odz_racing_stop(racing);
+    odz_bus_metrics_unregister(bus);
     bus->ops->close(bus);
-    store->ops->close(store);
+    if (store)
+        store->ops->close(store);
     odz_metrics_free_all();
     return 0;
 }
@@ -418,7 +466,8 @@ int odz_cmd_run(int argc, char **argv)
         "Usage: oddzy run [--port 8080] [--db var/oddzy.db] [--speed N] [--seed N]\n"
         "                 [--source URL --format entain|oddscomau]\n\n"
         "Everything in one process: racing service on SQLite, in-process bus, the simulated\n"
-        "source (or --source), the scraper and the API with the web front end.",
+        "source (or --source), the scraper, the price updater and the API with the web\n"
+        "front end.",
         opts, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
@@ -439,12 +488,14 @@ int odz_cmd_run(int argc, char **argv)
     odz_signals_block();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     odz_bus *bus = odz_bus_inproc_new();
+    odz_bus_metrics_register(bus);
     odz_store *store = odz_store_open(db, err);
     odz_racing *racing = NULL;
     odz_feed *feed = NULL;
     feed_ctx fctx;
     odz_http_server *fsrv = NULL;
     odz_scraper *scraper = NULL;
+    odz_price_updater *prices = NULL;
     odz_api *api = NULL;
     int status = 1;
     if (!store || !(racing = odz_racing_start(bus, store, ac.tz, err)))
@@ -458,6 +509,11 @@ int odz_cmd_run(int argc, char **argv)
         sc.format = "entain";
     }
     if (!(api = odz_api_new(bus, &ac, err)) || !(scraper = odz_scraper_start(bus, &sc, err)))
+        goto out;
+    odz_prices_config pc;
+    odz_prices_config_defaults(&pc);
+    pc.seed = fc.seed;
+    if (!(prices = odz_prices_start(bus, &pc, err)))
         goto out;
     run_thread ft = {fsrv};
     pthread_t feed_t, sig_t;
@@ -487,10 +543,12 @@ out:
     if (status)
         fprintf(stderr, "oddzy run: %s\n", err);
     odz_scraper_stop(scraper);
+    odz_prices_stop(prices);
     odz_api_free(api);
     odz_http_free(fsrv);
     odz_feed_free(feed);
     odz_racing_stop(racing);
+    odz_bus_metrics_unregister(bus);
     bus->ops->close(bus);
     if (store)
         store->ops->close(store);

@@ -207,7 +207,8 @@ static int commit(odz_scraper *s, odz_scrape *sc, char *err)
     if (!req)
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     json_t *data = NULL;
-    int rc = odz_racing_call(s->bus, "upsert_batch", req, 30000, &data, err);
+    /* (bounded: stopping a scraper waits for a store call in flight) */
+    int rc = odz_racing_call(s->bus, "upsert_batch", req, 10000, &data, err);
     json_decref(req);
     if (rc)
         return rc;
@@ -335,10 +336,21 @@ static void poll_schedule(odz_scraper *s, int64_t now)
     odz_scrape_free(&sc);
 }
 
-static int cmp_due(const void *a, const void *b)
+static int64_t distance(int64_t start, int64_t now)
+{
+    return start > now ? start - now : now - start;
+}
+
+/* Soonest due first; among races due at the same time (every race at start-up, or after a
+ * standby takes over), those starting nearest to now first, so the races about to jump or
+ * just run are read before the ones days away. */
+static int cmp_due(const void *a, const void *b, void *now_)
 {
     const entry *x = a, *y = b;
-    return x->next_poll < y->next_poll ? -1 : x->next_poll > y->next_poll;
+    if (x->next_poll != y->next_poll)
+        return x->next_poll < y->next_poll ? -1 : 1;
+    int64_t now = *(const int64_t *)now_, dx = distance(x->start, now), dy = distance(y->start, now);
+    return dx < dy ? -1 : dx > dy;
 }
 
 static void poll_race(odz_scraper *s, entry snapshot, int64_t now)
@@ -417,7 +429,7 @@ static void *loop(void *arg)
         /* due races, soonest first */
         pthread_mutex_lock(&s->lock);
         now = odz_now();
-        qsort(s->q, s->nq, sizeof *s->q, cmp_due);
+        qsort_r(s->q, s->nq, sizeof *s->q, cmp_due, &now);
         size_t nd = 0;
         for (size_t i = 0; i < s->nq && nd < (size_t)s->per_tick; i++)
             if (s->q[i].next_poll && s->q[i].next_poll <= now)
@@ -495,7 +507,8 @@ static void on_queue(odz_bus *bus, const odz_msg *m, void *ud)
     odz_scraper *s = ud;
     json_t *a = json_array();
     pthread_mutex_lock(&s->lock);
-    qsort(s->q, s->nq, sizeof *s->q, cmp_due);
+    int64_t now = odz_now();
+    qsort_r(s->q, s->nq, sizeof *s->q, cmp_due, &now);
     for (size_t i = 0, n = 0; i < s->nq && n < 200; i++) {
         const entry *e = &s->q[i];
         if (!e->next_poll)
@@ -531,26 +544,29 @@ static void on_history(odz_bus *bus, const odz_msg *m, void *ud)
 
 /* ---- start/stop ---- */
 
-odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char *err)
+int odz_scraper_config_check(const odz_scraper_config *cfg, char *err)
 {
-    const odz_source_ops *src = odz_source_find(cfg->format ? cfg->format : "");
-    if (!src) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "unknown source format '%s' (entain or oddscomau)",
-                 cfg->format ? cfg->format : "");
-        return NULL;
-    }
+    if (!odz_source_find(cfg->format ? cfg->format : ""))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL,
+                        "unknown source format '%s' (entain or oddscomau)",
+                        cfg->format ? cfg->format : "");
     const char *u = cfg->source_url ? cfg->source_url : "";
     if ((strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) || strlen(u) > 400 ||
-        strpbrk(u, " \r\n\t")) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "source must be an http:// or https:// URL");
-        return NULL;
-    }
+        strpbrk(u, " \r\n\t"))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "source must be an http:// or https:// URL");
     if (!(cfg->rate > 0 && cfg->rate <= 1000) || cfg->timeout_ms < 100 ||
         cfg->timeout_ms > 120000 || cfg->schedule_interval_s < 1 || cfg->max_races_per_tick < 1 ||
-        cfg->max_races_per_tick > 1000) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "scraper limits out of range");
+        cfg->max_races_per_tick > 1000)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "scraper limits out of range");
+    return 0;
+}
+
+odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char *err)
+{
+    if (odz_scraper_config_check(cfg, err))
         return NULL;
-    }
+    const odz_source_ops *src = odz_source_find(cfg->format);
+    const char *u = cfg->source_url;
     odz_scraper *s = calloc(1, sizeof *s);
     s->q = s ? calloc(MAX_QUEUE, sizeof *s->q) : NULL;
     if (!s || !s->q) {

@@ -17,6 +17,8 @@ typedef struct {
 
 typedef struct odz_scraper odz_scraper;
 
+/** 0 if cfg is one odz_scraper_start accepts, else ODZ_EINVAL with err (ODZ_ERRLEN) filled. */
+int odz_scraper_config_check(const odz_scraper_config *cfg, char *err);
 /** Start the poll thread and the monitor responders (scraper.status, scraper.queue,
  * scraper.history on the bus, queue group "scraper"). Borrows bus. NULL + err on bad config. */
 odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char *err);
