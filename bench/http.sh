@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# HTTP benchmark (not a test). One run, on loopback: `oddzy run` (simulated source, races
+# updating in the background) serving a race card and the day's schedule from its view cache,
+# Debian's nginx serving the same bytes from files, and a Node.js `http` server serving them
+# from memory. Each server is pinned to one core (taskset), wrk to another; keep-alive
+# connections at 64, 1000 and 10000. Prints requests/s, p50 and p99 latency, and the ratios
+# oddzy/nginx and oddzy/node; a markdown copy goes to build/bench/.
+#
+#   bench/http.sh                      (make bench runs it too; about 3 minutes)
+#   BENCH_DURATION=5 BENCH_ROUNDS=2 BENCH_CONNS="64 1000 10000" BENCH_SPEED=10 bench/http.sh
+#
+# Each point is measured BENCH_ROUNDS times, the servers taking turns (oddzy, nginx, node,
+# oddzy, ...), and the round with the most requests a second is reported with its latencies:
+# on a shared machine a neighbour's burst then hurts one round, not the comparison.
+#
+# While one server is measured the others do not run on its core: oddzy is stopped (SIGSTOP)
+# during the nginx and Node.js runs and resumed after, so its background work (scraper, racing
+# service, view rebuilds) only competes with its own requests.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ODDZY=${ODDZY:-$ROOT/build/oddzy}
+DURATION=${BENCH_DURATION:-5}
+ROUNDS=${BENCH_ROUNDS:-2}
+CONNS=${BENCH_CONNS:-64 1000 10000}
+SCHEDULE_CONNS=${BENCH_SCHEDULE_CONNS:-64}
+SPEED=${BENCH_SPEED:-10} # simulated time 10x real: more race updates than live racing
+SERVER_CPU=${BENCH_SERVER_CPU:-0}
+CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
+
+die() { echo "bench/http.sh: $*" >&2; exit 1; }
+for c in wrk nginx node taskset curl python3; do command -v "$c" >/dev/null || die "$c is not installed (scripts/setup.sh installs it)"; done
+[ -x "$ODDZY" ] || die "$ODDZY not built (make)"
+[ "$(nproc)" -ge 2 ] || die "needs 2 cores: one for the server, one for wrk"
+
+TMP=$(mktemp -d /tmp/oddzy-bench.XXXXXX)
+PIDS=()
+ODDZY_PID=
+cleanup() {
+  [ -n "$ODDZY_PID" ] && kill -CONT "$ODDZY_PID" 2>/dev/null || true
+  for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { # url [log to show on failure]
+  for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+  [ -n "${2:-}" ] && tail -n 20 "$2" >&2
+  die "timeout waiting for $1"
+}
+
+# 10000 connections need that many descriptors in the server and in wrk
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+RUN_CONNS=()
+for c in $CONNS; do
+  if [ "$NOFILE" != unlimited ] && [ $((c + 200)) -gt "$NOFILE" ]; then
+    echo "skip $c connections: open-file limit is $NOFILE"
+  else RUN_CONNS+=("$c"); fi
+done
+
+CPU_MODEL=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+START=$(date -u '+%Y-%m-%d %H:%M UTC')
+echo "# oddzy HTTP benchmark, $START"
+echo "# $(nproc) cores ($CPU_MODEL), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU, keep-alive, no gzip; best of $ROUNDS rounds of ${DURATION}s per point"
+
+# ---- oddzy: simulated world, races updating in the background ----
+P_ODDZY=$(free_port); P_NGINX=$(free_port); P_NODE=$(free_port)
+taskset -c "$SERVER_CPU" "$ODDZY" run --host 127.0.0.1 --port "$P_ODDZY" --threads 1 \
+  --max-connections 20000 --db "$TMP/bench.db" --speed "$SPEED" --seed 7 --rate 200 --web "" \
+  --log-level warn >"$TMP/oddzy.log" 2>&1 &
+ODDZY_PID=$!
+PIDS+=("$ODDZY_PID")
+wait_http "http://127.0.0.1:$P_ODDZY/readyz"
+# measure the steady state: wait for the scraper's first sweep of the window (--rate 200: ~6 s)
+for _ in $(seq 1 90); do
+  curl -fsS "http://127.0.0.1:$P_ODDZY/api/scraper/status" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if d["queue_length"] and d["due"] == 0 and d["scrapes_ok"] >= d["queue_length"] else 1)' && break
+  sleep 1
+done
+# the open race soonest to jump with a full field (runners and prices: a card of several KB)
+RID=
+for _ in $(seq 1 150); do
+  RID=$(python3 - "http://127.0.0.1:$P_ODDZY" <<'PY' || true
+import json, sys, urllib.request
+base = sys.argv[1]
+get = lambda p: json.load(urllib.request.urlopen(base + p, timeout=5))
+for r in get("/api/racing/next?limit=30")["races"]:
+    c = get("/api/racing/racecard?race_id=%d" % r["race_id"])
+    if len(c["runners"]) >= 8 and any(x["prices"]["fixed_win"] for x in c["runners"]):
+        print(r["race_id"]); break
+PY
+)
+  [ -n "$RID" ] && break
+  sleep 0.2
+done
+[ -n "$RID" ] || die "no open race with a full field in the simulated world"
+CARD_PATH="/api/racing/racecard?race_id=$RID"
+SCHED_PATH="/api/racing/schedule"
+mkdir -p "$TMP/www" "$TMP/nginx"
+curl -fsS -o "$TMP/www/racecard.json" "http://127.0.0.1:$P_ODDZY$CARD_PATH"
+curl -fsS -o "$TMP/www/schedule.json" "http://127.0.0.1:$P_ODDZY$SCHED_PATH"
+chmod 755 "$TMP" "$TMP/www" && chmod 644 "$TMP/www/"*.json # nginx workers run as www-data
+echo "# race card: $CARD_PATH, $(stat -c %s "$TMP/www/racecard.json") bytes; schedule: $(stat -c %s "$TMP/www/schedule.json") bytes"
+
+# ---- nginx: the same bytes from files ----
+cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections 20000; }
+http {
+    types { application/json json; }
+    default_type application/json;
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 60s;
+    keepalive_requests 100000000;
+    open_file_cache max=16 inactive=60s;
+    open_file_cache_valid 60s;
+    server {
+        listen 127.0.0.1:$P_NGINX backlog=4096;
+        location = /api/racing/racecard { alias $TMP/www/racecard.json; add_header Cache-Control no-cache; }
+        location = /api/racing/schedule { alias $TMP/www/schedule.json; add_header Cache-Control no-cache; }
+    }
+}
+EOF
+taskset -c "$SERVER_CPU" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
+PIDS+=($!)
+
+# ---- Node.js http: the same bytes from memory ----
+taskset -c "$SERVER_CPU" node "$ROOT/bench/node_server.mjs" "$P_NODE" \
+  "/api/racing/racecard=$TMP/www/racecard.json" "/api/racing/schedule=$TMP/www/schedule.json" \
+  >"$TMP/node.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$P_NGINX$CARD_PATH" "$TMP/nginx/error.log"
+wait_http "http://127.0.0.1:$P_NODE$CARD_PATH" "$TMP/node.log"
+cmp -s <(curl -fsS "http://127.0.0.1:$P_NGINX$CARD_PATH") "$TMP/www/racecard.json" || die "nginx serves other bytes"
+cmp -s <(curl -fsS "http://127.0.0.1:$P_NODE$CARD_PATH") "$TMP/www/racecard.json" || die "node serves other bytes"
+
+port_of() { case $1 in oddzy) echo "$P_ODDZY" ;; nginx) echo "$P_NGINX" ;; node) echo "$P_NODE" ;; esac; }
+rebuilds() { curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{print $2}'; }
+
+# ms from a wrk duration ("512.00us", "1.20ms", "2.01s")
+to_ms() { awk -v v="$1" 'BEGIN{ n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /m$/) n*=60000; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }
+
+RESULTS=()
+declare -A BEST   # "view c srv" -> "rps|p50|p99|note" of its best round
+measure() { # view conns server path round
+  local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt" r0=0 r1=0
+  if [ "$srv" = oddzy ]; then r0=$(rebuilds); else kill -STOP "$ODDZY_PID"; fi
+  taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" -d "${DURATION}s" --timeout 10s --latency \
+    "http://127.0.0.1:$(port_of "$srv")$path" >"$out" 2>&1 || true
+  if [ "$srv" = oddzy ]; then r1=$(rebuilds); else kill -CONT "$ODDZY_PID"; fi
+  local rps p50 p99 errs non2xx note=""
+  rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$out")
+  p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$out")")
+  p99=$(to_ms "$(awk '$1=="99%"{print $2}' "$out")")
+  errs=$(awk '/Socket errors/{gsub(/[^0-9 ]/, " "); n=0; for (i=1;i<=NF;i++) n+=$i; print n}' "$out")
+  non2xx=$(awk '/Non-2xx/{print $NF}' "$out")
+  if [ -n "$errs" ] && [ "$errs" != 0 ]; then note="socket errors $errs"; fi
+  if [ -n "$non2xx" ]; then note="$note non-2xx $non2xx"; fi
+  if [ "$srv" = oddzy ]; then note="$note view rebuilds $((${r1%.*} - ${r0%.*}))"; fi
+  if [ -z "$rps" ]; then note="wrk failed: $(tail -n 1 "$out")"; rps=0; fi
+  printf '  round %s: %-9s %6s  %-6s %9s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$5" "$view" "$c" "$srv" "$rps" "$p50" "$p99" "$note"
+  local prev=${BEST["$view $c $srv"]:-0|}
+  if [ "$rps" -ge "${prev%%|*}" ]; then BEST["$view $c $srv"]="$rps|$p50|$p99|$note"; fi
+  sleep 0.5 # let closed connections drain
+}
+run_point() { # view conns path
+  local srv r b
+  for r in $(seq 1 "$ROUNDS"); do
+    for srv in oddzy nginx node; do measure "$1" "$2" "$srv" "$3" "$r"; done
+  done
+  for srv in oddzy nginx node; do
+    b=${BEST["$1 $2 $srv"]}
+    RESULTS+=("$1|$2|$srv|$b")
+  done
+}
+
+# warm up every server (and oddzy's cached views) briefly
+for srv in oddzy nginx node; do
+  if [ "$srv" != oddzy ]; then kill -STOP "$ODDZY_PID"; fi
+  taskset -c "$CLIENT_CPU" wrk -t1 -c 64 -d 2s "http://127.0.0.1:$(port_of "$srv")$CARD_PATH" >/dev/null 2>&1 || true
+  if [ "$srv" != oddzy ]; then kill -CONT "$ODDZY_PID"; fi
+done
+
+echo
+for c in "${RUN_CONNS[@]}"; do run_point racecard "$c" "$CARD_PATH"; done
+for c in $SCHEDULE_CONNS; do run_point schedule "$c" "$SCHED_PATH"; done
+echo
+echo "best round of each point:"
+for r in "${RESULTS[@]}"; do
+  IFS='|' read -r v c s q a b n <<<"$r"
+  printf '%-9s %6s  %-6s %9s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$v" "$c" "$s" "$q" "$a" "$b" "$n"
+done
+
+# ---- ratios and the markdown copy ----
+mkdir -p "$ROOT/build/bench"
+MD="$ROOT/build/bench/http-$(date -u +%Y%m%d-%H%M%S).md"
+{
+  echo "Run $START, $(nproc) cores ($CPU_MODEL), kernel $(uname -r), best of $ROUNDS rounds of ${DURATION}s per point, load average before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
+  echo "| view | connections | server | req/s | p50 ms | p99 ms | notes |"
+  echo "| --- | ---: | --- | ---: | ---: | ---: | --- |"
+  for r in "${RESULTS[@]}"; do IFS='|' read -r v c s q a b n <<<"$r"; echo "| $v | $c | $s | $q | $a | $b | ${n# } |"; done
+  echo
+  echo "| view | connections | oddzy/nginx req/s | oddzy/node req/s | p99 oddzy / nginx / node ms |"
+  echo "| --- | ---: | ---: | ---: | --- |"
+} >"$MD"
+echo
+echo "ratios (requests a second; target: >= 0.9 of nginx, >= 3 x node)"
+ALL_CONNS=$(printf '%s\n' "${RUN_CONNS[@]}" $SCHEDULE_CONNS | sort -nu)
+for view in racecard schedule; do
+  for c in $ALL_CONNS; do
+    o=; g=; n=; po=; pg=; pn=
+    for r in "${RESULTS[@]}"; do
+      IFS='|' read -r v cc s q a b _ <<<"$r"
+      [ "$v" = "$view" ] && [ "$cc" = "$c" ] || continue
+      case $s in oddzy) o=$q; po=$b ;; nginx) g=$q; pg=$b ;; node) n=$q; pn=$b ;; esac
+    done
+    [ -n "$o" ] && [ -n "$g" ] && [ -n "$n" ] || continue
+    ratios=$(awk -v o="$o" -v g="$g" -v n="$n" 'BEGIN{printf "%.2f %.2f", (g>0?o/g:0), (n>0?o/n:0)}')
+    printf '%-9s %6s  oddzy/nginx %5s  oddzy/node %5s  (p99 ms: oddzy %s, nginx %s, node %s)\n' \
+      "$view" "$c" "${ratios% *}" "${ratios#* }" "$po" "$pg" "$pn"
+    echo "| $view | $c | ${ratios% *} | ${ratios#* } | $po / $pg / $pn |" >>"$MD"
+  done
+done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg); markdown: ${MD#$ROOT/}"
