@@ -5,8 +5,10 @@
 //
 // ODDZY_BIN overrides the server binary (default <repo>/build/oddzy); web/dist must be built
 // (make web), or it is built here when web/node_modules is installed. Screenshots go to
-// build/screenshots/. The server is started in its own process group and that group is ended
-// after the tests, on failure too.
+// build/screenshots/ (ODDZY_SHOTS). The server (on a free loopback port, with a database in a
+// temporary folder) is started in its own process group and that group is ended after the
+// tests, on failure and on SIGTERM/SIGINT too; ODDZY_E2E_PIDFILE receives its pid so a caller
+// (tests/integration/e2e_web.sh) can end it even if this process is killed outright.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,11 +23,13 @@ import { io } from 'socket.io-client';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const BIN = process.env.ODDZY_BIN || path.join(ROOT, 'build/oddzy');
-const SHOTS = path.join(ROOT, 'build/screenshots');
+const SHOTS = process.env.ODDZY_SHOTS || path.join(ROOT, 'build/screenshots');
 const SPEED = 30;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Headless Debian Chromium on a closed network: no sandbox as root (it cannot start one), and
+// nothing that phones home or updates itself. playwright-core never downloads a browser.
 const CHROMIUM_ARGS = [
-  '--no-sandbox',
+  ...(process.getuid?.() === 0 || process.env.CHROMIUM_NO_SANDBOX ? ['--no-sandbox'] : []),
   '--disable-gpu',
   '--disable-background-networking',
   '--disable-component-update',
@@ -33,7 +37,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
 ];
-const DESKTOP = { width: 1366, height: 900 };
+const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const COUNTDOWN = /^-?(\d+d \d+h|\d+h \d+m|\d+m \d+s|\d+s)$/;
 
@@ -95,6 +99,7 @@ async function stopServer() {
   } catch {
     /* none left */
   }
+  if (process.env.ODDZY_E2E_PIDFILE) fs.rmSync(process.env.ODDZY_E2E_PIDFILE, { force: true }); // ended: nothing to end later
 }
 
 async function api(p) {
@@ -131,36 +136,48 @@ function ensureDist() {
   assert.equal(r.status, 0, 'npm run build in web/ failed');
 }
 
-before(async () => {
-  assert.ok(fs.existsSync(BIN), `${BIN} not found: build it with make (or set ODDZY_BIN)`);
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install chromium`);
-  ensureDist();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oddzy-e2e-'));
-  logPath = path.join(tmp, 'server.log');
+async function startServer() {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  fs.writeFileSync(logPath, `--- oddzy run on port ${port}\n`, { flag: 'a' });
   const log = fs.openSync(logPath, 'a');
-  server = spawn(BIN, ['run', '--port', String(port), '--db', path.join(tmp, 'e2e.db'), '--speed', String(SPEED), '--seed', '42'], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', log, log],
-  });
+  server = spawn(
+    BIN,
+    ['run', '--host', '127.0.0.1', '--port', String(port), '--db', path.join(tmp, `e2e-${port}.db`), '--speed', String(SPEED), '--seed', '42'],
+    { cwd: ROOT, detached: true, stdio: ['ignore', log, log] },
+  );
   fs.closeSync(log);
   serverExited = new Promise((resolve) => server.once('exit', resolve));
-  process.once('exit', () => killServer('SIGKILL'));
-
+  if (process.env.ODDZY_E2E_PIDFILE) fs.writeFileSync(process.env.ODDZY_E2E_PIDFILE, `${server.pid}\n`);
   const deadline = Date.now() + 60000;
   for (;;) {
-    if (server.exitCode !== null || server.signalCode !== null) assert.fail(`server exited early (${server.exitCode ?? server.signalCode}):\n${serverLog()}`);
+    if (server.exitCode !== null || server.signalCode !== null) return false; // e.g. the port was taken meanwhile
     try {
       const res = await fetch(`${base}/readyz`);
-      if (res.ok) break;
+      if (res.ok) return true;
     } catch {
       /* not listening yet */
     }
     if (Date.now() > deadline) assert.fail(`server not ready on ${base}/readyz after 60 s:\n${serverLog()}`);
     await sleep(250);
   }
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `${BIN} not found: build it with make (or set ODDZY_BIN)`);
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: apt-get install chromium`);
+  ensureDist();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oddzy-e2e-'));
+  logPath = path.join(tmp, 'server.log');
+  process.once('exit', () => killServer('SIGKILL'));
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'])
+    process.once(sig, () => {
+      killServer('SIGKILL');
+      process.exit(128 + (os.constants.signals[sig] || 15));
+    });
+  let started = false;
+  for (let i = 0; i < 3 && !started; i++) started = await startServer();
+  assert.ok(started, `server exited early (${server.exitCode ?? server.signalCode}):\n${serverLog()}`);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 });
 
@@ -170,7 +187,15 @@ after(async () => {
     await browser?.close();
   } finally {
     await stopServer();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) {
+      try {
+        fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
+        fs.copyFileSync(logPath, path.join(ROOT, 'build/e2e-server.log')); // for a failed run
+      } catch {
+        /* no log */
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }
 });
 
@@ -186,21 +211,44 @@ function meetingNames(schedule) {
   return schedule.groups.flatMap((g) => g.meetings.map((m) => m.name)).sort();
 }
 
-test('schedule shows the simulated meetings with countdowns and placings', { timeout: 60000 }, async () => {
+/** Polls `fn` until it returns a truthy value (returned) or `ms` pass (then the last error). */
+async function eventually(fn, ms = 15000, every = 250) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = new Error('condition still false');
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw last;
+    await sleep(every);
+  }
+}
+
+test('schedule shows the simulated meetings with countdowns and placings, live', { timeout: 150000 }, async () => {
   const page = await newPage();
   await page.goto(`${base}/racing`);
   const sched = page.locator('[data-testid=schedule]');
   await sched.waitFor({ timeout: 20000 });
   const date = await sched.getAttribute('data-date');
-  const body = await api(`/api/racing/schedule?date=${date}`);
-  const expected = meetingNames(body);
-  assert.ok(expected.length > 0, `the simulator has no meetings on ${date}`);
   await page.locator('[data-testid=race-cell]').first().waitFor();
-  const shown = (await page.locator('[data-testid=meeting-name]').allInnerTexts()).map((s) => s.trim()).sort();
-  assert.deepEqual(shown, expected);
-
+  // The page and the API agree on the meetings (the scraper may still be adding some: the page
+  // follows live, so ask both again until they agree).
+  let body;
+  await eventually(async () => {
+    body = await api(`/api/racing/schedule?date=${date}`);
+    const expected = meetingNames(body);
+    assert.ok(expected.length > 0, `the simulator has no meetings on ${date}`);
+    const shown = (await page.locator('[data-testid=meeting-name]').allInnerTexts()).map((s) => s.trim()).sort();
+    assert.deepEqual(shown, expected);
+    const races = body.groups.flatMap((g) => g.meetings.flatMap((m) => m.races));
+    assert.equal(await page.locator('[data-testid=race-cell]').count(), races.length, 'one cell per race');
+    return true;
+  }, 30000, 1000);
   const races = body.groups.flatMap((g) => g.meetings.flatMap((m) => m.races));
-  assert.equal(await page.locator('[data-testid=race-cell]').count(), races.length, 'one cell per race');
 
   const titles = await page.locator('[data-testid=group-title]').allInnerTexts();
   const plural = { thoroughbred: 'Thoroughbreds', harness: 'Harness', greyhound: 'Greyhounds' };
@@ -214,18 +262,55 @@ test('schedule shows the simulated meetings with countdowns and placings', { tim
   if ((await open.count()) > 0) assert.match((await open.first().innerText()).split('\n')[0].trim(), COUNTDOWN);
   const resulted = races.find((r) => (r.status === 'FINAL' || r.status === 'INTERIM') && r.results.length);
   if (resulted) {
+    // The placings the API has, live on the page (results may arrive after the race's status).
     const cell = page.locator(`[data-testid=race-cell][data-race-id="${resulted.race_id}"]`);
-    assert.match((await cell.innerText()).trim(), /^\d+([=,]\d+)*$/);
+    const want = placings(resulted.results);
+    await eventually(async () => (await cell.innerText()).trim() === want, 15000).catch(async () =>
+      assert.equal((await cell.innerText()).trim(), want, `placings of race ${resulted.race_id}`),
+    );
+    assert.match(want, /^\d+([=,]\d+)*$/);
   }
   const abandoned = races.find((r) => r.status === 'ABANDONED');
   if (abandoned) assert.equal((await page.locator(`[data-testid=race-cell][data-race-id="${abandoned.race_id}"]`).innerText()).trim(), 'ABND');
   // Each meeting with an open race has its next race marked.
   const withOpen = body.groups.flatMap((g) => g.meetings).filter((m) => m.races.some((r) => r.status === 'OPEN'));
   if (withOpen.length) assert.ok((await page.locator('[data-testid=race-cell].is-next').count()) >= 1, 'next race marked');
-
   await shot(page, 'schedule-desktop');
+
+  // Live, no reload: with the page's own re-fetches held back, a race still changes status
+  // (raceUpdated over Socket.IO).
+  const before = Object.fromEntries(
+    await page.locator('[data-testid=race-cell]').evaluateAll((els) => els.map((e) => [e.dataset.raceId, e.dataset.status])),
+  );
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/api/racing/schedule**', async (route) => {
+    await held;
+    await route.continue().catch(() => {});
+  });
+  try {
+    await page.waitForFunction(
+      (was) => [...document.querySelectorAll('[data-testid=race-cell]')].some((e) => was[e.dataset.raceId] && was[e.dataset.raceId] !== e.dataset.status),
+      before,
+      { timeout: 90000, polling: 250 },
+    );
+  } finally {
+    release();
+    await page.unroute('**/api/racing/schedule**');
+  }
   await page.context().close();
 });
+
+/** "5,6,2", dead heats "5=6,2": the first three placings. */
+function placings(results) {
+  const byPos = new Map();
+  for (const r of [...results].sort((a, b) => a.position - b.position || a.number - b.number)) {
+    if (r.position > 3) continue;
+    if (!byPos.has(r.position)) byPos.set(r.position, []);
+    byPos.get(r.position).push(r.number);
+  }
+  return [...byPos.values()].map((n) => n.join('=')).join(',');
+}
 
 test('clicking a race opens its race card', { timeout: 60000 }, async () => {
   const page = await newPage();
@@ -259,36 +344,58 @@ test('a price published by the server changes on the page and flashes', { timeou
   const race = next.races.find((r) => r.status === 'OPEN' && r.scheduled_start - next.now > 600) || next.races[next.races.length - 1];
   assert.ok(race, 'no open race to watch');
 
+  // What the page should show: our own fixed odds ("oddzy", the price updater) and any
+  // provider's tote, the newest point of each (as the server's race card does).
   const latest = new Map();
+  const seen = { ours: 0, other: 0 };
   const sock = io(`${base}/prices`, { path: '/socket.io/', transports: ['websocket'] });
   sockets.push(sock);
-  sock.on('connect', () => sock.emit('subscribe', { race_id: race.race_id }));
+  const subscribed = new Promise((resolve) =>
+    sock.on('connect', () => sock.emit('subscribe', { race_id: race.race_id }, (ack) => resolve(ack))),
+  );
   sock.on('updatePrice', (ev) => {
-    if (ev.race_id === race.race_id) latest.set(`${ev.selection_id}:${ev.market}`, ev.price);
+    if (ev.race_id !== race.race_id) return;
+    const ours = ev.provider === 'oddzy';
+    seen[ours ? 'ours' : 'other']++;
+    if (ev.market.startsWith('fixed_') && !ours) return;
+    const k = `${ev.selection_id}:${ev.market}`;
+    const cur = latest.get(k);
+    if (!cur || ev.ts >= cur.ts) latest.set(k, { price: ev.price, ts: ev.ts });
   });
+  assert.deepEqual(await subscribed, { ok: true, race_id: race.race_id }, 'subscribe is acknowledged');
 
   const page = await newPage();
   await page.goto(`${base}/racing/race/${race.race_id}`);
   await page.locator('[data-testid=runner-row]').first().waitFor({ timeout: 20000 });
-  await page.locator('.price-shorten, .price-drift').first().waitFor({ timeout: 90000 });
+  await page.locator('.price-shorten, .price-drift').first().waitFor({ timeout: 60000 });
   const flashed = page.locator('.price-shorten, .price-drift').first();
-  assert.match((await flashed.innerText()).trim(), /^\d+(\.\d+)?\s*[▼▲]$/);
+  const { flashText, shorten } = await flashed.evaluate((el) => ({ flashText: el.innerText.trim(), shorten: el.classList.contains('price-shorten') }));
+  assert.match(flashText, /^\d+(\.\d+)?\s*[▼▲]$/);
+  assert.equal(shorten, flashText.endsWith('▼'), 'shorten ▼, drift ▲');
+  await shot(page, 'racecard-live-desktop');
 
-  // The page shows what the server last published for some runner and market.
-  assert.ok(latest.size > 0, 'the test socket saw no updatePrice');
-  let matched = false;
-  for (let i = 0; i < 60 && !matched; i++) {
-    for (const [key, price] of latest) {
+  // The page shows what the server last published, for runners and markets it moved.
+  assert.ok(seen.ours > 0, `the price updater published nothing for race ${race.race_id} (${JSON.stringify(seen)})`);
+  await eventually(async () => {
+    const rows = await page.locator('[data-testid=runner-row]').evaluateAll((els) =>
+      els.map((e) => ({
+        sel: e.dataset.selectionId,
+        prices: Object.fromEntries([...e.querySelectorAll('[data-testid^=price-]')].map((b) => [b.dataset.testid.slice(6), b.dataset.price])),
+      })),
+    );
+    const shown = new Map(rows.map((r) => [r.sel, r.prices]));
+    const wrong = [];
+    let matched = 0;
+    for (const [key, { price }] of latest) {
       const [sel, market] = key.split(':');
-      const shown = await page.locator(`[data-testid=runner-row][data-selection-id="${sel}"] [data-testid=price-${market}]`).getAttribute('data-price');
-      if (shown !== null && shown !== '' && Math.abs(Number(shown) - price) < 1e-9) {
-        matched = true;
-        break;
-      }
+      const v = shown.get(sel)?.[market];
+      if (v === undefined || v === '') continue; // scratched since
+      if (Math.abs(Number(v) - price) < 1e-9) matched++;
+      else wrong.push(`${key} page ${v} server ${price}`);
     }
-    if (!matched) await sleep(250);
-  }
-  assert.ok(matched, `no price on the page matches the last published ones: ${JSON.stringify([...latest])}`);
+    assert.ok(matched > 0 && wrong.length === 0, `page and server disagree: ${wrong.join('; ')}`);
+    return true;
+  }, 10000);
   sock.close();
   await page.context().close();
 });
@@ -305,18 +412,28 @@ test('a race that closes shows SUSP and then its results', { timeout: 420000 }, 
     await page.goto(`${base}/racing/race/${race.race_id}`);
     const status = page.locator('[data-testid=race-status]');
     await status.waitFor({ timeout: 20000 });
-    await page.waitForFunction(() => document.querySelector('[data-testid=race-status]')?.dataset.status !== 'OPEN', null, { timeout: waitMs, polling: 200 });
-    const st = await status.getAttribute('data-status');
+    // The close must arrive live: the page's own re-fetches are held back until it shows.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route('**/api/racing/racecard**', async (route) => {
+      await held;
+      await route.continue().catch(() => {});
+    });
+    try {
+      await page.waitForFunction(() => document.querySelector('[data-testid=race-status]')?.dataset.status !== 'OPEN', null, { timeout: waitMs, polling: 200 });
+    } finally {
+      release();
+      await page.unroute('**/api/racing/racecard**');
+    }
+    // status and its words read together (the race may move on to its results at any moment)
+    const { st, words } = await status.evaluate((el) => ({ st: el.dataset.status, words: el.textContent.trim() }));
+    assert.equal(words, { CLOSED: 'RACE CLOSED', INTERIM: 'INTERIM RESULTS', FINAL: 'FINAL RESULTS', ABANDONED: 'ABANDONED' }[st]);
     // Every price of a runner still in the race is suspended.
     const prices = page.locator('[data-testid=runner-row][data-scratched=false] [data-testid^=price-]');
     const texts = await prices.allInnerTexts();
     assert.ok(texts.length > 0);
     assert.ok(texts.every((t) => t.trim() === 'SUSP'), `prices not suspended once ${st}: ${texts.join(' ')}`);
-    if (st === 'ABANDONED') {
-      assert.equal((await status.innerText()).trim(), 'ABANDONED');
-      continue; // try the next race for results
-    }
-    if (st === 'CLOSED') assert.equal((await status.innerText()).trim(), 'RACE CLOSED');
+    if (st === 'ABANDONED') continue; // try the next race for results
     await page.locator('[data-testid=results] [data-testid=result-badge]').first().waitFor({ timeout: 180000 });
     const badges = (await page.locator('[data-testid=results] [data-testid=result-badge]').allInnerTexts()).map((t) => t.trim());
     assert.match(badges[0], /^=?1st$/);
@@ -439,6 +556,16 @@ test('phone layout: schedule scrolls sideways inside its table, race card stacks
   await page.locator('[data-testid=race-cell]').first().waitFor({ timeout: 20000 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page itself scrolls sideways by ${overflow}px`);
+  // The race columns scroll sideways inside each section, the meeting names stay put.
+  const scroller = page.locator('[data-testid=schedule-group] .table-scroll').first();
+  const { sw, cw } = await scroller.evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth }));
+  assert.ok(sw > cw, `the schedule table does not scroll sideways (${sw} <= ${cw})`);
+  const nameX = async () => (await page.locator('[data-testid=meeting-name]').first().boundingBox()).x;
+  const x0 = await nameX();
+  await scroller.evaluate((el) => (el.scrollLeft = 200));
+  await sleep(100);
+  assert.ok(Math.abs((await nameX()) - x0) < 2, 'the meeting column stays while the races scroll');
+  await scroller.evaluate((el) => (el.scrollLeft = 0));
   await shot(page, 'schedule-phone');
 
   const next = await api('/api/racing/next?limit=5');
@@ -449,8 +576,154 @@ test('phone layout: schedule scrolls sideways inside its table, race card stacks
   assert.ok(overflow2 <= 1, `the race card scrolls sideways by ${overflow2}px`);
   const box = await page.locator('[data-testid=runner-row]').first().locator('[data-testid=price-fixed_win]').boundingBox();
   assert.ok(box && box.x + box.width <= PHONE.width, 'price buttons fit the phone width');
+  const name = await page.locator('[data-testid=runner-row]').first().locator('[data-testid=runner-name]').boundingBox();
+  assert.ok(box.y >= name.y + name.height, 'the race card stacks: prices under the runner');
   await shot(page, 'racecard-phone');
   await page.context().close();
+});
+
+/** Accessibility basics of the page as shown: names of buttons and links, labels of inputs,
+ * alt of images, one h1, and the contrast of visible text (WCAG AA: 4.5, large text 3). */
+async function a11yProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      const cs = getComputedStyle(el);
+      return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none';
+    };
+    const name = (el) =>
+      (el.getAttribute('aria-label') || '').trim() ||
+      (el.getAttribute('aria-labelledby') || '').split(/\s+/).map((id) => document.getElementById(id)?.textContent || '').join(' ').trim() ||
+      (el.textContent || '').trim() ||
+      (el.getAttribute('title') || '').trim() ||
+      [...el.querySelectorAll('img[alt]')].map((i) => i.alt).join(' ').trim();
+    const desc = (el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} "${(el.textContent || '').trim().slice(0, 30)}"`;
+    if (!document.documentElement.lang) problems.push('html has no lang');
+    if (document.querySelectorAll('h1').length !== 1) problems.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    for (const el of document.querySelectorAll('a, button, [role=button]'))
+      if (visible(el) && !name(el)) problems.push(`no accessible name: ${desc(el)}`);
+    for (const el of document.querySelectorAll('a:not([href])')) if (visible(el)) problems.push(`link without href: ${desc(el)}`);
+    for (const el of document.querySelectorAll('[onclick], div[tabindex], span[tabindex]'))
+      if (visible(el) && !el.getAttribute('role')) problems.push(`focusable or clickable non-control: ${desc(el)}`);
+    for (const el of document.querySelectorAll('input, select, textarea'))
+      if (visible(el) && !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))) problems.push(`no label: ${desc(el)}`);
+    for (const el of document.querySelectorAll('img')) if (!el.hasAttribute('alt')) problems.push(`img without alt: ${el.src}`);
+
+    const parse = (c) => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    };
+    const over = (top, bottom) => {
+      const a = top[3];
+      return [0, 1, 2].map((i) => top[i] * a + bottom[i] * (1 - a)).concat(1);
+    };
+    const background = (el) => {
+      const layers = [];
+      for (let e = el; e; e = e.parentElement) {
+        const cs = getComputedStyle(e);
+        if (cs.backgroundImage && cs.backgroundImage !== 'none') return null; // gradients, images: not judged
+        const c = parse(cs.backgroundColor);
+        if (c && c[3] > 0) {
+          layers.push(c);
+          if (c[3] >= 1) break;
+        }
+      }
+      let bg = [255, 255, 255, 1];
+      for (const c of layers.reverse()) bg = over(c, bg);
+      return bg;
+    };
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const seen = new Set();
+    for (const el of document.querySelectorAll('body *')) {
+      if (!visible(el) || el.closest('[aria-hidden=true], [disabled], .is-disabled, svg, canvas')) continue;
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own) continue;
+      const cs = getComputedStyle(el);
+      let opacity = 1;
+      for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+      const bg = background(el);
+      const fg0 = parse(cs.color);
+      if (!bg || !fg0) continue;
+      const fg = over([fg0[0], fg0[1], fg0[2], fg0[3] * opacity], bg);
+      const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const size = parseFloat(cs.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+      const need = large ? 3 : 4.5;
+      const key = `${cs.color}|${bg.join(',')}|${need}`;
+      if (ratio < need && !seen.has(key)) {
+        seen.add(key);
+        problems.push(`contrast ${ratio.toFixed(2)} < ${need}: ${desc(el)} (${cs.color} on rgb(${bg.slice(0, 3).map(Math.round).join(',')}))`);
+      }
+    }
+    return problems;
+  });
+}
+
+test('accessibility basics: names, labels, contrast on every page, desktop and phone', { timeout: 90000 }, async () => {
+  const next = await api('/api/racing/next?limit=5');
+  const race = next.races[0];
+  // Also a race with results and dividends, and one with a scratched runner, if there are.
+  const { date } = await serverToday();
+  const sched = await api(`/api/racing/schedule?date=${date}`);
+  const ids = sched.groups.flatMap((g) => g.meetings.flatMap((m) => m.races.map((r) => r.race_id)));
+  let resulted = null;
+  let scratched = null;
+  for (const id of ids.slice(0, 80)) {
+    if (resulted && scratched) break;
+    const card = await api(`/api/racing/racecard?race_id=${id}`);
+    if (!resulted && card.race.results.length && card.race.dividends?.length) resulted = id;
+    if (!scratched && card.race.status === 'OPEN' && card.runners.some((r) => r.is_scratched || r.is_late_scratched)) scratched = id;
+  }
+  const cards = [race.race_id, resulted, scratched].filter(Boolean).map((id) => [`/racing/race/${id}`, '[data-testid=runner-row]']);
+  const problems = [];
+  for (const viewport of [DESKTOP, PHONE]) {
+    const page = await newPage(viewport);
+    for (const [url, ready] of [['/', '[data-testid=ntj-race]'], ['/racing', '[data-testid=race-cell]'], ...cards]) {
+      await page.goto(base + url);
+      await page.locator(ready).first().waitFor({ timeout: 20000 });
+      await sleep(300);
+      for (const p of await a11yProblems(page)) problems.push(`${viewport.width}px ${url}: ${p}`);
+    }
+    // Keyboard: the first Tab reaches the skip link, then real controls.
+    await page.keyboard.press('Tab');
+    assert.match(await page.evaluate(() => document.activeElement?.textContent || ''), /Skip to content/);
+    await page.context().close();
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('loading, error and not-found states', { timeout: 60000 }, async () => {
+  // Its own context, outside the console-error check: failed requests are the point here.
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-AU' });
+  const page = await ctx.newPage();
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/api/racing/schedule**', async (route) => {
+    await held;
+    await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'unavailable', message: 'The racing service is not answering.' }) });
+  });
+  await page.goto(`${base}/racing`);
+  await page.locator('[data-testid=loading]').waitFor({ timeout: 10000 });
+  assert.match(await page.locator('[data-testid=loading]').innerText(), /Loading racing/);
+  release();
+  await page.locator('[data-testid=error]').waitFor({ timeout: 10000 });
+  assert.match(await page.locator('[data-testid=error]').innerText(), /couldn't load the racing schedule[\s\S]*not answering/);
+  // Try again, with the server answering this time.
+  await page.unroute('**/api/racing/schedule**');
+  await page.locator('[data-testid=error] button', { hasText: 'Try again' }).click();
+  await page.locator('[data-testid=race-cell]').first().waitFor({ timeout: 20000 });
+  // A race id the server does not know.
+  await page.goto(`${base}/racing/race/99999999`);
+  await page.locator('[data-testid=not-found]').waitFor({ timeout: 20000 });
+  assert.match(await page.locator('[data-testid=not-found]').innerText(), /Race not found/);
+  await ctx.close();
 });
 
 test('no console errors on any page', () => {

@@ -39,14 +39,30 @@ function ns(name) {
   const entry = { socket, subs: new Map(), handlers: new Map(), connectedOnce: false };
   namespaces[name] = entry;
   socket.on('connect', () => {
-    for (const { payload } of entry.subs.values()) socket.emit('subscribe', payload);
+    for (const { payload } of entry.subs.values()) emitSubscribe(name, socket, payload);
     if (entry.connectedOnce) for (const fn of reconnectHooks) fn(name);
     entry.connectedOnce = true;
     refreshDown();
   });
-  socket.on('disconnect', refreshDown);
+  socket.on('disconnect', (reason) => {
+    // The server left the namespace on purpose: Socket.IO does not reconnect by itself then.
+    if (reason === 'io server disconnect')
+      setTimeout(() => {
+        if (!socket.connected && entry.subs.size > 0) socket.connect();
+      }, 1000 + Math.random() * 2000);
+    refreshDown();
+  });
   socket.on('connect_error', refreshDown);
   return entry;
+}
+
+// The server acknowledges each subscribe with {ok, race_id} or {ok: false, error} (for example
+// "too many subscriptions"); a refusal is worth a warning, not an error on the page.
+function emitSubscribe(name, socket, payload) {
+  socket.timeout(10000).emit('subscribe', payload, (err, ack) => {
+    if (err) return; // no answer (disconnected meanwhile): the next connect replays it
+    if (ack && ack.ok === false) console.warn(`live ${name}: subscribe ${JSON.stringify(payload)} refused: ${ack.error || 'unknown'}`);
+  });
 }
 
 function keyOf(raceId) {
@@ -62,7 +78,7 @@ export function subscribe(name, raceId) {
   if (cur) cur.count += 1;
   else {
     entry.subs.set(key, { payload, count: 1 });
-    if (entry.socket.connected) entry.socket.emit('subscribe', payload);
+    if (entry.socket.connected) emitSubscribe(name, entry.socket, payload);
   }
   if (!entry.socket.connected && !entry.socket.active) entry.socket.connect();
   refreshDown();

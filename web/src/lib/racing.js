@@ -25,3 +25,34 @@ export const MARKETS = [
   { key: 'tote_win', label: 'Win', group: 'Tote' },
   { key: 'tote_place', label: 'Place', group: 'Tote' },
 ];
+
+/** Race statuses only move forward (OPEN -> CLOSED -> INTERIM -> FINAL, or ABANDONED); the
+ * server refuses backward moves, so a stale view fetched just before an event is ignored. */
+const STATUS_RANK = { OPEN: 0, CLOSED: 1, INTERIM: 2, FINAL: 3, ABANDONED: 3 };
+export function laterStatus(have, got) {
+  if (!have) return got;
+  if (!got) return have;
+  return (STATUS_RANK[got] ?? 0) >= (STATUS_RANK[have] ?? 0) ? got : have;
+}
+
+/** Runs `fn` once, `ms` after the first of a burst of triggers (a steady stream of triggers
+ * must not postpone it forever, as a plain debounce would). */
+export function coalesce(fn, defaultMs) {
+  let timer = null;
+  return {
+    trigger(ms = defaultMs) {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        fn();
+      }, ms);
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+/** The provider of our own fixed-odds market (the price updater). */
+export const OUR_PROVIDER = 'oddzy';
