@@ -3,7 +3,7 @@
 # Every dependency is found with pkg-config; scripts/setup.sh installs what is missing.
 
 CC       ?= cc
-PKGS     := jansson sqlite3 libh2o-evloop libcurl libnats openssl zlib
+PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -28,7 +28,7 @@ TEST_BIN  := $(TESTS:tests/%.c=$(B)/tests/%)
 TEST_BIN_A:= $(TESTS:tests/%.c=$(BA)/tests/%)
 FUZZ_BIN  := $(FUZZ:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz web clean help bench stack stack-down format
+.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz web clean help bench stack stack-down stack-status format
 
 all: $(B)/oddzy
 
@@ -38,6 +38,8 @@ help:
 	@echo "make         build build/oddzy"
 	@echo "make fuzz    run each libFuzzer target for 60 s"
 	@echo "make bench   run the benchmarks under bench/"
+	@echo "make stack   start the multi-service stack on loopback (PostgreSQL, NATS, nginx, two of each role)"
+	@echo "make stack-down   stop it (make stack-status: what runs)"
 
 setup:
 	@scripts/setup.sh
@@ -64,12 +66,14 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN) -Itests -o $@ $< $(LIB_OBJ_A) $(PKG_LIBS) $(TEST_LIBS) -lm
 
-# libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test.
+# libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test
+# (the domain core, the source adapters, the Socket.IO codec and what those log/count with).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-$(B)/fuzz/%: fuzz/%.c $(LIB_SRC)
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
+$(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm
 
 web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json
 	@if [ -f web/package.json ]; then cd web && npm run build --silent; fi
@@ -91,10 +95,22 @@ fuzz-check: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); $$f -runs=0 fuzz/corpus/$${n#fuzz_} || exit 1; done
 
 fuzz: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do n=$$(basename $$f); $$f -max_total_time=60 fuzz/corpus/$${n#fuzz_} || exit 1; done
+	@# new inputs go to a scratch directory (the first one given), not the committed corpus
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); d=$$(mktemp -d); \
+	  $$f -max_total_time=60 $$d fuzz/corpus/$${n#fuzz_} || exit 1; echo "new inputs: $$d"; done
 
 bench: all web
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
+
+# The multi-service stack on loopback (scripts/stack.sh; docs/scaling.md): nginx on :8000.
+stack: setup all web
+	@scripts/stack.sh up
+
+stack-down:
+	@scripts/stack.sh down
+
+stack-status:
+	@scripts/stack.sh status
 
 format:
 	clang-format -i $(SRC) $(TESTS)

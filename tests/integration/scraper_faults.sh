@@ -31,7 +31,11 @@ kill -0 $SCR || fail "scraper died"
 n2=$(sql "$DB" "select count(*) from races")
 echo "races stored after recovery: $n2"
 [ "$n2" -ge "$n1" ] || fail "rows lost after recovery ($n1 -> $n2)"
-finals=$(sql "$DB" "select count(*) from races where status=3 and results != '[]'")
+# (on a loaded machine the first results can take a while: wait up to 60 s)
+for _ in $(seq 1 120); do
+  finals=$(sql "$DB" "select count(*) from races where status=3 and results != '[]'")
+  [ "$finals" -gt 0 ] && break; sleep 0.5
+done
 [ "$finals" -gt 0 ] || fail "no results after recovery"
 # every race's card is read once the source behaves: FINAL races get their results
 for _ in $(seq 1 60); do
