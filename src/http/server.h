@@ -297,7 +297,8 @@ odz_buf *odz_ws_frame_text(const void *data, size_t len);
 int odz_ws_send_frame(odz_ws *ws, odz_buf *frame);
 /** As odz_ws_send_frame, with a coalescing key (0 = none): if a frame with the same key is
  *  still waiting (the client is behind), the new frame takes its place instead of queueing
- *  behind it, so a slow client gets the latest state of each thing, not a backlog. */
+ *  behind it, so a slow client gets the latest state of each thing, not a backlog.
+ *  Returns 1 when it replaced a waiting frame, else as odz_ws_send_frame. */
 int odz_ws_send_frame_keyed(odz_ws *ws, odz_buf *frame, uint64_t key);
 /** Frames replaced by newer ones so far. */
 unsigned long odz_ws_coalesced(const odz_ws *ws);

@@ -244,7 +244,7 @@ static int push_keyed(odz_ws *ws, odz_buf *b, int force, uint64_t key)
                 odz_buf_unref(ws->q[i]);
                 ws->q[i] = odz_buf_ref(b);
                 ws->coalesced++;
-                return 0;
+                return 1;
             }
     }
     if (!force && ws->qn > 0 && ws->qbytes + len > ws->lim.max_queued)
@@ -350,7 +350,7 @@ int odz_ws_send_frame_keyed(odz_ws *ws, odz_buf *frame, uint64_t key)
     if (ws->closing || ws->gone)
         return ODZ_ECLOSED;
     int rc = push_keyed(ws, frame, 0, key);
-    if (rc)
+    if (rc) /* an error, or 1: replaced a waiting frame (nothing new to write) */
         return rc;
     if (ws->sock)
         ws_write(ws);
@@ -433,7 +433,7 @@ int odz_ws_ping(odz_ws *ws)
     odz_buf_unref(f);
     if (rc == 0 && ws->sock)
         ws_write(ws);
-    return rc;
+    return rc < 0 ? rc : 0;
 }
 
 int64_t odz_ws_idle_ms(const odz_ws *ws)
@@ -513,7 +513,7 @@ static int on_frame(odz_ws *ws)
         if (f) {
             int rc = push_keyed(ws, f, 0, PONG_KEY);
             odz_buf_unref(f);
-            if (rc) {
+            if (rc < 0) {
                 send_close(ws, 1008, "not reading");
                 return -1;
             }

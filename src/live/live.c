@@ -101,7 +101,7 @@ struct odz_live {
     lstate *loops;
     atomic_uint_fast64_t seq;
     atomic_long n_sio_ws, n_sio_poll, n_ws, n_sse, n_subs;
-    odz_metric *m_pushed[4], *m_dropped, *m_events, *m_conns[4], *m_subs, *m_fanout;
+    odz_metric *m_pushed[4], *m_dropped, *m_coalesced, *m_events, *m_conns[4], *m_subs, *m_fanout;
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -428,7 +428,7 @@ static int sio_send_keyed(client *c, odz_buf *raw, odz_buf *frame, uint64_t key)
             rc = odz_ws_send_frame_keyed(c->ws, frame, key);
         else
             rc = odz_ws_send_text(c->ws, odz_buf_data(raw), odz_buf_len(raw));
-        return rc == ODZ_EFULL ? ODZ_EFULL : 0;
+        return rc == ODZ_EFULL ? ODZ_EFULL : rc == 1 ? 1 : 0;
     }
     if (key) {
         for (size_t i = c->pqn; i-- > 0;)
@@ -436,7 +436,7 @@ static int sio_send_keyed(client *c, odz_buf *raw, odz_buf *frame, uint64_t key)
                 c->pqbytes = c->pqbytes - odz_buf_len(c->pq[i]) + odz_buf_len(raw);
                 odz_buf_unref(c->pq[i]);
                 c->pq[i] = odz_buf_ref(raw);
-                return 0;
+                return 1;
             }
     }
     if (c->pqn && c->pqbytes + odz_buf_len(raw) > lv->cfg.max_queued)
@@ -970,7 +970,8 @@ static int deliver(client *c, const event *ev)
         t = c->transport == T_WS ? 0 : 1;
         break;
     case K_WS:
-        rc = odz_ws_send_frame_keyed(c->ws, ev->ws_frame, ev->key) == ODZ_EFULL ? ODZ_EFULL : 0;
+        rc = odz_ws_send_frame_keyed(c->ws, ev->ws_frame, ev->key);
+        rc = rc == ODZ_EFULL ? ODZ_EFULL : rc == 1 ? 1 : 0;
         t = 2;
         break;
     case K_SSE:
@@ -978,9 +979,11 @@ static int deliver(client *c, const event *ev)
         t = 3;
         break;
     }
-    if (!rc)
+    if (rc == 1) /* replaced an older state still waiting for this client */
+        odz_metric_inc(lv->m_coalesced);
+    else if (!rc)
         odz_metric_inc(lv->m_pushed[t]);
-    return rc;
+    return rc < 0 ? rc : 0;
 }
 
 static void fanout_on_loop(void *arg)
@@ -1257,6 +1260,10 @@ odz_live *odz_live_new(odz_bus *bus, odz_http_server *srv, const odz_live_config
     lv->m_subs = odz_gauge("oddzy_live_subscriptions", "Race rooms joined by live clients", NULL);
     lv->m_dropped = odz_counter("oddzy_live_clients_dropped_total",
                                 "Live clients disconnected because they could not keep up", NULL);
+    lv->m_coalesced = odz_counter("oddzy_live_messages_coalesced_total",
+                                  "Messages that replaced an older state still queued for a slow "
+                                  "client (sent once instead of twice)",
+                                  NULL);
     lv->m_events = odz_counter("oddzy_live_events_total", "Bus events fanned out to live clients",
                                NULL);
     odz_metrics_on_collect(collect, lv);

@@ -57,7 +57,7 @@ static void on_text(odz_ws *ws, const char *data, size_t len, void *ud)
             odz_buf *f = odz_ws_frame_text(b, sizeof b);
             int rc = odz_ws_send_frame_keyed(ws, f, (uint64_t)(i % 10) + 1);
             odz_buf_unref(f);
-            if (rc)
+            if (rc < 0)
                 break;
         }
         odz_ws_send_text(ws, "end", 3);
