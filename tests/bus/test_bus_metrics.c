@@ -17,26 +17,11 @@
 #include "bus/bus_metrics.h"
 #include "core/err.h"
 #include "obs/metrics.h"
+#include "support/metrics_sample.h"
 
-static int teardown(void **state)
-{
-    (void)state;
-    odz_metrics_free_all();
-    return 0;
-}
-
-/* Value of sample `series` (name{labels}) in a fresh render, -1 when absent. */
 static double sample(const char *series)
 {
-    char *t = NULL;
-    size_t len = 0;
-    assert_int_equal(odz_metrics_render(&t, &len), 0);
-    char needle[256];
-    snprintf(needle, sizeof needle, "\n%s ", series);
-    const char *p = strstr(t, needle);
-    double v = p ? strtod(p + strlen(needle), NULL) : -1;
-    free(t);
-    return v;
+    return metrics_sample(series);
 }
 
 static _Atomic int handled;
@@ -105,7 +90,7 @@ static void test_counts_follow_the_bus(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_counts_follow_the_bus, teardown),
+        cmocka_unit_test_teardown(test_counts_follow_the_bus, metrics_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,29 +16,14 @@
 
 #include "core/err.h"
 #include "obs/metrics.h"
-
-static int teardown(void **state)
-{
-    (void)state;
-    odz_metrics_free_all();
-    return 0;
-}
+#include "support/metrics_sample.h"
 
 /* Value of the unlabelled sample `name` in a fresh render; fails when absent. */
 static double sample(const char *name)
 {
-    char *t = NULL;
-    size_t len = 0;
-    assert_int_equal(odz_metrics_render(&t, &len), 0);
-    char needle[128];
-    snprintf(needle, sizeof needle, "\n%s ", name);
-    const char *p = strstr(t, needle);
-    if (!p)
-        fail_msg("no sample %s in:\n%s", name, t);
-    char *end;
-    double v = strtod(p + strlen(needle), &end);
-    assert_true(end > p + strlen(needle) && *end == '\n');
-    free(t);
+    double v = metrics_sample(name);
+    if (v < 0)
+        fail_msg("no sample %s", name);
     return v;
 }
 
@@ -152,11 +137,11 @@ static void test_build_info_and_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_start_time_and_uptime, teardown),
-        cmocka_unit_test_teardown(test_open_fds_follow_the_process, teardown),
-        cmocka_unit_test_teardown(test_resident_memory_grows, teardown),
-        cmocka_unit_test_teardown(test_cpu_time_counts, teardown),
-        cmocka_unit_test_teardown(test_build_info_and_types, teardown),
+        cmocka_unit_test_teardown(test_start_time_and_uptime, metrics_teardown),
+        cmocka_unit_test_teardown(test_open_fds_follow_the_process, metrics_teardown),
+        cmocka_unit_test_teardown(test_resident_memory_grows, metrics_teardown),
+        cmocka_unit_test_teardown(test_cpu_time_counts, metrics_teardown),
+        cmocka_unit_test_teardown(test_build_info_and_types, metrics_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,28 +18,13 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "obs/metrics.h"
+#include "support/metrics_sample.h"
 #include "racing/racing.h"
 #include "racing/store_metrics.h"
 
-static int teardown(void **state)
-{
-    (void)state;
-    odz_metrics_free_all();
-    return 0;
-}
-
-/* Value of sample `series` in a fresh render, -1 when absent. */
 static double sample(const char *series)
 {
-    char *t = NULL;
-    size_t len = 0;
-    assert_int_equal(odz_metrics_render(&t, &len), 0);
-    char needle[256];
-    snprintf(needle, sizeof needle, "\n%s ", series);
-    const char *p = strstr(t, needle);
-    double v = p ? strtod(p + strlen(needle), NULL) : -1;
-    free(t);
-    return v;
+    return metrics_sample(series);
 }
 
 static void test_timer_records_latency_and_errors(void **state)
@@ -194,9 +179,9 @@ static void test_races_open_gauge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_timer_records_latency_and_errors, teardown),
-        cmocka_unit_test_teardown(test_service_measures_its_store_calls, teardown),
-        cmocka_unit_test_teardown(test_races_open_gauge, teardown),
+        cmocka_unit_test_teardown(test_timer_records_latency_and_errors, metrics_teardown),
+        cmocka_unit_test_teardown(test_service_measures_its_store_calls, metrics_teardown),
+        cmocka_unit_test_teardown(test_races_open_gauge, metrics_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
