@@ -31,6 +31,7 @@ typedef struct view {
     odz_buf *plain, *gz; /* NULL until first built */
     char etag[40];
     bool queued, building, dirty;
+    bool stale; /* the last rebuild failed: still served, rebuilt on the next request */
     waiter *waiters;
     size_t n_waiters, cap_waiters;
     int64_t used_ms;
@@ -281,11 +282,13 @@ static void *worker(void *arg)
             e->plain = plain;
             e->gz = gz;
             snprintf(e->etag, sizeof e->etag, "%s", etag);
+            e->stale = false;
             v->rebuilds++;
             odz_metric_inc(v->m_rebuild);
         } else {
             v->errors++;
             odz_metric_inc(v->m_error);
+            e->stale = e->plain != NULL; /* keep serving it, but do not trust it */
         }
         if (e->dirty)
             enqueue(v, e, NULL);
@@ -319,6 +322,8 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
     pthread_mutex_lock(&v->lock);
     view **pp = slot(v, key), *e = *pp;
     if (e && e->plain) {
+        if (e->stale && !e->queued && !e->building)
+            enqueue(v, e, corr); /* a rebuild failed earlier (e.g. a timeout): try again */
         odz_buf *plain = odz_buf_ref(e->plain), *gz = odz_buf_ref(e->gz);
         char etag[40];
         snprintf(etag, sizeof etag, "%s", e->etag);

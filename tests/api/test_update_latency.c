@@ -508,12 +508,49 @@ static void status_reaches_racecard_schedule_next(void **state)
     report("status OPEN->CLOSED", p, 3);
 }
 
+/* A rebuild that fails (the racing service is away when the event comes) leaves the old view
+ * in service, and the next request rebuilds it: it never stays stale for want of an event. */
+static void failed_rebuild_is_retried(void **state)
+{
+    fx *f = *state;
+    char path[128], err[ODZ_ERRLEN];
+    int64_t race = f->race_id[0], sel = f->sel_id[0][1];
+    snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
+    json_decref(get_json(f, path)); /* cached */
+    odz_racing_stop(f->racing);
+    f->racing = NULL;
+    odz_price pr = {.selection_id = sel, .provider = "oddzy", .market = ODZ_FIXED_WIN,
+                    .odds = 555, .ts = odz_now() + 5};
+    odz_changes ch = {0};
+    assert_int_equal(f->store->ops->append_price(f->store, &pr, &ch, err), 0);
+    odz_changes_free(&ch);
+    char subj[64], ev[256];
+    snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
+    int n = snprintf(ev, sizeof ev, "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":"
+                     "\"fixed_win\",\"price\":5.55}", (long long)race, (long long)sel);
+    f->bus->ops->publish(f->bus, subj, ev, (size_t)n, NULL);
+    sleep_us(300000); /* the rebuild runs and fails: nobody answers racing.* */
+    f->racing = odz_racing_start(f->bus, f->store, NULL, err);
+    assert_non_null(f->racing);
+    want w = {.race_id = race, .sel_id = sel, .price = 5.55};
+    int ok = 0;
+    for (int i = 0; i < 100 && !ok; i++) {
+        json_t *card = get_json(f, path);
+        ok = card && card_price(card, &w);
+        json_decref(card);
+        if (!ok)
+            sleep_us(20000);
+    }
+    assert_true(ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(price_reaches_racecard_and_flucs),
         cmocka_unit_test(scratching_reaches_racecard),
         cmocka_unit_test(status_reaches_racecard_schedule_next),
+        cmocka_unit_test(failed_rebuild_is_retried),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
