@@ -39,7 +39,9 @@ int odz_cmd_migrate(int argc, char **argv)
     }
     char v[16];
     snprintf(v, sizeof v, "%d", s->ops->schema_version(s));
-    odz_log_kv(ODZ_LOG_INFO, "schema up to date", "db", odz_opt_get(opts, "db"), "version", v,
+    char shown[512];
+    odz_log_redact_url(odz_opt_get(opts, "db"), shown, sizeof shown);
+    odz_log_kv(ODZ_LOG_INFO, "schema up to date", "db", shown, "version", v,
                NULL);
     s->ops->close(s);
     return 0;
@@ -107,7 +109,9 @@ int odz_cmd_racing(int argc, char **argv)
         bus->ops->close(bus);
         return 1;
     }
-    odz_log_kv(ODZ_LOG_INFO, "racing service ready", "db", odz_opt_get(opts, "db"), "bus",
+    char shown[512];
+    odz_log_redact_url(odz_opt_get(opts, "db"), shown, sizeof shown);
+    odz_log_kv(ODZ_LOG_INFO, "racing service ready", "db", shown, "bus",
                odz_opt_get(opts, "bus"), NULL);
     int sig = odz_signals_wait();
     odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == 15 ? "SIGTERM" : "SIGINT", NULL);

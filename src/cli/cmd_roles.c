@@ -447,7 +447,7 @@ int odz_cmd_run(int argc, char **argv)
 {
     odz_opt opts[] = {
         API_OPTS,
-        {"db", "ODDZY_DB", "var/oddzy.db", "SQLite database file", NULL, 0},
+        {"db", "ODDZY_DB", "var/oddzy.db", "database: SQLite file path or postgres:// URL", NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
         {"source", "ODDZY_SOURCE", "",
          "poll this external source instead of the built-in simulated one", NULL, 0},
@@ -523,9 +523,11 @@ int odz_cmd_run(int argc, char **argv)
     pthread_create(&sig_t, NULL, wait_signal, &st);
     char ps[16];
     snprintf(ps, sizeof ps, "%d", odz_api_port(api));
+    char db_shown[512];
+    odz_log_redact_url(db, db_shown, sizeof db_shown);
     odz_log_kv(ODZ_LOG_INFO, "oddzy is running", "url",
                ac.port == 8080 ? "http://localhost:8080" : "http://localhost", "port", ps, "source",
-               sc.source_url, "db", db, "metrics", "/metrics", NULL);
+               sc.source_url, "db", db_shown, "metrics", "/metrics", NULL);
     fprintf(stderr, "\n  Oddzy is running: http://localhost:%s   (API /api/racing/schedule, metrics "
                     "/metrics; Ctrl-C stops)\n\n",
             ps);

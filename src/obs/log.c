@@ -403,3 +403,20 @@ void odz_logf(int level, const char *fmt, ...)
         msg[0] = '\0'; /* a cut UTF-8 sequence at the end becomes U+FFFD when escaped */
     emit(level, msg, NULL);
 }
+
+void odz_log_redact_url(const char *url, char *out, size_t outlen)
+{
+    if (!outlen)
+        return;
+    if (!url)
+        url = "";
+    const char *scheme = strstr(url, "://");
+    const char *auth = scheme ? scheme + 3 : NULL;
+    const char *at = auth ? strpbrk(auth, "@/?#") : NULL;
+    const char *colon = at && *at == '@' ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon) {
+        snprintf(out, outlen, "%s", url);
+        return;
+    }
+    snprintf(out, outlen, "%.*s***%s", (int)(colon + 1 - url), url, at);
+}

@@ -68,4 +68,9 @@ const char *odz_log_corr(void);
 /** A new random id: 32 lowercase hex digits and a NUL written into out. */
 void odz_corr_new(char out[33]);
 
+/** Copies `url` to out for logging with any password hidden: "postgres://u:secret@h/db" becomes
+ *  "postgres://u:***@h/db"; text without "scheme://user:pass@" is copied as is (truncated to
+ *  outlen - 1). */
+void odz_log_redact_url(const char *url, char *out, size_t outlen);
+
 #endif

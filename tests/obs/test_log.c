@@ -425,9 +425,28 @@ static void test_concurrent_lines(void **state)
     free(buf);
 }
 
+static void test_redact_url(void **state)
+{
+    (void)state;
+    char out[128];
+    odz_log_redact_url("postgres://oddzy:s3cret@db:5432/oddzy?sslmode=require", out, sizeof out);
+    assert_string_equal(out, "postgres://oddzy:***@db:5432/oddzy?sslmode=require");
+    odz_log_redact_url("postgres://oddzy@127.0.0.1:5432/oddzy", out, sizeof out);
+    assert_string_equal(out, "postgres://oddzy@127.0.0.1:5432/oddzy");
+    odz_log_redact_url("var/oddzy.db", out, sizeof out);
+    assert_string_equal(out, "var/oddzy.db");
+    odz_log_redact_url("nats://a:b@h:4222", out, sizeof out);
+    assert_string_equal(out, "nats://a:***@h:4222");
+    odz_log_redact_url("http://h/path:x@y", out, sizeof out); /* no userinfo before the path */
+    assert_string_equal(out, "http://h/path:x@y");
+    odz_log_redact_url(NULL, out, sizeof out);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_redact_url),
         cmocka_unit_test_setup_teardown(test_json_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_order_starts_with_ts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
