@@ -18,6 +18,7 @@
 #include <wslay/wslay.h>
 
 #include "core/err.h"
+#include "core/utf8.h"
 #include "http/http_internal.h"
 
 #define DEF_MAX_MESSAGE (64 * 1024)
@@ -128,45 +129,6 @@ static odz_buf *build_frame(uint8_t opcode, const void *data, size_t len)
 odz_buf *odz_ws_frame_text(const void *data, size_t len)
 {
     return build_frame(WSLAY_TEXT_FRAME, data, len);
-}
-
-/* ---- UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) ---------------------- */
-
-static int utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else
-            return 0;
-        if (i + k >= n)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
 }
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
@@ -380,7 +342,7 @@ static void send_close(odz_ws *ws, int code, const char *reason)
         size_t rl = reason ? strlen(reason) : 0;
         if (rl > 123)
             rl = 123;
-        while (rl > 0 && !utf8_valid((const uint8_t *)reason, rl))
+        while (rl > 0 && !odz_utf8_valid((const uint8_t *)reason, rl))
             rl--;
         if (rl)
             memcpy(p + 2, reason, rl);
@@ -531,7 +493,7 @@ static int on_frame(odz_ws *ws)
         }
         if (ws->ctrllen >= 2) {
             int c = (ws->ctrl[0] << 8) | ws->ctrl[1];
-            if (!valid_close_code(c) || !utf8_valid(ws->ctrl + 2, ws->ctrllen - 2)) {
+            if (!valid_close_code(c) || !odz_utf8_valid(ws->ctrl + 2, ws->ctrllen - 2)) {
                 send_close(ws, 1002, "bad close frame");
                 return -1;
             }
@@ -545,7 +507,7 @@ static int on_frame(odz_ws *ws)
     if (!ws->f_fin)
         return 0;
     ws->fragmented = 0;
-    if (!utf8_valid((const uint8_t *)ws->msg, ws->msglen)) {
+    if (!odz_utf8_valid((const uint8_t *)ws->msg, ws->msglen)) {
         send_close(ws, 1007, "invalid UTF-8");
         return -1;
     }

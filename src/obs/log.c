@@ -1,4 +1,5 @@
 /* Structured logging: JSON lines or text, one write(2) per line, bounded line length. */
+#include "core/utf8.h"
 #include "obs/log.h"
 
 #include <errno.h>
@@ -163,25 +164,6 @@ static int lb_str(lbuf *b, const char *s)
     return lb_raw(b, s, strlen(s));
 }
 
-/* Length of a valid UTF-8 sequence at s (2 to 4), or 0 if it is not one. */
-static int utf8_seq(const unsigned char *s)
-{
-    unsigned c = s[0];
-#define CONT(x) (((x)&0xC0) == 0x80)
-    if (c >= 0xC2 && c <= 0xDF)
-        return CONT(s[1]) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && CONT(s[2]) ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && CONT(s[2]) && CONT(s[3]) ? 4 : 0;
-    }
-    return 0;
-#undef CONT
-}
-
 /* Append s escaped: as a JSON string body (json) or for the text format. Control bytes
  * and invalid UTF-8 never reach the output raw. Stops cleanly at the limit. */
 static int lb_escaped(lbuf *b, const char *s, int json)
@@ -210,7 +192,7 @@ static int lb_escaped(lbuf *b, const char *s, int json)
         } else if (c < 0x80) {
             tmp[0] = (char)c;
             n = 1;
-        } else if ((adv = utf8_seq(u)) > 0) {
+        } else if ((adv = odz_utf8_seq(u, 4)) > 0) {
             out = (const char *)u;
             n = (size_t)adv;
         } else {

@@ -1,4 +1,5 @@
 /* Prometheus metrics registry: lock-free updates, get-or-create by name+labels, text render. */
+#include "core/utf8.h"
 #include "obs/metrics.h"
 
 #include <dirent.h>
@@ -118,25 +119,6 @@ static int is_lname_char(char c)
     return is_lname_start(c) || (c >= '0' && c <= '9');
 }
 
-/* Length of a valid UTF-8 sequence at s (2 to 4), or 0. */
-static int utf8_seq(const unsigned char *s)
-{
-    unsigned c = s[0];
-#define CONT(x) (((x)&0xC0) == 0x80)
-    if (c >= 0xC2 && c <= 0xDF)
-        return CONT(s[1]) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && CONT(s[2]) ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && CONT(s[2]) && CONT(s[3]) ? 4 : 0;
-    }
-    return 0;
-#undef CONT
-}
-
 typedef struct {
     const char *name, *val; /* val: the escaped text between the quotes */
     size_t nlen, vlen;
@@ -187,7 +169,7 @@ static int labels_canon(const char *in, int histogram, char *out, size_t cap)
                 p += 2;
             } else if (c < 0x80) {
                 p++;
-            } else if ((n = utf8_seq((const unsigned char *)p)) > 0) {
+            } else if ((n = odz_utf8_seq((const unsigned char *)p, 4)) > 0) {
                 p += n;
             } else {
                 return ODZ_EINVAL;
