@@ -14,17 +14,16 @@ typedef struct {
     const char *name;
     int (*fn)(int, char **);
     const char *summary;
-    const char *issue; /* the issue that builds a role not done yet */
 } role;
 
 static const role roles[] = {
-    {"run", odz_cmd_run, "everything in one process: http://localhost:8080 with live data", "4"},
-    {"racing", odz_cmd_racing, "racing service: owns the store, answers racing.* on the bus", NULL},
-    {"scraper", odz_cmd_scraper, "race scraper: polls a racing data source on the adaptive schedule", "3"},
-    {"api", odz_cmd_api, "racing API: JSON over HTTP, live push, the web front end", "4"},
-    {"prices", odz_cmd_prices, "price updater: a simulated live price market", NULL},
-    {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)", "3"},
-    {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit", NULL},
+    {"run", odz_cmd_run, "everything in one process: http://localhost:8080 with live data"},
+    {"racing", odz_cmd_racing, "racing service: owns the store, answers racing.* on the bus"},
+    {"scraper", odz_cmd_scraper, "race scraper: polls a racing data source on the adaptive schedule"},
+    {"api", odz_cmd_api, "racing API: JSON over HTTP, live push, the web front end"},
+    {"prices", odz_cmd_prices, "price updater: a simulated live price market"},
+    {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)"},
+    {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit"},
 };
 
 static void usage(FILE *f)
@@ -33,8 +32,7 @@ static void usage(FILE *f)
                "Usage: oddzy <role> [options]     oddzy <role> --help\n\nRoles:\n",
             ODDZY_VERSION);
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        fprintf(f, "  %-9s %s%s\n", roles[i].name, roles[i].summary,
-                roles[i].fn ? "" : " [not built yet]");
+        fprintf(f, "  %-9s %s\n", roles[i].name, roles[i].summary);
     fprintf(f, "\nConfiguration: flags, or ODDZY_* environment variables (see each role's --help).\n"
                "  --version  print the version\n");
 }
@@ -53,11 +51,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
         if (strcmp(argv[1], roles[i].name))
             continue;
-        if (!roles[i].fn) {
-            fprintf(stderr, "oddzy %s: %s\nThis role is not built yet (issue %s).\n",
-                    roles[i].name, roles[i].summary, roles[i].issue);
-            return 2;
-        }
         odz_metrics_set_version(ODDZY_VERSION); /* oddzy_build_info{version} */
         return roles[i].fn(argc - 1, argv + 1);
     }

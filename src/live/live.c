@@ -512,16 +512,17 @@ static void sio_event(client *c, const odz_sio_packet *p, int nsp)
     if (p->ack < 0)
         return;
     const char *pre = nsp == NSP_ROOT ? "" : nsp_name(nsp);
+    char rid[24];
+    if (race == 0)
+        snprintf(rid, sizeof rid, "\"all\"");
+    else
+        snprintf(rid, sizeof rid, "%lld", (long long)race);
     if (err)
         snprintf(reply, sizeof reply, "43%s%s%lld[{\"ok\":false,\"error\":\"%s\"}]", pre,
                  *pre ? "," : "", (long long)p->ack, err);
     else
-        snprintf(reply, sizeof reply, "43%s%s%lld[{\"ok\":true,\"race_id\":%s%lld%s}]", pre,
-                 *pre ? "," : "", (long long)p->ack, race == 0 ? "\"" : "",
-                 (long long)race, "");
-    if (race == 0 && !err)
-        snprintf(reply, sizeof reply, "43%s%s%lld[{\"ok\":true,\"race_id\":\"all\"}]", pre,
-                 *pre ? "," : "", (long long)p->ack);
+        snprintf(reply, sizeof reply, "43%s%s%lld[{\"ok\":true,\"race_id\":%s}]", pre,
+                 *pre ? "," : "", (long long)p->ack, rid);
     sio_send_text(c, reply);
 }
 
@@ -725,9 +726,7 @@ static void poll_on_loop(void *arg)
             poll_flush(c);
         }
     } else {
-        if (c->transport != T_POLL && c->upgrade_ws == NULL && c->ws) {
-            /* a late POST after the upgrade still counts */
-        }
+        /* (a POST that arrives after the upgrade still counts) */
         odz_http_pending_respond(pr->p, 200, "text/plain; charset=UTF-8", "ok", 2);
         size_t s = 0;
         for (size_t i = 0; i <= pr->len; i++) {

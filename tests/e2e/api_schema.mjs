@@ -294,10 +294,7 @@ async function probeLive(docPath, method, target, headers = {}) {
   probed.add(`${method} ${docPath}`);
   let res;
   try { res = await rawRequest(BASE, { method, target, headers, headOnly: true, timeoutMs: 5000 }); } catch (e) { fail(`probe ${target}: ${e.message}`); return; }
-  if (res.status === 404 && /no such resource|no such file/.test(res.body.toString())) {
-    console.log(`  skip ${method} ${target} -> 404: not built yet (issue 5)`);
-    return;
-  }
+  if (res.status === 404) { fail(`probe ${method} ${target} -> 404: live endpoint missing`); return; }
   if (!op.responses[String(res.status)]) { fail(`probe ${method} ${target} -> ${res.status}: status not documented`); return; }
   const content = deref(op.responses[String(res.status)]).content;
   if (content && !content[mediaEssence(res.headers['content-type'])]) { fail(`probe ${method} ${target} -> ${res.status}: content-type ${res.headers['content-type']}`); return; }
