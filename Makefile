@@ -19,8 +19,9 @@ LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
 TESTS    := $(shell find tests -name 'test_*.c' | sort)
 FUZZ     := $(wildcard fuzz/fuzz_*.c)
 
-B        := build
-BA       := build/asan
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+B        ?= build
+BA       ?= $(B)/asan
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB_OBJ_A := $(LIB_SRC:%.c=$(BA)/obj/%.o)
@@ -69,7 +70,7 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 # libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test
 # (the domain core, the source adapters, the Socket.IO codec and what those log/count with).
 FUZZ_CC  ?= clang
-FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
 FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
 $(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
@@ -84,7 +85,7 @@ run: setup all web
 	$(B)/oddzy run
 
 test: setup
-	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BA)/oddzy $(TEST_BIN_A) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(TEST_BIN) $(BA)/oddzy $(TEST_BIN_A) $(FUZZ_BIN)
 	@$(MAKE) --no-print-directory web
 	@scripts/run-tests.sh
 

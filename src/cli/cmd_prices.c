@@ -17,28 +17,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The same clock options as the other roles (cmd_roles.c), so every process of a demo can
- * share one simulated clock. */
-#define PRICES_CLOCK_OPTS                                                                          \
-    {"speed", "ODDZY_SPEED", "1", "run simulated time N times faster (demos, tests)", NULL, 0},    \
-        {"clock-anchor", "ODDZY_CLOCK_ANCHOR", "0",                                                \
-         "epoch ms at which simulated and real time agree (0: start-up); give every process "     \
-         "the same value to share one simulated clock",                                            \
-         NULL, 0}
-
 static int prices_config(const odz_opt *opts, odz_prices_config *pc)
 {
     int64_t seed, interval, window, max_races;
-    double speed;
-    int64_t anchor;
     if (odz_opt_int(opts, "seed", 0, INT64_MAX, &seed) ||
         odz_opt_int(opts, "interval-ms", 10, 60000, &interval) ||
         odz_opt_int(opts, "window-min", 1, 7 * 24 * 60, &window) ||
         odz_opt_int(opts, "max-races", 1, ODZ_PRICES_MAX_RACES, &max_races) ||
-        odz_opt_double(opts, "speed", 1, 10000, &speed) ||
-        odz_opt_int(opts, "clock-anchor", 0, INT64_MAX, &anchor))
+        odz_opts_clock(opts))
         return ODZ_EINVAL;
-    odz_clock_configure(speed, anchor);
     odz_prices_config_defaults(pc);
     pc->seed = (uint64_t)seed;
     pc->interval_ms = (int)interval;
@@ -63,7 +50,7 @@ int odz_cmd_prices(int argc, char **argv)
          "follow open races starting within this many (simulated) minutes", NULL, 0},
         {"max-races", "ODDZY_PRICES_MAX_RACES", "100", "race markets followed at most (1-100)",
          NULL, 0},
-        PRICES_CLOCK_OPTS,
+        ODZ_OPT_CLOCK,
         ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,

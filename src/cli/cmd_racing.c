@@ -55,12 +55,7 @@ int odz_cmd_racing(int argc, char **argv)
         {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
          NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
-        /* the same clock options as the other roles: the service stamps writes with odz_now() */
-        {"speed", "ODDZY_SPEED", "1", "run simulated time N times faster (demos, tests)", NULL, 0},
-        {"clock-anchor", "ODDZY_CLOCK_ANCHOR", "0",
-         "epoch ms at which simulated and real time agree (0: start-up); give every process "
-         "the same value to share one simulated clock",
-         NULL, 0},
+        ODZ_OPT_CLOCK, /* the service stamps writes with odz_now() */
         ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
@@ -75,12 +70,8 @@ int odz_cmd_racing(int argc, char **argv)
                             opts, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
-    double speed;
-    int64_t anchor;
-    if (odz_opts_logging(opts, "racing") || odz_opt_double(opts, "speed", 1, 10000, &speed) ||
-        odz_opt_int(opts, "clock-anchor", 0, INT64_MAX, &anchor))
+    if (odz_opts_logging(opts, "racing") || odz_opts_clock(opts))
         return 2;
-    odz_clock_configure(speed, anchor);
     char err[ODZ_ERRLEN];
     char day[11];
     if (odz_race_day(0, odz_opt_get(opts, "tz"), day)) {

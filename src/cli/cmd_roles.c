@@ -113,29 +113,12 @@ static int feed_config(const odz_opt *opts, odz_feed_config *fc)
     return 0;
 }
 
-static int clock_config(const odz_opt *opts)
-{
-    double speed;
-    int64_t anchor;
-    if (odz_opt_double(opts, "speed", 1, 10000, &speed) ||
-        odz_opt_int(opts, "clock-anchor", 0, INT64_MAX, &anchor))
-        return ODZ_EINVAL;
-    odz_clock_configure(speed, anchor);
-    return 0;
-}
-
 #define FEED_OPTS                                                                                  \
     {"seed", "ODDZY_SEED", "1", "world seed: same seed, same world", NULL, 0},                    \
         {"fail-rate", "ODDZY_FAIL_RATE", "0", "share of requests answered 5xx (0..1)", NULL, 0},  \
         {"garbage-rate", "ODDZY_GARBAGE_RATE", "0", "share answered with a broken body (0..1)",    \
          NULL, 0},                                                                                 \
         {"slow-ms", "ODDZY_SLOW_MS", "0", "delay added to every response (ms)", NULL, 0}
-#define CLOCK_OPTS                                                                                 \
-    {"speed", "ODDZY_SPEED", "1", "run simulated time N times faster (demos, tests)", NULL, 0},    \
-        {"clock-anchor", "ODDZY_CLOCK_ANCHOR", "0",                                                \
-         "epoch ms at which simulated and real time agree (0: start-up); give every process "     \
-         "the same value to share one simulated clock",                                            \
-         NULL, 0}
 
 /* The in-process bus connects the parts of one process only: a role on it hosts its own
  * racing service. Any other bus (NATS) reaches the `oddzy racing` processes. */
@@ -167,7 +150,7 @@ int odz_cmd_feed(int argc, char **argv)
         {"port", "ODDZY_PORT", "8090", "port to listen on", NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
         FEED_OPTS,
-        CLOCK_OPTS,
+        ODZ_OPT_CLOCK,
         ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
@@ -184,7 +167,7 @@ int odz_cmd_feed(int argc, char **argv)
     int64_t port;
     odz_feed_config fc;
     if (odz_opts_logging(opts, "feed") || odz_opt_int(opts, "port", 0, 65535, &port) ||
-        feed_config(opts, &fc) || clock_config(opts))
+        feed_config(opts, &fc) || odz_opts_clock(opts))
         return 2;
     char err[ODZ_ERRLEN];
     odz_signals_block();
@@ -263,7 +246,7 @@ int odz_cmd_scraper(int argc, char **argv)
         {"standby-retry-ms", "ODDZY_STANDBY_RETRY_MS", "2000",
          "standby: how often to try to become the active scraper", NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
-        CLOCK_OPTS,
+        ODZ_OPT_CLOCK,
         ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
@@ -283,7 +266,7 @@ int odz_cmd_scraper(int argc, char **argv)
     odz_scraper_config sc;
     odz_standby_config sbc = {0};
     int64_t retry;
-    if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc) || clock_config(opts) ||
+    if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc) || odz_opts_clock(opts) ||
         odz_opt_int(opts, "standby-retry-ms", 100, 60000, &retry))
         return 2;
     sbc.retry_ms = (int)retry;
@@ -378,7 +361,7 @@ int odz_cmd_api(int argc, char **argv)
          "over NATS)",
          NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
-        CLOCK_OPTS,
+        ODZ_OPT_CLOCK,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
     };
@@ -390,7 +373,7 @@ int odz_cmd_api(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     odz_api_config ac;
-    if (odz_opts_logging(opts, "api") || api_config(opts, &ac) || clock_config(opts))
+    if (odz_opts_logging(opts, "api") || api_config(opts, &ac) || odz_opts_clock(opts))
         return 2;
     char err[ODZ_ERRLEN];
     odz_signals_block();
@@ -458,7 +441,7 @@ int odz_cmd_run(int argc, char **argv)
         {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",
          "seconds (simulated) between meetings-list polls", NULL, 0},
         FEED_OPTS,
-        CLOCK_OPTS,
+        ODZ_OPT_CLOCK,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
     };
@@ -475,7 +458,7 @@ int odz_cmd_run(int argc, char **argv)
     odz_feed_config fc;
     odz_scraper_config sc;
     if (odz_opts_logging(opts, "run") || api_config(opts, &ac) || feed_config(opts, &fc) ||
-        clock_config(opts) || scraper_config(opts, &sc))
+        odz_opts_clock(opts) || scraper_config(opts, &sc))
         return 2;
     const char *ext = odz_opt_get(opts, "source");
     const char *rate = odz_opt_get(opts, "rate");

@@ -1,5 +1,6 @@
 /* Flags, ODDZY_* environment variables and defaults, with checked conversions. */
 #include "cli/opts.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "obs/log.h"
 #include "obs/metrics_server.h"
@@ -118,6 +119,23 @@ int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, 
         return ODZ_EINVAL;
     }
     *out = x;
+    return 0;
+}
+
+int odz_opts_clock(const odz_opt *opts)
+{
+    double speed;
+    int64_t anchor, start = 0;
+    if (odz_opt_double(opts, "speed", 1, 10000, &speed) ||
+        odz_opt_int(opts, "clock-anchor", 0, INT64_MAX, &anchor))
+        return ODZ_EINVAL;
+    const char *cs = odz_opt_get(opts, "clock-start");
+    if (*cs && (odz_clock_parse_instant(cs, &start) || start <= 0)) {
+        fprintf(stderr, "--clock-start: '%.40s' is neither epoch ms nor a UTC date-time such as "
+                        "2026-06-10T06:00Z\n", cs);
+        return ODZ_EINVAL;
+    }
+    odz_clock_configure(speed, anchor, start);
     return 0;
 }
 

@@ -21,6 +21,8 @@ const char *odz_opt_get(const odz_opt *opts, const char *name);
 /** Checked integer conversion of an option; prints an error and returns ODZ_EINVAL if bad. */
 int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, int64_t *out);
 int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, double *out);
+/** Apply the ODZ_OPT_CLOCK options; prints an error and returns ODZ_EINVAL if bad. */
+int odz_opts_clock(const odz_opt *opts);
 /** Apply the common logging options (--log-level, --log-format) for `service`. */
 int odz_opts_logging(const odz_opt *opts, const char *service);
 
@@ -31,6 +33,17 @@ int odz_opts_logging(const odz_opt *opts, const char *service);
 #define ODZ_OPT_METRICS_ADDR                                                                      \
     {"metrics-addr", "ODDZY_METRICS_ADDR", "",                                                   \
      "serve /metrics and /healthz on HOST:PORT, e.g. 127.0.0.1:9101 (empty: off)", NULL, 0}
+/* The clock of every role (core/clock.h): give every process of one simulated world the same
+ * values to share one simulated clock. */
+#define ODZ_OPT_CLOCK                                                                             \
+    {"speed", "ODDZY_SPEED", "1", "run simulated time N times faster (demos, tests)", NULL, 0},   \
+        {"clock-anchor", "ODDZY_CLOCK_ANCHOR", "0",                                               \
+         "real epoch ms at which the simulated clock reads --clock-start (0: start-up)", NULL,   \
+         0},                                                                                      \
+        {"clock-start", "ODDZY_CLOCK_START", "",                                                  \
+         "simulated time at the anchor: epoch ms or UTC date-time such as 2026-06-10T06:00Z "     \
+         "(empty: the anchor, i.e. real time)",                                                   \
+         NULL, 0}
 #define ODZ_OPT_END {NULL, NULL, NULL, NULL, NULL, 0}
 
 typedef struct odz_metrics_server odz_metrics_server;

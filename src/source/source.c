@@ -254,7 +254,8 @@ int odz__scrape_merge(odz_scrape *dst, odz_scrape *src)
         return rc;
     }
     /* The key strings change owner; the rows' pointers to them stay valid. */
-    memcpy(dst->keys + dst->n_keys, src->keys, src->n_keys * sizeof *src->keys);
+    if (src->n_keys) /* both may be NULL when there are none: memcpy must not see them */
+        memcpy(dst->keys + dst->n_keys, src->keys, src->n_keys * sizeof *src->keys);
     dst->n_keys += src->n_keys;
     src->n_keys = 0;
     for (size_t i = 0; i < src->meetings.n; i++)

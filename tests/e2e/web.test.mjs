@@ -26,6 +26,7 @@ const BIN = process.env.ODDZY_BIN || path.join(ROOT, 'build/oddzy');
 const SHOTS = process.env.ODDZY_SHOTS || path.join(ROOT, 'build/screenshots');
 const SPEED = 30;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CLOCK_START = '2026-06-10T06:00:00Z'; // 16:00 in Sydney: every race type is racing
 // Headless Debian Chromium on a closed network: no sandbox as root (it cannot start one), and
 // nothing that phones home or updates itself. playwright-core never downloads a browser.
 const CHROMIUM_ARGS = [
@@ -143,7 +144,9 @@ async function startServer() {
   const log = fs.openSync(logPath, 'a');
   server = spawn(
     BIN,
-    ['run', '--host', '127.0.0.1', '--port', String(port), '--db', path.join(tmp, `e2e-${port}.db`), '--speed', String(SPEED), '--seed', '42'],
+    ['run', '--host', '127.0.0.1', '--port', String(port), '--db', path.join(tmp, `e2e-${port}.db`), '--speed', String(SPEED), '--seed', '42',
+      // a pinned simulated clock: the same racing whatever the hour the test runs at
+      '--clock-start', process.env.ODDZY_CLOCK_START || CLOCK_START],
     { cwd: ROOT, detached: true, stdio: ['ignore', log, log] },
   );
   fs.closeSync(log);

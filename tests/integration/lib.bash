@@ -4,6 +4,16 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ODDZY=${ODDZY:-$ROOT/build/oddzy}
 TMP=$(mktemp -d /tmp/oddzy-it.XXXXXX)
 PIDS=()
+# One pinned simulated clock for every oddzy process a test starts (flags win over these):
+# the simulated world is at CLOCK_START (16:00 in Sydney on a Wednesday, when thoroughbred,
+# harness and greyhound meetings are all racing) when the test starts, whatever the hour
+# of the day the test runs at. ANCHOR is the real epoch ms at which it reads CLOCK_START.
+CLOCK_START=${ODDZY_TEST_CLOCK_START:-2026-06-10T06:00:00Z}
+CLOCK_START_S=$(date -u -d "$CLOCK_START" +%s)
+ANCHOR=$(( $(date +%s%N) / 1000000 ))
+export ODDZY_CLOCK_START=$CLOCK_START ODDZY_CLOCK_ANCHOR=$ANCHOR
+# Simulated epoch seconds now, at speed $1.
+sim_now() { echo $(( CLOCK_START_S + ( $(date +%s%N) / 1000000 - ANCHOR ) * $1 / 1000 )); }
 cleanup() {
   for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$p" 2>/dev/null || true; done

@@ -5,7 +5,6 @@
 # a bad --metrics-addr is a usage error (exit 2) and a port in use a runtime one (exit 1).
 source "$(dirname "$0")/lib.bash"
 command -v promtool >/dev/null || fail "promtool not installed (scripts/setup.sh installs prometheus)"
-ANCHOR=$(( $(date +%s) * 1000 ))
 CLOCK=(--speed 60 --clock-anchor "$ANCHOR")
 
 # check_metrics ROLE URL METRIC...: 200, the exposition content type, promtool clean, and each

@@ -3,7 +3,6 @@
 # duplicated rows, failures counted; recovery once the source behaves again.
 source "$(dirname "$0")/lib.bash"
 FP=$(free_port)
-ANCHOR=$(( $(date +%s) * 1000 ))
 start_feed() {
   "$ODDZY" feed --port "$FP" --seed 11 --speed 60 --clock-anchor "$ANCHOR" --log-level warn "$@" >>"$TMP/feed.log" 2>&1 &
   FEED=$!; PIDS+=($FEED)
@@ -39,7 +38,7 @@ done
 [ "$finals" -gt 0 ] || fail "no results after recovery"
 # every race's card is read once the source behaves: FINAL races get their results
 for _ in $(seq 1 60); do
-  sim_now=$(( ANCHOR/1000 + ($(date +%s) - ANCHOR/1000) * 60 ))
+  sim_now=$(sim_now 60)
   missing=$(sql "$DB" "select count(*) from races where status=3 and results = '[]' and scheduled_start < $((sim_now - 1800))")
   [ "$missing" = 0 ] && break; sleep 0.5
 done

@@ -3,7 +3,6 @@
 # INTERIM to FINAL in the store, with results, and nothing is duplicated.
 source "$(dirname "$0")/lib.bash"
 FP=$(free_port)
-ANCHOR=$(( $(date +%s) * 1000 ))
 "$ODDZY" feed --port "$FP" --seed 7 --speed 60 --clock-anchor "$ANCHOR" --log-level warn >"$TMP/feed.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$FP/healthz"
@@ -21,8 +20,7 @@ meetings=$(sql "$DB" "select count(*) from meetings")
 types=$(sql "$DB" "select count(distinct race_type) from meetings")
 echo "stored: $n races, $meetings meetings, $types race types"
 [ "$types" -eq 3 ] || fail "expected all three race types"
-now=$(( $(date +%s) ))
-sim_now=$(( ANCHOR/1000 + (now - ANCHOR/1000) * 60 ))
+sim_now=$(sim_now 60)
 # races open now and starting within 5 simulated minutes: watch them
 watch=$(sql "$DB" "select id from races where status=0 and scheduled_start between $sim_now and $((sim_now+300)) limit 5" | tr '\n' ' ')
 [ -n "$watch" ] || fail "no race about to start"

@@ -371,7 +371,7 @@ static void bad_config_is_refused(void **st)
 int main(void)
 {
     /* simulated time 10x: history keeps one point a second, so markets move more often */
-    odz_clock_configure(10, 0);
+    odz_clock_configure(10, 0, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(prices_are_recorded_and_published, setup, teardown),
         cmocka_unit_test_setup_teardown(closed_race_gets_no_more_prices, setup, teardown),

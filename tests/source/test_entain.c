@@ -1,9 +1,11 @@
 /* The Entain affiliates racing adapter on the real recorded responses
- * (../shared/fixtures/entain), scratchings, and garbage. */
+ * (tests/fixtures/entain), scratchings, and garbage. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+
+#include "support/fixture.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,22 +27,9 @@ static const odz_source_ops *src;
 
 static char *slurp(const char *name, size_t *len)
 {
-    const char *dir = getenv("ODDZY_FIXTURES");
-    char path[512];
-    snprintf(path, sizeof path, "%s/entain/%s", dir && *dir ? dir : "../shared/fixtures", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open fixture %s (set ODDZY_FIXTURES)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    char rel[256];
+    snprintf(rel, sizeof rel, "entain/%s", name);
+    return fixture_slurp(rel, len);
 }
 
 static json_t *load_fixture_json(const char *name)
