@@ -22,7 +22,9 @@ run_cmocka() { # $1 binary, $2 label
   if [ "$f" -ne 0 ]; then failures+=("$2"); echo "FAIL $2 (log: $out)"; tail -n 30 "$out" | sed 's/^/    /'; else echo "ok   $2 ($p)"; fi
 }
 
+suite_times=()
 for s in $suites; do
+  suite_start=$(date +%s)
   case $s in
   unit)  for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do run_cmocka "$t" "unit/${t#build/tests/}"; done ;;
   asan)  for t in $(find build/asan/tests -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do run_cmocka "$t" "asan/${t#build/asan/tests/}"; done ;;
@@ -39,7 +41,10 @@ for s in $suites; do
       else failed=$((failed+1)); failures+=("integration/$n"); echo "FAIL integration/$n (log: $log/it_$n.log)"; tail -n 40 "$log/it_$n.log" | sed 's/^/    /'; fi
     done ;;
   esac
+  suite_times+=("$s $(( $(date +%s) - suite_start ))s")
+  echo "-- suite $s took $(( $(date +%s) - suite_start ))s"
 done
+echo "suite times: ${suite_times[*]}"
 ((${#failures[@]})) && echo "failed: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,12 +3,14 @@
 # Debian packages (compiler, libraries, servers the tests start, Chromium) and npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+setup_start=$(date +%s)
 
 DEB_PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libjansson-dev libsqlite3-dev libh2o-evloop-dev libwslay-dev libcurl4-openssl-dev
   libnats-dev libssl-dev zlib1g-dev libcmocka-dev libpq-dev
   sqlite3 curl python3 nodejs npm chromium wrk nginx-light prometheus nats-server postgresql
+  faketime
 )
 
 missing=()
@@ -34,4 +36,5 @@ for d in web tests/e2e; do
     (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+echo "setup: done in $(( $(date +%s) - setup_start ))s"
 exit 0

@@ -8,6 +8,7 @@
 #include "obs/metrics.h"
 #include "racing/store_metrics.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,7 +405,7 @@ static int op_racecard(call *c)
     json_t *runners = json_array();
     for (size_t i = 0; i < ss.n; i++) {
         json_t *sj = odz_selection_to_json(&ss.v[i]);
-        json_t *pj = json_object();
+        json_t *pj = json_object(), *tj = json_object();
         for (int mk = 0; mk < 4; mk++) {
             const odz_price *best = NULL;
             for (size_t k = 0; k < ps.n; k++) {
@@ -416,11 +417,13 @@ static int op_racecard(call *c)
                 if (!best || (ours && !best_ours) || (ours == best_ours && p->ts > best->ts))
                     best = p;
             }
-            json_object_set_new(pj, market_keys[mk],
-                                best && !ss.v[i].scratched ? odz_json_odds(best->odds)
-                                                           : json_null());
+            bool shown = best && !ss.v[i].scratched;
+            json_object_set_new(pj, market_keys[mk], shown ? odz_json_odds(best->odds) : json_null());
+            /* when the shown price was set: a page merges live updates newer than it */
+            json_object_set_new(tj, market_keys[mk], shown ? json_integer(best->ts) : json_null());
         }
         json_object_set_new(sj, "prices", pj);
+        json_object_set_new(sj, "price_ts", tj);
         json_array_append_new(runners, sj);
     }
     c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",

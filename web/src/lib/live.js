@@ -10,6 +10,7 @@ export const liveDown = ref(false);
 const GRACE_MS = 2500;
 const namespaces = {}; // name -> { socket, subs: Map(key -> {payload, count}), handlers: Map(event -> Set), connectedOnce }
 const reconnectHooks = new Set();
+const subscribedHooks = new Set();
 let downTimer = null;
 
 function refreshDown() {
@@ -62,6 +63,7 @@ function emitSubscribe(name, socket, payload) {
   socket.timeout(10000).emit('subscribe', payload, (err, ack) => {
     if (err) return; // no answer (disconnected meanwhile): the next connect replays it
     if (ack && ack.ok === false) console.warn(`live ${name}: subscribe ${JSON.stringify(payload)} refused: ${ack.error || 'unknown'}`);
+    else if (ack && ack.ok) for (const fn of subscribedHooks) fn(name, payload.race_id);
   });
 }
 
@@ -108,4 +110,11 @@ export function on(name, event, fn) {
 export function onReconnect(fn) {
   reconnectHooks.add(fn);
   return () => reconnectHooks.delete(fn);
+}
+
+/** Called with (namespace, race_id) each time the server acknowledges a subscription: what
+ * was published before it reached the server was not sent to this page (re-fetch). */
+export function onSubscribed(fn) {
+  subscribedHooks.add(fn);
+  return () => subscribedHooks.delete(fn);
 }
