@@ -484,6 +484,10 @@ static int parse_runner(odz_scrape *s, const json_t *j, const char *race_key, in
         const json_t *st = json_object_get(j, "scratch_time");
         sel.scratch_time = json_is_string(st) ? jtime_or0(j, "scratch_time")
                                               : jint_or(st, 0, EPOCH_MAX, 0);
+        /* a late scratching's deductions: cents in the dollar ({"win": 12.5, "place": 3}) */
+        if (odz__jhundredths(json_object_get(json_object_get(j, "deductions"), "win"), 0, 10000,
+                             &x) == 0)
+            sel.deduction = (int)x;
     }
     sel.emergency = jbool_or(json_object_get(j, "is_emergency"), false);
     const char *silks = odz__jstr(j, "silk_colours");

@@ -687,6 +687,7 @@ static int parse_selection(odz_scrape *s, const json_t *j, const char *race_key,
     if (odz__jhundredths(json_object_get(j, "jockeyWeightClaim"), 0, 1000, &x) == 0)
         sel.claim = (int)x;
     sel.emergency = jbool_or(json_object_get(j, "isEmergency"), false);
+    sel.scratched = jbool_or(json_object_get(j, "isScratched"), false);
     const char *img = odz__jstr(j, "imageUrl");
     if (img && strncmp(img, "//", 2) == 0) {
         char url[ODZ_SILKS_MAX + 8];
@@ -702,7 +703,7 @@ static int parse_selection(odz_scrape *s, const json_t *j, const char *race_key,
     if (!c.key)
         return ODZ_ENOMEM;
     int rc = odz__scrape_add_selection(s, race_key, &sel);
-    if (!rc)
+    if (!rc && !sel.scratched) /* a scratched runner has no current prices, only history */
         rc = parse_prices(&c, j, ag, n_ag);
     if (!rc)
         rc = parse_flucs(&c, j);

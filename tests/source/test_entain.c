@@ -388,6 +388,7 @@ static void late_scratching(void **st)
     json_object_set_new(dc, "is_scratched", json_true());
     json_object_set_new(dc, "is_late_scratched", json_true());
     json_object_set_new(dc, "scratch_time", json_integer(1752712800));
+    json_object_set_new(dc, "deductions", json_pack("{s:f,s:i}", "win", 12.5, "place", 3));
     json_t *tk = json_array_get(runners, 0); /* scratched early, time as text */
     json_object_set_new(tk, "is_scratched", json_true());
     json_object_set_new(tk, "scratch_time", json_string("2025-07-16T21:00:00Z"));
@@ -398,12 +399,14 @@ static void late_scratching(void **st)
     assert_true(x->scratched);
     assert_true(x->late_scratched);
     assert_int_equal(x->scratch_time, 1752712800);
+    assert_int_equal(x->deduction, 1250); /* 12.5 cents in the dollar */
     assert_int_equal(count_prices(&s, DEALERS_CHOICE, ODZ_TOTE_WIN), 0); /* no current odds */
     assert_int_equal(count_prices(&s, DEALERS_CHOICE, ODZ_FIXED_WIN), 4); /* history stays */
     x = selection(&s, "61181b8c-a540-43a8-900c-83ebe680e218");
     assert_true(x->scratched);
     assert_false(x->late_scratched);
     assert_int_equal(x->scratch_time, 1752699600);
+    assert_int_equal(x->deduction, 0); /* none given */
     assert_false(selection(&s, RUJI)->scratched);
     assert_int_equal(selection(&s, RUJI)->scratch_time, 0);
     json_decref(j);

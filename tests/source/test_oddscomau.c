@@ -100,6 +100,18 @@ static const odz_price *price(const odz_scrape *s, const char *sel, const char *
     return NULL;
 }
 
+/* selectionId of the i-th runner of a card (a string or a number in the real data). */
+static const char *selection_key_at(json_t *card, size_t i)
+{
+    static char buf[32];
+    json_t *v = json_object_get(json_array_get(json_object_get(card, "selections"), i),
+                                "selectionId");
+    if (json_is_string(v))
+        return json_string_value(v);
+    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+    return buf;
+}
+
 static size_t count_prices(const odz_scrape *s, const char *sel, const char *provider,
                            odz_market m)
 {
@@ -385,6 +397,29 @@ static void encoded_card(void **st)
     assert_int_equal(parse_file("race_card_encoded.json", 1, "739024", &s, err), ODZ_EINVAL);
     assert_non_null(strstr(err, "739023"));
     assert_int_equal(s.n_selections, 0);
+}
+
+/* isScratched (the simulated feed sends it; the recording has no scratched runner):
+ * scratched, and no current prices. */
+static void card_scratched_runner(void **st)
+{
+    (void)st;
+    odz_scrape s = {0};
+    char err[ODZ_ERRLEN] = "";
+    assert_int_equal(parse_file("race_card_decoded.json", 1, "739023", &s, err), 0);
+    assert_int_equal(count_prices(&s, "7424349", "bet365", ODZ_FIXED_WIN), 1);
+    assert_false(selection(&s, "7424349")->scratched);
+    odz_scrape_free(&s);
+    json_t *j = load_fixture_json("race_card_decoded.json");
+    json_object_set_new(json_array_get(json_object_get(j, "selections"), 0), "isScratched",
+                        json_true());
+    assert_int_equal(parse_json(j, 1, "739023", &s, err), 0);
+    assert_true(selection(&s, "7424349")->scratched);
+    assert_false(selection(&s, selection_key_at(j, 1))->scratched);
+    assert_int_equal(count_prices(&s, "7424349", "bet365", ODZ_FIXED_WIN), 0);
+    assert_int_equal(count_prices(&s, selection_key_at(j, 1), "bet365", ODZ_FIXED_WIN), 1);
+    json_decref(j);
+    odz_scrape_free(&s);
 }
 
 static const char coffs_schedule[] =
@@ -678,6 +713,7 @@ int main(void)
         cmocka_unit_test(decoded_card),
         cmocka_unit_test(encoded_card),
         cmocka_unit_test(card_updates_known_race),
+        cmocka_unit_test(card_scratched_runner),
         cmocka_unit_test(garbage_is_refused),
         cmocka_unit_test(wrong_fields_are_skipped),
         cmocka_unit_test(limits),
