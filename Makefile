@@ -3,7 +3,7 @@
 # Every dependency is found with pkg-config; scripts/setup.sh installs what is missing.
 
 CC       ?= cc
-PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib
+PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
