@@ -6,6 +6,7 @@
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "racing/compare.h"
 #include "racing/store_metrics.h"
 
 #include <stdbool.h>
@@ -359,8 +360,8 @@ static int op_scratch(call *c)
 
 static const char *const market_keys[] = {"fixed_win", "fixed_place", "tote_win", "tote_place"};
 
-/* Race card: race, meeting with its races, runners with latest prices (our own market
- * "oddzy" preferred for fixed odds; otherwise the latest of any provider). */
+/* Race card: race, meeting with its races, runners with their shown prices and every
+ * provider's, and the race's odds comparison (racing/compare.h holds the rules). */
 static int op_racecard(call *c)
 {
     int64_t id;
@@ -406,29 +407,22 @@ static int op_racecard(call *c)
     for (size_t i = 0; i < ss.n; i++) {
         json_t *sj = odz_selection_to_json(&ss.v[i]);
         json_t *pj = json_object(), *tj = json_object();
+        int shown[4];
+        int64_t at[4];
+        odz_compare_shown(&ss.v[i], &ps, shown, at);
         for (int mk = 0; mk < 4; mk++) {
-            const odz_price *best = NULL;
-            for (size_t k = 0; k < ps.n; k++) {
-                const odz_price *p = &ps.v[k];
-                if (p->selection_id != ss.v[i].id || (int)p->market != mk)
-                    continue;
-                int ours = !strcmp(p->provider, "oddzy"), best_ours = best &&
-                                                                     !strcmp(best->provider, "oddzy");
-                if (!best || (ours && !best_ours) || (ours == best_ours && p->ts > best->ts))
-                    best = p;
-            }
-            bool shown = best && !ss.v[i].scratched;
-            json_object_set_new(pj, market_keys[mk], shown ? odz_json_odds(best->odds) : json_null());
+            json_object_set_new(pj, market_keys[mk], odz_json_odds(shown[mk]));
             /* when the shown price was set: a page merges live updates newer than it */
-            json_object_set_new(tj, market_keys[mk], shown ? json_integer(best->ts) : json_null());
+            json_object_set_new(tj, market_keys[mk], at[mk] ? json_integer(at[mk]) : json_null());
         }
         json_object_set_new(sj, "prices", pj);
         json_object_set_new(sj, "price_ts", tj);
+        odz_compare_runner(sj, &ss.v[i], &ps);
         json_array_append_new(runners, sj);
     }
-    c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",
+    c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",
                         odz_race_to_json(r), "meeting", mj, "prev_race_id", prev, "next_race_id",
-                        next, "runners", runners);
+                        next, "runners", runners, "comparison", odz_compare_race(&ss, &ps));
 out:
     odz_races_free(&mr);
     odz_selections_free(&ss);
