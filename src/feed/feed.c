@@ -13,6 +13,7 @@
 
 #define PATH_MAX_LEN 512
 #define ENTAIN "/affiliates/v1/racing/"
+#define BRAND "/b/"
 #define ODDS_SCHEDULE "/api/web/public/Racing/getUpcomingRaces"
 #define ODDS_CARD "/api/web/public/Odds/getOddsComparisonCacheable"
 
@@ -172,6 +173,16 @@ static int route(odz_feed *f, const char *path, const char *query, int64_t now,
 {
     int status = 500;
     char id[64];
+    /* "/b/{brand}/affiliates/...": the Entain format as one bookmaker brand prices it */
+    int brand = 0;
+    if (strncmp(path, BRAND, strlen(BRAND)) == 0) {
+        const char *name = path + strlen(BRAND), *slash = strchr(name, '/');
+        if (!slash || !(brand = odz_fw_brand_find(name, (size_t)(slash - name))))
+            return set_text(out, 404, CT_TEXT, "404 page not found\n");
+        path = slash;
+        if (strncmp(path, ENTAIN, strlen(ENTAIN)) != 0)
+            return set_text(out, 404, CT_TEXT, "404 page not found\n");
+    }
     if (is_path(path, ENTAIN "meetings")) {
         json_t *b = odz_fw_entain_meetings(f, path, query, now, &status);
         return set_json(out, status, b, false);
@@ -181,7 +192,7 @@ static int route(odz_feed *f, const char *path, const char *query, int64_t now,
         return set_json(out, status, b, false);
     }
     if (segment_after(path, ENTAIN "events/", id, sizeof id)) {
-        json_t *b = odz_fw_entain_event(f, id, path, query, now, &status);
+        json_t *b = odz_fw_entain_event(f, brand, id, path, query, now, &status);
         return set_json(out, status, b, false);
     }
     if (is_path(path, ODDS_SCHEDULE)) {

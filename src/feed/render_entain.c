@@ -793,8 +793,8 @@ static bool flag(const char *query, const char *key)
     return odz_fw_query_get(query, key, v, sizeof v) > 0 && strcmp(v, "true") == 0;
 }
 
-json_t *odz_fw_entain_event(odz_feed *f, const char *id, const char *path, const char *query,
-                            int64_t now, int *status)
+json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *path,
+                            const char *query, int64_t now, int *status)
 {
     odz_fw_key k;
     int ri;
@@ -809,6 +809,8 @@ json_t *odz_fw_entain_event(odz_feed *f, const char *id, const char *path, const
         goto out;
     }
     odz_fw_state_at(f, m, ri, now, st);
+    if (brand)
+        odz_fw_brand_prices(f, m, ri, now, brand, st);
 
     char title[80];
     snprintf(title, sizeof title, "Event Details: %s", id);

@@ -1216,3 +1216,58 @@ void odz_fw_state_at(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t
         trim_interim(st);
     }
 }
+
+/* ---- bookmaker brands ---- */
+
+/* Each brand prices the same race its own way: a margin of its own over the world's book, a
+ * small per-runner opinion (so the best price moves between brands), and a lag behind the
+ * true price in simulated seconds (a slow bookmaker opens a real price gap). */
+static const struct {
+    const char *name;
+    double margin;  /* its book over the world's: 1.00 the same */
+    int lag_s;
+    uint64_t salt;
+} brands[] = {
+    {"ladbrokes", 1.01, 0, 0x6c6164ULL},
+    {"neds", 1.00, 60, 0x6e656473ULL},
+    {"tab-nz", 1.02, 240, 0x7461626eULL},
+};
+
+int odz_fw_brand_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof brands / sizeof *brands; i++)
+        if (strlen(brands[i].name) == len && !strncmp(brands[i].name, name, len))
+            return (int)i + 1;
+    return 0;
+}
+
+const char *odz_fw_brand_name(int brand)
+{
+    return brand >= 1 && brand <= (int)(sizeof brands / sizeof *brands) ? brands[brand - 1].name
+                                                                        : NULL;
+}
+
+void odz_fw_brand_prices(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t now,
+                         int brand, odz_fw_state *st)
+{
+    if (!odz_fw_brand_name(brand))
+        return;
+    odz_fw_state *lag = malloc(sizeof *lag);
+    if (!lag)
+        return;
+    odz_fw_state_at(f, m, race_idx, now - brands[brand - 1].lag_s, lag);
+    for (int i = 0; i < st->n && i < lag->n; i++) {
+        st->n_flucs[i] = 0; /* a brand's feed carries its current prices only */
+        if (st->scr[i] || !(lag->win[i] > 0)) {
+            st->win[i] = st->place[i] = 0;
+            continue;
+        }
+        double opinion =
+            0.96 + 0.08 * odz_fw_u01(odz_fw_hash(st->r->seed ^ brands[brand - 1].salt,
+                                                 (uint64_t)i));
+        double p = 1.0 / lag->win[i] * brands[brand - 1].margin * opinion;
+        st->win[i] = ladder(p < 0.99 ? 1.0 / p : 1.01, 1.10);
+        st->place[i] = place_from_win(st->win[i], st->live);
+    }
+    free(lag);
+}

@@ -292,7 +292,15 @@ json_t *odz_fw_entain_meetings(odz_feed *f, const char *path, const char *query,
                                int *status);
 json_t *odz_fw_entain_meeting(odz_feed *f, const char *id, const char *path, const char *query,
                               int64_t now, int *status);
-json_t *odz_fw_entain_event(odz_feed *f, const char *id, const char *path, const char *query,
+/* Bookmaker brands of the Entain format: 1.. by name (0: not a brand), and a brand's prices
+ * of a race (its margin, opinion and lag) written over st's fixed win and place. */
+int odz_fw_brand_find(const char *name, size_t len);
+const char *odz_fw_brand_name(int brand);
+void odz_fw_brand_prices(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t now,
+                         int brand, odz_fw_state *st);
+
+/* brand: 0 the world's own prices, else a brand of odz_fw_brand_find */
+json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *path, const char *query,
                             int64_t now, int *status);
 json_t *odz_fw_oddscomau_schedule(odz_feed *f, const char *query, int64_t now, int *status);
 json_t *odz_fw_oddscomau_card(odz_feed *f, const char *query, int64_t now, int *status);

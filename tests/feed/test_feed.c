@@ -780,6 +780,92 @@ static void test_book(void **state)
     odz_feed_free(f);
 }
 
+/* Bookmaker brands (/b/{brand}/affiliates/...): the same race, runners and scratchings, each
+ * brand's own fixed prices (margin, opinion, lag) and no flucs; the best price is not always
+ * the same brand's. */
+typedef struct {
+    int races, differ, best[3];
+} brand_count;
+
+static bool check_brands(odz_feed *f, const json_t *m, const json_t *ev, void *ctx)
+{
+    (void)m;
+    brand_count *c = ctx;
+    json_t *data = json_object_get(ev, "data");
+    if (strcmp(jstr(json_object_get(data, "race"), "status"), "Open"))
+        return true;
+    const char *id = jstr(json_object_get(data, "race"), "event_id");
+    static const char *brands[] = {"ladbrokes", "neds", "tab-nz"};
+    json_t *b[3];
+    for (int k = 0; k < 3; k++) {
+        char path[160];
+        int status = 0;
+        snprintf(path, sizeof path, "/b/%s/affiliates/v1/racing/events/%s", brands[k], id);
+        b[k] = get_json(f, path, NULL, NOW, &status);
+        assert_int_equal(status, 200);
+    }
+    json_t *runners = json_object_get(data, "runners");
+    double book[3] = {0};
+    for (size_t i = 0; i < json_array_size(runners); i++) {
+        json_t *u = json_array_get(runners, i);
+        double w[3];
+        for (int k = 0; k < 3; k++) {
+            json_t *bu = json_array_get(json_object_get(json_object_get(b[k], "data"), "runners"), i);
+            assert_string_equal(jstr(bu, "entrant_id"), jstr(u, "entrant_id"));
+            assert_true(json_equal(json_object_get(bu, "is_scratched"),
+                                   json_object_get(u, "is_scratched")));
+            assert_int_equal(json_array_size(json_object_get(bu, "flucs")), 0);
+            w[k] = jnum(json_object_get(bu, "odds"), "fixed_win");
+            if (json_is_true(json_object_get(u, "is_scratched")))
+                assert_true(w[k] == 0);
+            else {
+                assert_true(w[k] >= 1.1);
+                assert_true(jnum(json_object_get(bu, "odds"), "fixed_place") < w[k]);
+                book[k] += 1 / w[k];
+            }
+        }
+        if (!(w[0] > 0))
+            continue;
+        c->differ += w[0] != w[1] || w[1] != w[2];
+        int best = 0;
+        for (int k = 1; k < 3; k++)
+            if (w[k] > w[best])
+                best = k;
+        c->best[best]++;
+    }
+    for (int k = 0; k < 3; k++) {
+        if (book[k] < 1.05 || book[k] > 1.45)
+            fail_msg("%s book %.3f", brands[k], book[k]);
+        json_decref(b[k]);
+    }
+    c->races++;
+    return true;
+}
+
+static void test_brands(void **state)
+{
+    (void)state;
+    odz_feed *f = mk(42, 0, 0, 0);
+    brand_count c = {0};
+    each_event(f, NOW, 1, 7, 20, check_brands, &c);
+    print_message("%d races: %d runners priced differently; best ladbrokes %d, neds %d, tab-nz %d\n",
+                  c.races, c.differ, c.best[0], c.best[1], c.best[2]);
+    assert_true(c.races >= 10);
+    assert_true(c.differ > c.races);
+    assert_true(c.best[0] > 0 && c.best[1] > 0 && c.best[2] > 0);
+    /* not a brand, or not the Entain format under one */
+    static const char *bad[] = {"/b/sportsbet/affiliates/v1/racing/meetings", "/b/neds",
+                                "/b/neds/", "/b//affiliates/v1/racing/meetings",
+                                "/b/neds/api/web/public/Racing/getUpcomingRaces/"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        odz_feed_response r;
+        assert_int_equal(odz_feed_handle(f, bad[i], NULL, NOW, &r), 0);
+        assert_int_equal(r.status, 404);
+        odz_feed_response_free(&r);
+    }
+    odz_feed_free(f);
+}
+
 /* ---- scratchings and abandonments ---- */
 
 typedef struct {
@@ -1464,6 +1550,7 @@ int main(void)
         cmocka_unit_test(test_status_progression),
         cmocka_unit_test(test_results),
         cmocka_unit_test(test_book),
+        cmocka_unit_test(test_brands),
         cmocka_unit_test(test_scratchings),
         cmocka_unit_test(test_abandoned),
         cmocka_unit_test(test_entain_matches_fixture),
