@@ -264,6 +264,12 @@ static void deductions_au(void **st)
                                               sizeof err),
                      0);
     assert_int_equal(ret, 5950);
+    /* https://help.neds.com.au/articles/16040-what-is-a-deduction: 100 at 3.00, 10c in the
+     * dollar: "90c in every dollar of the face value" = 270. */
+    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_AU, 10000, 300, 10, &ret, NULL, err,
+                                              sizeof err),
+                     0);
+    assert_int_equal(ret, 27000);
     /* the table (Racing Victoria's win column as BetRight publishes it): 2.00 -> 47c,
      * 1.50 -> 62c, 2.80 -> 33c; 1.11 lies between the 1.10 and 1.12 rows -> 1.12's 80c */
     static const int rows[][2] = {{200, 47}, {150, 62}, {280, 33}, {111, 80}, {101, 80},
