@@ -23,8 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int odds = v > ODZ_CALC_ODDS_MAX ? ODZ_CALC_ODDS_MAX : (int)v;
         for (int t = 0; t < 3; t++)
             for (int m = 0; m < 3; m++) {
-                odz_matched_in in = {odds, 310, v, (int)(v % 10000), (odz_bet_type)t,
-                                     (odz_lay_mode)m};
+                odz_matched_in in = {.back = odds,
+                                     .lay = 310,
+                                     .stake = v,
+                                     .commission = (int)(v % 10000),
+                                     .type = (odz_bet_type)t,
+                                     .mode = (odz_lay_mode)m};
                 odz_matched_out o;
                 if (odz_calc_matched(&in, &o, err, sizeof err) == 0 && o.lay_stake < 0)
                     __builtin_trap();
@@ -46,15 +50,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         odz_calc_dutch(list, n, 0, 999, &o, err, sizeof err);
         int c;
-        odz_calc_deduction_sum(ODZ_DEDUCT_RULE4, list, n < ODZ_CALC_WITHDRAWN_MAX ? n : 1, &c,
-                               err, sizeof err);
+        odz_calc_deduction_sum(ODZ_DEDUCT_RULE4, list, n < ODZ_CALC_WITHDRAWN_MAX ? n : 1, &c, err,
+                               sizeof err);
     }
     int num, den;
     if (odz_calc_parse_fraction(s, &num, &den) == 0) {
         if (num < 1 || den < 1 || num > ODZ_CALC_FRACTION_MAX || den > ODZ_CALC_FRACTION_MAX)
             __builtin_trap();
-        odz_eachway_in in = {1900, 2000, 600, 500, 3, num, den, 500, ODZ_BET_QUALIFYING,
-                             ODZ_LAY_NORMAL};
+        odz_eachway_in in = {.back = 1900,
+                             .lay_win = 2000,
+                             .lay_place = 600,
+                             .stake = 500,
+                             .places = 3,
+                             .frac_num = num,
+                             .frac_den = den,
+                             .commission = 500};
         odz_eachway_out o;
         odz_calc_eachway(&in, &o, err, sizeof err);
     }

@@ -57,9 +57,8 @@ static int odds_param(odz_http_req *req, const char *name, int *out, char *err)
     int64_t v;
     int rc = number(req, name, ODZ_CALC_ODDS_MAX, &v, err);
     if (rc == ODZ_EINVAL) /* too many digits or above the cap: the range's words */
-        return odz_fail(err, ODZ_ERRLEN, rc, "%s must be decimal odds above 1.00 and at most "
-                                             "1000.00",
-                        name);
+        return odz_fail(err, ODZ_ERRLEN, rc,
+                        "%s must be decimal odds above 1.00 and at most 1000.00", name);
     *out = (int)v;
     return rc;
 }
@@ -68,14 +67,13 @@ static int money_param(odz_http_req *req, const char *name, int64_t *out, char *
 {
     int rc = number(req, name, ODZ_CALC_STAKE_MAX, out, err);
     if (rc == ODZ_EINVAL)
-        return odz_fail(err, ODZ_ERRLEN, rc, "%s must be above 0.00 and at most 1000000.00",
-                        name);
+        return odz_fail(err, ODZ_ERRLEN, rc, "%s must be above 0.00 and at most 1000000.00", name);
     return rc;
 }
 
 /* commission (percent, default 5), type and mode: shared by matched and eachway */
-static int common_params(odz_http_req *req, int *commission, odz_bet_type *type,
-                         odz_lay_mode *mode, char *err)
+static int common_params(odz_http_req *req, int *commission, odz_bet_type *type, odz_lay_mode *mode,
+                         char *err)
 {
     int64_t c;
     int rc = number(req, "commission", ODZ_CALC_COMMISSION_MAX, &c, err);
@@ -123,7 +121,8 @@ static int h_matched(odz_http_req *req, void *ud)
     json_object_set_new(j, "lay", units(in.lay));
     json_object_set_new(j, "stake", units(in.stake));
     json_object_set_new(j, "commission", units(in.commission));
-    json_object_set_new(j, "min_result", units(o.back_wins < o.lay_wins ? o.back_wins : o.lay_wins));
+    json_object_set_new(j, "min_result",
+                        units(o.back_wins < o.lay_wins ? o.back_wins : o.lay_wins));
     return reply(req, j);
 }
 
@@ -152,13 +151,12 @@ static int h_eachway(odz_http_req *req, void *ud)
     json_t *j = json_pack(
         "{s:s,s:s,s:o,s:o,s:o,s:o,s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "type",
         odz_bet_type_name(in.type), "mode", odz_lay_mode_name(in.mode), "back", units(in.back),
-        "lay_win", units(in.lay_win), "lay_place", units(in.lay_place), "stake",
-        units(in.stake), "places", in.places, "fraction", frac, "commission",
-        units(in.commission), "place_odds",
-        json_real((double)o.place_num / o.place_den / 100.0), "total_stake",
-        units(2 * in.stake), "win", matched_json(&o.win), "place", matched_json(&o.place),
-        "liability", units(o.liability), "if_wins", units(o.if_wins), "if_places",
-        units(o.if_places), "if_loses", units(o.if_loses));
+        "lay_win", units(in.lay_win), "lay_place", units(in.lay_place), "stake", units(in.stake),
+        "places", in.places, "fraction", frac, "commission", units(in.commission), "place_odds",
+        json_real((double)o.place_num / o.place_den / 100.0), "total_stake", units(2 * in.stake),
+        "win", matched_json(&o.win), "place", matched_json(&o.place), "liability",
+        units(o.liability), "if_wins", units(o.if_wins), "if_places", units(o.if_places),
+        "if_loses", units(o.if_loses));
     return reply(req, j);
 }
 
@@ -184,13 +182,13 @@ static int h_dutch(odz_http_req *req, void *ud)
         return bad(req, err);
     json_t *legs = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(legs, json_pack("{s:o,s:o,s:o,s:o}", "odds", units(odds[i]),
-                                              "stake", units(o.legs[i].stake), "return",
-                                              units(o.legs[i].ret), "profit",
-                                              units(o.legs[i].profit)));
-    return reply(req, json_pack("{s:o,s:o,s:o,s:o}", "book", units(o.book), "total_stake",
-                                units(o.total), "min_profit", units(o.min_profit), "runners",
-                                legs));
+        json_array_append_new(legs,
+                              json_pack("{s:o,s:o,s:o,s:o}", "odds", units(odds[i]), "stake",
+                                        units(o.legs[i].stake), "return", units(o.legs[i].ret),
+                                        "profit", units(o.legs[i].profit)));
+    return reply(req,
+                 json_pack("{s:o,s:o,s:o,s:o}", "book", units(o.book), "total_stake",
+                           units(o.total), "min_profit", units(o.min_profit), "runners", legs));
 }
 
 static int h_deduction(odz_http_req *req, void *ud)
@@ -222,8 +220,8 @@ static int h_deduction(odz_http_req *req, void *ud)
                 json_decref(withdrawn);
                 return bad(req, err);
             }
-            json_array_append_new(withdrawn, json_pack("{s:o,s:i}", "price", units(prices[i]),
-                                                       "deduction", one));
+            json_array_append_new(
+                withdrawn, json_pack("{s:o,s:i}", "price", units(prices[i]), "deduction", one));
         }
         odz_calc_deduction_sum(m, prices, n, &cents, err, sizeof err);
     } else if (rcents == 0 && c % 100 == 0 && c <= 10000) {
@@ -234,8 +232,8 @@ static int h_deduction(odz_http_req *req, void *ud)
                             ? "give prices (the withdrawn runners' win prices) or cents"
                             : "cents must be a whole number from 0 to 100");
     }
-    json_t *j = json_pack("{s:s,s:i,s:o}", "method", odz_deduct_method_name(m), "deduction",
-                          cents, "withdrawn", withdrawn);
+    json_t *j = json_pack("{s:s,s:i,s:o}", "method", odz_deduct_method_name(m), "deduction", cents,
+                          "withdrawn", withdrawn);
     int odds = 0;
     int64_t stake = 0;
     int ro = odds_param(req, "odds", &odds, err);

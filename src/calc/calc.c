@@ -54,16 +54,15 @@ odz_i128 odz_calc__round_div(odz_i128 num, odz_i128 den)
 int odz_calc__check_odds(const char *what, int odds, char *err, size_t errlen)
 {
     if (odds < ODZ_CALC_ODDS_MIN || odds > ODZ_CALC_ODDS_MAX)
-        return odz_fail(err, errlen, ODZ_EINVAL, "%s must be above 1.00 and at most 1000.00",
-                        what);
+        return odz_fail(err, errlen, ODZ_EINVAL, "%s must be above 1.00 and at most 1000.00", what);
     return 0;
 }
 
 int odz_calc__check_stake(const char *what, int64_t stake, char *err, size_t errlen)
 {
     if (stake <= 0 || stake > ODZ_CALC_STAKE_MAX)
-        return odz_fail(err, errlen, ODZ_EINVAL,
-                        "%s must be above 0.00 and at most 1000000.00", what);
+        return odz_fail(err, errlen, ODZ_EINVAL, "%s must be above 0.00 and at most 1000000.00",
+                        what);
     return 0;
 }
 
@@ -91,8 +90,8 @@ static void matched_core(int64_t bnum, int64_t bden, int lay, int64_t stake, int
                          odz_bet_type type, odz_lay_mode mode, odz_matched_out *o)
 {
     const odz_i128 D = (odz_i128)100 * bden;
-    const odz_i128 W = type == ODZ_BET_SR ? (odz_i128)stake * bnum
-                                          : (odz_i128)stake * (bnum - 100 * bden);
+    const odz_i128 W =
+        type == ODZ_BET_SR ? (odz_i128)stake * bnum : (odz_i128)stake * (bnum - 100 * bden);
     const odz_i128 L = type == ODZ_BET_QUALIFYING ? (odz_i128)stake * D : 0;
     odz_i128 ls;
     if (mode == ODZ_LAY_NORMAL) {
@@ -128,8 +127,8 @@ int odz_calc_eachway(const odz_eachway_in *in, odz_eachway_out *out, char *err, 
     if (!rc)
         rc = odz_calc__check_odds("lay win odds", in->lay_win, err, errlen);
     if (!rc)
-        rc = check_common(in->lay_place, in->stake, in->commission, in->type, in->mode, err,
-                          errlen);
+        rc =
+            check_common(in->lay_place, in->stake, in->commission, in->type, in->mode, err, errlen);
     if (rc)
         return rc;
     if (in->places < 1 || in->places > ODZ_CALC_PLACES_MAX)
@@ -143,8 +142,8 @@ int odz_calc_eachway(const odz_eachway_in *in, odz_eachway_out *out, char *err, 
     out->place_den = in->frac_den;
     matched_core(in->back, 1, in->lay_win, in->stake, in->commission, in->type, in->mode,
                  &out->win);
-    matched_core(out->place_num, out->place_den, in->lay_place, in->stake, in->commission,
-                 in->type, in->mode, &out->place);
+    matched_core(out->place_num, out->place_den, in->lay_place, in->stake, in->commission, in->type,
+                 in->mode, &out->place);
     out->liability = out->win.liability + out->place.liability;
     out->if_wins = out->win.back_wins + out->place.back_wins;
     out->if_places = out->win.lay_wins + out->place.back_wins;

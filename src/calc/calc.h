@@ -27,8 +27,8 @@
 #define ODZ_CALC_RUNNERS_MIN 2
 #define ODZ_CALC_RUNNERS_MAX 100
 #define ODZ_CALC_PLACES_MAX 10
-#define ODZ_CALC_FRACTION_MAX 100      /* numerator and denominator of each-way terms */
-#define ODZ_CALC_WITHDRAWN_MAX 20      /* withdrawn runners in one deduction */
+#define ODZ_CALC_FRACTION_MAX 100 /* numerator and denominator of each-way terms */
+#define ODZ_CALC_WITHDRAWN_MAX 20 /* withdrawn runners in one deduction */
 
 typedef enum {
     ODZ_BET_QUALIFYING = 0, /* own money: the stake is lost if the back bet loses */
@@ -55,10 +55,10 @@ int odz_bet_type_parse(const char *s, odz_bet_type *out);
 int odz_lay_mode_parse(const char *s, odz_lay_mode *out);
 
 typedef struct {
-    int back;          /* bookmaker's decimal odds, hundredths */
-    int lay;           /* exchange lay odds, hundredths */
-    int64_t stake;     /* back stake (or free bet amount), cents */
-    int commission;    /* exchange commission on lay winnings, basis points */
+    int back;       /* bookmaker's decimal odds, hundredths */
+    int lay;        /* exchange lay odds, hundredths */
+    int64_t stake;  /* back stake (or free bet amount), cents */
+    int commission; /* exchange commission on lay winnings, basis points */
     odz_bet_type type;
     odz_lay_mode mode;
 } odz_matched_in;
@@ -76,12 +76,12 @@ typedef struct {
 int odz_calc_matched(const odz_matched_in *in, odz_matched_out *out, char *err, size_t errlen);
 
 typedef struct {
-    int back;          /* bookmaker's win odds, hundredths */
-    int lay_win;       /* exchange win market lay odds */
-    int lay_place;     /* exchange place market lay odds (same number of places) */
-    int64_t stake;     /* stake of each part: the bet costs 2 x stake */
-    int places;        /* places paid, 1..ODZ_CALC_PLACES_MAX */
-    int frac_num;      /* each-way terms: the place part pays (back - 1) x num/den + 1 */
+    int back;      /* bookmaker's win odds, hundredths */
+    int lay_win;   /* exchange win market lay odds */
+    int lay_place; /* exchange place market lay odds (same number of places) */
+    int64_t stake; /* stake of each part: the bet costs 2 x stake */
+    int places;    /* places paid, 1..ODZ_CALC_PLACES_MAX */
+    int frac_num;  /* each-way terms: the place part pays (back - 1) x num/den + 1 */
     int frac_den;
     int commission;
     odz_bet_type type;
@@ -89,14 +89,14 @@ typedef struct {
 } odz_eachway_in;
 
 typedef struct {
-    int place_num;          /* place odds in hundredths = place_num / place_den (exact) */
+    int place_num; /* place odds in hundredths = place_num / place_den (exact) */
     int place_den;
-    odz_matched_out win;    /* the win part against the win market */
-    odz_matched_out place;  /* the place part against the place market */
-    int64_t liability;      /* both lay liabilities, cents */
-    int64_t if_wins;        /* net result if the runner wins, cents */
-    int64_t if_places;      /* places but does not win */
-    int64_t if_loses;       /* out of the places */
+    odz_matched_out win;   /* the win part against the win market */
+    odz_matched_out place; /* the place part against the place market */
+    int64_t liability;     /* both lay liabilities, cents */
+    int64_t if_wins;       /* net result if the runner wins, cents */
+    int64_t if_places;     /* places but does not win */
+    int64_t if_loses;      /* out of the places */
 } odz_eachway_out;
 
 /** Each-way back bet laid off in the exchange's win and place markets: each part is a
@@ -140,15 +140,15 @@ int odz_deduct_method_parse(const char *s, odz_deduct_method *out);
 int odz_calc_deduction(odz_deduct_method m, int price, int *cents, char *err, size_t errlen);
 
 /** Several withdrawn runners: the sum of their deductions, capped (Rule 4: 90; AU: 100). */
-int odz_calc_deduction_sum(odz_deduct_method m, const int *prices, size_t n, int *cents,
-                           char *err, size_t errlen);
+int odz_calc_deduction_sum(odz_deduct_method m, const int *prices, size_t n, int *cents, char *err,
+                           size_t errlen);
 
 /** What a winning bet of `stake` at `odds` returns after a deduction of `cents` (0..100):
  *  AU: stake x odds x (100 - cents) / 100; Rule 4: stake + stake x (odds - 1) x (100 -
  *  cents) / 100. Also the odds that return it (ret / stake, hundredths, rounded) if
  *  odds_after is not NULL. */
-int odz_calc_deducted_return(odz_deduct_method m, int64_t stake, int odds, int cents,
-                             int64_t *ret, int *odds_after, char *err, size_t errlen);
+int odz_calc_deducted_return(odz_deduct_method m, int64_t stake, int odds, int cents, int64_t *ret,
+                             int *odds_after, char *err, size_t errlen);
 
 /* ---- parsing the calculators' text inputs (query parameters); bounded, fuzzed -------------- */
 

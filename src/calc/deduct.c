@@ -95,8 +95,8 @@ int odz_calc_deduction(odz_deduct_method m, int price, int *cents, char *err, si
     return 0;
 }
 
-int odz_calc_deduction_sum(odz_deduct_method m, const int *prices, size_t n, int *cents,
-                           char *err, size_t errlen)
+int odz_calc_deduction_sum(odz_deduct_method m, const int *prices, size_t n, int *cents, char *err,
+                           size_t errlen)
 {
     if (n < 1 || n > ODZ_CALC_WITHDRAWN_MAX)
         return odz_fail(err, errlen, ODZ_EINVAL, "give 1 to %d withdrawn runners' prices",
@@ -113,8 +113,8 @@ int odz_calc_deduction_sum(odz_deduct_method m, const int *prices, size_t n, int
     return 0;
 }
 
-int odz_calc_deducted_return(odz_deduct_method m, int64_t stake, int odds, int cents,
-                             int64_t *ret, int *odds_after, char *err, size_t errlen)
+int odz_calc_deducted_return(odz_deduct_method m, int64_t stake, int odds, int cents, int64_t *ret,
+                             int *odds_after, char *err, size_t errlen)
 {
     if ((unsigned)m > ODZ_DEDUCT_RULE4)
         return odz_fail(err, errlen, ODZ_EINVAL, "method must be au or rule4");

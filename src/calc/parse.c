@@ -93,8 +93,7 @@ static int small(const char *s, size_t len, int *out)
 int odz_calc_parse_fraction(const char *s, int *num, int *den)
 {
     const char *slash = s ? strchr(s, '/') : NULL;
-    if (!slash || small(s, (size_t)(slash - s), num) ||
-        small(slash + 1, strlen(slash + 1), den))
+    if (!slash || small(s, (size_t)(slash - s), num) || small(slash + 1, strlen(slash + 1), den))
         return ODZ_EINVAL;
     return 0;
 }

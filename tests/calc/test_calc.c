@@ -3,14 +3,15 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 #include <string.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include "calc/calc.h"
 #include "core/err.h"
 
-static odz_matched_out matched(int back, int lay, int64_t stake, int commission,
-                               odz_bet_type type, odz_lay_mode mode)
+static odz_matched_out matched(int back, int lay, int64_t stake, int commission, odz_bet_type type,
+                               odz_lay_mode mode)
 {
     odz_matched_in in = {back, lay, stake, commission, type, mode};
     odz_matched_out o;
@@ -21,12 +22,12 @@ static odz_matched_out matched(int back, int lay, int64_t stake, int commission,
     return o;
 }
 
-#define ASSERT_MATCHED(o, ls, liab, bw, lw)                                                     \
-    do {                                                                                       \
-        assert_int_equal((o).lay_stake, (ls));                                                 \
-        assert_int_equal((o).liability, (liab));                                               \
-        assert_int_equal((o).back_wins, (bw));                                                 \
-        assert_int_equal((o).lay_wins, (lw));                                                  \
+#define ASSERT_MATCHED(o, ls, liab, bw, lw)                                                        \
+    do {                                                                                           \
+        assert_int_equal((o).lay_stake, (ls));                                                     \
+        assert_int_equal((o).liability, (liab));                                                   \
+        assert_int_equal((o).back_wins, (bw));                                                     \
+        assert_int_equal((o).lay_wins, (lw));                                                      \
     } while (0)
 
 static void matched_qualifying(void **st)
@@ -35,26 +36,26 @@ static void matched_qualifying(void **st)
     /* https://www.mintio.co.uk/example.htm: GBP 100 on the draw at 4.0 (3/1), laid at 4.3 on
      * Betfair at 5 %: lay 94.12, liability 310.60, lay win 89.41, overall -10.60 if the draw
      * comes in and -10.59 if not. */
-    ASSERT_MATCHED(matched(400, 430, 10000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 9412,
-                   31060, -1060, -1059);
+    ASSERT_MATCHED(matched(400, 430, 10000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 9412, 31060,
+                   -1060, -1059);
     /* http://www.bookieoffers.co.uk/tag/refund-offers-guide/: GBP 10 at 7.0, lay 7.2 at 5 %:
      * lay stake 9.79, lay risk 60.70, "a 70p loss" either way. */
-    ASSERT_MATCHED(matched(700, 720, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 979, 6070,
-                   -70, -70);
+    ASSERT_MATCHED(matched(700, 720, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 979, 6070, -70,
+                   -70);
     /* https://mysidegig.co.uk/matched-betting-academy/chapter-2-lesson-1: GBP 10 on Chelsea at
      * 1.5, lay 1.53 (no commission in their figures): lay 9.80, liability 5.19, -0.19 if
      * Chelsea win, -0.20 if not. */
-    ASSERT_MATCHED(matched(150, 153, 1000, 0, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 980, 519,
-                   -19, -20);
+    ASSERT_MATCHED(matched(150, 153, 1000, 0, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 980, 519, -19,
+                   -20);
     /* https://estrelasdepinhel.com/a-guide-to-matched-betting: GBP 10 at 3, lay 2.9 at 5 %:
      * lay 10.53, the lay win is "GBP 10 (10.53 minus 5 % commission)": broken even (10.53 x
      * 0.95 = 10.0035; 20 - 10.53 x 1.9 = -0.007, a cent by our rounding). */
-    ASSERT_MATCHED(matched(300, 290, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 1053, 2001,
-                   -1, 0);
+    ASSERT_MATCHED(matched(300, 290, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 1053, 2001, -1,
+                   0);
     /* Issue 17: back 3.0, lay 3.1, stake 10, 5 % -> a lay stake of 9.84 (30 / 3.05 = 9.836);
      * liability 9.84 x 2.1 = 20.664; back wins 20 - 20.664; lay wins 9.348 - 10. */
-    ASSERT_MATCHED(matched(300, 310, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 984, 2066,
-                   -66, -65);
+    ASSERT_MATCHED(matched(300, 310, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL), 984, 2066, -66,
+                   -65);
 }
 
 static void matched_free_bets(void **st)
@@ -78,8 +79,8 @@ static void matched_underlay_overlay(void **st)
      * LS = 20 / 2.1 = 9.5238 -> 9.52; lay wins 0 at LS = 10 / 0.95 = 10.526 -> 10.53.
      * Underlay 9.52: back wins 20 - 19.992 = 0.008 -> 0.01; lay wins 9.044 - 10 = -0.956.
      * Overlay 10.53: back wins 20 - 22.113 = -2.113; lay wins 10.0035 - 10 -> 0.00. */
-    ASSERT_MATCHED(matched(300, 310, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_UNDERLAY), 952,
-                   1999, 1, -96);
+    ASSERT_MATCHED(matched(300, 310, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_UNDERLAY), 952, 1999, 1,
+                   -96);
     ASSERT_MATCHED(matched(300, 310, 1000, 500, ODZ_BET_QUALIFYING, ODZ_LAY_OVERLAY), 1053, 2211,
                    -211, 0);
     /* Free bet SNR (50 at 3.00 / 3.05 / 5 %): underlay lays nothing (lay wins 0, back wins the
@@ -145,9 +146,9 @@ static void dutching(void **st)
     assert_int_equal(o.legs[1].stake, 3077);
     assert_int_equal(o.legs[2].stake, 2308);
     assert_int_equal(o.total, 10000);
-    assert_int_equal(o.legs[0].ret, 13845);  /* 46.15 x 3 */
-    assert_int_equal(o.legs[1].ret, 13847);  /* 30.77 x 4.5 = 138.465 */
-    assert_int_equal(o.legs[2].ret, 13848);  /* 23.08 x 6 */
+    assert_int_equal(o.legs[0].ret, 13845); /* 46.15 x 3 */
+    assert_int_equal(o.legs[1].ret, 13847); /* 30.77 x 4.5 = 138.465 */
+    assert_int_equal(o.legs[2].ret, 13848); /* 23.08 x 6 */
     assert_int_equal(o.min_profit, 3845);
     /* https://betbotpro.com/manual/bbps/HTML/dutching-target-profit-staking-plan-back-only_print.htm:
      * 10 profit on 9/4, 3/1, 8/1 (3.25, 4.00, 9.00): a book of 66.9 %, turnover 30.21, stakes
@@ -189,9 +190,8 @@ static void dutching_bounds(void **st)
     assert_int_equal(odz_calc_dutch(many, 1, 1000, 0, &o, err, sizeof err), ODZ_EINVAL);
     assert_int_equal(odz_calc_dutch(many, ODZ_CALC_RUNNERS_MAX + 1, 1000, 0, &o, err, sizeof err),
                      ODZ_EINVAL);
-    assert_int_equal(odz_calc_dutch(many, ODZ_CALC_RUNNERS_MAX, ODZ_CALC_STAKE_MAX, 0, &o, err,
-                                    sizeof err),
-                     0);
+    assert_int_equal(
+        odz_calc_dutch(many, ODZ_CALC_RUNNERS_MAX, ODZ_CALC_STAKE_MAX, 0, &o, err, sizeof err), 0);
     assert_int_equal(o.total, ODZ_CALC_STAKE_MAX);
     assert_int_equal(odz_calc_dutch(many, 2, 1000, 1000, &o, err, sizeof err), ODZ_EINVAL);
     assert_int_equal(odz_calc_dutch(many, 2, 0, 0, &o, err, sizeof err), ODZ_EINVAL);
@@ -212,24 +212,22 @@ static void deductions_rule4(void **st)
      * withdrawn at 3/1 (4.00): 25p in the pound, returns 10 x 8 x 0.75 + 10 = 70. */
     assert_int_equal(odz_calc_deduction(ODZ_DEDUCT_RULE4, 400, &c, err, sizeof err), 0);
     assert_int_equal(c, 25);
-    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_RULE4, 1000, 900, c, &ret, &after, err,
-                                              sizeof err),
-                     0);
+    assert_int_equal(
+        odz_calc_deducted_return(ODZ_DEDUCT_RULE4, 1000, 900, c, &ret, &after, err, sizeof err), 0);
     assert_int_equal(ret, 7000);
     assert_int_equal(after, 700);
     /* https://support.betconnect.com/en/articles/2493132: "If you win 10 and there is a 20p
      * Rule 4 you will receive 8 winnings" (10 at evens: 18 back with the stake). */
-    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_RULE4, 1000, 200, 20, &ret, NULL, err,
-                                              sizeof err),
-                     0);
+    assert_int_equal(
+        odz_calc_deducted_return(ODZ_DEDUCT_RULE4, 1000, 200, 20, &ret, NULL, err, sizeof err), 0);
     assert_int_equal(ret, 1800);
-    /* band edges, decimal column of https://www.geegeez.co.uk/geegeez-faq/rule-4-deductions-chart/ */
-    static const int edges[][2] = {{101, 90}, {111, 90}, {112, 85}, {118, 85}, {125, 80},
-                                   {153, 65}, {162, 60}, {163, 55}, {200, 45}, {220, 45},
+    /* band edges, decimal column of https://www.geegeez.co.uk/geegeez-faq/rule-4-deductions-chart/
+     */
+    static const int edges[][2] = {{101, 90}, {111, 90},  {112, 85}, {118, 85}, {125, 80},
+                                   {153, 65}, {162, 60},  {163, 55}, {200, 45}, {220, 45},
                                    {221, 40}, {1000, 10}, {1500, 5}, {1501, 0}, {100000, 0}};
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
-        assert_int_equal(odz_calc_deduction(ODZ_DEDUCT_RULE4, edges[i][0], &c, err, sizeof err),
-                         0);
+        assert_int_equal(odz_calc_deduction(ODZ_DEDUCT_RULE4, edges[i][0], &c, err, sizeof err), 0);
         assert_int_equal(c, edges[i][1]);
     }
     /* several withdrawals add up, at most 90p (same sources) */
@@ -249,31 +247,27 @@ static void deductions_au(void **st)
     int64_t ret;
     /* https://help.williamhill.com.au/betting/racing-deductions/: 10 at 4.00, 42c in the
      * dollar: 40 face value - 16.80 = 23.20. */
-    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 400, 42, &ret, NULL, err,
-                                              sizeof err),
-                     0);
+    assert_int_equal(
+        odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 400, 42, &ret, NULL, err, sizeof err), 0);
     assert_int_equal(ret, 2320);
     /* Sportsbet help centre ("What are Deductions"): 10 at 2.50, 20c: 25 - 5 = 20. */
-    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 250, 20, &ret, NULL, err,
-                                              sizeof err),
-                     0);
+    assert_int_equal(
+        odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 250, 20, &ret, NULL, err, sizeof err), 0);
     assert_int_equal(ret, 2000);
     /* https://help.playup.com.au/support/solutions/articles/43000616649: 10 at 7.00, 15c:
      * 70 x 85 / 100 = 59.50. */
-    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 700, 15, &ret, NULL, err,
-                                              sizeof err),
-                     0);
+    assert_int_equal(
+        odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 700, 15, &ret, NULL, err, sizeof err), 0);
     assert_int_equal(ret, 5950);
     /* https://help.neds.com.au/articles/16040-what-is-a-deduction: 100 at 3.00, 10c in the
      * dollar: "90c in every dollar of the face value" = 270. */
-    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_AU, 10000, 300, 10, &ret, NULL, err,
-                                              sizeof err),
-                     0);
+    assert_int_equal(
+        odz_calc_deducted_return(ODZ_DEDUCT_AU, 10000, 300, 10, &ret, NULL, err, sizeof err), 0);
     assert_int_equal(ret, 27000);
     /* the table (Racing Victoria's win column as BetRight publishes it): 2.00 -> 47c,
      * 1.50 -> 62c, 2.80 -> 33c; 1.11 lies between the 1.10 and 1.12 rows -> 1.12's 80c */
-    static const int rows[][2] = {{200, 47}, {150, 62}, {280, 33}, {111, 80}, {101, 80},
-                                  {118, 79}, {221, 42}, {255, 36}};
+    static const int rows[][2] = {{200, 47}, {150, 62}, {280, 33}, {111, 80},
+                                  {101, 80}, {118, 79}, {221, 42}, {255, 36}};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         assert_int_equal(odz_calc_deduction(ODZ_DEDUCT_AU, rows[i][0], &c, err, sizeof err), 0);
         assert_int_equal(c, rows[i][1]);
@@ -336,9 +330,9 @@ static void bad_inputs(void **st)
                      ODZ_EINVAL);
     assert_int_equal(odz_calc_deduction(ODZ_DEDUCT_RULE4, 100, &c, err, sizeof err), ODZ_EINVAL);
     int64_t r;
-    assert_int_equal(odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 300, 101, &r, NULL, err,
-                                              sizeof err),
-                     ODZ_EINVAL);
+    assert_int_equal(
+        odz_calc_deducted_return(ODZ_DEDUCT_AU, 1000, 300, 101, &r, NULL, err, sizeof err),
+        ODZ_EINVAL);
     int none[1] = {300};
     assert_int_equal(odz_calc_deduction_sum(ODZ_DEDUCT_AU, none, 0, &c, err, sizeof err),
                      ODZ_EINVAL);
@@ -355,9 +349,16 @@ static void extremes(void **st)
     o = matched(ODZ_CALC_ODDS_MIN, ODZ_CALC_ODDS_MAX, ODZ_CALC_STAKE_MAX, 0, ODZ_BET_QUALIFYING,
                 ODZ_LAY_OVERLAY);
     assert_true(o.lay_stake > 0);
-    odz_eachway_in in = {ODZ_CALC_ODDS_MAX, ODZ_CALC_ODDS_MIN, ODZ_CALC_ODDS_MIN,
-                         ODZ_CALC_STAKE_MAX, 10, 100, 100, ODZ_CALC_COMMISSION_MAX, ODZ_BET_SR,
-                         ODZ_LAY_OVERLAY};
+    odz_eachway_in in = {.back = ODZ_CALC_ODDS_MAX,
+                         .lay_win = ODZ_CALC_ODDS_MIN,
+                         .lay_place = ODZ_CALC_ODDS_MIN,
+                         .stake = ODZ_CALC_STAKE_MAX,
+                         .places = 10,
+                         .frac_num = 100,
+                         .frac_den = 100,
+                         .commission = ODZ_CALC_COMMISSION_MAX,
+                         .type = ODZ_BET_SR,
+                         .mode = ODZ_LAY_OVERLAY};
     odz_eachway_out e;
     assert_int_equal(odz_calc_eachway(&in, &e, NULL, 0), 0);
     int64_t r;
@@ -374,16 +375,17 @@ static void parsing(void **st)
     static const struct {
         const char *s;
         int64_t v;
-    } good[] = {{"10", 1000}, {"3.1", 310}, {"9.84", 984}, {"9.845", 985}, {"9.8449", 984},
-                {"0.25", 25}, {"1000000", 100000000}, {"999999999.999999", 100000000000LL},
-                {"0", 0}, {"007", 700}};
+    } good[] = {
+        {"10", 1000},    {"3.1", 310}, {"9.84", 984},          {"9.845", 985},
+        {"9.8449", 984}, {"0.25", 25}, {"1000000", 100000000}, {"999999999.999999", 100000000000LL},
+        {"0", 0},        {"007", 700}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         assert_int_equal(odz_calc_parse_hundredths(good[i].s, &v), 0);
         assert_int_equal(v, good[i].v);
     }
-    static const char *const bad[] = {"", "-1", "+1", "1e12", "0x10", " 1", "1 ", "1.", ".5",
-                                      "1.2.3", "inf", "nan", "1,5", "1234567890", "1.1234567",
-                                      "١"};
+    static const char *const bad[] = {"",    "-1",         "+1",        "1e12",  "0x10", " 1",
+                                      "1 ",  "1.",         ".5",        "1.2.3", "inf",  "nan",
+                                      "1,5", "1234567890", "1.1234567", "١"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(odz_calc_parse_hundredths(bad[i], &v), ODZ_EINVAL);
     assert_int_equal(odz_calc_parse_hundredths(NULL, &v), ODZ_EINVAL);
@@ -403,8 +405,8 @@ static void parsing(void **st)
     assert_int_equal(odz_calc_parse_fraction("1/4", &num, &den), 0);
     assert_int_equal(num, 1);
     assert_int_equal(den, 4);
-    static const char *const badf[] = {"0/4", "1/0", "1/", "/4", "1/4x", "1000/1", "1", "a/b",
-                                       "1//4", "-1/4", ""};
+    static const char *const badf[] = {"0/4", "1/0", "1/",   "/4",   "1/4x", "1000/1",
+                                       "1",   "a/b", "1//4", "-1/4", ""};
     for (size_t i = 0; i < sizeof badf / sizeof badf[0]; i++)
         assert_int_equal(odz_calc_parse_fraction(badf[i], &num, &den), ODZ_EINVAL);
 
@@ -428,11 +430,17 @@ static void parsing(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(matched_qualifying), cmocka_unit_test(matched_free_bets),
-        cmocka_unit_test(matched_underlay_overlay), cmocka_unit_test(eachway),
-        cmocka_unit_test(dutching), cmocka_unit_test(dutching_bounds),
-        cmocka_unit_test(deductions_rule4), cmocka_unit_test(deductions_au),
-        cmocka_unit_test(bad_inputs), cmocka_unit_test(extremes), cmocka_unit_test(parsing),
+        cmocka_unit_test(matched_qualifying),
+        cmocka_unit_test(matched_free_bets),
+        cmocka_unit_test(matched_underlay_overlay),
+        cmocka_unit_test(eachway),
+        cmocka_unit_test(dutching),
+        cmocka_unit_test(dutching_bounds),
+        cmocka_unit_test(deductions_rule4),
+        cmocka_unit_test(deductions_au),
+        cmocka_unit_test(bad_inputs),
+        cmocka_unit_test(extremes),
+        cmocka_unit_test(parsing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
