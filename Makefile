@@ -68,10 +68,11 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 	$(CC) $(CFLAGS_COMMON) $(SAN) -Itests -o $@ $< $(LIB_OBJ_A) $(PKG_LIBS) $(TEST_LIBS) -lm
 
 # libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test
-# (the domain core, the source adapters, the Socket.IO codec and what those log/count with).
+# (the domain core, the source adapters, the calculators, the Socket.IO codec and what those
+# log/count with).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c src/calc/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
 $(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm

@@ -1,6 +1,8 @@
-/* The racing API: routes of /api, health, metrics and the web front end over the HTTP module;
- * JSON views come from the view cache, monitor data from the scraper over the bus. */
+/* The racing API: routes of /api (the calculators' in api/calc.c), health, metrics and the web
+ * front end over the HTTP module; JSON views come from the view cache, monitor data from the
+ * scraper over the bus. */
 #include "api/api.h"
+#include "api/calc.h"
 #include "api/views.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -321,6 +323,7 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     odz_http_route(a->http, "GET", "/api/races/*", h_races, a);
     odz_http_route(a->http, "GET", "/api/meetings/*", h_meeting, a);
     odz_http_route(a->http, "GET", "/api/scraper/*", h_scraper, a);
+    odz_api_calc_routes(a->http);
     odz_http_route(a->http, "GET", "/healthz", h_healthz, a);
     odz_http_route(a->http, "GET", "/readyz", h_readyz, a);
     odz_http_route(a->http, "GET", "/metrics", odz_metrics_http_handler, NULL);

@@ -486,6 +486,43 @@ async function main() {
     await limits(P);
   }
 
+  // calculators (issue 17): worked examples (as tests/calc/test_calc.c) and bad input
+  P = '/api/calc/matched';
+  const mb = await check('calc matched', P, { query: { back: '3.0', lay: '3.1', stake: '10', commission: '5' }, expect: 200 });
+  if (mb) expectThat(mb.json.lay_stake === 9.84 && mb.json.liability === 20.66 && mb.json.back_wins === -0.66 && mb.json.lay_wins === -0.65, 'calc matched: lays 9.84, liability 20.66 (issue 17)');
+  for (const type of ['qualifying', 'snr', 'sr'])
+    for (const mode of ['normal', 'underlay', 'overlay'])
+      await check(`calc matched ${type} ${mode}`, P, { query: { back: '3', lay: '3.05', stake: '50', type, mode }, expect: 200 });
+  for (const q of [{ stake: '-1' }, { back: '0' }, { back: '1' }, { lay: '1000.5' }, { commission: '150' }, { stake: '1e12' }, { stake: '1000000000000' }, { type: 'free' }, { mode: 'up' }, { stake: undefined }])
+    await check(`calc matched ${JSON.stringify(q)}`, P, { query: Object.fromEntries(Object.entries({ back: '3', lay: '3.1', stake: '10', ...q }).filter(([, v]) => v !== undefined)), expect: 400 });
+  await limits(P);
+  P = '/api/calc/eachway';
+  const ew = await check('calc eachway', P, { query: { back: '19', lay_win: '20', lay_place: '6', stake: '5', places: '5', fraction: '1/4' }, expect: 200 });
+  if (ew) expectThat(ew.json.place_odds === 5.5 && ew.json.if_wins === -1.04 && ew.json.if_loses === -1.09, 'calc eachway: 1/4 the odds of 19.0 places at 5.5');
+  await check('calc eachway no terms', P, { query: { back: '19', lay_win: '20', lay_place: '6', stake: '5' }, expect: 400 });
+  await check('calc eachway fraction 5/4', P, { query: { back: '19', lay_win: '20', lay_place: '6', stake: '5', places: '3', fraction: '5/4' }, expect: 400, badInputOutsideParams: true });
+  await limits(P);
+  P = '/api/calc/dutch';
+  const du = await check('calc dutch stake', P, { query: { runners: '3,4.5,6', stake: '100' }, expect: 200 });
+  if (du) expectThat(du.json.book === 72.22 && du.json.runners.map((r) => r.stake).join() === '46.15,30.77,23.08', 'calc dutch: 100 over 3, 4.5, 6');
+  await check('calc dutch profit', P, { query: { runners: '3.25,4,9', profit: '10' }, expect: 200 });
+  await check('calc dutch 101 runners', P, { query: { runners: Array(101).fill('5').join(), stake: '10' }, expect: 400 });
+  await check('calc dutch 1 runner', P, { query: { runners: '5', stake: '10' }, expect: 400 });
+  await check('calc dutch odds 1', P, { query: { runners: '2,1', stake: '10' }, expect: 400, badInputOutsideParams: true });
+  await check('calc dutch stake and profit', P, { query: { runners: '2,3', stake: '10', profit: '1' }, expect: 400, badInputOutsideParams: true });
+  await check('calc dutch book over 100', P, { query: { runners: '2,2', profit: '1' }, expect: 400, badInputOutsideParams: true });
+  await check('calc dutch 10,000 odds', P, { query: { runners: Array(10000).fill('5').join(), stake: '10' }, expect: 414 });
+  await limits(P);
+  P = '/api/calc/deduction';
+  const r4 = await check('calc rule4', P, { query: { method: 'rule4', prices: '4', odds: '9', stake: '10' }, expect: 200 });
+  if (r4) expectThat(r4.json.deduction === 25 && r4.json.return === 70, 'calc rule4: 3/1 withdrawn, 25p: 10 at 8/1 returns 70');
+  await check('calc au cents', P, { query: { method: 'au', cents: '42', odds: '4', stake: '10' }, expect: 200 });
+  await check('calc au prices', P, { query: { method: 'au', prices: '2,2.5' }, expect: 200 });
+  await check('calc deduction method=uk', P, { query: { method: 'uk', prices: '3' }, expect: 400 });
+  await check('calc deduction cents=101', P, { query: { method: 'rule4', cents: '101' }, expect: 400 });
+  await check('calc au beyond the table', P, { query: { method: 'au', prices: '3' }, expect: 400, badInputOutsideParams: true });
+  await limits(P);
+
   // operations
   for (P of ['/healthz', '/readyz', '/metrics']) {
     await check(P.slice(1), P, { expect: 200 });

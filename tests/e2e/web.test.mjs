@@ -553,6 +553,67 @@ test('home page lists the next to jump with countdowns and the day\'s meetings',
   await page.context().close();
 });
 
+test('calculators page: matched bet, each-way, dutching and deductions, from the API', { timeout: 150000 }, async () => {
+  const page = await newPage();
+  await page.goto(`${base}/`);
+  await page.locator('[data-testid=nav-calc]').click();
+  await page.waitForURL(/\/calc$/);
+  const text = (id) => page.locator(`[data-testid=calc-result] [data-testid=${id}]`).innerText();
+  const shows = (id, want) => eventually(async () => (await text(id)).trim() === want, 10000);
+  // matched bet: the form opens on issue 17's example (3.0 / 3.1 / 10 / 5 %)
+  await shows('calc-lay-stake', '$9.84');
+  assert.equal((await text('calc-liability')).trim(), '$20.66');
+  assert.equal((await text('calc-back-wins')).trim(), '-$0.66');
+  assert.equal((await text('calc-lay-wins')).trim(), '-$0.65');
+  // a free bet (bettorstack.com's example: 50 at 3.00, lay 3.05)
+  await page.fill('[data-testid=calc-form] [data-testid=calc-stake]', '50');
+  await page.fill('[data-testid=calc-back]', '3');
+  await page.fill('[data-testid=calc-lay]', '3.05');
+  await page.selectOption('[data-testid=calc-type]', 'snr');
+  await shows('calc-lay-stake', '$33.33');
+  assert.equal((await text('calc-back-wins')).trim(), '$31.67');
+  await shot(page, 'calc-desktop');
+  // each-way: 19.0 at 1/4 the odds, 5 places, laid at 20 and 6
+  await page.locator('[data-testid=calc-tab-eachway]').click();
+  for (const [id, v] of [['calc-back', '19'], ['calc-lay-win', '20'], ['calc-lay-place', '6'], ['calc-stake', '5'], ['calc-places', '5'], ['calc-fraction', '1/4']])
+    await page.fill(`[data-testid=calc-form] [data-testid=${id}]`, v);
+  await shows('calc-if-wins', '-$1.04');
+  assert.equal((await text('calc-place-lay')).trim(), '$4.62');
+  // dutching: 100 over 3, 4.5 and 6 (outlayhq.com.au)
+  await page.locator('[data-testid=calc-tab-dutch]').click();
+  await page.fill('[data-testid=calc-runners]', '3, 4.5, 6');
+  await page.fill('[data-testid=calc-amount]', '100');
+  await eventually(async () => (await page.locator('[data-testid=calc-dutch-stake]').allInnerTexts()).join() === '$46.15,$30.77,$23.08', 10000);
+  assert.equal((await text('calc-total')).trim(), '$100.00');
+  // deductions: Rule 4, a 3/1 shot withdrawn, 10 at 8/1 returns 70
+  await page.locator('[data-testid=calc-tab-deduction]').click();
+  await page.selectOption('[data-testid=calc-method]', 'rule4');
+  await page.fill('[data-testid=calc-prices]', '4');
+  await page.fill('[data-testid=calc-odds]', '9');
+  await page.fill('[data-testid=calc-form] [data-testid=calc-stake]', '10');
+  await shows('calc-return', '$70.00');
+  assert.match(await text('calc-deduction'), /^25c/);
+  // filled in from the URL (how other pages link to a calculator)
+  await page.goto(`${base}/calc?calc=matched&back=4&lay=4.3&stake=100`);
+  await shows('calc-lay-stake', '$94.12');
+  await page.context().close();
+  // bad input shows the server's words (its own context, outside the console-error check: the
+  // browser logs the 400 it is meant to get)
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-AU' });
+  const bad = await ctx.newPage();
+  await bad.goto(`${base}/calc?calc=matched&back=3&lay=3.1&stake=-1`);
+  await eventually(async () => /stake must be above 0\.00/.test(await bad.locator('[data-testid=calc-result] [data-testid=error]').innerText()), 10000);
+  await bad.fill('[data-testid=calc-form] [data-testid=calc-stake]', '10');
+  await eventually(async () => (await bad.locator('[data-testid=calc-lay-stake]').innerText()).trim() === '$9.84', 10000);
+  await ctx.close();
+  const phone = await newPage(PHONE);
+  await phone.goto(`${base}/calc?calc=dutch`);
+  await phone.locator('[data-testid=calc-dutch-stake]').first().waitFor({ timeout: 10000 });
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll on a phone');
+  await shot(phone, 'calc-phone');
+  await phone.context().close();
+});
+
 test('phone layout: schedule scrolls sideways inside its table, race card stacks', { timeout: 60000 }, async () => {
   const page = await newPage(PHONE);
   await page.goto(`${base}/racing`);
@@ -688,7 +749,7 @@ test('accessibility basics: names, labels, contrast on every page, desktop and p
   const problems = [];
   for (const viewport of [DESKTOP, PHONE]) {
     const page = await newPage(viewport);
-    for (const [url, ready] of [['/', '[data-testid=ntj-race]'], ['/racing', '[data-testid=race-cell]'], ...cards]) {
+    for (const [url, ready] of [['/', '[data-testid=ntj-race]'], ['/racing', '[data-testid=race-cell]'], ['/calc', '[data-testid=calc-lay-stake]'], ...cards]) {
       await page.goto(base + url);
       await page.locator(ready).first().waitFor({ timeout: 20000 });
       await sleep(300);

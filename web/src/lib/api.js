@@ -68,3 +68,9 @@ export async function getNext(limit, type, opts) {
 export function getFlucs(raceId, opts) {
   return getJson(`/api/races/${encodeURIComponent(raceId)}/flucs`, opts);
 }
+
+// The calculators (/api/calc/matched, eachway, dutch, deduction); a 400's words come back as
+// the ApiError's message.
+export function getCalc(kind, params, opts) {
+  return getJson(`/api/calc/${encodeURIComponent(kind)}${qs(params)}`, opts);
+}
