@@ -67,14 +67,18 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN) -Itests -o $@ $< $(LIB_OBJ_A) $(PKG_LIBS) $(TEST_LIBS) -lm
 
-# libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test
-# (the domain core, the source adapters, the Socket.IO codec and what those log/count with).
+# libFuzzer targets: clang, fuzzer + address + undefined, any sanitizer report fails them.
+# Each links only the parsers it tests and what those need: FUZZ_SRC_<target> when set, else
+# FUZZ_SRC (the domain core, the source adapters, the Socket.IO codec, logging and metrics).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
 FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
-$(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
+FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
+fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
+.SECONDEXPANSION:
+$(B)/fuzz/%: fuzz/%.c $$(call fuzz_src,$$*)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(call fuzz_src,$*) $(PKG_LIBS) -lm
 
 web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json
 	@if [ -f web/package.json ]; then cd web && npm run build --silent; fi
