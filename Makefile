@@ -72,8 +72,13 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 # FUZZ_SRC (the domain core, the source adapters, the Socket.IO codec, logging and metrics).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/live/sio.c src/http/query.c src/obs/log.c src/obs/metrics.c)
 FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
+FUZZ_SRC_fuzz_query := src/http/query.c
+FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c
+FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
+FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
+FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
 fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
 .SECONDEXPANSION:
 $(B)/fuzz/%: fuzz/%.c $$(call fuzz_src,$$*)
