@@ -59,9 +59,12 @@ struct odz_ws {
     unsigned long coalesced;
     int64_t last_rx_ms;  /* monotonic ms of the last bytes received */
     h2o_timeout_entry_t close_timer;
+    h2o_timeout_entry_t flush_timer; /* on zero_timeout: writes what waits at the loop turn's end */
+    unsigned long writes;            /* writes started (one writev each) */
 };
 
 static void ws_write(odz_ws *ws);
+static void schedule_flush(odz_ws *ws);
 
 /* ---- frames ------------------------------------------------------------------------------ */
 
@@ -161,6 +164,8 @@ static void on_sock_close(void *data)
     ws->gone = 1;
     if (h2o_timeout_is_linked(&ws->close_timer))
         h2o_timeout_unlink(&ws->close_timer);
+    if (h2o_timeout_is_linked(&ws->flush_timer))
+        h2o_timeout_unlink(&ws->flush_timer);
     h2o_linklist_unlink(&ws->link);
     if (ws->cb.on_close)
         ws->cb.on_close(ws, ws->close_code ? ws->close_code : 1006, ws->ud);
@@ -252,7 +257,7 @@ static void on_written(h2o_socket_t *sock, const char *err)
         return;
     }
     if (ws->qn)
-        ws_write(ws);
+        schedule_flush(ws);
     else if (ws->closing)
         start_drain(ws);
 }
@@ -287,7 +292,24 @@ static void ws_write(odz_ws *ws)
     for (size_t i = 0; i < ws->wn; i++)
         ws->iov[i] = h2o_iovec_init(odz_buf_data(ws->w[i]), odz_buf_len(ws->w[i]));
     ws->writing = 1;
+    ws->writes++;
     h2o_socket_write(ws->sock, ws->iov, ws->wn, on_written);
+}
+
+static void on_flush_timer(h2o_timeout_entry_t *e)
+{
+    ws_write(H2O_STRUCT_FROM_MEMBER(odz_ws, flush_timer, e));
+}
+
+/* Frames are not written as they are queued but once, after every callback of this loop turn
+ * has run (h2o runs zero_timeout after the socket callbacks): whatever a turn queued for a
+ * client, from any number of events, leaves in one writev. While a write is in flight nothing
+ * is scheduled: its completion schedules the next. */
+static void schedule_flush(odz_ws *ws)
+{
+    if (!ws->sock || ws->gone || ws->writing || !ws->qn || h2o_timeout_is_linked(&ws->flush_timer))
+        return;
+    h2o_timeout_link(ws->lp->evloop, &ws->lp->ctx.zero_timeout, &ws->flush_timer);
 }
 
 int odz_ws_send_frame(odz_ws *ws, odz_buf *frame)
@@ -304,8 +326,7 @@ int odz_ws_send_frame_keyed(odz_ws *ws, odz_buf *frame, uint64_t key)
     int rc = push_keyed(ws, frame, 0, key);
     if (rc) /* an error, or 1: replaced a waiting frame (nothing new to write) */
         return rc;
-    if (ws->sock)
-        ws_write(ws);
+    schedule_flush(ws);
     return 0;
 }
 
@@ -350,7 +371,7 @@ static void send_close(odz_ws *ws, int code, const char *reason)
         h2o_socket_read_stop(ws->sock);
         h2o_timeout_link(ws->lp->evloop, &ws->lp->ctx.one_sec_timeout, &ws->close_timer);
         if (ws->qn)
-            ws_write(ws);
+            schedule_flush(ws);
         else if (!ws->writing)
             start_drain(ws);
     }
@@ -383,8 +404,8 @@ int odz_ws_ping(odz_ws *ws)
         return ODZ_ENOMEM;
     int rc = push_keyed(ws, f, 0, PONG_KEY - 1);
     odz_buf_unref(f);
-    if (rc == 0 && ws->sock)
-        ws_write(ws);
+    if (rc == 0)
+        schedule_flush(ws);
     return rc < 0 ? rc : 0;
 }
 
@@ -404,6 +425,10 @@ size_t odz_ws_queued(const odz_ws *ws)
 unsigned long odz_ws_coalesced(const odz_ws *ws)
 {
     return ws->coalesced;
+}
+unsigned long odz_ws_writes(const odz_ws *ws)
+{
+    return ws->writes;
 }
 void odz_ws_set_ud(odz_ws *ws, void *ud)
 {
@@ -442,7 +467,7 @@ static int on_event(odz_ws *ws, const odz_ws_in_event *ev)
                 send_close(ws, 1008, "not reading");
                 return -1;
             }
-            ws_write(ws);
+            schedule_flush(ws);
         }
         return 0;
     }
@@ -560,7 +585,7 @@ static void on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
             return;
         }
     }
-    ws_write(ws);
+    schedule_flush(ws);
     if (sock->input->size && !ws->gone)
         on_read(sock, NULL);
 }
@@ -588,6 +613,7 @@ odz_ws *odz_ws_accept(odz_http_req *req, const odz_ws_limits *lim, const odz_ws_
     ws->lim.max_queued = lim && lim->max_queued ? lim->max_queued : DEF_MAX_QUEUED;
     odz_ws_reader_init(&ws->rd, ws->lim.max_message);
     ws->close_timer.cb = on_close_timer;
+    ws->flush_timer.cb = on_flush_timer;
     h2o_linklist_insert(&req->lp->websockets, &ws->link);
 
     h2o_req_t *h = req->h2o;
