@@ -29,7 +29,7 @@ TEST_BIN  := $(TESTS:tests/%.c=$(B)/tests/%)
 TEST_BIN_A:= $(TESTS:tests/%.c=$(BA)/tests/%)
 FUZZ_BIN  := $(FUZZ:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz web clean help bench stack stack-down stack-status format
+.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz fuzz-long web clean help bench stack stack-down stack-status format
 
 all: $(B)/oddzy
 
@@ -38,6 +38,7 @@ help:
 	@echo "make test    install what is missing, build, run every test suite (plain + ASan/UBSan)"
 	@echo "make         build build/oddzy"
 	@echo "make fuzz    run each libFuzzer target for 60 s"
+	@echo "make fuzz-long   run each for FUZZ_SECONDS (600) and write the table in docs/reliability.md"
 	@echo "make bench   run the benchmarks under bench/"
 	@echo "make stack   start the multi-service stack on loopback (PostgreSQL, NATS, nginx, two of each role)"
 	@echo "make stack-down   stop it (make stack-status: what runs)"
@@ -67,15 +68,24 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN) -Itests -o $@ $< $(LIB_OBJ_A) $(PKG_LIBS) $(TEST_LIBS) -lm
 
-# libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test
-# (the domain core, the source adapters, the calculators, the Socket.IO codec and what those
-# log/count with).
+# libFuzzer targets: clang, fuzzer + address + undefined, any sanitizer report fails them.
+# Each links only the parsers it tests and what those need: FUZZ_SRC_<target> when set, else
+# FUZZ_SRC (the domain core, the source adapters and what they log and count with).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c src/calc/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
-$(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/obs/log.c src/obs/metrics.c)
+FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
+FUZZ_SRC_fuzz_query := src/http/query.c
+FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c
+FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
+FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
+FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c)
+FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
+fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
+.SECONDEXPANSION:
+$(B)/fuzz/%: fuzz/%.c $$(call fuzz_src,$$*)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(call fuzz_src,$*) $(PKG_LIBS) -lm
 
 web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json
 	@if [ -f web/package.json ]; then cd web && npm run build --silent; fi
@@ -100,6 +110,12 @@ fuzz: $(FUZZ_BIN)
 	@# new inputs go to a scratch directory (the first one given), not the committed corpus
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); d=$$(mktemp -d); \
 	  $$f -max_total_time=60 $$d fuzz/corpus/$${n#fuzz_} || exit 1; echo "new inputs: $$d"; done
+
+# every target for FUZZ_SECONDS each, new inputs to a scratch directory, the table into
+# docs/reliability.md ("## Fuzzing"); fails if any target crashed
+FUZZ_SECONDS ?= 600
+fuzz-long: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-long.sh
 
 bench: all web
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done

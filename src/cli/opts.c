@@ -14,6 +14,8 @@
 #include <string.h>
 
 #define MAX_VALUE 4096
+/* user text echoed in an error: at most 64 bytes, so a huge argument cannot flood the terminal */
+#define ECHO "'%.64s'"
 
 static void usage_print(const char *usage, const odz_opt *opts)
 {
@@ -48,7 +50,7 @@ int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv)
             return 1;
         }
         if (strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", argv[0], a);
+            fprintf(stderr, "%s: unexpected argument " ECHO " (see --help)\n", argv[0], a);
             return ODZ_EINVAL;
         }
         const char *name = a + 2, *eq = strchr(name, '=');
@@ -58,7 +60,7 @@ int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv)
             if (strlen(o->name) == nlen && !strncmp(o->name, name, nlen))
                 break;
         if (!o->name) {
-            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
+            fprintf(stderr, "%s: unknown option " ECHO " (see --help)\n", argv[0], a);
             return ODZ_EINVAL;
         }
         if (o->is_switch) {
@@ -99,7 +101,7 @@ int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, i
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (!*v || *end || errno || x < lo || x > hi) {
-        fprintf(stderr, "oddzy: --%s must be an integer from %lld to %lld (got '%s')\n", name,
+        fprintf(stderr, "oddzy: --%s must be an integer from %lld to %lld (got " ECHO ")\n", name,
                 (long long)lo, (long long)hi, v);
         return ODZ_EINVAL;
     }
@@ -114,7 +116,7 @@ int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, 
     errno = 0;
     double x = strtod(v, &end);
     if (!*v || *end || errno || !isfinite(x) || x < lo || x > hi) {
-        fprintf(stderr, "oddzy: --%s must be a number from %g to %g (got '%s')\n", name, lo, hi,
+        fprintf(stderr, "oddzy: --%s must be a number from %g to %g (got " ECHO ")\n", name, lo, hi,
                 v);
         return ODZ_EINVAL;
     }
@@ -131,8 +133,10 @@ int odz_opts_clock(const odz_opt *opts)
         return ODZ_EINVAL;
     const char *cs = odz_opt_get(opts, "clock-start");
     if (*cs && (odz_clock_parse_instant(cs, &start) || start <= 0)) {
-        fprintf(stderr, "--clock-start: '%.40s' is neither epoch ms nor a UTC date-time such as "
-                        "2026-06-10T06:00Z\n", cs);
+        fprintf(stderr,
+                "--clock-start: " ECHO " is neither epoch ms nor a UTC date-time such as "
+                "2026-06-10T06:00Z\n",
+                cs);
         return ODZ_EINVAL;
     }
     odz_clock_configure(speed, anchor, start);
@@ -144,11 +148,12 @@ int odz_opts_logging(const odz_opt *opts, const char *service)
     int level;
     const char *lv = odz_opt_get(opts, "log-level"), *fmt = odz_opt_get(opts, "log-format");
     if (odz_log_level_parse(lv, &level)) {
-        fprintf(stderr, "oddzy: --log-level must be debug, info, warn or error (got '%s')\n", lv);
+        fprintf(stderr, "oddzy: --log-level must be debug, info, warn or error (got " ECHO ")\n",
+                lv);
         return ODZ_EINVAL;
     }
     if (strcmp(fmt, "json") && strcmp(fmt, "text")) {
-        fprintf(stderr, "oddzy: --log-format must be json or text (got '%s')\n", fmt);
+        fprintf(stderr, "oddzy: --log-format must be json or text (got " ECHO ")\n", fmt);
         return ODZ_EINVAL;
     }
     odz_log_init(service, level, !strcmp(fmt, "text"), NULL);

@@ -311,7 +311,8 @@ char *odz_fw_oddscomau_wire(const json_t *body, size_t *len);
 
 #define ODZ_FW_QUERY_MAX 2048
 #define ODZ_FW_PARAM_MAX 128
-/** Value of `key` in `query`, URL-decoded into out; 1 found, 0 absent, ODZ_EINVAL too long. */
+/** Value of `key` in `query`, URL-decoded into out (odz_http_query_get); 1 found, 0 absent,
+ *  ODZ_EINVAL too long or malformed (a bad %-escape, a NUL). */
 int odz_fw_query_get(const char *query, const char *key, char *out, size_t outlen);
 
 #endif

@@ -19,8 +19,8 @@
  * Errors follow core/err.h: 0 or a negative ODZ_E* code.
  *
  * WebSocket (odz_ws_* below) takes over the socket of an HTTP/1.1 upgrade request; framing is
- * wslay's frame API, message assembly, control frames and limits are ours, and each outgoing
- * frame (or a batch of queued frames) leaves in one write.
+ * wslay's frame API, message assembly, control frames and limits are ours, and what is queued
+ * for a connection during a loop turn leaves in one write at the turn's end.
  */
 #ifndef ODZ_HTTP_SERVER_H
 #define ODZ_HTTP_SERVER_H
@@ -144,6 +144,8 @@ const char *odz_http_query(const odz_http_req *req);
  *  0; ODZ_ENOTFOUND if absent; ODZ_EINVAL if malformed, containing NUL, or longer than
  *  outlen - 1. A parameter without '=' has the value "". */
 int odz_http_query_param(const odz_http_req *req, const char *name, char *out, size_t outlen);
+/** The same on a raw query string (NULL reads as ""); pure, any thread. */
+int odz_http_query_get(const char *query, const char *name, char *out, size_t outlen);
 /** First value of header `name` (case-insensitive), NUL-terminated; NULL if absent. */
 const char *odz_http_header(const odz_http_req *req, const char *name);
 /** Request body (NULL, 0 if none), fully received before the handler runs; at most
@@ -291,7 +293,8 @@ odz_ws *odz_ws_accept(odz_http_req *req, const odz_ws_limits *lim, const odz_ws_
  *  The same frame can be sent to many connections. */
 odz_buf *odz_ws_frame_text(const void *data, size_t len);
 /** Loop thread of the connection: queues a frame made by odz_ws_frame_text (a reference is
- *  taken). Frames queued while a write is in flight leave together in the next write.
+ *  taken). It leaves at the end of the loop turn, with every other frame queued for this
+ *  connection meanwhile, in one write (or after the write in flight, again all together).
  *  ODZ_EFULL when the queue would pass max_queued (nothing queued: the caller decides, usually
  *  odz_ws_close with 1008), ODZ_ECLOSED when closing. */
 int odz_ws_send_frame(odz_ws *ws, odz_buf *frame);
@@ -302,6 +305,9 @@ int odz_ws_send_frame(odz_ws *ws, odz_buf *frame);
 int odz_ws_send_frame_keyed(odz_ws *ws, odz_buf *frame, uint64_t key);
 /** Frames replaced by newer ones so far. */
 unsigned long odz_ws_coalesced(const odz_ws *ws);
+/** Writes started so far: everything queued during one loop turn leaves in one writev at the
+ *  turn's end (after the callbacks that queued it), not one write per send. */
+unsigned long odz_ws_writes(const odz_ws *ws);
 /** Loop thread: as odz_ws_send_frame for one text message (copied). */
 int odz_ws_send_text(odz_ws *ws, const void *data, size_t len);
 /** Loop thread: sends a close frame (reason truncated to 123 bytes), stops reading, and

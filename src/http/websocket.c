@@ -4,8 +4,9 @@
  * connection and writes each frame's header and payload as separate pieces. Here a connection
  * holds no parser state while idle (the wslay frame context exists only while a frame is being
  * received), outgoing frames are built once (odz_ws_frame_text) and shared by every receiver
- * through refcounted buffers, and everything queued leaves in one writev. Message assembly,
- * control frames, UTF-8 checks and limits (RFC 6455 sections 5 and 8) are done here. */
+ * through refcounted buffers, and everything queued leaves in one writev. Reading (message
+ * assembly, control frames, UTF-8 checks and limits, RFC 6455 sections 5 and 8) is a pure
+ * function over bytes in ws_reader.c; this file ties it and the writing to h2o's sockets. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "core/err.h"
 #include "core/utf8.h"
 #include "http/http_internal.h"
+#include "http/ws_reader.h"
 
 #define DEF_MAX_MESSAGE (64 * 1024)
 #define DEF_MAX_QUEUED (256 * 1024)
@@ -44,17 +46,7 @@ struct odz_ws {
     size_t iovcap;
     int writing;
 
-    /* input */
-    wslay_frame_context_ptr fr;
-    uint64_t fed, framed; /* bytes given to wslay / bytes of frames fully received */
-    int in_frame;
-    uint8_t f_opcode, f_fin, f_mask;
-    uint64_t f_len, f_got;
-    char *msg;
-    size_t msglen, msgcap;
-    int fragmented;
-    uint8_t ctrl[125];
-    size_t ctrllen;
+    odz_ws_reader rd; /* input */
 
     /* state */
     int closing; /* close frame queued; socket closes once written */
@@ -67,9 +59,12 @@ struct odz_ws {
     unsigned long coalesced;
     int64_t last_rx_ms;  /* monotonic ms of the last bytes received */
     h2o_timeout_entry_t close_timer;
+    h2o_timeout_entry_t flush_timer; /* on zero_timeout: writes what waits at the loop turn's end */
+    unsigned long writes;            /* writes started (one writev each) */
 };
 
 static void ws_write(odz_ws *ws);
+static void schedule_flush(odz_ws *ws);
 
 /* ---- frames ------------------------------------------------------------------------------ */
 
@@ -148,9 +143,7 @@ static void ws_free(odz_ws *ws)
     free(ws->w);
     free(ws->qkeys);
     free(ws->iov);
-    free(ws->msg);
-    if (ws->fr)
-        wslay_frame_context_free(ws->fr);
+    odz_ws_reader_free(&ws->rd);
     free(ws);
 }
 
@@ -171,6 +164,8 @@ static void on_sock_close(void *data)
     ws->gone = 1;
     if (h2o_timeout_is_linked(&ws->close_timer))
         h2o_timeout_unlink(&ws->close_timer);
+    if (h2o_timeout_is_linked(&ws->flush_timer))
+        h2o_timeout_unlink(&ws->flush_timer);
     h2o_linklist_unlink(&ws->link);
     if (ws->cb.on_close)
         ws->cb.on_close(ws, ws->close_code ? ws->close_code : 1006, ws->ud);
@@ -262,7 +257,7 @@ static void on_written(h2o_socket_t *sock, const char *err)
         return;
     }
     if (ws->qn)
-        ws_write(ws);
+        schedule_flush(ws);
     else if (ws->closing)
         start_drain(ws);
 }
@@ -297,7 +292,24 @@ static void ws_write(odz_ws *ws)
     for (size_t i = 0; i < ws->wn; i++)
         ws->iov[i] = h2o_iovec_init(odz_buf_data(ws->w[i]), odz_buf_len(ws->w[i]));
     ws->writing = 1;
+    ws->writes++;
     h2o_socket_write(ws->sock, ws->iov, ws->wn, on_written);
+}
+
+static void on_flush_timer(h2o_timeout_entry_t *e)
+{
+    ws_write(H2O_STRUCT_FROM_MEMBER(odz_ws, flush_timer, e));
+}
+
+/* Frames are not written as they are queued but once, after every callback of this loop turn
+ * has run (h2o runs zero_timeout after the socket callbacks): whatever a turn queued for a
+ * client, from any number of events, leaves in one writev. While a write is in flight nothing
+ * is scheduled: its completion schedules the next. */
+static void schedule_flush(odz_ws *ws)
+{
+    if (!ws->sock || ws->gone || ws->writing || !ws->qn || h2o_timeout_is_linked(&ws->flush_timer))
+        return;
+    h2o_timeout_link(ws->lp->evloop, &ws->lp->ctx.zero_timeout, &ws->flush_timer);
 }
 
 int odz_ws_send_frame(odz_ws *ws, odz_buf *frame)
@@ -314,8 +326,7 @@ int odz_ws_send_frame_keyed(odz_ws *ws, odz_buf *frame, uint64_t key)
     int rc = push_keyed(ws, frame, 0, key);
     if (rc) /* an error, or 1: replaced a waiting frame (nothing new to write) */
         return rc;
-    if (ws->sock)
-        ws_write(ws);
+    schedule_flush(ws);
     return 0;
 }
 
@@ -360,7 +371,7 @@ static void send_close(odz_ws *ws, int code, const char *reason)
         h2o_socket_read_stop(ws->sock);
         h2o_timeout_link(ws->lp->evloop, &ws->lp->ctx.one_sec_timeout, &ws->close_timer);
         if (ws->qn)
-            ws_write(ws);
+            schedule_flush(ws);
         else if (!ws->writing)
             start_drain(ws);
     }
@@ -393,8 +404,8 @@ int odz_ws_ping(odz_ws *ws)
         return ODZ_ENOMEM;
     int rc = push_keyed(ws, f, 0, PONG_KEY - 1);
     odz_buf_unref(f);
-    if (rc == 0 && ws->sock)
-        ws_write(ws);
+    if (rc == 0)
+        schedule_flush(ws);
     return rc < 0 ? rc : 0;
 }
 
@@ -414,6 +425,10 @@ size_t odz_ws_queued(const odz_ws *ws)
 unsigned long odz_ws_coalesced(const odz_ws *ws)
 {
     return ws->coalesced;
+}
+unsigned long odz_ws_writes(const odz_ws *ws)
+{
+    return ws->writes;
 }
 void odz_ws_set_ud(odz_ws *ws, void *ud)
 {
@@ -437,41 +452,14 @@ int odz_ws_remote_addr(const odz_ws *ws, char *out, size_t outlen)
 
 /* ---- input ------------------------------------------------------------------------------- */
 
-static ssize_t in_recv(uint8_t *buf, size_t len, int flags, void *ud)
+/* One event of the reader (ws_reader.c): 0 to go on, -1 when the connection is closing. */
+static int on_event(odz_ws *ws, const odz_ws_in_event *ev)
 {
-    odz_ws *ws = ud;
-    h2o_buffer_t *in = ws->sock->input;
-    if (in->size == 0)
-        return -1; /* wslay: want read */
-    size_t n = in->size < len ? in->size : len;
-    memcpy(buf, in->bytes, n);
-    h2o_buffer_consume(&ws->sock->input, n);
-    ws->fed += n;
-    return (ssize_t)n;
-}
-static ssize_t in_send(const uint8_t *d, size_t l, int f, void *ud)
-{
-    return -1;
-}
-
-static uint64_t header_len(uint64_t len, int mask)
-{
-    return 2 + (len < 126 ? 0 : len < 65536 ? 2 : 8) + (mask ? 4 : 0);
-}
-
-static int valid_close_code(int c)
-{
-    return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) || (c >= 3000 && c <= 4999);
-}
-
-/* A complete frame: 0 to go on, -1 when the connection is closing. */
-static int on_frame(odz_ws *ws)
-{
-    uint8_t op = ws->f_opcode;
-    if (op == WSLAY_PING) {
+    switch (ev->type) {
+    case ODZ_WS_IN_PING: {
         /* at most one pong waits (the latest ping's, RFC 6455 5.5.3): a client that pings
          * without reading cannot grow the queue */
-        odz_buf *f = build_frame(WSLAY_PONG, ws->ctrl, ws->ctrllen);
+        odz_buf *f = build_frame(WSLAY_PONG, ev->data, ev->len);
         if (f) {
             int rc = push_keyed(ws, f, 0, PONG_KEY);
             odz_buf_unref(f);
@@ -479,114 +467,28 @@ static int on_frame(odz_ws *ws)
                 send_close(ws, 1008, "not reading");
                 return -1;
             }
-            ws_write(ws);
+            schedule_flush(ws);
         }
         return 0;
     }
-    if (op == WSLAY_PONG)
+    case ODZ_WS_IN_PONG:
         return 0;
-    if (op == WSLAY_CONNECTION_CLOSE) {
-        int code = 1000;
-        if (ws->ctrllen == 1) {
-            send_close(ws, 1002, "bad close frame");
-            return -1;
+    case ODZ_WS_IN_CLOSE:
+        ws->close_code = ev->code;
+        send_close(ws, ev->len >= 2 ? ev->code : 0, NULL);
+        return -1;
+    case ODZ_WS_IN_ERROR:
+        send_close(ws, ev->code, ev->reason);
+        return -1;
+    case ODZ_WS_IN_TEXT:
+        if (ws->cb.on_text) {
+            /* the callback may queue sends, or close: both are safe here */
+            ws->cb.on_text(ws, ev->data, ev->len, ws->ud);
         }
-        if (ws->ctrllen >= 2) {
-            int c = (ws->ctrl[0] << 8) | ws->ctrl[1];
-            if (!valid_close_code(c) || !odz_utf8_valid(ws->ctrl + 2, ws->ctrllen - 2)) {
-                send_close(ws, 1002, "bad close frame");
-                return -1;
-            }
-            code = c;
-        }
-        ws->close_code = code;
-        send_close(ws, ws->ctrllen >= 2 ? code : 0, NULL);
-        return -1;
-    }
-    /* data frame finished */
-    if (!ws->f_fin)
-        return 0;
-    ws->fragmented = 0;
-    if (!odz_utf8_valid((const uint8_t *)ws->msg, ws->msglen)) {
-        send_close(ws, 1007, "invalid UTF-8");
-        return -1;
-    }
-    size_t n = ws->msglen;
-    ws->msglen = 0;
-    if (ws->cb.on_text) {
-        /* the callback may queue sends, or close: both are safe here */
-        ws->cb.on_text(ws, ws->msg ? ws->msg : "", n, ws->ud);
-    }
-    /* release a large assembly buffer so idle connections stay small */
-    if (ws->msgcap > 4096) {
-        free(ws->msg);
-        ws->msg = NULL;
-        ws->msgcap = 0;
-    }
-    return ws->closing || ws->close_pending ? -1 : 0;
-}
-
-/* Checks a new frame's header. 0, or -1 after starting the close. */
-static int on_frame_start(odz_ws *ws, const struct wslay_frame_iocb *io)
-{
-    ws->in_frame = 1;
-    ws->f_opcode = io->opcode;
-    ws->f_fin = io->fin;
-    ws->f_mask = io->mask;
-    ws->f_len = io->payload_length;
-    ws->f_got = 0;
-    ws->ctrllen = 0;
-    if (!io->mask) {
-        send_close(ws, 1002, "client frames must be masked");
-        return -1;
-    }
-    if (io->rsv) {
-        send_close(ws, 1002, "reserved bits set");
-        return -1;
-    }
-    switch (io->opcode) {
-    case WSLAY_CONNECTION_CLOSE:
-    case WSLAY_PING:
-    case WSLAY_PONG:
-        return 0; /* wslay checked fin and length <= 125 */
-    case WSLAY_TEXT_FRAME:
-        if (ws->fragmented) {
-            send_close(ws, 1002, "new message inside a fragmented one");
-            return -1;
-        }
-        ws->fragmented = !io->fin;
-        ws->msglen = 0;
-        break;
-    case WSLAY_CONTINUATION_FRAME:
-        if (!ws->fragmented) {
-            send_close(ws, 1002, "continuation without a message");
-            return -1;
-        }
-        ws->fragmented = !io->fin;
-        break;
-    case WSLAY_BINARY_FRAME:
-        send_close(ws, 1003, "binary messages are not accepted");
-        return -1;
+        return ws->closing || ws->close_pending ? -1 : 0;
     default:
-        send_close(ws, 1002, "unknown opcode");
         return -1;
     }
-    if (io->payload_length > ws->lim.max_message ||
-        ws->msglen + io->payload_length > ws->lim.max_message) {
-        send_close(ws, 1009, "message too big");
-        return -1;
-    }
-    size_t need = ws->msglen + (size_t)io->payload_length + 1;
-    if (need > ws->msgcap) {
-        char *n = realloc(ws->msg, need);
-        if (!n) {
-            send_close(ws, 1011, "out of memory");
-            return -1;
-        }
-        ws->msg = n;
-        ws->msgcap = need;
-    }
-    return 0;
 }
 
 static void on_read(h2o_socket_t *sock, const char *err)
@@ -603,56 +505,21 @@ static void on_read(h2o_socket_t *sock, const char *err)
         h2o_buffer_consume(&sock->input, sock->input->size);
         return;
     }
-    static const struct wslay_frame_callbacks cbs = {in_send, in_recv, no_mask};
     ws->busy = 1;
     while (!ws->closing && !ws->close_pending) {
-        if (!ws->fr) {
-            if (sock->input->size == 0)
-                break;
-            if (wslay_frame_context_init(&ws->fr, &cbs, ws) != 0) {
-                ws->fr = NULL;
-                send_close(ws, 1011, "out of memory");
-                break;
-            }
-        }
-        struct wslay_frame_iocb io;
-        memset(&io, 0, sizeof(io));
-        ssize_t r = wslay_frame_recv(ws->fr, &io);
-        if (r == WSLAY_ERR_WANT_READ)
+        odz_ws_in_event ev;
+        size_t used;
+        odz_ws_reader_next(&ws->rd, sock->input->bytes, sock->input->size, &used, &ev);
+        h2o_buffer_consume(&sock->input, used);
+        if (ev.type == ODZ_WS_IN_MORE || on_event(ws, &ev) != 0)
             break;
-        if (r < 0) {
-            send_close(ws, 1002, "protocol error");
-            break;
-        }
-        if (!ws->in_frame && on_frame_start(ws, &io) != 0)
-            break;
-        if (io.data_length) {
-            if (wslay_is_ctrl_frame(ws->f_opcode)) {
-                memcpy(ws->ctrl + ws->ctrllen, io.data, io.data_length);
-                ws->ctrllen += io.data_length;
-            } else {
-                memcpy(ws->msg + ws->msglen, io.data, io.data_length);
-                ws->msglen += io.data_length;
-            }
-        }
-        ws->f_got += io.data_length;
-        if (ws->f_got == ws->f_len) {
-            ws->in_frame = 0;
-            ws->framed += header_len(ws->f_len, ws->f_mask) + ws->f_len;
-            if (on_frame(ws) != 0)
-                break;
-        }
     }
     ws->busy = 0;
     if (ws->close_pending) {
         close_now(ws);
         return;
     }
-    /* at a frame boundary with nothing buffered in wslay: drop the parser until more comes */
-    if (ws->fr && !ws->in_frame && ws->fed == ws->framed) {
-        wslay_frame_context_free(ws->fr);
-        ws->fr = NULL;
-    }
+    odz_ws_reader_rest(&ws->rd);
     if (ws->sock && ws->sock->input->size == 0 && ws->sock->input->capacity > 0) {
         h2o_buffer_dispose(&ws->sock->input);
         h2o_buffer_init(&ws->sock->input, &h2o_socket_buffer_prototype);
@@ -718,7 +585,7 @@ static void on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
             return;
         }
     }
-    ws_write(ws);
+    schedule_flush(ws);
     if (sock->input->size && !ws->gone)
         on_read(sock, NULL);
 }
@@ -744,7 +611,9 @@ odz_ws *odz_ws_accept(odz_http_req *req, const odz_ws_limits *lim, const odz_ws_
     ws->ud = ud;
     ws->lim.max_message = lim && lim->max_message ? lim->max_message : DEF_MAX_MESSAGE;
     ws->lim.max_queued = lim && lim->max_queued ? lim->max_queued : DEF_MAX_QUEUED;
+    odz_ws_reader_init(&ws->rd, ws->lim.max_message);
     ws->close_timer.cb = on_close_timer;
+    ws->flush_timer.cb = on_flush_timer;
     h2o_linklist_insert(&req->lp->websockets, &ws->link);
 
     h2o_req_t *h = req->h2o;

@@ -18,7 +18,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define SID_LEN 20
+#define SID_LEN ODZ_EIO_SID_LEN
 #define ROOM_BUCKETS 1024
 #define SID_BUCKETS 1024
 #define PROBE_TIMEOUT_MS 10000
@@ -132,40 +132,6 @@ static int nsp_of(const char *name)
 static int64_t room_key(int nsp, int64_t race_id)
 {
     return race_id * 4 + nsp;
-}
-
-static void new_sid(char out[SID_LEN + 1], int loop)
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char r[SID_LEN];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        for (size_t i = 0; i < sizeof r; i++)
-            r[i] = (unsigned char)(rand() ^ (int)now_ms() ^ (int)i);
-    out[0] = abc[loop % 64]; /* the owning loop, so requests reaching another loop find it */
-    for (int i = 1; i < SID_LEN; i++)
-        out[i] = abc[r[i] & 63];
-    out[SID_LEN] = '\0';
-}
-
-static int loop_of_sid(const char *sid, int nloops)
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const char *p = sid[0] ? strchr(abc, sid[0]) : NULL;
-    if (!p)
-        return -1;
-    int l = (int)(p - abc);
-    return l < nloops ? l : -1;
-}
-
-static int sid_valid(const char *s)
-{
-    if (strlen(s) != SID_LEN)
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_'))
-            return 0;
-    return 1;
 }
 
 static size_t sid_bucket(const char *sid)
@@ -686,11 +652,26 @@ static client *find_session(lstate *ls, const char *sid)
     return NULL;
 }
 
-static void eio_error(odz_http_pending *p, int code, const char *msg)
+/* The 400 body of an Engine.IO error: {"code":N,"message":"..."} */
+static size_t eio_error_body(char *body, size_t cap, int code)
+{
+    int n = snprintf(body, cap, "{\"code\":%d,\"message\":\"%s\"}", code,
+                     odz_eio_error_message(code));
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static void eio_error(odz_http_pending *p, int code)
 {
     char body[128];
-    int n = snprintf(body, sizeof body, "{\"code\":%d,\"message\":\"%s\"}", code, msg);
-    odz_http_pending_respond(p, 400, "application/json", body, (size_t)n);
+    size_t n = eio_error_body(body, sizeof body, code);
+    odz_http_pending_respond(p, 400, "application/json", body, n);
+}
+
+static int eio_reject(odz_http_req *req, int code)
+{
+    char body[128];
+    size_t n = eio_error_body(body, sizeof body, code);
+    return odz_http_respond(req, 400, "application/json", body, n);
 }
 
 /* A polling request for an existing session, on its loop. */
@@ -708,13 +689,13 @@ static void poll_on_loop(void *arg)
     struct poll_req *pr = arg;
     client *c = find_session(pr->ls, pr->sid);
     if (!c || c->detached) {
-        eio_error(pr->p, 1, "Session ID unknown");
+        eio_error(pr->p, ODZ_EIO_ERR_SID);
     } else if (!pr->post) {
         if (c->transport != T_POLL) {
-            eio_error(pr->p, 3, "Bad request");
+            eio_error(pr->p, ODZ_EIO_ERR_BAD_REQUEST);
         } else if (c->poll) {
             /* two concurrent GETs break the protocol: close the session */
-            eio_error(pr->p, 3, "Bad request");
+            eio_error(pr->p, ODZ_EIO_ERR_BAD_REQUEST);
             client_close(c, 1008, "concurrent polls");
         } else if (c->probing && !c->pqn) {
             /* the client is switching to WebSocket: let this poll return at once */
@@ -728,14 +709,11 @@ static void poll_on_loop(void *arg)
     } else {
         /* (a POST that arrives after the upgrade still counts) */
         odz_http_pending_respond(pr->p, 200, "text/plain; charset=UTF-8", "ok", 2);
-        size_t s = 0;
-        for (size_t i = 0; i <= pr->len; i++) {
-            if (i == pr->len || pr->body[i] == '\x1e') {
-                if (i > s && sio_packet(c, pr->body + s, i - s) != 0)
-                    break;
-                s = i + 1;
-            }
-        }
+        size_t pos = 0, n;
+        const char *pkt;
+        while (odz_eio_payload_next(pr->body, pr->len, &pos, &pkt, &n))
+            if (sio_packet(c, pkt, n) != 0)
+                break;
     }
     free(pr->body);
     free(pr);
@@ -762,32 +740,24 @@ static int h_socketio(odz_http_req *req, void *ud)
     odz_live *lv = ud;
     int loop = odz_http_req_loop(req);
     lstate *ls = &lv->loops[loop];
-    char eio[8], transport[16], sid[64];
-    if (odz_http_query_param(req, "EIO", eio, sizeof eio) != 0 || strcmp(eio, "4"))
-        return odz_http_respond(req, 400, "application/json",
-                                "{\"code\":5,\"message\":\"Unsupported protocol version\"}", 52);
-    if (odz_http_query_param(req, "transport", transport, sizeof transport) != 0 ||
-        (strcmp(transport, "polling") && strcmp(transport, "websocket")))
-        return odz_http_respond(req, 400, "application/json",
-                                "{\"code\":0,\"message\":\"Transport unknown\"}", 40);
-    int has_sid = odz_http_query_param(req, "sid", sid, sizeof sid) == 0;
-    if (has_sid && !sid_valid(sid))
-        return odz_http_respond(req, 400, "application/json",
-                                "{\"code\":1,\"message\":\"Session ID unknown\"}", 41);
+    odz_eio_query q;
+    int eio_err;
+    if (odz_eio_query_parse(odz_http_query(req), &q, &eio_err) != 0)
+        return eio_reject(req, eio_err);
+    int has_sid = q.has_sid;
+    const char *sid = q.sid;
     int is_get = !strcmp(odz_http_method(req), "GET");
 
-    if (!strcmp(transport, "websocket")) {
+    if (q.websocket) {
         if (bad_ws_version(req))
             return 0;
         if (!is_get || !odz_http_is_websocket(req))
-            return odz_http_respond(req, 400, "application/json",
-                                    "{\"code\":3,\"message\":\"Bad request\"}", 34);
+            return eio_reject(req, ODZ_EIO_ERR_BAD_REQUEST);
         odz_ws_limits lim = {lv->cfg.max_payload, lv->cfg.max_queued};
         if (has_sid) {
-            client *c = loop_of_sid(sid, lv->nloops) == loop ? find_session(ls, sid) : NULL;
+            client *c = odz_eio_sid_loop(sid, lv->nloops) == loop ? find_session(ls, sid) : NULL;
             if (!c || c->transport != T_POLL || c->upgrade_ws)
-                return odz_http_respond(req, 400, "application/json",
-                                        "{\"code\":1,\"message\":\"Session ID unknown\"}", 41);
+                return eio_reject(req, ODZ_EIO_ERR_SID);
             odz_ws *ws = odz_ws_accept(req, &lim, &sio_ws_cbs, c);
             if (!ws)
                 return ODZ_ENOMEM;
@@ -800,7 +770,7 @@ static int h_socketio(odz_http_req *req, void *ud)
         client *c = client_new(ls, K_SIO, T_WS);
         if (!c)
             return ODZ_ENOMEM;
-        new_sid(c->sid, loop);
+        odz_eio_sid_new(c->sid, loop);
         sid_insert(ls, c);
         odz_ws *ws = odz_ws_accept(req, &lim, &sio_ws_cbs, c);
         if (!ws) {
@@ -818,14 +788,13 @@ static int h_socketio(odz_http_req *req, void *ud)
     /* polling */
     if (!has_sid) {
         if (!is_get)
-            return odz_http_respond(req, 400, "application/json",
-                                    "{\"code\":3,\"message\":\"Bad request\"}", 34);
+            return eio_reject(req, ODZ_EIO_ERR_BAD_REQUEST);
         if (ls->nsessions >= lv->cfg.max_sessions)
             return odz_http_respond_json_error(req, 503, "unavailable", "too many live sessions");
         client *c = client_new(ls, K_SIO, T_POLL);
         if (!c)
             return ODZ_ENOMEM;
-        new_sid(c->sid, loop);
+        odz_eio_sid_new(c->sid, loop);
         sid_insert(ls, c);
         char open[256];
         /* a probe WebSocket may land on any loop (SO_REUSEPORT) and sessions live on one: with
@@ -833,10 +802,9 @@ static int h_socketio(odz_http_req *req, void *ud)
         sio_open_packet(c, open, sizeof open, lv->nloops == 1);
         return odz_http_respond(req, 200, "text/plain; charset=UTF-8", open, strlen(open));
     }
-    int owner = loop_of_sid(sid, lv->nloops);
+    int owner = odz_eio_sid_loop(sid, lv->nloops);
     if (owner < 0)
-        return odz_http_respond(req, 400, "application/json",
-                                "{\"code\":1,\"message\":\"Session ID unknown\"}", 41);
+        return eio_reject(req, ODZ_EIO_ERR_SID);
     size_t blen = 0;
     const void *body = odz_http_body(req, &blen);
     if (!is_get && blen > lv->cfg.max_payload)
@@ -912,11 +880,11 @@ static int h_stream(odz_http_req *req, void *ud)
     char v[32];
     int64_t race = -1;
     int rc = odz_http_query_param(req, "race_id", v, sizeof v);
-    if (rc == ODZ_ENOTFOUND || (rc == 0 && !strcmp(v, "all")))
+    if (rc == ODZ_ENOTFOUND)
         race = 0;
-    else if (rc == 0 && v[0] && strlen(v) <= 18 && strspn(v, "0123456789") == strlen(v))
-        race = strtoll(v, NULL, 10);
-    if (race < 0 || (race == 0 && rc == 0 && strcmp(v, "all")))
+    else if (rc == 0 && odz_sio_race_text(v, &race) != 0)
+        race = -1;
+    if (race < 0)
         return odz_http_respond_json_error(req, 400, "bad_request",
                                            "race_id must be a positive integer or \"all\"");
     lstate *ls = &lv->loops[odz_http_req_loop(req)];

@@ -1,9 +1,13 @@
-/* Engine.IO / Socket.IO packet parsing; JSON by jansson. */
+/* Engine.IO / Socket.IO packet, query and polling-body parsing; JSON by jansson. */
 #include "live/sio.h"
 #include "core/err.h"
+#include "http/server.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 int odz_sio_parse(const char *in, size_t len, odz_sio_packet *p)
 {
@@ -56,32 +60,35 @@ int odz_sio_parse(const char *in, size_t len, odz_sio_packet *p)
     return 0;
 }
 
+int odz_sio_race_text(const char *s, int64_t *race_id)
+{
+    if (!strcmp(s, "all")) {
+        *race_id = 0;
+        return 0;
+    }
+    size_t n = strlen(s);
+    if (n == 0 || n > 18)
+        return ODZ_EINVAL;
+    int64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return ODZ_EINVAL;
+        x = x * 10 + (s[i] - '0');
+    }
+    if (x <= 0)
+        return ODZ_EINVAL;
+    *race_id = x;
+    return 0;
+}
+
 static int race_of(json_t *v, int64_t *race_id)
 {
     if (json_is_integer(v) && json_integer_value(v) > 0) {
         *race_id = json_integer_value(v);
         return 0;
     }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if (!strcmp(s, "all")) {
-            *race_id = 0;
-            return 0;
-        }
-        size_t n = strlen(s);
-        if (n == 0 || n > 18)
-            return ODZ_EINVAL;
-        int64_t x = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (s[i] < '0' || s[i] > '9')
-                return ODZ_EINVAL;
-            x = x * 10 + (s[i] - '0');
-        }
-        if (x <= 0)
-            return ODZ_EINVAL;
-        *race_id = x;
-        return 0;
-    }
+    if (json_is_string(v))
+        return odz_sio_race_text(json_string_value(v), race_id);
     return ODZ_EINVAL;
 }
 
@@ -126,4 +133,98 @@ int odz_ws_message_race(const char *json, size_t len, char type[ODZ_SIO_EVENT_MA
 out:
     json_decref(o);
     return rc;
+}
+
+/* ---- Engine.IO transport ----------------------------------------------------------------- */
+
+static const char sid_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int sid_valid(const char *s)
+{
+    if (strlen(s) != ODZ_EIO_SID_LEN)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!memchr(sid_chars, *p, sizeof sid_chars - 1))
+            return 0;
+    return 1;
+}
+
+int odz_eio_query_parse(const char *query, odz_eio_query *q, int *eio_err)
+{
+    char eio[8], transport[16], sid[64];
+    memset(q, 0, sizeof *q);
+    if (odz_http_query_get(query, "EIO", eio, sizeof eio) != 0 || strcmp(eio, "4")) {
+        *eio_err = ODZ_EIO_ERR_VERSION;
+        return ODZ_EINVAL;
+    }
+    if (odz_http_query_get(query, "transport", transport, sizeof transport) != 0 ||
+        (strcmp(transport, "polling") && strcmp(transport, "websocket"))) {
+        *eio_err = ODZ_EIO_ERR_TRANSPORT;
+        return ODZ_EINVAL;
+    }
+    q->websocket = !strcmp(transport, "websocket");
+    q->has_sid = odz_http_query_get(query, "sid", sid, sizeof sid) == 0;
+    if (q->has_sid) {
+        if (!sid_valid(sid)) {
+            *eio_err = ODZ_EIO_ERR_SID;
+            return ODZ_EINVAL;
+        }
+        memcpy(q->sid, sid, ODZ_EIO_SID_LEN + 1);
+    }
+    return 0;
+}
+
+const char *odz_eio_error_message(int eio_err)
+{
+    switch (eio_err) {
+    case ODZ_EIO_ERR_TRANSPORT:
+        return "Transport unknown";
+    case ODZ_EIO_ERR_SID:
+        return "Session ID unknown";
+    case ODZ_EIO_ERR_VERSION:
+        return "Unsupported protocol version";
+    default:
+        return "Bad request";
+    }
+}
+
+void odz_eio_sid_new(char out[ODZ_EIO_SID_LEN + 1], int loop)
+{
+    unsigned char r[ODZ_EIO_SID_LEN];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        for (size_t i = 0; i < sizeof r; i++)
+            r[i] = (unsigned char)(rand() ^ (int)ts.tv_nsec ^ (int)i);
+    }
+    out[0] = sid_chars[loop % 64]; /* the owning loop, so requests reaching another loop find it */
+    for (int i = 1; i < ODZ_EIO_SID_LEN; i++)
+        out[i] = sid_chars[r[i] & 63];
+    out[ODZ_EIO_SID_LEN] = '\0';
+}
+
+int odz_eio_sid_loop(const char *sid, int nloops)
+{
+    const char *p = sid[0] ? strchr(sid_chars, sid[0]) : NULL;
+    if (!p)
+        return -1;
+    int l = (int)(p - sid_chars);
+    return l < nloops ? l : -1;
+}
+
+int odz_eio_payload_next(const char *body, size_t len, size_t *pos, const char **pkt,
+                         size_t *pktlen)
+{
+    while (*pos < len) {
+        size_t s = *pos;
+        const char *e = memchr(body + s, '\x1e', len - s);
+        size_t n = e ? (size_t)(e - (body + s)) : len - s;
+        *pos = s + n + (e ? 1 : 0);
+        if (n) {
+            *pkt = body + s;
+            *pktlen = n;
+            return 1;
+        }
+    }
+    return 0;
 }

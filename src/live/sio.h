@@ -1,5 +1,6 @@
-/* Engine.IO v4 and Socket.IO v5 packets (text only): parsing what clients send and the few
- * shapes the server writes. Pure functions, no I/O; fuzzed by fuzz/fuzz_sio.c. */
+/* Engine.IO v4 and Socket.IO v5 packets (text only): parsing what clients send (packets,
+ * polling bodies, the handshake query, session ids). Pure functions, no I/O; fuzzed by
+ * fuzz/fuzz_sio.c (packets) and fuzz/fuzz_eio.c (queries and polling bodies). */
 #ifndef ODZ_LIVE_SIO_H
 #define ODZ_LIVE_SIO_H
 
@@ -42,5 +43,38 @@ int odz_sio_event_race(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX
  *  Same result conventions as odz_sio_event_race. */
 int odz_ws_message_race(const char *json, size_t len, char type[ODZ_SIO_EVENT_MAX],
                         int64_t *race_id);
+
+/** A race id as text (a query parameter): "all" (0) or a positive decimal of at most 18
+ *  digits. 0 or ODZ_EINVAL. The same rule as the race_id of the two functions above. */
+int odz_sio_race_text(const char *s, int64_t *race_id);
+
+/* ---- Engine.IO transport: handshake query, session ids, polling bodies ------------------- */
+
+#define ODZ_EIO_SID_LEN 20
+
+/* Engine.IO error codes (the "code" of a 400 answer) */
+enum { ODZ_EIO_ERR_TRANSPORT = 0, ODZ_EIO_ERR_SID = 1, ODZ_EIO_ERR_BAD_REQUEST = 3,
+       ODZ_EIO_ERR_VERSION = 5 };
+
+typedef struct {
+    int websocket; /* transport=websocket, else polling */
+    int has_sid;
+    char sid[ODZ_EIO_SID_LEN + 1]; /* ODZ_EIO_SID_LEN characters of [A-Za-z0-9_-] */
+} odz_eio_query;
+
+/** The query of a /socket.io/ request: EIO=4, transport=polling|websocket, an optional sid.
+ *  0, or ODZ_EINVAL with *eio_err the ODZ_EIO_ERR_* code to answer with. */
+int odz_eio_query_parse(const char *query, odz_eio_query *q, int *eio_err);
+/** The message of an Engine.IO error code ("Bad request" for unknown ones). */
+const char *odz_eio_error_message(int eio_err);
+/** A new random session id; its first character names `loop` (0..63). */
+void odz_eio_sid_new(char out[ODZ_EIO_SID_LEN + 1], int loop);
+/** The loop a session id names, or -1 when it names none of the `nloops` loops. */
+int odz_eio_sid_loop(const char *sid, int nloops);
+
+/** Next packet of an Engine.IO v4 polling body (packets separated by 0x1e, empty ones
+ *  skipped): 1 with *pkt, *pktlen pointing into body, 0 at its end. *pos starts at 0. */
+int odz_eio_payload_next(const char *body, size_t len, size_t *pos, const char **pkt,
+                         size_t *pktlen);
 
 #endif

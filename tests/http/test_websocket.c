@@ -39,6 +39,7 @@ typedef struct {
     int port;
     int closes, last_code;
     unsigned long coalesced;
+    unsigned long writes_before; /* odz_ws_writes when "burst" arrived */
 } server;
 
 static void on_text(odz_ws *ws, const char *data, size_t len, void *ud)
@@ -62,6 +63,23 @@ static void on_text(odz_ws *ws, const char *data, size_t len, void *ud)
         }
         odz_ws_send_text(ws, "end", 3);
         ((server *)ud)->coalesced = odz_ws_coalesced(ws);
+        return;
+    }
+    if (len == 5 && !memcmp(data, "burst", 5)) {
+        /* 50 frames from one callback: they must leave together, in one write */
+        ((server *)ud)->writes_before = odz_ws_writes(ws);
+        for (int i = 0; i < 50; i++) {
+            char b[16];
+            int n = snprintf(b, sizeof b, "b%d", i);
+            odz_ws_send_text(ws, b, (size_t)n);
+        }
+        return;
+    }
+    if (len == 6 && !memcmp(data, "writes", 6)) {
+        char b[32];
+        int n = snprintf(b, sizeof b, "writes:%lu",
+                         odz_ws_writes(ws) - ((server *)ud)->writes_before);
+        odz_ws_send_text(ws, b, (size_t)n);
         return;
     }
     if (len == 3 && !memcmp(data, "big", 3)) {
@@ -332,6 +350,31 @@ static void t_protocol_errors(void **st)
     close(fd);
 }
 
+/* Frames queued in one loop turn leave in one writev, not one write per frame. */
+static void t_burst_one_write(void **st)
+{
+    server *s = *st;
+    int status, fd = connect_ws(s->port, &status);
+    assert_int_equal(status, 101);
+    send_frame(fd, 1, 0, 1, 1, "burst", 5);
+    for (int i = 0; i < 50; i++) {
+        uint8_t *p;
+        size_t n;
+        char want[16];
+        snprintf(want, sizeof want, "b%d", i);
+        assert_int_equal(read_frame(fd, &p, &n), 1);
+        assert_string_equal((char *)p, want);
+        free(p);
+    }
+    send_frame(fd, 1, 0, 1, 1, "writes", 6);
+    uint8_t *p;
+    size_t n;
+    assert_int_equal(read_frame(fd, &p, &n), 1);
+    assert_string_equal((char *)p, "writes:1");
+    free(p);
+    close(fd);
+}
+
 /* A client that falls behind gets the latest state of each thing, not the backlog. */
 static void t_slow_reader_gets_latest(void **st)
 {
@@ -475,6 +518,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_echo_fragments_ping, setup, teardown),
         cmocka_unit_test_setup_teardown(t_server_close, setup, teardown),
         cmocka_unit_test_setup_teardown(t_protocol_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_burst_one_write, setup, teardown),
         cmocka_unit_test_setup_teardown(t_slow_reader_gets_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(t_ping_flood, setup, teardown),
         cmocka_unit_test_setup_teardown(t_not_a_handshake, setup, teardown),
