@@ -70,6 +70,22 @@ typedef struct odz_http_config {
 /** Fills the defaults documented above (port 8080, host "0.0.0.0", no static root). */
 void odz_http_config_defaults(odz_http_config *cfg);
 
+/* ---- headers on every response ----------------------------------------------------------- */
+
+/* Every response, ours or the engine's, carries X-Content-Type-Options: nosniff. A text/html
+ * response (the web front end) also carries this Content-Security-Policy, X-Frame-Options:
+ * DENY and this Referrer-Policy. The policy allows what the built web app loads: its scripts
+ * and styles from this origin (no inline script or style element), fetch, Socket.IO polling
+ * and WebSocket to this origin ('self' covers ws: and wss: of the same host in CSP 3), images
+ * from this origin, data: (the favicon) and any https: host (jockey silks come from the
+ * sources' image servers), and nothing may frame it. deploy/nginx/oddzy.conf sends the same
+ * values for the files nginx serves itself (tests/integration/deploy_configs.sh compares). */
+#define ODZ_HTTP_HTML_CSP                                                                         \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "     \
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "                   \
+    "form-action 'self'; frame-ancestors 'none'"
+#define ODZ_HTTP_REFERRER_POLICY "strict-origin-when-cross-origin"
+
 /* ---- server lifecycle -------------------------------------------------------------------- */
 
 typedef struct odz_http_server odz_http_server;
@@ -82,10 +98,14 @@ odz_http_server *odz_http_new(const odz_http_config *cfg, char *err, size_t errl
 /** The bound TCP port (useful after binding port 0). */
 int odz_http_port(const odz_http_server *srv);
 
+/** The HTTP status of an ODZ_E* code, the one map every route uses: 0 200, EINVAL 400,
+ *  ENOTFOUND 404, ESTATE 409, EFULL/ENORESP/ECLOSED 503, ETIMEOUT 504, any other 500. */
+int odz_http_status_of(int err);
+
 /** Handler return values: 0 = responded; ODZ_HTTP_PENDING = a pending or stream handle will
- *  finish the request later; a negative ODZ_E* code = the server answers with a JSON error
- *  (EINVAL 400, ENOTFOUND 404, ESTATE 409, EFULL/ENORESP/ECLOSED 503, ETIMEOUT 504, others
- *  500). Returning 0 without responding is answered with 500. */
+ *  finish the request later; a negative ODZ_E* code = the server answers with a JSON error,
+ *  status odz_http_status_of(code) and "error" odz_errcode(code). Returning 0 without
+ *  responding is answered with 500. */
 #define ODZ_HTTP_PENDING 1
 typedef int (*odz_http_handler)(odz_http_req *req, void *ud);
 
