@@ -171,6 +171,10 @@ const char *odz_http_header(const odz_http_req *req, const char *name);
 const void *odz_http_body(const odz_http_req *req, size_t *len);
 /** Peer address as "1.2.3.4:5678" or "[::1]:5678". ODZ_EINVAL if out is too small. */
 int odz_http_remote_addr(const odz_http_req *req, char *out, size_t outlen);
+/** 1 if the TCP peer is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104), else 0.
+ *  The peer of the connection, not a forwarded-for header: behind a proxy on the same host
+ *  every request is from loopback, so the proxy must guard what this guards. */
+int odz_http_peer_is_loopback(const odz_http_req *req);
 
 /* ---- responding (loop thread, once per request) ------------------------------------------ */
 
