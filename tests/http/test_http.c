@@ -726,6 +726,18 @@ static void assert_json_error(const resp_t *r, int status, const char *code)
     assert_true(r->body_len > strlen(want) + 2 && r->body[r->body_len - 1] == '}');
 }
 
+/* One raw request on a fresh connection: its status, and the JSON error when `code` is set. */
+static void expect_raw(int port, const char *req, int status, const char *code)
+{
+    resp_t r;
+    assert_int_equal(http_raw(port, req, strlen(req), 0, &r), 0);
+    if (code)
+        assert_json_error(&r, status, code);
+    else
+        assert_int_equal(r.status, status);
+    resp_free(&r);
+}
+
 typedef struct {
     int fd;
     char *buf;
@@ -773,11 +785,8 @@ static void test_engine_rejections(void **state)
         "GET /api/hello HTTP/1.1\r\nHost: t\r\nX-A: a\rb\r\n\r\n",     /* bare CR */
         "GET /api/hello HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n",   /* space in a name */
     };
-    for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
-        assert_int_equal(http_raw(f.port, malformed[i], strlen(malformed[i]), 0, &r), 0);
-        assert_json_error(&r, 400, "bad_request");
-        resp_free(&r);
-    }
+    for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
+        expect_raw(f.port, malformed[i], 400, "bad_request");
     /* a NUL inside a header value */
     static const char nul[] = "GET /api/hello HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n";
     assert_int_equal(http_raw(f.port, nul, sizeof(nul) - 1, 0, &r), 0);
@@ -835,25 +844,19 @@ static void test_engine_rejections(void **state)
         resp_free(&r);
     }
     /* each alone is fine */
-    const char *cl = "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n"
-                     "Connection: close\r\n\r\nhi";
-    assert_int_equal(http_raw(f.port, cl, strlen(cl), 0, &r), 0);
-    assert_int_equal(r.status, 200);
-    resp_free(&r);
-    const char *te = "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
-                     "Connection: close\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
-    assert_int_equal(http_raw(f.port, te, strlen(te), 0, &r), 0);
-    assert_int_equal(r.status, 200);
-    resp_free(&r);
+    expect_raw(f.port,
+               "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n"
+               "Connection: close\r\n\r\nhi",
+               200, NULL);
+    expect_raw(f.port,
+               "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+               "Connection: close\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+               200, NULL);
     /* an unknown transfer coding, a broken length: the engine's own 400s, in JSON too */
-    const char *gz = "POST /api/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n";
-    assert_int_equal(http_raw(f.port, gz, strlen(gz), 0, &r), 0);
-    assert_json_error(&r, 400, "bad_request");
-    resp_free(&r);
-    const char *bl = "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1x\r\n\r\n";
-    assert_int_equal(http_raw(f.port, bl, strlen(bl), 0, &r), 0);
-    assert_json_error(&r, 400, "bad_request");
-    resp_free(&r);
+    expect_raw(f.port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+               400, "bad_request");
+    expect_raw(f.port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1x\r\n\r\n", 400,
+               "bad_request");
 
     /* the server still serves */
     assert_int_equal(http_get(f.port, "/api/hello", NULL, &r), 0);
@@ -1098,10 +1101,8 @@ static void test_security_headers(void **state)
         resp_free(&r);
     }
     /* the engine's own errors (413 here) and a streamed response */
-    const char *big = "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n";
-    assert_int_equal(http_raw(f.port, big, strlen(big), 0, &r), 0);
-    assert_json_error(&r, 413, "payload_too_large");
-    resp_free(&r);
+    expect_raw(f.port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n", 413,
+               "payload_too_large");
     const char *st = "GET /api/stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     assert_int_equal(http_raw(f.port, st, strlen(st), 0, &r), 0);
     assert_int_equal(r.status, 200);
