@@ -57,7 +57,9 @@ typedef struct odz_http_config {
     int threads;                /* event loops; <= 0 means 1 */
     size_t max_header_bytes;    /* request line + headers; above: 431 (0 = 16 KiB). The engine
                                    has its own hard cap (h2o 2.2: 417,792 bytes or 100 header
-                                   lines) answered with a plain-text 400 and a close */
+                                   lines) answered with a JSON 400 and a close (h2o_hooks.c),
+                                   as is a head it cannot parse or one with Content-Length and
+                                   Transfer-Encoding together */
     size_t max_body_bytes;      /* above: 413, sent before reading the body (0 = 1 MiB) */
     size_t max_uri_bytes;       /* request target incl. query; above: 414 (0 = 4096) */
     int max_connections;        /* across all loops; beyond: 503 and close (0 = 1024) */
