@@ -118,8 +118,8 @@ if [ -z "$IP" ]; then
   echo "SKIP: no non-loopback IPv4 address on this host for the /metrics peer check"
 else
   mkdir -p "$TMP/www"; echo '<!doctype html><title>t</title>' >"$TMP/www/index.html"
-  P2=$(free_port); P3=$(free_port)
-  "$ODDZY" api --host "$IP" --port "$P2" --db "$TMP/api2.db" --web "$TMP/www" --log-level warn >"$TMP/api2.log" 2>&1 &
+  P2=$(free_port); P3=$(free_port); P4=$(free_port)
+  "$ODDZY" api --host "$IP" --port "$P2" --db "$TMP/api2.db" --web "$TMP/www" --metrics-addr "$IP:$P4" --log-level warn >"$TMP/api2.log" 2>&1 &
   PIDS+=($!)
   ODDZY_METRICS_PUBLIC=1 "$ODDZY" api --host "$IP" --port "$P3" --db "$TMP/api3.db" --web "" --log-level warn >"$TMP/api3.log" 2>&1 &
   PIDS+=($!)
@@ -127,6 +127,8 @@ else
   wait_http "http://$IP:$P3/healthz" 20 || { cat "$TMP/api3.log"; fail "api on $IP (public metrics)"; }
   [ "$(code "http://$IP:$P2/metrics")" = 403 ] || fail "/metrics from $IP not 403"
   python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["error"]=="forbidden" and j["message"]' "$TMP/body" || fail "403 body"
+  [ "$(code "http://$IP:$P4/metrics")" = 200 ] || fail "/metrics on the api's --metrics-addr listener not 200"
+  grep -q '^oddzy_http_requests_total{' "$TMP/body" || fail "metrics listener content"
   [ "$(code "http://$IP:$P3/metrics")" = 200 ] || fail "/metrics with ODDZY_METRICS_PUBLIC=1 not 200"
   grep -q '^oddzy_http_requests_total{' "$TMP/body" || fail "public metrics content"
   [ "$(code "http://$IP:$P2/healthz")" = 200 ] || fail "other routes from $IP"
