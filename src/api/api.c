@@ -25,6 +25,7 @@ struct odz_api {
     odz_http_server *http;
     odz_live *live;
     char tz[64];
+    bool metrics_public;
 };
 
 /* Correlation id: the client's X-Correlation-Id when sane, else a new one. */
@@ -262,6 +263,18 @@ static int h_readyz(odz_http_req *req, void *ud)
     return ODZ_HTTP_PENDING;
 }
 
+/* /metrics on the API port: for loopback peers (a Prometheus or a proxy on this host) unless
+ * the operator opened it; the --metrics-addr listener serves it anywhere it is bound. */
+static int h_metrics(odz_http_req *req, void *ud)
+{
+    odz_api *a = ud;
+    if (!a->metrics_public && !odz_http_peer_is_loopback(req))
+        return odz_http_respond_json_error(req, 403, "forbidden",
+                                           "/metrics answers loopback peers only on this port "
+                                           "(see --metrics-addr and --metrics-public)");
+    return odz_metrics_http_handler(req, NULL);
+}
+
 static void observe(void *ud, const char *route, const char *method, int status, double secs)
 {
     (void)ud;
@@ -299,6 +312,7 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     }
     a->bus = bus;
     snprintf(a->tz, sizeof a->tz, "%s", cfg->tz && *cfg->tz ? cfg->tz : ODZ_DEFAULT_TZ);
+    a->metrics_public = cfg->metrics_public;
     a->views = odz_views_new(bus, a->tz, cfg->view_workers, err);
     if (!a->views) {
         free(a);
@@ -326,7 +340,7 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     odz_api_calc_routes(a->http);
     odz_http_route(a->http, "GET", "/healthz", h_healthz, a);
     odz_http_route(a->http, "GET", "/readyz", h_readyz, a);
-    odz_http_route(a->http, "GET", "/metrics", odz_metrics_http_handler, NULL);
+    odz_http_route(a->http, "GET", "/metrics", h_metrics, a);
     odz_http_set_observer(a->http, observe, a);
     a->live = odz_live_new(bus, a->http, NULL, err, ODZ_ERRLEN);
     if (!a->live) {

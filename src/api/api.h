@@ -2,6 +2,8 @@
 #ifndef ODZ_API_H
 #define ODZ_API_H
 
+#include <stdbool.h>
+
 #include "bus/bus.h"
 #include "http/server.h"
 
@@ -13,6 +15,7 @@ typedef struct {
     int view_workers;         /* threads that build views */
     const char *static_root;  /* web/dist, or NULL */
     const char *tz;
+    bool metrics_public;      /* /metrics for any peer; false: loopback peers only, others 403 */
 } odz_api_config;
 
 typedef struct odz_api odz_api;

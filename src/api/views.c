@@ -187,28 +187,14 @@ static int build(odz_views *v, const char *key, json_t **out, char *err)
     return rc;
 }
 
-static int http_status_of(int rc)
-{
-    switch (rc) {
-    case ODZ_EINVAL: return 400;
-    case ODZ_ENOTFOUND: return 404;
-    case ODZ_ETIMEOUT: return 504;
-    case ODZ_ENORESP:
-    case ODZ_EFULL:
-    case ODZ_ECLOSED: return 503;
-    default: return 500;
-    }
-}
-
 static void answer_waiters(waiter *w, size_t n, odz_buf *plain, const char *etag, int rc,
                            const char *err)
 {
     odz_buf *ebody = NULL;
-    int st = rc ? http_status_of(rc) : 200;
+    int st = odz_http_status_of(rc);
     if (rc) {
         /* the body odz_http_pending_error would send, but with the correlation id header */
-        json_t *j = json_pack("{s:s,s:s}", "error", st == 404 ? "not_found" : odz_errcode(rc),
-                              "message", err);
+        json_t *j = json_pack("{s:s,s:s}", "error", odz_errcode(rc), "message", err);
         char *txt = j ? odz_json_dumps(j) : NULL;
         ebody = txt ? odz_buf_take(txt, strlen(txt)) : NULL;
         json_decref(j);
@@ -222,7 +208,7 @@ static void answer_waiters(waiter *w, size_t n, odz_buf *plain, const char *etag
         } else if (ebody) {
             odz_http_pending_respond_buf(w[i].p, st, "application/json", ebody, &o);
         } else {
-            odz_http_pending_error(w[i].p, st, st == 404 ? "not_found" : odz_errcode(rc), err);
+            odz_http_pending_error(w[i].p, st, odz_errcode(rc), err);
         }
     }
     odz_buf_unref(ebody);

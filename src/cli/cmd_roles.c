@@ -326,13 +326,17 @@ int odz_cmd_scraper(int argc, char **argv)
         {"port", "ODDZY_PORT", "8080", "port to listen on", NULL, 0},                             \
         {"threads", "ODDZY_THREADS", "1", "event loops (one per core, SO_REUSEPORT)", NULL, 0},  \
         {"max-connections", "ODDZY_MAX_CONNECTIONS", "20000", "connection limit", NULL, 0},      \
-        {"web", "ODDZY_WEB", "web/dist", "directory of the web front end ('' for none)", NULL, 0}
+        {"web", "ODDZY_WEB", "web/dist", "directory of the web front end ('' for none)", NULL, 0}, \
+        {"metrics-public", "ODDZY_METRICS_PUBLIC", "0",                                          \
+         "answer /metrics on the API port to any peer, not only loopback (1 or 0)", NULL, 1},     \
+        ODZ_OPT_METRICS_ADDR
 
 static int api_config(const odz_opt *opts, odz_api_config *ac)
 {
-    int64_t port, threads, maxc;
+    int64_t port, threads, maxc, mpub;
     if (odz_opt_int(opts, "port", 0, 65535, &port) || odz_opt_int(opts, "threads", 1, 64, &threads) ||
-        odz_opt_int(opts, "max-connections", 1, 1000000, &maxc))
+        odz_opt_int(opts, "max-connections", 1, 1000000, &maxc) ||
+        odz_opt_int(opts, "metrics-public", 0, 1, &mpub))
         return ODZ_EINVAL;
     memset(ac, 0, sizeof *ac);
     ac->host = odz_opt_get(opts, "host");
@@ -340,6 +344,7 @@ static int api_config(const odz_opt *opts, odz_api_config *ac)
     ac->threads = (int)threads;
     ac->max_connections = (int)maxc;
     ac->view_workers = 2;
+    ac->metrics_public = mpub == 1;
     const char *web = odz_opt_get(opts, "web");
     struct stat sb;
     ac->static_root = *web && stat(web, &sb) == 0 && S_ISDIR(sb.st_mode) ? web : NULL;
@@ -368,7 +373,9 @@ int odz_cmd_api(int argc, char **argv)
     int rc = odz_opts_parse("Usage: oddzy api [--port N] [--web DIR]\n\n"
                             "The racing API: /api/racing/schedule, /api/racing/racecard,\n"
                             "/api/racing/next, /api/races/{id}[/flucs], /api/meetings/{id},\n"
-                            "/api/scraper/*, /healthz, /readyz, /metrics and the web front end.",
+                            "/api/scraper/*, /healthz, /readyz, /metrics (loopback peers only unless\n"
+                            "--metrics-public; --metrics-addr serves it on a listener of its own)\n"
+                            "and the web front end.",
                             opts, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
@@ -377,9 +384,13 @@ int odz_cmd_api(int argc, char **argv)
         return 2;
     char err[ODZ_ERRLEN];
     odz_signals_block();
+    odz_metrics_server *ms;
+    if ((rc = odz_opts_metrics_start(opts, "api", &ms)))
+        return rc == ODZ_EINVAL ? 2 : 1;
     odz_bus *bus = odz_bus_open(odz_opt_get(opts, "bus"), err, sizeof err);
     if (!bus) {
         fprintf(stderr, "oddzy api: %s\n", err);
+        odz_metrics_server_stop(ms);
         return 2;
     }
     odz_bus_metrics_register(bus);
@@ -390,6 +401,7 @@ int odz_cmd_api(int argc, char **argv)
     odz_api *api = racing || !inproc ? odz_api_new(bus, &ac, err) : NULL;
     if (!api) {
         fprintf(stderr, "oddzy api: %s\n", err);
+        odz_metrics_server_stop(ms);
         odz_racing_stop(racing);
         odz_bus_metrics_unregister(bus);
         bus->ops->close(bus);
@@ -406,6 +418,7 @@ int odz_cmd_api(int argc, char **argv)
     odz_http_run(odz_api_http(api));
     pthread_kill(t, SIGTERM);
     pthread_join(t, NULL);
+    odz_metrics_server_stop(ms);
     odz_api_free(api);
     odz_racing_stop(racing);
     odz_bus_metrics_unregister(bus);
@@ -469,6 +482,9 @@ int odz_cmd_run(int argc, char **argv)
     if (!strncmp(db, "var/", 4))
         mkdir("var", 0755);
     odz_signals_block();
+    odz_metrics_server *ms;
+    if ((rc = odz_opts_metrics_start(opts, "run", &ms)))
+        return rc == ODZ_EINVAL ? 2 : 1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     odz_bus *bus = odz_bus_inproc_new();
     odz_bus_metrics_register(bus);
@@ -527,6 +543,7 @@ int odz_cmd_run(int argc, char **argv)
 out:
     if (status)
         fprintf(stderr, "oddzy run: %s\n", err);
+    odz_metrics_server_stop(ms);
     odz_scraper_stop(scraper);
     odz_prices_stop(prices);
     odz_api_free(api);

@@ -1,24 +1,34 @@
-/* Error codes to words. */
+/* Error codes to words and back: one table for both directions. */
 #include "core/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+static const struct {
+    int code;
+    const char *word;
+} codes[] = {
+    {ODZ_OK, "ok"},           {ODZ_EINVAL, "invalid"},      {ODZ_ENOTFOUND, "not_found"},
+    {ODZ_ESTATE, "bad_state"}, {ODZ_ENOMEM, "no_memory"},    {ODZ_EIO, "io_error"},
+    {ODZ_ETIMEOUT, "timeout"}, {ODZ_EFULL, "full"},          {ODZ_ECLOSED, "closed"},
+    {ODZ_ENORESP, "no_responder"},
+};
 
 const char *odz_errcode(int err)
 {
-    switch (err) {
-    case ODZ_OK: return "ok";
-    case ODZ_EINVAL: return "invalid";
-    case ODZ_ENOTFOUND: return "not_found";
-    case ODZ_ESTATE: return "bad_state";
-    case ODZ_ENOMEM: return "no_memory";
-    case ODZ_EIO: return "io_error";
-    case ODZ_ETIMEOUT: return "timeout";
-    case ODZ_EFULL: return "full";
-    case ODZ_ECLOSED: return "closed";
-    case ODZ_ENORESP: return "no_responder";
-    default: return "error";
-    }
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (codes[i].code == err)
+            return codes[i].word;
+    return "error";
+}
+
+int odz_errcode_parse(const char *word)
+{
+    for (size_t i = 0; word && i < sizeof codes / sizeof codes[0]; i++)
+        if (!strcmp(codes[i].word, word))
+            return codes[i].code;
+    return ODZ_EIO;
 }
 
 int odz_fail(char *err, size_t errlen, int code, const char *fmt, ...)

@@ -351,7 +351,7 @@ int odz_price_from_json(const json_t *j, odz_price *out, char *err, size_t errle
         return odz_fail(err, errlen, ODZ_EINVAL, "field 'selection_id' is required");
     TRY(get_str(j, "provider", t.provider, sizeof t.provider, 0, err, errlen));
     if (!t.provider[0])
-        snprintf(t.provider, sizeof t.provider, "oddzy");
+        snprintf(t.provider, sizeof t.provider, "%s", ODZ_PROVIDER_OURS);
     TRY(get_str(j, "market", market, sizeof market, 1, err, errlen));
     if (odz_market_parse(market, &t.market))
         return odz_fail(err, errlen, ODZ_EINVAL, "unknown market '%s'", market);

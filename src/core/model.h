@@ -15,6 +15,8 @@
 #define ODZ_DATE_MAX 11      /* "YYYY-MM-DD" */
 #define ODZ_SILKS_MAX 256
 #define ODZ_PROVIDER_MAX 32
+/* Our own provider: the simulated market of the price updater; its fixed odds come first. */
+#define ODZ_PROVIDER_OURS "oddzy"
 #define ODZ_MAX_PLACINGS 32  /* result lines of one race (dead heats make more than places) */
 #define ODZ_MAX_DIVIDENDS 48
 #define ODZ_MAX_RUNNERS 32
@@ -108,7 +110,7 @@ typedef struct {
 
 typedef struct {
     int64_t selection_id;
-    char provider[ODZ_PROVIDER_MAX]; /* "oddzy", "tab", "ladbrokes", ... */
+    char provider[ODZ_PROVIDER_MAX]; /* ODZ_PROVIDER_OURS, "tab", "ladbrokes", ... */
     odz_market market;
     int odds;                        /* decimal odds in hundredths: $3.50 = 350; 0 = no price */
     int64_t ts;                      /* epoch s */

@@ -1,5 +1,5 @@
-/* Internal to src/http (server.c, respond.c, async.c, static.c): shared structures and the
- * odz_http__* cross-file helpers. Nothing outside src/http may include it; it exposes h2o. */
+/* Internal to src/http (server.c, respond.c, async.c, static.c, websocket.c, h2o_hooks.c):
+ * shared structures and the odz_http__* cross-file helpers. Nothing outside src/http may include it; it exposes h2o. */
 #ifndef ODZ_HTTP_INTERNAL_H
 #define ODZ_HTTP_INTERNAL_H
 
@@ -142,6 +142,14 @@ void odz_http__add_opts(h2o_req_t *req, const odz_http_resp_opts *opts);
 /* malloc'd {"error":..,"message":..}; NULL on out-of-memory. */
 char *odz_http__json_error_text(const char *code, const char *message, size_t *len);
 int odz_http__send_json_error(odz_http_req *r, int status, const char *code, const char *message);
+/* Security headers every response gets (nosniff), and those of HTML (CSP, framing, referrer);
+ * run by a filter on every response h2o starts. */
+void odz_http__security_headers(h2o_req_t *req);
+
+/* A complete close-delimited response with the JSON error body, for bytes written to a socket
+ * without h2o (server.c's connection limit, h2o_hooks.c); its length, or ODZ_EFULL/ODZ_ENOMEM. */
+int odz_http__canned_json(int status, const char *code, const char *message, char *out,
+                          size_t outlen);
 
 /* async.c */
 void odz_http__on_message(odz_http_loop *lp, struct odz_http_msg *m);

@@ -1,5 +1,7 @@
 /* Request accessors: method, path, query parameters (decoded by query.c), headers, body, peer. */
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -77,4 +79,24 @@ int odz_http_remote_addr(const odz_http_req *req, char *out, size_t outlen)
     int w = ss.ss_family == AF_INET6 ? snprintf(out, outlen, "[%s]:%s", host, serv)
                                      : snprintf(out, outlen, "%s:%s", host, serv);
     return (w < 0 || (size_t)w >= outlen) ? ODZ_EINVAL : 0;
+}
+
+int odz_http_peer_is_loopback(const odz_http_req *req)
+{
+    h2o_req_t *h = req->h2o;
+    struct sockaddr_storage ss;
+    if (!h)
+        return 0;
+    memset(&ss, 0, sizeof(ss));
+    if (h->conn->callbacks->get_peername(h->conn, (struct sockaddr *)&ss) == 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss.ss_family != AF_INET6)
+        return 0;
+    const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(a))
+        return 1;
+    /* an IPv4 peer on a dual-stack socket: ::ffff:127.x.y.z */
+    return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
 }

@@ -1,5 +1,6 @@
 /* Responses: the core sender, JSON errors, conditional GET and gzip negotiation. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,28 @@ const char *odz_http__status_code(int status)
         return "timeout";
     default:
         return status < 500 ? "error" : "internal";
+    }
+}
+
+int odz_http_status_of(int err)
+{
+    switch (err) {
+    case 0:
+        return 200;
+    case ODZ_EINVAL:
+        return 400;
+    case ODZ_ENOTFOUND:
+        return 404;
+    case ODZ_ESTATE:
+        return 409;
+    case ODZ_EFULL:
+    case ODZ_ENORESP:
+    case ODZ_ECLOSED:
+        return 503;
+    case ODZ_ETIMEOUT:
+        return 504;
+    default:
+        return 500;
     }
 }
 
@@ -263,6 +286,45 @@ int odz_http_respond_json_error(odz_http_req *req, int status, const char *code,
                                 const char *message)
 {
     return odz_http__send_json_error(req, status, code, message);
+}
+
+int odz_http__canned_json(int status, const char *code, const char *message, char *out,
+                          size_t outlen)
+{
+    size_t blen = 0;
+    char *body = odz_http__json_error_text(code ? code : odz_http__status_code(status), message,
+                                           &blen);
+    if (!body)
+        return ODZ_ENOMEM;
+    int n = snprintf(out, outlen,
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "X-Content-Type-Options: nosniff\r\nConnection: close\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     status, odz_http__reason(status), blen, body);
+    free(body);
+    return n < 0 || (size_t)n >= outlen ? ODZ_EFULL : n;
+}
+
+static void set_named(h2o_req_t *req, const char *lcname, const char *value)
+{
+    /* static strings: h2o keeps the pointers */
+    h2o_set_header_by_str(&req->pool, &req->res.headers, lcname, strlen(lcname), 0, value,
+                          strlen(value), 1);
+}
+
+void odz_http__security_headers(h2o_req_t *req)
+{
+    set_named(req, "x-content-type-options", "nosniff");
+    ssize_t i = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (i < 0)
+        return;
+    h2o_iovec_t ct = req->res.headers.entries[i].value;
+    if (ct.len < 9 || !h2o_lcstris(ct.base, 9, H2O_STRLIT("text/html")) ||
+        (ct.len > 9 && ct.base[9] != ';' && ct.base[9] != ' '))
+        return;
+    set_named(req, "content-security-policy", ODZ_HTTP_HTML_CSP);
+    set_named(req, "x-frame-options", "DENY");
+    set_named(req, "referrer-policy", ODZ_HTTP_REFERRER_POLICY);
 }
 
 /* Strips a weak prefix and surrounding blanks from one entity-tag. */

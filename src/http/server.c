@@ -202,26 +202,6 @@ static void send_405(odz_http_req *r, const char *path, size_t len)
     odz_http__send_json_error(r, 405, NULL, msg);
 }
 
-static int status_for_error(int rc)
-{
-    switch (rc) {
-    case ODZ_EINVAL:
-        return 400;
-    case ODZ_ENOTFOUND:
-        return 404;
-    case ODZ_ESTATE:
-        return 409;
-    case ODZ_EFULL:
-    case ODZ_ENORESP:
-    case ODZ_ECLOSED:
-        return 503;
-    case ODZ_ETIMEOUT:
-        return 504;
-    default:
-        return 500;
-    }
-}
-
 /* After the handler: make sure every request gets exactly one answer. */
 static void finish_handler(odz_http_req *r, int rc)
 {
@@ -230,7 +210,7 @@ static void finish_handler(odz_http_req *r, int rc)
     if (r->pending)
         return; /* answered later through the handle */
     if (rc < 0) {
-        odz_http__send_json_error(r, status_for_error(rc), odz_errcode(rc), "request failed");
+        odz_http__send_json_error(r, odz_http_status_of(rc), odz_errcode(rc), "request failed");
         return;
     }
     odz_http__send_json_error(r, 500, "internal", "handler did not respond");
@@ -366,9 +346,13 @@ static void jerr_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t
 {
     int st = req->res.status;
     if (st >= 400) {
+        /* h2o's 400s here are about the body's framing (an unknown transfer coding, a bad
+         * Content-Length, broken chunks); a bad head never gets this far (h2o_hooks.c) */
         const char *msg = st == 413   ? "request body is too large"
                           : st == 404 ? "no such resource"
                           : st == 417 ? "unsupported expectation"
+                          : st == 400 ? "bad body framing: Transfer-Encoding, Content-Length or "
+                                        "chunked encoding"
                                       : "request rejected";
         size_t len = 0;
         char *text = odz_http__json_error_text(odz_http__status_code(st), msg, &len);
@@ -383,6 +367,12 @@ static void jerr_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t
             slot = &o->super.next;
         }
     }
+    h2o_setup_next_ostream(req, slot);
+}
+
+static void sec_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    odz_http__security_headers(req);
     h2o_setup_next_ostream(req, slot);
 }
 
@@ -535,6 +525,9 @@ static int setup_h2o(odz_http_server *srv)
 
     h2o_pathconf_t *confs[2] = {srv->pathconf, fb};
     for (int i = 0; i < 2; i++) {
+        /* headers only: its place among the filters does not matter */
+        h2o_filter_t *sec = h2o_create_filter(confs[i], sizeof(*sec));
+        sec->on_setup_ostream = sec_setup_ostream;
         struct odz_logger *l = (struct odz_logger *)h2o_create_logger(confs[i], sizeof(*l));
         l->super.log_access = log_access;
         l->srv = srv;
@@ -667,12 +660,8 @@ static void on_conn_close(void *data)
 
 static void reject_conn(h2o_socket_t *sock)
 {
-    static const char body[] = "{\"error\":\"unavailable\",\"message\":\"too many connections\"}";
-    char resp[256];
-    int n = snprintf(resp, sizeof(resp),
-                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                     sizeof(body) - 1, body);
+    char resp[512];
+    int n = odz_http__canned_json(503, NULL, "too many connections", resp, sizeof(resp));
     int fd = h2o_socket_get_fd(sock);
     /* best effort on a fresh socket: the send buffer is empty */
     if (n > 0 && send(fd, resp, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)

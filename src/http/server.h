@@ -57,7 +57,9 @@ typedef struct odz_http_config {
     int threads;                /* event loops; <= 0 means 1 */
     size_t max_header_bytes;    /* request line + headers; above: 431 (0 = 16 KiB). The engine
                                    has its own hard cap (h2o 2.2: 417,792 bytes or 100 header
-                                   lines) answered with a plain-text 400 and a close */
+                                   lines) answered with a JSON 400 and a close (h2o_hooks.c),
+                                   as is a head it cannot parse or one with Content-Length and
+                                   Transfer-Encoding together */
     size_t max_body_bytes;      /* above: 413, sent before reading the body (0 = 1 MiB) */
     size_t max_uri_bytes;       /* request target incl. query; above: 414 (0 = 4096) */
     int max_connections;        /* across all loops; beyond: 503 and close (0 = 1024) */
@@ -69,6 +71,22 @@ typedef struct odz_http_config {
 
 /** Fills the defaults documented above (port 8080, host "0.0.0.0", no static root). */
 void odz_http_config_defaults(odz_http_config *cfg);
+
+/* ---- headers on every response ----------------------------------------------------------- */
+
+/* Every response, ours or the engine's, carries X-Content-Type-Options: nosniff. A text/html
+ * response (the web front end) also carries this Content-Security-Policy, X-Frame-Options:
+ * DENY and this Referrer-Policy. The policy allows what the built web app loads: its scripts
+ * and styles from this origin (no inline script or style element), fetch, Socket.IO polling
+ * and WebSocket to this origin ('self' covers ws: and wss: of the same host in CSP 3), images
+ * from this origin, data: (the favicon) and any https: host (jockey silks come from the
+ * sources' image servers), and nothing may frame it. deploy/nginx/oddzy.conf sends the same
+ * values for the files nginx serves itself (tests/integration/deploy_configs.sh compares). */
+#define ODZ_HTTP_HTML_CSP                                                                         \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "     \
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "                   \
+    "form-action 'self'; frame-ancestors 'none'"
+#define ODZ_HTTP_REFERRER_POLICY "strict-origin-when-cross-origin"
 
 /* ---- server lifecycle -------------------------------------------------------------------- */
 
@@ -82,10 +100,14 @@ odz_http_server *odz_http_new(const odz_http_config *cfg, char *err, size_t errl
 /** The bound TCP port (useful after binding port 0). */
 int odz_http_port(const odz_http_server *srv);
 
+/** The HTTP status of an ODZ_E* code, the one map every route uses: 0 200, EINVAL 400,
+ *  ENOTFOUND 404, ESTATE 409, EFULL/ENORESP/ECLOSED 503, ETIMEOUT 504, any other 500. */
+int odz_http_status_of(int err);
+
 /** Handler return values: 0 = responded; ODZ_HTTP_PENDING = a pending or stream handle will
- *  finish the request later; a negative ODZ_E* code = the server answers with a JSON error
- *  (EINVAL 400, ENOTFOUND 404, ESTATE 409, EFULL/ENORESP/ECLOSED 503, ETIMEOUT 504, others
- *  500). Returning 0 without responding is answered with 500. */
+ *  finish the request later; a negative ODZ_E* code = the server answers with a JSON error,
+ *  status odz_http_status_of(code) and "error" odz_errcode(code). Returning 0 without
+ *  responding is answered with 500. */
 #define ODZ_HTTP_PENDING 1
 typedef int (*odz_http_handler)(odz_http_req *req, void *ud);
 
@@ -153,6 +175,10 @@ const char *odz_http_header(const odz_http_req *req, const char *name);
 const void *odz_http_body(const odz_http_req *req, size_t *len);
 /** Peer address as "1.2.3.4:5678" or "[::1]:5678". ODZ_EINVAL if out is too small. */
 int odz_http_remote_addr(const odz_http_req *req, char *out, size_t outlen);
+/** 1 if the TCP peer is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104), else 0.
+ *  The peer of the connection, not a forwarded-for header: behind a proxy on the same host
+ *  every request is from loopback, so the proxy must guard what this guards. */
+int odz_http_peer_is_loopback(const odz_http_req *req);
 
 /* ---- responding (loop thread, once per request) ------------------------------------------ */
 

@@ -196,10 +196,9 @@ static int send_file(odz_http_req *r, int fd, const struct stat *st, const char 
     gmtime_r(&st->st_mtim.tv_sec, &tm);
     strftime(lastmod, sizeof(lastmod), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 
-    odz_http_header_kv extra[2] = {{"Last-Modified", lastmod},
-                                   {"X-Content-Type-Options", "nosniff"}};
+    odz_http_header_kv extra[1] = {{"Last-Modified", lastmod}};
     odz_http_resp_opts opts = {
-        .etag = etag, .cache_control = cache_control, .extra = extra, .nextra = 2};
+        .etag = etag, .cache_control = cache_control, .extra = extra, .nextra = 1};
 
     int not_modified = 0;
     if (odz_http_header(r, "if-none-match")) {

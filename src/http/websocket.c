@@ -622,6 +622,7 @@ odz_ws *odz_ws_accept(odz_http_req *req, const odz_ws_limits *lim, const odz_ws_
     h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_UPGRADE, NULL, H2O_STRLIT("websocket"));
     h2o_add_header_by_str(&h->pool, &h->res.headers, H2O_STRLIT("sec-websocket-accept"), 0, NULL,
                           accept_key, strlen(accept_key));
+    odz_http__security_headers(h); /* the upgrade writes its head without the filters */
     req->responded = 1;
     h2o_http1_upgrade(h, NULL, 0, on_upgraded, ws);
     return ws;

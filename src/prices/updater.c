@@ -139,7 +139,7 @@ static int publish_market(odz_price_updater *p, market *mk)
             if (odds[k] > 0 && odds[k] != *pub[k]) {
                 json_array_append_new(
                     a, json_pack("{s:I,s:s,s:s,s:i,s:I}", "selection_id",
-                                 (json_int_t)r->selection_id, "provider", ODZ_PRICES_PROVIDER,
+                                 (json_int_t)r->selection_id, "provider", ODZ_PROVIDER_OURS,
                                  "market", odz_market_name(k ? ODZ_FIXED_PLACE : ODZ_FIXED_WIN),
                                  "odds", odds[k], "ts", (json_int_t)ts));
                 n++;
@@ -260,7 +260,7 @@ static market *open_market(odz_price_updater *p, int64_t race_id, int64_t start)
         for (size_t k = 0; k < n; k++) {
             if (hint[k].selection_id != sid)
                 continue;
-            bool mine = !strcmp(prov, ODZ_PRICES_PROVIDER);
+            bool mine = !strcmp(prov, ODZ_PROVIDER_OURS);
             if (mine && kind == ODZ_FIXED_WIN)
                 ours[k].win = (int)odds;
             else if (mine)

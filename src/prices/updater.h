@@ -8,7 +8,6 @@
 
 #include "bus/bus.h"
 
-#define ODZ_PRICES_PROVIDER "oddzy"
 #define ODZ_PRICES_MAX_RACES 100 /* next_races answers at most 100 */
 
 typedef struct {
@@ -31,7 +30,7 @@ void odz_prices_config_defaults(odz_prices_config *c);
  * Start the updater thread. It asks the racing service (racing.next_races, list_selections,
  * latest_prices) for the open races starting within the window, keeps one market per race
  * (carrying on from our own latest fixed prices when the race has them), moves some of them
- * every tick and publishes each change as a JSON array of price points (provider "oddzy",
+ * every tick and publishes each change as a JSON array of price points (provider ODZ_PROVIDER_OURS,
  * fixed_win and fixed_place) on prices.<race_id>. It subscribes race.*.updated: a race that is
  * no longer OPEN is dropped at once, a scratching is repriced and published at once.
  * Borrows bus (close it after odz_prices_stop). NULL + err (ODZ_ERRLEN) on a bad config.

@@ -8,7 +8,7 @@
 
 #include "core/json.h"
 
-#define OURS "oddzy" /* our own market, from the price updater */
+#define OURS ODZ_PROVIDER_OURS /* our own market, from the price updater */
 #define CARD_MARKETS 4  /* fixed win, fixed place, tote win, tote place */
 #define MAX_PROVIDERS 64
 

@@ -573,11 +573,11 @@ static int op_flucs(call *c)
         json_t *fl = json_object();
         for (size_t k = 0; rc == 0 && k < ps.n; k++) {
             const odz_price *p = &ps.v[k];
-            if (strcmp(p->provider, "oddzy") && p->market <= ODZ_FIXED_PLACE) {
+            if (strcmp(p->provider, ODZ_PROVIDER_OURS) && p->market <= ODZ_FIXED_PLACE) {
                 /* fixed odds of other providers are shown only when we have none */
                 int ours = 0;
                 for (size_t q = 0; q < ps.n && !ours; q++)
-                    ours = !strcmp(ps.v[q].provider, "oddzy");
+                    ours = !strcmp(ps.v[q].provider, ODZ_PROVIDER_OURS);
                 if (ours)
                     continue;
             }
@@ -842,12 +842,9 @@ int odz_racing_call(odz_bus *bus, const char *op, json_t *req, int timeout_ms, j
     const char *code = json_string_value(json_object_get(j, "error"));
     const char *msg = json_string_value(json_object_get(j, "message"));
     odz_fail(err, ODZ_ERRLEN, 0, "%s", msg ? msg : "racing service error");
-    rc = ODZ_EIO;
-    static const int codes[] = {ODZ_EINVAL, ODZ_ENOTFOUND, ODZ_ESTATE, ODZ_ENOMEM,
-                                ODZ_ETIMEOUT, ODZ_EFULL, ODZ_ECLOSED, ODZ_ENORESP};
-    for (size_t i = 0; code && i < sizeof codes / sizeof codes[0]; i++)
-        if (!strcmp(code, odz_errcode(codes[i])))
-            rc = codes[i];
+    rc = odz_errcode_parse(code);
+    if (rc == 0)
+        rc = ODZ_EIO; /* "ok": false with "error": "ok" is a broken reply */
     json_decref(j);
     return rc;
 }

@@ -1042,7 +1042,7 @@ static int insert_price(pg_conn *c, const odz_price *p, const odz_selection *sel
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "odds %d out of range", p->odds);
     if ((unsigned)p->market >= ODZ_MARKETS)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "unknown market");
-    const char *prov = p->provider[0] ? p->provider : "oddzy";
+    const char *prov = p->provider[0] ? p->provider : ODZ_PROVIDER_OURS;
     pg_args a = {0};
     a_i64(&a, p->selection_id);
     a_text(&a, prov);

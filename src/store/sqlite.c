@@ -732,7 +732,7 @@ static int insert_price(sq_store *s, const odz_price *p, const odz_selection *se
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "odds %d out of range", p->odds);
     if ((unsigned)p->market >= ODZ_MARKETS)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "unknown market");
-    const char *prov = p->provider[0] ? p->provider : "oddzy";
+    const char *prov = p->provider[0] ? p->provider : ODZ_PROVIDER_OURS;
     sqlite3_stmt *st = stmt(s, Q_PRICE_LATEST_ONE);
     sqlite3_bind_int64(st, 1, p->selection_id);
     bind_text(st, 2, prov);

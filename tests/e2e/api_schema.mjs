@@ -28,6 +28,7 @@ const WAIT_S = Number(args.wait || 120);
 // Statuses documented but not reachable against a healthy server from outside.
 const EXEMPT = {
   'GET /readyz 503': 'needs the racing service to stop answering on the bus',
+  'GET /metrics 403': 'needs a peer that is not loopback (tests/integration/api_endpoints.sh checks it)',
 };
 for (const p of ['/api/racing/schedule', '/api/racing/racecard', '/api/racing/next',
   '/api/races/{id}', '/api/races/{id}/flucs', '/api/meetings/{id}'])
@@ -251,6 +252,8 @@ async function check(label, docPath, opts = {}) {
   covered.add(key);
   const r = deref(r0);
   let ok = true;
+  // the conventions: every response, errors included, is nosniff
+  if (res.headers['x-content-type-options'] !== 'nosniff') { fail(`${where}: no X-Content-Type-Options: nosniff`); ok = false; }
   for (const [name, h0] of Object.entries(r.headers || {})) {
     const h = deref(h0), v = res.headers[name.toLowerCase()];
     if (v === undefined) { if (h.required) { fail(`${where}: header ${name} missing`); ok = false; } continue; }

@@ -340,6 +340,11 @@ static int h_fail(odz_http_req *req, void *ud)
     return ODZ_ENOTFOUND;
 }
 
+static int h_conflict(odz_http_req *req, void *ud)
+{
+    return ODZ_ESTATE;
+}
+
 static int h_noresp(odz_http_req *req, void *ud)
 {
     return 0;
@@ -478,6 +483,7 @@ static void add_routes(odz_http_server *srv)
     assert_int_equal(odz_http_route(srv, "GET", "/api/races/*", h_echo, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/races/special", h_hello, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/fail", h_fail, NULL), 0);
+    assert_int_equal(odz_http_route(srv, "GET", "/api/conflict", h_conflict, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/noresp", h_noresp, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/bad", h_bad, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/view", h_view, NULL), 0);
@@ -524,6 +530,21 @@ static void test_buf_and_gzip(void **state)
     inflateEnd(&zs);
     assert_memory_equal(back, text, sizeof(text));
     odz_buf_unref(gz);
+}
+
+/* One map from codes to statuses, for handlers' return codes and for the API's views alike. */
+static void test_status_of(void **state)
+{
+    assert_int_equal(odz_http_status_of(0), 200);
+    assert_int_equal(odz_http_status_of(ODZ_EINVAL), 400);
+    assert_int_equal(odz_http_status_of(ODZ_ENOTFOUND), 404);
+    assert_int_equal(odz_http_status_of(ODZ_ESTATE), 409);
+    assert_int_equal(odz_http_status_of(ODZ_EFULL), 503);
+    assert_int_equal(odz_http_status_of(ODZ_ENORESP), 503);
+    assert_int_equal(odz_http_status_of(ODZ_ECLOSED), 503);
+    assert_int_equal(odz_http_status_of(ODZ_ETIMEOUT), 504);
+    assert_int_equal(odz_http_status_of(ODZ_EIO), 500);
+    assert_int_equal(odz_http_status_of(ODZ_ENOMEM), 500);
 }
 
 static void test_routes_and_accessors(void **state)
@@ -628,6 +649,12 @@ static void test_error_statuses(void **state)
     assert_string_equal(r.body, "{\"error\":\"not_found\",\"message\":\"no such resource\"}");
     resp_free(&r);
 
+    /* a handler's code: the status of odz_http_status_of, the word of odz_errcode */
+    assert_int_equal(http_get(f.port, "/api/conflict", NULL, &r), 0);
+    assert_int_equal(r.status, 409);
+    assert_string_equal(r.body, "{\"error\":\"bad_state\",\"message\":\"request failed\"}");
+    resp_free(&r);
+
     /* 405 with Allow */
     const char *del = "DELETE /api/hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     assert_int_equal(http_raw(f.port, del, strlen(del), 0, &r), 0);
@@ -675,22 +702,161 @@ static void test_error_statuses(void **state)
     resp_free(&r);
     free(h);
 
-    /* beyond the engine's own request-head limit (h2o: 8 KiB + 100 * 4 KiB) h2o answers a
-     * plain 400 and closes, or the connection is reset while we are still sending */
-    size_t hugelen = 500 * 1024;
-    char *huge = malloc(hugelen + 200);
-    int off = snprintf(huge, 200, "GET /api/hello HTTP/1.1\r\nHost: t\r\nX-Huge: ");
-    memset(huge + off, 'b', hugelen);
-    memcpy(huge + off + hugelen, "\r\n\r\n", 4);
-    int rc = http_raw(f.port, huge, (size_t)off + hugelen + 4, 0, &r);
-    assert_true(rc != 0 || r.status == 400);
-    resp_free(&r);
-    free(huge);
+    /* (requests the engine's parser refuses: test_engine_rejections) */
 
-    /* garbage request line: the engine's canned 400 */
-    assert_int_equal(http_raw(f.port, "NOT HTTP\r\n\r\n", 12, 0, &r), 0);
-    assert_int_equal(r.status, 400);
+    /* the server still serves */
+    assert_int_equal(http_get(f.port, "/api/hello", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
     resp_free(&r);
+    fx_stop(&f);
+}
+
+/* The JSON error every rejection answers with: status, application/json, nosniff, `code`. */
+static void assert_json_error(const resp_t *r, int status, const char *code)
+{
+    char v[256], want[64];
+    assert_int_equal(r->status, status);
+    assert_non_null(hdr(r, "content-type", v, sizeof(v)));
+    assert_string_equal(v, "application/json");
+    assert_non_null(hdr(r, "x-content-type-options", v, sizeof(v)));
+    assert_string_equal(v, "nosniff");
+    snprintf(want, sizeof(want), "{\"error\":\"%s\",\"message\":\"", code);
+    assert_non_null(r->body);
+    assert_memory_equal(r->body, want, strlen(want));
+    assert_true(r->body_len > strlen(want) + 2 && r->body[r->body_len - 1] == '}');
+}
+
+/* One raw request on a fresh connection: its status, and the JSON error when `code` is set. */
+static void expect_raw(int port, const char *req, int status, const char *code)
+{
+    resp_t r;
+    assert_int_equal(http_raw(port, req, strlen(req), 0, &r), 0);
+    if (code)
+        assert_json_error(&r, status, code);
+    else
+        assert_int_equal(r.status, status);
+    resp_free(&r);
+}
+
+typedef struct {
+    int fd;
+    char *buf;
+    size_t len;
+} reader_arg;
+
+static void *reader_main(void *arg)
+{
+    reader_arg *a = arg;
+    a->buf = read_all(a->fd, &a->len);
+    return NULL;
+}
+
+/* Sends `req` while reading: a server that answers and closes before it has read everything
+ * resets the connection, and a reader that waits for the end of sending would lose the answer.
+ * Returns the number of responses parsed from what came back (0 or 1 for these tests). */
+static int http_raw_reading(int port, const char *req, size_t reqlen, resp_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    reader_arg a = {connect_to(port), NULL, 0};
+    assert_true(a.fd >= 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, reader_main, &a), 0);
+    send_all(a.fd, req, reqlen);
+    pthread_join(t, NULL);
+    close(a.fd);
+    size_t used = 0;
+    int ok = parse_resp(a.buf, a.len, 1, 0, r, &used) == 1;
+    int more = ok && used < a.len && strstr(a.buf + used, "HTTP/1.") != NULL;
+    free(a.buf);
+    return ok + more;
+}
+
+/* Requests h2o refuses before any handler runs (h2o_hooks.c), and the framing conflicts. */
+static void test_engine_rejections(void **state)
+{
+    fixture f;
+    resp_t r;
+    fx_start(&f);
+
+    static const char *const malformed[] = {
+        "NOT HTTP\r\n\r\n",                                            /* bad request line */
+        "GET /api/hello\r\n\r\n",                                      /* HTTP/0.9 */
+        "GET /api/hello HTTP/2.0\r\nHost: t\r\n\r\n",                  /* unknown version */
+        "GET /api/hello HTTP/1.1\r\nHost: t\r\nX-A: a\rb\r\n\r\n",     /* bare CR */
+        "GET /api/hello HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n",   /* space in a name */
+    };
+    for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
+        expect_raw(f.port, malformed[i], 400, "bad_request");
+    /* a NUL inside a header value */
+    static const char nul[] = "GET /api/hello HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n";
+    assert_int_equal(http_raw(f.port, nul, sizeof(nul) - 1, 0, &r), 0);
+    assert_json_error(&r, 400, "bad_request");
+    resp_free(&r);
+
+    /* 500 header lines (h2o parses at most 100) */
+    size_t cap = 32 * 1024, n = 0;
+    char *many = malloc(cap);
+    n += (size_t)snprintf(many, cap, "GET /api/hello HTTP/1.1\r\nHost: t\r\n");
+    for (int i = 0; i < 500; i++)
+        n += (size_t)snprintf(many + n, cap - n, "X-H%d: v\r\n", i);
+    n += (size_t)snprintf(many + n, cap - n, "\r\n");
+    assert_int_equal(http_raw_reading(f.port, many, n, &r), 1);
+    assert_json_error(&r, 400, "bad_request");
+    resp_free(&r);
+    free(many);
+
+    /* a request head of exactly the engine's limit (H2O_MAX_REQLEN, 417,792 bytes) with no end:
+     * everything sent is read, so the answer arrives whole */
+    size_t lim = 8192 + 4096 * 100;
+    char *head = malloc(lim);
+    int off = snprintf(head, 100, "GET /api/hello HTTP/1.1\r\nHost: t\r\nX-Huge: ");
+    memset(head + off, 'b', lim - (size_t)off);
+    assert_int_equal(http_raw_reading(f.port, head, lim, &r), 1);
+    assert_json_error(&r, 400, "bad_request");
+    resp_free(&r);
+    free(head);
+
+    /* a 1 MiB request target: answered while we are still sending */
+    size_t big = 1024 * 1024;
+    char *url = malloc(big + 100);
+    memcpy(url, "GET /api/hello?x=", 17);
+    memset(url + 17, 'a', big);
+    n = 17 + big + (size_t)snprintf(url + 17 + big, 80, " HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_int_equal(http_raw_reading(f.port, url, n, &r), 1);
+    assert_json_error(&r, 400, "bad_request");
+    resp_free(&r);
+    free(url);
+
+    /* Content-Length with Transfer-Encoding (either order), or Content-Length twice: 400 and the
+     * connection closes, so a request hidden in the body is never answered */
+    static const char *const framing[] = {
+        "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nContent-Length: 44\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/hello HTTP/1.1\r\nHost: t\r\n\r\n",
+        "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Length: 3\r\n\r\n0\r\n\r\nGET /api/hello HTTP/1.1\r\nHost: t\r\n\r\n",
+        "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n"
+        "content-length: 36\r\n\r\nGET /api/hello HTTP/1.1\r\nHost: t\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(framing) / sizeof(framing[0]); i++) {
+        assert_int_equal(http_raw_reading(f.port, framing[i], strlen(framing[i]), &r), 1);
+        assert_json_error(&r, 400, "bad_request");
+        assert_non_null(strstr(r.body, "Transfer-Encoding"));
+        resp_free(&r);
+    }
+    /* each alone is fine */
+    expect_raw(f.port,
+               "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n"
+               "Connection: close\r\n\r\nhi",
+               200, NULL);
+    expect_raw(f.port,
+               "POST /api/echo?name=a HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+               "Connection: close\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+               200, NULL);
+    /* an unknown transfer coding, a broken length: the engine's own 400s, in JSON too */
+    expect_raw(f.port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+               400, "bad_request");
+    expect_raw(f.port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1x\r\n\r\n", 400,
+               "bad_request");
 
     /* the server still serves */
     assert_int_equal(http_get(f.port, "/api/hello", NULL, &r), 0);
@@ -907,6 +1073,62 @@ static void test_static_files(void **state)
     assert_string_equal(hdr(&r, "allow", v, sizeof(v)), "GET, HEAD");
     resp_free(&r);
 
+    fx_stop(&f);
+    remove_site();
+}
+
+/* nosniff on every response; the HTML policy only on HTML. */
+static void test_security_headers(void **state)
+{
+    make_site();
+    fixture f;
+    resp_t r;
+    char v[512];
+    odz_http_config cfg;
+    odz_http_config_defaults(&cfg);
+    cfg.static_root = webroot;
+    cfg.max_body_bytes = 10;
+    fx_start_cfg(&f, &cfg);
+
+    const char *json_paths[] = {"/api/hello", "/api/nope", "/api/fail", "/api/bad",
+                                "/api/async", "/assets/app.3f9a.js", "/favicon.ico"};
+    for (size_t i = 0; i < sizeof(json_paths) / sizeof(json_paths[0]); i++) {
+        assert_int_equal(http_get(f.port, json_paths[i], NULL, &r), 0);
+        assert_non_null(hdr(&r, "x-content-type-options", v, sizeof(v)));
+        assert_string_equal(v, "nosniff");
+        assert_null(hdr(&r, "content-security-policy", v, sizeof(v)));
+        assert_null(hdr(&r, "x-frame-options", v, sizeof(v)));
+        resp_free(&r);
+    }
+    /* the engine's own errors (413 here) and a streamed response */
+    expect_raw(f.port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n", 413,
+               "payload_too_large");
+    const char *st = "GET /api/stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    assert_int_equal(http_raw(f.port, st, strlen(st), 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(hdr(&r, "x-content-type-options", v, sizeof(v)));
+    resp_free(&r);
+
+    /* HTML: the index, an SPA route, a HEAD */
+    const char *html_paths[] = {"/", "/index.html", "/races/12"};
+    for (size_t i = 0; i < sizeof(html_paths) / sizeof(html_paths[0]); i++) {
+        assert_int_equal(http_get(f.port, html_paths[i], NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_non_null(hdr(&r, "content-type", v, sizeof(v)));
+        assert_memory_equal(v, "text/html", 9);
+        assert_non_null(hdr(&r, "x-content-type-options", v, sizeof(v)));
+        assert_string_equal(v, "nosniff");
+        assert_non_null(hdr(&r, "content-security-policy", v, sizeof(v)));
+        assert_string_equal(v, ODZ_HTTP_HTML_CSP);
+        assert_non_null(strstr(v, "frame-ancestors 'none'"));
+        assert_non_null(hdr(&r, "x-frame-options", v, sizeof(v)));
+        assert_string_equal(v, "DENY");
+        assert_non_null(hdr(&r, "referrer-policy", v, sizeof(v)));
+        assert_string_equal(v, ODZ_HTTP_REFERRER_POLICY);
+        /* one of each */
+        assert_null(strstr(strstr(r.head, "nosniff") + 1, "nosniff"));
+        resp_free(&r);
+    }
     fx_stop(&f);
     remove_site();
 }
@@ -1261,6 +1483,13 @@ static void test_max_connections(void **state)
     char *buf = read_all(x, &n);
     close(x);
     assert_true(n == 0 || strstr(buf, "HTTP/1.1 503") != NULL);
+    if (n) {
+        resp_t rj;
+        size_t used;
+        assert_int_equal(parse_resp(buf, n, 1, 0, &rj, &used), 1);
+        assert_json_error(&rj, 503, "unavailable");
+        resp_free(&rj);
+    }
     free(buf);
     close(c[0]);
     sleep_ms(100);
@@ -1419,10 +1648,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_and_gzip),
+        cmocka_unit_test(test_status_of),
         cmocka_unit_test(test_routes_and_accessors),
         cmocka_unit_test(test_error_statuses),
+        cmocka_unit_test(test_engine_rejections),
         cmocka_unit_test(test_conditional_and_gzip),
         cmocka_unit_test(test_static_files),
+        cmocka_unit_test(test_security_headers),
         cmocka_unit_test(test_path_traversal),
         cmocka_unit_test(test_keepalive_pipelining),
         cmocka_unit_test(test_async_completion),

@@ -118,7 +118,7 @@ else
   chmod 644 "$NX/www/index.html" "$NX/www/assets/app-3f2a.js"
 
   cat >"$T/smoke.py" <<'EOF'
-import http.client, json, socket, sys, threading, time
+import http.client, json, os, socket, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 def backend(name, port):
@@ -226,6 +226,10 @@ def client(port):
     check(r.status == 200 and r.getheader("Content-Encoding") == "gzip", "index.html served gzipped")
     r, b = get(port, "/racecard/2026-11-26/flemington/7")
     check(r.status == 200 and b"<title>Oddzy</title>" in b, "SPA fallback to index.html")
+    want = {"Content-Security-Policy": os.environ["ODDZY_HTML_CSP"], "X-Frame-Options": "DENY",
+            "Referrer-Policy": "strict-origin-when-cross-origin", "X-Content-Type-Options": "nosniff"}
+    for k, v in want.items():
+        check(r.getheader(k) == v, "HTML %s as oddzy sends it (%r)" % (k, r.getheader(k)))
     check(r.getheader("Cache-Control") == "no-cache", "index.html revalidated")
     r, b = get(port, "/assets/app-3f2a.js")
     check(r.status == 200 and "immutable" in (r.getheader("Cache-Control") or ""), "hashed assets cached")
@@ -261,6 +265,12 @@ if sys.argv[1] == "backend":
 else:
     client(int(sys.argv[2]))
 EOF
+  # the policy oddzy sends with HTML: the string literals of ODZ_HTTP_HTML_CSP joined
+  ODDZY_HTML_CSP=$("$PY" -c 'import re,sys
+s = open(sys.argv[1]).read()
+m = re.search(r"#define ODZ_HTTP_HTML_CSP((?:[^\n]*\\\n)*[^\n]*)", s)
+print("".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", m.group(1))))' src/http/server.h)
+  export ODDZY_HTML_CSP
   "$PY" "$T/smoke.py" backend n1 "$B1" & PIDS+=($!)
   "$PY" "$T/smoke.py" backend n2 "$B2" & PIDS+=($!)
   "${NGINX[@]}" -g 'daemon off;' & PIDS+=($!)
