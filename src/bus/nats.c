@@ -195,7 +195,8 @@ static void on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *m, void *c
     const char *reply = natsMsg_GetReply(m);
     /* what the library dropped for this subscription (slow consumer) since the last delivery:
      * the handler is told, as with the in-process bus, so it can rebuild derived state */
-    uint64_t dropped = sub_dropped(s), missed = dropped - s->seen_dropped;
+    uint64_t dropped = sub_dropped(s);
+    uint64_t missed = dropped > s->seen_dropped ? dropped - s->seen_dropped : 0;
     s->seen_dropped = dropped;
     odz_msg msg = {natsMsg_GetSubject(m), reply && *reply ? reply : NULL, data ? data : "",
                    data ? (size_t)natsMsg_GetDataLength(m) : 0, corr, missed};
