@@ -7,11 +7,11 @@
 #include "core/json.h"
 #include "core/pool.h"
 #include "core/tz.h"
+#include "live/live.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/metrics_server.h"
 #include "racing/racing.h"
-#include "live/live.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -53,9 +53,9 @@ struct odz_api {
     odz_pool *ready_pool; /* the readiness check, alone so monitor traffic cannot delay it */
     pthread_mutex_t lock; /* guards mon[] and the ready_* state */
     monitor mon[N_MONITORS];
-    bool ready_ever;      /* the racing service has answered at least once */
-    int ready_rc;         /* result of the last check */
-    int64_t ready_ok_ms;  /* monotonic time of the last answer */
+    bool ready_ever;     /* the racing service has answered at least once */
+    int ready_rc;        /* result of the last check */
+    int64_t ready_ok_ms; /* monotonic time of the last answer */
     char ready_err[ODZ_ERRLEN];
     odz_metric *m_busy;
 };
@@ -223,8 +223,8 @@ static void monitor_run(void *arg, int status)
         char *rep = NULL;
         size_t len = 0;
         odz_log_set_corr(corr);
-        int rc = a->bus->ops->request(a->bus, m->subject, "{}", 2, MONITOR_TIMEOUT_MS, corr, &rep,
-                                      &len);
+        int rc =
+            a->bus->ops->request(a->bus, m->subject, "{}", 2, MONITOR_TIMEOUT_MS, corr, &rep, &len);
         json_t *r = rc == 0 ? json_loadb(rep, len, 0, NULL) : NULL;
         json_t *data = json_object_get(r, "data");
         char *txt = data ? odz_json_dumps(data) : NULL;
@@ -235,8 +235,9 @@ static void monitor_run(void *arg, int status)
             else if (rc == ODZ_EFULL)
                 odz_http_pending_busy(w[i], "the scraper is busy", 1);
             else
-                odz_http_pending_error(w[i], 503, "scraper_unavailable",
-                                       "no scraper answers on this bus (is oddzy scraper running?)");
+                odz_http_pending_error(
+                    w[i], 503, "scraper_unavailable",
+                    "no scraper answers on this bus (is oddzy scraper running?)");
         odz_buf_unref(body);
         json_decref(r);
         free(rep);

@@ -20,7 +20,7 @@ typedef struct odz_bus odz_bus;
 #define ODZ_SUBJECT_MAX 128
 #define ODZ_CORR_MAX 64
 #define ODZ_BUS_MSG_MAX (4u << 20) /* largest payload accepted */
-#define ODZ_BUS_KEY_MAX 64          /* longest coalescing key, NUL included */
+#define ODZ_BUS_KEY_MAX 64         /* longest coalescing key, NUL included */
 
 typedef struct {
     const char *subject;

@@ -289,8 +289,9 @@ static void *deliver_loop(void *arg)
         uint64_t missed = s->missed;
         s->missed = 0;
         pthread_mutex_unlock(&s->lock);
-        odz_msg msg = {n->m->subject, n->m->reply, n->m->data, n->m->len,
-                       n->m->corr ? n->m->corr : "", missed};
+        odz_msg msg = {
+            n->m->subject, n->m->reply, n->m->data, n->m->len, n->m->corr ? n->m->corr : "",
+            missed};
         s->handler(&b->base, &msg, s->ud);
         atomic_fetch_add(&b->delivered, 1);
         qmsg_unref(n->m);

@@ -198,8 +198,12 @@ static void on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *m, void *c
     uint64_t dropped = sub_dropped(s);
     uint64_t missed = dropped > s->seen_dropped ? dropped - s->seen_dropped : 0;
     s->seen_dropped = dropped;
-    odz_msg msg = {natsMsg_GetSubject(m), reply && *reply ? reply : NULL, data ? data : "",
-                   data ? (size_t)natsMsg_GetDataLength(m) : 0, corr, missed};
+    odz_msg msg = {natsMsg_GetSubject(m),
+                   reply && *reply ? reply : NULL,
+                   data ? data : "",
+                   data ? (size_t)natsMsg_GetDataLength(m) : 0,
+                   corr,
+                   missed};
     nsub *prev = tl_current;
     tl_current = s;
     s->handler(&s->bus->base, &msg, s->ud);

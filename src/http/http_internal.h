@@ -144,8 +144,8 @@ char *odz_http__json_error_text(const char *code, const char *message, size_t *l
 int odz_http__send_json_error(odz_http_req *r, int status, const char *code, const char *message);
 /* The body and headers of a busy answer: *body is a reference the caller drops, opts->extra
  * points into `hdr` (Retry-After), which must outlive opts. ODZ_ENOMEM. */
-int odz_http__busy(const char *message, int retry_after_s, odz_buf **body,
-                   odz_http_header_kv *hdr, char value[16], odz_http_resp_opts *opts);
+int odz_http__busy(const char *message, int retry_after_s, odz_buf **body, odz_http_header_kv *hdr,
+                   char value[16], odz_http_resp_opts *opts);
 
 /* async.c */
 void odz_http__on_message(odz_http_loop *lp, struct odz_http_msg *m);

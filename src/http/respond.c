@@ -266,8 +266,8 @@ int odz_http_respond_json_error(odz_http_req *req, int status, const char *code,
     return odz_http__send_json_error(req, status, code, message);
 }
 
-int odz_http__busy(const char *message, int retry_after_s, odz_buf **body,
-                   odz_http_header_kv *hdr, char value[16], odz_http_resp_opts *opts)
+int odz_http__busy(const char *message, int retry_after_s, odz_buf **body, odz_http_header_kv *hdr,
+                   char value[16], odz_http_resp_opts *opts)
 {
     size_t len = 0;
     char *s = odz_http__json_error_text("busy", message, &len);

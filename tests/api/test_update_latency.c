@@ -516,8 +516,11 @@ static void change_behind_the_api(fx *f, int64_t race, int64_t sel, int odds, ch
     char err[ODZ_ERRLEN];
     snprintf(path, pathlen, "/api/racing/racecard?race_id=%lld", (long long)race);
     json_decref(get_json(f, path));
-    odz_price pr = {.selection_id = sel, .provider = "oddzy", .market = ODZ_FIXED_WIN,
-                    .odds = odds, .ts = odz_now() + 5};
+    odz_price pr = {.selection_id = sel,
+                    .provider = "oddzy",
+                    .market = ODZ_FIXED_WIN,
+                    .odds = odds,
+                    .ts = odz_now() + 5};
     odz_changes ch = {0};
     assert_int_equal(f->store->ops->append_price(f->store, &pr, &ch, err), 0);
     odz_changes_free(&ch);

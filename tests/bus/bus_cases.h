@@ -208,8 +208,7 @@ static void full_queue_drops_and_counts(void **st)
     assert_true(stats.dropped > before); /* the request itself was dropped, not lost */
 #else
     assert_int_equal(b->ops->request(b, "busy", "3", 1, 1000, NULL, &rep, NULL), ODZ_EFULL);
-    assert_int_equal(b->ops->publish_reply(b, "busy", "nobody.listens", "4", 1, NULL),
-                     ODZ_EFULL);
+    assert_int_equal(b->ops->publish_reply(b, "busy", "nobody.listens", "4", 1, NULL), ODZ_EFULL);
     /* events have their own lane: still taken */
     assert_int_equal(b->ops->publish(b, "busy", "5", 1, NULL), 0);
     b->ops->stats(b, &stats);
@@ -393,21 +392,22 @@ static void unsubscribe_from_own_handler(void **st)
     assert_int_equal(atomic_load(&s.count), 1);
 }
 
-#define BUS_TESTS                                                                                 \
-    cmocka_unit_test(subjects_and_wildcards),                                                     \
-        cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),             \
-        cmocka_unit_test_setup_teardown(unsubscribe_stops_delivery, setup, teardown),             \
-        cmocka_unit_test_setup_teardown(queue_group_delivers_once, setup, teardown),              \
-        cmocka_unit_test_setup_teardown(request_reply_and_timeout, setup, teardown),              \
-        cmocka_unit_test_setup_teardown(full_queue_drops_and_counts, setup, teardown),            \
-        cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                    \
-        cmocka_unit_test_setup_teardown(unsubscribe_from_own_handler, setup, teardown) BUS_LOCAL_TESTS
+#define BUS_TESTS                                                                                  \
+    cmocka_unit_test(subjects_and_wildcards),                                                      \
+        cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(unsubscribe_stops_delivery, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(queue_group_delivers_once, setup, teardown),               \
+        cmocka_unit_test_setup_teardown(request_reply_and_timeout, setup, teardown),               \
+        cmocka_unit_test_setup_teardown(full_queue_drops_and_counts, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                     \
+        cmocka_unit_test_setup_teardown(unsubscribe_from_own_handler, setup, teardown)             \
+            BUS_LOCAL_TESTS
 
 #ifdef BUS_REMOTE_QUEUES
 #define BUS_LOCAL_TESTS
 #else
 /* Cases that need the subscriber's queue in this process: coalescing and separate lanes. */
-#define BUS_LOCAL_TESTS                                                                           \
-    , cmocka_unit_test_setup_teardown(keyed_burst_keeps_newest, setup, teardown),                 \
+#define BUS_LOCAL_TESTS                                                                            \
+    , cmocka_unit_test_setup_teardown(keyed_burst_keeps_newest, setup, teardown),                  \
         cmocka_unit_test_setup_teardown(requests_answered_under_event_flood, setup, teardown)
 #endif

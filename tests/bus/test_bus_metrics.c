@@ -82,8 +82,7 @@ static void test_counts_follow_the_bus(void **state)
     /* a request to it: its request lane takes one, the next is refused at once */
     assert_int_equal(bus->ops->publish_reply(bus, "slow.req", "nobody.1", "{}", 2, ""), 0);
     assert_int_equal(bus->ops->publish_reply(bus, "slow.req", "nobody.2", "{}", 2, ""), 0);
-    assert_int_equal(bus->ops->publish_reply(bus, "slow.req", "nobody.3", "{}", 2, ""),
-                     ODZ_EFULL);
+    assert_int_equal(bus->ops->publish_reply(bus, "slow.req", "nobody.3", "{}", 2, ""), ODZ_EFULL);
     bus->ops->stats(bus, &st);
     assert_true(sample("oddzy_bus_messages_dropped_total{bus=\"inproc\"}") == dropped);
     /* 3 or 4: the first may already sit in the (blocked) handler */

@@ -3,7 +3,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+/* cmocka needs the three above first */
 #include <cmocka.h>
+
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
