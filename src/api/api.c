@@ -7,17 +7,43 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/pool.h"
 #include "core/tz.h"
+#include "live/live.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/metrics_server.h"
 #include "racing/racing.h"
-#include "live/live.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Requests waiting for one scraper monitor answer; above it a request gets 503 busy. */
+#define MONITOR_WAITERS_MAX 1024
+#define MONITOR_TIMEOUT_MS 2000
+/* Readiness: the racing service is asked every READY_INTERVAL_MS (READY_FIRST_MS until it
+ * first answers); /readyz answers from the last result, ready while an answer came within
+ * READY_STALE_MS and the last check did not find the service gone. */
+#define READY_INTERVAL_MS 1000
+#define READY_FIRST_MS 100
+#define READY_TIMEOUT_MS 2000
+#define READY_STALE_MS 5000
+
+/* One scraper monitor subject: requests arriving while a round trip runs wait for the next
+ * one, so however many clients ask, at most one request per subject is on the bus. */
+typedef struct {
+    odz_api *api;
+    char subject[32];
+    odz_http_pending **waiting, **serving; /* MONITOR_WAITERS_MAX each; swapped per trip */
+    size_t n;
+    char corr[ODZ_CORR_MAX]; /* the first waiter's, carried by the bus request */
+    bool running;            /* a job is queued or running for it */
+} monitor;
+
+static const char *const monitor_names[] = {"status", "queue", "history"};
+#define N_MONITORS 3
 
 struct odz_api {
     odz_bus *bus;
@@ -26,6 +52,15 @@ struct odz_api {
     odz_live *live;
     char tz[64];
     bool metrics_public;
+    odz_pool *pool;       /* scraper monitor round trips */
+    odz_pool *ready_pool; /* the readiness check, alone so monitor traffic cannot delay it */
+    pthread_mutex_t lock; /* guards mon[] and the ready_* state */
+    monitor mon[N_MONITORS];
+    bool ready_ever;     /* the racing service has answered at least once */
+    int ready_rc;        /* result of the last check */
+    int64_t ready_ok_ms; /* monotonic time of the last answer */
+    char ready_err[ODZ_ERRLEN];
+    odz_metric *m_busy;
 };
 
 /* Correlation id: the client's X-Correlation-Id when sane, else a new one. */
@@ -163,59 +198,92 @@ static int h_next(odz_http_req *req, void *ud)
     return odz_views_serve(a->views, req, key, corr);
 }
 
-/* Scraper monitor: asked over the bus on a worker thread, answered later. */
-typedef struct {
-    odz_api *api;
-    odz_http_pending *p;
-    char subject[32];
-    char corr[ODZ_CORR_MAX]; /* the request's correlation id, for the bus and the logs */
-} monitor_job;
-
-static void *monitor_worker(void *arg)
+/* Scraper monitor: one bus round trip on a pool thread answers every request waiting. */
+static void monitor_run(void *arg, int status)
 {
-    monitor_job *j = arg;
-    char *rep = NULL;
-    size_t len = 0;
-    odz_log_set_corr(j->corr);
-    int rc = j->api->bus->ops->request(j->api->bus, j->subject, "{}", 2, 2000, j->corr, &rep,
-                                       &len);
-    json_t *r = rc == 0 ? json_loadb(rep, len, 0, NULL) : NULL;
-    json_t *data = json_object_get(r, "data");
-    char *txt = data ? odz_json_dumps(data) : NULL;
-    if (txt)
-        odz_http_pending_respond(j->p, 200, "application/json", txt, strlen(txt));
-    else
-        odz_http_pending_error(j->p, 503, "scraper_unavailable",
-                               "no scraper answers on this bus (is oddzy scraper running?)");
-    free(txt);
-    json_decref(r);
-    free(rep);
-    free(j);
-    return NULL;
+    monitor *m = arg;
+    odz_api *a = m->api;
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        size_t n = m->n;
+        odz_http_pending **w = m->waiting;
+        m->waiting = m->serving;
+        m->serving = w;
+        m->n = 0;
+        char corr[ODZ_CORR_MAX];
+        snprintf(corr, sizeof corr, "%s", m->corr);
+        m->corr[0] = '\0';
+        if (n == 0)
+            m->running = false;
+        pthread_mutex_unlock(&a->lock);
+        if (n == 0)
+            return;
+        if (status) {
+            for (size_t i = 0; i < n; i++)
+                odz_http_pending_error(w[i], 503, "shutting_down", "server stopping");
+            continue;
+        }
+        char *rep = NULL;
+        size_t len = 0;
+        odz_log_set_corr(corr);
+        int rc =
+            a->bus->ops->request(a->bus, m->subject, "{}", 2, MONITOR_TIMEOUT_MS, corr, &rep, &len);
+        json_t *r = rc == 0 ? json_loadb(rep, len, 0, NULL) : NULL;
+        json_t *data = json_object_get(r, "data");
+        char *txt = data ? odz_json_dumps(data) : NULL;
+        odz_buf *body = txt ? odz_buf_take(txt, strlen(txt)) : NULL;
+        for (size_t i = 0; i < n; i++)
+            if (body)
+                odz_http_pending_respond_buf(w[i], 200, "application/json", body, NULL);
+            else if (rc == ODZ_EFULL)
+                odz_http_pending_busy(w[i], "the scraper is busy", 1);
+            else
+                odz_http_pending_error(
+                    w[i], 503, "scraper_unavailable",
+                    "no scraper answers on this bus (is oddzy scraper running?)");
+        odz_buf_unref(body);
+        json_decref(r);
+        free(rep);
+        odz_log_set_corr("");
+    }
+}
+
+/* 503 busy, counted. */
+static int busy(odz_api *a, odz_http_req *req, const char *msg)
+{
+    odz_metric_inc(a->m_busy);
+    return odz_http_respond_busy(req, msg, 1);
 }
 
 static int h_scraper(odz_http_req *req, void *ud)
 {
+    odz_api *a = ud;
     const char *what = odz_http_path_rest(req);
-    if (strcmp(what, "status") && strcmp(what, "queue") && strcmp(what, "history"))
+    monitor *m = NULL;
+    for (int i = 0; i < N_MONITORS; i++)
+        if (!strcmp(what, monitor_names[i]))
+            m = &a->mon[i];
+    if (!m)
         return odz_http_respond_json_error(req, 404, "not_found",
                                            "use /api/scraper/status, queue or history");
-    monitor_job *j = calloc(1, sizeof *j);
-    if (!j)
-        return ODZ_ENOMEM;
-    j->api = ud;
-    corr_of(req, j->corr);
-    snprintf(j->subject, sizeof j->subject, "scraper.%s", what);
-    j->p = odz_http_defer(req);
-    pthread_t t;
-    if (!j->p || pthread_create(&t, NULL, monitor_worker, j) != 0) {
-        int rc = j->p ? ODZ_HTTP_PENDING : ODZ_ENOMEM;
-        if (j->p)
-            odz_http_pending_error(j->p, 503, "busy", "cannot ask the scraper now");
-        free(j);
-        return rc;
+    pthread_mutex_lock(&a->lock);
+    if (m->n >= MONITOR_WAITERS_MAX) {
+        pthread_mutex_unlock(&a->lock);
+        return busy(a, req, "too many requests waiting for the scraper");
     }
-    pthread_detach(t);
+    odz_http_pending *p = odz_http_defer(req);
+    if (!p) {
+        pthread_mutex_unlock(&a->lock);
+        return ODZ_ENOMEM;
+    }
+    m->waiting[m->n++] = p;
+    if (!m->corr[0])
+        corr_of(req, m->corr);
+    bool start = !m->running;
+    m->running = true;
+    pthread_mutex_unlock(&a->lock);
+    if (start && odz_pool_submit(a->pool, 0, monitor_run, m) != 0)
+        monitor_run(m, ODZ_ECLOSED); /* cannot happen while serving: the pool has a slot each */
     return ODZ_HTTP_PENDING;
 }
 
@@ -226,41 +294,52 @@ static int h_healthz(odz_http_req *req, void *ud)
     return odz_http_respond(req, 200, "application/json", ok, sizeof ok - 1);
 }
 
-/* Ready when the racing service answers. */
-static void *ready_worker(void *arg)
+/* The readiness check, on its own pool thread, again and again until the pool closes. */
+static void ready_run(void *arg, int status)
 {
-    monitor_job *j = arg;
+    odz_api *a = arg;
+    if (status)
+        return;
     json_t *data = NULL;
-    char err[ODZ_ERRLEN];
+    char err[ODZ_ERRLEN] = "";
     json_t *req = json_pack("{s:i}", "limit", 1);
-    int rc = odz_racing_call(j->api->bus, "next_races", req, 1000, &data, err);
+    int rc = odz_racing_call(a->bus, "next_races", req, READY_TIMEOUT_MS, &data, err);
     json_decref(req);
     json_decref(data);
-    if (rc == 0)
-        odz_http_pending_respond(j->p, 200, "application/json", "{\"status\":\"ready\"}", 18);
-    else
-        odz_http_pending_error(j->p, 503, "not_ready", err);
-    free(j);
-    return NULL;
+    pthread_mutex_lock(&a->lock);
+    a->ready_rc = rc;
+    if (rc == 0) {
+        a->ready_ever = true;
+        a->ready_ok_ms = odz_mono_ms();
+    } else {
+        snprintf(a->ready_err, sizeof a->ready_err, "%s", err);
+    }
+    bool ever = a->ready_ever;
+    pthread_mutex_unlock(&a->lock);
+    odz_pool_submit(a->ready_pool, ever ? READY_INTERVAL_MS : READY_FIRST_MS, ready_run, a);
 }
 
+/* Ready when the racing service answered lately: from the background check, never a round trip
+ * per probe. */
 static int h_readyz(odz_http_req *req, void *ud)
 {
-    monitor_job *j = calloc(1, sizeof *j);
-    if (!j)
-        return ODZ_ENOMEM;
-    j->api = ud;
-    j->p = odz_http_defer(req);
-    pthread_t t;
-    if (!j->p || pthread_create(&t, NULL, ready_worker, j) != 0) {
-        int rc = j->p ? ODZ_HTTP_PENDING : ODZ_ENOMEM;
-        if (j->p)
-            odz_http_pending_error(j->p, 503, "busy", "cannot check readiness now");
-        free(j);
-        return rc;
-    }
-    pthread_detach(t);
-    return ODZ_HTTP_PENDING;
+    odz_api *a = ud;
+    char msg[ODZ_ERRLEN + 64];
+    pthread_mutex_lock(&a->lock);
+    int64_t age = odz_mono_ms() - a->ready_ok_ms;
+    bool gone = a->ready_rc == ODZ_ENORESP || a->ready_rc == ODZ_ECLOSED;
+    bool ready = a->ready_ever && !gone && age <= READY_STALE_MS;
+    if (!a->ready_ever)
+        snprintf(msg, sizeof msg, "the racing service has not answered yet%s%s",
+                 a->ready_err[0] ? ": " : "", a->ready_err);
+    else if (!ready)
+        snprintf(msg, sizeof msg, "the racing service has not answered for %lld ms: %s",
+                 (long long)age, a->ready_err);
+    pthread_mutex_unlock(&a->lock);
+    if (!ready)
+        return odz_http_respond_json_error(req, 503, "not_ready", msg);
+    static const char ok[] = "{\"status\":\"ready\"}";
+    return odz_http_respond(req, 200, "application/json", ok, sizeof ok - 1);
 }
 
 /* /metrics on the API port: for loopback peers (a Prometheus or a proxy on this host) unless
@@ -313,9 +392,31 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     a->bus = bus;
     snprintf(a->tz, sizeof a->tz, "%s", cfg->tz && *cfg->tz ? cfg->tz : ODZ_DEFAULT_TZ);
     a->metrics_public = cfg->metrics_public;
+    pthread_mutex_init(&a->lock, NULL);
+    a->m_busy = odz_counter("oddzy_http_busy_total",
+                            "Requests answered 503 busy at once because a bounded pool or queue "
+                            "was full",
+                            "route=\"/api/scraper/*\"");
+    bool ok = true;
+    for (int i = 0; i < N_MONITORS; i++) {
+        monitor *m = &a->mon[i];
+        m->api = a;
+        snprintf(m->subject, sizeof m->subject, "scraper.%s", monitor_names[i]);
+        m->waiting = calloc(MONITOR_WAITERS_MAX, sizeof *m->waiting);
+        m->serving = calloc(MONITOR_WAITERS_MAX, sizeof *m->serving);
+        ok = ok && m->waiting && m->serving;
+    }
+    /* one job per monitor subject at most, so the pool never refuses one */
+    a->pool = ok ? odz_pool_new(2, N_MONITORS) : NULL;
+    a->ready_pool = a->pool ? odz_pool_new(1, 1) : NULL;
+    if (!a->ready_pool || odz_pool_submit(a->ready_pool, 0, ready_run, a) != 0) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the API's worker pools");
+        odz_api_free(a);
+        return NULL;
+    }
     a->views = odz_views_new(bus, a->tz, cfg->view_workers, err);
     if (!a->views) {
-        free(a);
+        odz_api_free(a);
         return NULL;
     }
     odz_http_config hc;
@@ -327,8 +428,7 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     hc.static_root = cfg->static_root && *cfg->static_root ? cfg->static_root : NULL;
     a->http = odz_http_new(&hc, err, ODZ_ERRLEN);
     if (!a->http) {
-        odz_views_free(a->views);
-        free(a);
+        odz_api_free(a);
         return NULL;
     }
     odz_http_route(a->http, "GET", "/api/racing/schedule", h_schedule, a);
@@ -365,7 +465,14 @@ void odz_api_free(odz_api *a)
     if (!a)
         return;
     odz_live_free(a->live);
+    odz_pool_free(a->ready_pool);
+    odz_pool_free(a->pool); /* waiting monitor requests are answered 503 */
     odz_views_free(a->views);
     odz_http_free(a->http);
+    for (int i = 0; i < N_MONITORS; i++) {
+        free(a->mon[i].waiting);
+        free(a->mon[i].serving);
+    }
+    pthread_mutex_destroy(&a->lock);
     free(a);
 }

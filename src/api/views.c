@@ -52,7 +52,8 @@ struct odz_views {
     int n_threads;
     int64_t sub;
     uint64_t hits, misses, rebuilds, errors;
-    odz_metric *m_hit, *m_miss, *m_rebuild, *m_error;
+    odz_metric *m_hit, *m_miss, *m_rebuild, *m_error, *m_resync;
+    int64_t resync_logged_ms;
 };
 
 static uint64_t fnv(const void *p, size_t n)
@@ -339,7 +340,7 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
     e->used_ms = odz_real_ms();
     if (e->n_waiters >= MAX_WAITERS) {
         pthread_mutex_unlock(&v->lock);
-        return odz_http_respond_json_error(req, 503, "busy", "too many requests waiting");
+        return odz_http_respond_busy(req, "too many requests waiting for this view", 1);
     }
     if (e->n_waiters == e->cap_waiters) {
         size_t cap = e->cap_waiters ? e->cap_waiters * 2 : 4;
@@ -390,11 +391,29 @@ void odz_views_invalidate(odz_views *v, const char *key)
     invalidate(v, key, NULL);
 }
 
+/* The subscription lost events (its queue was full): any view may have missed a change, so
+ * every built view is rebuilt. */
+static void resync(odz_views *v, const odz_msg *m)
+{
+    int64_t now = odz_mono_ms();
+    if (now - v->resync_logged_ms >= 1000) { /* on the subscription's thread only */
+        v->resync_logged_ms = now;
+        char n[24];
+        snprintf(n, sizeof n, "%llu", (unsigned long long)m->missed);
+        odz_log_kv(ODZ_LOG_WARN, "views missed bus events, rebuilding every view", "missed", n,
+                   NULL);
+    }
+    odz_metric_inc(v->m_resync);
+    invalidate(v, "*", m->corr_id);
+}
+
 /* race.<id>.updated / race.<id>.price: mark the views that show it. */
 static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
 {
     (void)bus;
     odz_views *v = ud;
+    if (m->missed)
+        resync(v, m);
     char key[ODZ_VIEW_KEY_MAX];
     long long id = 0;
     char kind[16] = "";
@@ -452,6 +471,8 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
                             "result=\"miss\"");
     v->m_rebuild = odz_counter("oddzy_view_rebuilds_total", "Views built or rebuilt", NULL);
     v->m_error = odz_counter("oddzy_view_build_errors_total", "View builds that failed", NULL);
+    v->m_resync = odz_counter("oddzy_view_resyncs_total",
+                              "Times every view was rebuilt because bus events were lost", NULL);
     v->n_threads = workers < 1 ? 1 : workers > 16 ? 16 : workers;
     v->threads = calloc((size_t)v->n_threads, sizeof *v->threads);
     for (int i = 0; v->threads && i < v->n_threads; i++)

@@ -1,6 +1,14 @@
 /* The bus: publish, wildcard subscribe, request/reply with timeout and queue groups, behind a
- * struct of operations (in-process now, NATS later). Subjects follow NATS rules: tokens split
- * by '.', '*' matches one token, '>' matches one or more trailing tokens. */
+ * struct of operations (in-process and NATS). Subjects follow NATS rules: tokens split by '.',
+ * '*' matches one token, '>' matches one or more trailing tokens.
+ *
+ * Nothing is lost silently: a keyed event (publish_keyed: the newest state of one thing) that
+ * finds an older one with the same subject and key still queued takes its place; requests
+ * (messages with a reply subject) and events wait in separate lanes of a subscription, served
+ * in turn, so neither starves the other; a request that finds its lane full fails at once with
+ * ODZ_EFULL; an event that finds its lane full is dropped, counted, and the subscriber is told
+ * with the next message it gets (odz_msg.missed) so it can rebuild what it derives from
+ * events. */
 #ifndef ODZ_BUS_H
 #define ODZ_BUS_H
 
@@ -12,6 +20,7 @@ typedef struct odz_bus odz_bus;
 #define ODZ_SUBJECT_MAX 128
 #define ODZ_CORR_MAX 64
 #define ODZ_BUS_MSG_MAX (4u << 20) /* largest payload accepted */
+#define ODZ_BUS_KEY_MAX 64         /* longest coalescing key, NUL included */
 
 typedef struct {
     const char *subject;
@@ -19,13 +28,20 @@ typedef struct {
     const char *data;    /* payload, NUL-terminated for convenience (len excludes it) */
     size_t len;
     const char *corr_id; /* correlation id or "" */
+    /* Messages this subscription lost (its event lane or, over NATS, the client's pending
+     * queue was full) since the previous delivery. Non-zero: state derived from this
+     * subscription's events may be stale; rebuild it. */
+    uint64_t missed;
 } odz_msg;
 
 /* Called on the subscription's own delivery thread; `msg` is valid only during the call. */
 typedef void (*odz_bus_handler)(odz_bus *bus, const odz_msg *msg, void *ud);
 
 typedef struct {
-    uint64_t published, delivered, dropped;
+    uint64_t published, delivered;
+    uint64_t dropped;   /* events a subscriber lost (each also reported as odz_msg.missed) */
+    uint64_t coalesced; /* keyed events replaced in a queue by a newer one of the same key */
+    uint64_t rejected;  /* requests refused with ODZ_EFULL because the responder was full */
 } odz_bus_stats;
 
 typedef struct odz_bus_ops {
@@ -36,11 +52,20 @@ typedef struct odz_bus_ops {
      * Subscribers whose queue is full miss the message (counted as dropped). */
     int (*publish)(odz_bus *b, const char *subject, const void *data, size_t len,
                    const char *corr_id);
-    /* Publish with a reply subject. */
+    /* Publish with a reply subject: a request whose answer is awaited elsewhere. ODZ_EFULL
+     * when every matching responder's request lane was full (in-process only). */
     int (*publish_reply)(odz_bus *b, const char *subject, const char *reply, const void *data,
                          size_t len, const char *corr_id);
+    /* Publish the newest state of one thing: while an earlier message with the same subject
+     * and `key` (at most ODZ_BUS_KEY_MAX - 1 bytes; NULL or "" = no key, as publish) still
+     * waits in a subscriber's queue, this one replaces it there (in place, so it keeps its
+     * turn) instead of queueing behind it. Over NATS the key is not used: the server and the
+     * client library queue every message. Returns as publish. */
+    int (*publish_keyed)(odz_bus *b, const char *subject, const char *key, const void *data,
+                         size_t len, const char *corr_id);
     /* Subscribe `pattern`; with a queue group, each message goes to one member of the group.
-     * `queue_len` bounds the subscription's pending messages (0: default 1024).
+     * `queue_len` bounds the subscription's pending messages (0: default 1024); in-process,
+     * each lane (requests, events) holds up to `queue_len`.
      * Returns a subscription id > 0, or a negative code. */
     int64_t (*subscribe)(odz_bus *b, const char *pattern, const char *queue_group,
                          size_t queue_len, odz_bus_handler h, void *ud);
@@ -59,8 +84,8 @@ struct odz_bus {
     const odz_bus_ops *ops;
 };
 
-/** In-process bus, safe across threads: one delivery thread and bounded queue per
- * subscription. */
+/** In-process bus, safe across threads: one delivery thread per subscription and two bounded
+ * lanes (requests, events) with per-key coalescing of events. */
 odz_bus *odz_bus_inproc_new(void);
 
 /** NATS bus (src/bus/nats.c): `url` is "nats://[user:pass@]host:port", or several separated by

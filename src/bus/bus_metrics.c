@@ -22,10 +22,21 @@ static void collect(void *ud)
                                "Messages handed to a subscriber's handler in this process", labels),
                    (double)st.delivered);
     odz_metric_set(odz_counter("oddzy_bus_messages_dropped_total",
-                               "Messages a subscriber of this process missed because its queue "
-                               "was full (or the connection could not take them)",
+                               "Events a subscriber of this process missed because its event "
+                               "lane (or its NATS client's pending queue) was full; each one "
+                               "makes the subscriber rebuild what it derives from events",
                                labels),
                    (double)st.dropped);
+    odz_metric_set(odz_counter("oddzy_bus_messages_coalesced_total",
+                               "Keyed events replaced in a subscriber's queue by a newer state of "
+                               "the same thing before delivery",
+                               labels),
+                   (double)st.coalesced);
+    odz_metric_set(odz_counter("oddzy_bus_requests_rejected_total",
+                               "Requests refused at once (ODZ_EFULL, a busy error to the caller) "
+                               "because every responder's request lane was full",
+                               labels),
+                   (double)st.rejected);
 }
 
 int odz_bus_metrics_register(odz_bus *bus)

@@ -1,5 +1,6 @@
-/* In-process bus: a bounded queue and a delivery thread per subscription; a message is
- * allocated once, refcounted, and shared by every subscriber it reaches. */
+/* In-process bus: a delivery thread and two bounded lanes (requests, events; keyed events
+ * coalesce) per subscription; a message is allocated once, refcounted, and shared by every
+ * subscriber it reaches. */
 #include "bus/bus.h"
 #include "core/err.h"
 
@@ -18,14 +19,25 @@
 typedef struct qmsg {
     atomic_int refs;
     char *subject, *reply, *corr;
+    char *key;     /* coalescing key or NULL */
+    uint64_t hash; /* of subject and key, when keyed */
     size_t len;
     char data[]; /* len bytes + NUL */
 } qmsg;
 
 typedef struct qnode {
     struct qnode *next;
+    struct qnode *hnext; /* chain of keyed nodes in the subscription's key table */
     qmsg *m;
 } qnode;
+
+/* One FIFO of a subscription: requests (with a reply subject) or events. */
+typedef struct lane {
+    qnode *head, *tail;
+    size_t n;
+} lane;
+
+enum { LANE_REQ, LANE_EV };
 
 typedef struct sub {
     struct sub *next;
@@ -37,8 +49,12 @@ typedef struct sub {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    qnode *head, *tail;
-    size_t n, cap;
+    lane lanes[2];
+    size_t cap;      /* per lane */
+    int turn;        /* lane served last, so the other goes next when both wait */
+    qnode **keys;    /* keyed nodes waiting in the event lane, by hash; NULL until needed */
+    size_t nbuckets; /* power of two */
+    uint64_t missed; /* events dropped since the last delivery */
     bool closing;
     bool detached; /* unsubscribed from its own handler: the thread frees the sub */
     struct inproc *bus;
@@ -62,7 +78,7 @@ typedef struct inproc {
     waiter *waiters;
     int64_t next_id;
     bool closed;
-    atomic_uint_fast64_t published, delivered, dropped, rr, inbox_seq;
+    atomic_uint_fast64_t published, delivered, dropped, coalesced, rejected, rr, inbox_seq;
 } inproc;
 
 #define IP(b) ((inproc *)(b))
@@ -123,8 +139,15 @@ static char *dup_or_null(const char *s)
     return s && *s ? strdup(s) : NULL;
 }
 
-static qmsg *qmsg_new(const char *subject, const char *reply, const void *data, size_t len,
-                      const char *corr)
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static qmsg *qmsg_new(const char *subject, const char *reply, const char *key, const void *data,
+                      size_t len, const char *corr)
 {
     qmsg *m = malloc(sizeof *m + len + 1);
     if (!m)
@@ -133,14 +156,18 @@ static qmsg *qmsg_new(const char *subject, const char *reply, const void *data, 
     m->subject = strdup(subject);
     m->reply = dup_or_null(reply);
     m->corr = dup_or_null(corr);
+    m->key = dup_or_null(key);
+    m->hash = m->key && m->subject ? fnv(fnv(1469598103934665603ULL, m->subject), m->key) : 0;
     m->len = len;
     if (len)
         memcpy(m->data, data, len);
     m->data[len] = '\0';
-    if (!m->subject || (reply && *reply && !m->reply) || (corr && *corr && !m->corr)) {
+    if (!m->subject || (reply && *reply && !m->reply) || (corr && *corr && !m->corr) ||
+        (key && *key && !m->key)) {
         free(m->subject);
         free(m->reply);
         free(m->corr);
+        free(m->key);
         free(m);
         return NULL;
     }
@@ -153,34 +180,97 @@ static void qmsg_unref(qmsg *m)
         free(m->subject);
         free(m->reply);
         free(m->corr);
+        free(m->key);
         free(m);
     }
 }
 
-/* Queue m on s; false when the queue is full or closing. */
-static bool enqueue(sub *s, qmsg *m)
+static bool same_key(const qmsg *a, const qmsg *b)
 {
+    return a->hash == b->hash && !strcmp(a->key, b->key) && !strcmp(a->subject, b->subject);
+}
+
+/* The keyed node waiting in s's event lane with m's subject and key, or NULL. s->lock held. */
+static qnode **key_slot(sub *s, const qmsg *m)
+{
+    qnode **pp = &s->keys[m->hash & (s->nbuckets - 1)];
+    while (*pp && !same_key((*pp)->m, m))
+        pp = &(*pp)->hnext;
+    return pp;
+}
+
+typedef enum { Q_OK, Q_COALESCED, Q_FULL } qresult;
+
+/* Queue m on s: a request in the request lane, an event in the event lane, where a keyed
+ * event replaces a waiting one with the same key. Q_FULL when the lane is full or the
+ * subscription is closing. */
+static qresult enqueue(sub *s, qmsg *m)
+{
+    lane *l = &s->lanes[m->reply ? LANE_REQ : LANE_EV];
+    bool keyed = m->key && !m->reply;
     qnode *n = malloc(sizeof *n);
-    if (!n)
-        return false;
+    qmsg *old = NULL;
+    qresult r = Q_OK;
     pthread_mutex_lock(&s->lock);
-    if (s->closing || s->n >= s->cap) {
-        pthread_mutex_unlock(&s->lock);
-        free(n);
-        return false;
+    if (keyed && !s->keys && !s->closing) {
+        size_t nb = 64;
+        while (nb < s->cap && nb < 4096)
+            nb <<= 1;
+        if ((s->keys = calloc(nb, sizeof *s->keys)))
+            s->nbuckets = nb;
     }
-    atomic_fetch_add(&m->refs, 1);
-    n->m = m;
-    n->next = NULL;
-    if (s->tail)
-        s->tail->next = n;
-    else
-        s->head = n;
-    s->tail = n;
-    s->n++;
-    pthread_cond_signal(&s->cond);
+    qnode **slot = keyed && s->keys ? key_slot(s, m) : NULL;
+    if (s->closing) {
+        r = Q_FULL;
+    } else if (slot && *slot) {
+        old = (*slot)->m; /* the newer state takes the older one's place in the lane */
+        atomic_fetch_add(&m->refs, 1);
+        (*slot)->m = m;
+        r = Q_COALESCED;
+    } else if (l->n >= s->cap || !n) {
+        r = Q_FULL;
+    } else {
+        atomic_fetch_add(&m->refs, 1);
+        n->m = m;
+        n->next = NULL;
+        n->hnext = NULL;
+        if (slot)
+            *slot = n;
+        if (l->tail)
+            l->tail->next = n;
+        else
+            l->head = n;
+        l->tail = n;
+        l->n++;
+        n = NULL;
+        pthread_cond_signal(&s->cond);
+    }
     pthread_mutex_unlock(&s->lock);
-    return true;
+    free(n);
+    if (old)
+        qmsg_unref(old);
+    return r;
+}
+
+/* Next node to deliver: the lanes take turns when both wait. s->lock held, a lane non-empty. */
+static qnode *dequeue(sub *s)
+{
+    int which = s->lanes[LANE_REQ].head && s->lanes[LANE_EV].head ? !s->turn
+                : s->lanes[LANE_REQ].head                         ? LANE_REQ
+                                                                  : LANE_EV;
+    s->turn = which;
+    lane *l = &s->lanes[which];
+    qnode *n = l->head;
+    l->head = n->next;
+    if (!l->head)
+        l->tail = NULL;
+    l->n--;
+    if (which == LANE_EV && n->m->key && s->keys) {
+        qnode **pp = key_slot(s, n->m);
+        if (*pp == n)
+            *pp = n->hnext;
+    }
+    return n;
 }
 
 static void *deliver_loop(void *arg)
@@ -189,20 +279,19 @@ static void *deliver_loop(void *arg)
     inproc *b = s->bus;
     for (;;) {
         pthread_mutex_lock(&s->lock);
-        while (!s->head && !s->closing)
+        while (!s->lanes[LANE_REQ].head && !s->lanes[LANE_EV].head && !s->closing)
             pthread_cond_wait(&s->cond, &s->lock);
         if (s->closing) {
             pthread_mutex_unlock(&s->lock);
             break;
         }
-        qnode *n = s->head;
-        s->head = n->next;
-        if (!s->head)
-            s->tail = NULL;
-        s->n--;
+        qnode *n = dequeue(s);
+        uint64_t missed = s->missed;
+        s->missed = 0;
         pthread_mutex_unlock(&s->lock);
-        odz_msg msg = {n->m->subject, n->m->reply, n->m->data, n->m->len,
-                       n->m->corr ? n->m->corr : ""};
+        odz_msg msg = {
+            n->m->subject, n->m->reply, n->m->data, n->m->len, n->m->corr ? n->m->corr : "",
+            missed};
         s->handler(&b->base, &msg, s->ud);
         atomic_fetch_add(&b->delivered, 1);
         qmsg_unref(n->m);
@@ -218,11 +307,20 @@ static void *deliver_loop(void *arg)
 
 /* ---- publish ---- */
 
+/* s lost an event: its next delivery says so. */
+static void note_missed(sub *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->missed++;
+    pthread_mutex_unlock(&s->lock);
+}
+
 /* Deliver to matching subscribers: all plain ones, one member per queue group.
- * Returns the number of subscriptions reached; *full counts queues that refused. */
+ * Returns the number of subscriptions reached; *full counts those that refused it (a dropped
+ * event, or a refused request). */
 static int route(inproc *b, qmsg *m, int *full)
 {
-    int reached = 0;
+    int reached = 0, coalesced = 0;
     *full = 0;
     pthread_mutex_lock(&b->lock);
     for (waiter *w = b->waiters; w; w = w->next)
@@ -243,10 +341,15 @@ static int route(inproc *b, qmsg *m, int *full)
         if (!odz_subject_match(s->pattern, m->subject))
             continue;
         if (!s->group[0]) {
-            if (enqueue(s, m))
-                reached++;
-            else
+            qresult r = enqueue(s, m);
+            if (r == Q_FULL) {
                 (*full)++;
+                if (!m->reply)
+                    note_missed(s);
+            } else {
+                reached++;
+                coalesced += r == Q_COALESCED;
+            }
             continue;
         }
         bool seen = false;
@@ -262,41 +365,68 @@ static int route(inproc *b, qmsg *m, int *full)
             if (strcmp(t->group, s->group) == 0 && odz_subject_match(t->pattern, m->subject))
                 members[nm++] = t;
         uint64_t start = atomic_fetch_add(&b->rr, 1);
-        bool ok = false;
-        for (int i = 0; i < nm && !ok; i++) /* a full member passes the message on */
-            ok = enqueue(members[(start + (uint64_t)i) % (uint64_t)nm], m);
-        if (ok)
+        qresult r = Q_FULL;
+        for (int i = 0; i < nm && r == Q_FULL; i++) /* a full member passes the message on */
+            r = enqueue(members[(start + (uint64_t)i) % (uint64_t)nm], m);
+        if (r != Q_FULL) {
             reached++;
-        else
-            (*full)++;
+            coalesced += r == Q_COALESCED;
+            continue;
+        }
+        (*full)++;
+        for (int i = 0; i < nm && !m->reply; i++) /* the group lost it: any member may care */
+            note_missed(members[i]);
     }
     pthread_mutex_unlock(&b->lock);
-    atomic_fetch_add(&b->dropped, (uint64_t)*full);
+    atomic_fetch_add(m->reply ? &b->rejected : &b->dropped, (uint64_t)*full);
+    atomic_fetch_add(&b->coalesced, (uint64_t)coalesced);
     return reached;
 }
 
-static int ip_publish_reply(odz_bus *bb, const char *subject, const char *reply, const void *data,
-                            size_t len, const char *corr)
+/* Publish m (the caller's reference stays the caller's): 0, or ODZ_EFULL for a request that
+ * every matching responder refused, ODZ_ENORESP for one that matched nobody. */
+static int publish_msg(inproc *b, qmsg *m)
 {
-    inproc *b = IP(bb);
-    if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
-        return ODZ_EINVAL;
-    if (len > ODZ_BUS_MSG_MAX || (corr && strlen(corr) >= ODZ_CORR_MAX))
-        return ODZ_EINVAL;
-    qmsg *m = qmsg_new(subject, reply, data, len, corr);
-    if (!m)
-        return ODZ_ENOMEM;
     int full;
     atomic_fetch_add(&b->published, 1);
-    route(b, m, &full);
+    int reached = route(b, m, &full);
+    if (!m->reply || reached)
+        return 0;
+    return full ? ODZ_EFULL : ODZ_ENORESP;
+}
+
+static int publish_checked(odz_bus *bb, const char *subject, const char *reply, const char *key,
+                           const void *data, size_t len, const char *corr)
+{
+    if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
+        return ODZ_EINVAL;
+    if (len > ODZ_BUS_MSG_MAX || (corr && strlen(corr) >= ODZ_CORR_MAX) ||
+        (key && strlen(key) >= ODZ_BUS_KEY_MAX))
+        return ODZ_EINVAL;
+    qmsg *m = qmsg_new(subject, reply, key, data, len, corr);
+    if (!m)
+        return ODZ_ENOMEM;
+    int rc = publish_msg(IP(bb), m);
     qmsg_unref(m);
-    return 0;
+    return rc == ODZ_ENORESP ? 0 : rc; /* fire and forget: nobody listening is not an error */
+}
+
+static int ip_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
+                            size_t len, const char *corr)
+{
+    return publish_checked(b, subject, reply, NULL, data, len, corr);
 }
 
 static int ip_publish(odz_bus *b, const char *subject, const void *data, size_t len,
                       const char *corr)
 {
-    return ip_publish_reply(b, subject, NULL, data, len, corr);
+    return publish_checked(b, subject, NULL, NULL, data, len, corr);
+}
+
+static int ip_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
+                            size_t len, const char *corr)
+{
+    return publish_checked(b, subject, NULL, key, data, len, corr);
 }
 
 /* ---- subscribe ---- */
@@ -347,11 +477,13 @@ static int64_t ip_subscribe(odz_bus *bb, const char *pattern, const char *group,
 
 static void sub_free(sub *s)
 {
-    for (qnode *n = s->head, *nx; n; n = nx) {
-        nx = n->next;
-        qmsg_unref(n->m);
-        free(n);
-    }
+    for (int i = 0; i < 2; i++)
+        for (qnode *n = s->lanes[i].head, *nx; n; n = nx) {
+            nx = n->next;
+            qmsg_unref(n->m);
+            free(n);
+        }
+    free(s->keys);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     free(s);
@@ -416,7 +548,7 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
         pthread_cond_destroy(&w.cond);
         return ODZ_EINVAL;
     }
-    qmsg *m = qmsg_new(subject, w.subject, data, len, corr);
+    qmsg *m = qmsg_new(subject, w.subject, NULL, data, len, corr);
     if (!m) {
         pthread_cond_destroy(&w.cond);
         return ODZ_ENOMEM;
@@ -433,12 +565,9 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
         pthread_cond_destroy(&w.cond);
         return ODZ_ECLOSED;
     }
-    int full;
-    atomic_fetch_add(&b->published, 1);
-    int reached = route(b, m, &full);
+    int rc = publish_msg(b, m);
     qmsg_unref(m);
 
-    int rc = 0;
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
     dl.tv_sec += timeout_ms / 1000;
@@ -448,8 +577,6 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
         dl.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&b->lock);
-    if (reached == 0)
-        rc = full ? ODZ_EFULL : ODZ_ENORESP;
     while (rc == 0 && !w.done && !b->closed)
         if (pthread_cond_timedwait(&w.cond, &b->lock, &dl) == ETIMEDOUT)
             rc = ODZ_ETIMEOUT;
@@ -480,6 +607,8 @@ static void ip_stats(odz_bus *bb, odz_bus_stats *out)
     out->published = atomic_load(&b->published);
     out->delivered = atomic_load(&b->delivered);
     out->dropped = atomic_load(&b->dropped);
+    out->coalesced = atomic_load(&b->coalesced);
+    out->rejected = atomic_load(&b->rejected);
 }
 
 static void ip_close(odz_bus *bb)
@@ -517,6 +646,7 @@ static const odz_bus_ops inproc_ops = {
     .close = ip_close,
     .publish = ip_publish,
     .publish_reply = ip_publish_reply,
+    .publish_keyed = ip_publish_keyed,
     .subscribe = ip_subscribe,
     .unsubscribe = ip_unsubscribe,
     .request = ip_request,

@@ -36,6 +36,7 @@ typedef struct nsub {
     atomic_bool closing; /* unsubscribed: messages still queued in the library are dropped */
     bool done;           /* on-complete ran: the handler is never called again (bus lock) */
     bool detached;       /* unsubscribed from its own handler: on-complete frees it (bus lock) */
+    uint64_t seen_dropped; /* the library's drop count at the last delivery (delivery thread) */
 } nsub;
 
 typedef struct nbus {
@@ -169,6 +170,14 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 
 /* ---- delivery (on the subscription's own library thread) ---- */
 
+static uint64_t sub_dropped(nsub *s)
+{
+    int64_t d = 0;
+    if (natsSubscription_GetDropped(s->ns, &d) != NATS_OK || d < 0)
+        return 0;
+    return (uint64_t)d;
+}
+
 static void on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *m, void *closure)
 {
     (void)nc;
@@ -184,8 +193,17 @@ static void on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *m, void *c
         snprintf(corr, sizeof corr, "%s", hv); /* a foreign publisher may send a longer one */
     const char *data = natsMsg_GetData(m);
     const char *reply = natsMsg_GetReply(m);
-    odz_msg msg = {natsMsg_GetSubject(m), reply && *reply ? reply : NULL, data ? data : "",
-                   data ? (size_t)natsMsg_GetDataLength(m) : 0, corr};
+    /* what the library dropped for this subscription (slow consumer) since the last delivery:
+     * the handler is told, as with the in-process bus, so it can rebuild derived state */
+    uint64_t dropped = sub_dropped(s);
+    uint64_t missed = dropped > s->seen_dropped ? dropped - s->seen_dropped : 0;
+    s->seen_dropped = dropped;
+    odz_msg msg = {natsMsg_GetSubject(m),
+                   reply && *reply ? reply : NULL,
+                   data ? data : "",
+                   data ? (size_t)natsMsg_GetDataLength(m) : 0,
+                   corr,
+                   missed};
     nsub *prev = tl_current;
     tl_current = s;
     s->handler(&s->bus->base, &msg, s->ud);
@@ -250,6 +268,15 @@ static int nb_publish_reply(odz_bus *bb, const char *subject, const char *reply,
 static int nb_publish(odz_bus *b, const char *subject, const void *data, size_t len,
                       const char *corr)
 {
+    return nb_publish_reply(b, subject, NULL, data, len, corr);
+}
+
+/* NATS queues every message (server and client library): the key is checked, not used. */
+static int nb_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
+                            size_t len, const char *corr)
+{
+    if (key && strnlen(key, ODZ_BUS_KEY_MAX) >= ODZ_BUS_KEY_MAX)
+        return ODZ_EINVAL;
     return nb_publish_reply(b, subject, NULL, data, len, corr);
 }
 
@@ -321,14 +348,6 @@ static int64_t nb_subscribe(odz_bus *bb, const char *pattern, const char *group,
     if (natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED)
         natsConnection_FlushTimeout(b->nc, FLUSH_TIMEOUT_MS);
     return id;
-}
-
-static uint64_t sub_dropped(nsub *s)
-{
-    int64_t d = 0;
-    if (natsSubscription_GetDropped(s->ns, &d) != NATS_OK || d < 0)
-        return 0;
-    return (uint64_t)d;
 }
 
 static int nb_unsubscribe(odz_bus *bb, int64_t id)
@@ -466,6 +485,7 @@ static const odz_bus_ops nats_ops = {
     .close = nb_close,
     .publish = nb_publish,
     .publish_reply = nb_publish_reply,
+    .publish_keyed = nb_publish_keyed,
     .subscribe = nb_subscribe,
     .unsubscribe = nb_unsubscribe,
     .request = nb_request,

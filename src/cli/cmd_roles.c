@@ -6,6 +6,7 @@
 #include "cli/opts.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/pool.h"
 #include "core/tz.h"
 #include "feed/feed.h"
 #include "http/server.h"
@@ -30,8 +31,14 @@
 
 /* ---- the simulated source over HTTP ---- */
 
+/* Delayed answers (--slow-ms) wait in a bounded pool's timed queue: one thread for all of
+ * them, and a fast 503 busy when DELAYED_MAX are already waiting. */
+#define DELAYED_MAX 4096
+
 typedef struct {
     odz_feed *feed;
+    odz_pool *delay;
+    odz_metric *m_busy;
 } feed_ctx;
 
 typedef struct {
@@ -39,14 +46,15 @@ typedef struct {
     odz_feed_response r;
 } delayed;
 
-static void *delay_worker(void *arg)
+static void delayed_answer(void *arg, int status)
 {
     delayed *d = arg;
-    usleep((useconds_t)d->r.delay_ms * 1000);
-    odz_http_pending_respond(d->p, d->r.status, d->r.content_type, d->r.body, d->r.len);
+    if (status)
+        odz_http_pending_error(d->p, 503, "shutting_down", "server stopping");
+    else
+        odz_http_pending_respond(d->p, d->r.status, d->r.content_type, d->r.body, d->r.len);
     odz_feed_response_free(&d->r);
     free(d);
-    return NULL;
 }
 
 static int h_feed(odz_http_req *req, void *ud)
@@ -56,26 +64,32 @@ static int h_feed(odz_http_req *req, void *ud)
     int rc = odz_feed_handle(c->feed, odz_http_path(req), odz_http_query(req), odz_now(), &r);
     if (rc)
         return rc;
-    if (r.delay_ms > 0) {
-        delayed *d = malloc(sizeof *d);
-        pthread_t t;
-        if (d) {
-            d->r = r;
-            d->p = odz_http_defer(req);
-            if (d->p && pthread_create(&t, NULL, delay_worker, d) == 0) {
-                pthread_detach(t);
-                return ODZ_HTTP_PENDING;
-            }
-            if (d->p)
-                odz_http_pending_error(d->p, 503, "busy", "cannot delay");
-            free(d);
-            odz_feed_response_free(&r);
-            return ODZ_HTTP_PENDING;
-        }
+    if (r.delay_ms <= 0) {
+        rc = odz_http_respond(req, r.status, r.content_type, r.body, r.len);
+        odz_feed_response_free(&r);
+        return rc;
     }
-    rc = odz_http_respond(req, r.status, r.content_type, r.body, r.len);
-    odz_feed_response_free(&r);
-    return rc;
+    delayed *d = malloc(sizeof *d);
+    if (!d || !(d->p = odz_http_defer(req))) {
+        free(d);
+        odz_feed_response_free(&r);
+        return ODZ_ENOMEM;
+    }
+    d->r = r;
+    if (odz_pool_submit(c->delay, r.delay_ms, delayed_answer, d) != 0) {
+        odz_metric_inc(c->m_busy);
+        odz_http_pending_busy(d->p, "too many delayed answers waiting", 1);
+        odz_feed_response_free(&d->r);
+        free(d);
+    }
+    return ODZ_HTTP_PENDING;
+}
+
+/* Stop after the server has stopped: delayed answers still waiting get 503. */
+static void feed_ctx_free(feed_ctx *ctx)
+{
+    odz_pool_free(ctx->delay);
+    ctx->delay = NULL;
 }
 
 static odz_http_server *feed_server(odz_feed *f, feed_ctx *ctx, const char *host, int port,
@@ -85,10 +99,20 @@ static odz_http_server *feed_server(odz_feed *f, feed_ctx *ctx, const char *host
     odz_http_config_defaults(&hc);
     hc.host = host;
     hc.port = port;
-    odz_http_server *srv = odz_http_new(&hc, err, ODZ_ERRLEN);
-    if (!srv)
-        return NULL;
     ctx->feed = f;
+    ctx->m_busy = odz_counter("oddzy_http_busy_total",
+                              "Requests answered 503 busy at once because a bounded pool or "
+                              "queue was full",
+                              "route=\"feed\"");
+    if (!(ctx->delay = odz_pool_new(1, DELAYED_MAX))) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the feed's delay queue");
+        return NULL;
+    }
+    odz_http_server *srv = odz_http_new(&hc, err, ODZ_ERRLEN);
+    if (!srv) {
+        feed_ctx_free(ctx);
+        return NULL;
+    }
     odz_http_route(srv, "GET", "/feed-metrics", odz_metrics_http_handler, NULL);
     odz_http_route(srv, "GET", "/*", h_feed, ctx);
     return srv;
@@ -180,7 +204,7 @@ int odz_cmd_feed(int argc, char **argv)
         odz_metrics_server_stop(ms);
         return 2;
     }
-    feed_ctx ctx;
+    feed_ctx ctx = {0};
     odz_http_server *srv = feed_server(f, &ctx, odz_opt_get(opts, "host"), (int)port, err);
     if (!srv) {
         fprintf(stderr, "oddzy feed: %s\n", err);
@@ -199,6 +223,7 @@ int odz_cmd_feed(int argc, char **argv)
     pthread_kill(t, SIGTERM);
     pthread_join(t, NULL);
     odz_metrics_server_stop(ms);
+    feed_ctx_free(&ctx);
     odz_http_free(srv);
     odz_feed_free(f);
     odz_metrics_free_all();
@@ -491,7 +516,7 @@ int odz_cmd_run(int argc, char **argv)
     odz_store *store = odz_store_open(db, err);
     odz_racing *racing = NULL;
     odz_feed *feed = NULL;
-    feed_ctx fctx;
+    feed_ctx fctx = {0};
     odz_http_server *fsrv = NULL;
     odz_scraper *scraper = NULL;
     odz_price_updater *prices = NULL;
@@ -547,6 +572,7 @@ out:
     odz_scraper_stop(scraper);
     odz_prices_stop(prices);
     odz_api_free(api);
+    feed_ctx_free(&fctx);
     odz_http_free(fsrv);
     odz_feed_free(feed);
     odz_racing_stop(racing);

@@ -21,6 +21,13 @@ int64_t odz_real_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t odz_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void odz_clock_configure(double speed, int64_t anchor_ms, int64_t start_ms)
 {
     if (!(speed >= 1.0))

@@ -17,6 +17,8 @@ int64_t odz_now(void);
 int64_t odz_now_ms(void);
 /** Real wall-clock epoch ms, whatever the speed. */
 int64_t odz_real_ms(void);
+/** Monotonic milliseconds (CLOCK_MONOTONIC), for intervals and ages. */
+int64_t odz_mono_ms(void);
 /** Real milliseconds that pass while `sim_ms` simulated milliseconds pass (>= 1 if sim_ms > 0). */
 int64_t odz_clock_real_interval_ms(int64_t sim_ms);
 double odz_clock_speed(void);

@@ -189,6 +189,19 @@ int odz_http_pending_error(odz_http_pending *p, int status, const char *code, co
     return pending_complete(p, status, "application/json", b, NULL);
 }
 
+int odz_http_pending_busy(odz_http_pending *p, const char *message, int retry_after_s)
+{
+    odz_buf *b = NULL;
+    odz_http_header_kv h;
+    odz_http_resp_opts o;
+    char v[16];
+    if (odz_http__busy(message, retry_after_s, &b, &h, v, &o)) {
+        pending_complete(p, 503, NULL, NULL, NULL);
+        return ODZ_ENOMEM;
+    }
+    return pending_complete(p, 503, "application/json", b, &o); /* takes b */
+}
+
 static void pending_on_message(odz_http_pending *p)
 {
     odz_http_req *r = pending_detach(p);

@@ -151,6 +151,11 @@ void odz_http__security_headers(h2o_req_t *req);
 int odz_http__canned_json(int status, const char *code, const char *message, char *out,
                           size_t outlen);
 
+/* The body and headers of a busy answer: *body is a reference the caller drops, opts->extra
+ * points into `hdr` (Retry-After), which must outlive opts. ODZ_ENOMEM. */
+int odz_http__busy(const char *message, int retry_after_s, odz_buf **body, odz_http_header_kv *hdr,
+                   char value[16], odz_http_resp_opts *opts);
+
 /* async.c */
 void odz_http__on_message(odz_http_loop *lp, struct odz_http_msg *m);
 /* The request is being disposed by h2o: detach pending/stream. */

@@ -327,6 +327,34 @@ void odz_http__security_headers(h2o_req_t *req)
     set_named(req, "referrer-policy", ODZ_HTTP_REFERRER_POLICY);
 }
 
+int odz_http__busy(const char *message, int retry_after_s, odz_buf **body, odz_http_header_kv *hdr,
+                   char value[16], odz_http_resp_opts *opts)
+{
+    size_t len = 0;
+    char *s = odz_http__json_error_text("busy", message, &len);
+    if (!s || !(*body = odz_buf_take(s, len)))
+        return ODZ_ENOMEM;
+    if (retry_after_s < 1 || retry_after_s > 3600)
+        retry_after_s = 1;
+    snprintf(value, 16, "%d", retry_after_s);
+    *hdr = (odz_http_header_kv){"Retry-After", value};
+    *opts = (odz_http_resp_opts){.extra = hdr, .nextra = 1};
+    return 0;
+}
+
+int odz_http_respond_busy(odz_http_req *req, const char *message, int retry_after_s)
+{
+    odz_buf *b = NULL;
+    odz_http_header_kv h;
+    odz_http_resp_opts o;
+    char v[16];
+    if (odz_http__busy(message, retry_after_s, &b, &h, v, &o))
+        return ODZ_ENOMEM;
+    int rc = odz_http__send(req, 503, "application/json", NULL, 0, b, &o);
+    odz_buf_unref(b);
+    return rc;
+}
+
 /* Strips a weak prefix and surrounding blanks from one entity-tag. */
 static void etag_core(const char **s, size_t *n)
 {

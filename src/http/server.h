@@ -210,6 +210,10 @@ int odz_http_respond_buf(odz_http_req *req, int status, const char *content_type
 int odz_http_respond_json_error(odz_http_req *req, int status, const char *code,
                                 const char *message);
 
+/** 503 `{"error":"busy","message":message}` with Retry-After: retry_after_s (1..3600): the
+ *  server refuses work it has no room for now (a full pool or queue), fast and saying so. */
+int odz_http_respond_busy(odz_http_req *req, const char *message, int retry_after_s);
+
 /** 1 if the request's If-None-Match matches `etag` (weak comparison, "*" matches). */
 int odz_http_etag_matches(const odz_http_req *req, const char *etag);
 /** 1 if Accept-Encoding allows gzip (a q=0 entry refuses it). */
@@ -244,6 +248,8 @@ int odz_http_pending_respond_buf(odz_http_pending *p, int status, const char *co
                                  odz_buf *body, const odz_http_resp_opts *opts);
 /** Any thread; JSON error as odz_http_respond_json_error; releases `p`. */
 int odz_http_pending_error(odz_http_pending *p, int status, const char *code, const char *message);
+/** Any thread; as odz_http_respond_busy; releases `p`. */
+int odz_http_pending_busy(odz_http_pending *p, const char *message, int retry_after_s);
 
 /* ---- streaming responses (SSE) ----------------------------------------------------------- */
 

@@ -382,6 +382,12 @@ static void on_race_updated(odz_bus *bus, const odz_msg *msg, void *ud)
     odz_price_updater *p = ud;
     char err[ODZ_ERRLEN];
     (void)bus;
+    if (msg->missed) { /* race events were lost: re-read the open races soon */
+        pthread_mutex_lock(&p->lock);
+        p->want_refresh = true;
+        pthread_cond_signal(&p->wake);
+        pthread_mutex_unlock(&p->lock);
+    }
     json_t *j = odz_json_loadb(msg->data, msg->len, EVENT_MAX, err, sizeof err);
     json_t *idj = json_object_get(j, "race_id");
     const char *status = json_string_value(json_object_get(j, "status"));

@@ -646,8 +646,9 @@ static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *c
                                (json_int_t)r->last_update);
         char *txt = ev ? odz_json_dumps(ev) : NULL;
         if (txt) {
+            /* the whole state of the race: a newer one replaces an older one still queued */
             snprintf(subject, sizeof subject, "race.%lld.updated", (long long)r->id);
-            rs->bus->ops->publish(rs->bus, subject, txt, strlen(txt), corr);
+            rs->bus->ops->publish_keyed(rs->bus, subject, "race", txt, strlen(txt), corr);
         }
         free(txt);
         json_decref(ev);
@@ -665,8 +666,13 @@ static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *c
                                (json_int_t)pc->price.ts);
         char *txt = ev ? odz_json_dumps(ev) : NULL;
         if (txt) {
+            /* the newest price of one runner in one market of one provider */
+            char key[ODZ_BUS_KEY_MAX];
             snprintf(subject, sizeof subject, "race.%lld.price", (long long)pc->race_id);
-            rs->bus->ops->publish(rs->bus, subject, txt, strlen(txt), corr);
+            _Static_assert(20 + 4 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "price key fits");
+            snprintf(key, sizeof key, "%lld.%d.%s", (long long)pc->price.selection_id,
+                     (int)pc->price.market, pc->price.provider);
+            rs->bus->ops->publish_keyed(rs->bus, subject, key, txt, strlen(txt), corr);
         }
         free(txt);
         json_decref(ev);

@@ -39,6 +39,7 @@ typedef struct {
     char last_data[256];
     char last_corr[ODZ_CORR_MAX];
     int delay_ms;
+    atomic_ullong missed; /* sum of odz_msg.missed: what a subscriber would rebuild after */
 } sink;
 
 static void on_msg(odz_bus *b, const odz_msg *m, void *ud)
@@ -48,6 +49,7 @@ static void on_msg(odz_bus *b, const odz_msg *m, void *ud)
     snprintf(s->last_subject, sizeof s->last_subject, "%s", m->subject);
     snprintf(s->last_data, sizeof s->last_data, "%s", m->data);
     snprintf(s->last_corr, sizeof s->last_corr, "%s", m->corr_id);
+    atomic_fetch_add(&s->missed, m->missed);
     if (s->delay_ms)
         usleep((useconds_t)s->delay_ms * 1000);
     atomic_fetch_add(&s->count, 1);
@@ -185,12 +187,18 @@ static void full_queue_drops_and_counts(void **st)
     }
 #endif
     assert_true(stats.dropped >= 7);
-    /* a request to a responder whose queue is full fails fast */
+    /* the loss is not silent: the subscriber's next message says how many it missed */
+    wait_count(&slow, 3);
+    for (int i = 0; i < 500 && atomic_load(&slow.missed) < stats.dropped; i++)
+        usleep(2000);
+    assert_int_equal(atomic_load(&slow.missed), stats.dropped);
+    /* a request to a responder whose request lane is full fails fast */
     sink blocked = {.delay_ms = 300};
     b->ops->subscribe(b, "busy", NULL, 1, on_msg, &blocked);
     b->ops->publish(b, "busy", "1", 1, NULL); /* being handled */
     usleep(20000);
-    b->ops->publish(b, "busy", "2", 1, NULL); /* queued: queue now full */
+    /* queued: the request lane is now full */
+    assert_int_equal(b->ops->publish_reply(b, "busy", "nobody.listens", "2", 1, NULL), 0);
     char *rep = NULL;
 #ifdef BUS_REMOTE_QUEUES
     b->ops->stats(b, &stats);
@@ -200,10 +208,160 @@ static void full_queue_drops_and_counts(void **st)
     assert_true(stats.dropped > before); /* the request itself was dropped, not lost */
 #else
     assert_int_equal(b->ops->request(b, "busy", "3", 1, 1000, NULL, &rep, NULL), ODZ_EFULL);
+    assert_int_equal(b->ops->publish_reply(b, "busy", "nobody.listens", "4", 1, NULL), ODZ_EFULL);
+    /* events have their own lane: still taken */
+    assert_int_equal(b->ops->publish(b, "busy", "5", 1, NULL), 0);
+    b->ops->stats(b, &stats);
+    assert_int_equal(stats.rejected, 2);
+    wait_count(&blocked, 3);
 #endif
-    wait_count(&slow, 3);
     wait_count(&blocked, 2);
 }
+
+/* Keyed publishing on every back-end: delivered as a plain message (coalescing is only seen by
+ * a subscriber that is behind), keys bounded. */
+static void keyed_publish_delivers(void **st)
+{
+    odz_bus *b = *st;
+    sink s = {0};
+    assert_true(b->ops->subscribe(b, "k.>", NULL, 0, on_msg, &s) > 0);
+    assert_int_equal(b->ops->publish_keyed(b, "k.a", "runner.7", "one", 3, "c-k"), 0);
+    wait_count(&s, 1);
+    assert_string_equal(s.last_data, "one");
+    assert_string_equal(s.last_corr, "c-k");
+    assert_int_equal(b->ops->publish_keyed(b, "k.b", NULL, "two", 3, NULL), 0);
+    wait_count(&s, 2);
+    assert_string_equal(s.last_subject, "k.b");
+    char key[ODZ_BUS_KEY_MAX + 1];
+    memset(key, 'k', ODZ_BUS_KEY_MAX);
+    key[ODZ_BUS_KEY_MAX] = '\0';
+    assert_int_equal(b->ops->publish_keyed(b, "k.c", key, "x", 1, NULL), ODZ_EINVAL);
+    assert_int_equal(b->ops->publish_keyed(b, "k.*", "a", "x", 1, NULL), ODZ_EINVAL);
+    usleep(20000);
+    assert_int_equal(atomic_load(&s.count), 2);
+    assert_int_equal(atomic_load(&s.missed), 0);
+}
+
+#ifndef BUS_REMOTE_QUEUES
+/* A subscriber that sits in its first message until released, then records the newest value
+ * it saw per key. */
+#define BURST 100000
+#define KEYS 500
+typedef struct {
+    atomic_int gate, count, order_errors;
+    int last[KEYS];
+} keyed_sink;
+
+static void on_keyed(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)b;
+    keyed_sink *k = ud;
+    while (!atomic_load(&k->gate))
+        usleep(1000);
+    int key = -1, seq = -1;
+    if (sscanf(m->data, "%d:%d", &key, &seq) == 2 && key >= 0 && key < KEYS) {
+        if (seq <= k->last[key])
+            atomic_fetch_add(&k->order_errors, 1);
+        k->last[key] = seq;
+    }
+    atomic_fetch_add(&k->count, 1);
+}
+
+static void keyed_burst_keeps_newest(void **st)
+{
+    odz_bus *b = *st;
+    keyed_sink *k = calloc(1, sizeof *k);
+    for (int i = 0; i < KEYS; i++)
+        k->last[i] = -1;
+    assert_true(b->ops->subscribe(b, "race.*.price", NULL, 1024, on_keyed, k) > 0);
+    char subject[64], key[32], data[32];
+    for (int i = 0; i < BURST; i++) {
+        int kk = i % KEYS;
+        snprintf(subject, sizeof subject, "race.%d.price", kk % 7);
+        snprintf(key, sizeof key, "%d", kk);
+        int n = snprintf(data, sizeof data, "%d:%d", kk, i);
+        assert_int_equal(b->ops->publish_keyed(b, subject, key, data, (size_t)n, NULL), 0);
+    }
+    atomic_store(&k->gate, 1);
+    odz_bus_stats stats;
+    for (int i = 0; i < 2000; i++) {
+        b->ops->stats(b, &stats);
+        if (stats.delivered + stats.coalesced == BURST)
+            break;
+        usleep(2000);
+    }
+    assert_int_equal(stats.dropped, 0);
+    assert_int_equal(stats.delivered + stats.coalesced, BURST);
+    assert_int_equal(atomic_load(&k->count), stats.delivered);
+    assert_true(stats.coalesced >= BURST - 1024 - KEYS);
+    for (int kk = 0; kk < KEYS; kk++) /* every key's newest state arrived */
+        assert_int_equal(k->last[kk], BURST - KEYS + kk);
+    assert_int_equal(atomic_load(&k->order_errors), 0);
+    print_message("keyed burst: %d events, %llu delivered, %llu coalesced, %llu dropped\n", BURST,
+                  (unsigned long long)stats.delivered, (unsigned long long)stats.coalesced,
+                  (unsigned long long)stats.dropped);
+    assert_int_equal(b->ops->publish_keyed(b, "race.1.price",
+                                           "0123456789012345678901234567890123456789012345678901"
+                                           "234567890123",
+                                           "x", 1, NULL),
+                     ODZ_EINVAL);
+    b->ops->close(b); /* before freeing what the handler uses */
+    *st = open_bus();
+    free(k);
+}
+
+typedef struct {
+    odz_bus *b;
+    atomic_int stop;
+    atomic_int sent;
+} flood_arg;
+
+static void *flooder(void *p)
+{
+    flood_arg *f = p;
+    while (!atomic_load(&f->stop)) {
+        f->b->ops->publish(f->b, "svc2.event", "e", 1, NULL);
+        atomic_fetch_add(&f->sent, 1);
+    }
+    return NULL;
+}
+
+/* Events for one responder; requests answered, events handled slowly. */
+static void mixed(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)ud;
+    if (m->reply)
+        odz_bus_respond(b, m, "ok", 2);
+    else
+        usleep(200);
+}
+
+static void requests_answered_under_event_flood(void **st)
+{
+    odz_bus *b = *st;
+    assert_true(b->ops->subscribe(b, "svc2.*", NULL, 256, mixed, NULL) > 0);
+    flood_arg f = {b, 0, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, flooder, &f);
+    while (atomic_load(&f.sent) < 5000) /* the event lane is full from here on */
+        usleep(1000);
+    int ok = 0;
+    for (int i = 0; i < 50; i++) {
+        char *rep = NULL;
+        if (b->ops->request(b, "svc2.ask", "q", 1, 2000, NULL, &rep, NULL) == 0 &&
+            !strcmp(rep, "ok"))
+            ok++;
+        free(rep);
+    }
+    atomic_store(&f.stop, 1);
+    pthread_join(t, NULL);
+    assert_int_equal(ok, 50);
+    odz_bus_stats stats;
+    b->ops->stats(b, &stats);
+    assert_true(stats.dropped > 0); /* the flood did overflow its lane */
+    assert_int_equal(stats.rejected, 0);
+}
+#endif
 
 typedef struct {
     odz_bus *b;
@@ -258,12 +416,22 @@ static void unsubscribe_from_own_handler(void **st)
     assert_int_equal(atomic_load(&s.count), 1);
 }
 
-#define BUS_TESTS                                                                                 \
-    cmocka_unit_test(subjects_and_wildcards),                                                     \
-        cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),             \
-        cmocka_unit_test_setup_teardown(unsubscribe_stops_delivery, setup, teardown),             \
-        cmocka_unit_test_setup_teardown(queue_group_delivers_once, setup, teardown),              \
-        cmocka_unit_test_setup_teardown(request_reply_and_timeout, setup, teardown),              \
-        cmocka_unit_test_setup_teardown(full_queue_drops_and_counts, setup, teardown),            \
-        cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                    \
-        cmocka_unit_test_setup_teardown(unsubscribe_from_own_handler, setup, teardown)
+#define BUS_TESTS                                                                                  \
+    cmocka_unit_test(subjects_and_wildcards),                                                      \
+        cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(unsubscribe_stops_delivery, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(queue_group_delivers_once, setup, teardown),               \
+        cmocka_unit_test_setup_teardown(request_reply_and_timeout, setup, teardown),               \
+        cmocka_unit_test_setup_teardown(full_queue_drops_and_counts, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                     \
+        cmocka_unit_test_setup_teardown(unsubscribe_from_own_handler, setup, teardown),            \
+        cmocka_unit_test_setup_teardown(keyed_publish_delivers, setup, teardown) BUS_LOCAL_TESTS
+
+#ifdef BUS_REMOTE_QUEUES
+#define BUS_LOCAL_TESTS
+#else
+/* Cases that need the subscriber's queue in this process: coalescing and separate lanes. */
+#define BUS_LOCAL_TESTS                                                                            \
+    , cmocka_unit_test_setup_teardown(keyed_burst_keeps_newest, setup, teardown),                  \
+        cmocka_unit_test_setup_teardown(requests_answered_under_event_flood, setup, teardown)
+#endif

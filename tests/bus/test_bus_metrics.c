@@ -1,5 +1,5 @@
-/* Bus counters in /metrics: published, delivered and dropped messages of the in-process bus,
- * read from bus->ops->stats at render time. */
+/* Bus counters in /metrics: published, delivered, dropped and coalesced messages and rejected
+ * requests of the in-process bus, read from bus->ops->stats at render time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,6 +75,21 @@ static void test_counts_follow_the_bus(void **state)
     bus->ops->stats(bus, &st);
     assert_true(dropped >= 17);
     assert_true(dropped == (double)st.dropped);
+    /* keyed events of one thing replace each other in the queue instead of being dropped */
+    assert_true(bus->ops->subscribe(bus, "keyed.>", NULL, 2, on_msg, NULL) > 0);
+    for (int i = 0; i < 5; i++)
+        bus->ops->publish_keyed(bus, "keyed.race", "k", "{}", 2, "");
+    /* a request to it: its request lane takes one, the next is refused at once */
+    assert_int_equal(bus->ops->publish_reply(bus, "slow.req", "nobody.1", "{}", 2, ""), 0);
+    assert_int_equal(bus->ops->publish_reply(bus, "slow.req", "nobody.2", "{}", 2, ""), 0);
+    assert_int_equal(bus->ops->publish_reply(bus, "slow.req", "nobody.3", "{}", 2, ""), ODZ_EFULL);
+    bus->ops->stats(bus, &st);
+    assert_true(sample("oddzy_bus_messages_dropped_total{bus=\"inproc\"}") == dropped);
+    /* 3 or 4: the first may already sit in the (blocked) handler */
+    assert_true(sample("oddzy_bus_messages_coalesced_total{bus=\"inproc\"}") >= 3);
+    assert_true(sample("oddzy_bus_messages_coalesced_total{bus=\"inproc\"}") ==
+                (double)st.coalesced);
+    assert_true(sample("oddzy_bus_requests_rejected_total{bus=\"inproc\"}") == 1);
     atomic_store(&block, 0);
 
     /* unregistered: the values stay where they were (counters never go back) */

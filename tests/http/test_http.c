@@ -355,6 +355,18 @@ static int h_bad(odz_http_req *req, void *ud)
     return odz_http_respond_json_error(req, 400, "bad_input", "he said \"no\"\n");
 }
 
+/* /api/busy: a full queue's answer, at once or through a deferred handle (?pending) */
+static int h_busy(odz_http_req *req, void *ud)
+{
+    char v[8];
+    if (odz_http_query_param(req, "pending", v, sizeof(v)) != 0)
+        return odz_http_respond_busy(req, "queue full", 7);
+    odz_http_pending *p = odz_http_defer(req);
+    assert_non_null(p);
+    assert_int_equal(odz_http_pending_busy(p, "queue full", 0), 0); /* out of range: 1 */
+    return ODZ_HTTP_PENDING;
+}
+
 static odz_buf *view_plain, *view_gz;
 
 static int h_view(odz_http_req *req, void *ud)
@@ -492,6 +504,7 @@ static void add_routes(odz_http_server *srv)
     assert_int_equal(odz_http_route(srv, "GET", "/api/stream", h_stream, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/live", h_live, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/bp", h_bp, NULL), 0);
+    assert_int_equal(odz_http_route(srv, "GET", "/api/busy", h_busy, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "bad", h_hello, NULL), ODZ_EINVAL);
     assert_int_equal(odz_http_route(srv, "GET", "/a*b", h_hello, NULL), ODZ_EINVAL);
 }
@@ -653,6 +666,18 @@ static void test_error_statuses(void **state)
     assert_int_equal(http_get(f.port, "/api/conflict", NULL, &r), 0);
     assert_int_equal(r.status, 409);
     assert_string_equal(r.body, "{\"error\":\"bad_state\",\"message\":\"request failed\"}");
+    resp_free(&r);
+    /* 503 busy: JSON error and Retry-After, at once or from a deferred handle */
+    assert_int_equal(http_get(f.port, "/api/busy", NULL, &r), 0);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(hdr(&r, "content-type", v, sizeof(v)), "application/json");
+    assert_string_equal(hdr(&r, "retry-after", v, sizeof(v)), "7");
+    assert_string_equal(r.body, "{\"error\":\"busy\",\"message\":\"queue full\"}");
+    resp_free(&r);
+    assert_int_equal(http_get(f.port, "/api/busy?pending", NULL, &r), 0);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(hdr(&r, "retry-after", v, sizeof(v)), "1");
+    assert_string_equal(r.body, "{\"error\":\"busy\",\"message\":\"queue full\"}");
     resp_free(&r);
 
     /* 405 with Allow */
