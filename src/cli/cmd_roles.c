@@ -290,7 +290,7 @@ int odz_cmd_scraper(int argc, char **argv)
      * leadership session (no store, no migrations). */
     const char *db = odz_opt_get(opts, "db");
     bool inproc = role_bus_inproc(odz_opt_get(opts, "bus"));
-    bool shared = !strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13);
+    bool shared = odz_store_url_is_postgres(db, NULL) == 1;
     odz_store *store = inproc ? odz_store_open(db, err) : NULL;
     odz_racing *racing = inproc && store ? odz_racing_start(bus, store, sc.tz, err) : NULL;
     odz_leader *leader = shared && (!inproc || racing) ? odz_leader_open(db, err) : NULL;

@@ -79,12 +79,13 @@ static void become_leader(odz_standby *s)
 
 static void become_standby(odz_standby *s, const char *why)
 {
+    /* stopped first, so that nobody sees a standby whose scraper still answers or polls */
+    odz_scraper_stop(s->scraper); /* an in-flight source request ends within its timeout */
+    s->scraper = NULL;
     atomic_store(&s->leader, 0);
     set_gauge(0);
     odz_log_kv(ODZ_LOG_WARN, "leadership lost: scraping stopped, now on standby", "lock", s->name,
                "error", why, NULL);
-    odz_scraper_stop(s->scraper); /* an in-flight source request ends within its timeout */
-    s->scraper = NULL;
 }
 
 static void *run(void *arg)

@@ -1,5 +1,6 @@
 /* Leadership by URL, and the leader of a database that one process owns (always leader). */
 #include "store/leader.h"
+#include "store/store.h"
 #include "core/err.h"
 #include "core/model.h"
 
@@ -38,11 +39,8 @@ static odz_leader solo = {&solo_ops};
 
 odz_leader *odz_leader_open(const char *url, char *err)
 {
-    if (!url || !*url) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "no database given");
+    int pg = odz_store_url_is_postgres(url, err);
+    if (pg < 0)
         return NULL;
-    }
-    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
-        return odz_leader_postgres_open(url, err);
-    return &solo;
+    return pg ? odz_leader_postgres_open(url, err) : &solo;
 }

@@ -45,13 +45,19 @@ int odz_changes_add_price(odz_changes *c, const odz_price_change *pc)
     return 0;
 }
 
+int odz_store_url_is_postgres(const char *url, char *err)
+{
+    if (!url || !*url)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "no database given");
+    return !strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13);
+}
+
 odz_store *odz_store_open(const char *url, char *err)
 {
-    if (!url || !*url) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "no database given");
+    int pg = odz_store_url_is_postgres(url, err);
+    if (pg < 0)
         return NULL;
-    }
-    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+    if (pg)
         return odz_store_postgres_open(url, err);
     if (!strncmp(url, "sqlite://", 9))
         url += 9;

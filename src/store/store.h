@@ -120,6 +120,10 @@ struct odz_store {
     const odz_store_ops *ops;
 };
 
+/** Which driver a database URL names: 1 PostgreSQL ("postgres://..." or "postgresql://..."),
+ * 0 a SQLite file path (optionally "sqlite://path"), ODZ_EINVAL (words in err) when empty. */
+int odz_store_url_is_postgres(const char *url, char *err);
+
 /** Open a store from a URL or path: "postgres://..." / "postgresql://..." or a SQLite file
  * path (":memory:" for tests). Runs pending migrations. NULL with err filled on failure. */
 odz_store *odz_store_open(const char *url, char *err);
