@@ -14,33 +14,39 @@ void odz_changes_free(odz_changes *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Room for one more element in *v (n used of *cap, each `size` bytes); doubles from `first`. */
+static int grow(void **v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t want = *cap ? *cap * 2 : first;
+    void *p = realloc(*v, want * size);
+    if (!p)
+        return ODZ_ENOMEM;
+    *v = p;
+    *cap = want;
+    return 0;
+}
+
 int odz_changes_add_race(odz_changes *c, int64_t race_id)
 {
     for (size_t i = 0; i < c->n_race_ids; i++)
         if (c->race_ids[i] == race_id)
             return 0;
-    if (c->n_race_ids == c->cap_race_ids) {
-        size_t cap = c->cap_race_ids ? c->cap_race_ids * 2 : 16;
-        int64_t *v = realloc(c->race_ids, cap * sizeof *v);
-        if (!v)
-            return ODZ_ENOMEM;
-        c->race_ids = v;
-        c->cap_race_ids = cap;
-    }
+    void *v = c->race_ids;
+    if (grow(&v, c->n_race_ids, &c->cap_race_ids, sizeof *c->race_ids, 16))
+        return ODZ_ENOMEM;
+    c->race_ids = v;
     c->race_ids[c->n_race_ids++] = race_id;
     return 0;
 }
 
 int odz_changes_add_price(odz_changes *c, const odz_price_change *pc)
 {
-    if (c->n_prices == c->cap_prices) {
-        size_t cap = c->cap_prices ? c->cap_prices * 2 : 32;
-        odz_price_change *v = realloc(c->prices, cap * sizeof *v);
-        if (!v)
-            return ODZ_ENOMEM;
-        c->prices = v;
-        c->cap_prices = cap;
-    }
+    void *v = c->prices;
+    if (grow(&v, c->n_prices, &c->cap_prices, sizeof *c->prices, 32))
+        return ODZ_ENOMEM;
+    c->prices = v;
     c->prices[c->n_prices++] = *pc;
     return 0;
 }
