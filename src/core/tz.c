@@ -84,6 +84,8 @@ static GTimeZone *zone_get(const char *tz, int *temp)
     pthread_rwlock_unlock(&tz_lock);
     if (z)
         return z;
+    /* loads run one at a time under the write lock: GLib's own zone cache is guarded by a
+     * futex lock that ThreadSanitizer cannot see, and a load happens once per zone */
     pthread_rwlock_wrlock(&tz_lock);
     z = find_cached(tz); /* another thread may have loaded it meanwhile */
     if (!z) {
