@@ -1,9 +1,10 @@
 # Oddzy build: one executable (build/oddzy), a cmocka test program per tests/**/test_*.c,
-# the same again under ASan+UBSan (build/asan), and libFuzzer targets (build/fuzz).
+# the same again under ASan+UBSan (build/asan), the threaded ones under TSan (build/tsan),
+# and libFuzzer targets (build/fuzz).
 # Every dependency is found with pkg-config; scripts/setup.sh installs what is missing.
 
 CC       ?= cc
-PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1
+PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1 glib-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -68,6 +69,18 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN) -Itests -o $@ $< $(LIB_OBJ_A) $(PKG_LIBS) $(TEST_LIBS) -lm
 
+# ThreadSanitizer builds of the tests whose point is threads; TSan cannot share a binary with
+# ASan, so each links only the sources it tests (TSAN_<name>), built with TSan here.
+BT       ?= $(B)/tsan
+TSAN     := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_TESTS := core/test_tz
+TSAN_core/test_tz := src/core/tz.c src/core/err.c
+TSAN_BIN := $(TSAN_TESTS:%=$(BT)/tests/%)
+.SECONDEXPANSION:
+$(BT)/tests/%: tests/%.c $$(TSAN_$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(TSAN) -Itests -o $@ $< $(TSAN_$*) $(PKG_LIBS) $(TEST_LIBS) -lm
+
 # libFuzzer targets: clang, fuzzer + address + undefined, any sanitizer report fails them.
 # Each links only the parsers it tests and what those need: FUZZ_SRC_<target> when set, else
 # FUZZ_SRC (the domain core, the source adapters and what they log and count with).
@@ -96,7 +109,7 @@ run: setup all web
 	$(B)/oddzy run
 
 test: setup
-	@$(MAKE) --no-print-directory -j$(JOBS) all $(TEST_BIN) $(BA)/oddzy $(TEST_BIN_A) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(TEST_BIN) $(BA)/oddzy $(TEST_BIN_A) $(TSAN_BIN) $(FUZZ_BIN)
 	@$(MAKE) --no-print-directory web
 	@scripts/run-tests.sh
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Run every test suite and print one closing line: "N passed, N failed".
-# Suites: unit tests (build/tests), the same under ASan+UBSan (build/asan/tests), the fuzz
+# Suites: unit tests (build/tests), the same under ASan+UBSan (build/asan/tests), the threaded
+# ones under ThreadSanitizer (build/tsan/tests), the fuzz
 # targets over their committed corpora, and integration tests (tests/integration/*.sh,
 # each one scenario against real servers started on loopback).
 set -u
 cd "$(dirname "$0")/.."
 passed=0; failed=0; failures=()
-suites=${ODDZY_SUITES:-unit asan fuzz integration}
+suites=${ODDZY_SUITES:-unit asan tsan fuzz integration}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 log=build/test-logs; mkdir -p "$log"
 
@@ -16,7 +18,7 @@ run_cmocka() { # $1 binary, $2 label
   timeout 300 "$1" >"$out" 2>&1; rc=$?
   p=$(grep -Eo '\[  PASSED  \] [0-9]+' "$out" | awk '{s+=$4} END{print s+0}')
   f=$(grep -Eo '\[  FAILED  \] [0-9]+' "$out" | awk '{s+=$4} END{print s+0}')
-  if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$out"; then f=$((f+1)); rc=1; fi
+  if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:' "$out"; then f=$((f+1)); rc=1; fi
   if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   passed=$((passed+p)); failed=$((failed+f))
   if [ "$f" -ne 0 ]; then failures+=("$2"); echo "FAIL $2 (log: $out)"; tail -n 30 "$out" | sed 's/^/    /'; else echo "ok   $2 ($p)"; fi
@@ -28,6 +30,7 @@ for s in $suites; do
   case $s in
   unit)  for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do run_cmocka "$t" "unit/${t#build/tests/}"; done ;;
   asan)  for t in $(find build/asan/tests -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do run_cmocka "$t" "asan/${t#build/asan/tests/}"; done ;;
+  tsan)  for t in $(find build/tsan/tests -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do run_cmocka "$t" "tsan/${t#build/tsan/tests/}"; done ;;
   fuzz)
     for f in $(find build/fuzz -type f -perm -u+x -name 'fuzz_*' 2>/dev/null | sort); do
       n=$(basename "$f"); c="fuzz/corpus/${n#fuzz_}"

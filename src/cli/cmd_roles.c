@@ -17,6 +17,7 @@
 #include "racing/racing.h"
 #include "scraper/scraper.h"
 #include "scraper/standby.h"
+#include "store/leader.h"
 #include "store/store.h"
 
 #include <curl/curl.h>
@@ -310,14 +311,16 @@ int odz_cmd_scraper(int argc, char **argv)
     }
     odz_bus_metrics_register(bus);
     /* The in-process bus has no other process on it: host the racing service here. Over NATS
-     * the racing service is another process; the database is then only for leadership. */
+     * the racing service is another process; a PostgreSQL database is then only for the
+     * leadership session (no store, no migrations). */
     const char *db = odz_opt_get(opts, "db");
     bool inproc = role_bus_inproc(odz_opt_get(opts, "bus"));
-    bool shared = !strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13);
-    odz_store *store = inproc || shared ? odz_store_open(db, err) : NULL;
+    bool shared = odz_store_url_is_postgres(db, NULL) == 1;
+    odz_store *store = inproc ? odz_store_open(db, err) : NULL;
     odz_racing *racing = inproc && store ? odz_racing_start(bus, store, sc.tz, err) : NULL;
-    odz_standby *s = (inproc ? racing != NULL : (!shared || store))
-                         ? odz_standby_start(bus, store, &sc, &sbc, err)
+    odz_leader *leader = shared && (!inproc || racing) ? odz_leader_open(db, err) : NULL;
+    odz_standby *s = (inproc ? racing != NULL : true) && (!shared || leader)
+                         ? odz_standby_start(bus, leader, &sc, &sbc, err)
                          : NULL;
     if (!s) {
         fprintf(stderr, "oddzy scraper: %s\n", err);
@@ -325,13 +328,16 @@ int odz_cmd_scraper(int argc, char **argv)
         odz_racing_stop(racing);
         odz_bus_metrics_unregister(bus);
         bus->ops->close(bus);
+        if (leader)
+            leader->ops->close(leader);
         if (store)
             store->ops->close(store);
         return 2;
     }
     odz_log_kv(ODZ_LOG_INFO, "scraper started", "source", sc.source_url, "format", sc.format,
                "bus", odz_opt_get(opts, "bus"), "leadership",
-               store ? store->ops->name : "none (always active)", NULL);
+               leader ? leader->ops->name : store ? store->ops->name : "none (always active)",
+               NULL);
     int sig = odz_signals_wait();
     odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     odz_metrics_server_stop(ms);
@@ -339,6 +345,8 @@ int odz_cmd_scraper(int argc, char **argv)
     odz_racing_stop(racing);
     odz_bus_metrics_unregister(bus);
     bus->ops->close(bus);
+    if (leader)
+        leader->ops->close(leader);
     if (store)
         store->ops->close(store);
     curl_global_cleanup();

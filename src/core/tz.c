@@ -1,15 +1,29 @@
-/* Time zone arithmetic through the C library's tz database, serialised by one lock because
- * the TZ environment variable is process-global. */
+/* Time zone arithmetic on GLib's GTimeZone (it reads the TZif files of /usr/share/zoneinfo):
+ * each zone is loaded once into a fixed table and read without locks or environment changes. */
 #include "core/tz.h"
 #include "core/err.h"
 
+#include <glib.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+#define TZ_DIR "/usr/share/zoneinfo"
+#define TZ_NAME_MAX 64
+#define TZ_CACHE_MAX 32 /* a process uses one or two zones; more are loaded per call */
+
+typedef struct {
+    char name[TZ_NAME_MAX + 1];
+    GTimeZone *zone; /* immutable once loaded; one reference held for the process' life */
+} tz_slot;
+
+/* Slots [0, tz_count) are filled and never change again. Readers take the read lock only to
+ * find the slot; the conversions run on the immutable GTimeZone without any lock. */
+static tz_slot tz_cache[TZ_CACHE_MAX];
+static size_t tz_count;
+static pthread_rwlock_t tz_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static void fmt_date(const struct tm *tm, char out[11])
 {
@@ -19,10 +33,11 @@ static void fmt_date(const struct tm *tm, char out[11])
     out[10] = '\0';
 }
 
+/* An IANA name ("Australia/Sydney", "Etc/GMT+10", "UTC"): no path tricks, no POSIX TZ rule. */
 static int valid_zone_name(const char *tz)
 {
-    size_t n = strlen(tz);
-    if (n == 0 || n > 64 || tz[0] == '/' || strstr(tz, ".."))
+    size_t n = strnlen(tz, TZ_NAME_MAX + 1);
+    if (n == 0 || n > TZ_NAME_MAX || tz[0] == '/' || strstr(tz, ".."))
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = tz[i];
@@ -33,36 +48,64 @@ static int valid_zone_name(const char *tz)
     return 1;
 }
 
-/* Switch the process zone; caller holds tz_lock. Returns the old value (to restore) in buf. */
-static int enter_zone(const char *tz, char *old, size_t oldlen, int *had_old)
+/* Load a zone from its file (file I/O: once per zone). NULL when the name is not a zone.
+ * GLib would also take a POSIX TZ rule ("ABC-10") for an unknown name, so the file must exist. */
+static GTimeZone *load_zone(const char *tz)
 {
+    if (strcmp(tz, "UTC") != 0) {
+        char path[sizeof TZ_DIR + TZ_NAME_MAX + 2];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", TZ_DIR, tz);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            return NULL;
+    }
+    return g_time_zone_new_identifier(tz);
+}
+
+static GTimeZone *find_cached(const char *tz)
+{
+    for (size_t i = 0; i < tz_count; i++)
+        if (strcmp(tz_cache[i].name, tz) == 0)
+            return tz_cache[i].zone;
+    return NULL;
+}
+
+/* The zone for `tz` (NULL: the default). *temp is set when the table is full and the caller
+ * must g_time_zone_unref() the result after use. NULL for an unknown or malformed name. */
+static GTimeZone *zone_get(const char *tz, int *temp)
+{
+    *temp = 0;
     if (!tz)
         tz = ODZ_DEFAULT_TZ;
     if (!valid_zone_name(tz))
-        return ODZ_EINVAL;
-    char path[128];
-    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
-    FILE *f = fopen(path, "rb");
-    if (!f && strcmp(tz, "UTC") != 0)
-        return ODZ_EINVAL;
-    if (f)
-        fclose(f);
-    const char *cur = getenv("TZ");
-    *had_old = cur != NULL;
-    if (cur)
-        snprintf(old, oldlen, "%s", cur);
-    setenv("TZ", tz, 1);
-    tzset();
-    return 0;
+        return NULL;
+    pthread_rwlock_rdlock(&tz_lock);
+    GTimeZone *z = find_cached(tz);
+    pthread_rwlock_unlock(&tz_lock);
+    if (z)
+        return z;
+    /* loads run one at a time under the write lock: GLib's own zone cache is guarded by a
+     * futex lock that ThreadSanitizer cannot see, and a load happens once per zone */
+    pthread_rwlock_wrlock(&tz_lock);
+    z = find_cached(tz); /* another thread may have loaded it meanwhile */
+    if (!z) {
+        z = load_zone(tz);
+        if (z && tz_count < TZ_CACHE_MAX) {
+            snprintf(tz_cache[tz_count].name, sizeof tz_cache[tz_count].name, "%s", tz);
+            tz_cache[tz_count].zone = z;
+            tz_count++;
+        } else if (z) {
+            *temp = 1;
+        }
+    }
+    pthread_rwlock_unlock(&tz_lock);
+    return z;
 }
 
-static void leave_zone(const char *old, int had_old)
+static void zone_put(GTimeZone *z, int temp)
 {
-    if (had_old)
-        setenv("TZ", old, 1);
-    else
-        unsetenv("TZ");
-    tzset();
+    if (temp)
+        g_time_zone_unref(z);
 }
 
 int odz_date_valid(const char *date)
@@ -87,31 +130,32 @@ int odz_date_valid(const char *date)
 
 int odz_race_day(int64_t t, const char *tz, char out[11])
 {
-    char old[128];
-    int had_old, rc;
-    pthread_mutex_lock(&tz_lock);
-    rc = enter_zone(tz, old, sizeof old, &had_old);
-    if (rc == 0) {
-        time_t tt = (time_t)t;
-        struct tm tm;
-        if (localtime_r(&tt, &tm))
-            fmt_date(&tm, out);
-        else
-            rc = ODZ_EINVAL;
-        leave_zone(old, had_old);
-    }
-    pthread_mutex_unlock(&tz_lock);
-    return rc;
+    int temp;
+    GTimeZone *z = zone_get(tz, &temp);
+    if (!z)
+        return ODZ_EINVAL;
+    int iv = g_time_zone_find_interval(z, G_TIME_TYPE_UNIVERSAL, (gint64)t);
+    time_t local = (time_t)(t + g_time_zone_get_offset(z, iv));
+    zone_put(z, temp);
+    struct tm tm;
+    if (!gmtime_r(&local, &tm))
+        return ODZ_EINVAL;
+    fmt_date(&tm, out);
+    return 0;
 }
 
-static int64_t local_midnight(int y, int m, int d)
+/* The first instant of local day y-m-d (d may overflow the month: timegm normalises). A
+ * midnight skipped by a clock change starts the day at the end of the gap; a midnight that
+ * happens twice starts it at the first one (the daylight-time reading). */
+static int64_t local_midnight(GTimeZone *z, int y, int m, int d)
 {
     struct tm tm = {0};
     tm.tm_year = y - 1900;
     tm.tm_mon = m - 1;
     tm.tm_mday = d;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm);
+    gint64 local = (gint64)timegm(&tm);
+    int iv = g_time_zone_adjust_time(z, G_TIME_TYPE_DAYLIGHT, &local);
+    return (int64_t)(local - g_time_zone_get_offset(z, iv));
 }
 
 int odz_day_bounds(const char *date, const char *tz, int64_t *start, int64_t *end)
@@ -119,18 +163,16 @@ int odz_day_bounds(const char *date, const char *tz, int64_t *start, int64_t *en
     if (odz_date_valid(date))
         return ODZ_EINVAL;
     int y, m, d;
-    sscanf(date, "%4d-%2d-%2d", &y, &m, &d);
-    char old[128];
-    int had_old, rc;
-    pthread_mutex_lock(&tz_lock);
-    rc = enter_zone(tz, old, sizeof old, &had_old);
-    if (rc == 0) {
-        *start = local_midnight(y, m, d);
-        *end = local_midnight(y, m, d + 1);
-        leave_zone(old, had_old);
-    }
-    pthread_mutex_unlock(&tz_lock);
-    return rc;
+    if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return ODZ_EINVAL;
+    int temp;
+    GTimeZone *z = zone_get(tz, &temp);
+    if (!z)
+        return ODZ_EINVAL;
+    *start = local_midnight(z, y, m, d);
+    *end = local_midnight(z, y, m, d + 1);
+    zone_put(z, temp);
+    return 0;
 }
 
 int odz_date_add(const char *date, int days, char out[11])

@@ -1,4 +1,6 @@
-/* Race days: dates in an IANA time zone (default Australia/Sydney). */
+/* Race days: dates in an IANA time zone (default Australia/Sydney). Thread-safe: each zone is
+ * read from /usr/share/zoneinfo on first use and kept; the process environment (TZ) is never
+ * changed. */
 #ifndef ODZ_TZ_H
 #define ODZ_TZ_H
 

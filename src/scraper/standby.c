@@ -1,7 +1,8 @@
-/* Active-standby scraping: a thread that holds (or waits for) the store's leadership lock and
+/* Active-standby scraping: a thread that holds (or waits for) the leadership lock and
  * runs the scraper only while it holds it. */
 #include "scraper/standby.h"
 #include "core/err.h"
+#include "core/model.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -15,7 +16,7 @@
 
 struct odz_standby {
     odz_bus *bus;
-    odz_store *store; /* NULL: always the leader */
+    odz_leader *leadership; /* NULL: always the leader */
     odz_scraper_config cfg;
     char name[ODZ_KEY_MAX];
     int retry_ms, check_ms;
@@ -61,8 +62,8 @@ static void become_leader(odz_standby *s)
         /* let another process have it rather than hold the lock doing nothing */
         odz_log_kv(ODZ_LOG_ERROR, "cannot start scraping; giving up the leadership", "error", err,
                    NULL);
-        if (s->store)
-            s->store->ops->leader_release(s->store, s->name, err);
+        if (s->leadership)
+            s->leadership->ops->release(s->leadership, s->name, err);
         return;
     }
     int n = atomic_fetch_add(&s->terms, 1) + 1;
@@ -71,19 +72,20 @@ static void become_leader(odz_standby *s)
     atomic_store(&s->leader, 1);
     set_gauge(1);
     odz_log_kv(ODZ_LOG_INFO,
-               s->store ? "leadership taken: this scraper is active"
-                        : "no shared store: this scraper is always active",
+               s->leadership ? "leadership taken: this scraper is active"
+                             : "no shared store: this scraper is always active",
                "lock", s->name, "terms", terms, "source", s->cfg.source_url, NULL);
 }
 
 static void become_standby(odz_standby *s, const char *why)
 {
+    /* stopped first, so that nobody sees a standby whose scraper still answers or polls */
+    odz_scraper_stop(s->scraper); /* an in-flight source request ends within its timeout */
+    s->scraper = NULL;
     atomic_store(&s->leader, 0);
     set_gauge(0);
     odz_log_kv(ODZ_LOG_WARN, "leadership lost: scraping stopped, now on standby", "lock", s->name,
                "error", why, NULL);
-    odz_scraper_stop(s->scraper); /* an in-flight source request ends within its timeout */
-    s->scraper = NULL;
 }
 
 static void *run(void *arg)
@@ -100,8 +102,8 @@ static void *run(void *arg)
         bool lead = true;
         int rc = 0;
         err[0] = '\0';
-        if (s->store)
-            rc = s->store->ops->leader_try(s->store, s->name, &lead, err);
+        if (s->leadership)
+            rc = s->leadership->ops->try_lead(s->leadership, s->name, &lead, err);
         if (lead && !s->scraper) {
             become_leader(s);
             last_err[0] = '\0';
@@ -127,14 +129,14 @@ static void *run(void *arg)
         odz_scraper_stop(s->scraper);
         s->scraper = NULL;
     }
-    if (s->store)
-        s->store->ops->leader_release(s->store, s->name, err);
+    if (s->leadership)
+        s->leadership->ops->release(s->leadership, s->name, err);
     atomic_store(&s->leader, 0);
     set_gauge(0);
     return NULL;
 }
 
-odz_standby *odz_standby_start(odz_bus *bus, odz_store *store, const odz_scraper_config *cfg,
+odz_standby *odz_standby_start(odz_bus *bus, odz_leader *leader, const odz_scraper_config *cfg,
                                const odz_standby_config *sc, char *err)
 {
     if (odz_scraper_config_check(cfg, err))
@@ -150,7 +152,7 @@ odz_standby *odz_standby_start(odz_bus *bus, odz_store *store, const odz_scraper
         return NULL;
     }
     s->bus = bus;
-    s->store = store;
+    s->leadership = leader;
     s->cfg = *cfg;
     odz_strlcpy(s->name, name, sizeof s->name);
     s->retry_ms = sc && sc->retry_ms > 0 ? sc->retry_ms : 2000;

@@ -1,5 +1,5 @@
-/* Rules shared by the store back-ends (sqlite.c, postgres.c): validation of what is written
- * and the comparisons that decide whether a row changed. Pure functions. */
+/* Validation of what the store writes and the comparisons that decide whether a row changed,
+ * for the rules of merge.c. Pure functions. */
 #include "store/rules.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -46,7 +46,7 @@ int odz_store__validate_race(const odz_race *r, char *err)
     return 0;
 }
 
-/* Bind the race's JSON columns; the caller frees *res and *div. */
+/* The race's JSON columns; the caller frees *res and *div. */
 int odz_store__race_json(const odz_race *r, char **res, char **div)
 {
     json_t *a = odz_results_to_json(r), *b = odz_dividends_to_json(r);

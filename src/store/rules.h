@@ -1,4 +1,5 @@
-/* Internal to src/store: rules shared by the back-ends. */
+/* Internal to src/store: validation of what is written and the comparisons that decide
+ * whether a row changed, pure functions used by the rules of merge.c. */
 #ifndef ODZ_STORE_RULES_H
 #define ODZ_STORE_RULES_H
 

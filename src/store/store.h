@@ -1,5 +1,7 @@
-/* The store: every persistent operation of the racing service, behind a struct of operations
- * so SQLite (embedded) and PostgreSQL can be swapped. */
+/* The store: every persistent operation of the racing service. One implementation of the rules
+ * (merge.c) runs over a thin SQL driver (driver.h): SQLite (sqlite.c, embedded) or PostgreSQL
+ * (pg_*.c); the operations sit behind a struct so tests and callers never see which.
+ * Leadership among processes (the scraper's lock) is not here: see leader.h. */
 #ifndef ODZ_STORE_H
 #define ODZ_STORE_H
 
@@ -112,32 +114,25 @@ typedef struct odz_store_ops {
                    int64_t now, odz_changes *changes, char *err);
     /* Schema version after migrations. */
     int (*schema_version)(odz_store *s);
-
-    /* Leadership among processes sharing the store (one active scraper), by name (at most
-     * ODZ_KEY_MAX - 1 bytes). Non-blocking: *is_leader is set to whether this store holds the
-     * lock `name` now (always set; false on any error). Calling it again while leader checks
-     * that the lock is still held. PostgreSQL: a session advisory lock on a connection of its
-     * own outside the pool, held until leader_release, close or the loss of that connection
-     * (then the next leader_try reports false with ODZ_EIO, and the one after tries again).
-     * SQLite: one process owns the file, so always leader. */
-    int (*leader_try)(odz_store *s, const char *name, bool *is_leader, char *err);
-    /* Give up the lock `name` if held (not held: a no-op, 0). */
-    int (*leader_release)(odz_store *s, const char *name, char *err);
 } odz_store_ops;
 
 struct odz_store {
     const odz_store_ops *ops;
 };
 
+/** Which driver a database URL names: 1 PostgreSQL ("postgres://..." or "postgresql://..."),
+ * 0 a SQLite file path (optionally "sqlite://path"), ODZ_EINVAL (words in err) when empty. */
+int odz_store_url_is_postgres(const char *url, char *err);
+
 /** Open a store from a URL or path: "postgres://..." / "postgresql://..." or a SQLite file
  * path (":memory:" for tests). Runs pending migrations. NULL with err filled on failure. */
 odz_store *odz_store_open(const char *url, char *err);
 
-/** SQLite implementation. */
+/** The store over the SQLite driver. */
 odz_store *odz_store_sqlite_open(const char *path, char *err);
 
-/** PostgreSQL implementation (libpq): `url` is a libpq connection URI or string. A pool of
- * connections, each preparing its statements on first use; a connection lost (server
+/** The store over the PostgreSQL driver (libpq): `url` is a libpq connection URI or string.
+ * A pool of connections, each preparing its statements on first use; a connection lost (server
  * restart) fails the request in flight with ODZ_EIO ("database connection lost: ...") and is
  * reconnected on its next use. Migrations are serialized by an advisory lock, so several
  * processes may open the same database at once. */

@@ -1,5 +1,5 @@
-/* Active-standby scraping (src/scraper/standby.c) against a fake store whose leadership lock
- * the test grants, refuses and takes away. */
+/* Active-standby scraping (src/scraper/standby.c) against a fake leader (store/leader.h) whose
+ * lock the test grants, refuses and takes away. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/err.h"
+#include "core/model.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "scraper/standby.h"
@@ -19,15 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* What leader_try answers next: 0 refused (another holder), 1 granted, 2 session lost. */
+/* What try_lead answers next: 0 refused (another holder), 1 granted, 2 session lost. */
 typedef struct {
-    odz_store base;
+    odz_leader base;
     atomic_int mode;
     atomic_int tries, releases;
     char name[ODZ_KEY_MAX];
 } fake_store;
 
-static int fake_leader_try(odz_store *st, const char *name, bool *is_leader, char *err)
+static int fake_leader_try(odz_leader *st, const char *name, bool *is_leader, char *err)
 {
     fake_store *f = (fake_store *)st;
     atomic_fetch_add(&f->tries, 1);
@@ -39,7 +40,7 @@ static int fake_leader_try(odz_store *st, const char *name, bool *is_leader, cha
     return 0;
 }
 
-static int fake_leader_release(odz_store *st, const char *name, char *err)
+static int fake_leader_release(odz_leader *st, const char *name, char *err)
 {
     (void)name;
     (void)err;
@@ -47,10 +48,10 @@ static int fake_leader_release(odz_store *st, const char *name, char *err)
     return 0;
 }
 
-static const odz_store_ops fake_ops = {
+static const odz_leader_ops fake_ops = {
     .name = "fake",
-    .leader_try = fake_leader_try,
-    .leader_release = fake_leader_release,
+    .try_lead = fake_leader_try,
+    .release = fake_leader_release,
 };
 
 static odz_scraper_config config(void)

@@ -1,8 +1,10 @@
 /* The store contract on PostgreSQL, plus PostgreSQL specifics: the pool under threads,
- * reconnecting after a server restart, leadership locks, concurrent migrations.
+ * reconnecting after a server restart, leadership locks (store/leader.h), concurrent
+ * migrations.
  * The server is ODDZY_TEST_PG_URL when set (a URL; the tests create and drop databases of
  * their own in it), else a throw-away one on loopback started with scripts/pg-tmp.sh. */
 #include "store_cases.h"
+#include "store/leader.h"
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -328,7 +330,9 @@ static void reconnect_after_restart(void **st)
     for (int i = 0; i < 5; i++)
         get_from_threads(s, m.id, 4, 0); /* connect the whole pool */
     bool lead = false; /* a name of its own: no earlier case's session may still hold it */
-    assert_int_equal(s->ops->leader_try(s, "restart-leader", &lead, err), 0);
+    odz_leader *l = odz_leader_open(g_url, err);
+    assert_non_null(l);
+    assert_int_equal(l->ops->try_lead(l, "restart-leader", &lead, err), 0);
     assert_true(lead);
 
     /* A request in flight: blocked on a table lock when the server goes down. The lock is
@@ -374,62 +378,82 @@ static void reconnect_after_restart(void **st)
     assert_int_equal(s->ops->add_meeting(s, &m2, err), 0);
 
     /* leadership went with the leader's session: reported once, then taken again */
-    assert_int_equal(s->ops->leader_try(s, "restart-leader", &lead, err), ODZ_EIO);
+    assert_int_equal(l->ops->try_lead(l, "restart-leader", &lead, err), ODZ_EIO);
     assert_false(lead);
     assert_non_null(strstr(err, "connection lost"));
     fprintf(stderr, "leader after the restart: %s\n", err);
-    assert_int_equal(s->ops->leader_try(s, "restart-leader", &lead, err), 0);
+    assert_int_equal(l->ops->try_lead(l, "restart-leader", &lead, err), 0);
     assert_true(lead);
-    assert_int_equal(s->ops->leader_release(s, "restart-leader", err), 0);
+    assert_int_equal(l->ops->release(l, "restart-leader", err), 0);
+    l->ops->close(l);
 }
 
 /* ---- leadership ---- */
 
 static void leader_lock(void **st)
 {
-    odz_store *a = *st;
+    (void)st;
     char err[ODZ_ERRLEN];
-    odz_store *b = odz_store_open(g_url, err);
+    odz_leader *a = odz_leader_open(g_url, err), *b = odz_leader_open(g_url, err);
+    assert_non_null(a);
     assert_non_null(b);
+    assert_string_equal(a->ops->name, "postgres");
     bool la = false, lb = true;
-    assert_int_equal(a->ops->leader_try(a, "scraper", &la, err), 0);
+    assert_int_equal(a->ops->try_lead(a, "scraper", &la, err), 0);
     assert_true(la);
-    assert_int_equal(b->ops->leader_try(b, "scraper", &lb, err), 0);
+    assert_int_equal(b->ops->try_lead(b, "scraper", &lb, err), 0);
     assert_false(lb);
-    assert_int_equal(a->ops->leader_try(a, "scraper", &la, err), 0); /* still held */
+    assert_int_equal(a->ops->try_lead(a, "scraper", &la, err), 0); /* still held */
     assert_true(la);
-    assert_int_equal(b->ops->leader_try(b, "prices", &lb, err), 0); /* another name */
+    assert_int_equal(b->ops->try_lead(b, "prices", &lb, err), 0); /* another name */
     assert_true(lb);
-    assert_int_equal(a->ops->leader_try(a, "prices", &la, err), 0);
+    assert_int_equal(a->ops->try_lead(a, "prices", &la, err), 0);
     assert_false(la);
     /* release hands it over */
-    assert_int_equal(a->ops->leader_release(a, "scraper", err), 0);
-    assert_int_equal(a->ops->leader_release(a, "scraper", err), 0); /* not held: no-op */
-    assert_int_equal(b->ops->leader_try(b, "scraper", &lb, err), 0);
+    assert_int_equal(a->ops->release(a, "scraper", err), 0);
+    assert_int_equal(a->ops->release(a, "scraper", err), 0); /* not held: no-op */
+    assert_int_equal(b->ops->try_lead(b, "scraper", &lb, err), 0);
     assert_true(lb);
-    assert_int_equal(a->ops->leader_try(a, "scraper", &la, err), 0);
+    assert_int_equal(a->ops->try_lead(a, "scraper", &la, err), 0);
     assert_false(la);
-    /* closing the leader's store ends its session; the other one then gets it */
+    /* closing the leader ends its session; the other one then gets it */
     b->ops->close(b);
     la = false;
     for (int i = 0; i < 200 && !la; i++) {
-        assert_int_equal(a->ops->leader_try(a, "scraper", &la, err), 0);
+        assert_int_equal(a->ops->try_lead(a, "scraper", &la, err), 0);
         if (!la)
             usleep(10000);
     }
     assert_true(la);
-    assert_int_equal(a->ops->leader_release(a, "scraper", err), 0);
+    assert_int_equal(a->ops->release(a, "scraper", err), 0);
     char big[ODZ_KEY_MAX + 8];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    assert_int_equal(a->ops->leader_try(a, big, &la, err), ODZ_EINVAL);
+    assert_int_equal(a->ops->try_lead(a, big, &la, err), ODZ_EINVAL);
     assert_false(la);
+    a->ops->close(a);
+    /* the leadership session runs no migrations: a database without the schema will do */
+    assert_int_equal(create_db(g_mig_db), 0);
+    char url[700];
+    assert_int_equal(with_db(g_server, g_mig_db, url, sizeof url), 0);
+    odz_leader *bare = odz_leader_open(url, err);
+    assert_non_null(bare);
+    assert_int_equal(bare->ops->try_lead(bare, "scraper", &la, err), 0);
+    assert_true(la);
+    assert_int_equal(admin(url, "SELECT count(*) FROM information_schema.tables WHERE "
+                                "table_name IN ('meetings', 'schema_migrations')"),
+                     0);
+    bare->ops->close(bare);
+    drop_db(g_mig_db);
+    /* a server that is not there: a clear error at open */
+    assert_null(odz_leader_open("postgresql://127.0.0.1:1/nothing?connect_timeout=2", err));
+    assert_non_null(strstr(err, "cannot connect"));
     /* SQLite: one process owns the file, always leader */
-    odz_store *q = odz_store_sqlite_open(":memory:", err);
+    odz_leader *q = odz_leader_open(":memory:", err);
     assert_non_null(q);
-    assert_int_equal(q->ops->leader_try(q, "scraper", &lb, err), 0);
+    assert_int_equal(q->ops->try_lead(q, "scraper", &lb, err), 0);
     assert_true(lb);
-    assert_int_equal(q->ops->leader_release(q, "scraper", err), 0);
+    assert_int_equal(q->ops->release(q, "scraper", err), 0);
     q->ops->close(q);
 }
 
