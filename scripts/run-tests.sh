@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Run every test suite and print one closing line: "N passed, N failed".
-# Suites: unit tests (build/tests), the same under ASan+UBSan (build/asan/tests), the threaded
-# ones under ThreadSanitizer (build/tsan/tests), the fuzz
-# targets over their committed corpora, and integration tests (tests/integration/*.sh,
-# each one scenario against real servers started on loopback).
+# Suites: unit tests (build/tests), the web front end's unit tests (web/tests, Vitest), the
+# same C tests under ASan+UBSan (build/asan/tests), the threaded ones under ThreadSanitizer
+# (build/tsan/tests), the fuzz targets over their committed corpora, and integration tests
+# (tests/integration/*.sh, each one scenario against real servers started on loopback).
 set -u
 cd "$(dirname "$0")/.."
 passed=0; failed=0; failures=()
-suites=${ODDZY_SUITES:-unit asan tsan fuzz integration}
+suites=${ODDZY_SUITES:-unit web asan tsan fuzz integration}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -29,6 +29,15 @@ for s in $suites; do
   suite_start=$(date +%s)
   case $s in
   unit)  for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do run_cmocka "$t" "unit/${t#build/tests/}"; done ;;
+  web) # Vitest: a readable log, and a JSON report for the counts
+    out="$log/web_vitest.log"; json="$PWD/$log/web_vitest.json"; rm -f "$json"
+    (cd web && NO_COLOR=1 timeout 300 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$json") >"$out" 2>&1; rc=$?
+    p=$(node -e 'console.log(require(process.argv[1]).numPassedTests)' "$json" 2>/dev/null || echo 0)
+    f=$(node -e 'console.log(require(process.argv[1]).numFailedTests)' "$json" 2>/dev/null || echo 0)
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed+p)); failed=$((failed+f))
+    if [ "$f" -ne 0 ]; then failures+=("web/vitest"); echo "FAIL web/vitest (log: $out)"; tail -n 40 "$out" | sed 's/^/    /'
+    else echo "ok   web/vitest ($p, $(( $(date +%s)-suite_start ))s)"; fi ;;
   asan)  for t in $(find build/asan/tests -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do run_cmocka "$t" "asan/${t#build/asan/tests/}"; done ;;
   tsan)  for t in $(find build/tsan/tests -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do run_cmocka "$t" "tsan/${t#build/tsan/tests/}"; done ;;
   fuzz)

@@ -28,6 +28,11 @@ export default defineConfig({
       scss: { quietDeps: true, silenceDeprecations: ['if-function'] },
     },
   },
+  // `npm test` (Vitest): unit tests of src/lib/ under tests/, in Node (the rules need no DOM).
+  test: {
+    include: ['tests/**/*.test.js'],
+    environment: 'node',
+  },
   server: {
     proxy: {
       '/api': backend,

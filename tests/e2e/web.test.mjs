@@ -370,9 +370,17 @@ test('a price published by the server changes on the page and flashes', { timeou
   const page = await newPage();
   await page.goto(`${base}/racing/race/${race.race_id}`);
   await page.locator('[data-testid=runner-row]').first().waitFor({ timeout: 20000 });
-  await page.locator('.price-shorten, .price-drift').first().waitFor({ timeout: 60000 });
-  const flashed = page.locator('.price-shorten, .price-drift').first();
-  const { flashText, shorten } = await flashed.evaluate((el) => ({ flashText: el.innerText.trim(), shorten: el.classList.contains('price-shorten') }));
+  // Read the flash in the same turn that finds it: a flash lasts 3 s, and on a loaded machine
+  // finding the element and reading it in two round trips can straddle its end.
+  const flashHandle = await page.waitForFunction(
+    () => {
+      const el = document.querySelector('.price-shorten, .price-drift');
+      return el && { flashText: el.innerText.trim(), shorten: el.classList.contains('price-shorten') };
+    },
+    null,
+    { timeout: 60000 },
+  );
+  const { flashText, shorten } = await flashHandle.jsonValue();
   assert.match(flashText, /^\d+(\.\d+)?\s*[▼▲]$/);
   assert.equal(shorten, flashText.endsWith('▼'), 'shorten ▼, drift ▲');
   await shot(page, 'racecard-live-desktop');

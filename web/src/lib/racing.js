@@ -10,13 +10,14 @@ export function nextRaceId(meeting, races) {
   return open.length ? open[0].race_id : null;
 }
 
+/** A runner scratched early or late. */
+export function isScratched(r) {
+  return !!(r.is_scratched || r.is_late_scratched);
+}
+
 /** Runners in card order: by number, scratched last. */
 export function sortRunners(runners) {
-  return [...(runners || [])].sort((a, b) => {
-    const sa = a.is_scratched || a.is_late_scratched ? 1 : 0;
-    const sb = b.is_scratched || b.is_late_scratched ? 1 : 0;
-    return sa - sb || a.number - b.number;
-  });
+  return [...(runners || [])].sort((a, b) => (isScratched(a) ? 1 : 0) - (isScratched(b) ? 1 : 0) || a.number - b.number);
 }
 
 export const MARKETS = [
@@ -33,6 +34,54 @@ export function laterStatus(have, got) {
   if (!have) return got;
   if (!got) return have;
   return (STATUS_RANK[got] ?? 0) >= (STATUS_RANK[have] ?? 0) ? got : have;
+}
+
+/** A raceUpdated event applied to a race the page shows: the status only moves forward, an
+ * event without results never empties known ones, and a start time or last update replaces
+ * the shown one. */
+export function applyRaceEvent(race, ev) {
+  if (ev.status) race.status = laterStatus(race.status, ev.status);
+  if (Array.isArray(ev.results) && (ev.results.length || !(race.results || []).length)) race.results = ev.results;
+  if (typeof ev.scheduled_start === 'number' && ev.scheduled_start > 0) race.scheduled_start = ev.scheduled_start;
+  if (ev.last_update) race.last_update = ev.last_update;
+}
+
+/** A re-fetched race (`fresh`, changed in place) that predates an event already shown on
+ * `old` keeps the later status and, when it has none, the results. */
+export function keepLaterRace(old, fresh) {
+  const st = laterStatus(old.status, fresh.status);
+  if (st === fresh.status) return;
+  fresh.status = st;
+  if (!(fresh.results || []).length) fresh.results = old.results;
+}
+
+function scheduleRaces(schedule) {
+  const out = [];
+  for (const g of schedule.groups || []) for (const m of g.meetings || []) for (const r of m.races || []) out.push({ meeting: m, race: r });
+  return out;
+}
+
+/** A re-fetched schedule (`body`, changed in place) may predate an event already shown on
+ * `old`: each race keeps its later status (keepLaterRace). */
+export function keepLater(old, body) {
+  const was = new Map(scheduleRaces(old).map(({ race }) => [race.race_id, race]));
+  for (const { race } of scheduleRaces(body)) {
+    const o = was.get(race.race_id);
+    if (o) keepLaterRace(o, race);
+  }
+}
+
+/** A raceUpdated event applied to a shown schedule; true when the schedule should be fetched
+ * again (the event lacks something it shows, or names a race of a shown meeting that the
+ * schedule does not have yet). */
+export function applyScheduleEvent(schedule, ev) {
+  const hit = scheduleRaces(schedule).find(({ race }) => race.race_id === ev.race_id);
+  if (hit) {
+    applyRaceEvent(hit.race, ev);
+    if (hit.meeting.next_race_id === hit.race.race_id && hit.race.status !== 'OPEN') hit.meeting.next_race_id = null;
+    return true;
+  }
+  return !!ev.meeting_id && (schedule.groups || []).some((g) => (g.meetings || []).some((m) => m.meeting_id === ev.meeting_id));
 }
 
 /** Runs `fn` once, `ms` after the first of a burst of triggers (a steady stream of triggers
