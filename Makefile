@@ -1,11 +1,12 @@
 # Oddzy build: one executable (build/oddzy), a cmocka test program per tests/**/test_*.c,
 # the same again under ASan+UBSan (build/asan), and libFuzzer targets (build/fuzz).
-# Every dependency is found with pkg-config; scripts/setup.sh installs what is missing.
+# Every dependency is found with pkg-config (libwslay and libbz2, which ship no .pc, by name);
+# scripts/setup.sh installs what is missing.
 
 CC       ?= cc
 PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lbz2
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
@@ -68,10 +69,12 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 	$(CC) $(CFLAGS_COMMON) $(SAN) -Itests -o $@ $< $(LIB_OBJ_A) $(PKG_LIBS) $(TEST_LIBS) -lm
 
 # libFuzzer targets: clang, fuzzer + address + undefined; they link the parsers they test
-# (the domain core, the source adapters, the Socket.IO codec and what those log/count with).
+# (the domain core, the source adapters, the Betfair stream and files, the Socket.IO codec
+# and what those log/count with).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/live/sio.c src/obs/log.c src/obs/metrics.c)
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/betfair/stream.c src/betfair/domain.c \
+            src/betfair/history.c src/live/sio.c src/obs/log.c src/obs/metrics.c)
 $(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm
