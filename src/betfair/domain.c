@@ -369,6 +369,8 @@ static int convert_race(const odz_bf_cache *c, const race_group *g,
                 const odz_bf_runner *st = wr ? wr : r;
                 sel.scratched = st->status == ODZ_BF_RUNNER_REMOVED ||
                                 st->status == ODZ_BF_RUNNER_REMOVED_VACANT;
+                if (sel.scratched)
+                    sel.scratch_time = st->removed_at / 1000;
                 if (sel.scratched && wr)
                     sel.deduction = wr->adjustment; /* the WIN market's reduction factor */
                 if ((rc = odz__scrape_add_selection(s, rk, &sel)))

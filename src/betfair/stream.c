@@ -603,9 +603,16 @@ static int apply_market_change(staged *s, const odz_bf_cache *c, const json_t *m
         return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
     const json_t *v;
     int rc;
-    if ((v = json_object_get(mc, "marketDefinition")) && !json_is_null(v) &&
-        (rc = apply_definition(m, v, err, errlen)))
-        return rc;
+    if ((v = json_object_get(mc, "marketDefinition")) && !json_is_null(v)) {
+        if ((rc = apply_definition(m, v, err, errlen)))
+            return rc;
+        for (size_t i = 0; i < m->n_runners; i++) {
+            odz_bf_runner *r = &m->runners[i];
+            bool removed = r->status == ODZ_BF_RUNNER_REMOVED ||
+                           r->status == ODZ_BF_RUNNER_REMOVED_VACANT;
+            r->removed_at = !removed ? 0 : r->removed_at ? r->removed_at : pt;
+        }
+    }
     if ((v = json_object_get(mc, "tv")) && !json_is_null(v) && to_cents(v, &m->tv))
         return odz_fail(err, errlen, ODZ_EINVAL, "market %s: bad tv", id);
     const json_t *rcs = json_object_get(mc, "rc");

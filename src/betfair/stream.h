@@ -58,6 +58,7 @@ typedef struct {
     int adjustment;                      /* adjustmentFactor in hundredths of a percent */
     int bsp;                             /* starting price, 0 until reconciled */
     char name[ODZ_NAME_MAX];             /* "" unless the definition names it */
+    int64_t removed_at;                  /* publish time (epoch ms) first seen REMOVED, 0 */
     /* from runner changes */
     int ltp;                             /* last traded price, 0 none */
     int64_t tv;                          /* traded volume, cents */

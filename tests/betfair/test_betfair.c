@@ -581,7 +581,15 @@ static void scratching_is_a_deduction(void **st)
     assert_true(s.selections[1].sel.scratched);
     assert_int_equal(s.selections[1].sel.number, 4);
     assert_int_equal(s.selections[1].sel.deduction, 1250);
+    assert_int_equal(s.selections[1].sel.scratch_time, 1650392673);
     odz_scrape_free(&s);
+    /* a later definition keeps the time it was first seen removed */
+    char later[2048];
+    snprintf(later, sizeof later, "%s", def);
+    memcpy(strstr(later, "1650392673420"), "1650392999000", 13);
+    assert_int_equal(apply_str(&c, later, err), 0);
+    assert_int_equal(runner(&c, "1.7", 2)->removed_at, 1650392673420LL);
+    assert_int_equal(runner(&c, "1.7", 1)->removed_at, 0);
     odz_bf_cache_free(&c);
 }
 
