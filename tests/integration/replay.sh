@@ -111,4 +111,26 @@ echo "scratching: trap 5 scratched with a 15.50 deduction; garbage line skipped"
 if "$ODDZY" replay --db "$TMP/e.db" "$TMP/nope" >"$TMP/e.log" 2>&1; then fail "missing file accepted"; fi
 grep -q "nope" "$TMP/e.log" || fail "missing file not named"
 if "$ODDZY" replay --speed fast --db "$TMP/e.db" "$WIN" >/dev/null 2>&1; then fail "bad --speed accepted"; fi
+# 6. oddzy run --replay: the same race beside the simulated world, served by the API
+P=$(free_port)
+"$ODDZY" run --port "$P" --host 127.0.0.1 --db "$TMP/f.db" --web "" --tz Europe/London \
+  --replay "$WIN,$PLACE" --replay-speed max --log-level warn >"$TMP/f.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$P/healthz" 60
+for _ in $(seq 1 300); do
+  st=$(sql "$TMP/f.db" "select status from races where source_key='$RACE'" 2>/dev/null || true)
+  [ "$st" = 3 ] && break; sleep 0.2
+done
+[ "$st" = 3 ] || { cat "$TMP/f.log"; fail "run --replay: race not FINAL (status '${st:-none}')"; }
+RID=$(sql "$TMP/f.db" "select id from races where source_key='$RACE'")
+curl -fsS "http://127.0.0.1:$P/api/racing/racecard?race_id=$RID" >"$TMP/card.json" || fail "racecard"
+python3 - "$TMP/card.json" <<'PY' || fail "run --replay: racecard content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d = d.get("data", d)
+text = json.dumps(d)
+assert "Sandwood Jet" in text and "OR 280m" in text, text[:400]
+assert "betfair" in text, "no betfair prices on the race card"
+PY
+echo "run --replay: race $RID FINAL and on the API race card"
 echo "PASS"
