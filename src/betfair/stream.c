@@ -290,57 +290,39 @@ static int ladder_set(odz_bf_ladder *l, int odds, int64_t size)
     return 0;
 }
 
-/* [[price, size], ...] into a price-keyed ladder. */
-static int apply_prices(odz_bf_ladder *l, const json_t *a, const char *what, char *err,
-                        size_t errlen)
+/* A ladder change: [[price, size], ...] into a price-keyed ladder `l`, or (lv != NULL)
+ * [[level, price, size], ...] into positions. Size 0 removes the price or empties the
+ * position, whatever price it carries; a level being set needs real odds. */
+static int apply_ladder(odz_bf_ladder *l, odz_bf_level *lv, const json_t *a, const char *what,
+                        char *err, size_t errlen)
 {
     if (!json_is_array(a))
         return odz_fail(err, errlen, ODZ_EINVAL, "%s is not an array", what);
-    size_t i;
+    size_t i, w = lv ? 3 : 2;
     const json_t *e;
     json_array_foreach(a, i, e) {
+        int64_t pos = 0, size;
         int odds = 0;
-        int64_t size;
-        if (!json_is_array(e) || json_array_size(e) != 2 ||
-            to_cents(json_array_get(e, 1), &size))
-            return odz_fail(err, errlen, ODZ_EINVAL, "%s[%zu] is not [price, size]", what, i);
-        /* a level being removed may carry any price; one being set needs real odds */
-        if (to_odds(json_array_get(e, 0), &odds) || (size && odds < 100)) {
+        if (!json_is_array(e) || json_array_size(e) != w ||
+            to_cents(json_array_get(e, w - 1), &size) ||
+            (lv && (!json_is_integer(json_array_get(e, 0)) ||
+                    to_int(json_array_get(e, 0), 0, ODZ_BF_DEPTH - 1, &pos))))
+            return odz_fail(err, errlen, ODZ_EINVAL, "%s[%zu] is not %s", what, i,
+                            lv ? "[level 0-9, price, size]" : "[price, size]");
+        if (to_odds(json_array_get(e, w - 2), &odds) || odds < 100) {
             if (size)
                 return odz_fail(err, errlen, ODZ_EINVAL, "%s[%zu]: bad price", what, i);
+            if (lv)
+                lv[pos] = (odz_bf_level){0, 0};
+            continue;
+        }
+        if (lv) {
+            lv[pos] = (odz_bf_level){size ? odds : 0, size};
             continue;
         }
         int rc = ladder_set(l, odds, size);
         if (rc)
             return odz_fail(err, errlen, rc, "%s: more than %d prices", what, ODZ_BF_MAX_PRICES);
-    }
-    return 0;
-}
-
-/* [[level, price, size], ...] into positions; size 0 empties the position. */
-static int apply_levels(odz_bf_level *lv, const json_t *a, const char *what, char *err,
-                        size_t errlen)
-{
-    if (!json_is_array(a))
-        return odz_fail(err, errlen, ODZ_EINVAL, "%s is not an array", what);
-    size_t i;
-    const json_t *e;
-    json_array_foreach(a, i, e) {
-        int64_t pos, size;
-        int odds = 0;
-        if (!json_is_array(e) || json_array_size(e) != 3 ||
-            to_int(json_array_get(e, 0), 0, ODZ_BF_DEPTH - 1, &pos) ||
-            !json_is_integer(json_array_get(e, 0)) || to_cents(json_array_get(e, 2), &size))
-            return odz_fail(err, errlen, ODZ_EINVAL,
-                            "%s[%zu] is not [level 0-%d, price, size]", what, i,
-                            ODZ_BF_DEPTH - 1);
-        if (size == 0) {
-            lv[pos] = (odz_bf_level){0, 0};
-            continue;
-        }
-        if (to_odds(json_array_get(e, 1), &odds) || odds < 100)
-            return odz_fail(err, errlen, ODZ_EINVAL, "%s[%zu]: bad price", what, i);
-        lv[pos] = (odz_bf_level){odds, size};
     }
     return 0;
 }
@@ -416,8 +398,8 @@ static int apply_runner_change(odz_bf_market *m, const json_t *rc, size_t idx, c
     };
     for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
         if ((v = json_object_get(rc, pos[i].name)) && !json_is_null(v) &&
-            (rc_ = apply_levels((odz_bf_level *)((char *)r + pos[i].off), v, pos[i].name, err,
-                                errlen)))
+            (rc_ = apply_ladder(NULL, (odz_bf_level *)((char *)r + pos[i].off), v, pos[i].name,
+                                err, errlen)))
             return rc_;
     static const struct {
         const char *name;
@@ -429,8 +411,8 @@ static int apply_runner_change(odz_bf_market *m, const json_t *rc, size_t idx, c
     };
     for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
         if ((v = json_object_get(rc, keyed[i].name)) && !json_is_null(v) &&
-            (rc_ = apply_prices((odz_bf_ladder *)((char *)r + keyed[i].off), v, keyed[i].name,
-                                err, errlen)))
+            (rc_ = apply_ladder((odz_bf_ladder *)((char *)r + keyed[i].off), NULL, v,
+                                keyed[i].name, err, errlen)))
             return rc_;
     return 0;
 }

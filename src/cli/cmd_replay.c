@@ -1,16 +1,12 @@
 /* oddzy replay: Betfair historical files through the racing service, then exit. */
 #include "betfair/replay.h"
-#include "bus/bus.h"
-#include "bus/bus_metrics.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
+#include "cli/role.h"
 #include "core/err.h"
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
-#include "obs/metrics_server.h"
-#include "racing/racing.h"
-#include "store/store.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -78,27 +74,11 @@ int odz_cmd_replay(int argc, char **argv)
     if (odz_opts_logging(opts, "replay"))
         return 2;
     char err[ODZ_ERRLEN];
-    const char *url = odz_opt_get(opts, "bus");
     odz_signals_block();
-    odz_metrics_server *ms;
-    if ((rc = odz_opts_metrics_start(opts, "replay", &ms)))
-        return rc == ODZ_EINVAL ? 2 : 1;
-    odz_bus *bus = odz_bus_open(url, err, sizeof err);
-    if (!bus) {
-        fprintf(stderr, "oddzy replay: %s\n", err);
-        odz_metrics_server_stop(ms);
-        return 2;
-    }
-    odz_bus_metrics_register(bus);
-    /* the in-process bus has no other process on it: host the racing service here */
-    odz_store *store = NULL;
-    odz_racing *racing = NULL;
-    bool inproc = !*url || !strcmp(url, "inproc");
-    if (inproc) {
-        store = odz_store_open(odz_opt_get(opts, "db"), err);
-        racing = store ? odz_racing_start(bus, store, cfg.tz, err) : NULL;
-    }
-    odz_replay *r = (racing || !inproc) ? odz_replay_start(bus, &cfg, err) : NULL;
+    odz_role_env env;
+    if ((rc = odz_role_env_open(opts, "replay", cfg.tz, &env)))
+        return rc;
+    odz_replay *r = odz_replay_start(env.bus, &cfg, err);
     int status = 0;
     if (!r) {
         fprintf(stderr, "oddzy replay: %s\n", err);
@@ -122,12 +102,7 @@ int odz_cmd_replay(int argc, char **argv)
                    "races_changed", races, NULL);
         status = st.failed_batches ? 1 : 0;
     }
-    odz_metrics_server_stop(ms);
-    odz_racing_stop(racing);
-    odz_bus_metrics_unregister(bus);
-    bus->ops->close(bus);
-    if (store)
-        store->ops->close(store);
+    odz_role_env_close(&env);
     odz_metrics_free_all();
     return status;
 }
