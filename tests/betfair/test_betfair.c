@@ -8,6 +8,7 @@
 
 #include "support/fixture.h"
 #include <bzlib.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,6 +557,51 @@ static void both_files_make_one_finished_race(void **st)
     odz_bf_catalogues_free(&cats);
 }
 
+/* A BASIC file (last traded prices and definitions only, no ladders): the race, its runners
+ * and result still come, and no exchange offers are made up from last traded prices. */
+static void basic_file_without_ladders(void **st)
+{
+    (void)st;
+    char path[512], err[ODZ_ERRLEN] = "";
+    odz_bf_history *h;
+    assert_int_equal(odz_bf_history_open(fixture_path(WIN_FILE, path, sizeof path), &h, err,
+                                         sizeof err),
+                     0);
+    odz_bf_cache c = {0};
+    const char *line;
+    size_t len;
+    while (odz_bf_history_next(h, &line, &len, err, sizeof err) == 1) {
+        json_t *j = json_loadb(line, len, 0, NULL);
+        assert_non_null(j);
+        size_t i, k;
+        json_t *mc, *rc;
+        json_array_foreach(json_object_get(j, "mc"), i, mc) {
+            json_array_foreach(json_object_get(mc, "rc"), k, rc) {
+                const char *drop[] = {"atb", "atl", "trd", "bdatb", "bdatl", "batb", "batl"};
+                for (size_t d = 0; d < sizeof drop / sizeof drop[0]; d++)
+                    json_object_del(rc, drop[d]);
+            }
+        }
+        char *basic = json_dumps(j, JSON_COMPACT);
+        assert_int_equal(odz_bf_apply(&c, basic, strlen(basic), NULL, err, sizeof err), 0);
+        free(basic);
+        json_decref(j);
+    }
+    odz_bf_history_close(h);
+    const odz_bf_runner *r = runner(&c, "1.197931750", 39823721);
+    assert_true(r->ltp > 100);
+    assert_int_equal(r->atb.n, 0);
+    odz_scrape s = {0};
+    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Europe/London", false, &s, err, sizeof err), 0);
+    assert_int_equal(s.n_races, 1);
+    assert_int_equal(s.races[0].race.status, ODZ_FINAL);
+    assert_int_equal(s.races[0].race.results[0].number, 2);
+    assert_int_equal(s.n_selections, 6);
+    assert_int_equal(s.n_prices, 0);
+    odz_scrape_free(&s);
+    odz_bf_cache_free(&c);
+}
+
 static void scratching_is_a_deduction(void **st)
 {
     (void)st;
@@ -704,6 +750,7 @@ int main(void)
         cmocka_unit_test(win_file_replays_to_a_result),
         cmocka_unit_test(place_file_has_two_winners),
         cmocka_unit_test(both_files_make_one_finished_race),
+        cmocka_unit_test(basic_file_without_ladders),
         cmocka_unit_test(scratching_is_a_deduction),
         cmocka_unit_test(bzip2_reads_as_plain),
         cmocka_unit_test(long_lines_are_skipped),
