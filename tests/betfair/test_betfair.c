@@ -16,6 +16,7 @@
 
 #include "betfair/domain.h"
 #include "betfair/history.h"
+#include "betfair/request.h"
 #include "betfair/stream.h"
 #include "core/err.h"
 
@@ -738,6 +739,74 @@ static void long_lines_are_skipped(void **st)
     free(buf);
 }
 
+/* ---- requests ---- */
+
+static json_t *request_json(const char *line, size_t len)
+{
+    assert_true(len >= 2);
+    assert_memory_equal(line + len - 2, "\r\n", 2);
+    json_t *j = json_loadb(line, len - 2, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
+static void requests(void **st)
+{
+    (void)st;
+    char out[ODZ_BF_REQUEST_MAX];
+    size_t len;
+    assert_int_equal(odz_bf_request_auth(1, "appkey1", "tok\"en", out, sizeof out, &len), 0);
+    json_t *j = request_json(out, len);
+    assert_string_equal(json_string_value(json_object_get(j, "op")), "authentication");
+    assert_string_equal(json_string_value(json_object_get(j, "session")), "tok\"en");
+    json_decref(j);
+    assert_int_equal(odz_bf_request_auth(1, "", "x", out, sizeof out, &len), ODZ_EINVAL);
+    assert_int_equal(odz_bf_request_auth(1, "a b", "x", out, sizeof out, &len), ODZ_EINVAL);
+    assert_int_equal(odz_bf_request_auth(1, "a", "x\r\n{}", out, sizeof out, &len), ODZ_EINVAL);
+    assert_int_equal(odz_bf_request_auth(1, "a", "x", out, 10, &len), ODZ_EINVAL);
+
+    assert_int_equal(odz_bf_request_heartbeat(7, out, sizeof out, &len), 0);
+    assert_string_equal(out, "{\"op\":\"heartbeat\",\"id\":7}\r\n");
+
+    const char *types[] = {"7", "4339"}, *countries[] = {"GB", "AU"}, *mt[] = {"WIN", "PLACE"};
+    odz_bf_subscription sub = {types, 2, countries, 2, mt, 2, 0, 0, 0};
+    assert_int_equal(odz_bf_request_subscribe(2, &sub, NULL, out, sizeof out, &len), 0);
+    j = request_json(out, len);
+    assert_string_equal(json_string_value(json_object_get(j, "op")), "marketSubscription");
+    assert_int_equal(json_integer_value(json_object_get(j, "heartbeatMs")), 5000);
+    json_t *mf = json_object_get(j, "marketFilter"), *df = json_object_get(j, "marketDataFilter");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(mf, "eventTypeIds"), 1)),
+                        "4339");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(mf, "marketTypes"), 0)),
+                        "WIN");
+    assert_int_equal(json_integer_value(json_object_get(df, "ladderLevels")), 3);
+    assert_int_equal(json_array_size(json_object_get(df, "fields")), 4);
+    assert_null(json_object_get(j, "clk"));
+    json_decref(j);
+
+    /* after an image and a delta, a resubscription resumes from their clocks */
+    odz_bf_cache c = {0};
+    assert_int_equal(apply_fixture(&c, "streaming_mcm_SUB_IMAGE.json", NULL), 0);
+    assert_int_equal(apply_fixture(&c, "streaming_mcm_update.json", NULL), 0);
+    assert_int_equal(odz_bf_request_subscribe(3, &sub, &c, out, sizeof out, &len), 0);
+    j = request_json(out, len);
+    assert_string_equal(json_string_value(json_object_get(j, "initialClk")), "ab34r43r");
+    assert_string_equal(json_string_value(json_object_get(j, "clk")), "AHMAcArtjjje");
+    json_decref(j);
+    odz_bf_cache_free(&c);
+
+    sub.heartbeat_ms = 100;
+    assert_int_equal(odz_bf_request_subscribe(2, &sub, NULL, out, sizeof out, &len), ODZ_EINVAL);
+    sub.heartbeat_ms = 0;
+    sub.ladder_levels = 11;
+    assert_int_equal(odz_bf_request_subscribe(2, &sub, NULL, out, sizeof out, &len), ODZ_EINVAL);
+    sub.ladder_levels = 0;
+    const char *bad[] = {"W IN"};
+    sub.market_types = bad;
+    sub.n_market_types = 1;
+    assert_int_equal(odz_bf_request_subscribe(2, &sub, NULL, out, sizeof out, &len), ODZ_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +823,7 @@ int main(void)
         cmocka_unit_test(scratching_is_a_deduction),
         cmocka_unit_test(bzip2_reads_as_plain),
         cmocka_unit_test(long_lines_are_skipped),
+        cmocka_unit_test(requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
