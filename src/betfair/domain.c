@@ -205,6 +205,9 @@ typedef struct {
     odz_bf_market *win, *place; /* the race's markets (either may be NULL) */
     odz_bf_market *any;         /* to convert: the lead market; NULL to skip */
     char key[ODZ_KEY_MAX];
+    char mkey[ODZ_KEY_MAX];     /* its meeting's key */
+    char date[ODZ_DATE_MAX];    /* its race day */
+    int64_t start;
 } race_group;
 
 static const char *runner_name(const odz_bf_market *m, const odz_bf_catalogues *cats,
@@ -279,39 +282,24 @@ static int add_price(odz_scrape *s, const char *sel_key, const char *provider, o
 
 /* Number of the race: from its market name, else its rank by start time among the races of
  * its meeting that the cache knows. */
-static int race_rank(const odz_bf_cache *c, const race_group *g, const char *tz,
-                     const char *mkey, const char *name)
+static int race_rank(const race_group *groups, size_t n, const race_group *g, const char *name)
 {
-    int n = race_number(name);
-    if (n)
-        return n;
-    int64_t seen[ODZ_SOURCE_MAX_RACES];
-    size_t n_seen = 0;
-    char date[ODZ_DATE_MAX], k[ODZ_KEY_MAX];
-    for (size_t i = 0; i < c->n_markets; i++) {
-        const odz_bf_market *m = c->markets[i];
-        if (!racing_market(m) || m->market_time >= g->any->market_time ||
-            meeting_key(m, tz, date, k, sizeof k) || strcmp(k, mkey))
-            continue;
-        bool dup = false;
-        for (size_t j = 0; j < n_seen && !dup; j++)
-            dup = seen[j] == m->market_time;
-        if (!dup && n_seen < ODZ_SOURCE_MAX_RACES)
-            seen[n_seen++] = m->market_time;
-    }
-    return (int)n_seen + 1 > 99 ? 99 : (int)n_seen + 1;
+    int k = race_number(name);
+    if (k)
+        return k;
+    int earlier = 0;
+    for (size_t i = 0; i < n; i++)
+        earlier += groups[i].start < g->start && !strcmp(groups[i].mkey, g->mkey);
+    return earlier + 1 > 99 ? 99 : earlier + 1;
 }
 
-static int convert_race(const odz_bf_cache *c, const race_group *g,
-                        const odz_bf_catalogues *cats, const char *tz, odz_scrape *s,
-                        char *err, size_t errlen)
+static int convert_race(const race_group *groups, size_t n_groups, const race_group *g,
+                        const odz_bf_catalogues *cats, odz_scrape *s, char *err, size_t errlen)
 {
     const odz_bf_market *lead = g->win ? g->win : g->place;
     odz_meeting mt = {0};
-    char mkey[ODZ_KEY_MAX];
-    if (meeting_key(lead, tz, mt.date, mkey, sizeof mkey))
-        return odz_fail(err, errlen, ODZ_EINVAL, "market %s: no race day for its venue",
-                        lead->id);
+    const char *mkey = g->mkey;
+    memcpy(mt.date, g->date, sizeof mt.date);
     odz_strlcpy(mt.source_key, mkey, sizeof mt.source_key);
     odz_strlcpy(mt.name, lead->venue, sizeof mt.name);
     odz_strlcpy(mt.country, lead->country, sizeof mt.country);
@@ -331,7 +319,7 @@ static int convert_race(const odz_bf_cache *c, const race_group *g,
     if (!name[0] && g->place)
         name = market_name(g->place, cats);
     odz_strlcpy(race.name, name, sizeof race.name);
-    race.number = race_rank(c, g, tz, mkey, name);
+    race.number = race_rank(groups, n_groups, g, name);
     race.distance = distance(name);
     race.scheduled_start = lead->market_time;
     race.status = market_race_status(lead);
@@ -433,7 +421,11 @@ int odz_bf_to_scrape(odz_bf_cache *c, const odz_bf_catalogues *cats, const char 
         while (j < n && strcmp(groups[j].key, key))
             j++;
         if (j == n) {
-            memcpy(groups[n].key, key, sizeof key);
+            race_group *g = &groups[n];
+            if (meeting_key(m, tz, g->date, g->mkey, sizeof g->mkey) || !odz__key_ok(g->mkey))
+                continue; /* no race day, or a venue of no letters */
+            memcpy(g->key, key, sizeof key);
+            g->start = m->market_time;
             n++;
         }
         race_group *g = &groups[j];
@@ -448,7 +440,7 @@ int odz_bf_to_scrape(odz_bf_cache *c, const odz_bf_catalogues *cats, const char 
     for (size_t j = 0; rc == 0 && j < n; j++)
         if (groups[j].any) {
             groups[j].any = groups[j].win ? groups[j].win : groups[j].place;
-            rc = convert_race(c, &groups[j], cats, tz, &tmp, err, errlen);
+            rc = convert_race(groups, n, &groups[j], cats, &tmp, err, errlen);
         }
     if (rc == 0 && (rc = odz__scrape_merge(out, &tmp)) != 0)
         odz_fail(err, errlen, rc, "scrape full: %s", odz_errcode(rc));

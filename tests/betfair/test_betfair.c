@@ -640,6 +640,45 @@ static void scratching_is_a_deduction(void **st)
     odz_bf_cache_free(&c);
 }
 
+/* Races without a number in their name are numbered by start time within their meeting;
+ * markets that cannot be a race (no venue letters, other sports) are left out. */
+static void races_numbered_by_start(void **st)
+{
+    (void)st;
+    odz_bf_cache c = {0};
+    char err[ODZ_ERRLEN] = "", msg[1024];
+    const struct {
+        const char *id, *event, *venue, *time;
+    } m[] = {
+        {"1.30", "9", "Romford", "2022-04-19T19:10:00Z"},
+        {"1.10", "9", "Romford", "2022-04-19T18:40:00Z"},
+        {"1.20", "9", "Romford", "2022-04-19T18:55:00Z"},
+        {"1.40", "8", "Hove", "2022-04-19T18:00:00Z"},
+        {"1.50", "7", "!!!", "2022-04-19T18:00:00Z"},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        snprintf(msg, sizeof msg,
+                 "{\"op\":\"mcm\",\"pt\":1650390000000,\"mc\":[{\"id\":\"%s\","
+                 "\"marketDefinition\":{\"status\":\"OPEN\",\"eventId\":\"%s\","
+                 "\"eventTypeId\":\"4339\",\"marketType\":\"WIN\",\"venue\":\"%s\","
+                 "\"marketTime\":\"%s\",\"runners\":[{\"id\":1,\"sortPriority\":1,"
+                 "\"name\":\"1. Dog\"}]}}]}",
+                 m[i].id, m[i].event, m[i].venue, m[i].time);
+        assert_int_equal(apply_str(&c, msg, err), 0);
+    }
+    odz_scrape s = {0};
+    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Europe/London", false, &s, err, sizeof err), 0);
+    assert_int_equal(s.meetings.n, 2);
+    assert_int_equal(s.n_races, 4);
+    for (size_t i = 0; i < s.n_races; i++) {
+        const odz_race *r = &s.races[i].race;
+        int want = r->scheduled_start == 1650395400 ? 3 : r->scheduled_start == 1650394500 ? 2 : 1;
+        assert_int_equal(r->number, want);
+    }
+    odz_scrape_free(&s);
+    odz_bf_cache_free(&c);
+}
+
 /* Compress `src` into a temporary file with libbz2, in two bzip2 streams one after the other
  * (as parallel compressors write them). */
 static void bzip2_file(const char *src, const char *dst)
@@ -821,6 +860,7 @@ int main(void)
         cmocka_unit_test(both_files_make_one_finished_race),
         cmocka_unit_test(basic_file_without_ladders),
         cmocka_unit_test(scratching_is_a_deduction),
+        cmocka_unit_test(races_numbered_by_start),
         cmocka_unit_test(bzip2_reads_as_plain),
         cmocka_unit_test(long_lines_are_skipped),
         cmocka_unit_test(requests),
