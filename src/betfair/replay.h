@@ -10,7 +10,7 @@
 
 #include "bus/bus.h"
 
-#define ODZ_REPLAY_MAX_FILES 256
+#define ODZ_REPLAY_MAX_FILES 64 /* open at once (merged): up to ~4 MiB each for a .bz2 */
 #define ODZ_REPLAY_BATCH_LINES 256 /* messages applied at most between two sends */
 
 typedef struct {
