@@ -73,8 +73,8 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 # and what those log/count with).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/betfair/stream.c src/betfair/domain.c \
-            src/betfair/history.c src/live/sio.c src/obs/log.c src/obs/metrics.c)
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) $(filter-out src/betfair/replay.c,\
+            $(wildcard src/betfair/*.c)) src/live/sio.c src/obs/log.c src/obs/metrics.c)
 $(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm

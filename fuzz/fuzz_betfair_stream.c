@@ -1,10 +1,12 @@
 /* libFuzzer target: Betfair stream messages into one market cache, one message a line (so
- * deltas land on images), then the cache as domain rows; and the bytes as a catalogue. */
+ * deltas land on images), then the cache as domain rows; the bytes as a conversation (the
+ * session's framing and handshake) and as a catalogue. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "betfair/domain.h"
+#include "betfair/session.h"
 #include "betfair/stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,6 +52,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_cache(&c);
         p += n + (nl != NULL);
     }
+    /* the same bytes as a conversation, cut in two at an arbitrary point */
+    odz_bf_session sess = {.app_key = "k", .session = "s"};
+    odz_bf_session_reset(&sess, 0);
+    size_t cut = size ? data[0] % size : 0;
+    odz_bf_session_feed(&sess, (const char *)data, cut, 1);
+    odz_bf_session_feed(&sess, (const char *)data + cut, size - cut, 2);
+    if (sess.out_len > sizeof sess.out || (sess.state == ODZ_BF_FAILED && !sess.reason[0]))
+        __builtin_trap();
+    check_cache(&sess.cache);
+    odz_bf_session_free(&sess);
+
     odz_bf_catalogues cats = {0};
     odz_bf_catalogue_parse((const char *)data, size, &cats, err, sizeof err);
     odz_scrape s = {0};

@@ -17,6 +17,7 @@
 #include "betfair/domain.h"
 #include "betfair/history.h"
 #include "betfair/request.h"
+#include "betfair/session.h"
 #include "betfair/stream.h"
 #include "core/err.h"
 
@@ -846,6 +847,129 @@ static void requests(void **st)
     assert_int_equal(odz_bf_request_subscribe(2, &sub, NULL, out, sizeof out, &len), ODZ_EINVAL);
 }
 
+/* ---- the conversation ---- */
+
+/* Feed a fixture as the exchange sends it: CRLF-terminated, `chunk` bytes at a time. */
+static int feed_fixture(odz_bf_session *s, const char *name, size_t chunk)
+{
+    char rel[256];
+    size_t len;
+    snprintf(rel, sizeof rel, "betfair/%s", name);
+    char *body = fixture_slurp(rel, &len);
+    while (len && (body[len - 1] == '\n' || body[len - 1] == '\r'))
+        len--;
+    int rc = 0;
+    for (size_t o = 0; rc == 0 && o < len; o += chunk)
+        rc = odz_bf_session_feed(s, body + o, o + chunk > len ? len - o : chunk, 1000);
+    if (rc == 0)
+        rc = odz_bf_session_feed(s, "\r\n", 2, 1000);
+    free(body);
+    return rc;
+}
+
+static json_t *sent(odz_bf_session *s)
+{
+    char *crlf = memmem(s->out, s->out_len, "\r\n", 2);
+    assert_non_null(crlf);
+    json_t *j = json_loadb(s->out, (size_t)(crlf - s->out), 0, NULL);
+    assert_non_null(j);
+    odz_bf_session_sent(s, (size_t)(crlf - s->out) + 2);
+    return j;
+}
+
+static void session_handshake_and_resume(void **st)
+{
+    (void)st;
+    const char *types[] = {"7", "4339"};
+    odz_bf_session s = {.app_key = "key", .session = "secret-token"};
+    s.sub.event_type_ids = types;
+    s.sub.n_event_type_ids = 2;
+    odz_bf_session_reset(&s, 0);
+    assert_int_equal(s.state, ODZ_BF_CONNECTING);
+    assert_int_equal(feed_fixture(&s, "streaming_connection.json", 7), 0);
+    assert_int_equal(s.state, ODZ_BF_AUTHENTICATING);
+    json_t *j = sent(&s);
+    assert_string_equal(json_string_value(json_object_get(j, "op")), "authentication");
+    assert_string_equal(json_string_value(json_object_get(j, "session")), "secret-token");
+    json_decref(j);
+    const char *ok = "{\"op\":\"status\",\"id\":0,\"statusCode\":\"SUCCESS\"}\r\n";
+    assert_int_equal(odz_bf_session_feed(&s, ok, strlen(ok), 1000), 0);
+    assert_int_equal(s.state, ODZ_BF_SUBSCRIBING);
+    j = sent(&s);
+    assert_string_equal(json_string_value(json_object_get(j, "op")), "marketSubscription");
+    assert_null(json_object_get(j, "clk")); /* a fresh subscription */
+    json_decref(j);
+    assert_int_equal(s.out_len, 0);
+    assert_int_equal(odz_bf_session_feed(&s, ok, strlen(ok), 1000), 0);
+    assert_int_equal(s.state, ODZ_BF_STREAMING);
+    /* one byte at a time and in odd chunks: the same cache */
+    assert_int_equal(feed_fixture(&s, "streaming_mcm_SUB_IMAGE.json", 1), 0);
+    assert_int_equal(feed_fixture(&s, "streaming_mcm_update.json", 13), 0);
+    assert_int_equal(runner(&s.cache, KEMPTON, 11527192)->batb[0].odds, 470);
+    assert_false(odz_bf_session_stale(&s, 1000 + 10000));
+    assert_true(odz_bf_session_stale(&s, 1000 + 10001)); /* two 5 s heartbeats */
+
+    /* the connection drops mid-message: the part is dropped, the resubscription resumes */
+    const char *part = "{\"op\":\"mcm\",\"mc\":[{\"id\":";
+    assert_int_equal(odz_bf_session_feed(&s, part, strlen(part), 2000), 0);
+    odz_bf_session_reset(&s, 3000);
+    assert_int_equal(s.reconnects, 1);
+    assert_int_equal(feed_fixture(&s, "streaming_connection.json", 64), 0);
+    json_decref(sent(&s));
+    assert_int_equal(odz_bf_session_feed(&s, ok, strlen(ok), 3000), 0);
+    j = sent(&s);
+    assert_string_equal(json_string_value(json_object_get(j, "initialClk")), "ab34r43r");
+    assert_string_equal(json_string_value(json_object_get(j, "clk")), "AHMAcArtjjje");
+    json_decref(j);
+    assert_int_equal(feed_fixture(&s, "streaming_mcm_RESUB_DELTA.json", 4096), 0);
+    assert_int_equal(s.state, ODZ_BF_STREAMING);
+    assert_non_null(odz_bf_find_market(&s.cache, KEMPTON)); /* kept across the reconnect */
+    assert_string_equal(s.cache.initial_clk, "yhfXkdfHDMoXgtDFvwzKF9+D78QM");
+
+    /* garbage: failed, nothing changed, nothing more taken until a reconnect */
+    size_t n = s.cache.n_markets;
+    const char *bad = "{\"op\":\"mcm\",\"mc\":[{\"id\":\"1.126235656\",\"tv\":-1}]}\r\n";
+    assert_int_equal(odz_bf_session_feed(&s, bad, strlen(bad), 4000), ODZ_ESTATE);
+    assert_int_equal(s.state, ODZ_BF_FAILED);
+    assert_non_null(strstr(s.reason, "bad message"));
+    assert_int_equal(s.cache.n_markets, n);
+    assert_int_equal(odz_bf_session_feed(&s, ok, strlen(ok), 4000), ODZ_ESTATE);
+    assert_false(odz_bf_session_stale(&s, 100000));
+    odz_bf_session_free(&s);
+}
+
+static void session_failures(void **st)
+{
+    (void)st;
+    odz_bf_session s = {.app_key = "key", .session = "token"};
+    odz_bf_session_reset(&s, 0);
+    /* a status error during the handshake */
+    assert_int_equal(feed_fixture(&s, "streaming_connection.json", 100), 0);
+    const char *no = "{\"op\":\"status\",\"id\":0,\"statusCode\":\"FAILURE\","
+                     "\"errorCode\":\"INVALID_SESSION_INFORMATION\",\"errorMessage\":\"bad\","
+                     "\"connectionClosed\":true}\n";
+    assert_int_equal(odz_bf_session_feed(&s, no, strlen(no), 0), ODZ_ESTATE);
+    assert_string_equal(s.error_code, "INVALID_SESSION_INFORMATION");
+    assert_non_null(strstr(s.reason, "connection closed"));
+    /* market changes before any subscription */
+    odz_bf_session_reset(&s, 0);
+    assert_int_equal(feed_fixture(&s, "streaming_mcm_update.json", 100), ODZ_ESTATE);
+    assert_non_null(strstr(s.reason, "before the subscription"));
+    assert_int_equal(s.cache.n_markets, 0);
+    /* a message that never ends */
+    odz_bf_session_reset(&s, 0);
+    char *big = malloc(1 << 20);
+    assert_non_null(big);
+    memset(big, 'x', 1 << 20);
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < 9; i++)
+        rc = odz_bf_session_feed(&s, big, 1 << 20, 0);
+    assert_int_equal(rc, ODZ_ESTATE);
+    assert_non_null(strstr(s.reason, "longer than"));
+    free(big);
+    odz_bf_session_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -864,6 +988,8 @@ int main(void)
         cmocka_unit_test(bzip2_reads_as_plain),
         cmocka_unit_test(long_lines_are_skipped),
         cmocka_unit_test(requests),
+        cmocka_unit_test(session_handshake_and_resume),
+        cmocka_unit_test(session_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
