@@ -73,7 +73,7 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 # and what those log/count with).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) $(filter-out src/betfair/replay.c,\
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) $(filter-out src/betfair/replay.c src/betfair/client.c,\
             $(wildcard src/betfair/*.c)) src/live/sio.c src/obs/log.c src/obs/metrics.c)
 $(B)/fuzz/%: fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)

@@ -8,6 +8,7 @@
 #include "betfair/domain.h"
 #include "betfair/session.h"
 #include "betfair/stream.h"
+#include "obs/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,6 +42,9 @@ static void check_cache(const odz_bf_cache *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static int quiet;
+    if (!quiet++)
+        odz_log_init("fuzz", ODZ_LOG_ERROR, 1, stderr); /* the session's warnings are expected */
     const char *p = (const char *)data, *end = p + size;
     char err[ODZ_ERRLEN];
     odz_bf_cache c = {.max_markets = 50};
