@@ -43,7 +43,15 @@ struct odz_bf_client {
 
 /* ---- the connection ---- */
 
-static int dial(const char *host, const char *port)
+/* Wait for the socket (events), at most ms; 1 ready, 0 not yet, -1 error. */
+static int wait_fd(int fd, short events, int ms)
+{
+    struct pollfd p = {fd, events, 0};
+    int r = poll(&p, 1, ms);
+    return r < 0 && errno != EINTR ? -1 : r > 0;
+}
+
+static int dial(odz_bf_client *c, const char *host, const char *port)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     if (getaddrinfo(host, port, &hints, &res))
@@ -58,11 +66,12 @@ static int dial(const char *host, const char *port)
             fd = -1;
             continue;
         }
-        struct pollfd p = {fd, POLLOUT, 0};
-        int soerr = 0;
+        int soerr = 0, ready = 0;
         socklen_t sl = sizeof soerr;
-        if (poll(&p, 1, CONNECT_TIMEOUT_MS) != 1 ||
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
+        for (int64_t until = odz_real_ms() + CONNECT_TIMEOUT_MS;
+             !ready && !atomic_load(&c->stop) && odz_real_ms() < until;)
+            ready = wait_fd(fd, POLLOUT, POLL_MS);
+        if (ready != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
             close(fd);
             fd = -1;
         }
@@ -82,14 +91,6 @@ static void hang_up(odz_bf_client *c)
     c->fd = -1;
 }
 
-/* Wait for the socket (events), at most ms; 1 ready, 0 not yet, -1 error. */
-static int wait_fd(int fd, short events, int ms)
-{
-    struct pollfd p = {fd, events, 0};
-    int r = poll(&p, 1, ms);
-    return r < 0 && errno != EINTR ? -1 : r > 0;
-}
-
 static int tls_start(odz_bf_client *c)
 {
     if (!(c->ssl = SSL_new(c->ctx)) || !SSL_set_fd(c->ssl, c->fd) ||
@@ -102,6 +103,7 @@ static int tls_start(odz_bf_client *c)
             return 0;
         int e = SSL_get_error(c->ssl, r);
         if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || odz_real_ms() > until ||
+            atomic_load(&c->stop) ||
             wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, POLL_MS) < 0)
             return -1;
     }
@@ -232,7 +234,7 @@ static void *client_thread(void *arg)
     odz_bf_client *c = arg;
     int backoff = 250, cap = c->cfg.backoff_max_ms > 0 ? c->cfg.backoff_max_ms : 30000;
     while (!atomic_load(&c->stop)) {
-        c->fd = dial(c->cfg.host, c->cfg.port);
+        c->fd = dial(c, c->cfg.host, c->cfg.port);
         bool streamed = false;
         if (c->fd >= 0 && (!c->cfg.tls || tls_start(c) == 0)) {
             pthread_mutex_lock(&c->lock);

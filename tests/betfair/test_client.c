@@ -1,4 +1,5 @@
-/* The Betfair stream client against a scripted exchange on loopback (plain TCP): handshake,
+/* The Betfair stream client against a scripted exchange on loopback (plain TCP and TLS with a
+ * generated certificate; an untrusted certificate is refused): handshake,
  * image and delta into the racing service, a connection dropped mid-message, the
  * resubscription with the last initialClk/clk, and the race finished from the resumed
  * stream. */
@@ -10,6 +11,10 @@
 #include "support/fixture.h"
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -29,16 +34,45 @@
 
 typedef struct {
     int lfd;
+    SSL_CTX *tls;    /* TLS exchange when set */
+    SSL *ssl;        /* of the current connection */
     char *lines[200];
     size_t n_lines;
     char sub2[4096]; /* the second subscription, as received */
     int ok;          /* the script ran to its end */
 } exchange;
 
+static exchange *cur; /* the one exchange of a test */
+
+static ssize_t xsend(int fd, const char *s, size_t n)
+{
+    return cur->ssl ? SSL_write(cur->ssl, s, (int)n) : send(fd, s, n, MSG_NOSIGNAL);
+}
+
+static ssize_t xrecv(int fd, char *b, size_t n)
+{
+    return cur->ssl ? SSL_read(cur->ssl, b, (int)n) : recv(fd, b, n, 0);
+}
+
+static int xaccept(exchange *x)
+{
+    int fd = accept(x->lfd, NULL, NULL);
+    if (fd < 0 || !x->tls)
+        return fd;
+    SSL_free(x->ssl);
+    x->ssl = SSL_new(x->tls);
+    SSL_set_fd(x->ssl, fd);
+    if (SSL_accept(x->ssl) != 1) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static void send_line(int fd, const char *s)
 {
-    assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
-    assert_int_equal(send(fd, "\r\n", 2, MSG_NOSIGNAL), 2);
+    xsend(fd, s, strlen(s));
+    xsend(fd, "\r\n", 2);
 }
 
 /* One request line (without CRLF) into buf. */
@@ -46,7 +80,7 @@ static int recv_line(int fd, char *buf, size_t n)
 {
     size_t k = 0;
     while (k + 1 < n) {
-        ssize_t r = recv(fd, buf + k, 1, 0);
+        ssize_t r = xrecv(fd, buf + k, 1);
         if (r <= 0)
             return -1;
         if (buf[k] == '\n') {
@@ -91,7 +125,7 @@ static void *exchange_thread(void *arg)
     exchange *x = arg;
     char sub[4096];
     /* first connection: image (first line) and 40 deltas, then a cut in mid-message */
-    int fd = accept(x->lfd, NULL, NULL);
+    int fd = xaccept(x);
     if (fd < 0 || handshake(fd, sub, sizeof sub) || strstr(sub, "clk"))
         goto out;
     char *img = with(x->lines[0], "SUB_IMAGE", "I1", "C0");
@@ -105,11 +139,11 @@ static void *exchange_thread(void *arg)
         free(d);
     }
     const char *cut = "{\"op\":\"mcm\",\"clk\":\"C41\",\"pt\":1650392800000,\"mc\":[{\"id\":\"1.19";
-    send(fd, cut, strlen(cut), MSG_NOSIGNAL);
+    xsend(fd, cut, strlen(cut));
     usleep(300 * 1000);
     close(fd);
     /* second connection: the client resumes from C40; the rest of the market from there */
-    fd = accept(x->lfd, NULL, NULL);
+    fd = xaccept(x);
     if (fd < 0 || handshake(fd, x->sub2, sizeof x->sub2))
         goto out;
     for (size_t i = 41; i < x->n_lines; i++) {
@@ -121,7 +155,7 @@ static void *exchange_thread(void *arg)
     }
     x->ok = 1;
     char buf[64];
-    while (recv(fd, buf, sizeof buf, 0) > 0) /* until the client hangs up */
+    while (xrecv(fd, buf, sizeof buf) > 0) /* until the client hangs up */
         ;
 out:
     if (fd >= 0)
@@ -129,10 +163,49 @@ out:
     return NULL;
 }
 
-static void client_resumes_after_a_drop(void **st)
+/* A self-signed certificate for "localhost" (written to `pem` for the client to trust) and
+ * the server context presenting it. */
+static SSL_CTX *tls_server(const char *pem)
 {
-    (void)st;
+    EVP_PKEY *pk = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    assert_non_null(pk);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, pk);
+    X509_NAME *nm = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
+                               -1, 0);
+    X509_set_issuer_name(x, nm);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, "DNS:localhost");
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
+    FILE *f = fopen(pem, "w");
+    assert_non_null(f);
+    PEM_write_X509(f, x);
+    fclose(f);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    assert_int_equal(SSL_CTX_use_certificate(ctx, x), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(ctx, pk), 1);
+    X509_free(x);
+    EVP_PKEY_free(pk);
+    return ctx;
+}
+
+static void run_exchange(bool tls)
+{
     exchange x = {0};
+    cur = &x;
+    char pem[] = "/tmp/oddzy-bf-cert-XXXXXX";
+    if (tls) {
+        int pfd = mkstemp(pem);
+        assert_true(pfd >= 0);
+        close(pfd);
+        x.tls = tls_server(pem);
+    }
     size_t len;
     char *body = fixture_slurp(WIN_FILE, &len);
     for (char *p = body, *nl; *p && x.n_lines < 200; p = nl + 1) {
@@ -161,7 +234,8 @@ static void client_resumes_after_a_drop(void **st)
     odz_racing *racing = odz_racing_start(bus, store, "Europe/London", err);
     assert_non_null(racing);
     const char *types[] = {"4339"};
-    odz_bf_client_config cfg = {.host = "127.0.0.1", .port = port, .app_key = "key",
+    odz_bf_client_config cfg = {.host = tls ? "localhost" : "127.0.0.1", .port = port,
+                                .tls = tls, .ca_file = tls ? pem : NULL, .app_key = "key",
                                 .session_token = "tok", .tz = "Europe/London", .flush_ms = 100};
     cfg.sub.event_type_ids = types;
     cfg.sub.n_event_type_ids = 1;
@@ -205,12 +279,70 @@ static void client_resumes_after_a_drop(void **st)
     bus->ops->close(bus);
     close(x.lfd);
     free(body);
+    SSL_free(x.ssl);
+    if (tls) {
+        SSL_CTX_free(x.tls);
+        unlink(pem);
+    }
+}
+
+static void client_resumes_after_a_drop(void **st)
+{
+    (void)st;
+    run_exchange(false);
+}
+
+static void client_over_tls(void **st)
+{
+    (void)st;
+    run_exchange(true);
+}
+
+/* A certificate the client does not trust: no connection is ever made. */
+static void client_checks_the_certificate(void **st)
+{
+    (void)st;
+    char pem[] = "/tmp/oddzy-bf-cert-XXXXXX", other[] = "/tmp/oddzy-bf-cert-XXXXXX";
+    close(mkstemp(pem));
+    close(mkstemp(other));
+    SSL_CTX *srv = tls_server(pem), *unused = tls_server(other); /* trust another one */
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &al), 0);
+    char port[16], err[ODZ_ERRLEN];
+    snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
+    odz_bus *bus = odz_bus_inproc_new();
+    odz_bf_client_config cfg = {.host = "localhost", .port = port, .tls = true, .ca_file = other,
+                                .app_key = "key", .session_token = "tok"};
+    odz_bf_client *c = odz_bf_client_start(bus, &cfg, err);
+    assert_non_null(c);
+    int fd = accept(lfd, NULL, NULL);
+    SSL *ssl = SSL_new(srv);
+    SSL_set_fd(ssl, fd);
+    assert_int_not_equal(SSL_accept(ssl), 1); /* the client refused the handshake */
+    odz_bf_client_stats stats;
+    odz_bf_client_stats_get(c, &stats);
+    odz_bf_client_stop(c);
+    assert_int_equal(stats.connects, 0);
+    SSL_free(ssl);
+    close(fd);
+    close(lfd);
+    bus->ops->close(bus);
+    SSL_CTX_free(srv);
+    SSL_CTX_free(unused);
+    unlink(pem);
+    unlink(other);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(client_resumes_after_a_drop),
+        cmocka_unit_test(client_over_tls),
+        cmocka_unit_test(client_checks_the_certificate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
