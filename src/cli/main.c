@@ -23,6 +23,7 @@ static const role roles[] = {
     {"api", odz_cmd_api, "racing API: JSON over HTTP, live push, the web front end"},
     {"prices", odz_cmd_prices, "price updater: a simulated live price market"},
     {"replay", odz_cmd_replay, "recorded Betfair markets (historical files) through the racing service"},
+    {"betfair", odz_cmd_betfair, "Betfair Exchange stream (live markets) into the racing service"},
     {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)"},
     {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit"},
 };
