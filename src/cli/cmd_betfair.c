@@ -42,23 +42,6 @@ static int secret(const odz_opt *opts, const char *env, const char *file, char *
     return 0;
 }
 
-/* "A,B,C" into at most LIST_MAX pointers into buf. */
-static size_t split(char *buf, const char **out)
-{
-    size_t n = 0;
-    for (char *p = buf; *p && n < LIST_MAX;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        if (*p)
-            out[n++] = p;
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    return n;
-}
-
 int odz_cmd_betfair(int argc, char **argv)
 {
     odz_opt opts[] = {
@@ -118,15 +101,20 @@ int odz_cmd_betfair(int argc, char **argv)
         return 2;
     cfg.app_key = app_key;
     cfg.session_token = session;
-    odz_strlcpy(types, odz_opt_get(opts, "event-types"), sizeof types);
-    odz_strlcpy(countries, odz_opt_get(opts, "countries"), sizeof countries);
-    odz_strlcpy(markets, odz_opt_get(opts, "market-types"), sizeof markets);
     cfg.sub.event_type_ids = type_v;
-    cfg.sub.n_event_type_ids = split(types, type_v);
     cfg.sub.country_codes = country_v;
-    cfg.sub.n_country_codes = split(countries, country_v);
     cfg.sub.market_types = market_v;
-    cfg.sub.n_market_types = split(markets, market_v);
+    if (odz_strlcpy(types, odz_opt_get(opts, "event-types"), sizeof types) ||
+        odz_strlcpy(countries, odz_opt_get(opts, "countries"), sizeof countries) ||
+        odz_strlcpy(markets, odz_opt_get(opts, "market-types"), sizeof markets) ||
+        odz_opt_list(types, type_v, LIST_MAX, &cfg.sub.n_event_type_ids) ||
+        odz_opt_list(countries, country_v, LIST_MAX, &cfg.sub.n_country_codes) ||
+        odz_opt_list(markets, market_v, LIST_MAX, &cfg.sub.n_market_types)) {
+        fprintf(stderr, "oddzy betfair: --event-types, --countries or --market-types too long "
+                        "(at most %d items)\n",
+                LIST_MAX);
+        return 2;
+    }
     char err[ODZ_ERRLEN];
     odz_signals_block();
     odz_role_env env;

@@ -441,19 +441,9 @@ static int replay_config(const odz_opt *opts, char *list, size_t n, const char *
         return ODZ_EINVAL;
     }
     cfg->files = files;
-    for (char *f = list; *f;) {
-        char *comma = strchr(f, ',');
-        if (comma)
-            *comma = '\0';
-        if (*f && cfg->n_files == ODZ_REPLAY_MAX_FILES) {
-            fprintf(stderr, "oddzy run: more than %d --replay files\n", ODZ_REPLAY_MAX_FILES);
-            return ODZ_EINVAL;
-        }
-        if (*f)
-            files[cfg->n_files++] = f;
-        if (!comma)
-            break;
-        f = comma + 1;
+    if (odz_opt_list(list, files, ODZ_REPLAY_MAX_FILES, &cfg->n_files)) {
+        fprintf(stderr, "oddzy run: more than %d --replay files\n", ODZ_REPLAY_MAX_FILES);
+        return ODZ_EINVAL;
     }
     return 0;
 }

@@ -31,6 +31,25 @@ static void usage_print(const char *usage, const odz_opt *opts)
     printf("  %-24s %s\n", "--help", "show this help");
 }
 
+int odz_opt_list(char *buf, const char **out, size_t max, size_t *n)
+{
+    *n = 0;
+    for (char *p = buf; *p;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p) {
+            if (*n == max)
+                return ODZ_EINVAL;
+            out[(*n)++] = p;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
 int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv)
 {
     return odz_opts_parse_args(usage, opts, argc, argv, NULL, 0, NULL);

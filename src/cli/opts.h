@@ -26,6 +26,9 @@ const char *odz_opt_get(const odz_opt *opts, const char *name);
 /** Checked integer conversion of an option; prints an error and returns ODZ_EINVAL if bad. */
 int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, int64_t *out);
 int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, double *out);
+/** Split a comma-separated option value in place: the non-empty items into out[0..*n).
+ * ODZ_EINVAL when there are more than max (then *n is max). */
+int odz_opt_list(char *buf, const char **out, size_t max, size_t *n);
 /** Apply the ODZ_OPT_CLOCK options; prints an error and returns ODZ_EINVAL if bad. */
 int odz_opts_clock(const odz_opt *opts);
 /** Apply the common logging options (--log-level, --log-format) for `service`. */
