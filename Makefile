@@ -1,12 +1,13 @@
 # Oddzy build: one executable (build/oddzy), a cmocka test program per tests/**/test_*.c,
 # the same again under ASan+UBSan (build/asan), the threaded ones under TSan (build/tsan),
 # and libFuzzer targets (build/fuzz).
-# Every dependency is found with pkg-config; scripts/setup.sh installs what is missing.
+# Every dependency is found with pkg-config (libwslay and libbz2, which ship no .pc, by name);
+# scripts/setup.sh installs what is missing.
 
 CC       ?= cc
 PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1 glib-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lbz2
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
@@ -83,10 +84,12 @@ $(BT)/tests/%: tests/%.c $$(TSAN_$$*)
 
 # libFuzzer targets: clang, fuzzer + address + undefined, any sanitizer report fails them.
 # Each links only the parsers it tests and what those need: FUZZ_SRC_<target> when set, else
-# FUZZ_SRC (the domain core, the source adapters and what they log and count with).
+# FUZZ_SRC (the domain core, the source adapters, the Betfair stream and files, and what they log
+# and count with).
 FUZZ_CC  ?= clang
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
-FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) src/obs/log.c src/obs/metrics.c)
+FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) $(filter-out src/betfair/replay.c src/betfair/client.c,\
+            $(wildcard src/betfair/*.c)) src/obs/log.c src/obs/metrics.c)
 FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
 FUZZ_SRC_fuzz_query := src/http/query.c
 FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c

@@ -1,17 +1,13 @@
 /* oddzy prices: the price updater role. */
-#include "bus/bus.h"
-#include "bus/bus_metrics.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
+#include "cli/role.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
-#include "obs/metrics_server.h"
 #include "prices/updater.h"
-#include "racing/racing.h"
-#include "store/store.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -70,46 +66,20 @@ int odz_cmd_prices(int argc, char **argv)
     if (odz_opts_logging(opts, "prices") || prices_config(opts, &pc))
         return 2;
     char err[ODZ_ERRLEN];
-    const char *url = odz_opt_get(opts, "bus");
     odz_signals_block();
-    odz_metrics_server *ms;
-    if ((rc = odz_opts_metrics_start(opts, "prices", &ms)))
-        return rc == ODZ_EINVAL ? 2 : 1;
-    odz_bus *bus = odz_bus_open(url, err, sizeof err);
-    if (!bus) {
-        fprintf(stderr, "oddzy prices: %s\n", err);
-        odz_metrics_server_stop(ms);
-        return 2;
-    }
-    odz_bus_metrics_register(bus);
-    /* the in-process bus has no other process on it: host the racing service here */
-    odz_store *store = NULL;
-    odz_racing *racing = NULL;
-    if (!*url || !strcmp(url, "inproc")) {
-        store = odz_store_open(odz_opt_get(opts, "db"), err);
-        racing = store ? odz_racing_start(bus, store, odz_opt_get(opts, "tz"), err) : NULL;
-    }
-    odz_price_updater *u =
-        (racing || (*url && strcmp(url, "inproc"))) ? odz_prices_start(bus, &pc, err) : NULL;
+    odz_role_env env;
+    if ((rc = odz_role_env_open(opts, "prices", odz_opt_get(opts, "tz"), &env)))
+        return rc;
+    odz_price_updater *u = odz_prices_start(env.bus, &pc, err);
     if (!u) {
         fprintf(stderr, "oddzy prices: %s\n", err);
-        odz_metrics_server_stop(ms);
-        odz_racing_stop(racing);
-        odz_bus_metrics_unregister(bus);
-        bus->ops->close(bus);
-        if (store)
-            store->ops->close(store);
+        odz_role_env_close(&env);
         return 1;
     }
     int sig = odz_signals_wait();
     odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
-    odz_metrics_server_stop(ms);
     odz_prices_stop(u);
-    odz_racing_stop(racing);
-    odz_bus_metrics_unregister(bus);
-    bus->ops->close(bus);
-    if (store)
-        store->ops->close(store);
+    odz_role_env_close(&env);
     odz_metrics_free_all();
     return 0;
 }

@@ -1,5 +1,6 @@
 /* oddzy feed, scraper, api and run. */
 #include "api/api.h"
+#include "betfair/replay.h"
 #include "bus/bus.h"
 #include "bus/bus_metrics.h"
 #include "cli/commands.h"
@@ -472,6 +473,27 @@ static void *http_thread(void *arg)
     return NULL;
 }
 
+/* --replay FILE[,FILE...] and --replay-speed into cfg; the names go to files[] (at most
+ * ODZ_REPLAY_MAX_FILES), pointing into list. */
+static int replay_config(const odz_opt *opts, char *list, size_t n, const char **files,
+                         odz_replay_config *cfg)
+{
+    if (odz_replay_speed_parse(odz_opt_get(opts, "replay-speed"), &cfg->speed)) {
+        fprintf(stderr, "oddzy run: --replay-speed must be a number above 0 or max\n");
+        return ODZ_EINVAL;
+    }
+    if (odz_strlcpy(list, odz_opt_get(opts, "replay"), n)) {
+        fprintf(stderr, "oddzy run: --replay is too long\n");
+        return ODZ_EINVAL;
+    }
+    cfg->files = files;
+    if (odz_opt_list(list, files, ODZ_REPLAY_MAX_FILES, &cfg->n_files)) {
+        fprintf(stderr, "oddzy run: more than %d --replay files\n", ODZ_REPLAY_MAX_FILES);
+        return ODZ_EINVAL;
+    }
+    return 0;
+}
+
 int odz_cmd_run(int argc, char **argv)
 {
     odz_opt opts[] = {
@@ -487,25 +509,36 @@ int odz_cmd_run(int argc, char **argv)
         {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",
          "seconds (simulated) between meetings-list polls", NULL, 0},
         FEED_OPTS,
+        {"replay", "ODDZY_REPLAY", "",
+         "also play these Betfair historical files (comma-separated; see oddzy replay)", NULL,
+         0},
+        {"replay-speed", "ODDZY_REPLAY_SPEED", "1",
+         "--replay N times faster than recorded, or max", NULL, 0},
         ODZ_OPT_CLOCK,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
     };
     int rc = odz_opts_parse(
         "Usage: oddzy run [--port 8080] [--db var/oddzy.db] [--speed N] [--seed N]\n"
-        "                 [--source URL --format entain|oddscomau]\n\n"
+        "                 [--source URL --format entain|oddscomau]\n"
+        "                 [--replay FILE[,FILE...] [--replay-speed N|max]]\n\n"
         "Everything in one process: racing service on SQLite, in-process bus, the simulated\n"
         "source (or --source), the scraper, the price updater and the API with the web\n"
-        "front end.",
+        "front end; with --replay, recorded Betfair markets played beside them.",
         opts, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
     odz_api_config ac;
     odz_feed_config fc;
     odz_scraper_config sc;
+    char replay_list[1024];
+    const char *replay_files[ODZ_REPLAY_MAX_FILES];
+    odz_replay_config rcfg = {0};
     if (odz_opts_logging(opts, "run") || api_config(opts, &ac) || feed_config(opts, &fc) ||
-        odz_opts_clock(opts) || scraper_config(opts, &sc))
+        odz_opts_clock(opts) || scraper_config(opts, &sc) ||
+        replay_config(opts, replay_list, sizeof replay_list, replay_files, &rcfg))
         return 2;
+    rcfg.tz = ac.tz;
     const char *ext = odz_opt_get(opts, "source");
     const char *rate = odz_opt_get(opts, "rate");
     if (!*rate)
@@ -528,6 +561,7 @@ int odz_cmd_run(int argc, char **argv)
     odz_http_server *fsrv = NULL;
     odz_scraper *scraper = NULL;
     odz_price_updater *prices = NULL;
+    odz_replay *replay = NULL;
     odz_api *api = NULL;
     int status = 1;
     if (!store || !(racing = odz_racing_start(bus, store, ac.tz, err)))
@@ -546,6 +580,8 @@ int odz_cmd_run(int argc, char **argv)
     odz_prices_config_defaults(&pc);
     pc.seed = fc.seed;
     if (!(prices = odz_prices_start(bus, &pc, err)))
+        goto out;
+    if (rcfg.n_files && !(replay = odz_replay_start(bus, &rcfg, err)))
         goto out;
     run_thread ft = {fsrv};
     pthread_t feed_t, sig_t;
@@ -577,6 +613,7 @@ out:
     if (status)
         fprintf(stderr, "oddzy run: %s\n", err);
     odz_metrics_server_stop(ms);
+    odz_replay_stop(replay, NULL);
     odz_scraper_stop(scraper);
     odz_prices_stop(prices);
     odz_api_free(api);

@@ -10,5 +10,7 @@ int odz_cmd_scraper(int argc, char **argv);
 int odz_cmd_api(int argc, char **argv);
 int odz_cmd_prices(int argc, char **argv);
 int odz_cmd_run(int argc, char **argv);
+int odz_cmd_replay(int argc, char **argv);
+int odz_cmd_betfair(int argc, char **argv);
 
 #endif

@@ -22,6 +22,8 @@ static const role roles[] = {
     {"scraper", odz_cmd_scraper, "race scraper: polls a racing data source on the adaptive schedule"},
     {"api", odz_cmd_api, "racing API: JSON over HTTP, live push, the web front end"},
     {"prices", odz_cmd_prices, "price updater: a simulated live price market"},
+    {"replay", odz_cmd_replay, "recorded Betfair markets (historical files) through the racing service"},
+    {"betfair", odz_cmd_betfair, "Betfair Exchange stream (live markets) into the racing service"},
     {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)"},
     {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit"},
 };

@@ -33,8 +33,35 @@ static void usage_print(const char *usage, const odz_opt *opts)
     printf("  %-24s %s\n", "--help", "show this help");
 }
 
+int odz_opt_list(char *buf, const char **out, size_t max, size_t *n)
+{
+    *n = 0;
+    for (char *p = buf; *p;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p) {
+            if (*n == max)
+                return ODZ_EINVAL;
+            out[(*n)++] = p;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
 int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv)
 {
+    return odz_opts_parse_args(usage, opts, argc, argv, NULL, 0, NULL);
+}
+
+int odz_opts_parse_args(const char *usage, odz_opt *opts, int argc, char **argv,
+                        const char **args, size_t max_args, size_t *n_args)
+{
+    if (n_args)
+        *n_args = 0;
     for (odz_opt *o = opts; o->name; o++) {
         const char *e = o->env ? getenv(o->env) : NULL;
         o->value = e && *e ? e : o->def;
@@ -50,6 +77,10 @@ int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv)
             return 1;
         }
         if (strncmp(a, "--", 2) != 0) {
+            if (n_args && *n_args < max_args) {
+                args[(*n_args)++] = a;
+                continue;
+            }
             fprintf(stderr, "%s: unexpected argument " ECHO " (see --help)\n", argv[0], a);
             return ODZ_EINVAL;
         }

@@ -2,6 +2,7 @@
 #ifndef ODZ_OPTS_H
 #define ODZ_OPTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -16,11 +17,18 @@ typedef struct {
 /** Parse argv (argv[0] is the command name). Returns 0, 1 when --help was printed (exit 0),
  * or ODZ_EINVAL after printing a clear error to stderr (exit 2). */
 int odz_opts_parse(const char *usage, odz_opt *opts, int argc, char **argv);
+/** The same, also taking up to max_args arguments that are not options (file names) into
+ * args[0..*n_args) (borrowed from argv); one more is an error. */
+int odz_opts_parse_args(const char *usage, odz_opt *opts, int argc, char **argv,
+                        const char **args, size_t max_args, size_t *n_args);
 /** The value of option `name` ("" if none). */
 const char *odz_opt_get(const odz_opt *opts, const char *name);
 /** Checked integer conversion of an option; prints an error and returns ODZ_EINVAL if bad. */
 int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, int64_t *out);
 int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, double *out);
+/** Split a comma-separated option value in place: the non-empty items into out[0..*n).
+ * ODZ_EINVAL when there are more than max (then *n is max). */
+int odz_opt_list(char *buf, const char **out, size_t max, size_t *n);
 /** Apply the ODZ_OPT_CLOCK options; prints an error and returns ODZ_EINVAL if bad. */
 int odz_opts_clock(const odz_opt *opts);
 /** Apply the common logging options (--log-level, --log-format) for `service`. */

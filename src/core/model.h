@@ -116,6 +116,23 @@ typedef struct {
     int64_t ts;                      /* epoch s */
 } odz_price;
 
+/* One runner on a betting exchange, as it stands: the best offers to back and to lay with the
+ * money available at each price, the last traded price, the volume traded and the exchange's
+ * starting price. The store keeps the best back and lay odds as price points (markets
+ * ODZ_EXCHANGE_BACK / ODZ_EXCHANGE_LAY); the depth and the sizes live in memory only. */
+#define ODZ_EXCHANGE_DEPTH 3
+typedef struct {
+    int odds;                        /* hundredths; 0 = no offer at this depth */
+    int64_t size;                    /* cents available */
+} odz_exchange_offer;
+typedef struct {
+    odz_exchange_offer back[ODZ_EXCHANGE_DEPTH]; /* best first: highest odds */
+    odz_exchange_offer lay[ODZ_EXCHANGE_DEPTH];  /* best first: lowest odds */
+    int last_traded;                 /* hundredths, 0 none */
+    int64_t traded_volume;           /* cents */
+    int starting_price;              /* hundredths, 0 until reconciled */
+} odz_exchange_book;
+
 /* Growable arrays; the owner frees with the matching *_free. */
 typedef struct { odz_meeting *v; size_t n, cap; } odz_meetings;
 typedef struct { odz_race *v; size_t n, cap; } odz_races;

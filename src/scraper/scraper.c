@@ -197,18 +197,17 @@ static void record(odz_scraper *s, const char *call, const char *path, const cha
 
 /* ---- reconciliation ---- */
 
-/* Send the scrape to the racing service; returns races changed or a negative code. */
-static int commit(odz_scraper *s, odz_scrape *sc, char *err)
+int odz_scrape_send(odz_bus *bus, odz_scrape *sc, int64_t now, char *err)
 {
     odz_batch b;
-    odz_scrape_stamp(sc, odz_now());
+    odz_scrape_stamp(sc, now);
     odz_scrape_batch(sc, &b);
     json_t *req = odz_batch_to_json(&b);
     if (!req)
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     json_t *data = NULL;
     /* (bounded: stopping a scraper waits for a store call in flight) */
-    int rc = odz_racing_call(s->bus, "upsert_batch", req, 10000, &data, err);
+    int rc = odz_racing_call(bus, "upsert_batch", req, 10000, &data, err);
     json_decref(req);
     if (rc)
         return rc;
@@ -313,7 +312,7 @@ static void poll_schedule(odz_scraper *s, int64_t now)
     }
     int changed = 0;
     if (sc.n_races || sc.meetings.n) {
-        changed = commit(s, &sc, err);
+        changed = odz_scrape_send(s->bus, &sc, odz_now(), err);
         if (changed < 0) {
             failures++;
             odz_log_kv(ODZ_LOG_ERROR, "schedule not stored", "error", err, NULL);
@@ -377,7 +376,7 @@ static void poll_race(odz_scraper *s, entry snapshot, int64_t now)
     count("race", out, ms / 1000.0);
     int changed = 0;
     if (!strcmp(out, "success")) {
-        changed = commit(s, &sc, err);
+        changed = odz_scrape_send(s->bus, &sc, odz_now(), err);
         if (changed < 0) {
             out = "failed";
             odz_log_kv(ODZ_LOG_ERROR, "race not stored", "race", snapshot.key, "error", err, NULL);

@@ -16,6 +16,14 @@ typedef struct {
 } odz_scraper_config;
 
 typedef struct odz_scraper odz_scraper;
+typedef struct odz_scrape odz_scrape;
+
+/** Hand one scrape to the racing service as one upsert_batch over the bus (waiting up to
+ * 10 s), after stamping its prices that have no time with `now`; counts the races changed and
+ * runners scratched in the scrape metrics. Every source that feeds the store goes this way
+ * (the scraper, the Betfair replay). Returns the number of races changed, or a negative
+ * code with words in err (ODZ_ERRLEN). The scrape is not freed. */
+int odz_scrape_send(odz_bus *bus, odz_scrape *sc, int64_t now, char *err);
 
 /** 0 if cfg is one odz_scraper_start accepts, else ODZ_EINVAL with err (ODZ_ERRLEN) filled. */
 int odz_scraper_config_check(const odz_scraper_config *cfg, char *err);

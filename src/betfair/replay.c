@@ -1,0 +1,310 @@
+/* Replay of Betfair historical files: the files' lines merged by publish time into one
+ * market cache; after each publish second (or ODZ_REPLAY_BATCH_LINES messages) the races that
+ * changed go to the racing service as one scrape, so the store sees exactly what a live
+ * source would send. Paced on the real clock: a line published t ms after the first one is
+ * played t / speed ms after the start. */
+#include "betfair/replay.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "betfair/domain.h"
+#include "betfair/history.h"
+#include "betfair/stream.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "scraper/scraper.h"
+
+typedef struct {
+    const char *path;
+    odz_bf_history *h;
+    char *line;        /* the next line to play (owned), NULL at the end */
+    size_t len, cap;
+    int64_t pt;
+} rfile;
+
+struct odz_replay {
+    odz_bus *bus;
+    double speed;
+    char tz[64];
+    rfile *files;
+    size_t n_files;
+    odz_bf_cache cache;
+    odz_bf_catalogues cats;
+    odz_replay_stats stats;
+    pthread_t thread;
+    atomic_bool stop, done;
+};
+
+static void count(const char *name, const char *help, double v)
+{
+    odz_metric_add(odz_counter(name, help, NULL), v);
+}
+
+/* The publish time of a message line; 0 when it has none. */
+static int64_t line_pt(const char *line, size_t len)
+{
+    json_t *j = json_loadb(line, len, 0, NULL);
+    json_t *pt = json_object_get(j, "pt");
+    int64_t v = json_is_integer(pt) && json_integer_value(pt) > 0 ? json_integer_value(pt) : 0;
+    json_decref(j);
+    return v;
+}
+
+/* Read the file's next playable line into f->line (NULL at its end). Lines without a publish
+ * time and lines the reader refuses are logged and skipped. */
+static void advance(odz_replay *r, rfile *f)
+{
+    char err[ODZ_ERRLEN];
+    const char *line;
+    size_t len;
+    for (;;) {
+        int rc = odz_bf_history_next(f->h, &line, &len, err, sizeof err);
+        if (rc == 0 || (rc < 0 && rc != ODZ_EINVAL) || (rc < 0 && strstr(err, "bzip2"))) {
+            if (rc < 0)
+                odz_log_kv(ODZ_LOG_ERROR, "replay file ends early", "file", f->path, "error",
+                           err, NULL);
+            free(f->line);
+            f->line = NULL;
+            return;
+        }
+        char lineno[24];
+        snprintf(lineno, sizeof lineno, "%zu", odz_bf_history_lineno(f->h));
+        int64_t pt = rc == 1 ? line_pt(line, len) : 0;
+        if (!pt) {
+            r->stats.bad_lines++;
+            count("oddzy_replay_bad_lines_total", "Replayed lines refused", 1);
+            odz_log_kv(ODZ_LOG_WARN, "replay line skipped", "file", f->path, "line", lineno,
+                       "error", rc == 1 ? "no publish time (pt)" : err, NULL);
+            continue;
+        }
+        if (len + 1 > f->cap) {
+            char *v = realloc(f->line, len + 1);
+            if (!v) {
+                odz_log_kv(ODZ_LOG_ERROR, "replay file ends early", "file", f->path, "error",
+                           "out of memory", NULL);
+                free(f->line);
+                f->line = NULL;
+                return;
+            }
+            f->line = v;
+            f->cap = len + 1;
+        }
+        memcpy(f->line, line, len + 1);
+        f->len = len;
+        f->pt = pt;
+        return;
+    }
+}
+
+/* The file whose next line was published first; NULL when all are played. */
+static rfile *earliest(odz_replay *r)
+{
+    rfile *best = NULL;
+    for (size_t i = 0; i < r->n_files; i++)
+        if (r->files[i].line && (!best || r->files[i].pt < best->pt))
+            best = &r->files[i];
+    return best;
+}
+
+/* Send the races changed since the last send. */
+static void flush(odz_replay *r, int64_t pt)
+{
+    char err[ODZ_ERRLEN];
+    odz_scrape sc = {0};
+    int rc = odz_bf_to_scrape(&r->cache, &r->cats, r->tz[0] ? r->tz : NULL, true, &sc, err,
+                              sizeof err);
+    if (rc == 0 && (sc.n_races || sc.meetings.n)) {
+        r->stats.batches++;
+        rc = odz_scrape_send(r->bus, &sc, pt / 1000, err);
+        if (rc >= 0)
+            r->stats.races_changed += rc;
+    }
+    if (rc < 0) {
+        r->stats.failed_batches++;
+        odz_log_kv(ODZ_LOG_ERROR, "replay batch not stored", "error", err, NULL);
+    }
+    odz_scrape_free(&sc);
+}
+
+/* Sleep until real time `until` (epoch ms) or a stop; false on stop. */
+static bool wait_until(odz_replay *r, int64_t until)
+{
+    for (;;) {
+        if (atomic_load(&r->stop))
+            return false;
+        int64_t left = until - odz_real_ms();
+        if (left <= 0)
+            return true;
+        if (left > 100)
+            left = 100;
+        struct timespec ts = {0, (long)left * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *play(void *arg)
+{
+    odz_replay *r = arg;
+    char err[ODZ_ERRLEN];
+    int64_t start_real = odz_real_ms(), first_pt = 0, batch_second = -1;
+    size_t in_batch = 0;
+    rfile *f;
+    while (!atomic_load(&r->stop) && (f = earliest(r)) != NULL) {
+        if (!first_pt)
+            first_pt = r->stats.first_pt = f->pt;
+        /* one send per publish second: the store keeps one price point a second */
+        if (in_batch && (f->pt / 1000 != batch_second || in_batch >= ODZ_REPLAY_BATCH_LINES)) {
+            flush(r, batch_second * 1000);
+            in_batch = 0;
+        }
+        if (r->speed > 0) {
+            int64_t due = start_real + (int64_t)((double)(f->pt - first_pt) / r->speed);
+            if (due > odz_real_ms() && in_batch) {
+                flush(r, batch_second * 1000);
+                in_batch = 0;
+            }
+            if (!wait_until(r, due))
+                break;
+        }
+        odz_bf_msg m;
+        r->stats.lines++;
+        count("oddzy_replay_lines_total", "Replayed stream messages", 1);
+        if (odz_bf_apply(&r->cache, f->line, f->len, &m, err, sizeof err)) {
+            char lineno[24];
+            snprintf(lineno, sizeof lineno, "%zu", odz_bf_history_lineno(f->h));
+            r->stats.bad_lines++;
+            count("oddzy_replay_bad_lines_total", "Replayed lines refused", 1);
+            odz_log_kv(ODZ_LOG_WARN, "replay line skipped", "file", f->path, "line", lineno,
+                       "error", err, NULL);
+        } else {
+            in_batch++;
+            batch_second = f->pt / 1000;
+            r->stats.last_pt = f->pt;
+        }
+        advance(r, f);
+    }
+    if (in_batch && !atomic_load(&r->stop))
+        flush(r, batch_second * 1000);
+    atomic_store(&r->done, true);
+    return NULL;
+}
+
+/* The catalogues beside `path` ("catalogue-*.json" in its directory). */
+static void load_catalogues(odz_replay *r, const char *path)
+{
+    char pattern[4096];
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path) : 1;
+    if (snprintf(pattern, sizeof pattern, "%.*s/catalogue-*.json", dir, slash ? path : ".") >=
+        (int)sizeof pattern)
+        return;
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g))
+        return;
+    for (size_t i = 0; i < g.gl_pathc && r->cats.n < ODZ_BF_MAX_CATALOGUES; i++) {
+        FILE *fp = fopen(g.gl_pathv[i], "rb");
+        if (!fp)
+            continue;
+        char *body = malloc(ODZ_BF_CATALOGUE_MAX + 1);
+        size_t n = body ? fread(body, 1, ODZ_BF_CATALOGUE_MAX + 1, fp) : 0;
+        fclose(fp);
+        char err[ODZ_ERRLEN];
+        if (body && odz_bf_catalogue_parse(body, n, &r->cats, err, sizeof err))
+            odz_log_kv(ODZ_LOG_WARN, "catalogue not read", "file", g.gl_pathv[i], "error", err,
+                       NULL);
+        free(body);
+    }
+    globfree(&g);
+}
+
+static void replay_free(odz_replay *r)
+{
+    for (size_t i = 0; i < r->n_files; i++) {
+        odz_bf_history_close(r->files[i].h);
+        free(r->files[i].line);
+    }
+    free(r->files);
+    odz_bf_cache_free(&r->cache);
+    odz_bf_catalogues_free(&r->cats);
+    free(r);
+}
+
+odz_replay *odz_replay_start(odz_bus *bus, const odz_replay_config *cfg, char *err)
+{
+    if (!cfg->n_files || cfg->n_files > ODZ_REPLAY_MAX_FILES) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "replay needs 1 to %d files",
+                 ODZ_REPLAY_MAX_FILES);
+        return NULL;
+    }
+    if (!(cfg->speed >= 0) || cfg->speed > 1e6) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "replay speed out of range");
+        return NULL;
+    }
+    odz_replay *r = calloc(1, sizeof *r);
+    if (!r || !(r->files = calloc(cfg->n_files, sizeof *r->files))) {
+        free(r);
+        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+        return NULL;
+    }
+    r->bus = bus;
+    r->speed = cfg->speed;
+    odz_strlcpy(r->tz, cfg->tz ? cfg->tz : "", sizeof r->tz);
+    for (size_t i = 0; i < cfg->n_files; i++) {
+        rfile *f = &r->files[r->n_files];
+        f->path = cfg->files[i];
+        if (odz_bf_history_open(f->path, &f->h, err, ODZ_ERRLEN)) {
+            replay_free(r);
+            return NULL;
+        }
+        r->n_files++;
+        load_catalogues(r, f->path);
+        advance(r, f);
+    }
+    if (pthread_create(&r->thread, NULL, play, r)) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the replay thread");
+        replay_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int odz_replay_speed_parse(const char *s, double *out)
+{
+    if (!strcmp(s, "max")) {
+        *out = 0;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (errno || end == s || *end || !(d > 0) || d > 1e6)
+        return ODZ_EINVAL;
+    *out = d;
+    return 0;
+}
+
+bool odz_replay_done(odz_replay *r)
+{
+    return atomic_load(&r->done);
+}
+
+void odz_replay_stop(odz_replay *r, odz_replay_stats *stats)
+{
+    if (!r)
+        return;
+    atomic_store(&r->stop, true);
+    pthread_join(r->thread, NULL);
+    if (stats)
+        *stats = r->stats;
+    replay_free(r);
+}
