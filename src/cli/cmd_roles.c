@@ -205,6 +205,11 @@ int odz_cmd_feed(int argc, char **argv)
     return 0;
 }
 
+/* (shared by `oddzy scraper` and `oddzy run`) */
+#define SCRAPER_INFLIGHT_OPT                                                                       \
+    {"max-inflight", "ODDZY_MAX_INFLIGHT", "8",                                                    \
+     "requests to the source at once (1..256), within --rate", NULL, 0}
+
 #define SCRAPER_OPTS                                                                               \
     {"source", "ODDZY_SOURCE", "http://127.0.0.1:8090", "base URL of the racing data source",      \
      NULL, 0},                                                                                     \
@@ -212,16 +217,18 @@ int odz_cmd_feed(int argc, char **argv)
         {"rate", "ODDZY_RATE", "1", "requests a second towards the source", NULL, 0},             \
         {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},             \
         {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",                                   \
-         "seconds between meetings-list polls", NULL, 0}
+         "seconds between meetings-list polls", NULL, 0},                                          \
+        SCRAPER_INFLIGHT_OPT
 
 static int scraper_config(const odz_opt *opts, odz_scraper_config *sc)
 {
-    int64_t timeout, interval;
+    int64_t timeout, interval, inflight;
     double rate;
     rate = 1;
     if ((*odz_opt_get(opts, "rate") && odz_opt_double(opts, "rate", 0.01, 1000, &rate)) ||
         odz_opt_int(opts, "timeout-ms", 100, 120000, &timeout) ||
-        odz_opt_int(opts, "schedule-interval", 1, 86400, &interval))
+        odz_opt_int(opts, "schedule-interval", 1, 86400, &interval) ||
+        odz_opt_int(opts, "max-inflight", 1, ODZ_SCRAPER_INFLIGHT_MAX, &inflight))
         return ODZ_EINVAL;
     sc->source_url = odz_opt_get(opts, "source");
     sc->format = odz_opt_get(opts, "format");
@@ -229,7 +236,7 @@ static int scraper_config(const odz_opt *opts, odz_scraper_config *sc)
     sc->rate = rate;
     sc->timeout_ms = (int)timeout;
     sc->schedule_interval_s = (int)interval;
-    sc->max_races_per_tick = 50;
+    sc->max_inflight = (int)inflight;
     return 0;
 }
 
@@ -440,6 +447,7 @@ int odz_cmd_run(int argc, char **argv)
         {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},
         {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",
          "seconds (simulated) between meetings-list polls", NULL, 0},
+        SCRAPER_INFLIGHT_OPT,
         FEED_OPTS,
         ODZ_OPT_CLOCK,
         ODZ_OPT_LOGGING,

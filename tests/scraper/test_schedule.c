@@ -1,5 +1,6 @@
 /* The poll schedule with a fake clock: every rule of the original, band edges, backoff,
- * the window roll at midnight of the race day, and the rate limit. */
+ * retries within a budget, which race goes first, the window roll at midnight of the race day,
+ * and the rate limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,6 +93,51 @@ static void backoff_grows_with_jitter_and_cap(void **st)
     assert_int_equal(odz_backoff(0, 10, 300, 0.5), 10);
 }
 
+static void retries_within_a_budget_then_the_regular_schedule(void **st)
+{
+    (void)st;
+    /* a race that has run and has no result yet: regular polls every 60 s */
+    int64_t now = START + 10 * M;
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 1, now, 0.5), now + 5);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 2, now, 0.5), now + 10);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 3, now, 0.5), now + 20);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 4, now, 0.5), now + 40);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 4, now, 0.99), now + 59);
+    /* budget spent: polled every 60 s, never given up, never faster */
+    for (int f = ODZ_RETRY_BUDGET + 1; f < 1000; f += 97)
+        assert_int_equal(odz_poll_retry(START, ODZ_OPEN, f, now, 0.0), now + 60);
+    /* days away: quick retries within the budget, then back to the 6-hourly poll */
+    int64_t far = START - 3 * 86400;
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 1, far, 0.5), far + 5);
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, ODZ_RETRY_BUDGET + 1, far, 0.5),
+                     far + 6 * H);
+    /* near the jump the regular poll (30 s, and the start itself) caps the retry */
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 4, START - 10, 0.5), START);
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 9, START - 4 * M, 0.5), START - 4 * M + 30);
+    /* resolved races are not polled again */
+    assert_int_equal(odz_poll_retry(START, ODZ_FINAL, 1, now, 0.5), 0);
+    assert_int_equal(odz_poll_retry(START, ODZ_ABANDONED, 9, now, 0.5), 0);
+}
+
+static void nearest_races_rank_first(void **st)
+{
+    (void)st;
+    int64_t now = START;
+    int64_t jumping = odz_poll_rank(START + 2 * M, now), running = odz_poll_rank(START - 3 * M, now),
+            soon = odz_poll_rank(START + 50 * M, now), later = odz_poll_rank(START + 3 * H, now),
+            tomorrow = odz_poll_rank(START + 30 * H, now),
+            yesterday = odz_poll_rank(START - 20 * H, now),
+            last_week = odz_poll_rank(START - 7 * 86400, now);
+    /* the races of the moment, nearest first */
+    assert_true(jumping < running);
+    assert_true(running < soon);
+    /* results owed, however old, before the routine polls of races hours away */
+    assert_true(soon < yesterday);
+    assert_true(yesterday < last_week);
+    assert_true(last_week < later);
+    assert_true(later < tomorrow);
+}
+
 static void window_rolls_at_midnight_sydney(void **st)
 {
     (void)st;
@@ -132,6 +178,8 @@ int main(void)
         cmocka_unit_test(next_poll_follows_the_rules),
         cmocka_unit_test(a_day_of_polls_for_one_race),
         cmocka_unit_test(backoff_grows_with_jitter_and_cap),
+        cmocka_unit_test(retries_within_a_budget_then_the_regular_schedule),
+        cmocka_unit_test(nearest_races_rank_first),
         cmocka_unit_test(window_rolls_at_midnight_sydney),
         cmocka_unit_test(rate_limit_spaces_requests),
     };
