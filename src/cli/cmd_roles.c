@@ -263,7 +263,9 @@ int odz_cmd_scraper(int argc, char **argv)
         "                     [--metrics-addr HOST:PORT]\n\n"
         "Polls a racing data source on the adaptive schedule (every 6 h days away, hourly\n"
         "within 12 h, every 10 min within the hour, every 30 s near the jump, every 60 s\n"
-        "when overdue) and stores what changed through the racing service.\n\n"
+        "when overdue, until FINAL with results or ABANDONED) and stores what changed\n"
+        "through the racing service. Up to --max-inflight requests are under way at once,\n"
+        "within --rate; races that have run and races within the hour go first.\n\n"
         "With --db postgres://... several scrapers run active-standby: the holder of a\n"
         "PostgreSQL advisory lock scrapes, the others retry every --standby-retry-ms and take\n"
         "over when it dies (gauge oddzy_scraper_leader).",

@@ -65,6 +65,11 @@ int64_t odz_poll_rank(int64_t start, int64_t now)
     return ahead <= ODZ_POLL_DAY_S ? ahead : ahead + ((int64_t)1 << 40); /* (past any start) */
 }
 
+bool odz_poll_keep(int64_t start, bool resolved, int64_t now)
+{
+    return !resolved || start >= now - ODZ_POLL_KEEP_S;
+}
+
 int odz_poll_window(int64_t now, const char *tz, char from[11], char to[11])
 {
     char today[11];

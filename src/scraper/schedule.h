@@ -3,6 +3,7 @@
 #ifndef ODZ_SCHEDULE_H
 #define ODZ_SCHEDULE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/model.h"
@@ -47,6 +48,13 @@ int64_t odz_poll_retry(int64_t start, odz_race_status status, int failures, int6
  * start come first, nearest to now first; then the others, nearest first. So a backlog of
  * races that ran long ago is cleared before the hourly polls of races hours away. */
 int64_t odz_poll_rank(int64_t start, int64_t now);
+
+/** Whether a race stays in the scraper's work queue at `now`: a race not yet resolved (no
+ * FINAL card with results, not ABANDONED) always does, however long ago it started; a resolved
+ * one until ODZ_POLL_KEEP_S after its start (while the schedule may still list it, so that it is
+ * not read again). */
+#define ODZ_POLL_KEEP_S (2 * 86400)
+bool odz_poll_keep(int64_t start, bool resolved, int64_t now);
 
 /** The scrape window: race days from yesterday to two days ahead of `now` in zone tz. */
 int odz_poll_window(int64_t now, const char *tz, char from[11], char to[11]);

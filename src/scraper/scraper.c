@@ -283,6 +283,12 @@ static entry *find_entry(odz_scraper *s, const char *key)
 /* Bring the work queue in line with the races a schedule scrape saw. Caller holds lock. */
 static void queue_from_scrape(odz_scraper *s, const odz_scrape *sc, int64_t now)
 {
+    /* first forget resolved races that left the window (next_poll 0: nothing more to read) */
+    size_t w = 0;
+    for (size_t i = 0; i < s->nq; i++)
+        if (odz_poll_keep(s->q[i].start, s->q[i].next_poll == 0, now))
+            s->q[w++] = s->q[i];
+    s->nq = w;
     size_t sorted = s->nq, overflow = 0;
     for (size_t i = 0; i < sc->n_races; i++) {
         const odz_race *r = &sc->races[i].race;
@@ -314,12 +320,6 @@ static void queue_from_scrape(odz_scraper *s, const odz_scrape *sc, int64_t now)
                  odz_status_transition(e->status, r->status, NULL, 0) == 0)
             e->next_poll = 1; /* the schedule saw it move: read its card now for results */
     }
-    /* forget resolved races that left the window; a race not resolved stays however old */
-    size_t w = 0;
-    for (size_t i = 0; i < s->nq; i++)
-        if (s->q[i].next_poll || s->q[i].start >= now - 2 * 86400)
-            s->q[w++] = s->q[i];
-    s->nq = w;
     qsort(s->q, s->nq, sizeof *s->q, cmp_entry_key);
     if (overflow) {
         s->overflow += overflow;
@@ -587,13 +587,15 @@ static void start_due(odz_scraper *s, int64_t now, int64_t *wait_ms)
     if (nd && free_slot(s)) {
         order_ctx c = {s->q, now};
         qsort_r(s->due, nd, sizeof *s->due, cmp_order, &c);
-        for (size_t k = 0; k < nd && (x = free_slot(s)) && token(s, wait_ms); k++) {
+        for (size_t k = 0; k < nd; k++) {
             entry *e = &s->q[s->due[k]];
             char path[ODZ_SOURCE_PATH_MAX];
             if (s->src->race_request(e->key, path, sizeof path)) {
                 e->next_poll = 0; /* a key the source cannot poll */
                 continue;
             }
+            if (!(x = free_slot(s)) || !token(s, wait_ms))
+                break;
             if (start_xfer(s, x, path, false, e->key, err)) {
                 odz_log_kv(ODZ_LOG_ERROR, "race scrape not started", "race", x->key, "error",
                            err, NULL);

@@ -138,6 +138,20 @@ static void nearest_races_rank_first(void **st)
     assert_true(later < tomorrow);
 }
 
+static void unresolved_races_stay_queued_however_old(void **st)
+{
+    (void)st;
+    int64_t now = START;
+    /* resolved: kept two days after the start (the schedule still lists it), then forgotten */
+    assert_true(odz_poll_keep(START - H, true, now));
+    assert_true(odz_poll_keep(START - 2 * 86400, true, now));
+    assert_false(odz_poll_keep(START - 2 * 86400 - 1, true, now));
+    /* not resolved: never dropped for age */
+    assert_true(odz_poll_keep(START - 2 * 86400 - 1, false, now));
+    assert_true(odz_poll_keep(START - 30 * 86400, false, now));
+    assert_true(odz_poll_keep(START + 3 * 86400, false, now));
+}
+
 static void window_rolls_at_midnight_sydney(void **st)
 {
     (void)st;
@@ -180,6 +194,7 @@ int main(void)
         cmocka_unit_test(backoff_grows_with_jitter_and_cap),
         cmocka_unit_test(retries_within_a_budget_then_the_regular_schedule),
         cmocka_unit_test(nearest_races_rank_first),
+        cmocka_unit_test(unresolved_races_stay_queued_however_old),
         cmocka_unit_test(window_rolls_at_midnight_sydney),
         cmocka_unit_test(rate_limit_spaces_requests),
     };
