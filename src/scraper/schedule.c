@@ -70,6 +70,11 @@ bool odz_poll_keep(int64_t start, bool resolved, int64_t now)
     return !resolved || start >= now - ODZ_POLL_KEEP_S;
 }
 
+odz_race_status odz_poll_card_status(odz_race_status card, size_t n_results)
+{
+    return card == ODZ_FINAL && n_results == 0 ? ODZ_INTERIM : card;
+}
+
 int odz_poll_window(int64_t now, const char *tz, char from[11], char to[11])
 {
     char today[11];

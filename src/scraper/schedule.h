@@ -4,6 +4,7 @@
 #define ODZ_SCHEDULE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/model.h"
@@ -55,6 +56,10 @@ int64_t odz_poll_rank(int64_t start, int64_t now);
  * not read again). */
 #define ODZ_POLL_KEEP_S (2 * 86400)
 bool odz_poll_keep(int64_t start, bool resolved, int64_t now);
+
+/** The status a race card gives the schedule: its own, except that a FINAL card without
+ * results counts as INTERIM (results still owed: keep polling). */
+odz_race_status odz_poll_card_status(odz_race_status card, size_t n_results);
 
 /** The scrape window: race days from yesterday to two days ahead of `now` in zone tz. */
 int odz_poll_window(int64_t now, const char *tz, char from[11], char to[11]);

@@ -32,7 +32,7 @@ typedef struct {
     char key[ODZ_KEY_MAX];
     char label[ODZ_NAME_MAX + 16]; /* "Randwick R3" for the monitor */
     int64_t start;
-    odz_race_status status; /* as its race card last said */
+    odz_race_status status; /* as its race card last said (odz_poll_card_status) */
     int64_t last_poll, next_poll; /* next_poll 0: resolved (or a key the source cannot poll) */
     int failures;                 /* consecutive failed polls */
     bool in_flight;
@@ -442,8 +442,9 @@ static void race_done(odz_scraper *s, xfer *x, const char *out, int status, int 
             e->failures = 0;
             if (br) {
                 e->start = br->race.scheduled_start;
-                if (odz_status_transition(e->status, br->race.status, NULL, 0) == 0)
-                    e->status = br->race.status;
+                odz_race_status st = odz_poll_card_status(br->race.status, br->race.n_results);
+                if (odz_status_transition(e->status, st, NULL, 0) == 0)
+                    e->status = st;
             }
             e->last_poll = now;
             e->next_poll = odz_poll_next(e->start, e->status, now);

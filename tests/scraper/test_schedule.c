@@ -152,6 +152,19 @@ static void unresolved_races_stay_queued_however_old(void **st)
     assert_true(odz_poll_keep(START + 3 * 86400, false, now));
 }
 
+static void a_final_card_without_results_is_polled_again(void **st)
+{
+    (void)st;
+    assert_int_equal(odz_poll_card_status(ODZ_FINAL, 0), ODZ_INTERIM);
+    assert_int_equal(odz_poll_next(START, odz_poll_card_status(ODZ_FINAL, 0), START + 600),
+                     START + 660);
+    assert_int_equal(odz_poll_card_status(ODZ_FINAL, 3), ODZ_FINAL);
+    assert_int_equal(odz_poll_next(START, odz_poll_card_status(ODZ_FINAL, 3), START + 600), 0);
+    assert_int_equal(odz_poll_card_status(ODZ_ABANDONED, 0), ODZ_ABANDONED);
+    assert_int_equal(odz_poll_card_status(ODZ_INTERIM, 0), ODZ_INTERIM);
+    assert_int_equal(odz_poll_card_status(ODZ_OPEN, 0), ODZ_OPEN);
+}
+
 static void window_rolls_at_midnight_sydney(void **st)
 {
     (void)st;
@@ -195,6 +208,7 @@ int main(void)
         cmocka_unit_test(retries_within_a_budget_then_the_regular_schedule),
         cmocka_unit_test(nearest_races_rank_first),
         cmocka_unit_test(unresolved_races_stay_queued_however_old),
+        cmocka_unit_test(a_final_card_without_results_is_polled_again),
         cmocka_unit_test(window_rolls_at_midnight_sydney),
         cmocka_unit_test(rate_limit_spaces_requests),
     };
