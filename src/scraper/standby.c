@@ -68,8 +68,8 @@ static void become_leader(odz_standby *s)
     int n = atomic_fetch_add(&s->terms, 1) + 1;
     char terms[16];
     snprintf(terms, sizeof terms, "%d", n);
+    set_gauge(1); /* (the gauge before the flag: whoever sees the flag sees the gauge) */
     atomic_store(&s->leader, 1);
-    set_gauge(1);
     odz_log_kv(ODZ_LOG_INFO,
                s->store ? "leadership taken: this scraper is active"
                         : "no shared store: this scraper is always active",
@@ -78,12 +78,13 @@ static void become_leader(odz_standby *s)
 
 static void become_standby(odz_standby *s, const char *why)
 {
-    atomic_store(&s->leader, 0);
+    /* stopped first, so that "not the leader" always means "not scraping, not answering" */
+    odz_scraper_stop(s->scraper); /* requests in flight are abandoned */
+    s->scraper = NULL;
     set_gauge(0);
+    atomic_store(&s->leader, 0);
     odz_log_kv(ODZ_LOG_WARN, "leadership lost: scraping stopped, now on standby", "lock", s->name,
                "error", why, NULL);
-    odz_scraper_stop(s->scraper); /* an in-flight source request ends within its timeout */
-    s->scraper = NULL;
 }
 
 static void *run(void *arg)
