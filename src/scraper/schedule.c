@@ -47,8 +47,7 @@ int64_t odz_backoff(int failures, int64_t base_s, int64_t max_s, double rnd)
     return j > 0 ? j : 1;
 }
 
-int64_t odz_poll_retry(int64_t start, odz_race_status status, int failures, int64_t now,
-                       double rnd)
+int64_t odz_poll_retry(int64_t start, odz_race_status status, int failures, int64_t now, double rnd)
 {
     int64_t regular = odz_poll_next(start, status, now > 0 ? now : 1);
     if (regular == 0 || failures > ODZ_RETRY_BUDGET)

@@ -66,8 +66,8 @@ int odz_poll_window(int64_t now, const char *tz, char from[11], char to[11]);
 
 /** Token bucket for the global rate limit towards the source (real time, ms). */
 typedef struct {
-    double rate;    /* tokens a second */
-    double burst;   /* bucket size */
+    double rate;  /* tokens a second */
+    double burst; /* bucket size */
     double tokens;
     int64_t last_ms;
 } odz_rate_limit;

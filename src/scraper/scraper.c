@@ -32,7 +32,7 @@ typedef struct {
     char key[ODZ_KEY_MAX];
     char label[ODZ_NAME_MAX + 16]; /* "Randwick R3" for the monitor */
     int64_t start;
-    odz_race_status status; /* as its race card last said (odz_poll_card_status) */
+    odz_race_status status;       /* as its race card last said (odz_poll_card_status) */
     int64_t last_poll, next_poll; /* next_poll 0: resolved (or a key the source cannot poll) */
     int failures;                 /* consecutive failed polls */
     bool in_flight;
@@ -59,11 +59,11 @@ typedef struct {
  * the request is for. Only the loop thread touches slots. */
 typedef struct {
     CURL *easy;
-    bool busy, schedule;    /* schedule call, else the race card of `key` */
+    bool busy, schedule; /* schedule call, else the race card of `key` */
     char key[ODZ_KEY_MAX];
     char path[ODZ_SOURCE_PATH_MAX];
     body b;
-    int64_t t0;             /* real ms */
+    int64_t t0; /* real ms */
     char cerr[CURL_ERROR_SIZE];
 } xfer;
 
@@ -77,10 +77,10 @@ struct odz_scraper {
     int timeout_ms, sched_interval, max_inflight;
     atomic_int inflight;
     CURLM *multi;
-    xfer *x;                /* max_inflight slots */
-    odz_rate_limit limit;   /* loop thread only */
-    size_t *due;            /* loop thread scratch: indexes of due races */
-    struct {                /* the schedule poll under way (loop thread only) */
+    xfer *x;              /* max_inflight slots */
+    odz_rate_limit limit; /* loop thread only */
+    size_t *due;          /* loop thread scratch: indexes of due races */
+    struct {              /* the schedule poll under way (loop thread only) */
         bool active;
         int64_t now;
         odz_source_request reqs[ODZ_SOURCE_MAX_REQUESTS];
@@ -110,20 +110,19 @@ static void count(const char *call, const char *outcome, double secs)
 {
     char labels[96];
     snprintf(labels, sizeof labels, "call=\"%s\",outcome=\"%s\"", call, outcome);
-    odz_metric_inc(odz_counter("oddzy_scrapes_total", "Scrapes of the source by call and outcome",
-                               labels));
+    odz_metric_inc(
+        odz_counter("oddzy_scrapes_total", "Scrapes of the source by call and outcome", labels));
     snprintf(labels, sizeof labels, "call=\"%s\"", call);
-    odz_metric_observe(odz_histogram("oddzy_scrape_duration_seconds",
-                                     "Latency of source requests", labels, NULL, 0),
+    odz_metric_observe(odz_histogram("oddzy_scrape_duration_seconds", "Latency of source requests",
+                                     labels, NULL, 0),
                        secs);
 }
 
 static void set_inflight(odz_scraper *s, int delta)
 {
     int n = atomic_fetch_add(&s->inflight, delta) + delta;
-    odz_metric_set(odz_gauge("oddzy_scraper_requests_in_flight",
-                             "Requests to the source under way", NULL),
-                   n);
+    odz_metric_set(
+        odz_gauge("oddzy_scraper_requests_in_flight", "Requests to the source under way", NULL), n);
 }
 
 /* ---- HTTP ---- */
@@ -195,8 +194,10 @@ static const char *outcome_of(odz_scraper *s, xfer *x, CURLcode c, int *status, 
         return "timeout";
     }
     if (c != CURLE_OK) {
-        snprintf(err, errlen, "%s", x->b.too_big ? "response larger than the limit"
-                                    : x->cerr[0] ? x->cerr : curl_easy_strerror(c));
+        snprintf(err, errlen, "%s",
+                 x->b.too_big ? "response larger than the limit"
+                 : x->cerr[0] ? x->cerr
+                              : curl_easy_strerror(c));
         return x->b.too_big ? "garbage" : "failed";
     }
     if (code != 200) {
@@ -250,9 +251,9 @@ static int commit(odz_scraper *s, odz_scrape *sc, char *err)
     if (rc)
         return rc;
     int changed = (int)json_integer_value(json_object_get(data, "races_changed"));
-    odz_metric_add(odz_counter("oddzy_races_updated_total", "Races added or changed by scrapes",
-                               NULL),
-                   changed);
+    odz_metric_add(
+        odz_counter("oddzy_races_updated_total", "Races added or changed by scrapes", NULL),
+        changed);
     odz_metric_add(odz_counter("oddzy_runners_scratched_total", "Runners scratched", NULL),
                    (double)json_integer_value(json_object_get(data, "scratchings")));
     json_decref(data);
@@ -392,18 +393,16 @@ static void schedule_end(odz_scraper *s)
     s->sp.active = false;
 }
 
-static void schedule_done(odz_scraper *s, xfer *x, const char *out, int status, int ms,
-                          char *err)
+static void schedule_done(odz_scraper *s, xfer *x, const char *out, int status, int ms, char *err)
 {
-    if (!strcmp(out, "success") &&
-        s->src->parse_schedule(x->b.data ? x->b.data : "", x->b.len, x->path, &s->sp.sc, err,
-                               ODZ_ERRLEN))
+    if (!strcmp(out, "success") && s->src->parse_schedule(x->b.data ? x->b.data : "", x->b.len,
+                                                          x->path, &s->sp.sc, err, ODZ_ERRLEN))
         out = "garbage";
     count("schedule", out, ms / 1000.0);
     if (strcmp(out, "success")) {
         s->sp.failures++;
-        odz_log_kv(ODZ_LOG_WARN, "schedule scrape failed", "path", x->path, "outcome", out,
-                   "error", err, NULL);
+        odz_log_kv(ODZ_LOG_WARN, "schedule scrape failed", "path", x->path, "outcome", out, "error",
+                   err, NULL);
     }
     record(s, "schedule", x->path, out, status, ms, 0, strcmp(out, "success") ? err : "");
     s->sp.pending--;
@@ -598,8 +597,8 @@ static void start_due(odz_scraper *s, int64_t now, int64_t *wait_ms)
             if (!(x = free_slot(s)) || !token(s, wait_ms))
                 break;
             if (start_xfer(s, x, path, false, e->key, err)) {
-                odz_log_kv(ODZ_LOG_ERROR, "race scrape not started", "race", x->key, "error",
-                           err, NULL);
+                odz_log_kv(ODZ_LOG_ERROR, "race scrape not started", "race", x->key, "error", err,
+                           NULL);
                 break;
             }
             started++;
@@ -686,14 +685,14 @@ static void on_status(odz_bus *bus, const odz_msg *m, void *ud)
         unresolved += e->next_poll && e->start <= now;
         retrying += e->next_poll && e->failures > 0;
     }
-    json_t *j = json_pack(
-        "{s:b,s:{s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:{s:s,s:s},s:f}}", "ok", 1, "data",
-        "running", !s->stop, "source", s->base, "format", s->format, "started",
-        (json_int_t)s->started, "now", (json_int_t)now, "last_success",
-        (json_int_t)s->last_success, "next_schedule_poll", (json_int_t)s->sched_next,
-        "last_error", s->last_error, "scrapes_ok", (json_int_t)s->ok, "scrapes_failed",
-        (json_int_t)s->failed, "queue_length", (json_int_t)s->nq, "window", "from",
-        s->window_from, "to", s->window_to, "rate_per_second", s->rate);
+    json_t *j =
+        json_pack("{s:b,s:{s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:{s:s,s:s},s:f}}", "ok", 1,
+                  "data", "running", !s->stop, "source", s->base, "format", s->format, "started",
+                  (json_int_t)s->started, "now", (json_int_t)now, "last_success",
+                  (json_int_t)s->last_success, "next_schedule_poll", (json_int_t)s->sched_next,
+                  "last_error", s->last_error, "scrapes_ok", (json_int_t)s->ok, "scrapes_failed",
+                  (json_int_t)s->failed, "queue_length", (json_int_t)s->nq, "window", "from",
+                  s->window_from, "to", s->window_to, "rate_per_second", s->rate);
     json_t *d = json_object_get(j, "data");
     json_object_set_new(d, "due", json_integer((json_int_t)due));
     json_object_set_new(d, "in_flight", json_integer(atomic_load(&s->inflight)));
@@ -719,13 +718,12 @@ static void on_queue(odz_bus *bus, const odz_msg *m, void *ud)
         qsort_r(ix, n, sizeof *ix, cmp_order, &c);
     for (size_t i = 0; i < n && i < 200; i++) {
         const entry *e = &s->q[ix[i]];
-        json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:i,s:b}", "race_key",
-                                           e->key, "label", e->label, "scheduled_start",
-                                           (json_int_t)e->start, "status",
-                                           odz_status_name(e->status), "last_poll",
-                                           (json_int_t)e->last_poll, "next_poll",
-                                           (json_int_t)e->next_poll, "failures", e->failures,
-                                           "in_flight", e->in_flight));
+        json_array_append_new(
+            a,
+            json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:i,s:b}", "race_key", e->key, "label", e->label,
+                      "scheduled_start", (json_int_t)e->start, "status", odz_status_name(e->status),
+                      "last_poll", (json_int_t)e->last_poll, "next_poll", (json_int_t)e->next_poll,
+                      "failures", e->failures, "in_flight", e->in_flight));
     }
     pthread_mutex_unlock(&s->lock);
     free(ix);
@@ -742,8 +740,8 @@ static void on_history(odz_bus *bus, const odz_msg *m, void *ud)
         json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:i,s:s}", "ts",
                                            (json_int_t)h->ts, "call", h->call, "path", h->path,
                                            "outcome", h->outcome, "http_status", h->http_status,
-                                           "ms", h->ms, "races_changed", h->races_changed,
-                                           "error", h->error));
+                                           "ms", h->ms, "races_changed", h->races_changed, "error",
+                                           h->error));
     }
     pthread_mutex_unlock(&s->lock);
     reply_json(bus, m, json_pack("{s:b,s:o}", "ok", 1, "data", a));

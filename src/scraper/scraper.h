@@ -8,13 +8,13 @@
 #define ODZ_SCRAPER_INFLIGHT_MAX 256
 
 typedef struct {
-    const char *source_url;   /* base URL, e.g. http://127.0.0.1:8090 */
-    const char *format;       /* "entain" or "oddscomau" */
-    const char *tz;           /* race-day zone (NULL: default) */
-    double rate;              /* requests a second towards the source (global limit) */
-    int timeout_ms;           /* per request */
-    int schedule_interval_s;  /* simulated seconds between schedule (meetings list) polls */
-    int max_inflight;         /* requests to the source at once (1..ODZ_SCRAPER_INFLIGHT_MAX) */
+    const char *source_url;  /* base URL, e.g. http://127.0.0.1:8090 */
+    const char *format;      /* "entain" or "oddscomau" */
+    const char *tz;          /* race-day zone (NULL: default) */
+    double rate;             /* requests a second towards the source (global limit) */
+    int timeout_ms;          /* per request */
+    int schedule_interval_s; /* simulated seconds between schedule (meetings list) polls */
+    int max_inflight;        /* requests to the source at once (1..ODZ_SCRAPER_INFLIGHT_MAX) */
 } odz_scraper_config;
 
 typedef struct odz_scraper odz_scraper;

@@ -4,8 +4,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "scraper/schedule.h"
 
@@ -24,7 +25,7 @@ static void intervals_by_distance_to_start(void **st)
     assert_int_equal(odz_poll_interval(START, START - 30 * M), 10 * M);
     assert_int_equal(odz_poll_interval(START, START - 5 * M), 30);
     assert_int_equal(odz_poll_interval(START, START - 10), 30);
-    assert_int_equal(odz_poll_interval(START, START), 60);       /* overdue */
+    assert_int_equal(odz_poll_interval(START, START), 60); /* overdue */
     assert_int_equal(odz_poll_interval(START, START + 15 * M), 60);
 }
 
@@ -76,9 +77,9 @@ static void a_day_of_polls_for_one_race(void **st)
         if (t >= START + 4 * M)
             s = ODZ_FINAL; /* the source says final 4 minutes after the jump */
     }
-    assert_true(polls < 60);          /* not hammering the source */
-    assert_int_equal(near_jump, 10);  /* 30 s apart in the last 5 minutes */
-    assert_int_equal(overdue, 5);     /* at the start, then every minute until final */
+    assert_true(polls < 60);         /* not hammering the source */
+    assert_int_equal(near_jump, 10); /* 30 s apart in the last 5 minutes */
+    assert_int_equal(overdue, 5);    /* at the start, then every minute until final */
 }
 
 static void backoff_grows_with_jitter_and_cap(void **st)
@@ -109,8 +110,7 @@ static void retries_within_a_budget_then_the_regular_schedule(void **st)
     /* days away: quick retries within the budget, then back to the 6-hourly poll */
     int64_t far = START - 3 * 86400;
     assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 1, far, 0.5), far + 5);
-    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, ODZ_RETRY_BUDGET + 1, far, 0.5),
-                     far + 6 * H);
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, ODZ_RETRY_BUDGET + 1, far, 0.5), far + 6 * H);
     /* near the jump the regular poll (30 s, and the start itself) caps the retry */
     assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 4, START - 10, 0.5), START);
     assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 9, START - 4 * M, 0.5), START - 4 * M + 30);
@@ -123,8 +123,9 @@ static void nearest_races_rank_first(void **st)
 {
     (void)st;
     int64_t now = START;
-    int64_t jumping = odz_poll_rank(START + 2 * M, now), running = odz_poll_rank(START - 3 * M, now),
-            soon = odz_poll_rank(START + 50 * M, now), later = odz_poll_rank(START + 3 * H, now),
+    int64_t jumping = odz_poll_rank(START + 2 * M, now),
+            running = odz_poll_rank(START - 3 * M, now), soon = odz_poll_rank(START + 50 * M, now),
+            later = odz_poll_rank(START + 3 * H, now),
             tomorrow = odz_poll_rank(START + 30 * H, now),
             yesterday = odz_poll_rank(START - 20 * H, now),
             last_week = odz_poll_rank(START - 7 * 86400, now);
