@@ -232,6 +232,11 @@ int odz_cmd_feed(int argc, char **argv)
     return 0;
 }
 
+/* (shared by `oddzy scraper` and `oddzy run`) */
+#define SCRAPER_INFLIGHT_OPT                                                                       \
+    {"max-inflight", "ODDZY_MAX_INFLIGHT", "8",                                                    \
+     "requests to the source at once (1..256), within --rate", NULL, 0}
+
 #define SCRAPER_OPTS                                                                               \
     {"source", "ODDZY_SOURCE", "http://127.0.0.1:8090", "base URL of the racing data source",      \
      NULL, 0},                                                                                     \
@@ -239,16 +244,18 @@ int odz_cmd_feed(int argc, char **argv)
         {"rate", "ODDZY_RATE", "1", "requests a second towards the source", NULL, 0},             \
         {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},             \
         {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",                                   \
-         "seconds between meetings-list polls", NULL, 0}
+         "seconds between meetings-list polls", NULL, 0},                                          \
+        SCRAPER_INFLIGHT_OPT
 
 static int scraper_config(const odz_opt *opts, odz_scraper_config *sc)
 {
-    int64_t timeout, interval;
+    int64_t timeout, interval, inflight;
     double rate;
     rate = 1;
     if ((*odz_opt_get(opts, "rate") && odz_opt_double(opts, "rate", 0.01, 1000, &rate)) ||
         odz_opt_int(opts, "timeout-ms", 100, 120000, &timeout) ||
-        odz_opt_int(opts, "schedule-interval", 1, 86400, &interval))
+        odz_opt_int(opts, "schedule-interval", 1, 86400, &interval) ||
+        odz_opt_int(opts, "max-inflight", 1, ODZ_SCRAPER_INFLIGHT_MAX, &inflight))
         return ODZ_EINVAL;
     sc->source_url = odz_opt_get(opts, "source");
     sc->format = odz_opt_get(opts, "format");
@@ -256,7 +263,7 @@ static int scraper_config(const odz_opt *opts, odz_scraper_config *sc)
     sc->rate = rate;
     sc->timeout_ms = (int)timeout;
     sc->schedule_interval_s = (int)interval;
-    sc->max_races_per_tick = 50;
+    sc->max_inflight = (int)inflight;
     return 0;
 }
 
@@ -283,7 +290,9 @@ int odz_cmd_scraper(int argc, char **argv)
         "                     [--metrics-addr HOST:PORT]\n\n"
         "Polls a racing data source on the adaptive schedule (every 6 h days away, hourly\n"
         "within 12 h, every 10 min within the hour, every 30 s near the jump, every 60 s\n"
-        "when overdue) and stores what changed through the racing service.\n\n"
+        "when overdue, until FINAL with results or ABANDONED) and stores what changed\n"
+        "through the racing service. Up to --max-inflight requests are under way at once,\n"
+        "within --rate; races that have run and races within the hour go first.\n\n"
         "With --db postgres://... several scrapers run active-standby: the holder of a\n"
         "PostgreSQL advisory lock scrapes, the others retry every --standby-retry-ms and take\n"
         "over when it dies (gauge oddzy_scraper_leader).",
@@ -508,6 +517,7 @@ int odz_cmd_run(int argc, char **argv)
         {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},
         {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",
          "seconds (simulated) between meetings-list polls", NULL, 0},
+        SCRAPER_INFLIGHT_OPT,
         FEED_OPTS,
         {"replay", "ODDZY_REPLAY", "",
          "also play these Betfair historical files (comma-separated; see oddzy replay)", NULL,

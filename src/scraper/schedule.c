@@ -47,6 +47,33 @@ int64_t odz_backoff(int failures, int64_t base_s, int64_t max_s, double rnd)
     return j > 0 ? j : 1;
 }
 
+int64_t odz_poll_retry(int64_t start, odz_race_status status, int failures, int64_t now, double rnd)
+{
+    int64_t regular = odz_poll_next(start, status, now > 0 ? now : 1);
+    if (regular == 0 || failures > ODZ_RETRY_BUDGET)
+        return regular;
+    int64_t soon = now + odz_backoff(failures, ODZ_RETRY_BASE_S, regular - now, rnd);
+    return soon < regular ? soon : regular;
+}
+
+int64_t odz_poll_rank(int64_t start, int64_t now)
+{
+    if (start <= now)
+        return now - start;
+    int64_t ahead = start - now;
+    return ahead <= ODZ_POLL_DAY_S ? ahead : ahead + ((int64_t)1 << 40); /* (past any start) */
+}
+
+bool odz_poll_keep(int64_t start, bool resolved, int64_t now)
+{
+    return !resolved || start >= now - ODZ_POLL_KEEP_S;
+}
+
+odz_race_status odz_poll_card_status(odz_race_status card, size_t n_results)
+{
+    return card == ODZ_FINAL && n_results == 0 ? ODZ_INTERIM : card;
+}
+
 int odz_poll_window(int64_t now, const char *tz, char from[11], char to[11])
 {
     char today[11];

@@ -3,6 +3,8 @@
 #ifndef ODZ_SCHEDULE_H
 #define ODZ_SCHEDULE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/model.h"
@@ -30,13 +32,42 @@ int64_t odz_poll_next(int64_t start, odz_race_status status, int64_t last);
  * max_s, scaled by a jitter factor in [0.5, 1.5) from `rnd` (uniform in [0,1)). */
 int64_t odz_backoff(int failures, int64_t base_s, int64_t max_s, double rnd);
 
+/* Retries of a failed race poll: the first ODZ_RETRY_BUDGET consecutive failures of a race are
+ * retried soon, with backoff from ODZ_RETRY_BASE_S, and never later than its regular poll; past
+ * the budget a failing race is polled on its regular schedule only (every 60 s once it has
+ * started), so it costs the source no more than a healthy race and is never given up. */
+#define ODZ_RETRY_BUDGET 4
+#define ODZ_RETRY_BASE_S 5
+
+/** When to poll a race again after its `failures`-th consecutive failed poll (>= 1) at `now`,
+ * with jitter from `rnd` (uniform in [0,1)); 0 for a race that needs no more polls. */
+int64_t odz_poll_retry(int64_t start, odz_race_status status, int failures, int64_t now,
+                       double rnd);
+
+/** Which due race (one not yet FINAL or ABANDONED) to poll first: the smaller the rank, the
+ * sooner. Races that have started (their results are owed) and races within the hour of their
+ * start come first, nearest to now first; then the others, nearest first. So a backlog of
+ * races that ran long ago is cleared before the hourly polls of races hours away. */
+int64_t odz_poll_rank(int64_t start, int64_t now);
+
+/** Whether a race stays in the scraper's work queue at `now`: a race not yet resolved (no
+ * FINAL card with results, not ABANDONED) always does, however long ago it started; a resolved
+ * one until ODZ_POLL_KEEP_S after its start (while the schedule may still list it, so that it is
+ * not read again). */
+#define ODZ_POLL_KEEP_S (2 * 86400)
+bool odz_poll_keep(int64_t start, bool resolved, int64_t now);
+
+/** The status a race card gives the schedule: its own, except that a FINAL card without
+ * results counts as INTERIM (results still owed: keep polling). */
+odz_race_status odz_poll_card_status(odz_race_status card, size_t n_results);
+
 /** The scrape window: race days from yesterday to two days ahead of `now` in zone tz. */
 int odz_poll_window(int64_t now, const char *tz, char from[11], char to[11]);
 
 /** Token bucket for the global rate limit towards the source (real time, ms). */
 typedef struct {
-    double rate;    /* tokens a second */
-    double burst;   /* bucket size */
+    double rate;  /* tokens a second */
+    double burst; /* bucket size */
     double tokens;
     int64_t last_ms;
 } odz_rate_limit;

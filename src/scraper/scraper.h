@@ -5,14 +5,16 @@
 
 #include "bus/bus.h"
 
+#define ODZ_SCRAPER_INFLIGHT_MAX 256
+
 typedef struct {
-    const char *source_url;   /* base URL, e.g. http://127.0.0.1:8090 */
-    const char *format;       /* "entain" or "oddscomau" */
-    const char *tz;           /* race-day zone (NULL: default) */
-    double rate;              /* requests a second towards the source (global limit) */
-    int timeout_ms;           /* per request */
-    int schedule_interval_s;  /* simulated seconds between schedule (meetings list) polls */
-    int max_races_per_tick;   /* race polls per loop iteration */
+    const char *source_url;  /* base URL, e.g. http://127.0.0.1:8090 */
+    const char *format;      /* "entain" or "oddscomau" */
+    const char *tz;          /* race-day zone (NULL: default) */
+    double rate;             /* requests a second towards the source (global limit) */
+    int timeout_ms;          /* per request */
+    int schedule_interval_s; /* simulated seconds between schedule (meetings list) polls */
+    int max_inflight;        /* requests to the source at once (1..ODZ_SCRAPER_INFLIGHT_MAX) */
 } odz_scraper_config;
 
 typedef struct odz_scraper odz_scraper;
@@ -30,7 +32,8 @@ int odz_scraper_config_check(const odz_scraper_config *cfg, char *err);
 /** Start the poll thread and the monitor responders (scraper.status, scraper.queue,
  * scraper.history on the bus, queue group "scraper"). Borrows bus. NULL + err on bad config. */
 odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char *err);
-/** Stop polling (an in-flight request is abandoned within its timeout) and free. */
+/** Stop polling (requests in flight are abandoned; a store call in flight is waited for, 10 s at
+ * most) and free. */
 void odz_scraper_stop(odz_scraper *s);
 
 #endif

@@ -69,8 +69,8 @@ static void become_leader(odz_standby *s)
     int n = atomic_fetch_add(&s->terms, 1) + 1;
     char terms[16];
     snprintf(terms, sizeof terms, "%d", n);
+    set_gauge(1); /* (the gauge before the flag: whoever sees the flag sees the gauge) */
     atomic_store(&s->leader, 1);
-    set_gauge(1);
     odz_log_kv(ODZ_LOG_INFO,
                s->leadership ? "leadership taken: this scraper is active"
                              : "no shared store: this scraper is always active",
@@ -80,10 +80,10 @@ static void become_leader(odz_standby *s)
 static void become_standby(odz_standby *s, const char *why)
 {
     /* stopped first, so that nobody sees a standby whose scraper still answers or polls */
-    odz_scraper_stop(s->scraper); /* an in-flight source request ends within its timeout */
+    odz_scraper_stop(s->scraper); /* requests in flight are abandoned */
     s->scraper = NULL;
-    atomic_store(&s->leader, 0);
     set_gauge(0);
+    atomic_store(&s->leader, 0);
     odz_log_kv(ODZ_LOG_WARN, "leadership lost: scraping stopped, now on standby", "lock", s->name,
                "error", why, NULL);
 }

@@ -37,7 +37,9 @@ for _ in $(seq 1 120); do
 done
 [ "$finals" -gt 0 ] || fail "no results after recovery"
 # every race's card is read once the source behaves: FINAL races get their results
-for _ in $(seq 1 60); do
+# (some 570 races that ran before the test began, each read once; on a loaded machine the
+# source itself answers slowly, so wait up to 60 s)
+for _ in $(seq 1 120); do
   sim_now=$(sim_now 60)
   missing=$(sql "$DB" "select count(*) from races where status=3 and results = '[]' and scheduled_start < $((sim_now - 1800))")
   [ "$missing" = 0 ] && break; sleep 0.5

@@ -21,8 +21,9 @@ types=$(sql "$DB" "select count(distinct race_type) from meetings")
 echo "stored: $n races, $meetings meetings, $types race types"
 [ "$types" -eq 3 ] || fail "expected all three race types"
 sim_now=$(sim_now 60)
-# races open now and starting within 5 simulated minutes: watch them
-watch=$(sql "$DB" "select id from races where status=0 and scheduled_start between $sim_now and $((sim_now+300)) limit 5" | tr '\n' ' ')
+# races open now and starting within 10 simulated minutes: watch them (on the pinned clock the
+# next starts are at 06:01, 06:08 and 06:10; the schedule may land before 06:03)
+watch=$(sql "$DB" "select id from races where status=0 and scheduled_start between $sim_now and $((sim_now+600)) limit 5" | tr '\n' ' ')
 [ -n "$watch" ] || fail "no race about to start"
 echo "watching races: $watch"
 declare -A seen

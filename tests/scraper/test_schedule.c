@@ -1,10 +1,12 @@
 /* The poll schedule with a fake clock: every rule of the original, band edges, backoff,
- * the window roll at midnight of the race day, and the rate limit. */
+ * retries within a budget, which race goes first, the window roll at midnight of the race day,
+ * and the rate limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "scraper/schedule.h"
 
@@ -23,7 +25,7 @@ static void intervals_by_distance_to_start(void **st)
     assert_int_equal(odz_poll_interval(START, START - 30 * M), 10 * M);
     assert_int_equal(odz_poll_interval(START, START - 5 * M), 30);
     assert_int_equal(odz_poll_interval(START, START - 10), 30);
-    assert_int_equal(odz_poll_interval(START, START), 60);       /* overdue */
+    assert_int_equal(odz_poll_interval(START, START), 60); /* overdue */
     assert_int_equal(odz_poll_interval(START, START + 15 * M), 60);
 }
 
@@ -75,9 +77,9 @@ static void a_day_of_polls_for_one_race(void **st)
         if (t >= START + 4 * M)
             s = ODZ_FINAL; /* the source says final 4 minutes after the jump */
     }
-    assert_true(polls < 60);          /* not hammering the source */
-    assert_int_equal(near_jump, 10);  /* 30 s apart in the last 5 minutes */
-    assert_int_equal(overdue, 5);     /* at the start, then every minute until final */
+    assert_true(polls < 60);         /* not hammering the source */
+    assert_int_equal(near_jump, 10); /* 30 s apart in the last 5 minutes */
+    assert_int_equal(overdue, 5);    /* at the start, then every minute until final */
 }
 
 static void backoff_grows_with_jitter_and_cap(void **st)
@@ -90,6 +92,78 @@ static void backoff_grows_with_jitter_and_cap(void **st)
     assert_int_equal(odz_backoff(1, 10, 300, 0.0), 5);   /* jitter low end: x0.5 */
     assert_int_equal(odz_backoff(1, 10, 300, 0.99), 14); /* high end: x1.49 */
     assert_int_equal(odz_backoff(0, 10, 300, 0.5), 10);
+}
+
+static void retries_within_a_budget_then_the_regular_schedule(void **st)
+{
+    (void)st;
+    /* a race that has run and has no result yet: regular polls every 60 s */
+    int64_t now = START + 10 * M;
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 1, now, 0.5), now + 5);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 2, now, 0.5), now + 10);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 3, now, 0.5), now + 20);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 4, now, 0.5), now + 40);
+    assert_int_equal(odz_poll_retry(START, ODZ_INTERIM, 4, now, 0.99), now + 59);
+    /* budget spent: polled every 60 s, never given up, never faster */
+    for (int f = ODZ_RETRY_BUDGET + 1; f < 1000; f += 97)
+        assert_int_equal(odz_poll_retry(START, ODZ_OPEN, f, now, 0.0), now + 60);
+    /* days away: quick retries within the budget, then back to the 6-hourly poll */
+    int64_t far = START - 3 * 86400;
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 1, far, 0.5), far + 5);
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, ODZ_RETRY_BUDGET + 1, far, 0.5), far + 6 * H);
+    /* near the jump the regular poll (30 s, and the start itself) caps the retry */
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 4, START - 10, 0.5), START);
+    assert_int_equal(odz_poll_retry(START, ODZ_OPEN, 9, START - 4 * M, 0.5), START - 4 * M + 30);
+    /* resolved races are not polled again */
+    assert_int_equal(odz_poll_retry(START, ODZ_FINAL, 1, now, 0.5), 0);
+    assert_int_equal(odz_poll_retry(START, ODZ_ABANDONED, 9, now, 0.5), 0);
+}
+
+static void nearest_races_rank_first(void **st)
+{
+    (void)st;
+    int64_t now = START;
+    int64_t jumping = odz_poll_rank(START + 2 * M, now),
+            running = odz_poll_rank(START - 3 * M, now), soon = odz_poll_rank(START + 50 * M, now),
+            later = odz_poll_rank(START + 3 * H, now),
+            tomorrow = odz_poll_rank(START + 30 * H, now),
+            yesterday = odz_poll_rank(START - 20 * H, now),
+            last_week = odz_poll_rank(START - 7 * 86400, now);
+    /* the races of the moment, nearest first */
+    assert_true(jumping < running);
+    assert_true(running < soon);
+    /* results owed, however old, before the routine polls of races hours away */
+    assert_true(soon < yesterday);
+    assert_true(yesterday < last_week);
+    assert_true(last_week < later);
+    assert_true(later < tomorrow);
+}
+
+static void unresolved_races_stay_queued_however_old(void **st)
+{
+    (void)st;
+    int64_t now = START;
+    /* resolved: kept two days after the start (the schedule still lists it), then forgotten */
+    assert_true(odz_poll_keep(START - H, true, now));
+    assert_true(odz_poll_keep(START - 2 * 86400, true, now));
+    assert_false(odz_poll_keep(START - 2 * 86400 - 1, true, now));
+    /* not resolved: never dropped for age */
+    assert_true(odz_poll_keep(START - 2 * 86400 - 1, false, now));
+    assert_true(odz_poll_keep(START - 30 * 86400, false, now));
+    assert_true(odz_poll_keep(START + 3 * 86400, false, now));
+}
+
+static void a_final_card_without_results_is_polled_again(void **st)
+{
+    (void)st;
+    assert_int_equal(odz_poll_card_status(ODZ_FINAL, 0), ODZ_INTERIM);
+    assert_int_equal(odz_poll_next(START, odz_poll_card_status(ODZ_FINAL, 0), START + 600),
+                     START + 660);
+    assert_int_equal(odz_poll_card_status(ODZ_FINAL, 3), ODZ_FINAL);
+    assert_int_equal(odz_poll_next(START, odz_poll_card_status(ODZ_FINAL, 3), START + 600), 0);
+    assert_int_equal(odz_poll_card_status(ODZ_ABANDONED, 0), ODZ_ABANDONED);
+    assert_int_equal(odz_poll_card_status(ODZ_INTERIM, 0), ODZ_INTERIM);
+    assert_int_equal(odz_poll_card_status(ODZ_OPEN, 0), ODZ_OPEN);
 }
 
 static void window_rolls_at_midnight_sydney(void **st)
@@ -132,6 +206,10 @@ int main(void)
         cmocka_unit_test(next_poll_follows_the_rules),
         cmocka_unit_test(a_day_of_polls_for_one_race),
         cmocka_unit_test(backoff_grows_with_jitter_and_cap),
+        cmocka_unit_test(retries_within_a_budget_then_the_regular_schedule),
+        cmocka_unit_test(nearest_races_rank_first),
+        cmocka_unit_test(unresolved_races_stay_queued_however_old),
+        cmocka_unit_test(a_final_card_without_results_is_polled_again),
         cmocka_unit_test(window_rolls_at_midnight_sydney),
         cmocka_unit_test(rate_limit_spaces_requests),
     };

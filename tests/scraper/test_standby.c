@@ -62,7 +62,7 @@ static odz_scraper_config config(void)
                             .rate = 50,
                             .timeout_ms = 200,
                             .schedule_interval_s = 60,
-                            .max_races_per_tick = 5};
+                            .max_inflight = 5};
     return c;
 }
 
