@@ -18,6 +18,7 @@
 #include "racing/racing.h"
 #include "scraper/scraper.h"
 #include "scraper/standby.h"
+#include "source/providers.h"
 #include "store/leader.h"
 #include "store/store.h"
 
@@ -237,9 +238,22 @@ int odz_cmd_feed(int argc, char **argv)
     {"max-inflight", "ODDZY_MAX_INFLIGHT", "8",                                                    \
      "requests to the source at once (1..256), within --rate", NULL, 0}
 
-#define SCRAPER_OPTS                                                                               \
-    {"source", "ODDZY_SOURCE", "http://127.0.0.1:8090", "base URL of the racing data source",      \
+#define SOURCE_IDENT_OPTS                                                                          \
+    {"provider", "ODDZY_PROVIDER", "",                                                             \
+     "name the prices of an entain-format source as this bookmaker's (a preset names its own)",   \
      NULL, 0},                                                                                     \
+        {"partner", "ODDZY_PARTNER", "", "X-Partner request header: who you are (Entain asks)", NULL,  \
+     0},                                                                                           \
+        {"partner-id", "ODDZY_PARTNER_ID", "", "X-Partner-ID request header (TAB NZ)", NULL, 0},  \
+        {"from", "ODDZY_FROM", "", "From request header: your e-mail address (Entain asks)", NULL, \
+         0}
+
+#define SCRAPER_OPTS                                                                               \
+    {"source", "ODDZY_SOURCE", "http://127.0.0.1:8090",                                            \
+     "base URL of the racing data source, or a bookmaker preset: ladbrokes, neds or tab-nz "       \
+     "(their Entain affiliates API; its prices are that bookmaker's)",                             \
+     NULL, 0},                                                                                     \
+        SOURCE_IDENT_OPTS,                                                                         \
         {"format", "ODDZY_FORMAT", "entain", "source format: entain or oddscomau", NULL, 0},      \
         {"rate", "ODDZY_RATE", "1", "requests a second towards the source", NULL, 0},             \
         {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},             \
@@ -247,8 +261,69 @@ int odz_cmd_feed(int argc, char **argv)
          "seconds between meetings-list polls", NULL, 0},                                          \
         SCRAPER_INFLIGHT_OPT
 
-static int scraper_config(const odz_opt *opts, odz_scraper_config *sc)
+/* What a source is and how we identify ourselves to it (source/providers.h); the scraper
+ * configuration points into it. */
+typedef struct {
+    odz_provider p;
+    char hdr[ODZ_SCRAPER_HEADERS_MAX][ODZ_PROVIDER_TEXT_MAX + 16];
+} source_ident;
+
+/* --source as a preset name or a URL, --format, and the identification headers. */
+static int source_config(const odz_opt *opts, odz_scraper_config *sc, source_ident *id)
 {
+    const char *src = odz_opt_get(opts, "source");
+    odz_provider *p = &id->p;
+    bool preset = odz_provider_preset(src, p) == 0;
+    if (!preset) {
+        odz_provider_preset("ladbrokes", p); /* defaults for the rest */
+        const char *named = odz_opt_get(opts, "provider");
+        if (odz_strlcpy(p->name, *named ? named : "source", sizeof p->name) != 0) {
+            fprintf(stderr, "--provider: at most %zu characters\n", sizeof p->name - 1);
+            return ODZ_EINVAL;
+        }
+        snprintf(p->format, sizeof p->format, "%s", odz_opt_get(opts, "format"));
+        /* `oddzy run` without --source: its own simulated world, whose URL comes later */
+        if (!*src)
+            src = "http://127.0.0.1";
+        if (odz_strlcpy(p->base_url, src, sizeof p->base_url) != 0) {
+            fprintf(stderr, "--source: too long\n");
+            return ODZ_EINVAL;
+        }
+        size_t n = strlen(p->base_url);
+        while (n > 8 && p->base_url[n - 1] == '/')
+            p->base_url[--n] = '\0';
+    }
+    if (odz_strlcpy(p->partner, odz_opt_get(opts, "partner"), sizeof p->partner) ||
+        odz_strlcpy(p->partner_id, odz_opt_get(opts, "partner-id"), sizeof p->partner_id) ||
+        odz_strlcpy(p->from, odz_opt_get(opts, "from"), sizeof p->from)) {
+        fprintf(stderr, "--partner, --partner-id, --from: at most %d characters\n",
+                ODZ_PROVIDER_TEXT_MAX - 1);
+        return ODZ_EINVAL;
+    }
+    char err[ODZ_ERRLEN];
+    size_t nh = 0;
+    if (odz_provider_validate(p, err, sizeof err) ||
+        odz_provider_headers(p, id->hdr, ODZ_SCRAPER_HEADERS_MAX, &nh)) {
+        fprintf(stderr, "--source: %s (presets: %s)\n", err, odz_provider_preset_names());
+        return ODZ_EINVAL;
+    }
+    if (preset && (!*p->from || !*p->partner))
+        odz_log_kv(ODZ_LOG_WARN,
+                   "the Entain affiliates API asks every client for --from and --partner; "
+                   "without them it may rate-limit or block you",
+                   "source", p->name, NULL);
+    sc->source_url = p->base_url;
+    sc->format = p->format;
+    sc->provider = preset || *odz_opt_get(opts, "provider") ? p->name : NULL;
+    sc->n_headers = (int)nh;
+    for (size_t i = 0; i < nh; i++)
+        sc->headers[i] = id->hdr[i];
+    return 0;
+}
+
+static int scraper_config(const odz_opt *opts, odz_scraper_config *sc, source_ident *id)
+{
+    memset(sc, 0, sizeof *sc);
     int64_t timeout, interval, inflight;
     double rate;
     rate = 1;
@@ -257,8 +332,8 @@ static int scraper_config(const odz_opt *opts, odz_scraper_config *sc)
         odz_opt_int(opts, "schedule-interval", 1, 86400, &interval) ||
         odz_opt_int(opts, "max-inflight", 1, ODZ_SCRAPER_INFLIGHT_MAX, &inflight))
         return ODZ_EINVAL;
-    sc->source_url = odz_opt_get(opts, "source");
-    sc->format = odz_opt_get(opts, "format");
+    if (source_config(opts, sc, id))
+        return ODZ_EINVAL;
     sc->tz = odz_opt_get(opts, "tz");
     sc->rate = rate;
     sc->timeout_ms = (int)timeout;
@@ -300,9 +375,11 @@ int odz_cmd_scraper(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     odz_scraper_config sc;
+    source_ident ident;
     odz_standby_config sbc = {0};
     int64_t retry;
-    if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc) || odz_opts_clock(opts) ||
+    if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc, &ident) ||
+        odz_opts_clock(opts) ||
         odz_opt_int(opts, "standby-retry-ms", 100, 60000, &retry))
         return 2;
     sbc.retry_ms = (int)retry;
@@ -510,7 +587,10 @@ int odz_cmd_run(int argc, char **argv)
         {"db", "ODDZY_DB", "var/oddzy.db", "database: SQLite file path or postgres:// URL", NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
         {"source", "ODDZY_SOURCE", "",
-         "poll this external source instead of the built-in simulated one", NULL, 0},
+         "poll this external source instead of the built-in simulated one: a URL, or a "
+         "bookmaker preset (ladbrokes, neds, tab-nz)",
+         NULL, 0},
+        SOURCE_IDENT_OPTS,
         {"format", "ODDZY_FORMAT", "entain", "format of --source: entain or oddscomau", NULL, 0},
         {"rate", "ODDZY_RATE", "",
          "requests a second towards the source (default 1 external, 50 simulated)", NULL, 0},
@@ -541,11 +621,12 @@ int odz_cmd_run(int argc, char **argv)
     odz_api_config ac;
     odz_feed_config fc;
     odz_scraper_config sc;
+    source_ident ident;
     char replay_list[1024];
     const char *replay_files[ODZ_REPLAY_MAX_FILES];
     odz_replay_config rcfg = {0};
     if (odz_opts_logging(opts, "run") || api_config(opts, &ac) || feed_config(opts, &fc) ||
-        odz_opts_clock(opts) || scraper_config(opts, &sc) ||
+        odz_opts_clock(opts) || scraper_config(opts, &sc, &ident) ||
         replay_config(opts, replay_list, sizeof replay_list, replay_files, &rcfg))
         return 2;
     rcfg.tz = ac.tz;

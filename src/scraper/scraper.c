@@ -77,6 +77,8 @@ struct odz_scraper {
     int timeout_ms, sched_interval, max_inflight;
     atomic_int inflight;
     CURLM *multi;
+    struct curl_slist *headers; /* identification headers of every request */
+    char provider[ODZ_PROVIDER_MAX]; /* "" keeps the adapter's */
     xfer *x;              /* max_inflight slots */
     odz_rate_limit limit; /* loop thread only */
     size_t *due;          /* loop thread scratch: indexes of due races */
@@ -368,6 +370,7 @@ static void schedule_end(odz_scraper *s)
     int changed = 0;
     odz_scrape *sc = &s->sp.sc;
     if (sc->n_races || sc->meetings.n) {
+        odz_scrape_set_provider(sc, s->src->name, s->provider);
         changed = odz_scrape_send(s->bus, sc, odz_now(), err);
         if (changed < 0) {
             s->sp.failures++;
@@ -418,6 +421,7 @@ static void race_done(odz_scraper *s, xfer *x, const char *out, int status, int 
     count("race", out, ms / 1000.0);
     int changed = 0;
     if (!strcmp(out, "success")) {
+        odz_scrape_set_provider(&sc, s->src->name, s->provider);
         changed = odz_scrape_send(s->bus, &sc, odz_now(), err);
         if (changed < 0) {
             out = "failed";
@@ -762,6 +766,17 @@ int odz_scraper_config_check(const odz_scraper_config *cfg, char *err)
         cfg->timeout_ms > 120000 || cfg->schedule_interval_s < 1 || cfg->max_inflight < 1 ||
         cfg->max_inflight > ODZ_SCRAPER_INFLIGHT_MAX)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "scraper limits out of range");
+    if (cfg->n_headers < 0 || cfg->n_headers > ODZ_SCRAPER_HEADERS_MAX)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "more than %d request headers",
+                        ODZ_SCRAPER_HEADERS_MAX);
+    for (int i = 0; i < cfg->n_headers; i++)
+        if (!cfg->headers[i] || !strchr(cfg->headers[i], ':') ||
+            strpbrk(cfg->headers[i], "\r\n") || strlen(cfg->headers[i]) > 300)
+            return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "request header %d is not one line of "
+                                                         "'Name: value'",
+                            i + 1);
+    if (cfg->provider && strlen(cfg->provider) >= ODZ_PROVIDER_MAX)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "provider name too long");
     return 0;
 }
 
@@ -774,6 +789,7 @@ static void scraper_free(odz_scraper *s)
     }
     if (s->multi)
         curl_multi_cleanup(s->multi);
+    curl_slist_free_all(s->headers);
     pthread_mutex_destroy(&s->lock);
     free(s->x);
     free(s->due);
@@ -804,6 +820,8 @@ static int make_slots(odz_scraper *s)
         curl_easy_setopt(c, CURLOPT_USERAGENT, "oddzy-scraper/0.1");
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+        if (s->headers)
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
     }
     /* one connection per request in flight, kept alive between requests */
     curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)s->max_inflight);
@@ -841,7 +859,15 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
     odz_rate_init(&s->limit, cfg->rate, cfg->rate < 2 ? 1 : cfg->rate / 2, odz_real_ms());
     s->q = calloc(MAX_QUEUE, sizeof *s->q);
     s->due = calloc(MAX_QUEUE, sizeof *s->due);
-    if (!s->q || !s->due || make_slots(s)) {
+    snprintf(s->provider, sizeof s->provider, "%s", cfg->provider ? cfg->provider : "");
+    bool hdr_ok = true;
+    for (int i = 0; i < cfg->n_headers && hdr_ok; i++) {
+        struct curl_slist *l = curl_slist_append(s->headers, cfg->headers[i]);
+        hdr_ok = l != NULL;
+        if (l)
+            s->headers = l;
+    }
+    if (!hdr_ok || !s->q || !s->due || make_slots(s)) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot create the HTTP client: out of memory");
         scraper_free(s);
         return NULL;

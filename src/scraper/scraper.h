@@ -6,6 +6,7 @@
 #include "bus/bus.h"
 
 #define ODZ_SCRAPER_INFLIGHT_MAX 256
+#define ODZ_SCRAPER_HEADERS_MAX 8
 
 typedef struct {
     const char *source_url;  /* base URL, e.g. http://127.0.0.1:8090 */
@@ -15,6 +16,12 @@ typedef struct {
     int timeout_ms;          /* per request */
     int schedule_interval_s; /* simulated seconds between schedule (meetings list) polls */
     int max_inflight;        /* requests to the source at once (1..ODZ_SCRAPER_INFLIGHT_MAX) */
+    const char *provider;    /* the prices of a one-bookmaker format (entain) are this
+                              * provider's ("tab-nz"); NULL or "": the format's own name */
+    const char *headers[ODZ_SCRAPER_HEADERS_MAX]; /* "Name: value" sent with every request
+                                                   * (the source's identification: From,
+                                                   * X-Partner); no CR or LF */
+    int n_headers;
 } odz_scraper_config;
 
 typedef struct odz_scraper odz_scraper;

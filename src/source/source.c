@@ -520,3 +520,12 @@ int odz__jodds(const json_t *v, int *out)
         return ODZ_EINVAL;
     return odz_odds_from_double(d, out);
 }
+
+void odz_scrape_set_provider(odz_scrape *s, const char *from, const char *to)
+{
+    if (!to || !*to || !from)
+        return;
+    for (size_t i = 0; i < s->n_prices; i++)
+        if (!strcmp(s->prices[i].price.provider, from))
+            odz_strlcpy(s->prices[i].price.provider, to, sizeof s->prices[i].price.provider);
+}

@@ -69,6 +69,10 @@ void odz_scrape_free(odz_scrape *s);
  * modified or freed. */
 void odz_scrape_batch(const odz_scrape *s, odz_batch *out);
 
+/** Name the prices of provider `from` (a one-bookmaker format names them after itself:
+ * "entain") as provider `to` ("tab-nz"); nothing when `to` is NULL or "". */
+void odz_scrape_set_provider(odz_scrape *s, const char *from, const char *to);
+
 /** Set the time of every price with ts 0 (time not given by the source) to `now`. */
 void odz_scrape_stamp(odz_scrape *s, int64_t now);
 

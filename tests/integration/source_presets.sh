@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Sources as providers: the identification headers reach the source (From, X-Partner,
+# X-Partner-ID), a bookmaker brand's prices are stored under its own provider, and bad
+# source flags are refused with a clear error (exit 2) before anything starts.
+source "$(dirname "$0")/lib.bash"
+
+# ---- headers: a source that records what it was sent ----
+CP=$(free_port)
+python3 - "$CP" "$TMP/headers" >"$TMP/capture.log" 2>&1 <<'PY' &
+import http.server, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        with open(out, "a") as f:
+            f.write(self.path + "\n" + "".join(f"{k}: {v}\n" for k, v in self.headers.items()) + "\n")
+        self.send_response(503); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+PIDS+=($!)
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$CP/" && break; sleep 0.1; done
+"$ODDZY" scraper --source "http://127.0.0.1:$CP" --format entain --db "$TMP/h.db" --rate 20 \
+  --from ops@example.com --partner "Oddzy Tests" --partner-id oddzy-1 --log-level warn >"$TMP/h.log" 2>&1 &
+SP=$!; PIDS+=($SP)
+for _ in $(seq 1 100); do grep -q "^/affiliates" "$TMP/headers" 2>/dev/null && break; sleep 0.1; done
+kill $SP 2>/dev/null || true
+grep -q "^/affiliates/v1/racing/meetings" "$TMP/headers" || { cat "$TMP/h.log"; fail "the scraper asked nothing"; }
+grep -q "^From: ops@example.com$" "$TMP/headers" || fail "no From header"
+grep -q "^X-Partner: Oddzy Tests$" "$TMP/headers" || fail "no X-Partner header"
+grep -q "^X-Partner-ID: oddzy-1$" "$TMP/headers" || fail "no X-Partner-ID header"
+echo "ok   identification headers sent"
+
+# ---- a bookmaker brand of the simulated world, under its own provider ----
+FP=$(free_port)
+"$ODDZY" feed --port "$FP" --seed 7 --speed 60 --log-level warn >"$TMP/feed.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$FP/healthz"
+DB="$TMP/b.db"
+"$ODDZY" scraper --source "http://127.0.0.1:$FP/b/neds" --provider neds --format entain --db "$DB" \
+  --rate 100 --speed 60 --schedule-interval 120 --log-level warn >"$TMP/b.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do
+  n=$(sql "$DB" "select count(*) from prices where provider='neds'" 2>/dev/null || echo 0)
+  [ "${n:-0}" -gt 100 ] && break; sleep 0.2
+done
+[ "${n:-0}" -gt 100 ] || { cat "$TMP/b.log"; fail "no prices stored under provider neds (got ${n:-0})"; }
+other=$(sql "$DB" "select count(*) from prices where provider='entain'")
+[ "$other" = 0 ] || fail "$other prices still under the format's name"
+echo "ok   $n prices stored under provider neds"
+
+# ---- bad flags: a clear error, exit 2 ----
+bad() { # expected-words args...
+  local want=$1; shift
+  set +e; "$ODDZY" scraper --db "$TMP/x.db" "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?; set -e
+  [ $rc = 2 ] || fail "scraper $*: exit $rc, want 2"
+  grep -q -- "$want" "$TMP/err" || { cat "$TMP/err"; fail "scraper $*: error does not say '$want'"; }
+}
+bad "e-mail" --source tab-nz --from not-an-address
+bad "http://" --source sportsbet
+bad "a-z" --source http://127.0.0.1:1 --provider "Bad Name"
+bad "control" --source tab-nz --partner "$(printf 'a\rX-Evil: 1')"
+[ ! -e "$TMP/x.db" ] || fail "a refused start created the database"
+echo "ok   bad source flags refused"
+echo ok
