@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "http/server.h"
 
 /*
  * UUID layout. A 64-bit plain word holds the identity:
@@ -74,17 +75,6 @@ void odz_fw_uuid(const odz_feed *f, const odz_fw_key *k, char out[37])
              (unsigned long long)(lo & 0xFFFFFFFFFFFFULL));
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int odz_fw_uuid_parse(const odz_feed *f, const char *s, odz_fw_key *k)
 {
     if (!s || strlen(s) != 36)
@@ -97,7 +87,7 @@ int odz_fw_uuid_parse(const odz_feed *f, const char *s, odz_fw_key *k)
                 return ODZ_ENOTFOUND;
             continue;
         }
-        int v = hexval(s[i]);
+        int v = odz_http_hexval((unsigned char)s[i]);
         if (v < 0)
             return ODZ_ENOTFOUND;
         if (nib < 16)

@@ -128,8 +128,6 @@ void odz_http__server_unref(odz_http_server *srv);
 int odz_http__loop_post(odz_http_loop *lp, struct odz_http_msg *m);
 int odz_http__is_head(const odz_http_req *r);
 
-/* query.c: value of a hex digit, -1 if it is not one */
-int odz_http__hexval(int c);
 
 /* respond.c */
 const char *odz_http__reason(int status);

@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "http/http_internal.h" /* odz_http__hexval; h2o headers only, nothing linked */
+#include "http/server.h"
 
-int odz_http__hexval(int c)
+int odz_http_hexval(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -31,8 +31,8 @@ static int form_decode(const char *s, size_t n, char *out, size_t outlen)
             int hi, lo;
             if (i + 2 >= n)
                 return ODZ_EINVAL;
-            hi = odz_http__hexval((unsigned char)s[i + 1]);
-            lo = odz_http__hexval((unsigned char)s[i + 2]);
+            hi = odz_http_hexval((unsigned char)s[i + 1]);
+            lo = odz_http_hexval((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return ODZ_EINVAL;
             c = hi * 16 + lo;

@@ -168,6 +168,8 @@ const char *odz_http_query(const odz_http_req *req);
 int odz_http_query_param(const odz_http_req *req, const char *name, char *out, size_t outlen);
 /** The same on a raw query string (NULL reads as ""); pure, any thread. */
 int odz_http_query_get(const char *query, const char *name, char *out, size_t outlen);
+/** Value of a hex digit (either case), -1 if `c` is not one. */
+int odz_http_hexval(int c);
 /** First value of header `name` (case-insensitive), NUL-terminated; NULL if absent. */
 const char *odz_http_header(const odz_http_req *req, const char *name);
 /** Request body (NULL, 0 if none), fully received before the handler runs; at most

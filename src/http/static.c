@@ -74,8 +74,8 @@ static int split_path(const char *path, char *out, size_t outlen, char **segs, s
     for (const char *p = path; *p; p++) {
         int c = (unsigned char)*p;
         if (c == '%') {
-            int hi = odz_http__hexval((unsigned char)p[1]),
-                lo = hi < 0 ? -1 : odz_http__hexval((unsigned char)p[2]);
+            int hi = odz_http_hexval((unsigned char)p[1]),
+                lo = hi < 0 ? -1 : odz_http_hexval((unsigned char)p[2]);
             if (hi < 0 || lo < 0)
                 return ODZ_EINVAL;
             c = hi * 16 + lo;
