@@ -109,7 +109,7 @@ web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html we
 web: web/dist/index.html
 
 run: setup all web
-	$(B)/oddzy run
+	$(B)/oddzy run --bookmakers ladbrokes,neds,tab-nz
 
 test: setup
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(TEST_BIN) $(BA)/oddzy $(TEST_BIN_A) $(TSAN_BIN) $(FUZZ_BIN)

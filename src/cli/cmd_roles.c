@@ -580,6 +580,40 @@ static int replay_config(const odz_opt *opts, char *list, size_t n, const char *
     return 0;
 }
 
+#define RUN_BRANDS_MAX 3
+
+/* --bookmakers: brands of the simulated world (presets of source/providers.h that its feed
+ * serves under /b/NAME); only without --source. */
+static int brands_config(const odz_opt *opts, bool external, char *buf, size_t len,
+                         const char *names[RUN_BRANDS_MAX], size_t *n)
+{
+    *n = 0;
+    const char *v = odz_opt_get(opts, "bookmakers");
+    if (!*v)
+        return 0;
+    odz_provider p;
+    if (external || odz_strlcpy(buf, v, len) != 0 ||
+        odz_opt_list(buf, names, RUN_BRANDS_MAX, n) != 0) {
+        fprintf(stderr, "--bookmakers: %s\n",
+                external ? "only with the simulated world (no --source)"
+                         : "at most 3 of ladbrokes, neds, tab-nz");
+        return ODZ_EINVAL;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(names[i], names[j])) {
+                fprintf(stderr, "--bookmakers: '%s' given twice\n", names[i]);
+                return ODZ_EINVAL;
+            }
+        if (odz_provider_preset(names[i], &p) != 0) {
+            fprintf(stderr, "--bookmakers: unknown bookmaker '%.40s' (%s)\n", names[i],
+                    odz_provider_preset_names());
+            return ODZ_EINVAL;
+        }
+    }
+    return 0;
+}
+
 int odz_cmd_run(int argc, char **argv)
 {
     odz_opt opts[] = {
@@ -599,6 +633,10 @@ int odz_cmd_run(int argc, char **argv)
          "seconds (simulated) between meetings-list polls", NULL, 0},
         SCRAPER_INFLIGHT_OPT,
         FEED_OPTS,
+        {"bookmakers", "ODDZY_BOOKMAKERS", "",
+         "with the simulated world: also read these of its bookmaker brands (comma-separated: "
+         "ladbrokes, neds, tab-nz), each priced its own way and stored as its own provider",
+         NULL, 0},
         {"replay", "ODDZY_REPLAY", "",
          "also play these Betfair historical files (comma-separated; see oddzy replay)", NULL,
          0},
@@ -622,6 +660,10 @@ int odz_cmd_run(int argc, char **argv)
     odz_feed_config fc;
     odz_scraper_config sc;
     source_ident ident;
+    char brand_list[128], brand_url[RUN_BRANDS_MAX][96];
+    const char *brand_names[RUN_BRANDS_MAX];
+    size_t n_brands = 0;
+    odz_scraper *brands[RUN_BRANDS_MAX] = {0};
     char replay_list[1024];
     const char *replay_files[ODZ_REPLAY_MAX_FILES];
     odz_replay_config rcfg = {0};
@@ -631,6 +673,8 @@ int odz_cmd_run(int argc, char **argv)
         return 2;
     rcfg.tz = ac.tz;
     const char *ext = odz_opt_get(opts, "source");
+    if (brands_config(opts, *ext != 0, brand_list, sizeof brand_list, brand_names, &n_brands))
+        return 2;
     const char *rate = odz_opt_get(opts, "rate");
     if (!*rate)
         sc.rate = *ext ? 1 : 50;
@@ -667,6 +711,14 @@ int odz_cmd_run(int argc, char **argv)
     }
     if (!(api = odz_api_new(bus, &ac, err)) || !(scraper = odz_scraper_start(bus, &sc, err)))
         goto out;
+    for (size_t i = 0; i < n_brands; i++) { /* the world's bookmakers, one scraper each */
+        odz_scraper_config bc = sc;
+        snprintf(brand_url[i], sizeof brand_url[i], "%s/b/%s", sc.source_url, brand_names[i]);
+        bc.source_url = brand_url[i];
+        bc.provider = brand_names[i];
+        if (!(brands[i] = odz_scraper_start(bus, &bc, err)))
+            goto out;
+    }
     odz_prices_config pc;
     odz_prices_config_defaults(&pc);
     pc.seed = fc.seed;
@@ -695,6 +747,10 @@ int odz_cmd_run(int argc, char **argv)
     pthread_join(sig_t, NULL);
     odz_scraper_stop(scraper);
     scraper = NULL;
+    for (size_t i = 0; i < n_brands; i++) {
+        odz_scraper_stop(brands[i]);
+        brands[i] = NULL;
+    }
     if (fsrv) {
         odz_http_stop(fsrv);
         pthread_join(feed_t, NULL);
@@ -706,6 +762,8 @@ out:
     odz_metrics_server_stop(ms);
     odz_replay_stop(replay, NULL);
     odz_scraper_stop(scraper);
+    for (size_t i = 0; i < n_brands; i++)
+        odz_scraper_stop(brands[i]);
     odz_prices_stop(prices);
     odz_api_free(api);
     feed_ctx_free(&fctx);

@@ -48,6 +48,31 @@ other=$(sql "$DB" "select count(*) from prices where provider='entain'")
 [ "$other" = 0 ] || fail "$other prices still under the format's name"
 echo "ok   $n prices stored under provider neds"
 
+# ---- oddzy run --bookmakers: the world's brands beside its own source, on the race card ----
+RP=$(free_port)
+"$ODDZY" run --port "$RP" --host 127.0.0.1 --db "$TMP/run.db" --speed 30 --web "" \
+  --bookmakers neds,tab-nz --log-level warn >"$TMP/run.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$RP/readyz" 30 || { cat "$TMP/run.log"; fail "oddzy run not ready"; }
+providers=""
+for _ in $(seq 1 150); do
+  providers=$(curl -fsS "http://127.0.0.1:$RP/api/racing/next?limit=5" | python3 -c '
+import json, sys, urllib.request
+port = sys.argv[1]
+seen = set()
+for r in json.load(sys.stdin)["races"]:
+    url = "http://127.0.0.1:%s/api/racing/racecard?race_id=%d" % (port, r["race_id"])
+    card = json.load(urllib.request.urlopen(url))
+    seen |= {p["provider"] for p in card["comparison"]["providers"]}
+print(" ".join(sorted(seen)))' "$RP" 2>/dev/null || true)
+  case " $providers " in *" neds "*" tab-nz "*) break ;; esac
+  sleep 0.2
+done
+case " $providers " in *" neds "*" tab-nz "*) ;; *) fail "race cards show providers '$providers', want neds and tab-nz" ;; esac
+echo "ok   oddzy run --bookmakers: race cards compare $providers"
+set +e; "$ODDZY" run --db "$TMP/y.db" --bookmakers sportsbet >/dev/null 2>"$TMP/err"; rc=$?; set -e
+[ $rc = 2 ] && grep -q "unknown bookmaker 'sportsbet'" "$TMP/err" || fail "--bookmakers sportsbet: exit $rc"
+
 # ---- bad flags: a clear error, exit 2 ----
 bad() { # expected-words args...
   local want=$1; shift
