@@ -47,9 +47,26 @@ for s in $suites; do
       else failed=$((failed+1)); failures+=("fuzz/$n"); echo "FAIL fuzz/$n (log: $log/$n.log)"; tail -n 20 "$log/$n.log"; fi
     done ;;
   integration)
-    for t in $(find tests/integration -name '*.sh' 2>/dev/null | sort); do
-      n=$(basename "$t" .sh); start=$(date +%s)
-      if timeout 600 bash "$t" >"$log/it_$n.log" 2>&1; then passed=$((passed+1)); echo "ok   integration/$n ($(( $(date +%s)-start ))s)"
+    # ODDZY_IT_JOBS scripts at once (default 2): most of their time is spent waiting on the
+    # servers they start (free ports and their own $TMP each); the longest start first
+    jobs=${ODDZY_IT_JOBS:-2}
+    its=$(find tests/integration -name '*.sh' 2>/dev/null | sort)
+    its="$(echo "$its" | grep -E '/(e2e_web|stack|scraper_compare)\.sh$'; echo "$its" | grep -vE '/(e2e_web|stack|scraper_compare)\.sh$')"
+    it_one() { # script: runs it, leaves "RC SECONDS" in its .result file
+      local n; n=$(basename "$1" .sh); local t0; t0=$(date +%s)
+      timeout 600 bash "$1" >"$log/it_$n.log" 2>&1
+      echo "$? $(( $(date +%s) - t0 ))" >"$log/it_$n.result"
+    }
+    running=0
+    for t in $its; do
+      rm -f "$log/it_$(basename "$t" .sh).result"
+      if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running-1)); fi
+      it_one "$t" & running=$((running+1))
+    done
+    wait
+    for t in $(echo "$its" | sort); do
+      n=$(basename "$t" .sh); read -r rc secs <"$log/it_$n.result" 2>/dev/null || { rc=1; secs=?; }
+      if [ "$rc" = 0 ]; then passed=$((passed+1)); echo "ok   integration/$n (${secs}s)"
       else failed=$((failed+1)); failures+=("integration/$n"); echo "FAIL integration/$n (log: $log/it_$n.log)"; tail -n 40 "$log/it_$n.log" | sed 's/^/    /'; fi
     done ;;
   esac
