@@ -270,7 +270,10 @@ static void run_exchange(bool tls)
     assert_int_equal(store->ops->price_history(store, sels.v[0].id, ODZ_EXCHANGE_BACK, &prices,
                                                err),
                      0);
-    assert_true(prices.n > 1); /* prices from both connections */
+    /* prices were stored (how many points depends on how the 100 ms flushes fall against
+     * the exchange's pace: on a fast machine one flush may hold a whole connection's changes;
+     * that the second connection resumed from the right clk is checked above) */
+    assert_true(prices.n >= 1);
     odz_prices_free(&prices);
     odz_selections_free(&sels);
     odz_races_free(&races);
