@@ -1,5 +1,5 @@
 /* The simulated world in the Entain affiliates API format ({header, params, data}), field for
- * field as the recorded responses in ../shared/fixtures/entain/. */
+ * field as the recorded responses in tests/fixtures/entain/. */
 #include "feed/world.h"
 
 #include <math.h>

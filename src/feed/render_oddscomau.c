@@ -1,5 +1,5 @@
 /* The simulated world in the odds-comparison format the original scraper polled: a schedule and
- * a race card, each sent as {"r": rot13(base64(json))} like ../shared/fixtures/oddscomau/. */
+ * a race card, each sent as {"r": rot13(base64(json))} like tests/fixtures/oddscomau/. */
 #include "feed/world.h"
 
 #include <math.h>
