@@ -275,7 +275,7 @@ static int source_config(const odz_opt *opts, odz_scraper_config *sc, source_ide
     odz_provider *p = &id->p;
     bool preset = odz_provider_preset(src, p) == 0;
     if (!preset) {
-        odz_provider_preset("ladbrokes", p); /* defaults for the rest */
+        odz_provider_defaults(p);
         const char *named = odz_opt_get(opts, "provider");
         if (odz_strlcpy(p->name, *named ? named : "source", sizeof p->name) != 0) {
             fprintf(stderr, "--provider: at most %zu characters\n", sizeof p->name - 1);

@@ -120,15 +120,14 @@ static json_t *pct_json(const int *odds, size_t n)
     return json_pack("{s:o,s:I}", "percentage", odz_json_odds(pct), "runners", (json_int_t)used);
 }
 
-void odz_compare_runner(json_t *runner_json, const odz_selection *sel, const odz_prices *latest)
+/* Runner r's "odds" by provider and "best" fixed prices, into runner_json. */
+static void runner_fields(json_t *runner_json, const table *t, size_t r)
 {
     json_t *odds = json_object(), *best = json_object();
-    table t;
-    table_build(&t, sel, 1, latest); /* a scratched runner has no cells */
-    for (size_t q = 0; q < t.np; q++) {
+    for (size_t q = 0; q < t->np; q++) {
         json_t *o = NULL;
         for (int m = 0; m < ODZ_MARKETS; m++) {
-            const odz_price *p = *at(&t, 0, q, m);
+            const odz_price *p = *at(t, r, q, m);
             if (!p)
                 continue;
             if (!o)
@@ -136,24 +135,26 @@ void odz_compare_runner(json_t *runner_json, const odz_selection *sel, const odz
             json_object_set_new(o, odz_market_name((odz_market)m), odz_json_odds(p->odds));
         }
         if (o)
-            json_object_set_new(odds, t.pv[q], o);
+            json_object_set_new(odds, t->pv[q], o);
     }
     for (int m = ODZ_FIXED_WIN; m <= ODZ_FIXED_PLACE; m++) {
-        const odz_price *b = t.nr ? best_of(&t, 0, (odz_market)m) : NULL;
+        const odz_price *b = r < t->nr ? best_of(t, r, (odz_market)m) : NULL;
         json_object_set_new(best, odz_market_name((odz_market)m),
                             b ? json_pack("{s:o,s:s}", "price", odz_json_odds(b->odds), "provider",
                                           b->provider)
                               : json_null());
     }
-    free(t.cell);
     json_object_set_new(runner_json, "odds", odds);
     json_object_set_new(runner_json, "best", best);
 }
 
-json_t *odz_compare_race(const odz_selections *sels, const odz_prices *latest)
+json_t *odz_compare_race(const odz_selections *sels, const odz_prices *latest, json_t *runners)
 {
     table t;
-    table_build(&t, sels->v, sels->n, latest);
+    table_build(&t, sels->v, sels->n, latest); /* a scratched runner has no cells */
+    for (size_t r = 0; runners && r < sels->n; r++)
+        if (json_is_object(json_array_get(runners, r)))
+            runner_fields(json_array_get(runners, r), &t, r);
     int *odds = calloc(sels->n ? sels->n : 1, sizeof *odds);
     json_t *providers = json_array(), *best = json_object();
     for (size_t q = 0; odds && q < t.np; q++) {

@@ -26,14 +26,14 @@
 void odz_compare_shown(const odz_selection *sel, const odz_prices *latest, int prices[4],
                        int64_t ts[4]);
 
-/** Per runner: "odds" {provider: {market: price, ...}} of every provider with a current price,
- * and "best" {fixed_win: {price, provider} | null, fixed_place: ...}. Added to runner_json. */
-void odz_compare_runner(json_t *runner_json, const odz_selection *sel, const odz_prices *latest);
-
 /** For the race: {"providers": [{provider, markets: {market: {percentage, runners}}}],
  * "best": {fixed_win: {percentage, runners}|null, fixed_place: ...}}, providers sorted by
- * name. Percentages as numbers with two decimals. New reference. */
-json_t *odz_compare_race(const odz_selections *sels, const odz_prices *latest);
+ * name; percentages as numbers with two decimals. New reference. With `runners` (a JSON array
+ * whose i-th object is sels->v[i], or NULL), each runner object also gets "odds"
+ * {provider: {market: price, ...}} of every provider with a current price and "best"
+ * {fixed_win: {price, provider} | null, fixed_place: ...}, from the same one pass over the
+ * prices. */
+json_t *odz_compare_race(const odz_selections *sels, const odz_prices *latest, json_t *runners);
 
 /** Market percentage in hundredths of a percent of `n` prices in hundredths (0 skipped):
  * sum of 100 / price, rounded half up. The count of prices used in *used (may be NULL). */

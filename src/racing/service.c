@@ -417,12 +417,11 @@ static int op_racecard(call *c)
         }
         json_object_set_new(sj, "prices", pj);
         json_object_set_new(sj, "price_ts", tj);
-        odz_compare_runner(sj, &ss.v[i], &ps);
         json_array_append_new(runners, sj);
     }
     c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",
                         odz_race_to_json(r), "meeting", mj, "prev_race_id", prev, "next_race_id",
-                        next, "runners", runners, "comparison", odz_compare_race(&ss, &ps));
+                        next, "runners", runners, "comparison", odz_compare_race(&ss, &ps, runners));
 out:
     odz_races_free(&mr);
     odz_selections_free(&ss);

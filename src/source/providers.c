@@ -27,7 +27,7 @@ const char *odz_provider_preset_names(void)
     return "ladbrokes, neds, tab-nz";
 }
 
-static void defaults(odz_provider *p)
+void odz_provider_defaults(odz_provider *p)
 {
     memset(p, 0, sizeof *p);
     p->rate = 1;
@@ -38,7 +38,7 @@ int odz_provider_preset(const char *name, odz_provider *out)
 {
     for (size_t i = 0; name && i < sizeof presets / sizeof *presets; i++)
         if (!strcmp(name, presets[i].name)) {
-            defaults(out);
+            odz_provider_defaults(out);
             snprintf(out->name, sizeof out->name, "%s", presets[i].name);
             snprintf(out->format, sizeof out->format, "%s", presets[i].format);
             snprintf(out->base_url, sizeof out->base_url, "%s", presets[i].url);
@@ -162,7 +162,7 @@ static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_pr
     if (!scalar(name))
         return bad(c, m, "a source needs a name");
     if (odz_provider_preset(scalar(name), p) != 0) {
-        defaults(p);
+        odz_provider_defaults(p);
         if (copy(c, name, p->name, sizeof p->name, "name"))
             return ODZ_EINVAL;
     }

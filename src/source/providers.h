@@ -47,6 +47,8 @@ typedef struct {
     char secret_file[ODZ_PROVIDER_URL_MAX]; /* or a file holding it */
 } odz_provider;
 
+/** Empty provider with the defaults (rate 1 a second, timeout 10 s). */
+void odz_provider_defaults(odz_provider *p);
 /** The preset of that name (ladbrokes, neds, tab-nz), with defaults for the rest; 0 or
  * ODZ_ENOTFOUND. */
 int odz_provider_preset(const char *name, odz_provider *out);

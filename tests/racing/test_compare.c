@@ -71,8 +71,9 @@ static void shown_and_compared(void **state)
     assert_int_equal(shown[ODZ_FIXED_PLACE], 0);
     assert_int_equal(ts[ODZ_FIXED_PLACE], 0);
 
-    json_t *r = json_object();
-    odz_compare_runner(r, &s[0], &ps);
+    json_t *runners = json_pack("[{},{},{}]");
+    json_decref(odz_compare_race(&(odz_selections){s, 3, 3}, &ps, runners));
+    json_t *r = json_array_get(runners, 0);
     assert_true(num(json_object_get(r, "odds"), "ladbrokes", "fixed_win") == 3.2);
     assert_true(num(json_object_get(r, "odds"), "tab", "tote_win") == 2.9);
     assert_null(json_object_get(json_object_get(r, "odds"), "betfair")); /* none for runner 1 */
@@ -81,10 +82,10 @@ static void shown_and_compared(void **state)
     assert_string_equal(json_string_value(json_object_get(bw, "provider")), "ladbrokes");
     assert_true(json_number_value(json_object_get(bw, "price")) == 3.2);
     assert_true(json_is_null(json_object_get(json_object_get(r, "best"), "fixed_place")));
-    json_decref(r);
+    json_decref(runners);
 
     /* the race: ladbrokes prices all three: 100/3.2 + 100/2.4 + 100/5 = 31.25+41.67+20 */
-    json_t *c = odz_compare_race(&(odz_selections){s, 3, 3}, &ps);
+    json_t *c = odz_compare_race(&(odz_selections){s, 3, 3}, &ps, NULL);
     json_t *pv = json_object_get(c, "providers");
     assert_int_equal(json_array_size(pv), 5); /* betfair, ladbrokes, neds, oddzy, tab */
     json_t *lad = json_array_get(pv, 1);
@@ -100,7 +101,7 @@ static void shown_and_compared(void **state)
 
     /* runner 3 scratched: out of every percentage and of its own odds at once */
     s[2].scratched = true;
-    c = odz_compare_race(&(odz_selections){s, 3, 3}, &ps);
+    c = odz_compare_race(&(odz_selections){s, 3, 3}, &ps, NULL);
     lw = json_object_get(json_object_get(json_array_get(json_object_get(c, "providers"), 1),
                                          "markets"),
                          "fixed_win");
@@ -108,13 +109,14 @@ static void shown_and_compared(void **state)
     assert_int_equal(json_integer_value(json_object_get(lw, "runners")), 2);
     assert_true(num(json_object_get(c, "best"), "fixed_win", "percentage") == 71.25);
     json_decref(c);
-    r = json_object();
-    odz_compare_runner(r, &s[2], &ps);
+    runners = json_pack("[{},{},{}]");
+    json_decref(odz_compare_race(&(odz_selections){s, 3, 3}, &ps, runners));
+    r = json_array_get(runners, 2);
     assert_int_equal(json_object_size(json_object_get(r, "odds")), 0);
     assert_true(json_is_null(json_object_get(json_object_get(r, "best"), "fixed_win")));
     odz_compare_shown(&s[2], &ps, shown, ts);
     assert_int_equal(shown[ODZ_FIXED_WIN], 0);
-    json_decref(r);
+    json_decref(runners);
     odz_prices_free(&ps);
 }
 
@@ -146,7 +148,7 @@ static void recorded_card_percentages(void **state)
             p.ts = 1528933000;
         assert_int_equal(odz_prices_push(&ps, &p), 0);
     }
-    json_t *c = odz_compare_race(&sels, &ps);
+    json_t *c = odz_compare_race(&sels, &ps, NULL);
     json_t *card = json_loadb(body, len, 0, NULL);
     assert_non_null(card);
     size_t i, checked = 0;
