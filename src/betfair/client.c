@@ -39,6 +39,7 @@ struct odz_bf_client {
     atomic_bool stop;
     pthread_mutex_t lock;
     odz_bf_client_stats stats;
+    char token[512];         /* the session token last read from cfg.session_file */
 };
 
 /* ---- the connection ---- */
@@ -229,11 +230,32 @@ static bool run_connection(odz_bf_client *c)
     return streamed;
 }
 
+/* The session token from cfg.session_file, if it has a usable one now; else the one held. */
+static void reread_token(odz_bf_client *c)
+{
+    char t[sizeof c->token], out[ODZ_BF_REQUEST_MAX];
+    size_t len;
+    FILE *f = c->cfg.session_file ? fopen(c->cfg.session_file, "re") : NULL;
+    if (!f)
+        return;
+    bool ok = fgets(t, sizeof t, f) != NULL;
+    fclose(f);
+    t[ok ? strcspn(t, "\r\n") : 0] = '\0';
+    if (!*t || odz_bf_request_auth(0, c->cfg.app_key, t, out, sizeof out, &len)) {
+        odz_log_kv(ODZ_LOG_WARN, "betfair session file unreadable: keeping the token held",
+                   "file", c->cfg.session_file, NULL);
+        return;
+    }
+    memcpy(c->token, t, sizeof t);
+    c->s.session = c->token;
+}
+
 static void *client_thread(void *arg)
 {
     odz_bf_client *c = arg;
     int backoff = 250, cap = c->cfg.backoff_max_ms > 0 ? c->cfg.backoff_max_ms : 30000;
     while (!atomic_load(&c->stop)) {
+        reread_token(c);
         c->fd = dial(c, c->cfg.host, c->cfg.port);
         bool streamed = false;
         if (c->fd >= 0 && (!c->cfg.tls || tls_start(c) == 0)) {

@@ -19,6 +19,8 @@ typedef struct {
     const char *ca_file;       /* TLS: trust these certificates (NULL: the system's) */
     const char *app_key;       /* secrets: borrowed for the client's life, never logged */
     const char *session_token;
+    const char *session_file;  /* if set, the token is read from it again before every
+                                * connection (a renewed token is picked up); the first line */
     odz_bf_subscription sub;   /* lists borrowed for the client's life */
     const char *tz;            /* race-day zone (NULL: default) */
     int flush_ms;              /* between two sends of changed races; 0: 1000 */

@@ -1,5 +1,7 @@
-/* oddzy betfair: the Betfair Exchange stream into the racing service. */
+/* oddzy betfair: the Betfair Exchange stream into the racing service; oddzy betfair-login:
+ * the session token it authenticates with, kept alive. */
 #include "betfair/client.h"
+#include "betfair/sso.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/role.h"
@@ -8,10 +10,15 @@
 #include "obs/log.h"
 #include "obs/metrics.h"
 
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define SECRET_MAX 512
 #define LIST_MAX ODZ_BF_FILTER_MAX
@@ -101,6 +108,10 @@ int odz_cmd_betfair(int argc, char **argv)
         return 2;
     cfg.app_key = app_key;
     cfg.session_token = session;
+    /* a token from a file is read again at every connection: oddzy betfair-login renews it */
+    const char *env_session = getenv("ODDZY_BETFAIR_SESSION");
+    if (!env_session || !*env_session)
+        cfg.session_file = odz_opt_get(opts, "session-file");
     cfg.sub.event_type_ids = type_v;
     cfg.sub.country_codes = country_v;
     cfg.sub.market_types = market_v;
@@ -134,4 +145,249 @@ int odz_cmd_betfair(int argc, char **argv)
     odz_role_env_close(&env);
     odz_metrics_free_all();
     return 0;
+}
+
+/* ---- oddzy betfair-login ---- */
+
+typedef struct {
+    char buf[ODZ_BF_SSO_ANSWER_MAX + 1];
+    size_t len;
+    bool over;
+} answer;
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    answer *a = arg;
+    size_t len = size * n;
+    if (a->len + len > ODZ_BF_SSO_ANSWER_MAX) {
+        a->over = true;
+        return 0; /* libcurl stops: the answer is refused whole */
+    }
+    memcpy(a->buf + a->len, p, len);
+    a->len += len;
+    return len;
+}
+
+typedef struct {
+    const char *sso, *cert_sso, *cert, *key, *app_key, *user, *password;
+    long timeout_ms;
+} sso_config;
+
+/* POST {base}/{call} with the app key (and the token for keepAlive, the form for a login);
+ * the token of the answer into token. 0 or ODZ_EINVAL/ODZ_EIO with words in err. */
+static int sso_call(const sso_config *c, const char *call, const char *base, const char *form,
+                    const char *token_in, char *token, char *err)
+{
+    char url[512], hdr_app[ODZ_BF_TOKEN_MAX + 32], hdr_tok[ODZ_BF_TOKEN_MAX + 32];
+    if (snprintf(url, sizeof url, "%s/%s", base, call) >= (int)sizeof url)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "SSO URL too long");
+    snprintf(hdr_app, sizeof hdr_app, "X-Application: %s", c->app_key);
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    h = curl_slist_append(h, hdr_app);
+    if (token_in) {
+        snprintf(hdr_tok, sizeof hdr_tok, "X-Authentication: %s", token_in);
+        h = curl_slist_append(h, hdr_tok);
+    }
+    static answer a;
+    a.len = 0;
+    a.over = false;
+    CURL *e = curl_easy_init();
+    if (!e || !h) {
+        curl_slist_free_all(h);
+        curl_easy_cleanup(e);
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    }
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, form ? form : "");
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c->cert && *c->cert && form) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert);
+        curl_easy_setopt(e, CURLOPT_SSLKEY, c->key);
+    }
+    CURLcode cc = curl_easy_perform(e);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(h);
+    explicit_bzero(hdr_tok, sizeof hdr_tok);
+    int rc;
+    if (a.over)
+        rc = odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "%s: answer over %d bytes", call,
+                      ODZ_BF_SSO_ANSWER_MAX);
+    else if (cc != CURLE_OK)
+        rc = odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "%s: %s", call, curl_easy_strerror(cc));
+    else if (status != 200)
+        rc = odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "%s: HTTP status %ld", call, status);
+    else {
+        char why[ODZ_ERRLEN];
+        rc = odz_bf_sso_parse(a.buf, a.len, token, ODZ_BF_TOKEN_MAX, why, sizeof why);
+        if (rc)
+            odz_fail(err, ODZ_ERRLEN, rc, "%s: %s", call, why);
+    }
+    explicit_bzero(a.buf, sizeof a.buf);
+    return rc;
+}
+
+static int sso_login(const sso_config *c, char *token, char *err)
+{
+    char form[1024];
+    if (odz_bf_sso_login_form(c->user, c->password, form, sizeof form))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL,
+                        "username and password must be 1..256 characters, no control characters");
+    bool cert = c->cert && *c->cert;
+    int rc = sso_call(c, cert ? "certlogin" : "login", cert ? c->cert_sso : c->sso, form, NULL,
+                      token, err);
+    explicit_bzero(form, sizeof form);
+    return rc;
+}
+
+/* The token into `path`, mode 0600, replacing it at once (a reader never sees half). */
+static int write_token(const char *path, const char *token, char *err)
+{
+    char tmp[1024];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "--out: path too long");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "--out: %s: %s", tmp, strerror(errno));
+    size_t len = strlen(token);
+    bool ok = write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && !fsync(fd);
+    ok = !close(fd) && ok;
+    if (!ok || rename(tmp, path)) {
+        int e = errno;
+        unlink(tmp);
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "--out: %s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+/* Wait up to `s` seconds for SIGINT/SIGTERM (blocked); true if one came. */
+static bool stop_within(int64_t s)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    struct timespec ts = {(time_t)s, 0};
+    for (;;) {
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig > 0)
+            return true;
+        if (errno != EINTR)
+            return false;
+    }
+}
+
+int odz_cmd_betfair_login(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        {"username", "ODDZY_BETFAIR_USERNAME", "", "Betfair account name", NULL, 0},
+        {"password-file", "ODDZY_BETFAIR_PASSWORD_FILE", "",
+         "file holding the password (or env ODDZY_BETFAIR_PASSWORD)", NULL, 0},
+        {"app-key-file", "ODDZY_BETFAIR_APP_KEY_FILE", "",
+         "file holding the application key (or env ODDZY_BETFAIR_APP_KEY)", NULL, 0},
+        {"out", "ODDZY_BETFAIR_SESSION_FILE", "",
+         "write the session token to this file (mode 0600); oddzy betfair --session-file "
+         "reads it at every connection",
+         NULL, 0},
+        {"sso", "ODDZY_BETFAIR_SSO", "https://identitysso.betfair.com/api",
+         "identity service for login and keepAlive (Australian and New Zealand accounts: "
+         "https://identitysso.betfair.com.au/api)",
+         NULL, 0},
+        {"cert-sso", "ODDZY_BETFAIR_CERT_SSO", "https://identitysso-cert.betfair.com/api",
+         "identity service for certificate login", NULL, 0},
+        {"cert-file", "ODDZY_BETFAIR_CERT_FILE", "",
+         "client certificate (PEM) registered on the account: log in with certlogin, "
+         "Betfair's way for unattended programs",
+         NULL, 0},
+        {"key-file", "ODDZY_BETFAIR_KEY_FILE", "", "private key of --cert-file (PEM)", NULL, 0},
+        {"keep-alive", "ODDZY_BETFAIR_KEEP_ALIVE", "0",
+         "0: log in once and exit; N: stay running, keepAlive every N seconds (up to 43200; "
+         "Betfair expires an unused token after some hours: 3600 is plenty), logging in again "
+         "when it fails",
+         NULL, 0},
+        {"timeout-ms", NULL, "15000", "per-request timeout", NULL, 0},
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse(
+        "Usage: oddzy betfair-login --username NAME --out FILE [--keep-alive SECONDS]\n"
+        "                           [--cert-file CRT --key-file KEY]\n\n"
+        "Logs in to Betfair's identity service with the account name, the password (from\n"
+        "ODDZY_BETFAIR_PASSWORD or --password-file) and the application key, and writes the\n"
+        "session token to --out for `oddzy betfair --session-file`. With --keep-alive it\n"
+        "stays running and refreshes the token until stopped. Secrets are never logged.",
+        opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    static char app_key[SECRET_MAX], password[SECRET_MAX];
+    int64_t every, timeout;
+    const char *out = odz_opt_get(opts, "out");
+    sso_config c = {.sso = odz_opt_get(opts, "sso"),
+                    .cert_sso = odz_opt_get(opts, "cert-sso"),
+                    .cert = odz_opt_get(opts, "cert-file"),
+                    .key = odz_opt_get(opts, "key-file"),
+                    .user = odz_opt_get(opts, "username"),
+                    .app_key = app_key,
+                    .password = password};
+    if (odz_opts_logging(opts, "betfair-login") ||
+        odz_opt_int(opts, "keep-alive", 0, 43200, &every) ||
+        odz_opt_int(opts, "timeout-ms", 1000, 120000, &timeout))
+        return 2;
+    if (!*c.user || !*out) {
+        fprintf(stderr, "oddzy betfair-login: --username and --out are needed\n");
+        return 2;
+    }
+    if (!*c.cert != !*c.key) {
+        fprintf(stderr, "oddzy betfair-login: --cert-file and --key-file go together\n");
+        return 2;
+    }
+    if (secret(opts, "ODDZY_BETFAIR_APP_KEY", "app-key-file", app_key, sizeof app_key) ||
+        secret(opts, "ODDZY_BETFAIR_PASSWORD", "password-file", password, sizeof password))
+        return 2;
+    c.timeout_ms = (long)timeout;
+    odz_signals_block();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    char token[ODZ_BF_TOKEN_MAX], err[ODZ_ERRLEN];
+    int status = 0;
+    bool logged_in = false;
+    for (;;) {
+        if (!logged_in) {
+            if ((rc = sso_login(&c, token, err)) || (rc = write_token(out, token, err))) {
+                odz_log_kv(ODZ_LOG_ERROR, "betfair login failed", "error", err, NULL);
+                if (!every) {
+                    fprintf(stderr, "oddzy betfair-login: %s\n", err);
+                    status = 1;
+                    break;
+                }
+            } else {
+                logged_in = true;
+                odz_log_kv(ODZ_LOG_INFO, "betfair session token written", "file", out, NULL);
+            }
+        } else {
+            char fresh[ODZ_BF_TOKEN_MAX];
+            if (sso_call(&c, "keepAlive", c.sso, NULL, token, fresh, err) ||
+                (strcmp(fresh, token) && write_token(out, fresh, err))) {
+                odz_log_kv(ODZ_LOG_WARN, "betfair keepAlive failed: logging in again", "error",
+                           err, NULL);
+                logged_in = false;
+                continue;
+            }
+            memcpy(token, fresh, sizeof token);
+            odz_log_kv(ODZ_LOG_INFO, "betfair session kept alive", NULL);
+        }
+        /* once: done; kept alive: the next keepAlive, or a retry of the login in a minute */
+        if (!every || stop_within(logged_in ? every : 60))
+            break;
+    }
+    explicit_bzero(token, sizeof token);
+    explicit_bzero(password, sizeof password);
+    curl_global_cleanup();
+    odz_metrics_free_all();
+    return status;
 }

@@ -12,5 +12,6 @@ int odz_cmd_prices(int argc, char **argv);
 int odz_cmd_run(int argc, char **argv);
 int odz_cmd_replay(int argc, char **argv);
 int odz_cmd_betfair(int argc, char **argv);
+int odz_cmd_betfair_login(int argc, char **argv);
 
 #endif

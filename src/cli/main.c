@@ -24,6 +24,8 @@ static const role roles[] = {
     {"prices", odz_cmd_prices, "price updater: a simulated live price market"},
     {"replay", odz_cmd_replay, "recorded Betfair markets (historical files) through the racing service"},
     {"betfair", odz_cmd_betfair, "Betfair Exchange stream (live markets) into the racing service"},
+    {"betfair-login", odz_cmd_betfair_login,
+     "log in to Betfair and keep the stream's session token alive"},
     {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)"},
     {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit"},
 };

@@ -40,6 +40,8 @@ typedef struct {
     size_t n_lines;
     char sub2[4096]; /* the second subscription, as received */
     int ok;          /* the script ran to its end */
+    const char *session_file; /* set: the client reads its token from it, and the exchange
+                               * renews it (tok -> tok2) during the first connection */
 } exchange;
 
 static exchange *cur; /* the one exchange of a test */
@@ -106,12 +108,13 @@ static char *with(const char *line, const char *ct, const char *initial, const c
     return s;
 }
 
-static int handshake(int fd, char *sub, size_t n)
+static int handshake(int fd, char *sub, size_t n, const char *token)
 {
-    char req[4096];
+    char req[4096], want[64];
+    snprintf(want, sizeof want, "\"session\":\"%s\"", token);
     send_line(fd, "{\"op\":\"connection\",\"connectionId\":\"sim-1\"}");
     if (recv_line(fd, req, sizeof req) || !strstr(req, "\"authentication\"") ||
-        !strstr(req, "\"session\":\"tok\""))
+        !strstr(req, want))
         return -1;
     send_line(fd, "{\"op\":\"status\",\"id\":0,\"statusCode\":\"SUCCESS\"}");
     if (recv_line(fd, sub, n) || !strstr(sub, "\"marketSubscription\""))
@@ -126,8 +129,13 @@ static void *exchange_thread(void *arg)
     char sub[4096];
     /* first connection: image (first line) and 40 deltas, then a cut in mid-message */
     int fd = xaccept(x);
-    if (fd < 0 || handshake(fd, sub, sizeof sub) || strstr(sub, "clk"))
+    if (fd < 0 || handshake(fd, sub, sizeof sub, "tok") || strstr(sub, "clk"))
         goto out;
+    if (x->session_file) { /* oddzy betfair-login renewed the token */
+        FILE *f = fopen(x->session_file, "w");
+        fputs("tok2\n", f);
+        fclose(f);
+    }
     char *img = with(x->lines[0], "SUB_IMAGE", "I1", "C0");
     send_line(fd, img);
     free(img);
@@ -144,7 +152,7 @@ static void *exchange_thread(void *arg)
     close(fd);
     /* second connection: the client resumes from C40; the rest of the market from there */
     fd = xaccept(x);
-    if (fd < 0 || handshake(fd, x->sub2, sizeof x->sub2))
+    if (fd < 0 || handshake(fd, x->sub2, sizeof x->sub2, x->session_file ? "tok2" : "tok"))
         goto out;
     for (size_t i = 41; i < x->n_lines; i++) {
         char clk[32];
@@ -195,9 +203,9 @@ static SSL_CTX *tls_server(const char *pem)
     return ctx;
 }
 
-static void run_exchange(bool tls)
+static void run_exchange(bool tls, const char *session_file)
 {
-    exchange x = {0};
+    exchange x = {.session_file = session_file};
     cur = &x;
     char pem[] = "/tmp/oddzy-bf-cert-XXXXXX";
     if (tls) {
@@ -236,7 +244,8 @@ static void run_exchange(bool tls)
     const char *types[] = {"4339"};
     odz_bf_client_config cfg = {.host = tls ? "localhost" : "127.0.0.1", .port = port,
                                 .tls = tls, .ca_file = tls ? pem : NULL, .app_key = "key",
-                                .session_token = "tok", .tz = "Europe/London", .flush_ms = 100};
+                                .session_token = "tok", .tz = "Europe/London", .flush_ms = 100,
+                                .session_file = session_file};
     cfg.sub.event_type_ids = types;
     cfg.sub.n_event_type_ids = 1;
     odz_bf_client *c = odz_bf_client_start(bus, &cfg, err);
@@ -292,13 +301,27 @@ static void run_exchange(bool tls)
 static void client_resumes_after_a_drop(void **st)
 {
     (void)st;
-    run_exchange(false);
+    run_exchange(false, NULL);
+}
+
+/* The token comes from a session file, read again at every connection: the reconnect
+ * authenticates with the token renewed in between. */
+static void client_rereads_the_session_file(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/oddzy-bf-session-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "tok\n", 4), 4);
+    close(fd);
+    run_exchange(false, path);
+    unlink(path);
 }
 
 static void client_over_tls(void **st)
 {
     (void)st;
-    run_exchange(true);
+    run_exchange(true, NULL);
 }
 
 /* A certificate the client does not trust: no connection is ever made. */
@@ -344,6 +367,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(client_resumes_after_a_drop),
+        cmocka_unit_test(client_rereads_the_session_file),
         cmocka_unit_test(client_over_tls),
         cmocka_unit_test(client_checks_the_certificate),
     };
