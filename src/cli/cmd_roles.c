@@ -18,6 +18,7 @@
 #include "racing/racing.h"
 #include "scraper/scraper.h"
 #include "scraper/standby.h"
+#include "cli/sources.h"
 #include "source/providers.h"
 #include "store/leader.h"
 #include "store/store.h"
@@ -261,22 +262,16 @@ int odz_cmd_feed(int argc, char **argv)
          "seconds between meetings-list polls", NULL, 0},                                          \
         SCRAPER_INFLIGHT_OPT
 
-/* What a source is and how we identify ourselves to it (source/providers.h); the scraper
- * configuration points into it. */
-typedef struct {
-    odz_provider p;
-    char hdr[ODZ_SCRAPER_HEADERS_MAX][ODZ_PROVIDER_TEXT_MAX + 16];
-} source_ident;
-
-/* --source as a preset name or a URL, --format, and the identification headers. */
-static int source_config(const odz_opt *opts, odz_scraper_config *sc, source_ident *id)
+/* --source as a preset name or a URL, --format, and the identification headers, into sc
+ * (which points into id). */
+static int source_config(const odz_opt *opts, odz_scraper_config *sc, odz_source *id)
 {
     const char *src = odz_opt_get(opts, "source");
+    const char *named = odz_opt_get(opts, "provider");
     odz_provider *p = &id->p;
     bool preset = odz_provider_preset(src, p) == 0;
     if (!preset) {
         odz_provider_defaults(p);
-        const char *named = odz_opt_get(opts, "provider");
         if (odz_strlcpy(p->name, *named ? named : "source", sizeof p->name) != 0) {
             fprintf(stderr, "--provider: at most %zu characters\n", sizeof p->name - 1);
             return ODZ_EINVAL;
@@ -301,27 +296,20 @@ static int source_config(const odz_opt *opts, odz_scraper_config *sc, source_ide
         return ODZ_EINVAL;
     }
     char err[ODZ_ERRLEN];
-    size_t nh = 0;
-    if (odz_provider_validate(p, err, sizeof err) ||
-        odz_provider_headers(p, id->hdr, ODZ_SCRAPER_HEADERS_MAX, &nh)) {
+    if (odz_provider_validate(p, err, sizeof err)) {
         fprintf(stderr, "--source: %s (presets: %s)\n", err, odz_provider_preset_names());
         return ODZ_EINVAL;
     }
-    if (preset && (!*p->from || !*p->partner))
-        odz_log_kv(ODZ_LOG_WARN,
-                   "the Entain affiliates API asks every client for --from and --partner; "
-                   "without them it may rate-limit or block you",
-                   "source", p->name, NULL);
-    sc->source_url = p->base_url;
-    sc->format = p->format;
-    sc->provider = preset || *odz_opt_get(opts, "provider") ? p->name : NULL;
-    sc->n_headers = (int)nh;
-    for (size_t i = 0; i < nh; i++)
-        sc->headers[i] = id->hdr[i];
+    id->cfg = *sc;
+    if (odz_source_apply(id, false))
+        return ODZ_EINVAL;
+    *sc = id->cfg;
+    if (!preset && !*named) /* prices under the format's own provider */
+        sc->provider = NULL;
     return 0;
 }
 
-static int scraper_config(const odz_opt *opts, odz_scraper_config *sc, source_ident *id)
+static int scraper_config(const odz_opt *opts, odz_scraper_config *sc, odz_source *id)
 {
     memset(sc, 0, sizeof *sc);
     int64_t timeout, interval, inflight;
@@ -346,6 +334,10 @@ int odz_cmd_scraper(int argc, char **argv)
 {
     odz_opt opts[] = {
         SCRAPER_OPTS,
+        {"sources", "ODDZY_SOURCES", "",
+         "YAML file of several sources (docs/operations.md), each scraped on its own in this "
+         "process; instead of --source",
+         NULL, 0},
         {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
          NULL, 0},
         {"db", "ODDZY_DB", "var/oddzy.db",
@@ -375,7 +367,7 @@ int odz_cmd_scraper(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     odz_scraper_config sc;
-    source_ident ident;
+    odz_source ident;
     odz_standby_config sbc = {0};
     int64_t retry;
     if (odz_opts_logging(opts, "scraper") || scraper_config(opts, &sc, &ident) ||
@@ -384,6 +376,18 @@ int odz_cmd_scraper(int argc, char **argv)
         return 2;
     sbc.retry_ms = (int)retry;
     sbc.check_ms = retry < 1000 ? (int)retry : 1000;
+    /* one source (--source), or several (--sources), each with its own leadership lock */
+    static odz_source many[ODZ_PROVIDERS_MAX];
+    static char locks[ODZ_PROVIDERS_MAX][ODZ_KEY_MAX];
+    static odz_standby *s[ODZ_PROVIDERS_MAX];
+    const char *file = odz_opt_get(opts, "sources");
+    size_t n = 1;
+    if (*file && odz_opt_given(opts, "source")) {
+        fprintf(stderr, "oddzy scraper: --source and --sources are either-or\n");
+        return 2;
+    }
+    if (*file && odz_sources_load(file, &sc, many, &n))
+        return 2;
     char err[ODZ_ERRLEN];
     odz_signals_block();
     odz_metrics_server *ms;
@@ -406,11 +410,30 @@ int odz_cmd_scraper(int argc, char **argv)
     odz_store *store = inproc ? odz_store_open(db, err) : NULL;
     odz_racing *racing = inproc && store ? odz_racing_start(bus, store, sc.tz, err) : NULL;
     odz_leader *leader = shared && (!inproc || racing) ? odz_leader_open(db, err) : NULL;
-    odz_standby *s = (inproc ? racing != NULL : true) && (!shared || leader)
-                         ? odz_standby_start(bus, leader, &sc, &sbc, err)
-                         : NULL;
-    if (!s) {
+    bool ok = (inproc ? racing != NULL : true) && (!shared || leader);
+    for (size_t i = 0; ok && i < n; i++) {
+        odz_standby_config one = sbc;
+        if (*file) {
+            if (snprintf(locks[i], sizeof locks[i], "%s/%s", ODZ_SCRAPER_LEADER_NAME,
+                         many[i].p.name) >= (int)sizeof locks[i])
+                abort(); /* a provider name is at most ODZ_PROVIDER_MAX - 1 bytes */
+            one.lock_name = locks[i];
+        }
+        ok = (s[i] = odz_standby_start(bus, leader, *file ? &many[i].cfg : &sc, &one, err));
+        if (ok)
+            odz_log_kv(ODZ_LOG_INFO, "scraper started", "source",
+                       *file ? many[i].cfg.source_url : sc.source_url, "provider",
+                       *file ? many[i].p.name : sc.provider ? sc.provider : sc.format, "bus",
+                       odz_opt_get(opts, "bus"), "leadership",
+                       leader  ? leader->ops->name
+                       : store ? store->ops->name
+                               : "none (always active)",
+                       NULL);
+    }
+    if (!ok) {
         fprintf(stderr, "oddzy scraper: %s\n", err);
+        for (size_t i = 0; i < n; i++)
+            odz_standby_stop(s[i]);
         odz_metrics_server_stop(ms);
         odz_racing_stop(racing);
         odz_bus_metrics_unregister(bus);
@@ -421,14 +444,11 @@ int odz_cmd_scraper(int argc, char **argv)
             store->ops->close(store);
         return 2;
     }
-    odz_log_kv(ODZ_LOG_INFO, "scraper started", "source", sc.source_url, "format", sc.format,
-               "bus", odz_opt_get(opts, "bus"), "leadership",
-               leader ? leader->ops->name : store ? store->ops->name : "none (always active)",
-               NULL);
     int sig = odz_signals_wait();
     odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     odz_metrics_server_stop(ms);
-    odz_standby_stop(s);
+    for (size_t i = 0; i < n; i++)
+        odz_standby_stop(s[i]);
     odz_racing_stop(racing);
     odz_bus_metrics_unregister(bus);
     bus->ops->close(bus);
@@ -659,7 +679,7 @@ int odz_cmd_run(int argc, char **argv)
     odz_api_config ac;
     odz_feed_config fc;
     odz_scraper_config sc;
-    source_ident ident;
+    odz_source ident;
     char brand_list[128], brand_url[RUN_BRANDS_MAX][96];
     const char *brand_names[RUN_BRANDS_MAX];
     size_t n_brands = 0;

@@ -6,6 +6,7 @@
 #include "obs/metrics_server.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -123,6 +124,14 @@ const char *odz_opt_get(const odz_opt *opts, const char *name)
         if (!strcmp(o->name, name))
             return o->value ? o->value : "";
     return "";
+}
+
+bool odz_opt_given(const odz_opt *opts, const char *name)
+{
+    for (const odz_opt *o = opts; o->name; o++)
+        if (!strcmp(o->name, name))
+            return o->value && o->value != o->def;
+    return false;
 }
 
 int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, int64_t *out)

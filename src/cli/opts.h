@@ -2,6 +2,7 @@
 #ifndef ODZ_OPTS_H
 #define ODZ_OPTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ int odz_opts_parse_args(const char *usage, odz_opt *opts, int argc, char **argv,
                         const char **args, size_t max_args, size_t *n_args);
 /** The value of option `name` ("" if none). */
 const char *odz_opt_get(const odz_opt *opts, const char *name);
+/** Whether option `name` was given (as a flag or in the environment), not its default. */
+bool odz_opt_given(const odz_opt *opts, const char *name);
 /** Checked integer conversion of an option; prints an error and returns ODZ_EINVAL if bad. */
 int odz_opt_int(const odz_opt *opts, const char *name, int64_t lo, int64_t hi, int64_t *out);
 int odz_opt_double(const odz_opt *opts, const char *name, double lo, double hi, double *out);

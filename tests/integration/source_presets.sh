@@ -48,6 +48,44 @@ other=$(sql "$DB" "select count(*) from prices where provider='entain'")
 [ "$other" = 0 ] || fail "$other prices still under the format's name"
 echo "ok   $n prices stored under provider neds"
 
+# ---- several sources from a file, in one scraper process, each under its own provider ----
+cat >"$TMP/sources.yaml" <<YAML
+sources:
+  - name: ladbrokes            # a preset, pointed at the simulated brand
+    url: http://127.0.0.1:$FP/b/ladbrokes
+    from: ops@example.com
+    partner: Oddzy Tests
+    rate: 100
+  - name: mybook               # not a preset: its format and URL given
+    format: entain
+    url: http://127.0.0.1:$FP/b/tab-nz
+    rate: 100
+    timeout_ms: 5000
+YAML
+MDB="$TMP/m.db"
+"$ODDZY" scraper --sources "$TMP/sources.yaml" --db "$MDB" --speed 60 --schedule-interval 120 \
+  --log-level warn >"$TMP/m.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do
+  both=$(sql "$MDB" "select count(distinct provider) from prices where provider in ('ladbrokes','mybook')" 2>/dev/null || echo 0)
+  [ "${both:-0}" = 2 ] && break; sleep 0.2
+done
+[ "${both:-0}" = 2 ] || { cat "$TMP/m.log"; fail "--sources: not both providers' prices (got ${both:-0})"; }
+races=$(sql "$MDB" "select count(*) from races")
+shared=$(sql "$MDB" "select count(distinct s.race_id) from prices a join prices b on a.selection_id=b.selection_id
+  join selections s on s.id=a.selection_id where a.provider='ladbrokes' and b.provider='mybook'")
+[ "${shared:-0}" -gt 0 ] || fail "--sources: the two brands' prices are on no common race"
+[ "$(sql "$MDB" "select count(*) from (select source_key from races group by source_key having count(*)>1)")" = 0 ] \
+  || fail "--sources: a race stored twice"
+echo "ok   --sources: two sources in one process, $shared of $races races priced by both"
+printf 'sources:\n  - name: x\n    format: entain\n    url: ftp://nope\n' >"$TMP/bad.yaml"
+set +e; "$ODDZY" scraper --sources "$TMP/bad.yaml" --db "$TMP/bad.db" >/dev/null 2>"$TMP/err"; rc=$?; set -e
+[ $rc = 2 ] && grep -q "line " "$TMP/err" || { cat "$TMP/err"; fail "bad --sources file: exit $rc"; }
+set +e; "$ODDZY" scraper --sources "$TMP/sources.yaml" --source neds --db "$TMP/bad.db" >/dev/null 2>"$TMP/err"; rc=$?; set -e
+[ $rc = 2 ] && grep -q "either-or" "$TMP/err" || fail "--source with --sources: exit $rc"
+[ ! -e "$TMP/bad.db" ] || fail "a refused --sources created the database"
+echo "ok   bad --sources refused"
+
 # ---- oddzy run --bookmakers: the world's brands beside its own source, on the race card ----
 RP=$(free_port)
 "$ODDZY" run --port "$RP" --host 127.0.0.1 --db "$TMP/run.db" --speed 30 --web "" \

@@ -1,0 +1,65 @@
+/* Sources as scraper configurations (see sources.h). */
+#include "cli/sources.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "obs/log.h"
+
+int odz_source_apply(odz_source *src, bool rate_and_timeout)
+{
+    odz_provider *p = &src->p;
+    odz_scraper_config *sc = &src->cfg;
+    size_t nh = 0;
+    if (odz_provider_headers(p, src->hdr, ODZ_SCRAPER_HEADERS_MAX, &nh)) {
+        fprintf(stderr, "source %s: too many identification headers\n", p->name);
+        return ODZ_EINVAL;
+    }
+    sc->source_url = p->base_url;
+    sc->format = p->format;
+    sc->provider = p->name;
+    sc->n_headers = (int)nh;
+    for (size_t i = 0; i < nh; i++)
+        sc->headers[i] = src->hdr[i];
+    if (rate_and_timeout) {
+        sc->rate = p->rate;
+        sc->timeout_ms = p->timeout_ms;
+    }
+    odz_provider preset;
+    if ((!*p->from || !*p->partner) && odz_provider_preset(p->name, &preset) == 0)
+        odz_log_kv(ODZ_LOG_WARN,
+                   "the Entain affiliates API asks every client for from and partner; "
+                   "without them it may rate-limit or block you",
+                   "source", p->name, NULL);
+    return 0;
+}
+
+int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,
+                     size_t *n)
+{
+    odz_provider ps[ODZ_PROVIDERS_MAX];
+    char err[ODZ_ERRLEN];
+    *n = 0;
+    size_t np = 0;
+    if (odz_providers_load(path, ps, ODZ_PROVIDERS_MAX, &np, err, sizeof err)) {
+        fprintf(stderr, "--sources %s: %s\n", path, err);
+        return ODZ_EINVAL;
+    }
+    if (!np) {
+        fprintf(stderr, "--sources %s: no sources in the file\n", path);
+        return ODZ_EINVAL;
+    }
+    for (size_t i = 0; i < np; i++) {
+        out[i].p = ps[i];
+        out[i].cfg = *base;
+        if (odz_source_apply(&out[i], true))
+            return ODZ_EINVAL;
+        if (odz_scraper_config_check(&out[i].cfg, err)) {
+            fprintf(stderr, "--sources %s: source %s: %s\n", path, ps[i].name, err);
+            return ODZ_EINVAL;
+        }
+    }
+    *n = np;
+    return 0;
+}

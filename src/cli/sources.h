@@ -1,0 +1,35 @@
+/* Sources as scraper configurations: one provider (source/providers.h: a preset or a URL
+ * with its format, rate, timeout and identification headers) becomes one scraper's
+ * configuration; `--sources FILE` (the YAML of providers.h) gives several, each scraped by a
+ * scraper of its own in one process. */
+#ifndef ODZ_CLI_SOURCES_H
+#define ODZ_CLI_SOURCES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scraper/scraper.h"
+#include "source/providers.h"
+
+typedef char odz_source_header[ODZ_PROVIDER_TEXT_MAX + 16];
+
+/* One source: the provider and the scraper configuration pointing into it. */
+typedef struct {
+    odz_provider p;
+    odz_source_header hdr[ODZ_SCRAPER_HEADERS_MAX];
+    odz_scraper_config cfg;
+} odz_source;
+
+/** Point cfg's URL, format, provider name and headers at `src->p` (already validated), and
+ * with rate_and_timeout its rate and timeout; the other fields of cfg are kept. A preset
+ * (an Entain brand) without from and partner is warned about. 0 or ODZ_EINVAL after printing
+ * why (headers that do not fit). */
+int odz_source_apply(odz_source *src, bool rate_and_timeout);
+
+/** The sources of the YAML file `path`: up to ODZ_PROVIDERS_MAX into out[], each a copy of
+ * `base` (time zone, schedule, requests in flight) with its provider applied; *n their count.
+ * A bad file: ODZ_EINVAL after printing the line and what is wrong; nothing is started. */
+int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,
+                     size_t *n);
+
+#endif
