@@ -274,7 +274,7 @@ up() {
     { cat "$LOG/migrate.log" >&2; die "migrations failed"; }
 
   local anchor common
-  anchor=$(date +%s%3N)
+  anchor=${ODDZY_CLOCK_ANCHOR:-$(date +%s%3N)} # a pinned clock (tests, scripts/chaos.sh) if set
   common=(--speed "$SPEED" --clock-anchor "$anchor" --log-level "$LOGLEVEL")
   spawn feed "$ODDZY" feed --host 127.0.0.1 --port "$P_FEED" --seed "$SEED" "${common[@]}" \
     --metrics-addr "127.0.0.1:$P_FEEDM"
