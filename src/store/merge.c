@@ -742,7 +742,7 @@ static int insert_price(odz_drv_tx *tx, odz_drv *d, const odz_price *in, const o
     c->prices_added++;
     if (older)
         return 0;
-    odz_price_change pc = {p, l.found ? l.odds : 0, sel->race_id, sel->number};
+    odz_price_change pc = {p, l.found ? l.odds : 0, sel->race_id, sel->number, -1};
     return odz_changes_add_price(c, &pc) ? oom(err) : 0;
 }
 

@@ -10,6 +10,7 @@
 void odz_changes_free(odz_changes *c)
 {
     free(c->prices);
+    free(c->books);
     free(c->race_ids);
     memset(c, 0, sizeof *c);
 }
@@ -48,6 +49,16 @@ int odz_changes_add_price(odz_changes *c, const odz_price_change *pc)
         return ODZ_ENOMEM;
     c->prices = v;
     c->prices[c->n_prices++] = *pc;
+    return 0;
+}
+
+int odz_changes_add_exbook(odz_changes *c, const odz_exbook_change *bc)
+{
+    void *v = c->books;
+    if (grow(&v, c->n_books, &c->cap_books, sizeof *c->books, 32))
+        return ODZ_ENOMEM;
+    c->books = v;
+    c->books[c->n_books++] = *bc;
     return 0;
 }
 

@@ -317,7 +317,7 @@ static void batch_upsert_by_source_key(void **st)
         {"S1", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 250, .ts = 5}},
         {"S2", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 0, .ts = 5}},
     };
-    odz_batch b = {&m, 1, br, 2, bs, 2, bp, 2};
+    odz_batch b = {&m, 1, br, 2, bs, 2, bp, 2, NULL, 0};
     odz_changes ch = {0};
     assert_int_equal(s->ops->upsert_batch(s, &b, 10, &ch, err), 0);
     assert_int_equal(ch.meetings_added, 1);

@@ -234,7 +234,7 @@ static void *pool_worker(void *arg)
     free(t);
     odz_batch_selection bs = {rk, runner(sk, 1)};
     odz_batch_price bp = {sk, {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 0}};
-    odz_batch b = {&m, 1, br, 1, &bs, 1, &bp, 1};
+    odz_batch b = {&m, 1, br, 1, &bs, 1, &bp, 1, NULL, 0};
     for (int i = 0; i < 10 && w->rc == 0; i++) {
         odz_changes ch = {0};
         bp.price.odds = 200 + i * 10;
