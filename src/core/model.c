@@ -165,6 +165,33 @@ static bool exchange_odds_ok(int odds)
     return odds >= EXCHANGE_ODDS_MIN && odds <= EXCHANGE_ODDS_MAX;
 }
 
+static bool level_ok(const odz_exchange_offer *o, int i, bool down)
+{
+    return exchange_odds_ok(o[i].odds) && o[i].size >= 1 && o[i].size <= ODZ_MONEY_MAX &&
+           (i == 0 || (down ? o[i].odds < o[i - 1].odds : o[i].odds > o[i - 1].odds));
+}
+
+static void side_trim(odz_exchange_offer *o, bool down)
+{
+    int i = 0;
+    while (i < ODZ_EXCHANGE_DEPTH && level_ok(o, i, down))
+        i++;
+    for (; i < ODZ_EXCHANGE_DEPTH; i++)
+        o[i] = (odz_exchange_offer){0, 0};
+}
+
+void odz_exchange_book_trim(odz_exchange_book *b)
+{
+    side_trim(b->back, true);
+    side_trim(b->lay, false);
+    if (!exchange_odds_ok(b->last_traded))
+        b->last_traded = 0;
+    if (!exchange_odds_ok(b->starting_price))
+        b->starting_price = 0;
+    if (b->traded_volume < 0 || b->traded_volume > ODZ_MONEY_MAX)
+        b->traded_volume = 0;
+}
+
 /* One side: packed from the best, each level strictly worse than the one before (`down`:
  * back, odds falling). */
 static int side_check(const odz_exchange_offer *o, bool down, const char *side, char *err,
@@ -179,15 +206,16 @@ static int side_check(const odz_exchange_offer *o, bool down, const char *side, 
         if (empty)
             return odz_fail(err, errlen, ODZ_EINVAL, "%s level %d follows an empty level", side,
                             i + 1);
+        if (level_ok(o, i, down))
+            continue;
         if (!exchange_odds_ok(o[i].odds))
             return odz_fail(err, errlen, ODZ_EINVAL, "%s level %d: odds %d out of 101..100000",
                             side, i + 1, o[i].odds);
         if (o[i].size < 1 || o[i].size > ODZ_MONEY_MAX)
             return odz_fail(err, errlen, ODZ_EINVAL, "%s level %d: size %lld cents out of range",
                             side, i + 1, (long long)o[i].size);
-        if (i > 0 && (down ? o[i].odds >= o[i - 1].odds : o[i].odds <= o[i - 1].odds))
-            return odz_fail(err, errlen, ODZ_EINVAL, "%s level %d is not worse than level %d",
-                            side, i + 1, i);
+        return odz_fail(err, errlen, ODZ_EINVAL, "%s level %d is not worse than level %d", side,
+                        i + 1, i);
     }
     return 0;
 }
@@ -217,4 +245,10 @@ int odz_exchange_book_same(const odz_exchange_book *a, const odz_exchange_book *
             return 0;
     return a->last_traded == b->last_traded && a->traded_volume == b->traded_volume &&
            a->starting_price == b->starting_price;
+}
+
+int odz_exchange_book_empty(const odz_exchange_book *b)
+{
+    static const odz_exchange_book none;
+    return odz_exchange_book_same(b, &none);
 }

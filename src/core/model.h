@@ -150,6 +150,12 @@ typedef struct {
  * and starting price 0 or 101..100000; traded volume 0..ODZ_MONEY_MAX. 0, or ODZ_EINVAL with
  * words in err (err may be NULL). */
 int odz_exchange_book_check(const odz_exchange_book *b, char *err, size_t errlen);
+/** Keep the well-formed part of a book from a source: each side up to its first level that
+ * is out of range or not worse than the one before; last traded, starting price and volume
+ * out of range become 0. The result passes odz_exchange_book_check. */
+void odz_exchange_book_trim(odz_exchange_book *b);
+/** 1 when a book holds nothing: no offer, last traded, volume or starting price. */
+int odz_exchange_book_empty(const odz_exchange_book *b);
 /** 1 when both books hold the same offers, last traded, volume and starting price. */
 int odz_exchange_book_same(const odz_exchange_book *a, const odz_exchange_book *b);
 
