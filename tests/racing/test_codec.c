@@ -3,10 +3,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "core/err.h"
 #include "core/json.h"
@@ -38,9 +39,9 @@ static void books_round_trip(void **st)
     assert_non_null(j);
     json_t *b0 = json_array_get(json_object_get(j, "books"), 0);
     assert_null(json_object_get(b0, "selection_id"));
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_array_get(json_object_get(b0, "back"), 0), "size")),
-                     12050);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(b0, "back"), 0), "size")),
+        12050);
     odz_batch_owned o;
     assert_int_equal(odz_batch_from_json(j, &o, err, sizeof err), 0);
     assert_int_equal(o.batch.n_books, 2);
@@ -84,33 +85,38 @@ static void bad_books_refused(void **st)
 {
     (void)st;
 #define OK_HEAD "\"selection_key\":\"S1\",\"provider\":\"betfair\""
-    refuse("{\"provider\":\"betfair\"}", "needs a selection_key");
-    refuse("{\"selection_key\":\"S1\"}", "provider");
-    refuse("{\"selection_key\":\"S1\",\"provider\":\"\"}", "provider");
-    refuse("{" OK_HEAD ",\"back\":{}}", "'back' must be an array");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":400,\"size\":1},{\"odds\":300,\"size\":1},"
-           "{\"odds\":200,\"size\":1},{\"odds\":150,\"size\":1}]}",
-           "at most 3 levels");
-    refuse("{" OK_HEAD ",\"back\":[3]}", "book level");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":3.45,\"size\":1}]}", "'odds' must be an integer");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":100,\"size\":1}]}", "odds 100 out of");
-    refuse("{" OK_HEAD ",\"lay\":[{\"odds\":100001,\"size\":1}]}", "out of 101..100000");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":345,\"size\":-1}]}", "'size' out of range");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":345,\"size\":100000000000001}]}",
-           "'size' out of range");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":345,\"size\":0}]}", "size 0 cents");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":0,\"size\":0},{\"odds\":300,\"size\":5}]}",
-           "follows an empty level");
-    refuse("{" OK_HEAD ",\"back\":[{\"odds\":300,\"size\":5},{\"odds\":310,\"size\":5}]}",
-           "back level 2 is not worse");
-    refuse("{" OK_HEAD ",\"lay\":[{\"odds\":300,\"size\":5},{\"odds\":300,\"size\":5}]}",
-           "lay level 2 is not worse");
-    refuse("{" OK_HEAD ",\"last_traded\":99}", "last traded 99");
-    refuse("{" OK_HEAD ",\"starting_price\":-5}", "'starting_price' out of range");
-    refuse("{" OK_HEAD ",\"traded_volume\":\"lots\"}", "'traded_volume' must be an integer");
-    refuse("{" OK_HEAD ",\"ts\":99999999999}", "'ts' out of range");
-    refuse("{" OK_HEAD ",\"provider\":\"0123456789012345678901234567890123\"}", "provider");
-    refuse("7", "book");
+    static const struct {
+        const char *book, *words;
+    } bad[] = {
+        {"{\"provider\":\"betfair\"}", "needs a selection_key"},
+        {"{\"selection_key\":\"S1\"}", "provider"},
+        {"{\"selection_key\":\"S1\",\"provider\":\"\"}", "provider"},
+        {"{" OK_HEAD ",\"back\":{}}", "'back' must be an array"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":400,\"size\":1},{\"odds\":300,\"size\":1},"
+         "{\"odds\":200,\"size\":1},{\"odds\":150,\"size\":1}]}",
+         "at most 3 levels"},
+        {"{" OK_HEAD ",\"back\":[3]}", "book level"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":3.45,\"size\":1}]}", "'odds' must be an integer"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":100,\"size\":1}]}", "odds 100 out of"},
+        {"{" OK_HEAD ",\"lay\":[{\"odds\":100001,\"size\":1}]}", "out of 101..100000"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":345,\"size\":-1}]}", "'size' out of range"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":345,\"size\":100000000000001}]}", "'size' out of range"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":345,\"size\":0}]}", "size 0 cents"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":0,\"size\":0},{\"odds\":300,\"size\":5}]}",
+         "follows an empty level"},
+        {"{" OK_HEAD ",\"back\":[{\"odds\":300,\"size\":5},{\"odds\":310,\"size\":5}]}",
+         "back level 2 is not worse"},
+        {"{" OK_HEAD ",\"lay\":[{\"odds\":300,\"size\":5},{\"odds\":300,\"size\":5}]}",
+         "lay level 2 is not worse"},
+        {"{" OK_HEAD ",\"last_traded\":99}", "last traded 99"},
+        {"{" OK_HEAD ",\"starting_price\":-5}", "'starting_price' out of range"},
+        {"{" OK_HEAD ",\"traded_volume\":\"lots\"}", "'traded_volume' must be an integer"},
+        {"{" OK_HEAD ",\"ts\":99999999999}", "'ts' out of range"},
+        {"{" OK_HEAD ",\"provider\":\"0123456789012345678901234567890123\"}", "provider"},
+        {"7", "book"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        refuse(bad[i].book, bad[i].words);
     /* more books than a batch takes */
     size_t n = ODZ_BATCH_MAX_BOOKS + 1;
     json_t *many = json_array();
