@@ -32,7 +32,11 @@ void odz_racing_stop(odz_racing *r);
  *   append_price {price}                    price_history {selection_id, market?}
  *   latest_prices {race_id}                 scratch {selection_id, time?, deduction?, late?}
  *   racecard {race_id}                      schedule {date, type?}
- *   flucs {race_id}
+ *   flucs {race_id}                         unmatched {}
+ *   sources {}
+ * An upsert_batch with "match": true and "source": NAME has its exchange markets matched onto
+ * the races of other sources first (racing/matching.h); unmatched lists those that did not
+ * match, sources the markets matched and not per source.
  */
 
 /** Call an operation: sends `req` (borrowed; NULL = {}), waits up to timeout_ms; on success
