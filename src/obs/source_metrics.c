@@ -73,7 +73,7 @@ static entry *get(const char *name, const char *kind)
     return e;
 }
 
-void odz_source_request(const char *name, const char *kind, bool ok, double lag_s, int64_t at)
+void odz_srcstat_request(const char *name, const char *kind, bool ok, double lag_s, int64_t at)
 {
     pthread_mutex_lock(&lock);
     entry *e = get(name, kind);
@@ -91,7 +91,7 @@ void odz_source_request(const char *name, const char *kind, bool ok, double lag_
     pthread_mutex_unlock(&lock);
 }
 
-void odz_source_error(const char *name, const char *kind)
+void odz_srcstat_error(const char *name, const char *kind)
 {
     pthread_mutex_lock(&lock);
     entry *e = get(name, kind);
@@ -100,7 +100,7 @@ void odz_source_error(const char *name, const char *kind)
     pthread_mutex_unlock(&lock);
 }
 
-void odz_source_markets(const char *name, long matched, long unmatched)
+void odz_srcstat_markets(const char *name, long matched, long unmatched)
 {
     pthread_mutex_lock(&lock);
     entry *e = get(name, "exchange");
@@ -116,7 +116,7 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
 }
 
-json_t *odz_source_stats_json(void)
+json_t *odz_srcstat_json(void)
 {
     entry copy[ODZ_SOURCE_STATS_MAX];
     pthread_mutex_lock(&lock);
@@ -140,7 +140,7 @@ json_t *odz_source_stats_json(void)
     return a;
 }
 
-void odz_source_stats_reset_for_tests(void)
+void odz_srcstat_reset_for_tests(void)
 {
     pthread_mutex_lock(&lock);
     n_table = 0;

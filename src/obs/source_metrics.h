@@ -21,21 +21,21 @@
  * Series: oddzy_source_requests_total{source}, oddzy_source_errors_total{source},
  * oddzy_source_lag_seconds{source}, oddzy_source_last_message_timestamp_seconds{source}.
  */
-void odz_source_request(const char *name, const char *kind, bool ok, double lag_s, int64_t at);
+void odz_srcstat_request(const char *name, const char *kind, bool ok, double lag_s, int64_t at);
 
 /** An error of source `name` that is not one request (a lost connection, a batch not stored). */
-void odz_source_error(const char *name, const char *kind);
+void odz_srcstat_error(const char *name, const char *kind);
 
 /** The exchange markets of source `name` matched to our races and not (the racing service's
  * decisions): oddzy_source_markets{source,state="matched"|"unmatched"}. */
-void odz_source_markets(const char *name, long matched, long unmatched);
+void odz_srcstat_markets(const char *name, long matched, long unmatched);
 
 /** Every source: a new JSON array of {source, kind, requests, errors, lag_seconds,
  * last_message, markets_matched, markets_unmatched}, by name (caller decrefs; NULL when out of
  * memory). */
-json_t *odz_source_stats_json(void);
+json_t *odz_srcstat_json(void);
 
 /** Forget every source (tests). */
-void odz_source_stats_reset_for_tests(void);
+void odz_srcstat_reset_for_tests(void);
 
 #endif

@@ -391,7 +391,7 @@ static void count_source(odz_matching *m, const char *source)
             ok += m->d[i]->result == ODZ_MATCH_OK;
             not += m->d[i]->result != ODZ_MATCH_OK;
         }
-    odz_source_markets(source, ok, not);
+    odz_srcstat_markets(source, ok, not);
 }
 
 static bool wants_matching(const json_t *req)
@@ -507,29 +507,5 @@ json_t *odz_matching_unmatched(odz_matching *m)
         return NULL;
     }
     free(v);
-    return a;
-}
-
-json_t *odz_matching_sources(odz_matching *m)
-{
-    json_t *a = json_array();
-    pthread_mutex_lock(&m->lock);
-    for (size_t i = 0; a && i < m->n; i++) {
-        const char *s = m->d[i]->source;
-        json_t *e = NULL, *x;
-        size_t k;
-        json_array_foreach(a, k, x) if (!strcmp(json_string_value(json_object_get(x, "source")),
-                                                s)) e = x;
-        if (!e) {
-            e = json_pack("{s:s,s:i,s:i}", "source", s, "markets_matched", 0, "markets_unmatched",
-                          0);
-            json_array_append_new(a, e);
-        }
-        const char *field = m->d[i]->result == ODZ_MATCH_OK ? "markets_matched"
-                                                             : "markets_unmatched";
-        json_object_set_new(e, field, json_integer(json_integer_value(json_object_get(e, field)) +
-                                                   1));
-    }
-    pthread_mutex_unlock(&m->lock);
     return a;
 }

@@ -65,8 +65,4 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, co
  * decided_at} (caller decrefs); NULL when out of memory. */
 json_t *odz_matching_unmatched(odz_matching *m);
 
-/** Per source: {source, markets_matched, markets_unmatched} for each source with a decision
- * (caller decrefs); NULL when out of memory. */
-json_t *odz_matching_sources(odz_matching *m);
-
 #endif

@@ -36,7 +36,8 @@ void odz_racing_stop(odz_racing *r);
  *   sources {}
  * An upsert_batch with "match": true and "source": NAME has its exchange markets matched onto
  * the races of other sources first (racing/matching.h); unmatched lists those that did not
- * match, sources the markets matched and not per source.
+ * match, sources this process's sources (obs/source_metrics.h: requests, errors, lag, markets
+ * matched and not).
  */
 
 /** Call an operation: sends `req` (borrowed; NULL = {}), waits up to timeout_ms; on success

@@ -6,6 +6,7 @@
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/source_metrics.h"
 #include "racing/compare.h"
 #include "racing/matching.h"
 #include "racing/store_metrics.h"
@@ -290,16 +291,17 @@ static int op_upsert_batch(call *c)
     return rc;
 }
 
-/* Exchange markets not matched to our races, and per source the markets matched and not. */
+/* Exchange markets not matched to our races. */
 static int op_unmatched(call *c)
 {
     c->data = odz_matching_unmatched(c->r->matching);
     return c->data ? 0 : odz_fail(c->err, sizeof c->err, ODZ_ENOMEM, "out of memory");
 }
 
+/* This process's sources (obs/source_metrics.h): in `oddzy run` every one of them. */
 static int op_sources(call *c)
 {
-    c->data = odz_matching_sources(c->r->matching);
+    c->data = odz_srcstat_json();
     return c->data ? 0 : odz_fail(c->err, sizeof c->err, ODZ_ENOMEM, "out of memory");
 }
 

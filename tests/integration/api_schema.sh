@@ -20,8 +20,11 @@ else
 fi
 P=$(free_port)
 Q=$(free_port)
+# with a recorded Betfair market replayed beside the simulated world (for /api/sources/unmatched)
+FIX=${ODDZY_FIXTURES:-$ROOT/tests/fixtures}/betfair
 "$ODDZY" run --port "$P" --host 127.0.0.1 --db "$TMP/run.db" --speed 60 --seed 11 --web "" \
-  --log-level warn >"$TMP/run.log" 2>&1 &
+  --replay "$FIX/historic-1.197931750-greyhound-win,$FIX/historic-1.197931751-greyhound-place" \
+  --replay-speed max --log-level warn >"$TMP/run.log" 2>&1 &
 PIDS+=($!)
 "$ODDZY" api --port "$Q" --host 127.0.0.1 --db "$TMP/api.db" --web "" --log-level warn \
   >"$TMP/api.log" 2>&1 &
