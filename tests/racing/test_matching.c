@@ -40,7 +40,7 @@ static int teardown(void **st)
     f->bus->ops->close(f->bus);
     f->store->ops->close(f->store);
     free(f);
-    odz_source_stats_reset_for_tests();
+    odz_srcstat_reset_for_tests();
     return 0;
 }
 
