@@ -102,6 +102,8 @@ static int cmp_meeting_id(const void *a, const void *b)
 static const odz_meeting *meeting_of(const cands *c, int64_t id)
 {
     odz_meeting k = {.id = id};
+    if (!c->ms.n)
+        return NULL;
     return bsearch(&k, c->ms.v, c->ms.n, sizeof k, cmp_meeting_id);
 }
 
@@ -128,7 +130,8 @@ static int cands_load(cands *c, odz_store *store, const char *date, char *err)
         cands_free(c);
         return rc;
     }
-    qsort(c->ms.v, c->ms.n, sizeof *c->ms.v, cmp_meeting_id);
+    if (c->ms.n)
+        qsort(c->ms.v, c->ms.n, sizeof *c->ms.v, cmp_meeting_id);
     memcpy(c->from, from, sizeof from);
     memcpy(c->to, to, sizeof to);
     c->loaded = true;
@@ -244,7 +247,7 @@ static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br
         }
         if (r != ODZ_MATCH_OK) {
             d->result = r;
-            snprintf(d->reason, sizeof d->reason, "race %d at '%.40s' fits, but %s", ours->number,
+            snprintf(d->reason, sizeof d->reason, "race %d at '%.40s' fits, but %.70s", ours->number,
                      mt->name, why);
             break;
         }
