@@ -12,6 +12,7 @@
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/source_metrics.h"
+#include "racing/racing.h"
 #include "racing/store_metrics.h"
 #include "source/match.h"
 
@@ -290,11 +291,7 @@ static int cmp_pair(const void *a, const void *b)
 /* The batch the store sees: matched races, their runners and meetings left out, their prices
  * on our selections. Owns its arrays; the keys point into the batch it came from or `to`. */
 typedef struct {
-    odz_batch batch;
-    odz_meeting *meetings;
-    odz_batch_race *races;
-    odz_batch_selection *selections;
-    odz_batch_price *prices;
+    odz_batch_owned own; /* .keys unused */
     pair *pairs;
     size_t n_pairs;
     char (*to)[ODZ_KEY_MAX]; /* copies of our keys, so the decisions may change meanwhile */
@@ -304,10 +301,7 @@ typedef struct {
 
 static void rewritten_free(rewritten *w)
 {
-    free(w->meetings);
-    free(w->races);
-    free(w->selections);
-    free(w->prices);
+    odz_batch_owned_free(&w->own);
     free(w->pairs);
     free(w->to);
     free(w->matched);
@@ -328,22 +322,23 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
     w->matched = calloc(nr, sizeof *w->matched);
     w->pairs = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->pairs);
     w->to = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->to);
-    w->meetings = calloc(b->n_meetings ? b->n_meetings : 1, sizeof *w->meetings);
-    w->races = calloc(nr, sizeof *w->races);
-    w->selections = calloc(b->n_selections ? b->n_selections : 1, sizeof *w->selections);
-    w->prices = calloc(b->n_prices ? b->n_prices : 1, sizeof *w->prices);
-    if (!w->matched || !w->pairs || !w->to || !w->meetings || !w->races || !w->selections ||
-        !w->prices)
+    odz_batch_owned *ow = &w->own;
+    ow->meetings = calloc(b->n_meetings ? b->n_meetings : 1, sizeof *ow->meetings);
+    ow->races = calloc(nr, sizeof *ow->races);
+    ow->selections = calloc(b->n_selections ? b->n_selections : 1, sizeof *ow->selections);
+    ow->prices = calloc(b->n_prices ? b->n_prices : 1, sizeof *ow->prices);
+    if (!w->matched || !w->pairs || !w->to || !ow->meetings || !ow->races || !ow->selections ||
+        !ow->prices)
         return ODZ_ENOMEM;
-    odz_batch *o = &w->batch;
-    o->meetings = w->meetings;
-    o->races = w->races;
-    o->selections = w->selections;
-    o->prices = w->prices;
+    odz_batch *o = &ow->batch;
+    o->meetings = ow->meetings;
+    o->races = ow->races;
+    o->selections = ow->selections;
+    o->prices = ow->prices;
     for (size_t i = 0; i < b->n_races; i++) {
         const decision *d = find(m, b->races[i].race.source_key);
         if (!d || d->result != ODZ_MATCH_OK) {
-            w->races[o->n_races++] = b->races[i];
+            ow->races[o->n_races++] = b->races[i];
             continue;
         }
         w->matched[w->n_matched++] = d->key;
@@ -369,18 +364,18 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
                 kept |= !is_matched(w, b->races[r].race.source_key);
             }
         if (kept || !used)
-            w->meetings[o->n_meetings++] = b->meetings[i];
+            ow->meetings[o->n_meetings++] = b->meetings[i];
     }
     for (size_t i = 0; i < b->n_selections; i++)
         if (!is_matched(w, b->selections[i].race_key))
-            w->selections[o->n_selections++] = b->selections[i];
+            ow->selections[o->n_selections++] = b->selections[i];
     for (size_t i = 0; i < b->n_prices; i++) {
         odz_batch_price p = b->prices[i];
         pair k = {p.selection_key, NULL};
         const pair *hit = bsearch(&k, w->pairs, w->n_pairs, sizeof k, cmp_pair);
         if (hit)
             p.selection_key = hit->to;
-        w->prices[o->n_prices++] = p;
+        ow->prices[o->n_prices++] = p;
     }
     return 0;
 }
@@ -473,7 +468,7 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, co
     if (rc) /* cannot decide now: stored as it came, as without matching */
         odz_log_kv(ODZ_LOG_WARN, "markets not matched this time", "source", source, "error", why,
                    NULL);
-    rc = ODZ_STORE_CALL(store, upsert_batch, rc ? b : &w.batch, now, ch, err);
+    rc = ODZ_STORE_CALL(store, upsert_batch, rc ? b : &w.own.batch, now, ch, err);
     rewritten_free(&w);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
 #include "racing/racing.h"
+#include "support/racing_call.h"
 
 #define DAY "2026-03-14"
 #define T 1773460800 /* 2026-03-14 04:00 UTC: 15:00 in Sydney */
@@ -25,20 +26,14 @@ typedef struct {
 static int setup(void **st)
 {
     fx *f = calloc(1, sizeof *f);
-    char err[ODZ_ERRLEN];
-    f->bus = odz_bus_inproc_new();
-    f->store = odz_store_sqlite_open(":memory:", err);
-    f->svc = odz_racing_start(f->bus, f->store, NULL, err);
     *st = f;
-    return f->svc ? 0 : -1;
+    return racing_env_open(&f->bus, &f->store, &f->svc);
 }
 
 static int teardown(void **st)
 {
     fx *f = *st;
-    odz_racing_stop(f->svc);
-    f->bus->ops->close(f->bus);
-    f->store->ops->close(f->store);
+    racing_env_close(f->bus, f->store, f->svc);
     free(f);
     odz_srcstat_reset_for_tests();
     return 0;
@@ -46,13 +41,7 @@ static int teardown(void **st)
 
 static json_t *call_ok(fx *f, const char *op, json_t *req)
 {
-    json_t *data = NULL;
-    char err[ODZ_ERRLEN] = "";
-    int rc = odz_racing_call(f->bus, op, req, 5000, &data, err);
-    if (rc)
-        fail_msg("%s: %d %s", op, rc, err);
-    json_decref(req);
-    return data;
+    return racing_ok(f->bus, op, req);
 }
 
 /* A batch of one meeting and one race with runners (names[i] is number i + 1), and a price
