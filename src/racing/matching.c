@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/tz.h"
 #include "obs/log.h"
@@ -24,6 +25,10 @@ typedef struct {
     char venue[ODZ_NAME_MAX], market[ODZ_NAME_MAX];
     int64_t start, decided_at;
     uint64_t generation, seen;
+    int64_t first_seen_ms; /* monotonic */
+    bool wait_runners;     /* the race fits but has no runners yet */
+    bool held;             /* not stored this time (see matching.h) */
+    bool stored_apart;     /* stored as a race of its own at least once */
     /* matched: the race, and each of the market's runners (its selection key) to ours */
     char race_key[ODZ_KEY_MAX];
     size_t n_runners;
@@ -168,6 +173,7 @@ static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br
         if (!strcmp(b->meetings[i].source_key, br->meeting_key))
             mt = &b->meetings[i];
     d->result = ODZ_MATCH_OK;
+    d->wait_runners = false;
     d->reason[0] = '\0';
     d->n_runners = 0;
     d->race_key[0] = '\0';
@@ -226,6 +232,7 @@ static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br
         runners[i] = (odz_match_runner){ss.v[i].number, ss.v[i].name};
     if (!ss.n) {
         d->result = ODZ_MATCH_NONE;
+        d->wait_runners = true;
         snprintf(d->reason, sizeof d->reason, "race %d at '%.40s' fits, but has no runners yet",
                  ours->number, mt->name);
     }
@@ -295,8 +302,10 @@ typedef struct {
     pair *pairs;
     size_t n_pairs;
     char (*to)[ODZ_KEY_MAX]; /* copies of our keys, so the decisions may change meanwhile */
-    const char **matched;    /* race keys of the matched markets */
-    size_t n_matched;
+    const char **out;        /* race keys of the markets left out: matched or held */
+    size_t n_out;
+    const char **held;       /* selection keys of the held markets, sorted */
+    size_t n_held;
 } rewritten;
 
 static void rewritten_free(rewritten *w)
@@ -304,22 +313,29 @@ static void rewritten_free(rewritten *w)
     odz_batch_owned_free(&w->own);
     free(w->pairs);
     free(w->to);
-    free(w->matched);
+    free(w->out);
+    free(w->held);
 }
 
-static bool is_matched(const rewritten *w, const char *race_key)
+static bool left_out(const rewritten *w, const char *race_key)
 {
-    for (size_t i = 0; i < w->n_matched; i++)
-        if (!strcmp(w->matched[i], race_key))
+    for (size_t i = 0; i < w->n_out; i++)
+        if (!strcmp(w->out[i], race_key))
             return true;
     return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Build w from b and the decisions of its races. Caller holds m->lock. */
 static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
 {
     size_t nr = b->n_races ? b->n_races : 1;
-    w->matched = calloc(nr, sizeof *w->matched);
+    w->out = calloc(nr, sizeof *w->out);
+    w->held = calloc(b->n_selections ? b->n_selections : 1, sizeof *w->held);
     w->pairs = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->pairs);
     w->to = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->to);
     odz_batch_owned *ow = &w->own;
@@ -327,7 +343,7 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
     ow->races = calloc(nr, sizeof *ow->races);
     ow->selections = calloc(b->n_selections ? b->n_selections : 1, sizeof *ow->selections);
     ow->prices = calloc(b->n_prices ? b->n_prices : 1, sizeof *ow->prices);
-    if (!w->matched || !w->pairs || !w->to || !ow->meetings || !ow->races || !ow->selections ||
+    if (!w->out || !w->held || !w->pairs || !w->to || !ow->meetings || !ow->races || !ow->selections ||
         !ow->prices)
         return ODZ_ENOMEM;
     odz_batch *o = &ow->batch;
@@ -337,11 +353,18 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
     o->prices = ow->prices;
     for (size_t i = 0; i < b->n_races; i++) {
         const decision *d = find(m, b->races[i].race.source_key);
+        if (d && d->held) {
+            w->out[w->n_out++] = d->key;
+            for (size_t s = 0; s < b->n_selections; s++)
+                if (!strcmp(b->selections[s].race_key, d->key))
+                    w->held[w->n_held++] = b->selections[s].sel.source_key;
+            continue;
+        }
         if (!d || d->result != ODZ_MATCH_OK) {
             ow->races[o->n_races++] = b->races[i];
             continue;
         }
-        w->matched[w->n_matched++] = d->key;
+        w->out[w->n_out++] = d->key;
         for (size_t k = 0; k < d->n_runners; k++) {
             memcpy(w->to[w->n_pairs], d->to[k], ODZ_KEY_MAX);
             /* the market's key, as the batch holds it */
@@ -356,18 +379,19 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
         }
     }
     qsort(w->pairs, w->n_pairs, sizeof *w->pairs, cmp_pair);
+    qsort(w->held, w->n_held, sizeof *w->held, cmp_str);
     for (size_t i = 0; i < b->n_meetings; i++) {
         bool used = false, kept = false;
         for (size_t r = 0; r < b->n_races; r++)
             if (!strcmp(b->races[r].meeting_key, b->meetings[i].source_key)) {
                 used = true;
-                kept |= !is_matched(w, b->races[r].race.source_key);
+                kept |= !left_out(w, b->races[r].race.source_key);
             }
         if (kept || !used)
             ow->meetings[o->n_meetings++] = b->meetings[i];
     }
     for (size_t i = 0; i < b->n_selections; i++)
-        if (!is_matched(w, b->selections[i].race_key))
+        if (!left_out(w, b->selections[i].race_key))
             ow->selections[o->n_selections++] = b->selections[i];
     for (size_t i = 0; i < b->n_prices; i++) {
         odz_batch_price p = b->prices[i];
@@ -375,6 +399,8 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
         const pair *hit = bsearch(&k, w->pairs, w->n_pairs, sizeof k, cmp_pair);
         if (hit)
             p.selection_key = hit->to;
+        else if (bsearch(&p.selection_key, w->held, w->n_held, sizeof *w->held, cmp_str))
+            continue; /* a held market's */
         ow->prices[o->n_prices++] = p;
     }
     return 0;
@@ -445,6 +471,8 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, co
             snprintf(nd->source, sizeof nd->source, "%s", source);
             nd->generation = m->generation;
             nd->decided_at = now;
+            nd->first_seen_ms = d ? d->first_seen_ms : odz_mono_ms();
+            nd->stored_apart = d && d->stored_apart;
             rc = decide(store, b, br, &c, nd, why);
             /* said once per market and reason, not at every try */
             bool news = !d || d->result != nd->result || strcmp(d->reason, nd->reason);
@@ -457,8 +485,14 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, co
                 rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
             free(nd);
         }
-        if (d)
-            d->seen = ++m->tick;
+        if (!d)
+            continue;
+        d->seen = ++m->tick;
+        /* held: not stored as a race of its own while its match may still come */
+        d->held = !d->stored_apart && d->result != ODZ_MATCH_OK &&
+                  (d->wait_runners || (d->result == ODZ_MATCH_NONE && d->start > now &&
+                                       odz_mono_ms() - d->first_seen_ms < ODZ_MATCHING_HOLD_MS));
+        d->stored_apart |= d->result != ODZ_MATCH_OK && !d->held;
     }
     if (rc == 0 && rewrite(m, b, &w))
         rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
@@ -494,11 +528,12 @@ json_t *odz_matching_unmatched(odz_matching *m)
         qsort(v, n, sizeof *v, cmp_start);
     for (size_t i = 0; a && v && i < n; i++)
         json_array_append_new(
-            a, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:I}", "source", v[i]->source,
+            a, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:I,s:b}", "source", v[i]->source,
                          "market_key", v[i]->key, "venue", v[i]->venue, "start",
                          (json_int_t)v[i]->start, "market_name", v[i]->market, "result",
                          v[i]->result == ODZ_MATCH_UNSURE ? "unsure" : "none", "reason",
-                         v[i]->reason, "decided_at", (json_int_t)v[i]->decided_at));
+                         v[i]->reason, "decided_at", (json_int_t)v[i]->decided_at, "held",
+                         v[i]->held));
     pthread_mutex_unlock(&m->lock);
     if (!v) {
         json_decref(a);

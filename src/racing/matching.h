@@ -24,7 +24,13 @@
  *    (status, result, scratchings) are left out: the bookmaker's race stays the authority for
  *    everything but the exchange's own prices.
  *  - Not matched (NONE or UNSURE): the market stays a race of its own, as before, and is
- *    listed by odz_matching_unmatched with the reason.
+ *    listed by odz_matching_unmatched with the reason. Two cases are held back (not stored
+ *    at all, listed as held) rather than stored apart, since a race of its own would stay
+ *    beside the bookmaker's once they match: a market whose race fits but has no runners yet
+ *    (the bookmaker's schedule came, its race card not yet), until they come; and a market
+ *    of a future race that fits no race, for ODZ_MATCHING_HOLD_MS after it was first seen
+ *    (the bookmakers' first schedule may not be stored yet). A market once stored apart is
+ *    never held again. A market of a past race (a replay) is never held.
  *  - Decisions are remembered per market (its race key), at most ODZ_MATCHING_MAX_MARKETS,
  *    the least recently seen forgotten first. A matched market is not matched again unless a
  *    runner appears that its decision does not know; an unmatched one is tried again when a
@@ -43,6 +49,7 @@
 
 #define ODZ_MATCHING_MAX_MARKETS 2000
 #define ODZ_MATCHING_RETRY_S 60
+#define ODZ_MATCHING_HOLD_MS 120000 /* real ms */
 #define ODZ_MATCHING_SOURCE_MAX 32
 
 typedef struct odz_matching odz_matching;
@@ -62,7 +69,7 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, co
 
 /** The markets not matched, soonest start first: a new JSON array of
  * {source, market_key, venue, start, market_name, result ("none"|"unsure"), reason,
- * decided_at} (caller decrefs); NULL when out of memory. */
+ * decided_at, held} (caller decrefs); NULL when out of memory. */
 json_t *odz_matching_unmatched(odz_matching *m);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
@@ -247,6 +248,7 @@ static void must_not_match(void **st)
                             cases[i].market);
         assert_int_equal(json_integer_value(json_object_get(u, "start")), cases[i].start);
         assert_string_equal(json_string_value(json_object_get(u, "source")), "betfair");
+        assert_true(json_is_false(json_object_get(u, "held"))); /* stored apart */
         json_decref(u);
     }
     assert_int_equal(races_of_day(f), 2 + n);
@@ -286,6 +288,45 @@ static void retried_when_the_race_arrives(void **st)
     assert_int_equal(exchange_odds(f, race_id_of(f, "bk-r3"), 3), 202);
 }
 
+/* A market whose race has no runners yet is held back, not stored apart, until they come;
+ * so is a future race no bookmaker has given yet, for a while. */
+static void held_until_the_runners_come(void **st)
+{
+    fx *f = *st;
+    json_decref(call_ok(f, "upsert_batch",
+                        batch("bk-ballarat", "Ballarat", "thoroughbred", "bk-r3", "Maiden", 3, T,
+                              ballarat, 0, "tab", "fixed_win")));
+    static const char *const ex[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosbie",
+                                     "4. Mount Zion", "5. Dr Who"};
+    json_t *ch = call_ok(f, "upsert_batch", exchange("Ballarat", "betfair:907:1773460800",
+                                                     "R3 1200m Mdn", T, ex, 5));
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 0);
+    assert_int_equal(json_integer_value(json_object_get(ch, "prices_added")), 0);
+    json_decref(ch);
+    json_t *u = unmatched(f, "betfair:907:1773460800");
+    assert_non_null(u);
+    assert_true(json_is_true(json_object_get(u, "held")));
+    assert_non_null(strstr(json_string_value(json_object_get(u, "reason")), "no runners yet"));
+    json_decref(u);
+    bookmaker(f); /* the race card: its runners */
+    json_decref(call_ok(f, "upsert_batch", exchange("Ballarat", "betfair:907:1773460800",
+                                                    "R3 1200m Mdn", T, ex, 5)));
+    assert_null(unmatched(f, "betfair:907:1773460800"));
+    assert_int_equal(exchange_odds(f, race_id_of(f, "bk-r3"), 1), 200);
+    assert_int_equal(races_of_day(f), 2);
+    /* a race an hour from now at a venue no bookmaker has (yet): held too */
+    long long soon = (long long)odz_now() + 3600;
+    char key[64];
+    snprintf(key, sizeof key, "betfair:908:%lld", soon);
+    ch = call_ok(f, "upsert_batch", exchange("Cranbourne", key, "R1 1000m Mdn", soon, ex, 5));
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 0);
+    json_decref(ch);
+    u = unmatched(f, key);
+    assert_non_null(u);
+    assert_true(json_is_true(json_object_get(u, "held")));
+    json_decref(u);
+}
+
 /* A batch that does not ask for matching is stored as it is, however alike. */
 static void only_when_asked(void **st)
 {
@@ -306,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(name_variations_match, setup, teardown),
         cmocka_unit_test_setup_teardown(must_not_match, setup, teardown),
         cmocka_unit_test_setup_teardown(retried_when_the_race_arrives, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_until_the_runners_come, setup, teardown),
         cmocka_unit_test_setup_teardown(only_when_asked, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
