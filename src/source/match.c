@@ -236,6 +236,14 @@ odz_match_result odz_match_find_race(const char *venue, int64_t start, int numbe
     return ODZ_MATCH_NONE;
 }
 
+/* Key a is key b cut short (the exchange cuts long greyhound names: "Coolavanny Galiv"), or b
+ * is a cut short: the shorter has at least ODZ_MATCH_CUT_MIN characters and begins the other. */
+static bool cut_same(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t shorter = la < lb ? la : lb;
+    return la != lb && shorter >= ODZ_MATCH_CUT_MIN && !strncmp(a, b, shorter);
+}
+
 odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_match_runner *runners,
                                        size_t n, size_t *index, char *reason, size_t reason_len)
 {
@@ -247,7 +255,10 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
     for (size_t i = 0; i < n; i++) {
         int ni = runners[i].number ? runners[i].number : odz_match_saddle(runners[i].name, NULL);
         size_t li = odz_match_name_key(runners[i].name, k, sizeof k);
-        if (lx && li && !strcmp(kx, k)) {
+        /* the same name; or, under the same number, one cut short */
+        bool same = lx && li &&
+                    (!strcmp(kx, k) || (nx && ni == nx && cut_same(kx, lx, k, li)));
+        if (same) {
             names++;
             by_name = i;
             if (nx && ni && nx != ni) {
@@ -256,7 +267,7 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
             }
         }
         if (nx && ni == nx) {
-            if (lx && li && strcmp(kx, k)) {
+            if (lx && li && !same) {
                 SAY("number %d is '%.50s' here and '%.50s' there", nx, xname, runners[i].name);
                 return ODZ_MATCH_UNSURE;
             }

@@ -210,6 +210,9 @@ static void runners(void **state)
     assert_int_equal(i, 3);
     assert_int_equal(runner(0, "JAYTEE JET", &i, why, sizeof why), ODZ_MATCH_OK); /* no number */
     assert_int_equal(i, 4);
+    /* a name cut short by the exchange, under the same number */
+    assert_int_equal(runner(0, "1. Paradise Missio", &i, why, sizeof why), ODZ_MATCH_OK);
+    assert_int_equal(i, 0);
 
     /* must not match */
     i = 99;
@@ -219,6 +222,10 @@ static void runners(void **state)
     assert_non_null(strstr(why, "number 5 here and 1 there") || strstr(why, "number 5"));
     assert_int_equal(runner(0, "7. Reserve Dog", &i, why, sizeof why), ODZ_MATCH_NONE);
     assert_int_equal(runner(0, "Paradise", &i, why, sizeof why), ODZ_MATCH_NONE); /* a part */
+    /* cut too short, cut without a number, or under another number */
+    assert_int_equal(runner(0, "1. Paradise", &i, why, sizeof why), ODZ_MATCH_UNSURE);
+    assert_int_equal(runner(0, "Paradise Missio", &i, why, sizeof why), ODZ_MATCH_NONE);
+    assert_int_equal(runner(0, "2. Paradise Missio", &i, why, sizeof why), ODZ_MATCH_UNSURE);
     assert_int_equal(runner(0, "", &i, why, sizeof why), ODZ_MATCH_NONE);
     assert_int_equal(i, 99);
     static const odz_match_runner twins[] = {{1, "Double Up"}, {2, "Double Up (NZ)"}};
