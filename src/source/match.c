@@ -251,13 +251,13 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
     const char *xname = x->name ? x->name : "";
     int nx = x->number ? x->number : odz_match_saddle(x->name, NULL);
     size_t lx = odz_match_name_key(x->name, kx, sizeof kx);
-    size_t by_name = n, by_number = n, names = 0;
+    size_t by_name = n, by_number = n, by_cut = n, names = 0, cuts = 0;
     for (size_t i = 0; i < n; i++) {
         int ni = runners[i].number ? runners[i].number : odz_match_saddle(runners[i].name, NULL);
         size_t li = odz_match_name_key(runners[i].name, k, sizeof k);
-        /* the same name; or, under the same number, one cut short */
-        bool same = lx && li &&
-                    (!strcmp(kx, k) || (nx && ni == nx && cut_same(kx, lx, k, li)));
+        bool same = lx && li && !strcmp(kx, k);
+        /* one name cut short of the other, under no other number */
+        bool cut = lx && li && !same && cut_same(kx, lx, k, li) && !(nx && ni && nx != ni);
         if (same) {
             names++;
             by_name = i;
@@ -266,8 +266,12 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
                 return ODZ_MATCH_UNSURE;
             }
         }
+        if (cut) {
+            cuts++;
+            by_cut = i;
+        }
         if (nx && ni == nx) {
-            if (lx && li && !same) {
+            if (lx && li && !same && !cut) {
                 SAY("number %d is '%.50s' here and '%.50s' there", nx, xname, runners[i].name);
                 return ODZ_MATCH_UNSURE;
             }
@@ -280,6 +284,14 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
     }
     if (names == 1) {
         *index = by_name;
+        return ODZ_MATCH_OK;
+    }
+    if (cuts > 1) {
+        SAY("%zu runners' names begin '%.50s'", cuts, xname);
+        return ODZ_MATCH_UNSURE;
+    }
+    if (cuts == 1) {
+        *index = by_cut;
         return ODZ_MATCH_OK;
     }
     if (by_number < n && (!lx || !odz_match_name_key(runners[by_number].name, k, sizeof k))) {
