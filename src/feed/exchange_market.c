@@ -253,16 +253,31 @@ static int64_t traded(const odz_fw_meeting *m, const odz_fw_state *st, int i, bo
     return (int64_t)(vol * g * share);
 }
 
+/* The best back and lay of probability p: a little under and over the fair price. */
+static void best(double p, int *b0, int *l0)
+{
+    double fair = 100.0 / p;
+    *b0 = odz_fx_tick_floor((int)(fair * 0.99));
+    if (*b0 >= 100000)
+        *b0 = odz_fx_tick_move(100000, -1);
+    *l0 = odz_fx_tick_move(*b0, fair > 5000 ? 3 : fair > 2000 ? 2 : 1);
+}
+
+/* The last traded price at time t: the back or the lay of the moment, by turns. */
+static int ltp_at(const odz_fw_runner *u, bool place, double p, int64_t t)
+{
+    int b0, l0;
+    best(p, &b0, &l0);
+    uint64_t h = odz_fw_hash3(u->seed, (uint64_t)(t / 30), place ? 0x6c7470ULL : 0x4c5450ULL);
+    return h & 1 ? b0 : l0;
+}
+
 static void fill_prices(const odz_fw_meeting *m, const odz_fw_state *st, int i, bool place,
                         double p, int64_t t, odz_fx_runner *r)
 {
     const odz_fw_runner *u = &st->run[i];
-    double fair = 100.0 / p;
-    int b0 = odz_fx_tick_floor((int)(fair * 0.99));
-    if (b0 >= 100000)
-        b0 = odz_fx_tick_move(100000, -1);
-    int spread = fair > 5000 ? 3 : fair > 2000 ? 2 : 1;
-    int l0 = odz_fx_tick_move(b0, spread);
+    int b0, l0;
+    best(p, &b0, &l0);
     int64_t to_go = st->r->start - t;
     for (int k = 0; k < ODZ_FX_LEVELS; k++) {
         int b = odz_fx_tick_move(b0, -k), l = odz_fx_tick_move(l0, k);
@@ -271,10 +286,26 @@ static void fill_prices(const odz_fw_meeting *m, const odz_fw_state *st, int i, 
         if (k == 0 || l > r->lay[k - 1].odds)
             r->lay[k] = (odz_fx_level){l, level_size(m, u, place, p, to_go, t, 1, k)};
     }
-    if (r->tv > 0) {
-        uint64_t h = odz_fw_hash3(u->seed, (uint64_t)(t / 30), place ? 0x6c7470ULL : 0x4c5450ULL);
-        r->ltp = h & 1 ? b0 : l0;
-    }
+    if (r->tv > 0)
+        r->ltp = ltp_at(u, place, p, t);
+}
+
+/* A runner no longer priced keeps the last price it traded at, from the last moment it was
+ * (just before its removal, the jump or the abandonment). */
+static int last_ltp(const odz_fw_meeting *m, const odz_fw_state *st, int i, bool place)
+{
+    const odz_fw_race *rc = st->r;
+    int64_t t = rc->abandoned && rc->abandon_time < rc->start ? rc->abandon_time : rc->start;
+    if (st->run[i].scratch_time && st->run[i].scratch_time < t)
+        t = st->run[i].scratch_time;
+    t--;
+    double p[ODZ_FW_MAX_RUNNERS], q[ODZ_FW_MAX_RUNNERS];
+    odz_fw_true_probs(st, t, t, p);
+    place_probs(p, st->n, st->positions_paid, q);
+    double pr = place ? q[i] : p[i];
+    if (!(pr > 0) || traded(m, st, i, place, t, 1.0) <= 0)
+        return 0;
+    return ltp_at(&st->run[i], place, pr, t);
 }
 
 static int adj_of(double p)
@@ -369,6 +400,7 @@ void odz_fx_race_markets(odz_feed *f, const odz_fw_meeting *m, int race_idx, int
                 place_probs(b, st->n, st->positions_paid, bq);
                 r->status = ODZ_FX_REMOVED;
                 r->adj = adj_of(k ? bq[i] : b[i]);
+                r->ltp = last_ltp(m, st, i, k == 1);
                 continue;
             }
             r->adj = adj_of(hr[i]);
@@ -376,6 +408,8 @@ void odz_fx_race_markets(odz_feed *f, const odz_fw_meeting *m, int race_idx, int
                 r->bsp = sp_of(sp[i]);
             if (priced && pr[i] > 0)
                 fill_prices(m, st, i, k == 1, pr[i], t, r);
+            else if (!priced)
+                r->ltp = last_ltp(m, st, i, k == 1);
         }
     }
     /* results at settlement: the WIN market's winners, the PLACE market's placed */
