@@ -124,15 +124,23 @@ static void status(odz_fx_server *s, client *c, int64_t id, const char *error_co
         c->closing = true;
 }
 
-/* The head of an mcm into s->msg: {"op":"mcm","id":..,"clk":"..","pt":..[,extra]. */
-static int mcm_head(odz_fx_server *s, client *c, int64_t pt, const char *extra)
+/* The head of an mcm into s->msg: {"op":"mcm","id":..,"clk":"..","pt":..[,extra]; without
+ * the clk for the first segments of an image (a client cut off before its last segment must
+ * not resume from it). */
+static int mcm_head_clk(odz_fx_server *s, client *c, int64_t pt, const char *extra, bool clk)
 {
-    char buf[512];
-    int n = snprintf(buf, sizeof buf, "{\"op\":\"mcm\",\"id\":%" PRId64 ",\"clk\":\"%" PRIu64
-                                      "\",\"pt\":%" PRId64 "%s",
-                     c->sub_id, c->clk, pt, extra ? extra : "");
+    char buf[512], ck[48] = "";
+    if (clk)
+        snprintf(ck, sizeof ck, ",\"clk\":\"%" PRIu64 "\"", c->clk);
+    int n = snprintf(buf, sizeof buf, "{\"op\":\"mcm\",\"id\":%" PRId64 "%s,\"pt\":%" PRId64 "%s",
+                     c->sub_id, ck, pt, extra ? extra : "");
     s->msg.len = 0;
     return n > 0 && (size_t)n < sizeof buf ? odz_fx_buf_add(&s->msg, buf, (size_t)n) : ODZ_EINVAL;
+}
+
+static int mcm_head(odz_fx_server *s, client *c, int64_t pt, const char *extra)
+{
+    return mcm_head_clk(s, c, pt, extra, true);
 }
 
 static void send_image(odz_fx_server *s, client *c, bool segmented)
@@ -156,11 +164,13 @@ static void send_image(odz_fx_server *s, client *c, bool segmented)
         const char *seg = first && done ? "" : first ? ",\"segmentType\":\"SEG_START\""
                                           : done     ? ",\"segmentType\":\"SEG_END\""
                                                      : ",\"segmentType\":\"SEG\"";
+        char ic[64] = "";
+        if (done)
+            snprintf(ic, sizeof ic, ",\"initialClk\":\"%s\"", odz_fx_initial_clk(s->x));
         snprintf(extra, sizeof extra,
-                 ",\"initialClk\":\"%s\",\"conflateMs\":%d,\"heartbeatMs\":%d,"
-                 "\"ct\":\"SUB_IMAGE\"%s,\"mc\":",
-                 odz_fx_initial_clk(s->x), c->conflate_ms, c->heartbeat_ms, seg);
-        int rc = mcm_head(s, c, odz_now_ms(), extra);
+                 "%s,\"conflateMs\":%d,\"heartbeatMs\":%d,\"ct\":\"SUB_IMAGE\"%s,\"mc\":", ic,
+                 c->conflate_ms, c->heartbeat_ms, seg);
+        int rc = mcm_head_clk(s, c, odz_now_ms(), extra, done);
         if (!rc)
             rc = odz_fx_buf_add(&s->msg, mc.p, mc.len);
         odz_fx_buf_free(&mc);

@@ -112,15 +112,15 @@ static void test_image_then_deltas(void **state)
     odz_bf_cache live = {0};
     image_into(x, &live);
     size_t emptied = 0, closed = 0;
-    for (int step = 1; step <= 30; step++) {
-        int n = odz_fx_tick(x, T0 + step * 50);
+    for (int step = 1; step <= 16; step++) {
+        int n = odz_fx_tick(x, T0 + step * 100);
         assert_true(n >= 0);
         if (n == 0)
             continue;
         int64_t pt;
         odz_fx_buf b = {0};
         assert_int_equal(odz_fx_batch(x, odz_fx_clk(x), NULL, &pt, &b), n);
-        assert_int_equal(pt, (T0 + step * 50) * 1000);
+        assert_int_equal(pt, (T0 + step * 100) * 1000);
         emptied += strstr(b.p, ",0,0]") != NULL; /* a level removed by size 0 */
         apply(&live, NULL, odz_fx_clk(x), &b);
         odz_fx_buf_free(&b);
