@@ -224,8 +224,17 @@ static void place_probs(const double *p, int n, int k, double *q)
     }
 }
 
+/* The moment a market's prices are taken at: far from the start they move every 10 minutes,
+ * within 2 hours every minute, within 30 minutes every 15 seconds (never past the start). */
+static int64_t quiet(int64_t t, int64_t start)
+{
+    int64_t to_go = start - t, b = to_go > 7200 ? 600 : to_go > 1800 ? 60 : 15;
+    int64_t q = t - ((t % b) + b) % b;
+    return q > start ? start : q;
+}
+
 /* Money available at each level, in cents: more for the fancied and as the start nears,
- * moving every 15 simulated seconds. */
+ * moving with the market's price moments. */
 static int64_t level_size(const odz_fw_meeting *m, const odz_fw_runner *u, bool place, double p,
                           int64_t to_go, int64_t t, int side, int k)
 {
@@ -247,7 +256,7 @@ static int64_t traded(const odz_fw_meeting *m, const odz_fw_state *st, int i, bo
         t = u->scratch_time;
     if (t > start)
         t = start;
-    t = t / 15 * 15;
+    t = quiet(t, start);
     double g = exp(-(double)(start - t) / (3.0 * 3600.0));
     double vol = 6000000.0 * m->pool_scale * (place ? 0.3 : 1.0);
     return (int64_t)(vol * g * share);
@@ -365,7 +374,7 @@ void odz_fx_race_markets(odz_feed *f, const odz_fw_meeting *m, int race_idx, int
 
     /* probabilities: now (capped at the start), at the start (starting prices), and each
      * removed runner's just before it went (its adjustment factor) */
-    int64_t t = now < rc->start ? now : rc->start;
+    int64_t t = now < rc->start ? quiet(now, rc->start) : rc->start;
     double p[ODZ_FW_MAX_RUNNERS], q[ODZ_FW_MAX_RUNNERS], ps[ODZ_FW_MAX_RUNNERS],
         qs[ODZ_FW_MAX_RUNNERS], share[ODZ_FW_MAX_RUNNERS];
     odz_fw_true_probs(st, t, st->tscr, p);
