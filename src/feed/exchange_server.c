@@ -35,6 +35,7 @@ typedef struct {
     odz_fx_buf out;
     size_t out_off;
     bool closing; /* close once the output is sent */
+    bool dropped; /* close now, output or not (it fell too far behind) */
     int messages;
     int64_t connected_ms, last_out_ms, last_batch_ms;
     /* the subscription */
@@ -87,7 +88,7 @@ static int emit(odz_fx_server *s, client *c, const char *text, size_t len)
         odz_metric_inc(s->m_drop);
         odz_log_kv(ODZ_LOG_WARN, "exchange client too slow: dropped", "connection", c->conn_id,
                    NULL);
-        c->closing = true;
+        c->closing = c->dropped = true;
         c->out.len = c->out_off = 0;
         return rc;
     }
@@ -408,8 +409,8 @@ static void *server_thread(void *arg)
             client *c = &s->c[i];
             if (c->state == C_FREE)
                 continue;
-            if (c->closing && c->out.len == c->out_off) {
-                hang_up(s, c, "closed by the exchange");
+            if (c->dropped || (c->closing && c->out.len == c->out_off)) {
+                hang_up(s, c, c->dropped ? "dropped: too slow" : "closed by the exchange");
                 continue;
             }
             who[n] = c;

@@ -407,6 +407,36 @@ static void say(int fd, const char *s)
     assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
 }
 
+static const char AUTH[] = "{\"op\":\"authentication\",\"id\":1,\"appKey\":\"k\",\"session\":\"s\"}\r\n";
+
+/* Send one message, read the answer (the caller frees it). */
+static char *ask(int fd, const char *msg)
+{
+    say(fd, msg);
+    return line(fd);
+}
+
+/* A connection whose `connection` message has been read. */
+static int connected(int port)
+{
+    int fd = dial(port);
+    char *l = line(fd);
+    assert_non_null(l);
+    assert_non_null(strstr(l, "\"op\":\"connection\""));
+    free(l);
+    return fd;
+}
+
+/* Send msg, expect an answer containing `want`. */
+static void expect(int fd, const char *msg, const char *want)
+{
+    char *l = ask(fd, msg);
+    assert_non_null(l);
+    if (!strstr(l, want))
+        fail_msg("%s: got %.200s", want, l);
+    free(l);
+}
+
 static void test_server(void **state)
 {
     (void)state;
@@ -419,46 +449,28 @@ static void test_server(void **state)
         fail_msg("%s", err);
     int port = odz_fx_server_port(s);
     /* no session token: refused and closed */
-    int fd = dial(port);
-    char *l = line(fd);
-    assert_non_null(strstr(l, "\"op\":\"connection\""));
-    free(l);
-    say(fd, "{\"op\":\"authentication\",\"id\":1,\"appKey\":\"k\"}\r\n");
-    l = line(fd);
-    assert_non_null(strstr(l, "NO_SESSION"));
-    assert_non_null(strstr(l, "\"connectionClosed\":true"));
-    free(l);
+    int fd = connected(port);
+    expect(fd, "{\"op\":\"authentication\",\"id\":1,\"appKey\":\"k\"}\r\n",
+           "\"errorCode\":\"NO_SESSION\",\"errorMessage\":\"session is missing\","
+           "\"connectionClosed\":true");
     assert_null(line(fd));
     close(fd);
     /* subscribing first: NOT_AUTHORIZED; garbage: INVALID_INPUT */
-    fd = dial(port);
-    free(line(fd));
-    say(fd, "{\"op\":\"marketSubscription\",\"id\":1}\r\n");
-    l = line(fd);
-    assert_non_null(strstr(l, "NOT_AUTHORIZED"));
-    free(l);
+    fd = connected(port);
+    expect(fd, "{\"op\":\"marketSubscription\",\"id\":1}\r\n", "NOT_AUTHORIZED");
     close(fd);
-    fd = dial(port);
-    free(line(fd));
-    say(fd, "{\"op\":\r\n");
-    l = line(fd);
-    assert_non_null(strstr(l, "INVALID_INPUT"));
-    free(l);
+    fd = connected(port);
+    expect(fd, "{\"op\":\r\n", "INVALID_INPUT");
     close(fd);
     /* the handshake, an image, and then the fault: the 6th message cut in half */
-    fd = dial(port);
-    free(line(fd));
-    say(fd, "{\"op\":\"authentication\",\"id\":1,\"appKey\":\"k\",\"session\":\"s\"}\r\n");
-    l = line(fd);
-    assert_non_null(strstr(l, "SUCCESS"));
-    free(l);
-    say(fd, "{\"op\":\"heartbeat\",\"id\":2}\r\n");
-    free(line(fd));
-    say(fd, "{\"op\":\"marketSubscription\",\"id\":3,\"segmentationEnabled\":false,"
-            "\"heartbeatMs\":500,\"marketFilter\":{\"countryCodes\":[\"GB\"]}}\r\n");
-    l = line(fd);
-    assert_non_null(strstr(l, "SUCCESS"));
-    free(l);
+    fd = connected(port);
+    expect(fd, AUTH, "SUCCESS");
+    expect(fd, "{\"op\":\"heartbeat\",\"id\":2}\r\n", "SUCCESS");
+    expect(fd,
+           "{\"op\":\"marketSubscription\",\"id\":3,\"segmentationEnabled\":false,"
+           "\"heartbeatMs\":500,\"marketFilter\":{\"countryCodes\":[\"GB\"]}}\r\n",
+           "SUCCESS");
+    char *l;
     l = line(fd); /* message 5: the whole image */
     assert_non_null(l);
     odz_bf_cache c = {0};
@@ -472,23 +484,40 @@ static void test_server(void **state)
     assert_null(line(fd)); /* the next one is cut and the connection closed */
     close(fd);
     /* resuming with the clk just seen: RESUB_DELTA, not an image */
-    fd = dial(port);
-    free(line(fd));
-    say(fd, "{\"op\":\"authentication\",\"id\":1,\"appKey\":\"k\",\"session\":\"s\"}\r\n");
-    free(line(fd));
+    fd = connected(port);
+    expect(fd, AUTH, "SUCCESS");
     char sub[1024];
     snprintf(sub, sizeof sub,
              "{\"op\":\"marketSubscription\",\"id\":4,\"initialClk\":\"%s\",\"clk\":\"%s\","
              "\"marketFilter\":{\"countryCodes\":[\"GB\"]}}\r\n",
              c.initial_clk, c.clk);
-    say(fd, sub);
-    free(line(fd));
+    expect(fd, sub, "SUCCESS");
     l = line(fd);
     assert_non_null(l);
     assert_non_null(strstr(l, "\"ct\":\"RESUB_DELTA\""));
     free(l);
     close(fd);
     odz_bf_cache_free(&c);
+    odz_fx_server_stop(s);
+    /* bounds: one client at most, 64 KiB of output each; a client that does not read its
+     * image is dropped (the server does not wait for it), one too many is refused */
+    odz_fx_server_config small = {.host = "127.0.0.1", .max_clients = 1, .max_output = 65536};
+    s = odz_fx_server_start(f, &small, err, sizeof err);
+    assert_non_null(s);
+    port = odz_fx_server_port(s);
+    fd = connected(port);
+    int other = dial(port);
+    l = line(other);
+    assert_non_null(strstr(l, "MAX_CONNECTION_LIMIT_EXCEEDED"));
+    free(l);
+    close(other);
+    expect(fd, AUTH, "SUCCESS");
+    say(fd, "{\"op\":\"marketSubscription\",\"id\":2,\"segmentationEnabled\":false}\r\n");
+    while ((l = line(fd))) { /* no image: it did not fit, and the client was dropped */
+        assert_null(strstr(l, "\"op\":\"mcm\""));
+        free(l);
+    }
+    close(fd);
     odz_fx_server_stop(s);
     odz_feed_free(f);
 }
