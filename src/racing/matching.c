@@ -27,6 +27,7 @@ typedef struct {
     uint64_t generation, seen;
     int64_t first_seen_ms; /* monotonic */
     bool wait_runners;     /* the race fits but has no runners yet */
+    bool others;           /* other sources have races on its race days */
     bool held;             /* not stored this time (see matching.h) */
     bool stored_apart;     /* stored as a race of its own at least once */
     /* matched: the race, and each of the market's runners (its selection key) to ours */
@@ -174,6 +175,7 @@ static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br
             mt = &b->meetings[i];
     d->result = ODZ_MATCH_OK;
     d->wait_runners = false;
+    d->others = false;
     d->reason[0] = '\0';
     d->n_runners = 0;
     d->race_key[0] = '\0';
@@ -205,6 +207,7 @@ static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br
         cr[n] = (odz_match_race){rm->name, r->scheduled_start, r->number};
         which[n++] = r;
     }
+    d->others = n > 0;
     int number = 0, dist = 0;
     if (odz_match_market_name(race->name, &number, &dist))
         number = 0;
@@ -490,7 +493,7 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, co
         d->seen = ++m->tick;
         /* held: not stored as a race of its own while its match may still come */
         d->held = !d->stored_apart && d->result != ODZ_MATCH_OK &&
-                  (d->wait_runners || (d->result == ODZ_MATCH_NONE && d->start > now &&
+                  (d->wait_runners || (d->result == ODZ_MATCH_NONE && d->others && d->start > now &&
                                        odz_mono_ms() - d->first_seen_ms < ODZ_MATCHING_HOLD_MS));
         d->stored_apart |= d->result != ODZ_MATCH_OK && !d->held;
     }

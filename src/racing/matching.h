@@ -28,9 +28,10 @@
  *    at all, listed as held) rather than stored apart, since a race of its own would stay
  *    beside the bookmaker's once they match: a market whose race fits but has no runners yet
  *    (the bookmaker's schedule came, its race card not yet), until they come; and a market
- *    of a future race that fits no race, for ODZ_MATCHING_HOLD_MS after it was first seen
- *    (the bookmakers' first schedule may not be stored yet). A market once stored apart is
- *    never held again. A market of a past race (a replay) is never held.
+ *    of a future race that fits no race while other sources have races on its race days, for
+ *    ODZ_MATCHING_HOLD_MS after it was first seen (a later schedule may bring it). A market
+ *    once stored apart is never held again; a market of a past race (a replay), or one with
+ *    no other source on its days (the exchange alone), is never held.
  *  - Decisions are remembered per market (its race key), at most ODZ_MATCHING_MAX_MARKETS,
  *    the least recently seen forgotten first. A matched market is not matched again unless a
  *    runner appears that its decision does not know; an unmatched one is tried again when a

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/tz.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
 #include "racing/racing.h"
@@ -314,16 +315,50 @@ static void held_until_the_runners_come(void **st)
     assert_null(unmatched(f, "betfair:907:1773460800"));
     assert_int_equal(exchange_odds(f, race_id_of(f, "bk-r3"), 1), 200);
     assert_int_equal(races_of_day(f), 2);
-    /* a race an hour from now at a venue no bookmaker has (yet): held too */
+    /* a race an hour from now at a venue no bookmaker has (yet), on a day they have races:
+     * held too */
     long long soon = (long long)odz_now() + 3600;
+    char today[11];
+    odz_race_day(soon, NULL, today);
+    json_t *bk = batch("bk-today", "Ballarat", "thoroughbred", "bk-today-r1", "Maiden", 1,
+                       soon + 7200, ballarat, 5, "tab", "fixed_win");
+    json_object_set_new(json_array_get(json_object_get(bk, "meetings"), 0), "date",
+                        json_string(today));
+    json_decref(call_ok(f, "upsert_batch", bk));
     char key[64];
     snprintf(key, sizeof key, "betfair:908:%lld", soon);
-    ch = call_ok(f, "upsert_batch", exchange("Cranbourne", key, "R1 1000m Mdn", soon, ex, 5));
+    json_t *xb = exchange("Cranbourne", key, "R1 1000m Mdn", soon, ex, 5);
+    json_object_set_new(json_array_get(json_object_get(xb, "meetings"), 0), "date",
+                        json_string(today));
+    ch = call_ok(f, "upsert_batch", xb);
     assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 0);
     json_decref(ch);
     u = unmatched(f, key);
     assert_non_null(u);
     assert_true(json_is_true(json_object_get(u, "held")));
+    json_decref(u);
+}
+
+/* The exchange alone (no other source on the race's days): a future market is stored apart
+ * at once, as before matching. */
+static void exchange_alone_is_stored(void **st)
+{
+    fx *f = *st;
+    static const char *const ex[] = {"1. O'Reilly", "2. Saint Kilda"};
+    long long soon = (long long)odz_now() + 3600;
+    char key[64], today[11];
+    snprintf(key, sizeof key, "betfair:909:%lld", soon);
+    odz_race_day(soon, NULL, today);
+    json_t *xb = exchange("Cranbourne", key, "R1 1000m Mdn", soon, ex, 2);
+    json_object_set_new(json_array_get(json_object_get(xb, "meetings"), 0), "date",
+                        json_string(today));
+    json_t *ch = call_ok(f, "upsert_batch", xb);
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 1);
+    assert_int_equal(json_integer_value(json_object_get(ch, "prices_added")), 2);
+    json_decref(ch);
+    json_t *u = unmatched(f, key);
+    assert_non_null(u);
+    assert_true(json_is_false(json_object_get(u, "held")));
     json_decref(u);
 }
 
@@ -348,6 +383,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(must_not_match, setup, teardown),
         cmocka_unit_test_setup_teardown(retried_when_the_race_arrives, setup, teardown),
         cmocka_unit_test_setup_teardown(held_until_the_runners_come, setup, teardown),
+        cmocka_unit_test_setup_teardown(exchange_alone_is_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(only_when_asked, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
