@@ -299,12 +299,14 @@ static int cmp_pair(const void *a, const void *b)
 }
 
 /* The batch the store sees: matched races, their runners and meetings left out, their prices
- * on our selections. Owns its arrays; the keys point into the batch it came from or `to`. */
+ * on our selections. Owns its arrays; the keys point into the batch it came from or `to`.
+ * Built under the lock, stored after it: it holds no pointer into the decisions. */
 typedef struct {
     odz_batch_owned own; /* .keys unused */
     pair *pairs;
     size_t n_pairs;
     char (*to)[ODZ_KEY_MAX]; /* copies of our keys, so the decisions may change meanwhile */
+    char (*from)[ODZ_KEY_MAX]; /* and of the market's */
     const char **out;        /* race keys of the markets left out: matched or held */
     size_t n_out;
     const char **held;       /* selection keys of the held markets, sorted */
@@ -316,6 +318,7 @@ static void rewritten_free(rewritten *w)
     odz_batch_owned_free(&w->own);
     free(w->pairs);
     free(w->to);
+    free(w->from);
     free(w->out);
     free(w->held);
 }
@@ -341,12 +344,13 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
     w->held = calloc(b->n_selections ? b->n_selections : 1, sizeof *w->held);
     w->pairs = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->pairs);
     w->to = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->to);
+    w->from = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->from);
     odz_batch_owned *ow = &w->own;
     ow->meetings = calloc(b->n_meetings ? b->n_meetings : 1, sizeof *ow->meetings);
     ow->races = calloc(nr, sizeof *ow->races);
     ow->selections = calloc(b->n_selections ? b->n_selections : 1, sizeof *ow->selections);
     ow->prices = calloc(b->n_prices ? b->n_prices : 1, sizeof *ow->prices);
-    if (!w->out || !w->held || !w->pairs || !w->to || !ow->meetings || !ow->races || !ow->selections ||
+    if (!w->out || !w->held || !w->pairs || !w->to || !w->from || !ow->meetings || !ow->races || !ow->selections ||
         !ow->prices)
         return ODZ_ENOMEM;
     odz_batch *o = &ow->batch;
@@ -357,7 +361,7 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
     for (size_t i = 0; i < b->n_races; i++) {
         const decision *d = find(m, b->races[i].race.source_key);
         if (d && d->held) {
-            w->out[w->n_out++] = d->key;
+            w->out[w->n_out++] = b->races[i].race.source_key;
             for (size_t s = 0; s < b->n_selections; s++)
                 if (!strcmp(b->selections[s].race_key, d->key))
                     w->held[w->n_held++] = b->selections[s].sel.source_key;
@@ -367,18 +371,12 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
             ow->races[o->n_races++] = b->races[i];
             continue;
         }
-        w->out[w->n_out++] = d->key;
+        w->out[w->n_out++] = b->races[i].race.source_key;
         for (size_t k = 0; k < d->n_runners; k++) {
+            memcpy(w->from[w->n_pairs], d->from[k], ODZ_KEY_MAX);
             memcpy(w->to[w->n_pairs], d->to[k], ODZ_KEY_MAX);
-            /* the market's key, as the batch holds it */
-            const char *from = NULL;
-            for (size_t s = 0; s < b->n_selections && !from; s++)
-                if (!strcmp(b->selections[s].sel.source_key, d->from[k]))
-                    from = b->selections[s].sel.source_key;
-            if (from) {
-                w->pairs[w->n_pairs] = (pair){from, w->to[w->n_pairs]};
-                w->n_pairs++;
-            }
+            w->pairs[w->n_pairs] = (pair){w->from[w->n_pairs], w->to[w->n_pairs]};
+            w->n_pairs++;
         }
     }
     qsort(w->pairs, w->n_pairs, sizeof *w->pairs, cmp_pair);

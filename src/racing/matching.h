@@ -37,7 +37,7 @@
  *    runner appears that its decision does not know; an unmatched one is tried again when a
  *    batch of another source added meetings, races or runners since (in this process), or
  *    ODZ_MATCHING_RETRY_S simulated seconds after its last try (another process may have added
- *    them).
+ *    them). A decision takes about 9 KB (its runners' keys): 18 MB at the bound.
  *  - A market stored as a race of its own before it matched keeps that race (the store has no
  *    delete); from then on its prices go to the bookmaker's race. */
 #ifndef ODZ_RACING_MATCHING_H
