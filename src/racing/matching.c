@@ -336,6 +336,18 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Where a row of the market's runner `key` goes: our runner's key when its market matched,
+ * NULL (left out) when its market is held, else `key` itself. Every per-runner row of a batch
+ * (prices; any other kept by runner key) goes through here. */
+static const char *rekey(const rewritten *w, const char *key)
+{
+    pair k = {key, NULL};
+    const pair *hit = bsearch(&k, w->pairs, w->n_pairs, sizeof k, cmp_pair);
+    if (hit)
+        return hit->to;
+    return bsearch(&key, w->held, w->n_held, sizeof *w->held, cmp_str) ? NULL : key;
+}
+
 /* Build w from b and the decisions of its races. Caller holds m->lock. */
 static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
 {
@@ -354,6 +366,8 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
         !ow->prices)
         return ODZ_ENOMEM;
     odz_batch *o = &ow->batch;
+    *o = *b; /* what is not rewritten below passes as it came */
+    o->n_meetings = o->n_races = o->n_selections = o->n_prices = 0;
     o->meetings = ow->meetings;
     o->races = ow->races;
     o->selections = ow->selections;
@@ -396,13 +410,8 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
             ow->selections[o->n_selections++] = b->selections[i];
     for (size_t i = 0; i < b->n_prices; i++) {
         odz_batch_price p = b->prices[i];
-        pair k = {p.selection_key, NULL};
-        const pair *hit = bsearch(&k, w->pairs, w->n_pairs, sizeof k, cmp_pair);
-        if (hit)
-            p.selection_key = hit->to;
-        else if (bsearch(&p.selection_key, w->held, w->n_held, sizeof *w->held, cmp_str))
-            continue; /* a held market's */
-        ow->prices[o->n_prices++] = p;
+        if ((p.selection_key = rekey(w, p.selection_key)) != NULL)
+            ow->prices[o->n_prices++] = p;
     }
     return 0;
 }
