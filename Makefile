@@ -97,6 +97,7 @@ FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
 FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c)
 FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
+FUZZ_SRC_fuzz_exchange_request := src/feed/exchange_request.c src/core/err.c
 fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
 .SECONDEXPANSION:
 $(B)/fuzz/%: fuzz/%.c $$(call fuzz_src,$$*)

@@ -1,6 +1,6 @@
 /* The racing API: routes of /api (the calculators' in api/calc.c), health, metrics and the web
  * front end over the HTTP module; JSON views come from the view cache, monitor data from the
- * scraper over the bus. */
+ * scraper and the racing service (sources, unmatched markets) over the bus. */
 #include "api/api.h"
 #include "api/calc.h"
 #include "api/views.h"
@@ -31,19 +31,29 @@
 #define READY_TIMEOUT_MS 2000
 #define READY_STALE_MS 5000
 
-/* One scraper monitor subject: requests arriving while a round trip runs wait for the next
- * one, so however many clients ask, at most one request per subject is on the bus. */
+/* One monitor subject (the scraper's, or the racing service's per-source data): requests
+ * arriving while a round trip runs wait for the next one, so however many clients ask, at most
+ * one request per subject is on the bus. */
 typedef struct {
     odz_api *api;
     char subject[32];
+    const char *who; /* "scraper" or "racing": whose absence a 503 names */
     odz_http_pending **waiting, **serving; /* MONITOR_WAITERS_MAX each; swapped per trip */
     size_t n;
     char corr[ODZ_CORR_MAX]; /* the first waiter's, carried by the bus request */
     bool running;            /* a job is queued or running for it */
 } monitor;
 
-static const char *const monitor_names[] = {"status", "queue", "history"};
-#define N_MONITORS 3
+/* route word -> bus subject: /api/scraper/<word> (the first three), /api/sources[/<word>] */
+static const struct {
+    const char *word, *subject, *who;
+} monitor_defs[] = {
+    {"status", "scraper.status", "scraper"},    {"queue", "scraper.queue", "scraper"},
+    {"history", "scraper.history", "scraper"},  {"", "racing.sources", "racing"},
+    {"unmatched", "racing.unmatched", "racing"},
+};
+#define N_MONITORS 5
+#define N_SCRAPER_MONITORS 3
 
 struct odz_api {
     odz_bus *bus;
@@ -236,11 +246,17 @@ static void monitor_run(void *arg, int status)
             if (body)
                 odz_http_pending_respond_buf(w[i], 200, "application/json", body, NULL);
             else if (rc == ODZ_EFULL)
-                odz_http_pending_busy(w[i], "the scraper is busy", 1);
-            else
+                odz_http_pending_busy(w[i], !strcmp(m->who, "scraper")
+                                                ? "the scraper is busy"
+                                                : "the racing service is busy",
+                                      1);
+            else if (!strcmp(m->who, "scraper"))
                 odz_http_pending_error(
                     w[i], 503, "scraper_unavailable",
                     "no scraper answers on this bus (is oddzy scraper running?)");
+            else
+                odz_http_pending_error(w[i], 503, "racing_unavailable",
+                                       "no racing service answers on this bus");
         odz_buf_unref(body);
         json_decref(r);
         free(rep);
@@ -255,17 +271,9 @@ static int busy(odz_api *a, odz_http_req *req, const char *msg)
     return odz_http_respond_busy(req, msg, 1);
 }
 
-static int h_scraper(odz_http_req *req, void *ud)
+/* Wait for monitor m's next round trip. */
+static int monitor_serve(odz_api *a, odz_http_req *req, monitor *m)
 {
-    odz_api *a = ud;
-    const char *what = odz_http_path_rest(req);
-    monitor *m = NULL;
-    for (int i = 0; i < N_MONITORS; i++)
-        if (!strcmp(what, monitor_names[i]))
-            m = &a->mon[i];
-    if (!m)
-        return odz_http_respond_json_error(req, 404, "not_found",
-                                           "use /api/scraper/status, queue or history");
     pthread_mutex_lock(&a->lock);
     if (m->n >= MONITOR_WAITERS_MAX) {
         pthread_mutex_unlock(&a->lock);
@@ -285,6 +293,30 @@ static int h_scraper(odz_http_req *req, void *ud)
     if (start && odz_pool_submit(a->pool, 0, monitor_run, m) != 0)
         monitor_run(m, ODZ_ECLOSED); /* cannot happen while serving: the pool has a slot each */
     return ODZ_HTTP_PENDING;
+}
+
+static int h_scraper(odz_http_req *req, void *ud)
+{
+    odz_api *a = ud;
+    const char *what = odz_http_path_rest(req);
+    for (int i = 0; i < N_SCRAPER_MONITORS; i++)
+        if (!strcmp(what, monitor_defs[i].word))
+            return monitor_serve(a, req, &a->mon[i]);
+    return odz_http_respond_json_error(req, 404, "not_found",
+                                       "use /api/scraper/status, queue or history");
+}
+
+/* /api/sources: each source's requests, errors, lag and markets matched; /api/sources/unmatched:
+ * the exchange markets not matched to our races, with the reason. */
+static int h_sources(odz_http_req *req, void *ud)
+{
+    odz_api *a = ud;
+    const char *what = odz_http_path_rest(req);
+    for (int i = N_SCRAPER_MONITORS; i < N_MONITORS; i++)
+        if (!strcmp(what, monitor_defs[i].word))
+            return monitor_serve(a, req, &a->mon[i]);
+    return odz_http_respond_json_error(req, 404, "not_found",
+                                       "use /api/sources or /api/sources/unmatched");
 }
 
 static int h_healthz(odz_http_req *req, void *ud)
@@ -401,7 +433,8 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     for (int i = 0; i < N_MONITORS; i++) {
         monitor *m = &a->mon[i];
         m->api = a;
-        snprintf(m->subject, sizeof m->subject, "scraper.%s", monitor_names[i]);
+        snprintf(m->subject, sizeof m->subject, "%s", monitor_defs[i].subject);
+        m->who = monitor_defs[i].who;
         m->waiting = calloc(MONITOR_WAITERS_MAX, sizeof *m->waiting);
         m->serving = calloc(MONITOR_WAITERS_MAX, sizeof *m->serving);
         ok = ok && m->waiting && m->serving;
@@ -437,6 +470,8 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     odz_http_route(a->http, "GET", "/api/races/*", h_races, a);
     odz_http_route(a->http, "GET", "/api/meetings/*", h_meeting, a);
     odz_http_route(a->http, "GET", "/api/scraper/*", h_scraper, a);
+    odz_http_route(a->http, "GET", "/api/sources", h_sources, a);
+    odz_http_route(a->http, "GET", "/api/sources/*", h_sources, a);
     odz_api_calc_routes(a->http);
     odz_http_route(a->http, "GET", "/healthz", h_healthz, a);
     odz_http_route(a->http, "GET", "/readyz", h_readyz, a);

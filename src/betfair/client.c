@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/source_metrics.h"
 #include "scraper/scraper.h"
 
 #define POLL_MS 200
@@ -165,15 +166,17 @@ static void flush(odz_bf_client *c)
     odz_scrape sc = {0};
     int rc = odz_bf_to_scrape(&c->s.cache, NULL, c->cfg.tz, true, &sc, err, sizeof err);
     if (rc == 0 && (sc.n_races || sc.meetings.n))
-        rc = odz_scrape_send(c->bus, &sc, odz_now(), err);
+        rc = odz_scrape_send_as(c->bus, &sc, odz_now(), ODZ_BF_PROVIDER, true, err);
     pthread_mutex_lock(&c->lock);
     if (sc.n_races || rc < 0)
         c->stats.batches++;
     if (rc < 0)
         c->stats.failed_batches++;
     pthread_mutex_unlock(&c->lock);
-    if (rc < 0)
+    if (rc < 0) {
+        odz_srcstat_error(ODZ_BF_PROVIDER, "exchange");
         odz_log_kv(ODZ_LOG_ERROR, "betfair changes not stored", "error", err, NULL);
+    }
     odz_scrape_free(&sc);
 }
 
@@ -201,11 +204,20 @@ static bool run_connection(odz_bf_client *c)
         }
         ssize_t n = conn_read(c, buf, sizeof buf);
         if (n < 0) {
+            odz_srcstat_error(ODZ_BF_PROVIDER, "exchange");
             odz_log_kv(ODZ_LOG_WARN, "betfair stream connection lost", NULL);
             break;
         }
         if (n > 0) {
+            size_t before = c->s.messages;
             int rc = odz_bf_session_feed(&c->s, buf, (size_t)n, odz_real_ms());
+            /* each message a request of the source; lag from its publish time to now */
+            int64_t now_ms = odz_now_ms();
+            double lag = c->s.cache.pt ? (double)(now_ms - c->s.cache.pt) / 1000.0 : 0;
+            for (size_t k = before; k < c->s.messages; k++)
+                odz_srcstat_request(ODZ_BF_PROVIDER, "exchange", true, lag, now_ms / 1000);
+            if (rc)
+                odz_srcstat_error(ODZ_BF_PROVIDER, "exchange");
             pthread_mutex_lock(&c->lock);
             c->stats.messages = c->s.messages;
             c->stats.streaming = c->s.state == ODZ_BF_STREAMING;

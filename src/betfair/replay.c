@@ -22,6 +22,7 @@
 #include "core/err.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/source_metrics.h"
 #include "scraper/scraper.h"
 
 typedef struct {
@@ -44,6 +45,8 @@ struct odz_replay {
     pthread_t thread;
     atomic_bool stop, done;
 };
+
+#define REPLAY_SOURCE "replay" /* its name in the per-source monitor and the matching */
 
 static void count(const char *name, const char *help, double v)
 {
@@ -125,12 +128,13 @@ static void flush(odz_replay *r, int64_t pt)
                               sizeof err);
     if (rc == 0 && (sc.n_races || sc.meetings.n)) {
         r->stats.batches++;
-        rc = odz_scrape_send(r->bus, &sc, pt / 1000, err);
+        rc = odz_scrape_send_as(r->bus, &sc, pt / 1000, REPLAY_SOURCE, true, err);
         if (rc >= 0)
             r->stats.races_changed += rc;
     }
     if (rc < 0) {
         r->stats.failed_batches++;
+        odz_srcstat_error(REPLAY_SOURCE, "replay");
         odz_log_kv(ODZ_LOG_ERROR, "replay batch not stored", "error", err, NULL);
     }
     odz_scrape_free(&sc);
@@ -186,7 +190,15 @@ static void *play(void *arg)
             count("oddzy_replay_bad_lines_total", "Replayed lines refused", 1);
             odz_log_kv(ODZ_LOG_WARN, "replay line skipped", "file", f->path, "line", lineno,
                        "error", err, NULL);
+            odz_srcstat_request(REPLAY_SOURCE, "replay", false, 0, f->pt / 1000);
         } else {
+            /* lag: how far the replay is behind its schedule (0 when not paced) */
+            double behind = r->speed > 0 ? (double)(odz_real_ms() - start_real -
+                                                    (int64_t)((double)(f->pt - first_pt) /
+                                                              r->speed)) /
+                                               1000.0
+                                         : 0;
+            odz_srcstat_request(REPLAY_SOURCE, "replay", true, behind, f->pt / 1000);
             in_batch++;
             batch_second = f->pt / 1000;
             r->stats.last_pt = f->pt;

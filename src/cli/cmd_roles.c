@@ -9,6 +9,8 @@
 #include "core/err.h"
 #include "core/pool.h"
 #include "core/tz.h"
+#include "betfair/client.h"
+#include "feed/exchange.h"
 #include "feed/feed.h"
 #include "http/server.h"
 #include "obs/log.h"
@@ -148,6 +150,28 @@ static int feed_config(const odz_opt *opts, odz_feed_config *fc)
          NULL, 0},                                                                                 \
         {"slow-ms", "ODDZY_SLOW_MS", "0", "delay added to every response (ms)", NULL, 0}
 
+#define EXCHANGE_FAULT_OPTS                                                                        \
+    {"exchange-drop-after", "ODDZY_EXCHANGE_DROP_AFTER", "0",                                      \
+     "fault for tests: the exchange cuts each connection mid-message after this many messages "    \
+     "(0: never)",                                                                                 \
+     NULL, 0},                                                                                     \
+        {"exchange-tick-ms", "ODDZY_EXCHANGE_TICK_MS", "1000",                                     \
+         "real milliseconds between two looks of the exchange at the world", NULL, 0}
+
+/* The exchange server's settings from the options (port given separately). */
+static int exchange_config(const odz_opt *opts, odz_fx_server_config *xc)
+{
+    int64_t drop, tick;
+    if (odz_opt_int(opts, "exchange-drop-after", 0, 1000000, &drop) ||
+        odz_opt_int(opts, "exchange-tick-ms", 50, 60000, &tick))
+        return ODZ_EINVAL;
+    memset(xc, 0, sizeof *xc);
+    xc->host = "127.0.0.1";
+    xc->drop_after = (int)drop;
+    xc->tick_ms = (int)tick;
+    return 0;
+}
+
 /* The in-process bus connects the parts of one process only: a role on it hosts its own
  * racing service. Any other bus (NATS) reaches the `oddzy racing` processes. */
 static bool role_bus_inproc(const char *url)
@@ -178,23 +202,35 @@ int odz_cmd_feed(int argc, char **argv)
         {"port", "ODDZY_PORT", "8090", "port to listen on", NULL, 0},
         {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
         FEED_OPTS,
+        {"exchange-port", "ODDZY_EXCHANGE_PORT", "0",
+         "also serve the world's Betfair exchange (Stream API, plain TCP) on this port (0: off)",
+         NULL, 0},
+        EXCHANGE_FAULT_OPTS,
         ODZ_OPT_CLOCK,
         ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
     };
     int rc = odz_opts_parse(
-        "Usage: oddzy feed [--port N] [--seed N] [--speed N] [--fail-rate F] ...\n\n"
+        "Usage: oddzy feed [--port N] [--seed N] [--speed N] [--fail-rate F] ...\n"
+        "                  [--exchange-port P [--exchange-drop-after N]]\n\n"
         "A simulated racing world served over HTTP in the Entain affiliates format\n"
-        "(/affiliates/v1/racing/meetings, /affiliates/v1/racing/events/{id}) and the\n"
-        "odds-comparison format (/api/web/public/Racing/getUpcomingRaces/,\n"
-        "/api/web/public/Odds/getOddsComparisonCacheable/), for `oddzy scraper`.",
+        "(/affiliates/v1/racing/meetings, /affiliates/v1/racing/events/{id}; each bookmaker\n"
+        "brand under /b/{ladbrokes|neds|tab-nz}/...) and the odds-comparison format\n"
+        "(/api/web/public/Racing/getUpcomingRaces/, /api/web/public/Odds/getOddsComparisonCacheable/),\n"
+        "for `oddzy scraper`. With --exchange-port, also the world's Betfair exchange: the\n"
+        "Exchange Stream API (connection, authentication with any app key and session token,\n"
+        "heartbeat, marketSubscription for event types 7 and 4339, WIN and PLACE markets, best\n"
+        "offers 3 deep, last traded price, traded volume, market definitions; images, deltas,\n"
+        "heartbeats, resuming from initialClk/clk) for `oddzy betfair --plain`.",
         opts, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
-    int64_t port;
+    int64_t port, xport;
     odz_feed_config fc;
+    odz_fx_server_config xc;
     if (odz_opts_logging(opts, "feed") || odz_opt_int(opts, "port", 0, 65535, &port) ||
+        odz_opt_int(opts, "exchange-port", 0, 65535, &xport) || exchange_config(opts, &xc) ||
         feed_config(opts, &fc) || odz_opts_clock(opts))
         return 2;
     char err[ODZ_ERRLEN];
@@ -216,16 +252,30 @@ int odz_cmd_feed(int argc, char **argv)
         odz_feed_free(f);
         return 1;
     }
-    char ps[16];
+    odz_fx_server *xs = NULL;
+    if (xport) {
+        xc.port = (int)xport;
+        if (!(xs = odz_fx_server_start(f, &xc, err, sizeof err))) {
+            fprintf(stderr, "oddzy feed: %s\n", err);
+            odz_metrics_server_stop(ms);
+            feed_ctx_free(&ctx);
+            odz_http_free(srv);
+            odz_feed_free(f);
+            return 1;
+        }
+    }
+    char ps[16], xps[16];
     snprintf(ps, sizeof ps, "%d", odz_http_port(srv));
-    odz_log_kv(ODZ_LOG_INFO, "simulated source ready", "port", ps, "seed", odz_opt_get(opts, "seed"),
-               "speed", odz_opt_get(opts, "speed"), NULL);
+    snprintf(xps, sizeof xps, "%d", xs ? odz_fx_server_port(xs) : 0);
+    odz_log_kv(ODZ_LOG_INFO, "simulated source ready", "port", ps, "exchange_port", xps, "seed",
+               odz_opt_get(opts, "seed"), "speed", odz_opt_get(opts, "speed"), NULL);
     stopper st = {srv, NULL};
     pthread_t t;
     pthread_create(&t, NULL, wait_signal, &st);
     odz_http_run(srv);
     pthread_kill(t, SIGTERM);
     pthread_join(t, NULL);
+    odz_fx_server_stop(xs);
     odz_metrics_server_stop(ms);
     feed_ctx_free(&ctx);
     odz_http_free(srv);
@@ -657,6 +707,11 @@ int odz_cmd_run(int argc, char **argv)
          "with the simulated world: also read these of its bookmaker brands (comma-separated: "
          "ladbrokes, neds, tab-nz), each priced its own way and stored as its own provider",
          NULL, 0},
+        {"exchange", "ODDZY_EXCHANGE", "on",
+         "with the simulated world: also run its Betfair exchange and stream it with the "
+         "Betfair client (on or off)",
+         NULL, 0},
+        EXCHANGE_FAULT_OPTS,
         {"replay", "ODDZY_REPLAY", "",
          "also play these Betfair historical files (comma-separated; see oddzy replay)", NULL,
          0},
@@ -669,10 +724,14 @@ int odz_cmd_run(int argc, char **argv)
     int rc = odz_opts_parse(
         "Usage: oddzy run [--port 8080] [--db var/oddzy.db] [--speed N] [--seed N]\n"
         "                 [--source URL --format entain|oddscomau]\n"
+        "                 [--bookmakers ladbrokes,neds,tab-nz] [--exchange on|off]\n"
         "                 [--replay FILE[,FILE...] [--replay-speed N|max]]\n\n"
         "Everything in one process: racing service on SQLite, in-process bus, the simulated\n"
         "source (or --source), the scraper, the price updater and the API with the web\n"
-        "front end; with --replay, recorded Betfair markets played beside them.",
+        "front end. With the simulated world, also its Betfair exchange (Stream API on a\n"
+        "loopback port) and a Betfair stream client reading it (--exchange off: neither), and\n"
+        "with --bookmakers one scraper per bookmaker brand; with --replay, recorded Betfair\n"
+        "markets played beside them.",
         opts, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
@@ -695,6 +754,13 @@ int odz_cmd_run(int argc, char **argv)
     const char *ext = odz_opt_get(opts, "source");
     if (brands_config(opts, *ext != 0, brand_list, sizeof brand_list, brand_names, &n_brands))
         return 2;
+    const char *xopt = odz_opt_get(opts, "exchange");
+    odz_fx_server_config xc;
+    if ((strcmp(xopt, "on") && strcmp(xopt, "off")) || exchange_config(opts, &xc)) {
+        fprintf(stderr, "oddzy run: --exchange must be on or off\n");
+        return 2;
+    }
+    bool exchange = !strcmp(xopt, "on") && !*ext;
     const char *rate = odz_opt_get(opts, "rate");
     if (!*rate)
         sc.rate = *ext ? 1 : 50;
@@ -717,6 +783,8 @@ int odz_cmd_run(int argc, char **argv)
     odz_scraper *scraper = NULL;
     odz_price_updater *prices = NULL;
     odz_replay *replay = NULL;
+    odz_fx_server *xsrv = NULL;
+    odz_bf_client *xcli = NULL;
     odz_api *api = NULL;
     int status = 1;
     if (!store || !(racing = odz_racing_start(bus, store, ac.tz, err)))
@@ -737,6 +805,27 @@ int odz_cmd_run(int argc, char **argv)
         bc.source_url = brand_url[i];
         bc.provider = brand_names[i];
         if (!(brands[i] = odz_scraper_start(bus, &bc, err)))
+            goto out;
+    }
+    char xport[16];
+    if (exchange) { /* the world's exchange, and the Betfair client streaming from it */
+        if (!(xsrv = odz_fx_server_start(feed, &xc, err, sizeof err)))
+            goto out;
+        snprintf(xport, sizeof xport, "%d", odz_fx_server_port(xsrv));
+        static const char *const types[] = {"7", "4339"}, *const markets[] = {"WIN", "PLACE"};
+        odz_bf_client_config bc = {
+            .host = "127.0.0.1",
+            .port = xport,
+            .tls = false,
+            .app_key = "oddzy-simulated", /* the simulated exchange takes any key and token */
+            .session_token = "simulated",
+            .sub = {.event_type_ids = types,
+                    .n_event_type_ids = 2,
+                    .market_types = markets,
+                    .n_market_types = 2},
+            .tz = ac.tz,
+        };
+        if (!(xcli = odz_bf_client_start(bus, &bc, err)))
             goto out;
     }
     odz_prices_config pc;
@@ -765,6 +854,8 @@ int odz_cmd_run(int argc, char **argv)
     odz_http_run(odz_api_http(api));
     pthread_kill(sig_t, SIGTERM);
     pthread_join(sig_t, NULL);
+    odz_bf_client_stop(xcli);
+    xcli = NULL;
     odz_scraper_stop(scraper);
     scraper = NULL;
     for (size_t i = 0; i < n_brands; i++) {
@@ -781,6 +872,8 @@ out:
         fprintf(stderr, "oddzy run: %s\n", err);
     odz_metrics_server_stop(ms);
     odz_replay_stop(replay, NULL);
+    odz_bf_client_stop(xcli);
+    odz_fx_server_stop(xsrv);
     odz_scraper_stop(scraper);
     for (size_t i = 0; i < n_brands; i++)
         odz_scraper_stop(brands[i]);

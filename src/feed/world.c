@@ -729,6 +729,11 @@ static int probs_at(const odz_fw_state *st, int64_t t, int64_t tscr, double *p)
     return live;
 }
 
+int odz_fw_true_probs(const odz_fw_state *st, int64_t t, int64_t tscr, double *p)
+{
+    return probs_at(st, t, tscr, p);
+}
+
 static double overround(const odz_fw_race *rc)
 {
     return 1.15 + 0.10 * odz_fw_u01(odz_fw_hash(rc->seed, 0x6f766572ULL));

@@ -263,6 +263,9 @@ void odz_fw_state_at(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t
 int odz_fw_lookup(odz_feed *f, const odz_fw_key *k, int64_t now, odz_fw_meeting *m, int *race_idx);
 /** Only what the schedule needs: status, scratchings and placings (no prices). */
 void odz_fw_placings_at(const odz_fw_meeting *m, int race_idx, int64_t now, odz_fw_state *st);
+/** True win probabilities at time t over the runners still in at time tscr (0 for the
+ * others), for a state of odz_fw_placings_at or odz_fw_state_at; returns the runners in. */
+int odz_fw_true_probs(const odz_fw_state *st, int64_t t, int64_t tscr, double *p);
 /** The race day serving window around `now`: [today - 1, today + 2]. */
 int32_t odz_fw_today(odz_feed *f, int64_t now);
 const odz_fw_group *odz_fw_group_of(const odz_fw_meeting *m);

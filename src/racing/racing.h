@@ -41,7 +41,12 @@ void odz_racing_stop(odz_racing *r);
  *   append_price {price}                    price_history {selection_id, market?}
  *   latest_prices {race_id}                 scratch {selection_id, time?, deduction?, late?}
  *   racecard {race_id}                      schedule {date, type?}
- *   flucs {race_id}
+ *   flucs {race_id}                         unmatched {}
+ *   sources {}
+ * An upsert_batch with "match": true and "source": NAME has its exchange markets matched onto
+ * the races of other sources first (racing/matching.h); unmatched lists those that did not
+ * match, sources this process's sources (obs/source_metrics.h: requests, errors, lag, markets
+ * matched and not).
  * racecard: each runner has "exchange": {provider: {back, lay, last_traded, traded_volume,
  * starting_price, ts}} for every exchange provider with a stored book of it (the
  * odz_exchange_book_to_json fields, plus the book's ts); {} when none.

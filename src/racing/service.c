@@ -6,7 +6,9 @@
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/source_metrics.h"
 #include "racing/compare.h"
+#include "racing/matching.h"
 #include "racing/store_metrics.h"
 
 #include <stdbool.h>
@@ -20,6 +22,7 @@ struct odz_racing {
     char tz[64];
     int64_t sub_req, sub_prices;
     odz_metric *m_refused;
+    odz_matching *matching; /* exchange markets onto other sources' races (matching.h) */
 };
 
 typedef struct {
@@ -281,11 +284,25 @@ static int op_upsert_batch(call *c)
     int rc = odz_batch_from_json(c->req, &b, c->err, sizeof c->err);
     if (rc)
         return rc;
-    rc = SOP(c, upsert_batch, &b.batch, odz_now(), &c->ch, c->err);
+    rc = odz_matching_upsert(c->r->matching, ST(c), c->req, &b.batch, odz_now(), &c->ch, c->err);
     if (rc == 0)
         c->data = changes_json(&c->ch);
     odz_batch_owned_free(&b);
     return rc;
+}
+
+/* Exchange markets not matched to our races. */
+static int op_unmatched(call *c)
+{
+    c->data = odz_matching_unmatched(c->r->matching);
+    return c->data ? 0 : odz_fail(c->err, sizeof c->err, ODZ_ENOMEM, "out of memory");
+}
+
+/* This process's sources (obs/source_metrics.h): in `oddzy run` every one of them. */
+static int op_sources(call *c)
+{
+    c->data = odz_srcstat_json();
+    return c->data ? 0 : odz_fail(c->err, sizeof c->err, ODZ_ENOMEM, "out of memory");
 }
 
 static int op_append_price(call *c)
@@ -619,6 +636,7 @@ static const struct {
     {"price_history", op_price_history},   {"latest_prices", op_latest_prices},
     {"scratch", op_scratch},               {"racecard", op_racecard},
     {"schedule", op_schedule},             {"flucs", op_flucs},
+    {"unmatched", op_unmatched},           {"sources", op_sources},
 };
 
 /* ---- events ---- */
@@ -827,6 +845,11 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
     r->m_refused = odz_counter("oddzy_prices_refused_total",
                                "Price messages refused because their race is not open", NULL);
     snprintf(r->tz, sizeof r->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
+    if (!(r->matching = odz_matching_new())) {
+        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+        free(r);
+        return NULL;
+    }
     r->sub_req = bus->ops->subscribe(bus, ODZ_RACING_SUBJECTS, "racing", 4096, on_request, r);
     r->sub_prices = bus->ops->subscribe(bus, ODZ_PRICES_IN, "racing", 16384, on_price, r);
     if (r->sub_req < 0 || r->sub_prices < 0) {
@@ -846,6 +869,7 @@ void odz_racing_stop(odz_racing *r)
         r->bus->ops->unsubscribe(r->bus, r->sub_req);
     if (r->sub_prices > 0)
         r->bus->ops->unsubscribe(r->bus, r->sub_prices);
+    odz_matching_free(r->matching);
     free(r);
 }
 

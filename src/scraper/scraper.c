@@ -9,6 +9,7 @@
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/source_metrics.h"
 #include "racing/racing.h"
 #include "scraper/schedule.h"
 #include "source/source.h"
@@ -108,8 +109,15 @@ struct odz_scraper {
 
 /* ---- metrics ---- */
 
-static void count(const char *call, const char *outcome, double secs)
+/* The source's name in the per-source monitor: its provider, else its format. */
+static const char *source_name(const odz_scraper *s)
 {
+    return s->provider[0] ? s->provider : s->format;
+}
+
+static void count(const odz_scraper *s, const char *call, const char *outcome, double secs)
+{
+    odz_srcstat_request(source_name(s), "bookmaker", !strcmp(outcome, "success"), secs, odz_now());
     char labels[96];
     snprintf(labels, sizeof labels, "call=\"%s\",outcome=\"%s\"", call, outcome);
     odz_metric_inc(
@@ -239,12 +247,22 @@ static void record(odz_scraper *s, const char *call, const char *path, const cha
 
 int odz_scrape_send(odz_bus *bus, odz_scrape *sc, int64_t now, char *err)
 {
+    return odz_scrape_send_as(bus, sc, now, NULL, false, err);
+}
+
+int odz_scrape_send_as(odz_bus *bus, odz_scrape *sc, int64_t now, const char *source, bool match,
+                       char *err)
+{
     odz_batch b;
     odz_scrape_stamp(sc, now);
     odz_scrape_batch(sc, &b);
     json_t *req = odz_batch_to_json(&b);
     if (!req)
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    if (source)
+        json_object_set_new(req, "source", json_string(source));
+    if (match)
+        json_object_set_new(req, "match", json_true());
     json_t *data = NULL;
     /* (bounded: stopping a scraper waits for a store call in flight) */
     int rc = odz_racing_call(bus, "upsert_batch", req, 10000, &data, err);
@@ -400,7 +418,7 @@ static void schedule_done(odz_scraper *s, xfer *x, const char *out, int status, 
     if (!strcmp(out, "success") && s->src->parse_schedule(x->b.data ? x->b.data : "", x->b.len,
                                                           x->path, &s->sp.sc, err, ODZ_ERRLEN))
         out = "garbage";
-    count("schedule", out, ms / 1000.0);
+    count(s, "schedule", out, ms / 1000.0);
     if (strcmp(out, "success")) {
         s->sp.failures++;
         odz_log_kv(ODZ_LOG_WARN, "schedule scrape failed", "path", x->path, "outcome", out, "error",
@@ -418,7 +436,7 @@ static void race_done(odz_scraper *s, xfer *x, const char *out, int status, int 
     if (!strcmp(out, "success") &&
         s->src->parse_race(x->b.data ? x->b.data : "", x->b.len, x->key, &sc, err, ODZ_ERRLEN))
         out = "garbage";
-    count("race", out, ms / 1000.0);
+    count(s, "race", out, ms / 1000.0);
     int changed = 0;
     if (!strcmp(out, "success")) {
         odz_scrape_set_provider(&sc, s->src->name, s->provider);
@@ -703,6 +721,9 @@ static void on_status(odz_bus *bus, const odz_msg *m, void *ud)
     json_object_set_new(d, "unresolved", json_integer((json_int_t)unresolved));
     json_object_set_new(d, "retrying", json_integer((json_int_t)retrying));
     json_object_set_new(d, "queue_overflow", json_integer((json_int_t)s->overflow));
+    /* every source of this process (in `oddzy run` the exchange and the replay too) */
+    json_t *sources = odz_srcstat_json();
+    json_object_set_new(d, "sources", sources ? sources : json_array());
     pthread_mutex_unlock(&s->lock);
     reply_json(bus, m, j);
 }

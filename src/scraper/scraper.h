@@ -3,6 +3,8 @@
 #ifndef ODZ_SCRAPER_H
 #define ODZ_SCRAPER_H
 
+#include <stdbool.h>
+
 #include "bus/bus.h"
 
 #define ODZ_SCRAPER_INFLIGHT_MAX 256
@@ -33,6 +35,12 @@ typedef struct odz_scrape odz_scrape;
  * (the scraper, the Betfair replay). Returns the number of races changed, or a negative
  * code with words in err (ODZ_ERRLEN). The scrape is not freed. */
 int odz_scrape_send(odz_bus *bus, odz_scrape *sc, int64_t now, char *err);
+
+/** odz_scrape_send naming the batch's source (NULL: none) and, when `match`, asking the racing
+ * service to match its races (exchange markets) onto other sources' races first
+ * (racing/matching.h): the exchange client and the replay send theirs so. */
+int odz_scrape_send_as(odz_bus *bus, odz_scrape *sc, int64_t now, const char *source, bool match,
+                       char *err);
 
 /** 0 if cfg is one odz_scraper_start accepts, else ODZ_EINVAL with err (ODZ_ERRLEN) filled. */
 int odz_scraper_config_check(const odz_scraper_config *cfg, char *err);

@@ -236,6 +236,14 @@ odz_match_result odz_match_find_race(const char *venue, int64_t start, int numbe
     return ODZ_MATCH_NONE;
 }
 
+/* Key a is key b cut short (the exchange cuts long greyhound names: "Coolavanny Galiv"), or b
+ * is a cut short: the shorter has at least ODZ_MATCH_CUT_MIN characters and begins the other. */
+static bool cut_same(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t shorter = la < lb ? la : lb;
+    return la != lb && shorter >= ODZ_MATCH_CUT_MIN && !strncmp(a, b, shorter);
+}
+
 odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_match_runner *runners,
                                        size_t n, size_t *index, char *reason, size_t reason_len)
 {
@@ -243,11 +251,14 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
     const char *xname = x->name ? x->name : "";
     int nx = x->number ? x->number : odz_match_saddle(x->name, NULL);
     size_t lx = odz_match_name_key(x->name, kx, sizeof kx);
-    size_t by_name = n, by_number = n, names = 0;
+    size_t by_name = n, by_number = n, by_cut = n, names = 0, cuts = 0;
     for (size_t i = 0; i < n; i++) {
         int ni = runners[i].number ? runners[i].number : odz_match_saddle(runners[i].name, NULL);
         size_t li = odz_match_name_key(runners[i].name, k, sizeof k);
-        if (lx && li && !strcmp(kx, k)) {
+        bool same = lx && li && !strcmp(kx, k);
+        /* one name cut short of the other, under no other number */
+        bool cut = lx && li && !same && cut_same(kx, lx, k, li) && !(nx && ni && nx != ni);
+        if (same) {
             names++;
             by_name = i;
             if (nx && ni && nx != ni) {
@@ -255,8 +266,12 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
                 return ODZ_MATCH_UNSURE;
             }
         }
+        if (cut) {
+            cuts++;
+            by_cut = i;
+        }
         if (nx && ni == nx) {
-            if (lx && li && strcmp(kx, k)) {
+            if (lx && li && !same && !cut) {
                 SAY("number %d is '%.50s' here and '%.50s' there", nx, xname, runners[i].name);
                 return ODZ_MATCH_UNSURE;
             }
@@ -269,6 +284,14 @@ odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_matc
     }
     if (names == 1) {
         *index = by_name;
+        return ODZ_MATCH_OK;
+    }
+    if (cuts > 1) {
+        SAY("%zu runners' names begin '%.50s'", cuts, xname);
+        return ODZ_MATCH_UNSURE;
+    }
+    if (cuts == 1) {
+        *index = by_cut;
         return ODZ_MATCH_OK;
     }
     if (by_number < n && (!lx || !odz_match_name_key(runners[by_number].name, k, sizeof k))) {

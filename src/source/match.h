@@ -66,8 +66,12 @@ typedef struct {
 } odz_match_runner;
 
 /** Which of `runners` (one race's) is `x`? The same name key, with no different known
- * number; or the same number when one side has no name. The same number under two different
- * names, or the same name under two different numbers, is UNSURE. */
+ * number; else a name cut short (the exchange cuts long greyhound names at 16 characters):
+ * a key of at least ODZ_MATCH_CUT_MIN characters that begins exactly one other's, under no
+ * different known number; else the same number when one side has no name. The same number
+ * under two different names (neither cut from the other), the same name under two different
+ * numbers, or a cut name that begins several, is UNSURE. */
+#define ODZ_MATCH_CUT_MIN 10
 odz_match_result odz_match_find_runner(const odz_match_runner *x, const odz_match_runner *runners,
                                        size_t n, size_t *index, char *reason, size_t reason_len);
 

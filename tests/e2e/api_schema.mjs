@@ -32,6 +32,8 @@ const EXEMPT = {
   'GET /readyz 503': 'needs the racing service to stop answering on the bus',
   'GET /metrics 403': 'needs a peer that is not loopback (tests/integration/api_endpoints.sh checks it)',
 };
+for (const p of ['/api/sources', '/api/sources/unmatched'])
+  EXEMPT[`GET ${p} 503`] = 'needs the racing service to stop answering on the bus';
 for (const p of ['/api/racing/schedule', '/api/racing/racecard', '/api/racing/next',
   '/api/races/{id}', '/api/races/{id}/flucs', '/api/meetings/{id}'])
   EXEMPT[`GET ${p} 503`] = 'racing service down, 4096 requests waiting on one view, or stopping';
@@ -514,6 +516,17 @@ async function main() {
     if (NOSCRAPER) await check(`scraper ${w} without a scraper`, P, { base: NOSCRAPER, expect: 503 });
     await limits(P);
   }
+
+  // sources and the exchange markets not matched (the run replays a recorded market that
+  // matches none of the simulated world's races)
+  P = '/api/sources';
+  const so = await check('sources', P, { expect: 200 });
+  if (so) expectThat(so.json.some((x) => x.kind === 'bookmaker' && x.requests > 0), 'sources: a bookmaker with requests');
+  await limits(P);
+  P = '/api/sources/unmatched';
+  const um = await check('sources unmatched', P, { expect: 200 });
+  if (um) expectThat(um.json.length > 0 && um.json.every((x) => x.reason.length > 0), 'sources unmatched: the replayed market, with its reason');
+  await limits(P);
 
   // calculators (issue 17): worked examples (as tests/calc/test_calc.c) and bad input
   P = '/api/calc/matched';

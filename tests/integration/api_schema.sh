@@ -20,8 +20,8 @@ else
 fi
 P=$(free_port)
 Q=$(free_port)
-# with a recorded Betfair race (Sheffield, 19 Apr 2022) beside the simulated world: race cards
-# with exchange books
+# with a recorded Betfair race (Sheffield, 19 Apr 2022) replayed beside the simulated world: race
+# cards with exchange books, and /api/sources/unmatched
 FIX=${ODDZY_FIXTURES:-$ROOT/tests/fixtures}/betfair
 "$ODDZY" run --port "$P" --host 127.0.0.1 --db "$TMP/run.db" --speed 60 --seed 11 --web "" \
   --replay "$FIX/historic-1.197931750-greyhound-win,$FIX/historic-1.197931751-greyhound-place" \

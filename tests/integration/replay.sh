@@ -149,4 +149,27 @@ assert all(set(b) == {"betfair", "betfair_place"} for b in books), books
 assert all(b["betfair"]["traded_volume"] > 0 for b in books), books
 PY
 echo "run --replay: race $RID FINAL and on the API race card"
+# the simulated world has no Sheffield: the market stays a race of its own, listed as unmatched
+# with its reason, and the replay is a source with its lines and its unmatched market
+curl -fsS "http://127.0.0.1:$P/api/sources/unmatched" >"$TMP/unmatched.json" || fail "unmatched"
+curl -fsS "http://127.0.0.1:$P/api/sources" >"$TMP/sources.json" || fail "sources"
+curl -fsS "http://127.0.0.1:$P/metrics" >"$TMP/metrics.txt" || fail "metrics"
+python3 - "$TMP/unmatched.json" "$TMP/sources.json" "$RACE" <<'PY' || fail "run --replay: unmatched and sources"
+import json, sys
+u = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
+hit = [m for m in u if m["market_key"] == sys.argv[3]]
+assert len(hit) == 1, u
+m = hit[0]
+assert m["source"] == "replay" and m["venue"] == "Sheffield" and m["market_name"] == "OR 280m", m
+assert m["result"] in ("none", "unsure") and "Sheffield" in m["reason"], m
+r = [x for x in s if x["source"] == "replay"]
+assert len(r) == 1 and r[0]["requests"] == 332 and r[0]["markets_unmatched"] == 1, s
+assert r[0]["markets_matched"] == 0 and r[0]["kind"] == "replay", s
+PY
+grep -q '^oddzy_source_markets{source="replay",state="unmatched"} 1' "$TMP/metrics.txt" ||
+  fail "metrics: no unmatched market of the replay"
+grep -q '^oddzy_source_requests_total{source="replay"} 332' "$TMP/metrics.txt" ||
+  fail "metrics: replayed lines not counted as requests of the replay"
+echo "run --replay: the market listed on /api/sources/unmatched: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["reason"])' "$TMP/unmatched.json")"
 echo "PASS"

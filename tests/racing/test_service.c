@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "racing/racing.h"
+#include "support/racing_call.h"
 
 typedef struct {
     odz_bus *bus;
@@ -34,23 +35,20 @@ static void on_event(odz_bus *b, const odz_msg *m, void *ud)
 static int setup(void **st)
 {
     fx *f = calloc(1, sizeof *f);
-    char err[ODZ_ERRLEN];
-    f->bus = odz_bus_inproc_new();
-    f->store = odz_store_sqlite_open(":memory:", err);
-    f->svc = odz_racing_start(f->bus, f->store, NULL, err);
+    int rc = racing_env_open(&f->bus, &f->store, &f->svc);
     f->events = json_array();
     pthread_mutex_init(&f->lock, NULL);
-    f->bus->ops->subscribe(f->bus, "race.>", NULL, 0, on_event, f);
     *st = f;
-    return f->svc ? 0 : -1;
+    if (rc)
+        return rc;
+    f->bus->ops->subscribe(f->bus, "race.>", NULL, 0, on_event, f);
+    return 0;
 }
 
 static int teardown(void **st)
 {
     fx *f = *st;
-    odz_racing_stop(f->svc);
-    f->bus->ops->close(f->bus);
-    f->store->ops->close(f->store);
+    racing_env_close(f->bus, f->store, f->svc);
     json_decref(f->events);
     pthread_mutex_destroy(&f->lock);
     free(f);
@@ -59,13 +57,7 @@ static int teardown(void **st)
 
 static json_t *call_ok(fx *f, const char *op, json_t *req)
 {
-    json_t *data = NULL;
-    char err[ODZ_ERRLEN] = "";
-    int rc = odz_racing_call(f->bus, op, req, 2000, &data, err);
-    if (rc)
-        fail_msg("%s: %d %s", op, rc, err);
-    json_decref(req);
-    return data;
+    return racing_ok(f->bus, op, req);
 }
 
 static int call_err(fx *f, const char *op, json_t *req, char *err)

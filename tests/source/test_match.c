@@ -210,6 +210,11 @@ static void runners(void **state)
     assert_int_equal(i, 3);
     assert_int_equal(runner(0, "JAYTEE JET", &i, why, sizeof why), ODZ_MATCH_OK); /* no number */
     assert_int_equal(i, 4);
+    /* a name cut short by the exchange, with the same number or none */
+    assert_int_equal(runner(0, "1. Paradise Missio", &i, why, sizeof why), ODZ_MATCH_OK);
+    assert_int_equal(i, 0);
+    assert_int_equal(runner(0, "Paradise Missio", &i, why, sizeof why), ODZ_MATCH_OK);
+    assert_int_equal(i, 0);
 
     /* must not match */
     i = 99;
@@ -219,6 +224,18 @@ static void runners(void **state)
     assert_non_null(strstr(why, "number 5 here and 1 there") || strstr(why, "number 5"));
     assert_int_equal(runner(0, "7. Reserve Dog", &i, why, sizeof why), ODZ_MATCH_NONE);
     assert_int_equal(runner(0, "Paradise", &i, why, sizeof why), ODZ_MATCH_NONE); /* a part */
+    /* cut too short, or under another number; a cut name that begins two */
+    assert_int_equal(runner(0, "1. Paradise", &i, why, sizeof why), ODZ_MATCH_UNSURE);
+    assert_int_equal(runner(0, "2. Paradise Missio", &i, why, sizeof why), ODZ_MATCH_UNSURE);
+    static const odz_match_runner kin[] = {{1, "Tiggerlong Bandit"}, {2, "Tiggerlong Bandito"},
+                                           {3, "Tiggerlong Bandi"}};
+    odz_match_runner cut = {0, "Tiggerlong Band"};
+    assert_int_equal(odz_match_find_runner(&cut, kin, 2, &i, why, sizeof why), ODZ_MATCH_UNSURE);
+    assert_non_null(strstr(why, "2 runners"));
+    cut.name = "Tiggerlong Bandi"; /* the exact name first */
+    assert_int_equal(odz_match_find_runner(&cut, kin, 3, &i, why, sizeof why), ODZ_MATCH_OK);
+    assert_int_equal(i, 2);
+    i = 99;
     assert_int_equal(runner(0, "", &i, why, sizeof why), ODZ_MATCH_NONE);
     assert_int_equal(i, 99);
     static const odz_match_runner twins[] = {{1, "Double Up"}, {2, "Double Up (NZ)"}};

@@ -1,0 +1,561 @@
+/* Exchange markets onto the races other sources gave us: the decisions, remembered per market,
+ * and the batch rewritten by them; see matching.h. */
+#include "racing/matching.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/tz.h"
+#include "obs/log.h"
+#include "obs/source_metrics.h"
+#include "racing/racing.h"
+#include "racing/store_metrics.h"
+#include "source/match.h"
+
+typedef struct {
+    char key[ODZ_KEY_MAX]; /* the market's race key ("betfair:<event>:<start>") */
+    char source[ODZ_MATCHING_SOURCE_MAX];
+    odz_match_result result;
+    char reason[ODZ_MATCH_REASON_MAX];
+    char venue[ODZ_NAME_MAX], market[ODZ_NAME_MAX];
+    int64_t start, decided_at;
+    uint64_t generation, seen;
+    int64_t first_seen_ms; /* monotonic */
+    bool wait_runners;     /* the race fits but has no runners yet */
+    bool others;           /* other sources have races on its race days */
+    bool held;             /* not stored this time (see matching.h) */
+    bool stored_apart;     /* stored as a race of its own at least once */
+    /* matched: the race, and each of the market's runners (its selection key) to ours */
+    char race_key[ODZ_KEY_MAX];
+    size_t n_runners;
+    char from[ODZ_MAX_RUNNERS][ODZ_KEY_MAX];
+    char to[ODZ_MAX_RUNNERS][ODZ_KEY_MAX];
+} decision;
+
+struct odz_matching {
+    pthread_mutex_t lock;
+    decision *d[ODZ_MATCHING_MAX_MARKETS];
+    size_t n;
+    uint64_t generation; /* batches of other sources that added meetings, races or runners */
+    uint64_t tick;       /* for least recently seen */
+};
+
+/* The candidates of one batch: races of a span of race days, with their meetings. */
+typedef struct {
+    char from[ODZ_DATE_MAX], to[ODZ_DATE_MAX];
+    bool loaded;
+    odz_meetings ms; /* sorted by id */
+    odz_races rs;
+} cands;
+
+/* A selection key of the market and the key of ours it matched. */
+typedef struct {
+    const char *from, *to;
+} pair;
+
+odz_matching *odz_matching_new(void)
+{
+    odz_matching *m = calloc(1, sizeof *m);
+    if (m)
+        pthread_mutex_init(&m->lock, NULL);
+    return m;
+}
+
+void odz_matching_free(odz_matching *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free(m->d[i]);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+static decision *find(odz_matching *m, const char *key)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->d[i]->key, key))
+            return m->d[i];
+    return NULL;
+}
+
+/* A slot for a new decision: a free one, else the least recently seen one, reused. */
+static decision *slot(odz_matching *m)
+{
+    if (m->n < ODZ_MATCHING_MAX_MARKETS) {
+        decision *d = malloc(sizeof *d);
+        if (d)
+            m->d[m->n++] = d;
+        return d;
+    }
+    size_t old = 0;
+    for (size_t i = 1; i < m->n; i++)
+        if (m->d[i]->seen < m->d[old]->seen)
+            old = i;
+    return m->d[old];
+}
+
+static int cmp_meeting_id(const void *a, const void *b)
+{
+    const odz_meeting *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const odz_meeting *meeting_of(const cands *c, int64_t id)
+{
+    odz_meeting k = {.id = id};
+    if (!c->ms.n)
+        return NULL;
+    return bsearch(&k, c->ms.v, c->ms.n, sizeof k, cmp_meeting_id);
+}
+
+static void cands_free(cands *c)
+{
+    odz_meetings_free(&c->ms);
+    odz_races_free(&c->rs);
+    c->loaded = false;
+}
+
+/* The races of `date` and the day either side, read once per batch and span. */
+static int cands_load(cands *c, odz_store *store, const char *date, char *err)
+{
+    char from[ODZ_DATE_MAX], to[ODZ_DATE_MAX];
+    if (odz_date_add(date, -1, from) || odz_date_add(date, 1, to))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race day '%.16s' is not a date", date);
+    if (c->loaded && strcmp(from, c->from) >= 0 && strcmp(to, c->to) <= 0)
+        return 0;
+    cands_free(c);
+    int rc = ODZ_STORE_CALL(store, list_meetings, from, to, &c->ms, err);
+    if (rc == 0)
+        rc = ODZ_STORE_CALL(store, list_races, from, to, &c->rs, err);
+    if (rc) {
+        cands_free(c);
+        return rc;
+    }
+    if (c->ms.n)
+        qsort(c->ms.v, c->ms.n, sizeof *c->ms.v, cmp_meeting_id);
+    memcpy(c->from, from, sizeof from);
+    memcpy(c->to, to, sizeof to);
+    c->loaded = true;
+    return 0;
+}
+
+/* Length of a key's family: up to and including its first ':'; 0 when it has none. */
+static size_t family(const char *key)
+{
+    const char *c = strchr(key, ':');
+    return c ? (size_t)(c - key) + 1 : 0;
+}
+
+static bool types_fit(odz_race_type market, odz_race_type ours)
+{
+    return market == ODZ_GREYHOUND ? ours == ODZ_GREYHOUND : ours != ODZ_GREYHOUND;
+}
+
+static void set_result(decision *d, odz_match_result r, const char *why)
+{
+    d->result = r;
+    snprintf(d->reason, sizeof d->reason, "%s", why);
+}
+
+/* Decide market `br` (a race of b) into d: the race, then every runner. A failure to read the
+ * store is returned (d is then not a decision). */
+static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br, cands *c,
+                  decision *d, char *err)
+{
+    const odz_race *race = &br->race;
+    const odz_meeting *mt = NULL;
+    for (size_t i = 0; i < b->n_meetings && !mt; i++)
+        if (!strcmp(b->meetings[i].source_key, br->meeting_key))
+            mt = &b->meetings[i];
+    d->result = ODZ_MATCH_OK;
+    d->wait_runners = false;
+    d->others = false;
+    d->reason[0] = '\0';
+    d->n_runners = 0;
+    d->race_key[0] = '\0';
+    snprintf(d->venue, sizeof d->venue, "%s", mt ? mt->name : "");
+    snprintf(d->market, sizeof d->market, "%s", race->name);
+    d->start = race->scheduled_start;
+    if (!mt) {
+        set_result(d, ODZ_MATCH_NONE, "its meeting is not in the batch");
+        return 0;
+    }
+    int rc = cands_load(c, store, mt->date, err);
+    if (rc)
+        return rc;
+    size_t fam = family(race->source_key);
+    odz_match_race *cr = malloc((c->rs.n ? c->rs.n : 1) * sizeof *cr);
+    const odz_race **which = malloc((c->rs.n ? c->rs.n : 1) * sizeof *which);
+    size_t n = 0;
+    if (!cr || !which) {
+        free(cr);
+        free(which);
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < c->rs.n; i++) {
+        const odz_race *r = &c->rs.v[i];
+        const odz_meeting *rm = meeting_of(c, r->meeting_id);
+        if (!rm || !types_fit(mt->type, rm->type) || !strcmp(r->source_key, race->source_key) ||
+            (fam && !strncmp(r->source_key, race->source_key, fam)))
+            continue;
+        cr[n] = (odz_match_race){rm->name, r->scheduled_start, r->number};
+        which[n++] = r;
+    }
+    d->others = n > 0;
+    int number = 0, dist = 0;
+    if (odz_match_market_name(race->name, &number, &dist))
+        number = 0;
+    size_t ix = 0;
+    odz_match_result res = odz_match_find_race(mt->name, race->scheduled_start, number, cr, n,
+                                               ODZ_MATCH_TOLERANCE_S, &ix, d->reason,
+                                               sizeof d->reason);
+    const odz_race *ours = res == ODZ_MATCH_OK ? which[ix] : NULL;
+    free(cr);
+    free(which);
+    if (!ours) {
+        d->result = res;
+        return 0;
+    }
+    odz_selections ss = {0};
+    if ((rc = ODZ_STORE_CALL(store, list_selections, ours->id, &ss, err)))
+        return rc;
+    odz_match_runner *runners = calloc(ss.n ? ss.n : 1, sizeof *runners);
+    bool *used = calloc(ss.n ? ss.n : 1, sizeof *used);
+    if (!runners || !used) {
+        rc = odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < ss.n; i++)
+        runners[i] = (odz_match_runner){ss.v[i].number, ss.v[i].name};
+    if (!ss.n) {
+        d->result = ODZ_MATCH_NONE;
+        d->wait_runners = true;
+        snprintf(d->reason, sizeof d->reason, "race %d at '%.40s' fits, but has no runners yet",
+                 ours->number, mt->name);
+    }
+    for (size_t i = 0; i < b->n_selections && d->result == ODZ_MATCH_OK; i++) {
+        const odz_selection *s = &b->selections[i].sel;
+        if (strcmp(b->selections[i].race_key, race->source_key))
+            continue;
+        /* the exchange's number may be a sort priority: only a number written in the name */
+        odz_match_runner x = {0, s->name};
+        char why[ODZ_MATCH_REASON_MAX] = "";
+        size_t j = 0;
+        odz_match_result r = odz_match_find_runner(&x, runners, ss.n, &j, why, sizeof why);
+        if (r == ODZ_MATCH_OK && used[j]) {
+            r = ODZ_MATCH_UNSURE;
+            snprintf(why, sizeof why, "two runners of the market are '%.50s'", ss.v[j].name);
+        }
+        if (r == ODZ_MATCH_OK && d->n_runners == ODZ_MAX_RUNNERS) {
+            r = ODZ_MATCH_UNSURE;
+            snprintf(why, sizeof why, "more than %d runners", ODZ_MAX_RUNNERS);
+        }
+        if (r != ODZ_MATCH_OK) {
+            d->result = r;
+            snprintf(d->reason, sizeof d->reason, "race %d at '%.40s' fits, but %.70s", ours->number,
+                     mt->name, why);
+            break;
+        }
+        used[j] = true;
+        snprintf(d->from[d->n_runners], ODZ_KEY_MAX, "%s", s->source_key);
+        snprintf(d->to[d->n_runners], ODZ_KEY_MAX, "%s", ss.v[j].source_key);
+        d->n_runners++;
+    }
+    if (d->result == ODZ_MATCH_OK && !d->n_runners)
+        set_result(d, ODZ_MATCH_NONE, "the market has no runners");
+    if (d->result == ODZ_MATCH_OK)
+        snprintf(d->race_key, sizeof d->race_key, "%s", ours->source_key);
+out:
+    free(runners);
+    free(used);
+    odz_selections_free(&ss);
+    return rc;
+}
+
+/* Does matched decision d know every runner the batch gives its market? */
+static bool knows_runners(const decision *d, const odz_batch *b)
+{
+    for (size_t i = 0; i < b->n_selections; i++) {
+        if (strcmp(b->selections[i].race_key, d->key))
+            continue;
+        bool known = false;
+        for (size_t k = 0; k < d->n_runners && !known; k++)
+            known = !strcmp(d->from[k], b->selections[i].sel.source_key);
+        if (!known)
+            return false;
+    }
+    return true;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    return strcmp(((const pair *)a)->from, ((const pair *)b)->from);
+}
+
+/* The batch the store sees: matched races, their runners and meetings left out, their prices
+ * on our selections. Owns its arrays; the keys point into the batch it came from or `to`.
+ * Built under the lock, stored after it: it holds no pointer into the decisions. */
+typedef struct {
+    odz_batch_owned own; /* .keys unused */
+    pair *pairs;
+    size_t n_pairs;
+    char (*to)[ODZ_KEY_MAX]; /* copies of our keys, so the decisions may change meanwhile */
+    char (*from)[ODZ_KEY_MAX]; /* and of the market's */
+    const char **out;        /* race keys of the markets left out: matched or held */
+    size_t n_out;
+    const char **held;       /* selection keys of the held markets, sorted */
+    size_t n_held;
+} rewritten;
+
+static void rewritten_free(rewritten *w)
+{
+    odz_batch_owned_free(&w->own);
+    free(w->pairs);
+    free(w->to);
+    free(w->from);
+    free(w->out);
+    free(w->held);
+}
+
+static bool left_out(const rewritten *w, const char *race_key)
+{
+    for (size_t i = 0; i < w->n_out; i++)
+        if (!strcmp(w->out[i], race_key))
+            return true;
+    return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Where a row of the market's runner `key` goes: our runner's key when its market matched,
+ * NULL (left out) when its market is held, else `key` itself. Every per-runner row of a batch
+ * (prices; any other kept by runner key) goes through here. */
+static const char *rekey(const rewritten *w, const char *key)
+{
+    pair k = {key, NULL};
+    const pair *hit = bsearch(&k, w->pairs, w->n_pairs, sizeof k, cmp_pair);
+    if (hit)
+        return hit->to;
+    return bsearch(&key, w->held, w->n_held, sizeof *w->held, cmp_str) ? NULL : key;
+}
+
+/* Build w from b and the decisions of its races. Caller holds m->lock. */
+static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
+{
+    size_t nr = b->n_races ? b->n_races : 1;
+    w->out = calloc(nr, sizeof *w->out);
+    w->held = calloc(b->n_selections ? b->n_selections : 1, sizeof *w->held);
+    w->pairs = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->pairs);
+    w->to = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->to);
+    w->from = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->from);
+    odz_batch_owned *ow = &w->own;
+    ow->meetings = calloc(b->n_meetings ? b->n_meetings : 1, sizeof *ow->meetings);
+    ow->races = calloc(nr, sizeof *ow->races);
+    ow->selections = calloc(b->n_selections ? b->n_selections : 1, sizeof *ow->selections);
+    ow->prices = calloc(b->n_prices ? b->n_prices : 1, sizeof *ow->prices);
+    ow->books = calloc(b->n_books ? b->n_books : 1, sizeof *ow->books);
+    if (!w->out || !w->held || !w->pairs || !w->to || !w->from || !ow->meetings || !ow->races ||
+        !ow->selections || !ow->prices || !ow->books)
+        return ODZ_ENOMEM;
+    odz_batch *o = &ow->batch;
+    *o = *b; /* what is not rewritten below passes as it came */
+    o->n_meetings = o->n_races = o->n_selections = o->n_prices = o->n_books = 0;
+    o->meetings = ow->meetings;
+    o->races = ow->races;
+    o->selections = ow->selections;
+    o->prices = ow->prices;
+    o->books = ow->books;
+    for (size_t i = 0; i < b->n_races; i++) {
+        const decision *d = find(m, b->races[i].race.source_key);
+        if (d && d->held) {
+            w->out[w->n_out++] = b->races[i].race.source_key;
+            for (size_t s = 0; s < b->n_selections; s++)
+                if (!strcmp(b->selections[s].race_key, d->key))
+                    w->held[w->n_held++] = b->selections[s].sel.source_key;
+            continue;
+        }
+        if (!d || d->result != ODZ_MATCH_OK) {
+            ow->races[o->n_races++] = b->races[i];
+            continue;
+        }
+        w->out[w->n_out++] = b->races[i].race.source_key;
+        for (size_t k = 0; k < d->n_runners; k++) {
+            memcpy(w->from[w->n_pairs], d->from[k], ODZ_KEY_MAX);
+            memcpy(w->to[w->n_pairs], d->to[k], ODZ_KEY_MAX);
+            w->pairs[w->n_pairs] = (pair){w->from[w->n_pairs], w->to[w->n_pairs]};
+            w->n_pairs++;
+        }
+    }
+    qsort(w->pairs, w->n_pairs, sizeof *w->pairs, cmp_pair);
+    qsort(w->held, w->n_held, sizeof *w->held, cmp_str);
+    for (size_t i = 0; i < b->n_meetings; i++) {
+        bool used = false, kept = false;
+        for (size_t r = 0; r < b->n_races; r++)
+            if (!strcmp(b->races[r].meeting_key, b->meetings[i].source_key)) {
+                used = true;
+                kept |= !left_out(w, b->races[r].race.source_key);
+            }
+        if (kept || !used)
+            ow->meetings[o->n_meetings++] = b->meetings[i];
+    }
+    for (size_t i = 0; i < b->n_selections; i++)
+        if (!left_out(w, b->selections[i].race_key))
+            ow->selections[o->n_selections++] = b->selections[i];
+    for (size_t i = 0; i < b->n_prices; i++) {
+        odz_batch_price p = b->prices[i];
+        if ((p.selection_key = rekey(w, p.selection_key)) != NULL)
+            ow->prices[o->n_prices++] = p;
+    }
+    for (size_t i = 0; i < b->n_books; i++) {
+        odz_batch_exbook x = b->books[i];
+        if ((x.selection_key = rekey(w, x.selection_key)) != NULL)
+            ow->books[o->n_books++] = x;
+    }
+    return 0;
+}
+
+/* The source's counts of decisions into its metrics. Caller holds m->lock. */
+static void count_source(odz_matching *m, const char *source)
+{
+    long ok = 0, not = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->d[i]->source, source)) {
+            ok += m->d[i]->result == ODZ_MATCH_OK;
+            not += m->d[i]->result != ODZ_MATCH_OK;
+        }
+    odz_srcstat_markets(source, ok, not);
+}
+
+static bool wants_matching(const json_t *req)
+{
+    return json_is_true(json_object_get(req, "match"));
+}
+
+/* The source a batch names: letters, digits, '-' and '_' only, else "exchange". */
+static void source_of(const json_t *req, char out[ODZ_MATCHING_SOURCE_MAX])
+{
+    const char *s = json_string_value(json_object_get(req, "source"));
+    size_t n = s ? strlen(s) : 0;
+    bool ok = n > 0 && n < ODZ_MATCHING_SOURCE_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+             (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_';
+    snprintf(out, ODZ_MATCHING_SOURCE_MAX, "%s", ok ? s : "exchange");
+}
+
+int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, const odz_batch *b,
+                        int64_t now, odz_changes *ch, char *err)
+{
+    if (!wants_matching(req)) {
+        int rc = ODZ_STORE_CALL(store, upsert_batch, b, now, ch, err);
+        if (rc == 0 && (ch->meetings_added || ch->races_added || ch->selections_added)) {
+            pthread_mutex_lock(&m->lock);
+            m->generation++;
+            pthread_mutex_unlock(&m->lock);
+        }
+        return rc;
+    }
+    char source[ODZ_MATCHING_SOURCE_MAX], why[ODZ_ERRLEN] = "";
+    source_of(req, source);
+    cands c = {0};
+    rewritten w = {0};
+    int rc = 0;
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; rc == 0 && i < b->n_races; i++) {
+        const odz_batch_race *br = &b->races[i];
+        decision *d = find(m, br->race.source_key);
+        bool again = !d ||
+                     (d->result != ODZ_MATCH_OK && (d->generation != m->generation ||
+                                                    now - d->decided_at >= ODZ_MATCHING_RETRY_S ||
+                                                    now < d->decided_at)) ||
+                     (d->result == ODZ_MATCH_OK && !knows_runners(d, b));
+        if (again) {
+            decision *nd = malloc(sizeof *nd);
+            if (!nd) {
+                rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
+                break;
+            }
+            snprintf(nd->key, sizeof nd->key, "%s", br->race.source_key);
+            snprintf(nd->source, sizeof nd->source, "%s", source);
+            nd->generation = m->generation;
+            nd->decided_at = now;
+            nd->first_seen_ms = d ? d->first_seen_ms : odz_mono_ms();
+            nd->stored_apart = d && d->stored_apart;
+            rc = decide(store, b, br, &c, nd, why);
+            /* said once per market and reason, not at every try */
+            bool news = !d || d->result != nd->result || strcmp(d->reason, nd->reason);
+            if (rc == 0 && (d = d ? d : slot(m)) != NULL) {
+                *d = *nd;
+                if (d->result != ODZ_MATCH_OK && news)
+                    odz_log_kv(ODZ_LOG_INFO, "market not matched", "source", source, "market",
+                               d->key, "venue", d->venue, "reason", d->reason, NULL);
+            } else if (rc == 0)
+                rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
+            free(nd);
+        }
+        if (!d)
+            continue;
+        d->seen = ++m->tick;
+        /* held: not stored as a race of its own while its match may still come */
+        d->held = !d->stored_apart && d->result != ODZ_MATCH_OK &&
+                  (d->wait_runners || (d->result == ODZ_MATCH_NONE && d->others && d->start > now &&
+                                       odz_mono_ms() - d->first_seen_ms < ODZ_MATCHING_HOLD_MS));
+        d->stored_apart |= d->result != ODZ_MATCH_OK && !d->held;
+    }
+    if (rc == 0 && rewrite(m, b, &w))
+        rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
+    count_source(m, source);
+    pthread_mutex_unlock(&m->lock);
+    cands_free(&c);
+    if (rc) /* cannot decide now: stored as it came, as without matching */
+        odz_log_kv(ODZ_LOG_WARN, "markets not matched this time", "source", source, "error", why,
+                   NULL);
+    rc = ODZ_STORE_CALL(store, upsert_batch, rc ? b : &w.own.batch, now, ch, err);
+    rewritten_free(&w);
+    return rc;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+    const decision *x = *(decision *const *)a, *y = *(decision *const *)b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+json_t *odz_matching_unmatched(odz_matching *m)
+{
+    json_t *a = json_array();
+    pthread_mutex_lock(&m->lock);
+    decision **v = malloc((m->n ? m->n : 1) * sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; v && i < m->n; i++)
+        if (m->d[i]->result != ODZ_MATCH_OK)
+            v[n++] = m->d[i];
+    if (v)
+        qsort(v, n, sizeof *v, cmp_start);
+    for (size_t i = 0; a && v && i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:I,s:b}", "source", v[i]->source,
+                         "market_key", v[i]->key, "venue", v[i]->venue, "start",
+                         (json_int_t)v[i]->start, "market_name", v[i]->market, "result",
+                         v[i]->result == ODZ_MATCH_UNSURE ? "unsure" : "none", "reason",
+                         v[i]->reason, "decided_at", (json_int_t)v[i]->decided_at, "held",
+                         v[i]->held));
+    pthread_mutex_unlock(&m->lock);
+    if (!v) {
+        json_decref(a);
+        return NULL;
+    }
+    free(v);
+    return a;
+}

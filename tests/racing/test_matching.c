@@ -1,0 +1,392 @@
+/* One race from many sources: exchange batches (upsert_batch with "match": true) against a
+ * bookmaker's races in a SQLite store, through the racing service on the in-process bus. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/tz.h"
+#include "obs/metrics.h"
+#include "obs/source_metrics.h"
+#include "racing/racing.h"
+#include "support/racing_call.h"
+
+#define DAY "2026-03-14"
+#define T 1773460800 /* 2026-03-14 04:00 UTC: 15:00 in Sydney */
+
+typedef struct {
+    odz_bus *bus;
+    odz_store *store;
+    odz_racing *svc;
+} fx;
+
+static int setup(void **st)
+{
+    fx *f = calloc(1, sizeof *f);
+    *st = f;
+    return racing_env_open(&f->bus, &f->store, &f->svc);
+}
+
+static int teardown(void **st)
+{
+    fx *f = *st;
+    racing_env_close(f->bus, f->store, f->svc);
+    free(f);
+    odz_srcstat_reset_for_tests();
+    return 0;
+}
+
+static json_t *call_ok(fx *f, const char *op, json_t *req)
+{
+    return racing_ok(f->bus, op, req);
+}
+
+/* A batch of one meeting and one race with runners (names[i] is number i + 1), and a price
+ * per runner (odds 200 + i) of `provider` in `market`. */
+static json_t *batch(const char *mkey, const char *venue, const char *type, const char *rkey,
+                     const char *race_name, int number, long long start, const char *const *names,
+                     int n, const char *provider, const char *market)
+{
+    json_t *sels = json_array(), *prices = json_array();
+    for (int i = 0; i < n; i++) {
+        char sk[128];
+        snprintf(sk, sizeof sk, "%s:%d", rkey, i + 1);
+        json_array_append_new(sels, json_pack("{s:s,s:{s:s,s:i,s:s}}", "race_key", rkey,
+                                              "selection", "source_key", sk, "number", i + 1,
+                                              "name", names[i]));
+        json_array_append_new(prices, json_pack("{s:s,s:s,s:s,s:i,s:I}", "selection_key", sk,
+                                                "provider", provider, "market", market, "odds",
+                                                200 + i, "ts", (json_int_t)(T - 3600)));
+    }
+    return json_pack("{s:[{s:s,s:s,s:s,s:s,s:s,s:s,s:I}],s:[{s:s,s:{s:s,s:i,s:s,s:I,s:s}}],"
+                     "s:o,s:o}",
+                     "meetings", "source_key", mkey, "name", venue, "country", "AUS", "region",
+                     "Australia & New Zealand", "race_type", type, "date", DAY, "first_start",
+                     (json_int_t)start, "races", "meeting_key", mkey, "race", "source_key", rkey,
+                     "number", number, "name", race_name, "scheduled_start", (json_int_t)start,
+                     "status", "OPEN", "selections", sels, "prices", prices);
+}
+
+/* The exchange's batch: "match": true from source "betfair", its own keys, prices of provider
+ * betfair as exchange_back. */
+static json_t *exchange(const char *venue, const char *rkey, const char *market_name,
+                        long long start, const char *const *names, int n)
+{
+    char mkey[128];
+    snprintf(mkey, sizeof mkey, "betfair:%s:%s:thoroughbred", DAY, rkey + 8);
+    json_t *b = batch(mkey, venue, "thoroughbred", rkey, market_name, 1, start, names, n,
+                      "betfair", "exchange_back");
+    json_object_set_new(b, "match", json_true());
+    json_object_set_new(b, "source", json_string("betfair"));
+    return b;
+}
+
+static const char *const ballarat[] = {"O'Reilly", "Saint Kilda", "Frosbie", "Mount Zion",
+                                       "Dr Who"};
+static const char *const bendigo[] = {"Alpha", "Bravo", "Charlie"};
+
+/* The bookmaker: Ballarat R3 and Bendigo R5, both at T. */
+static void bookmaker(fx *f)
+{
+    json_decref(call_ok(f, "upsert_batch",
+                        batch("bk-ballarat", "Ballarat", "thoroughbred", "bk-r3", "Maiden", 3, T,
+                              ballarat, 5, "tab", "fixed_win")));
+    json_decref(call_ok(f, "upsert_batch",
+                        batch("bk-bendigo", "Bendigo", "thoroughbred", "bk-b5", "Handicap", 5, T,
+                              bendigo, 3, "tab", "fixed_win")));
+}
+
+static size_t races_of_day(fx *f)
+{
+    json_t *rs = call_ok(f, "list_races", json_pack("{s:s,s:s}", "date_from", DAY, "date_to", DAY));
+    size_t n = json_array_size(rs);
+    json_decref(rs);
+    return n;
+}
+
+static int64_t race_id_of(fx *f, const char *key)
+{
+    json_t *rs = call_ok(f, "list_races", json_pack("{s:s,s:s}", "date_from", DAY, "date_to", DAY));
+    int64_t id = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rs, i, r) if (!strcmp(json_string_value(json_object_get(r, "source_key")),
+                                             key)) id = json_integer_value(json_object_get(r, "race_id"));
+    json_decref(rs);
+    return id;
+}
+
+/* The betfair exchange_back odds of runner `number` of race `race_id`; 0 when none. */
+static int exchange_odds(fx *f, int64_t race_id, int number)
+{
+    json_t *ss = call_ok(f, "list_selections", json_pack("{s:I}", "race_id", (json_int_t)race_id));
+    json_t *ps = call_ok(f, "latest_prices", json_pack("{s:I}", "race_id", (json_int_t)race_id));
+    int64_t sel = 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(ss, i, x) if (json_integer_value(json_object_get(x, "number")) == number)
+        sel = json_integer_value(json_object_get(x, "selection_id"));
+    int odds = 0;
+    json_array_foreach(ps, i, x) if (json_integer_value(json_object_get(x, "selection_id")) == sel &&
+                                     !strcmp(json_string_value(json_object_get(x, "provider")),
+                                             "betfair") &&
+                                     !strcmp(json_string_value(json_object_get(x, "market")),
+                                             "exchange_back"))
+        odds = (int)json_integer_value(json_object_get(x, "odds"));
+    json_decref(ss);
+    json_decref(ps);
+    return odds;
+}
+
+/* The unmatched entry of market `key`, NULL when it is not listed (caller decrefs). */
+static json_t *unmatched(fx *f, const char *key)
+{
+    json_t *a = call_ok(f, "unmatched", NULL), *hit = NULL, *x;
+    size_t i;
+    json_array_foreach(a, i, x) if (!strcmp(json_string_value(json_object_get(x, "market_key")),
+                                            key)) hit = json_incref(x);
+    json_decref(a);
+    return hit;
+}
+
+static void name_variations_match(void **st)
+{
+    fx *f = *st;
+    bookmaker(f);
+    /* the exchange's way of writing the same race: a sponsor before the venue, saddle numbers,
+     * country suffixes, no apostrophe, "St" for "Saint", "Mt" for "Mount", another order */
+    static const char *const ex[] = {"2. St. Kilda (NZ)", "1. OReilly (NZ)", "4. Mt Zion (IRE)",
+                                     "3. Frosbie", "5. Dr. Who"};
+    json_t *ch = call_ok(f, "upsert_batch",
+                         exchange("Sportsbet-Ballarat", "betfair:901:1773460860",
+                                  "R3 1200m Mdn", T + 60, ex, 5));
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 0);
+    assert_int_equal(json_integer_value(json_object_get(ch, "meetings_added")), 0);
+    assert_int_equal(json_integer_value(json_object_get(ch, "selections_added")), 0);
+    assert_int_equal(json_integer_value(json_object_get(ch, "prices_added")), 5);
+    json_decref(ch);
+    assert_int_equal(races_of_day(f), 2); /* no second race */
+    int64_t r3 = race_id_of(f, "bk-r3"), b5 = race_id_of(f, "bk-b5");
+    /* ex[i] has odds 200 + i: each on the bookmaker's runner of that name */
+    assert_int_equal(exchange_odds(f, r3, 2), 200);
+    assert_int_equal(exchange_odds(f, r3, 1), 201);
+    assert_int_equal(exchange_odds(f, r3, 4), 202);
+    assert_int_equal(exchange_odds(f, r3, 3), 203);
+    assert_int_equal(exchange_odds(f, r3, 5), 204);
+    assert_int_equal(exchange_odds(f, b5, 1), 0); /* the other venue at the same time: nothing */
+    assert_null(unmatched(f, "betfair:901:1773460860"));
+    /* the decision is remembered: the next batch of the market goes the same way */
+    json_t *again = exchange("Sportsbet-Ballarat", "betfair:901:1773460860", "R3 1200m Mdn",
+                             T + 60, ex, 5);
+    {
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(again, "prices"), i, p)
+        {
+            json_object_set_new(p, "odds", json_integer(300 + (int)i));
+            json_object_set_new(p, "ts", json_integer(T - 1800));
+        }
+    }
+    json_decref(call_ok(f, "upsert_batch", again));
+    assert_int_equal(exchange_odds(f, r3, 2), 300);
+    assert_int_equal(races_of_day(f), 2);
+    /* the bookmaker's race keeps its own fields */
+    json_t *r = call_ok(f, "get_race", json_pack("{s:I}", "race_id", (json_int_t)r3));
+    assert_string_equal(json_string_value(json_object_get(r, "name")), "Maiden");
+    assert_int_equal(json_integer_value(json_object_get(r, "number")), 3);
+    json_decref(r);
+    json_t *src = call_ok(f, "sources", NULL);
+    assert_int_equal(json_array_size(src), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(src, 0), "markets_matched")),
+                     1);
+    json_decref(src);
+}
+
+/* Pairs that must not match: each stays a race of its own and is listed with its reason. */
+static void must_not_match(void **st)
+{
+    fx *f = *st;
+    bookmaker(f);
+    static const char *const ex[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosbie",
+                                     "4. Mount Zion", "5. Dr Who"};
+    static const char *const other[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosby",
+                                        "4. Mount Zion", "5. Dr Who"};
+    static const struct {
+        const char *venue, *key, *market;
+        long long start;
+        const char *const *names;
+        const char *reason; /* words the reason must hold */
+    } cases[] = {
+        /* another venue at the very same time as both bookmaker races */
+        {"Cranbourne", "betfair:902:1773460800", "R3 1200m Mdn", T, ex, "no race at venue"},
+        /* the same venue, 30 minutes later */
+        {"Ballarat", "betfair:903:1773462600", "R3 1200m Mdn", T + 1800, ex, "within 600 s"},
+        /* the same race, but one runner's name differs */
+        {"Ballarat", "betfair:904:1773460800", "R3 1200m Mdn", T, other, "Frosby"},
+        /* the same venue and time, but the market says race 4 */
+        {"Ballarat", "betfair:905:1773460800", "R4 1200m Mdn", T, ex, "the market says race 4"},
+    };
+    size_t n = sizeof cases / sizeof *cases;
+    for (size_t i = 0; i < n; i++) {
+        json_t *ch = call_ok(f, "upsert_batch", exchange(cases[i].venue, cases[i].key,
+                                                         cases[i].market, cases[i].start,
+                                                         cases[i].names, 5));
+        assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 1);
+        json_decref(ch);
+        json_t *u = unmatched(f, cases[i].key);
+        if (!u)
+            fail_msg("%s not listed as unmatched", cases[i].key);
+        const char *why = json_string_value(json_object_get(u, "reason"));
+        if (!strstr(why, cases[i].reason))
+            fail_msg("%s: reason '%s' lacks '%s'", cases[i].key, why, cases[i].reason);
+        assert_string_equal(json_string_value(json_object_get(u, "venue")), cases[i].venue);
+        assert_string_equal(json_string_value(json_object_get(u, "market_name")),
+                            cases[i].market);
+        assert_int_equal(json_integer_value(json_object_get(u, "start")), cases[i].start);
+        assert_string_equal(json_string_value(json_object_get(u, "source")), "betfair");
+        assert_true(json_is_false(json_object_get(u, "held"))); /* stored apart */
+        json_decref(u);
+    }
+    assert_int_equal(races_of_day(f), 2 + n);
+    /* nothing of the exchange on the bookmaker's races */
+    for (int k = 1; k <= 5; k++)
+        assert_int_equal(exchange_odds(f, race_id_of(f, "bk-r3"), k), 0);
+    json_t *a = call_ok(f, "unmatched", NULL);
+    assert_int_equal(json_array_size(a), n);
+    json_decref(a);
+    /* the metrics say so */
+    char *txt = NULL;
+    size_t len = 0;
+    assert_int_equal(odz_metrics_render(&txt, &len), 0);
+    assert_non_null(strstr(txt, "oddzy_source_markets{source=\"betfair\",state=\"unmatched\"} 4"));
+    free(txt);
+}
+
+/* A market the bookmaker had not given yet is tried again when its race arrives. */
+static void retried_when_the_race_arrives(void **st)
+{
+    fx *f = *st;
+    static const char *const ex[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosbie",
+                                     "4. Mount Zion", "5. Dr Who"};
+    json_decref(call_ok(f, "upsert_batch",
+                        exchange("Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, ex, 5)));
+    json_t *u = unmatched(f, "betfair:906:1773460800");
+    assert_non_null(u);
+    json_decref(u);
+    bookmaker(f);
+    json_t *b = exchange("Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, ex, 5);
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(b, "prices"), i, p)
+        json_object_set_new(p, "ts", json_integer(T - 600));
+    json_decref(call_ok(f, "upsert_batch", b));
+    assert_null(unmatched(f, "betfair:906:1773460800"));
+    assert_int_equal(exchange_odds(f, race_id_of(f, "bk-r3"), 3), 202);
+}
+
+/* A market whose race has no runners yet is held back, not stored apart, until they come;
+ * so is a future race no bookmaker has given yet, for a while. */
+static void held_until_the_runners_come(void **st)
+{
+    fx *f = *st;
+    json_decref(call_ok(f, "upsert_batch",
+                        batch("bk-ballarat", "Ballarat", "thoroughbred", "bk-r3", "Maiden", 3, T,
+                              ballarat, 0, "tab", "fixed_win")));
+    static const char *const ex[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosbie",
+                                     "4. Mount Zion", "5. Dr Who"};
+    json_t *ch = call_ok(f, "upsert_batch", exchange("Ballarat", "betfair:907:1773460800",
+                                                     "R3 1200m Mdn", T, ex, 5));
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 0);
+    assert_int_equal(json_integer_value(json_object_get(ch, "prices_added")), 0);
+    json_decref(ch);
+    json_t *u = unmatched(f, "betfair:907:1773460800");
+    assert_non_null(u);
+    assert_true(json_is_true(json_object_get(u, "held")));
+    assert_non_null(strstr(json_string_value(json_object_get(u, "reason")), "no runners yet"));
+    json_decref(u);
+    bookmaker(f); /* the race card: its runners */
+    json_decref(call_ok(f, "upsert_batch", exchange("Ballarat", "betfair:907:1773460800",
+                                                    "R3 1200m Mdn", T, ex, 5)));
+    assert_null(unmatched(f, "betfair:907:1773460800"));
+    assert_int_equal(exchange_odds(f, race_id_of(f, "bk-r3"), 1), 200);
+    assert_int_equal(races_of_day(f), 2);
+    /* a race an hour from now at a venue no bookmaker has (yet), on a day they have races:
+     * held too */
+    long long soon = (long long)odz_now() + 3600;
+    char today[11];
+    odz_race_day(soon, NULL, today);
+    json_t *bk = batch("bk-today", "Ballarat", "thoroughbred", "bk-today-r1", "Maiden", 1,
+                       soon + 7200, ballarat, 5, "tab", "fixed_win");
+    json_object_set_new(json_array_get(json_object_get(bk, "meetings"), 0), "date",
+                        json_string(today));
+    json_decref(call_ok(f, "upsert_batch", bk));
+    char key[64];
+    snprintf(key, sizeof key, "betfair:908:%lld", soon);
+    json_t *xb = exchange("Cranbourne", key, "R1 1000m Mdn", soon, ex, 5);
+    json_object_set_new(json_array_get(json_object_get(xb, "meetings"), 0), "date",
+                        json_string(today));
+    ch = call_ok(f, "upsert_batch", xb);
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 0);
+    json_decref(ch);
+    u = unmatched(f, key);
+    assert_non_null(u);
+    assert_true(json_is_true(json_object_get(u, "held")));
+    json_decref(u);
+}
+
+/* The exchange alone (no other source on the race's days): a future market is stored apart
+ * at once, as before matching. */
+static void exchange_alone_is_stored(void **st)
+{
+    fx *f = *st;
+    static const char *const ex[] = {"1. O'Reilly", "2. Saint Kilda"};
+    long long soon = (long long)odz_now() + 3600;
+    char key[64], today[11];
+    snprintf(key, sizeof key, "betfair:909:%lld", soon);
+    odz_race_day(soon, NULL, today);
+    json_t *xb = exchange("Cranbourne", key, "R1 1000m Mdn", soon, ex, 2);
+    json_object_set_new(json_array_get(json_object_get(xb, "meetings"), 0), "date",
+                        json_string(today));
+    json_t *ch = call_ok(f, "upsert_batch", xb);
+    assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 1);
+    assert_int_equal(json_integer_value(json_object_get(ch, "prices_added")), 2);
+    json_decref(ch);
+    json_t *u = unmatched(f, key);
+    assert_non_null(u);
+    assert_true(json_is_false(json_object_get(u, "held")));
+    json_decref(u);
+}
+
+/* A batch that does not ask for matching is stored as it is, however alike. */
+static void only_when_asked(void **st)
+{
+    fx *f = *st;
+    bookmaker(f);
+    json_decref(call_ok(f, "upsert_batch",
+                        batch("other-m", "Ballarat", "thoroughbred", "other-r3", "R3", 3, T,
+                              ballarat, 5, "neds", "fixed_win")));
+    assert_int_equal(races_of_day(f), 3);
+    json_t *a = call_ok(f, "unmatched", NULL);
+    assert_int_equal(json_array_size(a), 0);
+    json_decref(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(name_variations_match, setup, teardown),
+        cmocka_unit_test_setup_teardown(must_not_match, setup, teardown),
+        cmocka_unit_test_setup_teardown(retried_when_the_race_arrives, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_until_the_runners_come, setup, teardown),
+        cmocka_unit_test_setup_teardown(exchange_alone_is_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(only_when_asked, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    odz_metrics_free_all();
+    return rc;
+}
