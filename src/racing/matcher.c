@@ -16,6 +16,7 @@
 #define DEFAULT_STAKE 1000     /* published rows: 10.00 */
 #define DEFAULT_COMMISSION 500 /* and 5 % */
 #define CLOSED_RING 512        /* races seen not OPEN, so their late prices do not reload them */
+#define LOAD_MAX 500           /* races read at start (the store's limit), soonest first; the rest on first change */
 
 typedef struct {
     int64_t id;
@@ -565,7 +566,7 @@ void odz_matcher_apply(odz_matcher *m, odz_store *st, const odz_changes *ch)
 int odz_matcher_load(odz_matcher *m, odz_store *st, int64_t now, char *err)
 {
     odz_races rs = {0};
-    int rc = st->ops->next_races(st, now - 3600, ODZ_MATCHER_RACES_MAX, -1, &rs, err);
+    int rc = st->ops->next_races(st, now - 3600, LOAD_MAX, -1, &rs, err);
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; rc == 0 && i < rs.n; i++)
         load_locked(m, st, rs.v[i].id);
