@@ -49,6 +49,7 @@ typedef struct {
     char pv[MAXP][ODZ_PROVIDER_MAX]; /* in the order first seen */
     size_t order[MAXP];              /* indices of pv sorted by name */
     int bf, bfp;                     /* index of the exchange's win and place provider, -1 */
+    bool bookie[MAXP];               /* a bookmaker: fixed win prices one can back */
     odds_state odds;
 } mrace;
 
@@ -117,6 +118,9 @@ static int provider_index(mrace *r, const char *name, bool add)
         r->bf = (int)i;
     else if (!strcmp(name, ODZ_BF_PROVIDER_PLACE))
         r->bfp = (int)i;
+    /* the odds-comparison site's "best" and "average" summarise the others (oddscomau.c) */
+    r->bookie[i] = (int)i != r->bf && (int)i != r->bfp && strcmp(name, "best") &&
+                   strcmp(name, "average");
     return (int)i;
 }
 
@@ -136,10 +140,10 @@ static int active_runners(const mrace *r)
     return n;
 }
 
-/* A provider's fixed win price stands against the exchange for runner ri. */
+/* A provider whose fixed win prices stand against the exchange. */
 static bool is_bookmaker(const mrace *r, size_t p)
 {
-    return (int)p != r->bf && (int)p != r->bfp;
+    return r->bookie[p];
 }
 
 /* ---- rows -------------------------------------------------------------------------------- */
@@ -494,7 +498,7 @@ static int price_locked(odz_matcher *m, int64_t race_id, const odz_price *p, int
     int pi = provider_index(r, p->provider, false);
     /* the rows of a runner read its bookmakers' fixed win prices and the exchange's lays */
     if ((p->market == ODZ_FIXED_WIN && is_bookmaker(r, (size_t)pi)) ||
-        (p->market == ODZ_EXCHANGE_LAY && !is_bookmaker(r, (size_t)pi)))
+        (p->market == ODZ_EXCHANGE_LAY && (pi == r->bf || pi == r->bfp)))
         publish_runner(m, r, (size_t)ri);
     publish_odds(m, r, false);
     return 0;
