@@ -95,7 +95,8 @@ FUZZ_SRC_fuzz_query := src/http/query.c
 FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
-FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c)
+FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
+FUZZ_SRC_fuzz_matcher_query := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
 FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
 fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
 .SECONDEXPANSION:
