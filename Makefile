@@ -62,6 +62,11 @@ $(B)/oddzy: $(LIB_OBJ) $(B)/obj/src/cli/main.o
 $(BA)/oddzy: $(LIB_OBJ_A) $(BA)/obj/src/cli/main.o
 	$(CC) $(SAN) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
+# benchmark programs (bench/*.sh build them): the library, like a test, without cmocka
+$(B)/bench/%: bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lm
+
 $(B)/tests/%: tests/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(OPT) -Itests -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(TEST_LIBS) -lm

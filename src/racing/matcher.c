@@ -22,6 +22,7 @@ typedef struct {
     int64_t id;
     int number;
     char name[ODZ_NAME_MAX];
+    char *name_e; /* name escaped for JSON (esc) */
     bool scratched;
     int px[MAXP][ODZ_MARKETS]; /* latest odds, hundredths; 0 none */
     int64_t lay_size[2];       /* cents at the exchange's best lay, win and place; -1 unknown */
@@ -42,11 +43,13 @@ typedef struct {
     int number;
     char name[ODZ_NAME_MAX];
     char venue[ODZ_NAME_MAX];
+    char *name_e, *venue_e; /* escaped for JSON (esc) */
     odz_race_type type;
     int64_t start;
     size_t nr, np;
     mrunner r[ODZ_MAX_RUNNERS];
     char pv[MAXP][ODZ_PROVIDER_MAX]; /* in the order first seen */
+    char *pv_e[MAXP];                /* escaped for JSON (esc) */
     size_t order[MAXP];              /* indices of pv sorted by name */
     int bf, bfp;                     /* index of the exchange's win and place provider, -1 */
     bool bookie[MAXP];               /* a bookmaker: fixed win prices one can back */
@@ -62,6 +65,21 @@ struct odz_matcher {
     size_t closed_at;
     odz_matcher_stats st;
 };
+
+static char *esc(const char *s);
+
+static void race_free(mrace *r)
+{
+    if (!r)
+        return;
+    free(r->name_e);
+    free(r->venue_e);
+    for (size_t i = 0; i < r->nr; i++)
+        free(r->r[i].name_e);
+    for (size_t p = 0; p < r->np; p++)
+        free(r->pv_e[p]);
+    free(r);
+}
 
 odz_matcher *odz_matcher_new(odz_bus *bus)
 {
@@ -82,7 +100,7 @@ void odz_matcher_free(odz_matcher *m)
     if (!m)
         return;
     for (size_t i = 0; i < m->n; i++)
-        free(m->races[i]);
+        race_free(m->races[i]);
     free(m->races);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -108,6 +126,7 @@ static int provider_index(mrace *r, const char *name, bool add)
         return -1;
     size_t i = r->np++;
     snprintf(r->pv[i], sizeof r->pv[i], "%s", name);
+    r->pv_e[i] = esc(name);
     size_t k = i;
     while (k > 0 && strcmp(r->pv[r->order[k - 1]], name) > 0) {
         r->order[k] = r->order[k - 1];
@@ -146,28 +165,118 @@ static bool is_bookmaker(const mrace *r, size_t p)
     return r->bookie[p];
 }
 
+/* ---- JSON text ------------------------------------------------------------------------- */
+
+/* Rows and odds events are written as text: a change publishes a runner's rows and its race's
+ * odds at once, and building them as jansson trees of reals cost ten times as much (the
+ * formatting of doubles and the allocations; bench/matcher.sh). Strings from the sources are
+ * escaped by jansson, once, when a race is put. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} tbuf;
+
+static void tb_put(tbuf *t, const char *s, size_t len)
+{
+    if (t->oom)
+        return;
+    if (t->n + len + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 1024;
+        while (cap < t->n + len + 1)
+            cap *= 2;
+        char *g = realloc(t->s, cap);
+        if (!g) {
+            t->oom = true;
+            return;
+        }
+        t->s = g;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->n, s, len);
+    t->n += len;
+    t->s[t->n] = '\0';
+}
+
+static void tb_lit(tbuf *t, const char *s)
+{
+    tb_put(t, s, strlen(s));
+}
+
+/* v in units of 10^-decimals, as a JSON number without trailing zeros: 984, 2 -> 9.84 */
+static void tb_fixed(tbuf *t, int64_t v, int decimals)
+{
+    char buf[48], *e = buf + sizeof buf, *p = e;
+    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    bool digits = false;
+    for (int d = 0; d < decimals; d++, x /= 10)
+        if (digits || x % 10) {
+            *--p = (char)('0' + x % 10);
+            digits = true;
+        }
+    if (digits)
+        *--p = '.';
+    do {
+        *--p = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    if (v < 0)
+        *--p = '-';
+    tb_put(t, p, (size_t)(e - p));
+}
+
+static void tb_int(tbuf *t, int64_t v)
+{
+    tb_fixed(t, v, 0);
+}
+
+static void tb_units(tbuf *t, int64_t hundredths)
+{
+    tb_fixed(t, hundredths, 2);
+}
+
+static void tb_units_or_null(tbuf *t, int64_t hundredths)
+{
+    if (hundredths < 0)
+        tb_lit(t, "null");
+    else
+        tb_units(t, hundredths);
+}
+
+/* a string escaped by esc() */
+static void tb_str(tbuf *t, const char *escaped)
+{
+    tb_put(t, "\"", 1);
+    tb_lit(t, escaped ? escaped : ""); /* NULL: out of memory when escaped */
+    tb_put(t, "\"", 1);
+}
+
+/* The JSON escaping of s without its quotes (jansson's), malloc'd; "" for text jansson refuses
+ * (not UTF-8). NULL when out of memory. */
+static char *esc(const char *s)
+{
+    json_t *j = json_string(s);
+    char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    if (!d)
+        return strdup("");
+    size_t n = strlen(d);
+    memmove(d, d + 1, n - 2);
+    d[n - 2] = '\0';
+    return d;
+}
+
 /* ---- rows -------------------------------------------------------------------------------- */
 
-static json_t *units(int64_t hundredths)
+static void row_key(tbuf *t, const mrace *r, const mrunner *u, size_t p)
 {
-    return json_real((double)hundredths / 100.0);
-}
-
-static json_t *size_json(int64_t cents)
-{
-    return cents >= 0 ? units(cents) : json_null();
-}
-
-static json_t *bet_json(const odz_matched_out *o, int rating)
-{
-    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "rating", units(rating), "lay_stake",
-                     units(o->lay_stake), "liability", units(o->liability), "back_wins",
-                     units(o->back_wins), "lay_wins", units(o->lay_wins));
-}
-
-static void row_key(const mrace *r, const mrunner *u, size_t p, char *out, size_t n)
-{
-    snprintf(out, n, "%lld.%lld.%s", (long long)r->id, (long long)u->id, r->pv[p]);
+    tb_put(t, "\"", 1);
+    tb_int(t, r->id);
+    tb_put(t, ".", 1);
+    tb_int(t, u->id);
+    tb_put(t, ".", 1);
+    tb_lit(t, r->pv_e[p] ? r->pv_e[p] : "");
+    tb_put(t, "\"", 1);
 }
 
 /* The inputs of runner u's row of bookmaker p; false when there is no row. */
@@ -185,57 +294,127 @@ static bool row_in(const mrace *r, const mrunner *u, size_t p, int64_t stake, in
     return true;
 }
 
-static json_t *row_json(const mrace *r, const mrunner *u, size_t p, const odz_match_in *in,
-                        const odz_match_out *o)
+static void bet_text(tbuf *t, const odz_matched_out *o, int rating)
 {
-    char key[ODZ_BUS_KEY_MAX + ODZ_PROVIDER_MAX];
-    row_key(r, u, p, key, sizeof key);
-    const odz_matched_out *b = &o->bet[in->type];
-    json_t *bets = json_object();
-    for (int t = ODZ_BET_QUALIFYING; t <= ODZ_BET_SR; t++)
-        json_object_set_new(bets, odz_bet_type_name((odz_bet_type)t),
-                            bet_json(&o->bet[t], o->rating[t]));
-    json_t *ew = json_null();
-    if (o->each_way) {
-        char frac[16];
-        snprintf(frac, sizeof frac, "%d/%d", o->frac_num, o->frac_den);
-        ew = json_pack("{s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "places", o->places,
-                       "fraction", frac, "place_odds",
-                       json_real((double)o->ew.place_num / o->ew.place_den / 100.0), "lay_place",
-                       units(in->lay_place), "lay_place_size", size_json(u->lay_size[1]),
-                       "rating", units(o->ew_rating), "liability", units(o->ew.liability),
-                       "if_wins", units(o->ew.if_wins), "if_places", units(o->ew.if_places),
-                       "if_loses", units(o->ew.if_loses));
-    }
-    return json_pack("{s:s,s:I,s:I,s:i,s:s,s:s,s:i,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o,"
-                     "s:o,s:o,s:o,s:o,s:o,s:o,s:b}",
-                     "key", key, "race_id", (json_int_t)r->id, "selection_id", (json_int_t)u->id,
-                     "number", u->number, "runner", u->name, "race_name", r->name, "race_number",
-                     r->number, "venue", r->venue, "race_type", odz_race_type_name(r->type),
-                     "start", (json_int_t)r->start, "bookmaker", r->pv[p], "back",
-                     units(in->back), "lay", units(in->lay), "lay_size", size_json(u->lay_size[0]),
-                     "stake", units(in->stake), "commission", units(in->commission), "type",
-                     odz_bet_type_name(in->type), "rating", units(o->rating[in->type]),
-                     "lay_stake", units(b->lay_stake), "liability", units(b->liability),
-                     "back_wins", units(b->back_wins), "lay_wins", units(b->lay_wins), "bets",
-                     bets, "each_way", ew, "arbitrage",
-                     odz_matcher_is_arbitrage(in->back, in->lay));
+    tb_lit(t, "{\"rating\":");
+    tb_units(t, rating);
+    tb_lit(t, ",\"lay_stake\":");
+    tb_units(t, o->lay_stake);
+    tb_lit(t, ",\"liability\":");
+    tb_units(t, o->liability);
+    tb_lit(t, ",\"back_wins\":");
+    tb_units(t, o->back_wins);
+    tb_lit(t, ",\"lay_wins\":");
+    tb_units(t, o->lay_wins);
+    tb_lit(t, "}");
 }
 
-static void publish(odz_matcher *m, const char *subject, const char *key, json_t *ev)
+/* One row (docs/api.yaml, MatcherRow). */
+static void row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p, const odz_match_in *in,
+                     const odz_match_out *o)
 {
-    char *txt = ev && m->bus ? odz_json_dumps(ev) : NULL;
-    if (txt)
-        m->bus->ops->publish_keyed(m->bus, subject, key, txt, strlen(txt), NULL);
-    free(txt);
-    json_decref(ev);
+    const odz_matched_out *b = &o->bet[in->type];
+    tb_lit(t, "{\"key\":");
+    row_key(t, r, u, p);
+    tb_lit(t, ",\"race_id\":");
+    tb_int(t, r->id);
+    tb_lit(t, ",\"selection_id\":");
+    tb_int(t, u->id);
+    tb_lit(t, ",\"number\":");
+    tb_int(t, u->number);
+    tb_lit(t, ",\"runner\":");
+    tb_str(t, u->name_e);
+    tb_lit(t, ",\"race_name\":");
+    tb_str(t, r->name_e);
+    tb_lit(t, ",\"race_number\":");
+    tb_int(t, r->number);
+    tb_lit(t, ",\"venue\":");
+    tb_str(t, r->venue_e);
+    tb_lit(t, ",\"race_type\":");
+    tb_str(t, odz_race_type_name(r->type));
+    tb_lit(t, ",\"start\":");
+    tb_int(t, r->start);
+    tb_lit(t, ",\"bookmaker\":");
+    tb_str(t, r->pv_e[p]);
+    tb_lit(t, ",\"back\":");
+    tb_units(t, in->back);
+    tb_lit(t, ",\"lay\":");
+    tb_units(t, in->lay);
+    tb_lit(t, ",\"lay_size\":");
+    tb_units_or_null(t, u->lay_size[0]);
+    tb_lit(t, ",\"stake\":");
+    tb_units(t, in->stake);
+    tb_lit(t, ",\"commission\":");
+    tb_units(t, in->commission);
+    tb_lit(t, ",\"type\":");
+    tb_str(t, odz_bet_type_name(in->type));
+    tb_lit(t, ",\"rating\":");
+    tb_units(t, o->rating[in->type]);
+    tb_lit(t, ",\"lay_stake\":");
+    tb_units(t, b->lay_stake);
+    tb_lit(t, ",\"liability\":");
+    tb_units(t, b->liability);
+    tb_lit(t, ",\"back_wins\":");
+    tb_units(t, b->back_wins);
+    tb_lit(t, ",\"lay_wins\":");
+    tb_units(t, b->lay_wins);
+    tb_lit(t, ",\"bets\":{");
+    for (int k = ODZ_BET_QUALIFYING; k <= ODZ_BET_SR; k++) {
+        tb_lit(t, k ? ",\"" : "\"");
+        tb_lit(t, odz_bet_type_name((odz_bet_type)k));
+        tb_lit(t, "\":");
+        bet_text(t, &o->bet[k], o->rating[k]);
+    }
+    tb_lit(t, "},\"each_way\":");
+    if (o->each_way) {
+        tb_lit(t, "{\"places\":");
+        tb_int(t, o->places);
+        tb_lit(t, ",\"fraction\":\"");
+        tb_int(t, o->frac_num);
+        tb_lit(t, "/");
+        tb_int(t, o->frac_den);
+        tb_lit(t, "\",\"place_odds\":");
+        /* exact place odds in 1/10000: hundredths place_num / place_den, rounded down */
+        tb_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
+        tb_lit(t, ",\"lay_place\":");
+        tb_units(t, in->lay_place);
+        tb_lit(t, ",\"lay_place_size\":");
+        tb_units_or_null(t, u->lay_size[1]);
+        tb_lit(t, ",\"rating\":");
+        tb_units(t, o->ew_rating);
+        tb_lit(t, ",\"liability\":");
+        tb_units(t, o->ew.liability);
+        tb_lit(t, ",\"if_wins\":");
+        tb_units(t, o->ew.if_wins);
+        tb_lit(t, ",\"if_places\":");
+        tb_units(t, o->ew.if_places);
+        tb_lit(t, ",\"if_loses\":");
+        tb_units(t, o->ew.if_loses);
+        tb_lit(t, "}");
+    } else {
+        tb_lit(t, "null");
+    }
+    tb_lit(t, ",\"arbitrage\":");
+    tb_lit(t, odz_matcher_is_arbitrage(in->back, in->lay) ? "true}" : "false}");
+}
+
+static void publish(odz_matcher *m, const char *subject, const char *key, tbuf *t)
+{
+    if (m->bus && !t->oom && t->n)
+        m->bus->ops->publish_keyed(m->bus, subject, key, t->s, t->n, NULL);
+    free(t->s);
 }
 
 /* Runner ri's rows at the published stake and commission, sent when it has or had rows. */
 static void publish_runner(odz_matcher *m, mrace *r, size_t ri)
 {
     mrunner *u = &r->r[ri];
-    json_t *rows = json_array(), *removed = json_array();
+    tbuf t = {0};
+    tb_lit(&t, "{\"race_id\":");
+    tb_int(&t, r->id);
+    tb_lit(&t, ",\"selection_id\":");
+    tb_int(&t, u->id);
+    tb_lit(&t, ",\"rows\":[");
     uint64_t has = 0;
     for (size_t k = 0; k < r->np; k++) {
         size_t p = r->order[k];
@@ -245,28 +424,31 @@ static void publish_runner(odz_matcher *m, mrace *r, size_t ri)
         if (!row_in(r, u, p, DEFAULT_STAKE, DEFAULT_COMMISSION, ODZ_BET_QUALIFYING, &in) ||
             odz_matcher_row(&in, &o, err, sizeof err))
             continue;
+        if (has)
+            tb_lit(&t, ",");
         has |= 1ull << p;
-        json_array_append_new(rows, row_json(r, u, p, &in, &o));
+        row_text(&t, r, u, p, &in, &o);
     }
+    tb_lit(&t, "],\"removed\":[");
+    bool first = true;
     for (size_t p = 0; p < r->np; p++)
         if ((u->had_rows >> p & 1) && !(has >> p & 1)) {
-            char key[ODZ_BUS_KEY_MAX + ODZ_PROVIDER_MAX];
-            row_key(r, u, p, key, sizeof key);
-            json_array_append_new(removed, json_string(key));
+            if (!first)
+                tb_lit(&t, ",");
+            first = false;
+            row_key(&t, r, u, p);
         }
+    tb_lit(&t, "]}");
     if (!has && !u->had_rows) {
-        json_decref(rows);
-        json_decref(removed);
+        free(t.s);
         return;
     }
-    u->had_rows = has;
     m->st.runner_updates++;
-    m->st.rows_published += json_array_size(rows);
+    m->st.rows_published += (uint64_t)__builtin_popcountll(has);
+    u->had_rows = has;
     char key[ODZ_BUS_KEY_MAX];
     snprintf(key, sizeof key, "%lld.%lld", (long long)r->id, (long long)u->id);
-    publish(m, ODZ_MATCHER_SUBJECT, key,
-            json_pack("{s:I,s:I,s:o,s:o}", "race_id", (json_int_t)r->id, "selection_id",
-                      (json_int_t)u->id, "rows", rows, "removed", removed));
+    publish(m, ODZ_MATCHER_SUBJECT, key, &t);
 }
 
 /* ---- best prices and percentages --------------------------------------------------------- */
@@ -303,41 +485,72 @@ static void odds_compute(const mrace *r, odds_state *s)
     }
 }
 
-static json_t *pct_json(int pct, int n)
+static void pct_text(tbuf *t, int pct, int n)
 {
-    return n ? json_pack("{s:o,s:i}", "percentage", odz_json_odds(pct), "runners", n)
-             : json_null();
+    if (!n) {
+        tb_lit(t, "null");
+        return;
+    }
+    tb_lit(t, "{\"percentage\":");
+    tb_units(t, pct);
+    tb_lit(t, ",\"runners\":");
+    tb_int(t, n);
+    tb_lit(t, "}");
 }
 
-static json_t *odds_json(const mrace *r, const odds_state *s)
+/* race.<id>.odds: the shapes of the race card's comparison and runner "best" (compare.h). */
+static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
 {
-    json_t *providers = json_array(), *best = json_object(), *runners = json_array();
+    tb_lit(t, "{\"race_id\":");
+    tb_int(t, r->id);
+    tb_lit(t, ",\"providers\":[");
     for (size_t k = 0; k < r->np; k++) {
         size_t p = r->order[k];
-        json_t *mk = json_object();
+        tb_lit(t, k ? ",{\"provider\":" : "{\"provider\":");
+        tb_str(t, r->pv_e[p]);
+        tb_lit(t, ",\"markets\":{");
+        bool first = true;
         for (int x = 0; x < ODZ_MARKETS; x++)
-            if (s->pct_n[p][x])
-                json_object_set_new(mk, odz_market_name((odz_market)x),
-                                    pct_json(s->pct[p][x], s->pct_n[p][x]));
-        json_array_append_new(providers,
-                              json_pack("{s:s,s:o}", "provider", r->pv[p], "markets", mk));
+            if (s->pct_n[p][x]) {
+                tb_lit(t, first ? "\"" : ",\"");
+                first = false;
+                tb_lit(t, odz_market_name((odz_market)x));
+                tb_lit(t, "\":");
+                pct_text(t, s->pct[p][x], s->pct_n[p][x]);
+            }
+        tb_lit(t, "}}");
     }
-    for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++)
-        json_object_set_new(best, odz_market_name((odz_market)x), pct_json(s->bpct[x], s->bpct_n[x]));
+    tb_lit(t, "],\"best\":{");
+    for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++) {
+        tb_lit(t, x ? ",\"" : "\"");
+        tb_lit(t, odz_market_name((odz_market)x));
+        tb_lit(t, "\":");
+        pct_text(t, s->bpct[x], s->bpct_n[x]);
+    }
+    tb_lit(t, "},\"runners\":[");
     for (size_t i = 0; i < r->nr; i++) {
-        json_t *b = json_object();
-        for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++)
-            json_object_set_new(b, odz_market_name((odz_market)x),
-                                s->best_p[i][x] >= 0
-                                    ? json_pack("{s:o,s:s}", "price", odz_json_odds(s->best[i][x]),
-                                                "provider", r->pv[s->best_p[i][x]])
-                                    : json_null());
-        json_array_append_new(runners, json_pack("{s:I,s:i,s:o}", "selection_id",
-                                                 (json_int_t)r->r[i].id, "number",
-                                                 r->r[i].number, "best", b));
+        tb_lit(t, i ? ",{\"selection_id\":" : "{\"selection_id\":");
+        tb_int(t, r->r[i].id);
+        tb_lit(t, ",\"number\":");
+        tb_int(t, r->r[i].number);
+        tb_lit(t, ",\"best\":{");
+        for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++) {
+            tb_lit(t, x ? ",\"" : "\"");
+            tb_lit(t, odz_market_name((odz_market)x));
+            tb_lit(t, "\":");
+            if (s->best_p[i][x] < 0) {
+                tb_lit(t, "null");
+                continue;
+            }
+            tb_lit(t, "{\"price\":");
+            tb_units(t, s->best[i][x]);
+            tb_lit(t, ",\"provider\":");
+            tb_str(t, r->pv_e[s->best_p[i][x]]);
+            tb_lit(t, "}");
+        }
+        tb_lit(t, "}}");
     }
-    return json_pack("{s:I,s:o,s:o,s:o}", "race_id", (json_int_t)r->id, "providers", providers,
-                     "best", best, "runners", runners);
+    tb_lit(t, "]}");
 }
 
 /* race.<id>.odds when a best price or a percentage changed (always when `force`). */
@@ -351,7 +564,9 @@ static void publish_odds(odz_matcher *m, mrace *r, bool force)
     m->st.odds_published++;
     char subject[ODZ_SUBJECT_MAX];
     snprintf(subject, sizeof subject, "race.%lld.odds", (long long)r->id);
-    publish(m, subject, "odds", odds_json(r, &s));
+    tbuf t = {0};
+    odds_text(&t, r, &s);
+    publish(m, subject, "odds", &t);
 }
 
 /* ---- changes ----------------------------------------------------------------------------- */
@@ -375,20 +590,24 @@ static void remove_locked(odz_matcher *m, int64_t id)
     mrace *r = find(m, id, &at);
     if (!r)
         return;
-    json_t *removed = json_array();
+    tbuf t = {0};
+    tb_lit(&t, "{\"race_id\":");
+    tb_int(&t, id);
+    tb_lit(&t, ",\"selection_id\":null,\"rows\":[],\"removed\":[");
+    bool first = true;
     for (size_t i = 0; i < r->nr; i++)
         for (size_t p = 0; p < r->np; p++)
             if (r->r[i].had_rows >> p & 1) {
-                char key[ODZ_BUS_KEY_MAX + ODZ_PROVIDER_MAX];
-                row_key(r, &r->r[i], p, key, sizeof key);
-                json_array_append_new(removed, json_string(key));
+                if (!first)
+                    tb_lit(&t, ",");
+                first = false;
+                row_key(&t, r, &r->r[i], p);
             }
+    tb_lit(&t, "]}");
     char key[ODZ_BUS_KEY_MAX];
     snprintf(key, sizeof key, "%lld", (long long)id);
-    publish(m, ODZ_MATCHER_SUBJECT, key,
-            json_pack("{s:I,s:n,s:[],s:o}", "race_id", (json_int_t)id, "selection_id", "rows",
-                      "removed", removed));
-    free(r);
+    publish(m, ODZ_MATCHER_SUBJECT, key, &t);
+    race_free(r);
     m->races[at] = m->races[--m->n];
 }
 
@@ -435,6 +654,8 @@ static void put_locked(odz_matcher *m, const odz_race *race, const odz_meeting *
     r->number = race->number;
     snprintf(r->name, sizeof r->name, "%s", race->name);
     snprintf(r->venue, sizeof r->venue, "%s", mt->name);
+    r->name_e = esc(r->name);
+    r->venue_e = esc(r->venue);
     r->type = mt->type;
     r->start = race->scheduled_start;
     r->bf = r->bfp = -1;
@@ -444,6 +665,7 @@ static void put_locked(odz_matcher *m, const odz_race *race, const odz_meeting *
         u->id = ss->v[i].id;
         u->number = ss->v[i].number;
         snprintf(u->name, sizeof u->name, "%s", ss->v[i].name);
+        u->name_e = esc(u->name);
         u->scratched = ss->v[i].scratched;
         u->lay_size[0] = u->lay_size[1] = -1;
     }
@@ -469,7 +691,7 @@ static void put_locked(odz_matcher *m, const odz_race *race, const odz_meeting *
         size_t at = 0;
         find(m, race->id, &at);
         m->races[at] = r;
-        free(old);
+        race_free(old);
     } else {
         m->races[m->n++] = r;
     }
@@ -671,13 +893,21 @@ static cand *collect(odz_matcher *m, const odz_matcher_query *q, int64_t now, bo
     return v;
 }
 
+/* The first q->limit rows in the query's order, written as published and read back. */
 static json_t *rows_json(cand *v, size_t n, const odz_matcher_query *q)
 {
     qsort(v, n, sizeof *v, cmp_cand);
-    json_t *rows = json_array();
-    for (size_t i = 0; i < n && i < (size_t)q->limit; i++)
-        json_array_append_new(rows, row_json(v[i].r, v[i].u, v[i].p, &v[i].in, &v[i].o));
-    return rows;
+    tbuf t = {0};
+    tb_lit(&t, "[");
+    for (size_t i = 0; i < n && i < (size_t)q->limit; i++) {
+        if (i)
+            tb_lit(&t, ",");
+        row_text(&t, v[i].r, v[i].u, v[i].p, &v[i].in, &v[i].o);
+    }
+    tb_lit(&t, "]");
+    json_t *rows = t.oom ? NULL : json_loadb(t.s, t.n, 0, NULL);
+    free(t.s);
+    return rows ? rows : json_array();
 }
 
 json_t *odz_matcher_rows(odz_matcher *m, const odz_matcher_query *q, int64_t now)
@@ -689,6 +919,11 @@ json_t *odz_matcher_rows(odz_matcher *m, const odz_matcher_query *q, int64_t now
     pthread_mutex_unlock(&m->lock);
     free(v);
     return json_pack("{s:o}", "rows", rows);
+}
+
+static json_t *units(int64_t hundredths)
+{
+    return json_real((double)hundredths / 100.0);
 }
 
 /* A race whose book at the best fixed win prices is under 100 %, every runner priced. */
