@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (q.stake <= 0 || q.stake > ODZ_CALC_STAKE_MAX || q.commission < 0 ||
         q.commission > ODZ_CALC_COMMISSION_MAX || q.limit < 1 || q.limit > ODZ_MATCHER_LIMIT_MAX ||
         q.n_bookmakers > ODZ_MATCHER_LIST_MAX || q.n_races > ODZ_MATCHER_LIST_MAX ||
-        q.minutes > ODZ_MATCHER_MINUTES_MAX || (q.min_odds && q.max_odds && q.min_odds > q.max_odds))
+        q.minutes > ODZ_MATCHER_MINUTES_MAX ||
+        (q.min_odds && q.max_odds && q.min_odds > q.max_odds))
         __builtin_trap();
     for (size_t i = 0; i < q.n_bookmakers; i++)
         if (!q.bookmakers[i][0] || strlen(q.bookmakers[i]) >= ODZ_MATCHER_NAME_MAX)

@@ -16,8 +16,8 @@
  * from a change to the client's receipt of a row that includes it (p50, p99, max; one sample
  * per change). */
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +168,9 @@ static int odds[RACES][RUNNERS][BOOKS + 1]; /* bookmakers, then the exchange lay
 static void put_races(void)
 {
     for (int r = 0; r < RACES; r++) {
-        odz_race race = {.id = r + 1, .number = 1 + r % 10, .status = ODZ_OPEN,
+        odz_race race = {.id = r + 1,
+                         .number = 1 + r % 10,
+                         .status = ODZ_OPEN,
                          .scheduled_start = 100000 + 300 * r};
         snprintf(race.name, sizeof race.name, "Race %d", r + 1);
         odz_meeting mt = {.id = 1 + r / 10, .type = (odz_race_type)(r % 3)};
@@ -184,15 +186,19 @@ static void put_races(void)
                 odds[r][i][k] = k < BOOKS ? fair - (int)(next_rand() % 40) : fair + 10;
                 odz_price p = {.selection_id = s.id,
                                .market = k < BOOKS ? ODZ_FIXED_WIN : ODZ_EXCHANGE_LAY,
-                               .odds = odds[r][i][k], .ts = 1};
+                               .odds = odds[r][i][k],
+                               .ts = 1};
                 snprintf(p.provider, sizeof p.provider, "%s", k < BOOKS ? book_name(k) : "betfair");
                 odz_prices_push(&ps, &p);
             }
-            odz_price b = {.selection_id = s.id, .market = ODZ_EXCHANGE_BACK, .odds = fair, .ts = 1};
+            odz_price b = {
+                .selection_id = s.id, .market = ODZ_EXCHANGE_BACK, .odds = fair, .ts = 1};
             snprintf(b.provider, sizeof b.provider, "betfair");
             odz_prices_push(&ps, &b);
-            odz_price pl = {.selection_id = s.id, .market = ODZ_EXCHANGE_LAY,
-                            .odds = 100 + (fair - 100) / 4 + 5, .ts = 1};
+            odz_price pl = {.selection_id = s.id,
+                            .market = ODZ_EXCHANGE_LAY,
+                            .odds = 100 + (fair - 100) / 4 + 5,
+                            .ts = 1};
             snprintf(pl.provider, sizeof pl.provider, "betfair_place");
             odz_prices_push(&ps, &pl);
         }
@@ -254,7 +260,9 @@ int main(int argc, char **argv)
             o = 160;
         odds[r][i][k] = o;
         odz_price p = {.selection_id = (r + 1) * 1000 + i,
-                       .market = k < BOOKS ? ODZ_FIXED_WIN : ODZ_EXCHANGE_LAY, .odds = o, .ts = 2};
+                       .market = k < BOOKS ? ODZ_FIXED_WIN : ODZ_EXCHANGE_LAY,
+                       .odds = o,
+                       .ts = 2};
         snprintf(p.provider, sizeof p.provider, "%s", k < BOOKS ? book_name(k) : "betfair");
         int64_t now = now_ns(CLOCK_MONOTONIC);
         change_at[c] = now;

@@ -41,8 +41,8 @@ int odz_matcher_row(const odz_match_in *in, odz_match_out *out, char *err, size_
 {
     memset(out, 0, sizeof *out);
     for (int t = ODZ_BET_QUALIFYING; t <= ODZ_BET_SR; t++) {
-        odz_matched_in m = {in->back, in->lay, in->stake, in->commission, (odz_bet_type)t,
-                            ODZ_LAY_NORMAL};
+        odz_matched_in m = {in->back,       in->lay,         in->stake,
+                            in->commission, (odz_bet_type)t, ODZ_LAY_NORMAL};
         int rc = odz_calc_matched(&m, &out->bet[t], err, errlen);
         if (rc)
             return rc;
@@ -52,15 +52,15 @@ int odz_matcher_row(const odz_match_in *in, odz_match_out *out, char *err, size_
     if (in->lay_place <= 0 ||
         odz_matcher_eachway_terms(in->runners, &out->places, &out->frac_num, &out->frac_den))
         return 0;
-    odz_eachway_in e = {in->back,      in->lay,      in->lay_place,  in->stake,
-                        out->places,   out->frac_num, out->frac_den, in->commission,
-                        in->type,      ODZ_LAY_NORMAL};
+    odz_eachway_in e = {in->back,      in->lay,       in->lay_place,  in->stake, out->places,
+                        out->frac_num, out->frac_den, in->commission, in->type,  ODZ_LAY_NORMAL};
     char ignored[ODZ_ERRLEN];
     if (odz_calc_eachway(&e, &out->ew, ignored, sizeof ignored))
         return 0; /* a place lay the calculator refuses: no each-way part, the row stands */
     out->each_way = true;
-    out->ew_rating = odz_matcher_rating(
-        in->type, 2 * in->stake, worst2(worst2(out->ew.if_wins, out->ew.if_places), out->ew.if_loses));
+    out->ew_rating =
+        odz_matcher_rating(in->type, 2 * in->stake,
+                           worst2(worst2(out->ew.if_wins, out->ew.if_places), out->ew.if_loses));
     return 0;
 }
 

@@ -39,12 +39,12 @@ int odz_matcher_eachway_terms(int runners, int *places, int *frac_num, int *frac
 bool odz_matcher_is_arbitrage(int back, int lay);
 
 typedef struct {
-    int back;       /* bookmaker's fixed win price, hundredths */
-    int lay;        /* exchange win market's best lay price */
-    int lay_place;  /* exchange place market's best lay price, 0 when none */
-    int runners;    /* runners still in the race (each-way terms) */
-    int64_t stake;  /* cents */
-    int commission; /* basis points */
+    int back;          /* bookmaker's fixed win price, hundredths */
+    int lay;           /* exchange win market's best lay price */
+    int lay_place;     /* exchange place market's best lay price, 0 when none */
+    int runners;       /* runners still in the race (each-way terms) */
+    int64_t stake;     /* cents */
+    int commission;    /* basis points */
     odz_bet_type type; /* the each-way part is for this type */
 } odz_match_in;
 
@@ -64,9 +64,9 @@ int odz_matcher_row(const odz_match_in *in, odz_match_out *out, char *err, size_
 
 /* ---- the query of GET /api/oddsmatcher and /api/arbitrage -------------------------------- */
 
-#define ODZ_MATCHER_LIST_MAX 32      /* bookmakers, or race ids, in one filter */
-#define ODZ_MATCHER_NAME_MAX 32      /* a bookmaker's name (ODZ_PROVIDER_MAX) */
-#define ODZ_MATCHER_LIMIT_MAX 1000   /* rows in one answer */
+#define ODZ_MATCHER_LIST_MAX 32    /* bookmakers, or race ids, in one filter */
+#define ODZ_MATCHER_NAME_MAX 32    /* a bookmaker's name (ODZ_PROVIDER_MAX) */
+#define ODZ_MATCHER_LIMIT_MAX 1000 /* rows in one answer */
 #define ODZ_MATCHER_LIMIT_DEFAULT 100
 #define ODZ_MATCHER_MINUTES_MAX 10080 /* a week */
 #define ODZ_MATCHER_RATING_MAX 100000 /* basis points: 1000 % */
@@ -91,10 +91,10 @@ typedef struct {
     char bookmakers[ODZ_MATCHER_LIST_MAX][ODZ_MATCHER_NAME_MAX];
     size_t n_races;
     int64_t races[ODZ_MATCHER_LIST_MAX];
-    int min_rating;         /* basis points; -1: none */
-    int64_t min_liquidity;  /* cents of lay size; -1: none (rows of unknown size pass only then) */
-    odz_matcher_sort sort;  /* default rating */
-    bool desc;              /* default: descending for rating, lay_size; ascending otherwise */
+    int min_rating;        /* basis points; -1: none */
+    int64_t min_liquidity; /* cents of lay size; -1: none (rows of unknown size pass only then) */
+    odz_matcher_sort sort; /* default rating */
+    bool desc;             /* default: descending for rating, lay_size; ascending otherwise */
     int limit;
 } odz_matcher_query;
 

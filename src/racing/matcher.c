@@ -16,7 +16,8 @@
 #define DEFAULT_STAKE 1000     /* published rows: 10.00 */
 #define DEFAULT_COMMISSION 500 /* and 5 % */
 #define CLOSED_RING 512        /* races seen not OPEN, so their late prices do not reload them */
-#define LOAD_MAX 500           /* races read at start (the store's limit), soonest first; the rest on first change */
+#define LOAD_MAX                                                                                   \
+    500 /* races read at start (the store's limit), soonest first; the rest on first change */
 
 typedef struct {
     int64_t id;
@@ -138,8 +139,8 @@ static int provider_index(mrace *r, const char *name, bool add)
     else if (!strcmp(name, ODZ_BF_PROVIDER_PLACE))
         r->bfp = (int)i;
     /* the odds-comparison site's "best" and "average" summarise the others (oddscomau.c) */
-    r->bookie[i] = (int)i != r->bf && (int)i != r->bfp && strcmp(name, "best") &&
-                   strcmp(name, "average");
+    r->bookie[i] =
+        (int)i != r->bf && (int)i != r->bfp && strcmp(name, "best") && strcmp(name, "average");
     return (int)i;
 }
 
@@ -288,24 +289,61 @@ static bool row_in(const mrace *r, const mrunner *u, size_t p, int64_t stake, in
     int back = u->px[p][ODZ_FIXED_WIN], lay = u->px[r->bf][ODZ_EXCHANGE_LAY];
     if (back <= 0 || lay <= 0)
         return false;
-    *in = (odz_match_in){back,           lay,   r->bfp >= 0 ? u->px[r->bfp][ODZ_EXCHANGE_LAY] : 0,
-                         active_runners(r), stake, commission,
+    *in = (odz_match_in){back,
+                         lay,
+                         r->bfp >= 0 ? u->px[r->bfp][ODZ_EXCHANGE_LAY] : 0,
+                         active_runners(r),
+                         stake,
+                         commission,
                          type};
     return true;
 }
 
+/* ,"key":value pairs: `key` is the literal text before the value ("{\"rating\":") */
+static void f_units(tbuf *t, const char *key, int64_t hundredths)
+{
+    tb_lit(t, key);
+    tb_units(t, hundredths);
+}
+
+static void f_int(tbuf *t, const char *key, int64_t v)
+{
+    tb_lit(t, key);
+    tb_int(t, v);
+}
+
+static void f_str(tbuf *t, const char *key, const char *escaped)
+{
+    tb_lit(t, key);
+    tb_str(t, escaped);
+}
+
 static void bet_text(tbuf *t, const odz_matched_out *o, int rating)
 {
-    tb_lit(t, "{\"rating\":");
-    tb_units(t, rating);
-    tb_lit(t, ",\"lay_stake\":");
-    tb_units(t, o->lay_stake);
-    tb_lit(t, ",\"liability\":");
-    tb_units(t, o->liability);
-    tb_lit(t, ",\"back_wins\":");
-    tb_units(t, o->back_wins);
-    tb_lit(t, ",\"lay_wins\":");
-    tb_units(t, o->lay_wins);
+    f_units(t, "{\"rating\":", rating);
+    f_units(t, ",\"lay_stake\":", o->lay_stake);
+    f_units(t, ",\"liability\":", o->liability);
+    f_units(t, ",\"back_wins\":", o->back_wins);
+    f_units(t, ",\"lay_wins\":", o->lay_wins);
+    tb_lit(t, "}");
+}
+
+static void eachway_text(tbuf *t, const mrunner *u, const odz_match_in *in, const odz_match_out *o)
+{
+    f_int(t, "{\"places\":", o->places);
+    f_int(t, ",\"fraction\":\"", o->frac_num);
+    f_int(t, "/", o->frac_den);
+    /* exact place odds in 1/10000: hundredths place_num / place_den, rounded down */
+    tb_lit(t, "\",\"place_odds\":");
+    tb_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
+    f_units(t, ",\"lay_place\":", in->lay_place);
+    tb_lit(t, ",\"lay_place_size\":");
+    tb_units_or_null(t, u->lay_size[1]);
+    f_units(t, ",\"rating\":", o->ew_rating);
+    f_units(t, ",\"liability\":", o->ew.liability);
+    f_units(t, ",\"if_wins\":", o->ew.if_wins);
+    f_units(t, ",\"if_places\":", o->ew.if_places);
+    f_units(t, ",\"if_loses\":", o->ew.if_loses);
     tb_lit(t, "}");
 }
 
@@ -316,48 +354,28 @@ static void row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p, const 
     const odz_matched_out *b = &o->bet[in->type];
     tb_lit(t, "{\"key\":");
     row_key(t, r, u, p);
-    tb_lit(t, ",\"race_id\":");
-    tb_int(t, r->id);
-    tb_lit(t, ",\"selection_id\":");
-    tb_int(t, u->id);
-    tb_lit(t, ",\"number\":");
-    tb_int(t, u->number);
-    tb_lit(t, ",\"runner\":");
-    tb_str(t, u->name_e);
-    tb_lit(t, ",\"race_name\":");
-    tb_str(t, r->name_e);
-    tb_lit(t, ",\"race_number\":");
-    tb_int(t, r->number);
-    tb_lit(t, ",\"venue\":");
-    tb_str(t, r->venue_e);
-    tb_lit(t, ",\"race_type\":");
-    tb_str(t, odz_race_type_name(r->type));
-    tb_lit(t, ",\"start\":");
-    tb_int(t, r->start);
-    tb_lit(t, ",\"bookmaker\":");
-    tb_str(t, r->pv_e[p]);
-    tb_lit(t, ",\"back\":");
-    tb_units(t, in->back);
-    tb_lit(t, ",\"lay\":");
-    tb_units(t, in->lay);
+    f_int(t, ",\"race_id\":", r->id);
+    f_int(t, ",\"selection_id\":", u->id);
+    f_int(t, ",\"number\":", u->number);
+    f_str(t, ",\"runner\":", u->name_e);
+    f_str(t, ",\"race_name\":", r->name_e);
+    f_int(t, ",\"race_number\":", r->number);
+    f_str(t, ",\"venue\":", r->venue_e);
+    f_str(t, ",\"race_type\":", odz_race_type_name(r->type));
+    f_int(t, ",\"start\":", r->start);
+    f_str(t, ",\"bookmaker\":", r->pv_e[p]);
+    f_units(t, ",\"back\":", in->back);
+    f_units(t, ",\"lay\":", in->lay);
     tb_lit(t, ",\"lay_size\":");
     tb_units_or_null(t, u->lay_size[0]);
-    tb_lit(t, ",\"stake\":");
-    tb_units(t, in->stake);
-    tb_lit(t, ",\"commission\":");
-    tb_units(t, in->commission);
-    tb_lit(t, ",\"type\":");
-    tb_str(t, odz_bet_type_name(in->type));
-    tb_lit(t, ",\"rating\":");
-    tb_units(t, o->rating[in->type]);
-    tb_lit(t, ",\"lay_stake\":");
-    tb_units(t, b->lay_stake);
-    tb_lit(t, ",\"liability\":");
-    tb_units(t, b->liability);
-    tb_lit(t, ",\"back_wins\":");
-    tb_units(t, b->back_wins);
-    tb_lit(t, ",\"lay_wins\":");
-    tb_units(t, b->lay_wins);
+    f_units(t, ",\"stake\":", in->stake);
+    f_units(t, ",\"commission\":", in->commission);
+    f_str(t, ",\"type\":", odz_bet_type_name(in->type));
+    f_units(t, ",\"rating\":", o->rating[in->type]);
+    f_units(t, ",\"lay_stake\":", b->lay_stake);
+    f_units(t, ",\"liability\":", b->liability);
+    f_units(t, ",\"back_wins\":", b->back_wins);
+    f_units(t, ",\"lay_wins\":", b->lay_wins);
     tb_lit(t, ",\"bets\":{");
     for (int k = ODZ_BET_QUALIFYING; k <= ODZ_BET_SR; k++) {
         tb_lit(t, k ? ",\"" : "\"");
@@ -366,34 +384,10 @@ static void row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p, const 
         bet_text(t, &o->bet[k], o->rating[k]);
     }
     tb_lit(t, "},\"each_way\":");
-    if (o->each_way) {
-        tb_lit(t, "{\"places\":");
-        tb_int(t, o->places);
-        tb_lit(t, ",\"fraction\":\"");
-        tb_int(t, o->frac_num);
-        tb_lit(t, "/");
-        tb_int(t, o->frac_den);
-        tb_lit(t, "\",\"place_odds\":");
-        /* exact place odds in 1/10000: hundredths place_num / place_den, rounded down */
-        tb_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
-        tb_lit(t, ",\"lay_place\":");
-        tb_units(t, in->lay_place);
-        tb_lit(t, ",\"lay_place_size\":");
-        tb_units_or_null(t, u->lay_size[1]);
-        tb_lit(t, ",\"rating\":");
-        tb_units(t, o->ew_rating);
-        tb_lit(t, ",\"liability\":");
-        tb_units(t, o->ew.liability);
-        tb_lit(t, ",\"if_wins\":");
-        tb_units(t, o->ew.if_wins);
-        tb_lit(t, ",\"if_places\":");
-        tb_units(t, o->ew.if_places);
-        tb_lit(t, ",\"if_loses\":");
-        tb_units(t, o->ew.if_loses);
-        tb_lit(t, "}");
-    } else {
+    if (o->each_way)
+        eachway_text(t, u, in, o);
+    else
         tb_lit(t, "null");
-    }
     tb_lit(t, ",\"arbitrage\":");
     tb_lit(t, odz_matcher_is_arbitrage(in->back, in->lay) ? "true}" : "false}");
 }
@@ -410,10 +404,8 @@ static void publish_runner(odz_matcher *m, mrace *r, size_t ri)
 {
     mrunner *u = &r->r[ri];
     tbuf t = {0};
-    tb_lit(&t, "{\"race_id\":");
-    tb_int(&t, r->id);
-    tb_lit(&t, ",\"selection_id\":");
-    tb_int(&t, u->id);
+    f_int(&t, "{\"race_id\":", r->id);
+    f_int(&t, ",\"selection_id\":", u->id);
     tb_lit(&t, ",\"rows\":[");
     uint64_t has = 0;
     for (size_t k = 0; k < r->np; k++) {
@@ -491,23 +483,19 @@ static void pct_text(tbuf *t, int pct, int n)
         tb_lit(t, "null");
         return;
     }
-    tb_lit(t, "{\"percentage\":");
-    tb_units(t, pct);
-    tb_lit(t, ",\"runners\":");
-    tb_int(t, n);
+    f_units(t, "{\"percentage\":", pct);
+    f_int(t, ",\"runners\":", n);
     tb_lit(t, "}");
 }
 
 /* race.<id>.odds: the shapes of the race card's comparison and runner "best" (compare.h). */
 static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
 {
-    tb_lit(t, "{\"race_id\":");
-    tb_int(t, r->id);
+    f_int(t, "{\"race_id\":", r->id);
     tb_lit(t, ",\"providers\":[");
     for (size_t k = 0; k < r->np; k++) {
         size_t p = r->order[k];
-        tb_lit(t, k ? ",{\"provider\":" : "{\"provider\":");
-        tb_str(t, r->pv_e[p]);
+        f_str(t, k ? ",{\"provider\":" : "{\"provider\":", r->pv_e[p]);
         tb_lit(t, ",\"markets\":{");
         bool first = true;
         for (int x = 0; x < ODZ_MARKETS; x++)
@@ -529,10 +517,8 @@ static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
     }
     tb_lit(t, "},\"runners\":[");
     for (size_t i = 0; i < r->nr; i++) {
-        tb_lit(t, i ? ",{\"selection_id\":" : "{\"selection_id\":");
-        tb_int(t, r->r[i].id);
-        tb_lit(t, ",\"number\":");
-        tb_int(t, r->r[i].number);
+        f_int(t, i ? ",{\"selection_id\":" : "{\"selection_id\":", r->r[i].id);
+        f_int(t, ",\"number\":", r->r[i].number);
         tb_lit(t, ",\"best\":{");
         for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++) {
             tb_lit(t, x ? ",\"" : "\"");
@@ -542,10 +528,8 @@ static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
                 tb_lit(t, "null");
                 continue;
             }
-            tb_lit(t, "{\"price\":");
-            tb_units(t, s->best[i][x]);
-            tb_lit(t, ",\"provider\":");
-            tb_str(t, r->pv_e[s->best_p[i][x]]);
+            f_units(t, "{\"price\":", s->best[i][x]);
+            f_str(t, ",\"provider\":", r->pv_e[s->best_p[i][x]]);
             tb_lit(t, "}");
         }
         tb_lit(t, "}}");
@@ -591,8 +575,7 @@ static void remove_locked(odz_matcher *m, int64_t id)
     if (!r)
         return;
     tbuf t = {0};
-    tb_lit(&t, "{\"race_id\":");
-    tb_int(&t, id);
+    f_int(&t, "{\"race_id\":", id);
     tb_lit(&t, ",\"selection_id\":null,\"rows\":[],\"removed\":[");
     bool first = true;
     for (size_t i = 0; i < r->nr; i++)
@@ -947,19 +930,18 @@ static json_t *arb_race(const mrace *r, const odz_matcher_query *q)
         if (r->r[i].scratched)
             continue;
         json_array_append_new(
-            runners, json_pack("{s:I,s:i,s:s,s:o,s:s,s:o}", "selection_id",
-                               (json_int_t)r->r[i].id, "number", r->r[i].number, "runner",
-                               r->r[i].name, "price", odz_json_odds(s->best[i][ODZ_FIXED_WIN]),
-                               "provider", r->pv[s->best_p[i][ODZ_FIXED_WIN]], "stake",
+            runners, json_pack("{s:I,s:i,s:s,s:o,s:s,s:o}", "selection_id", (json_int_t)r->r[i].id,
+                               "number", r->r[i].number, "runner", r->r[i].name, "price",
+                               odz_json_odds(s->best[i][ODZ_FIXED_WIN]), "provider",
+                               r->pv[s->best_p[i][ODZ_FIXED_WIN]], "stake",
                                dutched ? units(d.legs[k].stake) : json_null()));
         k++;
     }
     return json_pack("{s:I,s:s,s:i,s:s,s:s,s:I,s:o,s:o,s:o,s:o}", "race_id", (json_int_t)r->id,
-                     "race_name", r->name, "race_number", r->number, "venue", r->venue,
-                     "race_type", odz_race_type_name(r->type), "start", (json_int_t)r->start,
-                     "book", odz_json_odds(s->bpct[ODZ_FIXED_WIN]), "stake", units(q->stake),
-                     "min_profit", dutched ? units(d.min_profit) : json_null(), "runners",
-                     runners);
+                     "race_name", r->name, "race_number", r->number, "venue", r->venue, "race_type",
+                     odz_race_type_name(r->type), "start", (json_int_t)r->start, "book",
+                     odz_json_odds(s->bpct[ODZ_FIXED_WIN]), "stake", units(q->stake), "min_profit",
+                     dutched ? units(d.min_profit) : json_null(), "runners", runners);
 }
 
 json_t *odz_matcher_arbitrage(odz_matcher *m, const odz_matcher_query *q, int64_t now)

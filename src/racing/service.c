@@ -613,22 +613,23 @@ static int matcher_query(call *c, odz_matcher_query *q)
     return odz_matcher_query_parse(json_string_value(v), q, c->err, sizeof c->err);
 }
 
-static int op_oddsmatcher(call *c)
+static int matcher_op(call *c, json_t *(*answer)(odz_matcher *, const odz_matcher_query *, int64_t))
 {
     odz_matcher_query q;
     int rc = matcher_query(c, &q);
     if (rc == 0)
-        c->data = odz_matcher_rows(c->r->matcher, &q, odz_now());
+        c->data = answer(c->r->matcher, &q, odz_now());
     return rc;
+}
+
+static int op_oddsmatcher(call *c)
+{
+    return matcher_op(c, odz_matcher_rows);
 }
 
 static int op_arbitrage(call *c)
 {
-    odz_matcher_query q;
-    int rc = matcher_query(c, &q);
-    if (rc == 0)
-        c->data = odz_matcher_arbitrage(c->r->matcher, &q, odz_now());
-    return rc;
+    return matcher_op(c, odz_matcher_arbitrage);
 }
 
 static const struct {

@@ -225,9 +225,12 @@ static void query_refused(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ratings),   cmocka_unit_test(arbitrage),
-        cmocka_unit_test(eachway),   cmocka_unit_test(bad_rows),
-        cmocka_unit_test(query_defaults_and_values), cmocka_unit_test(query_refused),
+        cmocka_unit_test(ratings),
+        cmocka_unit_test(arbitrage),
+        cmocka_unit_test(eachway),
+        cmocka_unit_test(bad_rows),
+        cmocka_unit_test(query_defaults_and_values),
+        cmocka_unit_test(query_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

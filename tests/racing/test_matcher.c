@@ -63,8 +63,9 @@ static json_t *take(sink *s, const char *subject, size_t want)
     pthread_mutex_lock(&s->lock);
     json_array_foreach(s->ev, i, e) json_array_append(
         strcmp(json_string_value(json_object_get(e, "subject")), subject) ? rest : out,
-        strcmp(json_string_value(json_object_get(e, "subject")), subject) ? e
-                                                                          : json_object_get(e, "data"));
+        strcmp(json_string_value(json_object_get(e, "subject")), subject)
+            ? e
+            : json_object_get(e, "data"));
     json_decref(s->ev);
     s->ev = rest;
     pthread_mutex_unlock(&s->lock);
@@ -229,8 +230,12 @@ static void recorded_card(void **state)
     json_t *row;
     json_array_foreach(all, i, row)
     {
-        odz_matched_in in = {(int)(num(row, "back") * 100 + 0.5), (int)(num(row, "lay") * 100 + 0.5),
-                             1000, 0, ODZ_BET_QUALIFYING, ODZ_LAY_NORMAL};
+        odz_matched_in in = {(int)(num(row, "back") * 100 + 0.5),
+                             (int)(num(row, "lay") * 100 + 0.5),
+                             1000,
+                             0,
+                             ODZ_BET_QUALIFYING,
+                             ODZ_LAY_NORMAL};
         odz_matched_out o;
         char err[ODZ_ERRLEN];
         assert_int_equal(odz_calc_matched(&in, &o, err, sizeof err), 0);
@@ -258,8 +263,8 @@ static void recorded_card(void **state)
     assert_true(num(json_array_get(b, 0), "back") <= num(json_array_get(b, 2), "back"));
     json_decref(b);
     static const char *const nothing[] = {"race_type=greyhound", "bookmaker=nobody",
-                                          "min_rating=150", "race_id=8", "min_liquidity=1",
-                                          "min_odds=999"};
+                                          "min_rating=150",      "race_id=8",
+                                          "min_liquidity=1",     "min_odds=999"};
     for (size_t k = 0; k < sizeof nothing / sizeof *nothing; k++) {
         b = rows(m, nothing[k]);
         if (json_array_size(b))
@@ -316,7 +321,8 @@ static void arbitrage_race(void **state)
     assert_non_null(race);
     assert_true(num(race, "book") == 81.9);
     json_t *rs = json_object_get(race, "runners");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "provider")), "tab");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "provider")),
+                        "tab");
     assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 2), "provider")),
                         "neds");
     /* 100 dutched: 34.88, 40.70, 24.42 (odz_calc_dutch), each returning about 122 */
@@ -429,7 +435,8 @@ static void incremental_events(void **state)
     assert_int_equal(json_array_size(rr), 0);
     json_decref(rr);
     rr = rows(m, "sort=lay_size&limit=1");
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(rr, 0), "selection_id")), 11);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(rr, 0), "selection_id")),
+                     11);
     json_decref(rr);
 
     /* runner 4 scratched: its rows removed; the others' each-way terms unchanged (4 left:
@@ -497,13 +504,13 @@ static void through_the_service(void **state)
         "meetings", "source_key", "M1", "name", "Randwick", "country", "AUS", "region",
         "Australia & New Zealand", "race_type", "thoroughbred", "date", "2099-11-26", "races",
         "meeting_key", "M1", "race", "source_key", "R1", "number", 1, "name", "Maiden",
-        "scheduled_start", (json_int_t)4099999999, "status", "OPEN", "selections", "race_key",
-        "R1", "selection", "source_key", "S1", "number", 1, "name", "Fast One", "race_key", "R1",
-        "selection", "source_key", "S2", "number", 2, "name", "Slow Two", "prices",
-        "selection_key", "S1", "provider", "neds", "market", "fixed_win", "odds", 300,
-        "selection_key", "S1", "provider", "betfair", "market", "exchange_lay", "odds", 310,
-        "selection_key", "S2", "provider", "neds", "market", "fixed_win", "odds", 200,
-        "selection_key", "S2", "provider", "betfair", "market", "exchange_lay", "odds", 210);
+        "scheduled_start", (json_int_t)4099999999, "status", "OPEN", "selections", "race_key", "R1",
+        "selection", "source_key", "S1", "number", 1, "name", "Fast One", "race_key", "R1",
+        "selection", "source_key", "S2", "number", 2, "name", "Slow Two", "prices", "selection_key",
+        "S1", "provider", "neds", "market", "fixed_win", "odds", 300, "selection_key", "S1",
+        "provider", "betfair", "market", "exchange_lay", "odds", 310, "selection_key", "S2",
+        "provider", "neds", "market", "fixed_win", "odds", 200, "selection_key", "S2", "provider",
+        "betfair", "market", "exchange_lay", "odds", 210);
     json_t *data = NULL;
     assert_int_equal(odz_racing_call(bus, "upsert_batch", batch, 2000, &data, err), 0);
     json_decref(batch);
