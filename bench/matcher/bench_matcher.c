@@ -202,7 +202,7 @@ static void put_races(void)
             snprintf(pl.provider, sizeof pl.provider, "betfair_place");
             odz_prices_push(&ps, &pl);
         }
-        odz_matcher_put_race(M, &race, &mt, &ss, &ps);
+        odz_matcher_put_race(M, &race, &mt, &ss, &ps, NULL);
         odz_selections_free(&ss);
         odz_prices_free(&ps);
     }

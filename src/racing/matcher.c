@@ -617,8 +617,18 @@ static int set_price(mrace *r, const odz_price *p, int64_t lay_size, int *ri_out
     return 0;
 }
 
+/* The size at runner ri's best lay on exchange provider pi from a book: known when the book's
+ * best lay is the lay price held. -2 when pi is not the exchange. */
+static int64_t book_lay_size(const mrace *r, int ri, int pi, const odz_exchange_book *b)
+{
+    if (ri < 0 || pi < 0 || (pi != r->bf && pi != r->bfp))
+        return -2;
+    int lay = r->r[ri].px[pi][ODZ_EXCHANGE_LAY];
+    return lay > 0 && b->lay[0].odds == lay ? b->lay[0].size : -1;
+}
+
 static void put_locked(odz_matcher *m, const odz_race *race, const odz_meeting *mt,
-                       const odz_selections *ss, const odz_prices *latest)
+                       const odz_selections *ss, const odz_prices *latest, const odz_exbooks *books)
 {
     if (race->status != ODZ_OPEN) {
         closed_note(m, race->id);
@@ -657,13 +667,21 @@ static void put_locked(odz_matcher *m, const odz_race *race, const odz_meeting *
         int ri;
         set_price(r, &latest->v[k], -1, &ri);
     }
+    for (size_t k = 0; books && k < books->n; k++) {
+        const odz_exbook *b = &books->v[k];
+        int ri = runner_index(r, b->selection_id), pi = provider_index(r, b->provider, false);
+        int64_t size = book_lay_size(r, ri, pi, &b->book);
+        if (size >= -1)
+            r->r[ri].lay_size[pi == r->bfp] = size;
+    }
     if (old) {
-        /* keep the sizes we were told and which rows were published */
+        /* keep which rows were published, and the sizes we were told when no books came */
         for (size_t i = 0; i < r->nr; i++) {
             int oi = runner_index(old, r->r[i].id);
             if (oi < 0)
                 continue;
-            memcpy(r->r[i].lay_size, old->r[oi].lay_size, sizeof r->r[i].lay_size);
+            if (!books)
+                memcpy(r->r[i].lay_size, old->r[oi].lay_size, sizeof r->r[i].lay_size);
             for (size_t p = 0; p < old->np; p++)
                 if (old->r[oi].had_rows >> p & 1) {
                     int np = provider_index(r, old->pv[p], true);
@@ -685,10 +703,11 @@ static void put_locked(odz_matcher *m, const odz_race *race, const odz_meeting *
 }
 
 void odz_matcher_put_race(odz_matcher *m, const odz_race *r, const odz_meeting *mt,
-                          const odz_selections *ss, const odz_prices *latest)
+                          const odz_selections *ss, const odz_prices *latest,
+                          const odz_exbooks *books)
 {
     pthread_mutex_lock(&m->lock);
-    put_locked(m, r, mt, ss, latest);
+    put_locked(m, r, mt, ss, latest, books);
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -709,6 +728,20 @@ static int price_locked(odz_matcher *m, int64_t race_id, const odz_price *p, int
     return 0;
 }
 
+/* A runner's exchange book was written: its rows again when the size at the best lay changed. */
+static void book_locked(odz_matcher *m, int64_t race_id, const odz_exbook *b)
+{
+    mrace *r = find(m, race_id, NULL);
+    if (!r)
+        return;
+    int ri = runner_index(r, b->selection_id), pi = provider_index(r, b->provider, false);
+    int64_t size = book_lay_size(r, ri, pi, &b->book);
+    if (size < -1 || r->r[ri].lay_size[pi == r->bfp] == size)
+        return;
+    r->r[ri].lay_size[pi == r->bfp] = size;
+    publish_runner(m, r, (size_t)ri);
+}
+
 int odz_matcher_price(odz_matcher *m, int64_t race_id, const odz_price *p, int64_t lay_size)
 {
     pthread_mutex_lock(&m->lock);
@@ -725,6 +758,7 @@ static void load_locked(odz_matcher *m, odz_store *st, int64_t id)
     odz_meeting *mt = malloc(sizeof *mt);
     odz_selections ss = {0};
     odz_prices ps = {0};
+    odz_exbooks bs = {0};
     int rc = r && mt ? 0 : ODZ_ENOMEM;
     if (!rc)
         rc = st->ops->get_race(st, id, r, err);
@@ -739,16 +773,19 @@ static void load_locked(odz_matcher *m, odz_store *st, int64_t id)
         rc = st->ops->list_selections(st, id, &ss, err);
     if (!rc)
         rc = st->ops->latest_prices(st, id, &ps, err);
+    if (!rc)
+        rc = st->ops->race_books(st, id, &bs, err);
     if (rc) {
         odz_log_kv(ODZ_LOG_WARN, "odds matcher cannot read a race", "error",
                    rc == ODZ_ENOMEM ? "out of memory" : err, NULL);
         remove_locked(m, id);
     } else {
-        put_locked(m, r, mt, &ss, &ps);
+        put_locked(m, r, mt, &ss, &ps, &bs);
     }
 out:
     odz_selections_free(&ss);
     odz_prices_free(&ps);
+    odz_exbooks_free(&bs);
     free(r);
     free(mt);
 }
@@ -765,10 +802,12 @@ void odz_matcher_apply(odz_matcher *m, odz_store *st, const odz_changes *ch)
             reread = ch->race_ids[k] == pc->race_id;
         if (reread) /* read whole just now, with this price */
             continue;
-        int rc = price_locked(m, pc->race_id, &pc->price, -1);
+        int rc = price_locked(m, pc->race_id, &pc->price, pc->size);
         if (rc == ODZ_ENOTFOUND && !closed_seen(m, pc->race_id))
             load_locked(m, st, pc->race_id);
     }
+    for (size_t i = 0; i < ch->n_books; i++)
+        book_locked(m, ch->books[i].race_id, &ch->books[i].book);
     pthread_mutex_unlock(&m->lock);
 }
 

@@ -28,10 +28,13 @@ odz_matcher *odz_matcher_new(odz_bus *bus);
 void odz_matcher_free(odz_matcher *m);
 
 /** Put a race as it stands (race row, its meeting, runners, latest price of each runner,
- *  provider and market); replaces what was held. A race that is not OPEN is removed. Publishes
- *  the rows of every runner that has or had rows, and the race's odds. */
+ *  provider and market, and the exchange books of its runners, NULL for none: the size at the
+ *  best lay when the book's best lay is the latest lay price); replaces what was held. A race
+ *  that is not OPEN is removed. Publishes the rows of every runner that has or had rows, and
+ *  the race's odds. */
 void odz_matcher_put_race(odz_matcher *m, const odz_race *r, const odz_meeting *mt,
-                          const odz_selections *ss, const odz_prices *latest);
+                          const odz_selections *ss, const odz_prices *latest,
+                          const odz_exbooks *books);
 
 /** A new latest price of a runner of a held race. lay_size: cents available at an exchange lay
  *  price, -1 unknown. Publishes that runner's rows when an input of them changed and the race's
@@ -43,7 +46,9 @@ int odz_matcher_price(odz_matcher *m, int64_t race_id, const odz_price *p, int64
 void odz_matcher_remove_race(odz_matcher *m, int64_t race_id);
 
 /** Follow one commit: races in ch->race_ids are read again from the store (put, or removed when
- *  not OPEN), prices of held races applied, races not held read once. Store errors are logged;
+ *  not OPEN), prices of held races applied (with the size of exchange prices), then the
+ *  exchange books written (a size that changed at the same lay price), races not held read
+ *  once. Store errors are logged;
  *  a race that cannot be read is dropped so it cannot show stale rows. */
 void odz_matcher_apply(odz_matcher *m, odz_store *st, const odz_changes *ch);
 

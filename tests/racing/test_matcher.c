@@ -211,7 +211,7 @@ static void recorded_card(void **state)
     odz_matcher *m = odz_matcher_new(NULL);
     odz_race r = race_of(7, ODZ_OPEN, 5000);
     odz_meeting mt = meeting_of(ODZ_THOROUGHBRED);
-    odz_matcher_put_race(m, &r, &mt, &c.sels, &c.ps);
+    odz_matcher_put_race(m, &r, &mt, &c.sels, &c.ps, NULL);
 
     json_t *all = rows(m, "limit=1000&commission=0");
     assert_int_equal(json_array_size(all), expect);
@@ -311,7 +311,7 @@ static void arbitrage_race(void **state)
     odz_matcher *m = odz_matcher_new(NULL);
     odz_race r = race_of(9, ODZ_OPEN, 2000);
     odz_meeting mt = meeting_of(ODZ_HARNESS);
-    odz_matcher_put_race(m, &r, &mt, &(odz_selections){s, 3, 3}, &ps);
+    odz_matcher_put_race(m, &r, &mt, &(odz_selections){s, 3, 3}, &ps, NULL);
     odz_matcher_query q;
     char err[ODZ_ERRLEN];
     assert_int_equal(odz_matcher_query_parse("stake=100", &q, err, sizeof err), 0);
@@ -370,7 +370,7 @@ static void incremental_events(void **state)
     odz_race r = race_of(5, ODZ_OPEN, 3000);
     odz_meeting mt = meeting_of(ODZ_GREYHOUND);
     odz_selections ss = {s, 5, 5};
-    odz_matcher_put_race(m, &r, &mt, &ss, &ps);
+    odz_matcher_put_race(m, &r, &mt, &ss, &ps, NULL);
     json_t *ev = take(&k, ODZ_MATCHER_SUBJECT, 5);
     assert_int_equal(json_array_size(ev), 5); /* every runner's rows */
     json_t *first = json_array_get(json_object_get(json_array_get(ev, 0), "rows"), 0);
@@ -442,7 +442,7 @@ static void incremental_events(void **state)
     /* runner 4 scratched: its rows removed; the others' each-way terms unchanged (4 left:
      * win only, so every runner is sent again without each-way) */
     s[3].scratched = true;
-    odz_matcher_put_race(m, &r, &mt, &ss, &ps);
+    odz_matcher_put_race(m, &r, &mt, &ss, &ps, NULL);
     ev = take(&k, ODZ_MATCHER_SUBJECT, 5);
     size_t i;
     json_array_foreach(ev, i, e)
@@ -462,7 +462,7 @@ static void incremental_events(void **state)
 
     /* the race closes: one message removes every row */
     r.status = ODZ_CLOSED;
-    odz_matcher_put_race(m, &r, &mt, &ss, &ps);
+    odz_matcher_put_race(m, &r, &mt, &ss, &ps, NULL);
     ev = take(&k, ODZ_MATCHER_SUBJECT, 1);
     assert_int_equal(json_array_size(ev), 1);
     e = json_array_get(ev, 0);
@@ -536,6 +536,31 @@ static void through_the_service(void **state)
     assert_int_equal(odz_racing_call(bus, "oddsmatcher", q, 2000, &data, err), ODZ_EINVAL);
     assert_non_null(strstr(err, "stake must be"));
     json_decref(q);
+
+    /* the exchange's books: 120.50 at runner 1's lay of 3.10, 5.00 at runner 2's 2.10; the
+     * sizes reach the rows and the liquidity filter */
+    json_t *books = json_loads(
+        "{\"books\":[{\"selection_key\":\"S1\",\"provider\":\"betfair\",\"back\":[{\"odds\":"
+        "300,\"size\":900}],\"lay\":[{\"odds\":310,\"size\":12050}],\"last_traded\":305,"
+        "\"traded_volume\":100000,\"starting_price\":0,\"ts\":1795600050},{\"selection_key\":"
+        "\"S2\",\"provider\":\"betfair\",\"back\":[],\"lay\":[{\"odds\":210,\"size\":500}],"
+        "\"last_traded\":0,\"traded_volume\":0,\"starting_price\":0,\"ts\":1795600050}]}",
+        0, NULL);
+    assert_non_null(books);
+    assert_int_equal(odz_racing_call(bus, "upsert_batch", books, 2000, &data, err), 0);
+    json_decref(books);
+    json_decref(data);
+    ev = take(&k, ODZ_MATCHER_SUBJECT, 2);
+    assert_int_equal(json_array_size(ev), 2);
+    json_decref(ev);
+    q = json_pack("{s:s}", "query", "min_liquidity=100");
+    assert_int_equal(odz_racing_call(bus, "oddsmatcher", q, 2000, &data, err), 0);
+    json_decref(q);
+    rs = json_object_get(data, "rows");
+    assert_int_equal(json_array_size(rs), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(rs, 0), "number")), 1);
+    assert_true(num(json_array_get(rs, 0), "lay_size") == 120.5);
+    json_decref(data);
 
     /* the price updater moves runner 2: its rows only */
     char msg[160]; /* a second later than the batch's points: one point a second is kept */
