@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 #include "racing/compare.h"
 
 #include <pthread.h>
@@ -82,6 +83,27 @@ static void race_free(mrace *r)
     free(r);
 }
 
+/* /metrics: what is held and what was published (Prometheus reads them at each render). */
+static void metrics_collect(void *ud)
+{
+    odz_matcher_stats st;
+    odz_matcher_stats_get(ud, &st);
+    odz_metric_set(odz_gauge("oddzy_matcher_races", "Open races held by the odds matcher", NULL),
+                   (double)st.races);
+    odz_metric_set(
+        odz_gauge("oddzy_matcher_rows", "Odds matcher rows (runner x bookmaker) held", NULL),
+        (double)st.rows);
+    odz_metric_set(odz_counter("oddzy_matcher_runner_updates_total",
+                               "Runners whose odds matcher rows were published", NULL),
+                   (double)st.runner_updates);
+    odz_metric_set(
+        odz_counter("oddzy_matcher_odds_events_total", "race.<id>.odds events published", NULL),
+        (double)st.odds_published);
+    odz_metric_set(odz_counter("oddzy_matcher_races_refused_total",
+                               "Open races left out: the odds matcher held its maximum", NULL),
+                   (double)st.refused);
+}
+
 odz_matcher *odz_matcher_new(odz_bus *bus)
 {
     odz_matcher *m = calloc(1, sizeof *m);
@@ -93,6 +115,7 @@ odz_matcher *odz_matcher_new(odz_bus *bus)
         return NULL;
     m->bus = bus;
     pthread_mutex_init(&m->lock, NULL);
+    odz_metrics_on_collect(metrics_collect, m); /* EFULL: no metrics, the matcher works the same */
     return m;
 }
 
@@ -100,6 +123,7 @@ void odz_matcher_free(odz_matcher *m)
 {
     if (!m)
         return;
+    odz_metrics_off_collect(metrics_collect, m);
     for (size_t i = 0; i < m->n; i++)
         race_free(m->races[i]);
     free(m->races);

@@ -97,4 +97,12 @@ expect400 "oddsmatcher?race_id=$IDS" "race_id must be 1 to 32"
 IDS=$(python3 -c 'print(",".join(str(i) for i in range(1, 10001)))')
 [ "$(code "$U/oddsmatcher?race_id=$IDS")" = 414 ] || fail "10,000 ids: $(cat "$TMP/body")"
 curl -fsS -o /dev/null "http://127.0.0.1:$P/healthz" || fail "the server went away"
+# what the matcher holds and publishes, on /metrics
+curl -fsS "http://127.0.0.1:$P/metrics" >"$TMP/metrics"
+python3 - "$TMP/metrics" <<'PY' || fail "matcher metrics: $(grep oddzy_matcher "$TMP/metrics")"
+import sys
+m = {l.split()[0]: float(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("oddzy_matcher")}
+assert m["oddzy_matcher_races"] > 0 and m["oddzy_matcher_rows"] >= 50, m
+assert m["oddzy_matcher_runner_updates_total"] > 0 and m["oddzy_matcher_odds_events_total"] > 0, m
+PY
 echo ok
