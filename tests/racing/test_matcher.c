@@ -574,6 +574,51 @@ static void through_the_service(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(ev, 0), "selection_id")), 2);
     json_decref(ev);
 
+    /* runner 2 scratched (racing.scratch): its row removed at once */
+    json_t *sc = json_pack("{s:i}", "selection_id", 2);
+    assert_int_equal(odz_racing_call(bus, "scratch", sc, 2000, &data, err), 0);
+    json_decref(sc);
+    json_decref(data);
+    ev = take(&k, ODZ_MATCHER_SUBJECT, 1);
+    json_t *e2 = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(ev, i, e) if (json_integer_value(json_object_get(e, "selection_id")) == 2)
+        e2 = e;
+    assert_non_null(e2);
+    assert_int_equal(json_array_size(json_object_get(e2, "rows")), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(e2, "removed"), 0)),
+                        "1.2.neds");
+    json_decref(ev);
+    q = json_pack("{s:s}", "query", "");
+    assert_int_equal(odz_racing_call(bus, "oddsmatcher", q, 2000, &data, err), 0);
+    json_decref(q);
+    assert_int_equal(json_array_size(json_object_get(data, "rows")), 1);
+    json_decref(data);
+
+    /* the race closes (racing.update_race): every row removed */
+    json_t *race = NULL;
+    json_t *gq = json_pack("{s:i}", "race_id", 1);
+    assert_int_equal(odz_racing_call(bus, "get_race", gq, 2000, &race, err), 0);
+    json_decref(gq);
+    json_object_set_new(race, "status", json_string("CLOSED"));
+    json_t *uq = json_pack("{s:o}", "race", race);
+    assert_int_equal(odz_racing_call(bus, "update_race", uq, 2000, &data, err), 0);
+    json_decref(uq);
+    json_decref(data);
+    ev = take(&k, ODZ_MATCHER_SUBJECT, 1);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_true(json_is_null(json_object_get(json_array_get(ev, 0), "selection_id")));
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(json_array_get(ev, 0), "removed"), 0)),
+        "1.1.neds");
+    json_decref(ev);
+    q = json_pack("{s:s}", "query", "");
+    assert_int_equal(odz_racing_call(bus, "oddsmatcher", q, 2000, &data, err), 0);
+    json_decref(q);
+    assert_int_equal(json_array_size(json_object_get(data, "rows")), 0);
+    json_decref(data);
+
     odz_racing_stop(svc);
     bus->ops->close(bus);
     st->ops->close(st);
