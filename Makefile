@@ -62,6 +62,11 @@ $(B)/oddzy: $(LIB_OBJ) $(B)/obj/src/cli/main.o
 $(BA)/oddzy: $(LIB_OBJ_A) $(BA)/obj/src/cli/main.o
 	$(CC) $(SAN) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
+# benchmark programs (bench/*.sh build them): the library, like a test, without cmocka
+$(B)/bench/%: bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lm
+
 $(B)/tests/%: tests/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(OPT) -Itests -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(TEST_LIBS) -lm
@@ -95,7 +100,8 @@ FUZZ_SRC_fuzz_query := src/http/query.c
 FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
-FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c)
+FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
+FUZZ_SRC_fuzz_matcher_query := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
 FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
 FUZZ_SRC_fuzz_exchange_request := src/feed/exchange_request.c src/core/err.c
 fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))

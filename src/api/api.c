@@ -3,6 +3,7 @@
  * scraper and the racing service (sources, unmatched markets) over the bus. */
 #include "api/api.h"
 #include "api/calc.h"
+#include "api/oddsmatcher.h"
 #include "api/views.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -71,10 +72,11 @@ struct odz_api {
     int64_t ready_ok_ms; /* monotonic time of the last answer */
     char ready_err[ODZ_ERRLEN];
     odz_metric *m_busy;
+    odz_api_odds *odds; /* /api/oddsmatcher, /api/arbitrage */
 };
 
-/* Correlation id: the client's X-Correlation-Id when sane, else a new one. */
-static void corr_of(odz_http_req *req, char out[ODZ_CORR_MAX])
+/* Correlation id: the client's X-Correlation-Id when sane, else a new one (api.h). */
+void odz_api_corr_of(odz_http_req *req, char out[ODZ_CORR_MAX])
 {
     const char *h = odz_http_header(req, "x-correlation-id");
     size_t n = h ? strlen(h) : 0;
@@ -129,7 +131,7 @@ static int h_schedule(odz_http_req *req, void *ud)
 {
     odz_api *a = ud;
     char date[16], type[16], key[ODZ_VIEW_KEY_MAX], corr[ODZ_CORR_MAX];
-    corr_of(req, corr);
+    odz_api_corr_of(req, corr);
     int rc = odz_http_query_param(req, "date", date, sizeof date);
     if (rc == ODZ_ENOTFOUND)
         odz_race_day(odz_now(), a->tz, date);
@@ -144,7 +146,7 @@ static int h_schedule(odz_http_req *req, void *ud)
 static int serve_race(odz_api *a, odz_http_req *req, const char *view, const char *idtext)
 {
     char key[ODZ_VIEW_KEY_MAX], corr[ODZ_CORR_MAX];
-    corr_of(req, corr);
+    odz_api_corr_of(req, corr);
     int64_t id = id_of(idtext);
     if (!id)
         return bad(req, "race id must be a positive integer");
@@ -181,7 +183,7 @@ static int h_meeting(odz_http_req *req, void *ud)
 {
     odz_api *a = ud;
     char key[ODZ_VIEW_KEY_MAX], corr[ODZ_CORR_MAX];
-    corr_of(req, corr);
+    odz_api_corr_of(req, corr);
     int64_t id = id_of(odz_http_path_rest(req));
     if (!id)
         return bad(req, "meeting id must be a positive integer");
@@ -193,7 +195,7 @@ static int h_next(odz_http_req *req, void *ud)
 {
     odz_api *a = ud;
     char lim[16], type[16], key[ODZ_VIEW_KEY_MAX], corr[ODZ_CORR_MAX];
-    corr_of(req, corr);
+    odz_api_corr_of(req, corr);
     int64_t limit = 10;
     int rc = odz_http_query_param(req, "limit", lim, sizeof lim);
     if (rc == 0) {
@@ -286,7 +288,7 @@ static int monitor_serve(odz_api *a, odz_http_req *req, monitor *m)
     }
     m->waiting[m->n++] = p;
     if (!m->corr[0])
-        corr_of(req, m->corr);
+        odz_api_corr_of(req, m->corr);
     bool start = !m->running;
     m->running = true;
     pthread_mutex_unlock(&a->lock);
@@ -473,6 +475,10 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     odz_http_route(a->http, "GET", "/api/sources", h_sources, a);
     odz_http_route(a->http, "GET", "/api/sources/*", h_sources, a);
     odz_api_calc_routes(a->http);
+    if (!(a->odds = odz_api_odds_new(bus, a->http, err))) {
+        odz_api_free(a);
+        return NULL;
+    }
     odz_http_route(a->http, "GET", "/healthz", h_healthz, a);
     odz_http_route(a->http, "GET", "/readyz", h_readyz, a);
     odz_http_route(a->http, "GET", "/metrics", h_metrics, a);
@@ -500,6 +506,7 @@ void odz_api_free(odz_api *a)
     if (!a)
         return;
     odz_live_free(a->live);
+    odz_api_odds_free(a->odds); /* waiting odds matcher requests are answered 503 */
     odz_pool_free(a->ready_pool);
     odz_pool_free(a->pool); /* waiting monitor requests are answered 503 */
     odz_views_free(a->views);

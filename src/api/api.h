@@ -27,4 +27,8 @@ int odz_api_port(odz_api *a);
 /** After odz_http_run has returned. */
 void odz_api_free(odz_api *a);
 
+/** Correlation id of a request: its X-Correlation-Id when sane (letters, digits, '-', '_',
+ *  '.'; under ODZ_CORR_MAX), else a new one. For the API's handlers in src/api. */
+void odz_api_corr_of(odz_http_req *req, char out[ODZ_CORR_MAX]);
+
 #endif

@@ -419,6 +419,8 @@ static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
     char kind[16] = "";
     if (sscanf(m->subject, "race.%lld.%15s", &id, kind) != 2 || id <= 0)
         return;
+    if (!strcmp(kind, "odds"))
+        return; /* the odds matcher's race.<id>.odds follows the prices: nothing new here */
     snprintf(key, sizeof key, "racecard:%lld", id);
     invalidate(v, key, m->corr_id);
     if (!strcmp(kind, "exchange")) /* a runner's exchange book: on the race card only */

@@ -9,6 +9,7 @@
 #include "obs/source_metrics.h"
 #include "racing/compare.h"
 #include "racing/matching.h"
+#include "racing/matcher.h"
 #include "racing/store_metrics.h"
 
 #include <stdbool.h>
@@ -23,6 +24,7 @@ struct odz_racing {
     int64_t sub_req, sub_prices;
     odz_metric *m_refused;
     odz_matching *matching; /* exchange markets onto other sources' races (matching.h) */
+    odz_matcher *matcher; /* the odds matcher's incremental state (racing/matcher.h) */
 };
 
 typedef struct {
@@ -622,6 +624,35 @@ static int op_flucs(call *c)
     return rc;
 }
 
+/* The odds matcher and arbitrage from the incremental state; the query is the API's raw query
+ * string, checked here again by the same parser. */
+static int matcher_query(call *c, odz_matcher_query *q)
+{
+    json_t *v = json_object_get(c->req, "query");
+    if (v && !json_is_string(v))
+        return odz_fail(c->err, sizeof c->err, ODZ_EINVAL, "'query' must be a query string");
+    return odz_matcher_query_parse(json_string_value(v), q, c->err, sizeof c->err);
+}
+
+static int matcher_op(call *c, json_t *(*answer)(odz_matcher *, const odz_matcher_query *, int64_t))
+{
+    odz_matcher_query q;
+    int rc = matcher_query(c, &q);
+    if (rc == 0)
+        c->data = answer(c->r->matcher, &q, odz_now());
+    return rc;
+}
+
+static int op_oddsmatcher(call *c)
+{
+    return matcher_op(c, odz_matcher_rows);
+}
+
+static int op_arbitrage(call *c)
+{
+    return matcher_op(c, odz_matcher_arbitrage);
+}
+
 static const struct {
     const char *name;
     op_fn fn;
@@ -637,6 +668,7 @@ static const struct {
     {"scratch", op_scratch},               {"racecard", op_racecard},
     {"schedule", op_schedule},             {"flucs", op_flucs},
     {"unmatched", op_unmatched},           {"sources", op_sources},
+    {"oddsmatcher", op_oddsmatcher},       {"arbitrage", op_arbitrage},
 };
 
 /* ---- events ---- */
@@ -724,6 +756,7 @@ static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *c
         free(txt);
         json_decref(ev);
     }
+    odz_matcher_apply(rs->matcher, rs->store, ch); /* odds.matcher, race.<id>.odds */
 }
 
 static void reply(odz_bus *bus, const odz_msg *msg, json_t *body)
@@ -850,6 +883,17 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
         free(r);
         return NULL;
     }
+    r->matcher = odz_matcher_new(bus);
+    if (!r->matcher || odz_matcher_load(r->matcher, store, odz_now(), err)) {
+        if (r->matcher)
+            odz_log_kv(ODZ_LOG_WARN, "odds matcher: open races not read", "error", err, NULL);
+        else {
+            odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+            odz_matching_free(r->matching);
+            free(r);
+            return NULL;
+        }
+    }
     r->sub_req = bus->ops->subscribe(bus, ODZ_RACING_SUBJECTS, "racing", 4096, on_request, r);
     r->sub_prices = bus->ops->subscribe(bus, ODZ_PRICES_IN, "racing", 16384, on_price, r);
     if (r->sub_req < 0 || r->sub_prices < 0) {
@@ -870,6 +914,7 @@ void odz_racing_stop(odz_racing *r)
     if (r->sub_prices > 0)
         r->bus->ops->unsubscribe(r->bus, r->sub_prices);
     odz_matching_free(r->matching);
+    odz_matcher_free(r->matcher);
     free(r);
 }
 

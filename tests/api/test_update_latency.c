@@ -562,6 +562,26 @@ static void failed_rebuild_is_retried(void **state)
     assert_true(card_shows(f, path, &w));
 }
 
+/* The odds matcher's race.<id>.odds follows the prices the views already heard of: it rebuilds
+ * nothing (before, every one rebuilt the schedule, meeting and next-to-jump views). */
+static void odds_events_rebuild_nothing(void **state)
+{
+    fx *f = *state;
+    char path[128];
+    change_behind_the_api(f, f->race_id[2], f->sel_id[2][0], 321, path, sizeof path);
+    json_decref(get_json(f, path));
+    sleep_us(300000); /* whatever the change set off is done */
+    odz_metric *rb = odz_counter("oddzy_view_rebuilds_total", NULL, NULL);
+    double before = odz_metric_value(rb);
+    char subj[64];
+    for (int i = 0; i < 200; i++) {
+        snprintf(subj, sizeof subj, "race.%lld.odds", (long long)f->race_id[i % RACES]);
+        f->bus->ops->publish(f->bus, subj, "{}", 2, NULL);
+    }
+    sleep_us(300000);
+    assert_true(odz_metric_value(rb) == before);
+}
+
 /* A view whose event was lost is still repaired: a change is written behind the API's back (no
  * event), then a flood overflows the view cache's bus queue; the lost events are reported with
  * the next delivery (odz_msg.missed) and every view is rebuilt, so the race card shows it. */
@@ -595,6 +615,7 @@ int main(void)
         cmocka_unit_test(scratching_reaches_racecard),
         cmocka_unit_test(status_reaches_racecard_schedule_next),
         cmocka_unit_test(failed_rebuild_is_retried),
+        cmocka_unit_test(odds_events_rebuild_nothing),
         cmocka_unit_test(missed_events_rebuild_every_view),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -31,6 +31,8 @@ const WAIT_S = Number(args.wait || 120);
 const EXEMPT = {
   'GET /readyz 503': 'needs the racing service to stop answering on the bus',
   'GET /metrics 403': 'needs a peer that is not loopback (tests/integration/api_endpoints.sh checks it)',
+  'GET /api/oddsmatcher 503': 'needs the racing service to stop answering on the bus',
+  'GET /api/arbitrage 503': 'needs the racing service to stop answering on the bus',
 };
 for (const p of ['/api/sources', '/api/sources/unmatched'])
   EXEMPT[`GET ${p} 503`] = 'needs the racing service to stop answering on the bus';
@@ -563,6 +565,26 @@ async function main() {
   await check('calc deduction method=uk', P, { query: { method: 'uk', prices: '3' }, expect: 400 });
   await check('calc deduction cents=101', P, { query: { method: 'rule4', cents: '101' }, expect: 400 });
   await check('calc au beyond the table', P, { query: { method: 'au', prices: '3' }, expect: 400, badInputOutsideParams: true });
+  await limits(P);
+
+  // odds matcher (issue 17): rows from the racing service's matcher, filters, bad input (rows
+  // with values: tests/integration/oddsmatcher.sh, whose world has an exchange)
+  P = '/api/oddsmatcher';
+  const om = await check('oddsmatcher', P, { query: { stake: '10', commission: '5', limit: '50' }, expect: 200 });
+  if (om) expectThat(Array.isArray(om.json.rows) && om.json.rows.length <= 50, 'oddsmatcher: at most limit rows');
+  for (const q of [{ type: 'snr', min_rating: '50' }, { bookmaker: 'oddzy,entain', sort: 'start', order: 'asc' },
+    { min_odds: '2', max_odds: '10', minutes: '60' }, { race_type: 'greyhound', min_liquidity: '100' }, { race_id: '1,2,3' }])
+    await check(`oddsmatcher ${JSON.stringify(q)}`, P, { query: q, expect: 200 });
+  const none = await check('oddsmatcher nothing', P, { query: { bookmaker: 'nobody' }, expect: 200 });
+  if (none) expectThat(none.json.rows.length === 0, 'oddsmatcher: a filter matching nothing answers []');
+  for (const q of [{ stake: '-1' }, { min_odds: '0' }, { min_odds: '1' }, { commission: '150' }, { stake: '1000000000000' },
+    { type: 'free' }, { sort: 'name' }, { limit: '0' }, { race_id: Array.from({ length: 33 }, (_, i) => i + 1).join() }])
+    await check(`oddsmatcher ${JSON.stringify(q).slice(0, 60)}`, P, { query: q, expect: 400 });
+  await check('oddsmatcher min_odds above max_odds', P, { query: { min_odds: '5', max_odds: '3' }, expect: 400, badInputOutsideParams: true });
+  await limits(P);
+  P = '/api/arbitrage';
+  await check('arbitrage', P, { query: { stake: '100' }, expect: 200 });
+  await check('arbitrage stake -1', P, { query: { stake: '-1' }, expect: 400 });
   await limits(P);
 
   // operations

@@ -7,7 +7,6 @@ P=$(free_port)
 PIDS+=($!)
 wait_http "http://127.0.0.1:$P/readyz" 20 || { cat "$TMP/run.log"; fail "not ready"; }
 U="http://127.0.0.1:$P"
-code() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
 for _ in $(seq 1 50); do
   RID=$(curl -fsS "$U/api/racing/next?limit=1" | python3 -c 'import json,sys; r=json.load(sys.stdin)["races"]; print(r[0]["race_id"] if r else "")')
   [ -n "$RID" ] && break; sleep 0.2

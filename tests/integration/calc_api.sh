@@ -8,27 +8,6 @@ P=$(free_port)
 PIDS+=($!)
 wait_http "http://127.0.0.1:$P/healthz" 20 || { cat "$TMP/api.log"; fail "not up"; }
 U="http://127.0.0.1:$P/api/calc"
-code() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
-# expect URL 'python expression over d' ...: a 200 whose JSON body d satisfies every expression
-expect() {
-  local url=$1; shift
-  [ "$(code "$U/$url")" = 200 ] || fail "$url: $(cat "$TMP/body")"
-  python3 - "$TMP/body" "$url" "$@" <<'PY' || fail "$url: $(cat "$TMP/body")"
-import json, sys
-d = json.load(open(sys.argv[1]))
-for e in sys.argv[3:]:
-    assert eval(e), f"{sys.argv[2]}: {e} is false in {d}"
-PY
-}
-# expect400 URL TEXT: a 400 with the documented error body whose message contains TEXT
-expect400() {
-  [ "$(code "$U/$1")" = 400 ] || fail "$1: not 400: $(cat "$TMP/body")"
-  python3 - "$TMP/body" "$2" <<'PY' || fail "$1: $(cat "$TMP/body")"
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["error"] == "bad_request" and sys.argv[2] in d["message"], d
-PY
-}
 
 # matched bets (issue 17's example; mintio.co.uk; bettorstack.com; by hand)
 expect 'matched?back=3.0&lay=3.1&stake=10&commission=5' 'd["lay_stake"] == 9.84' \

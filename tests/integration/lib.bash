@@ -27,3 +27,28 @@ wait_http() { # url [seconds]
 }
 fail() { echo "FAIL: $*"; exit 1; }
 sql() { sqlite3 -readonly "$1" "$2"; }
+# JSON endpoints under $U (the caller sets U, e.g. http://127.0.0.1:$P/api):
+# code CURL-ARGS...: the status, the body in $TMP/body;
+# expect PATH 'python expression over d' ...: a 200 whose JSON body d satisfies every expression
+# (rows is d["rows"] when there is one);
+# expect400 PATH TEXT: a 400 with the documented error body whose message contains TEXT.
+code() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
+expect() {
+  local url=$1; shift
+  [ "$(code "$U/$url")" = 200 ] || fail "$url: $(cat "$TMP/body")"
+  python3 - "$TMP/body" "$url" "$@" <<'PY' || fail "$url: $(head -c 2000 "$TMP/body")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = d.get("rows") if isinstance(d, dict) else None
+for e in sys.argv[3:]:
+    assert eval(e), f"{sys.argv[2]}: {e} is false"
+PY
+}
+expect400() {
+  [ "$(code "$U/$1")" = 400 ] || fail "$1: not 400: $(cat "$TMP/body")"
+  python3 - "$TMP/body" "$2" <<'PY' || fail "$1: $(cat "$TMP/body")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["error"] == "bad_request" and sys.argv[2] in d["message"], d
+PY
+}
