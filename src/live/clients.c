@@ -210,6 +210,14 @@ void client_leave_nsp(client *c, int nsp)
 
 /* ---- subscribing ------------------------------------------------------------------------- */
 
+/* The words go into JSON strings as they are: no quotes, backslashes or control bytes. */
+static void plain_words(char *s)
+{
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+            *s = '\'';
+}
+
 /* The topics a request names: its own, or the default of the namespace (Socket.IO) or of
  * plain clients. Returns how many (0: none). */
 static int topics_of(const odz_live *lv, int nsp, const odz_sub_req *req, const live_topic **out)
@@ -257,6 +265,7 @@ int live_subscribe(client *c, int nsp, const odz_sub_req *req, const char **code
             if (ts[i]->filter->parse(req->filter, &state, why, sizeof why) != 0) {
                 *code = "bad_filter";
                 snprintf(err, errlen, "bad filter: %s", why[0] ? why : "not understood");
+                plain_words(err);
                 return ODZ_EINVAL;
             }
         } else if (req->filter) {

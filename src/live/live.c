@@ -99,7 +99,7 @@ static const odz_live_topic builtin_topics[] = {
     {"prices", "race.*.price", "/prices", "updatePrice", 1, 1, NULL},
     {"racing", "race.*.updated", "/racing", "raceUpdated", 1, 1, NULL},
     {"odds", "race.*.odds", "/odds", "oddsUpdated", 1, 0, NULL},
-    {"matcher", "odds.matcher", "/odds", "matcherRows", 0, 0, NULL},
+    {"matcher", "odds.matcher", "/odds", "matcherRows", 0, 0, &live_matcher_filter},
 };
 
 /* ---- timers and shutdown ----------------------------------------------------------------- */

@@ -8,6 +8,7 @@
  *   sockio.c   Socket.IO packets inside an Engine.IO session (namespaces, subscribe, acks)
  *   ws.c       plain WebSocket clients (/ws)
  *   sse.c      Server-Sent Events clients (/api/stream)
+ *   matcher_filter.c  the odds matcher's per-client filter over its rows
  *   sio.c      the pure parsers (packets, queries, subscriptions; fuzzed)
  *
  * Threads: topics are fixed before the server runs; the bus handler builds an event and posts
@@ -179,6 +180,9 @@ void client_leave_nsp(client *c, int nsp);
 int live_subscribe(client *c, int nsp, const odz_sub_req *req, const char **code, char *err,
                    size_t errlen);
 int live_unsubscribe(client *c, int nsp, const odz_sub_req *req);
+
+/* ---- matcher_filter.c: the "matcher" topic's per-client filter ---- */
+extern const odz_live_filter live_matcher_filter;
 
 /* ---- fanout.c ---- */
 void live_on_bus_event(odz_bus *bus, const odz_msg *msg, void *ud);

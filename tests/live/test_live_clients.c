@@ -644,6 +644,23 @@ static const char *runner_ev[] = {
     "{\"runner\": \"r3\", \"rows\": [{\"rating\":20}]}",
 };
 
+/* One runner's matcher rows (docs/notes: odds.matcher), neds's rating as given. */
+static void matcher_runner(char *out, size_t n, double neds_rating)
+{
+    snprintf(out, n,
+             "{\"race_id\":7,\"selection_id\":11,\"rows\":["
+             "{\"key\":\"7.11.neds\",\"race_id\":7,\"selection_id\":11,\"bookmaker\":\"neds\","
+             "\"race_type\":\"thoroughbred\",\"start\":1700000000,\"back\":3.2,\"lay\":3.3,"
+             "\"lay_size\":125.5,\"rating\":%.2f},"
+             "{\"key\":\"7.11.sb\",\"race_id\":7,\"selection_id\":11,\"bookmaker\":\"sb\","
+             "\"race_type\":\"thoroughbred\",\"start\":1700000000,\"back\":3.4,\"lay\":3.3,"
+             "\"lay_size\":null,\"rating\":101.5},"
+             "{\"key\":\"7.11.tab\",\"race_id\":7,\"selection_id\":11,\"bookmaker\":\"tab\","
+             "\"race_type\":\"thoroughbred\",\"start\":1700000000,\"back\":2.9,\"lay\":3.3,"
+             "\"lay_size\":10,\"rating\":88.0}],\"removed\":[]}",
+             neds_rating);
+}
+
 /* The next event line of c (its JSON from the first '{'), which must name `runner`. */
 static void next_runner(child *c, const char *prefix, const char *runner, char *line, size_t n)
 {
@@ -663,6 +680,11 @@ static void t_odds_namespace_and_filters(void **st)
 
     child *odds = spawn_client("sio-ws", s->port, "{\"race_id\":7}", "/odds");
     child *matcher = spawn_client("sio", s->port, "{\"topic\":\"matcher\"}", "/odds");
+    child *neds95 = spawn_client(
+        "sio-ws", s->port,
+        "{\"topic\":\"matcher\",\"filter\":{\"bookmaker\":\"neds\",\"min_rating\":95}}", "/odds");
+    child *odds33 =
+        spawn_client("ws", s->port, "{\"topic\":\"matcher\",\"filter\":{\"min_odds\":3.3}}", NULL);
     child *sio50 = spawn_client("sio-ws", s->port,
                                 "{\"topic\":\"testrows\",\"filter\":{\"min_rating\":50}}", "/odds");
     child *ws80 = spawn_client("ws", s->port,
@@ -676,11 +698,13 @@ static void t_odds_namespace_and_filters(void **st)
              s->port);
     char *argv[] = {"curl", "-sN", url, NULL};
     child *sse = spawn(argv);
-    child *ready[] = {odds, matcher, sio50, ws80, wsodds};
+    child *ready[] = {odds, matcher, neds95, odds33, sio50, ws80, wsodds};
+    /* (nine Node.js clients start at once: on a loaded machine that takes a while) */
     for (size_t i = 0; i < sizeof ready / sizeof *ready; i++)
-        assert_int_equal(wait_line(ready[i], "READY", 10000, line, sizeof line), 0);
-    assert_int_equal(wait_line(sse, ": subscribed to testrows", 10000, line, sizeof line), 0);
-    assert_int_equal(wait_line(bad, "CLOSED bad-subscribe", 10000, line, sizeof line), 0);
+        if (wait_line(ready[i], "READY", 60000, line, sizeof line) != 0)
+            fail_msg("client %zu not subscribed: %s", i, line);
+    assert_int_equal(wait_line(sse, ": subscribed to testrows", 60000, line, sizeof line), 0);
+    assert_int_equal(wait_line(bad, "CLOSED bad-subscribe", 60000, line, sizeof line), 0);
     assert_non_null(strstr(line, "bad_filter"));
     assert_non_null(strstr(line, "min_rating must be"));
 
@@ -696,12 +720,31 @@ static void t_odds_namespace_and_filters(void **st)
     assert_int_equal(wait_line(wsodds, "EVENT", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "\"book\":104.2"));
 
-    const char *row = "{\"race_id\":7,\"selection_id\":11,\"rows\":[{\"key\":\"7.11.b1\","
-                      "\"back\":3.5,\"lay\":3.6,\"rating\":97.2}],\"removed\":[]}";
-    s->bus->ops->publish_keyed(s->bus, "odds.matcher", "7.11", row, strlen(row), NULL);
+    /* the odds matcher's rows (one runner's, as the racing service publishes them), each
+     * client's filter applied row by row */
+    char runner[2048];
+    matcher_runner(runner, sizeof runner, 96.12);
+    s->bus->ops->publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
     assert_int_equal(wait_line(matcher, "EVENT", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "{\"event\":\"matcherRows\",\"data\":{\"race_id\":7,"));
-    assert_non_null(strstr(line, "\"rating\":97.2"));
+    assert_non_null(strstr(line, "\"7.11.neds\""));
+    assert_non_null(strstr(line, "\"7.11.sb\""));
+    assert_non_null(strstr(line, "\"7.11.tab\""));
+    assert_int_equal(wait_line(neds95, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "\"7.11.neds\""));
+    assert_null(strstr(line, "\"7.11.sb\""));
+    assert_null(strstr(line, "\"7.11.tab\""));
+    assert_non_null(strstr(line, "\"removed\":[]"));
+    assert_int_equal(wait_line(odds33, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"matcherRows\",\"data\":{\"race_id\":7,"));
+    assert_non_null(strstr(line, "\"7.11.sb\""));
+    assert_null(strstr(line, "\"7.11.neds\""));
+    assert_null(strstr(line, "\"7.11.tab\""));
+    /* neds's rating falls below 95: that client is told the runner has no row for it now */
+    matcher_runner(runner, sizeof runner, 90.0);
+    s->bus->ops->publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
+    assert_int_equal(wait_line(neds95, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "\"selection_id\":11,\"rows\":[]"));
 
     atomic_store(&rows_decoded, 0);
     const char *runner_key[] = {"r1", "r2", "r3"};
@@ -731,7 +774,7 @@ static void t_odds_namespace_and_filters(void **st)
     assert_string_equal(line, "data: {\"runner\":\"r3\",\"rows\":[]}");
     assert_int_equal(atomic_load(&rows_decoded), 3); /* once an event, not once a client */
 
-    child *all[] = {odds, matcher, sio50, ws80, wsodds, bad, sse};
+    child *all[] = {odds, matcher, neds95, odds33, sio50, ws80, wsodds, bad, sse};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         child_end(all[i]);
     server_stop(s);
