@@ -328,9 +328,9 @@ static void t_sse_curl(void **st)
     server_stop(s);
 }
 
-/* A raw WebSocket client with a small receive buffer that subscribes to `race` on /ws and
- * then never reads again. Returns the socket. */
-static int stalled_client(int port, int race)
+/* A loopback connection with a small receive buffer that sends `req`, then reads until
+ * `until` arrives (within 5 s) and never again unless told. Returns the socket. */
+static int stalled_connect(int port, const void *req, size_t len, const char *until)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     int small = 4096;
@@ -338,15 +338,7 @@ static int stalled_client(int port, int race)
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    const char *req = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-    char msg[64];
-    int n = snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",\"race_id\":%d}", race);
-    uint8_t f[80] = {0x81, (uint8_t)(0x80 | n), 1, 2, 3, 4};
-    for (int i = 0; i < n; i++)
-        f[6 + i] = (uint8_t)msg[i] ^ f[2 + i % 4];
-    assert_int_equal(write(fd, f, (size_t)(6 + n)), 6 + n);
+    assert_int_equal(write(fd, req, len), (ssize_t)len);
     char buf[2048];
     size_t got = 0;
     int64_t end = wall_ms() + 5000;
@@ -359,11 +351,29 @@ static int stalled_client(int port, int race)
             break;
         got += (size_t)r;
         buf[got] = '\0';
-        if (memmem(buf, got, "subscribed", 10))
+        if (memmem(buf, got, until, strlen(until)))
             return fd;
     }
-    fail_msg("stalled client: no subscription");
+    fail_msg("stalled client: no \"%s\"", until);
     return -1;
+}
+
+/* A raw WebSocket client on /ws that subscribes to `race` and then never reads again. */
+static int stalled_client(int port, int race)
+{
+    char req[512];
+    int hn = snprintf(req, sizeof req,
+                      "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    char msg[64];
+    int n = snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",\"race_id\":%d}", race);
+    uint8_t *f = (uint8_t *)req + hn; /* one masked text frame after the handshake */
+    f[0] = 0x81;
+    f[1] = (uint8_t)(0x80 | n);
+    memcpy(f + 2, "\x01\x02\x03\x04", 4);
+    for (int i = 0; i < n; i++)
+        f[6 + i] = (uint8_t)msg[i] ^ f[2 + i % 4];
+    return stalled_connect(port, req, (size_t)(hn + 6 + n), "subscribed");
 }
 
 /* A client that stops reading is dropped; the others keep receiving. */
@@ -408,36 +418,13 @@ static void t_slow_client_dropped(void **st)
     server_stop(s);
 }
 
-/* A raw HTTP client on /api/stream?<query> with a small receive buffer: reads the head and the
- * "subscribed" comment, then reads nothing until told. Returns the socket. */
+/* A raw HTTP client on /api/stream?<query> that reads the "subscribed" comment and then
+ * nothing until told. */
 static int stalled_sse(int port, const char *query)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int small = 4096;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     char req[256];
     int n = snprintf(req, sizeof req, "GET /api/stream?%s HTTP/1.1\r\nHost: x\r\n\r\n", query);
-    assert_int_equal(write(fd, req, (size_t)n), n);
-    char buf[2048];
-    size_t got = 0;
-    int64_t end = wall_ms() + 5000;
-    while (wall_ms() < end && got < sizeof buf - 1) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t r = read(fd, buf + got, sizeof buf - 1 - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-        buf[got] = '\0';
-        if (strstr(buf, ": subscribed"))
-            return fd;
-    }
-    fail_msg("stalled SSE client: no subscription");
-    return -1;
+    return stalled_connect(port, req, (size_t)n, ": subscribed");
 }
 
 /* Everything the socket gives until it has been quiet for quiet_ms (malloc'd, NUL-ended). */
@@ -668,6 +655,19 @@ static void next_runner(child *c, const char *prefix, const char *runner, char *
     assert_non_null(strstr(line, runner));
 }
 
+/* The next three events of c are r1's, r2's and r3's rows: the given rows, and none of r3. */
+static void expect_runner_rows(child *c, const char *r1, const char *r2)
+{
+    char line[4096], want[256];
+    const char *runners[] = {"\"r1\"", "\"r2\"", "\"r3\""}, *rows[] = {r1, r2, "[]"};
+    for (int i = 0; i < 3; i++) {
+        next_runner(c, "EVENT", runners[i], line, sizeof line);
+        snprintf(want, sizeof want, "{\"event\":\"testRows\",\"data\":{\"runner\":%s,\"rows\":%s}}",
+                 runners[i], rows[i]);
+        assert_non_null(strstr(line, want));
+    }
+}
+
 /* The /odds namespace and the same topics on /ws and SSE: a race's odds (oddsUpdated), the
  * matcher's rows (matcherRows), and a topic whose rows each client gets through its own
  * filter, applied on the server per row (the payload decoded once per event, each distinct set
@@ -751,20 +751,9 @@ static void t_odds_namespace_and_filters(void **st)
     for (int i = 0; i < 3; i++)
         s->bus->ops->publish_keyed(s->bus, "test.rows", runner_key[i], runner_ev[i],
                                    strlen(runner_ev[i]), NULL);
-    /* min 50: some rows of r1 and r2; none of r3, which it is still told about */
-    next_runner(sio50, "EVENT", "\"r1\"", line, sizeof line);
-    assert_non_null(strstr(line, "\"rows\":[{\"rating\":60},{\"rating\":85}]"));
-    next_runner(sio50, "EVENT", "\"r2\"", line, sizeof line);
-    assert_non_null(strstr(line, "\"rows\":[{\"rating\":90}]"));
-    next_runner(sio50, "EVENT", "\"r3\"", line, sizeof line);
-    assert_non_null(strstr(line, "\"rows\":[]"));
-    /* min 80 on /ws */
-    next_runner(ws80, "EVENT", "\"r1\"", line, sizeof line);
-    assert_non_null(strstr(line, "{\"event\":\"testRows\",\"data\":{\"runner\":\"r1\",\"rows\":[{\"rating\":85}]}}"));
-    next_runner(ws80, "EVENT", "\"r2\"", line, sizeof line);
-    assert_non_null(strstr(line, "\"rows\":[{\"rating\":90}]"));
-    next_runner(ws80, "EVENT", "\"r3\"", line, sizeof line);
-    assert_non_null(strstr(line, "\"rows\":[]"));
+    /* min 50: some rows of r1 and r2; none of r3, which it is still told about; min 80 on /ws */
+    expect_runner_rows(sio50, "[{\"rating\":60},{\"rating\":85}]", "[{\"rating\":90}]");
+    expect_runner_rows(ws80, "[{\"rating\":85}]", "[{\"rating\":90}]");
     /* min 30 on SSE: r2 passes whole, so its bytes are the published ones */
     next_runner(sse, "data: ", "\"r1\"", line, sizeof line);
     assert_string_equal(line, "data: {\"runner\":\"r1\",\"rows\":[{\"rating\":60},{\"rating\":85}]}");
