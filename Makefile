@@ -94,11 +94,11 @@ FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
 FUZZ_SRC_fuzz_query := src/http/query.c
 FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
-FUZZ_SRC_fuzz_live_filter := src/live/matcher_filter.c $(wildcard src/core/*.c)
 FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
 FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c)
 FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
 fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
+FUZZ_SRC_fuzz_live_filter := src/live/matcher_filter.c $(wildcard src/core/*.c)
 .SECONDEXPANSION:
 $(B)/fuzz/%: fuzz/%.c $$(call fuzz_src,$$*)
 	@mkdir -p $(dir $@)
