@@ -903,6 +903,68 @@ static void t_polling_by_hand(void **st)
     server_stop(s);
 }
 
+/* Holds the event loop until the bus has delivered `want` more messages to its subscribers:
+ * everything those deliveries post to the loop then waits for one turn. */
+typedef struct {
+    odz_bus *bus;
+    uint64_t want;
+    atomic_int done;
+} hold;
+static void hold_loop(void *arg)
+{
+    hold *h = arg;
+    odz_bus_stats bs;
+    int64_t end = wall_ms() + 10000;
+    do {
+        usleep(5000);
+        h->bus->ops->stats(h->bus, &bs);
+    } while (bs.delivered < h->want && wall_ms() < end);
+    usleep(20000); /* (the handler's post comes before the delivery is counted) */
+    atomic_store(&h->done, 1);
+}
+
+/* A waiting long-poll gets every event of one loop turn in one response, not the first alone
+ * (the others would wait for the next poll). */
+static void t_polling_one_response_per_turn(void **st)
+{
+    server *s = server_start_ping(1, 0, 25000); /* (no ping to end the waiting poll early) */
+    char cmd[512], sid[64];
+    snprintf(cmd, sizeof cmd, "curl -s 'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling'",
+             s->port);
+    assert_int_equal(sscanf(http_text(cmd), "0{\"sid\":\"%63[^\"]\"", sid), 1);
+    snprintf(cmd, sizeof cmd,
+             "curl -s -X POST --data-binary '40/prices,\x1e" "42/prices,1[\"subscribe\",{\"race_id\":7}]' "
+             "'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling&sid=%s'",
+             s->port, sid);
+    assert_string_equal(http_text(cmd), "ok");
+    char poll[256];
+    snprintf(poll, sizeof poll,
+             "curl -s 'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling&sid=%s'", s->port,
+             sid);
+    assert_non_null(strstr(http_text(poll), "43/prices,1[{\"ok\":true"));
+    /* a poll waits; the loop is held while 20 events reach it */
+    FILE *f = popen(poll, "r");
+    usleep(300000);
+    odz_bus_stats bs;
+    s->bus->ops->stats(s->bus, &bs);
+    hold h = {s->bus, bs.delivered + 20, 0};
+    assert_int_equal(odz_http_call(s->http, 0, hold_loop, &h), 0);
+    for (int i = 0; i < 20; i++)
+        publish_price(s, 7, 100 + i, 300 + i, NULL);
+    static char got[1 << 16];
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    got[n] = '\0';
+    pclose(f);
+    while (!atomic_load(&h.done))
+        usleep(1000);
+    int packets = 0;
+    for (const char *p = got; (p = strstr(p, "42/prices,[\"updatePrice\"")); p++)
+        packets++;
+    fprintf(stderr, "first poll after the held turn: %d events in %zu bytes\n", packets, n);
+    assert_int_equal(packets, 20);
+    server_stop(s);
+}
+
 static void t_bad_requests(void **st)
 {
     server *s = server_start(1, 0);
@@ -955,6 +1017,7 @@ int main(void)
         cmocka_unit_test(t_bad_requests),
         cmocka_unit_test(t_upgrade_is_prompt),
         cmocka_unit_test(t_polling_by_hand),
+        cmocka_unit_test(t_polling_one_response_per_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
