@@ -1,6 +1,7 @@
 /* libFuzzer target: the Engine.IO transport (src/live/sio.c) on any bytes: the handshake query
  * of /socket.io/ (the input's first line) and a polling POST body (the rest), cut into packets
- * and each parsed as the live module does; plus the race_id of /api/live/stream. */
+ * and each parsed as the live module does; plus the query of /api/stream (race_id, topic,
+ * filter). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t race;
     if (odz_sio_race_text(q, &race) == 0 && race < 0)
         __builtin_trap();
+    odz_sub_req sub;
+    if (odz_sse_query_sub(q, &sub) == 0) {
+        if (sub.race_id < 0 || strlen(sub.topic) >= ODZ_SUB_TOPIC_MAX ||
+            (sub.filter && !json_is_object(sub.filter)))
+            __builtin_trap();
+        odz_sub_req_clear(&sub);
+    } else if (sub.filter) {
+        __builtin_trap(); /* nothing kept on failure */
+    }
 
     size_t pos = 0, n, seen = 0;
     const char *pkt;
@@ -52,8 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (odz_sio_parse(pkt, n, &p) == 0 && p.json) {
             if (p.json < pkt || p.json + p.json_len > pkt + n)
                 __builtin_trap();
-            if (odz_sio_event_race(p.json, p.json_len, name, &race) == 0 && race < 0)
+            odz_sub_req r = {.race_id = -1};
+            if (odz_sio_event_sub(p.json, p.json_len, name, &r) == 0 && r.race_id < -1)
                 __builtin_trap();
+            odz_sub_req_clear(&r);
         }
     }
     if (pos != blen)

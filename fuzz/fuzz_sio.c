@@ -1,5 +1,6 @@
 /* libFuzzer target: Engine.IO / Socket.IO packets and the event payloads clients send
- * (socket.io `subscribe` arguments and plain /ws messages), on any bytes. */
+ * (socket.io `subscribe` arguments and plain /ws messages: race, topic, filter), on any
+ * bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,18 +14,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *in = (const char *)data;
     odz_sio_packet p;
     char name[ODZ_SIO_EVENT_MAX];
-    int64_t race;
+    odz_sub_req r = {.race_id = -1};
     if (odz_sio_parse(in, size, &p) == 0) {
         if (p.nsp[0] != '/' || strlen(p.nsp) >= ODZ_SIO_NSP_MAX)
             __builtin_trap();
         if (p.json && (p.json < in || p.json + p.json_len > in + size))
             __builtin_trap();
-        if (p.json && odz_sio_event_race(p.json, p.json_len, name, &race) == 0 && race < 0)
+        if (p.json && odz_sio_event_sub(p.json, p.json_len, name, &r) == 0 && r.race_id < -1)
             __builtin_trap();
+        odz_sub_req_clear(&r);
     }
-    if (odz_ws_message_race(in, size, name, &race) == 0 && race < 0)
+    if (odz_ws_message_sub(in, size, name, &r) == 0 &&
+        (r.race_id < -1 || (r.filter && !json_is_object(r.filter))))
         __builtin_trap();
-    if (odz_sio_event_race(in, size, name, &race) == 0 && strlen(name) >= ODZ_SIO_EVENT_MAX)
+    odz_sub_req_clear(&r);
+    if (odz_sio_event_sub(in, size, name, &r) == 0 && strlen(name) >= ODZ_SIO_EVENT_MAX)
         __builtin_trap();
+    if (strlen(r.topic) >= ODZ_SUB_TOPIC_MAX)
+        __builtin_trap();
+    odz_sub_req_clear(&r);
     return 0;
 }

@@ -32,6 +32,10 @@ typedef struct {
      * queue was full) since the previous delivery. Non-zero: state derived from this
      * subscription's events may be stale; rebuild it. */
     uint64_t missed;
+    /* The publisher's coalescing key (publish_keyed; over NATS the "Oddzy-Key" header), or
+     * NULL: with the subject, what this message is the newest state of. Subscribers that
+     * coalesce in their own queues use it as it is, without reading the payload. */
+    const char *key;
 } odz_msg;
 
 /* Called on the subscription's own delivery thread; `msg` is valid only during the call. */

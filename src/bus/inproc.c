@@ -291,7 +291,7 @@ static void *deliver_loop(void *arg)
         pthread_mutex_unlock(&s->lock);
         odz_msg msg = {
             n->m->subject, n->m->reply, n->m->data, n->m->len, n->m->corr ? n->m->corr : "",
-            missed};
+            missed, n->m->key && *n->m->key ? n->m->key : NULL};
         s->handler(&b->base, &msg, s->ud);
         atomic_fetch_add(&b->delivered, 1);
         qmsg_unref(n->m);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define CORR_HEADER "Oddzy-Corr"
+#define KEY_HEADER "Oddzy-Key" /* publish_keyed's key, handed to subscribers (odz_msg.key) */
 #define DEFAULT_QUEUE 1024
 #define MAX_QUEUE 65536
 #define GROUP_MAX 64
@@ -191,6 +192,11 @@ static void on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *m, void *c
     const char *hv = NULL;
     if (natsMsgHeader_Get(m, CORR_HEADER, &hv) == NATS_OK && hv)
         snprintf(corr, sizeof corr, "%s", hv); /* a foreign publisher may send a longer one */
+    char key[ODZ_BUS_KEY_MAX] = "";
+    hv = NULL;
+    /* (a key too long for us is no key: never a truncated one, which could merge two things) */
+    if (natsMsgHeader_Get(m, KEY_HEADER, &hv) == NATS_OK && hv && strlen(hv) < sizeof key)
+        snprintf(key, sizeof key, "%s", hv);
     const char *data = natsMsg_GetData(m);
     const char *reply = natsMsg_GetReply(m);
     /* what the library dropped for this subscription (slow consumer) since the last delivery:
@@ -203,7 +209,8 @@ static void on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *m, void *c
                    data ? data : "",
                    data ? (size_t)natsMsg_GetDataLength(m) : 0,
                    corr,
-                   missed};
+                   missed,
+                   key[0] ? key : NULL};
     nsub *prev = tl_current;
     tl_current = s;
     s->handler(&s->bus->base, &msg, s->ud);
@@ -232,8 +239,8 @@ static void on_complete(void *closure)
 
 /* ---- publish ---- */
 
-static int nb_publish_reply(odz_bus *bb, const char *subject, const char *reply, const void *data,
-                            size_t len, const char *corr)
+static int publish_msg(odz_bus *bb, const char *subject, const char *reply, const char *key,
+                       const void *data, size_t len, const char *corr)
 {
     nbus *b = NB(bb);
     if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
@@ -246,11 +253,13 @@ static int nb_publish_reply(odz_bus *bb, const char *subject, const char *reply,
     if (rc)
         return rc;
     natsStatus s;
-    if (corr && *corr && b->headers) {
+    if (((corr && *corr) || (key && *key)) && b->headers) {
         natsMsg *m = NULL;
         s = natsMsg_Create(&m, subject, reply, data, (int)len);
-        if (s == NATS_OK)
+        if (s == NATS_OK && corr && *corr)
             s = natsMsgHeader_Set(m, CORR_HEADER, corr);
+        if (s == NATS_OK && key && *key)
+            s = natsMsgHeader_Set(m, KEY_HEADER, key);
         if (s == NATS_OK)
             s = natsConnection_PublishMsg(b->nc, m);
         natsMsg_Destroy(m);
@@ -265,19 +274,26 @@ static int nb_publish_reply(odz_bus *bb, const char *subject, const char *reply,
     return map_status(s);
 }
 
+static int nb_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
+                            size_t len, const char *corr)
+{
+    return publish_msg(b, subject, reply, NULL, data, len, corr);
+}
+
 static int nb_publish(odz_bus *b, const char *subject, const void *data, size_t len,
                       const char *corr)
 {
-    return nb_publish_reply(b, subject, NULL, data, len, corr);
+    return publish_msg(b, subject, NULL, NULL, data, len, corr);
 }
 
-/* NATS queues every message (server and client library): the key is checked, not used. */
+/* NATS queues every message (server and client library): the key does not coalesce here, it
+ * travels in a header to the subscribers (odz_msg.key), which may coalesce on it. */
 static int nb_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
                             size_t len, const char *corr)
 {
     if (key && strnlen(key, ODZ_BUS_KEY_MAX) >= ODZ_BUS_KEY_MAX)
         return ODZ_EINVAL;
-    return nb_publish_reply(b, subject, NULL, data, len, corr);
+    return publish_msg(b, subject, NULL, key, data, len, corr);
 }
 
 /* ---- subscribe ---- */

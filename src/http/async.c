@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "http/http_internal.h"
+#include "http/outq.h"
 
 /* ---- deep copy of response options, for handing them across threads ---------------------- */
 
@@ -214,12 +215,9 @@ static void pending_on_message(odz_http_pending *p)
 
 /* ---- streams ----------------------------------------------------------------------------- */
 
-#define STREAM_MAX_IOV 64
-
-struct chunk {
-    struct chunk *next;
-    odz_buf *b;
-};
+/* most chunks handed to h2o in one send (one writev: IOV_MAX is 1024, h2o adds the chunk
+ * framing); the rest follows when it completes */
+#define STREAM_MAX_IOV 1000
 
 struct odz_http_stream {
     h2o_generator_t gen;
@@ -230,8 +228,7 @@ struct odz_http_stream {
     size_t max_buffered;
 
     pthread_mutex_t mu; /* guards the fields down to wake_queued */
-    struct chunk *head, **tail;
-    size_t queued;
+    odz_outq q;         /* chunks waiting, keyed and bounded (outq.h) */
     int open; /* sends accepted */
     int end_requested;
     int wake_queued; /* msg is on the loop's queue (holding a reference) */
@@ -239,9 +236,9 @@ struct odz_http_stream {
     /* loop thread */
     odz_http_req *r;
     h2o_linklist_t link;
-    odz_buf *inflight[STREAM_MAX_IOV];
-    h2o_iovec_t iov[STREAM_MAX_IOV];
-    size_t ninflight;
+    odz_outq inflight; /* handed to h2o, written by the send in progress */
+    h2o_iovec_t *iov;
+    size_t iovcap;
     int writing; /* h2o owns iov until proceed */
     int final_sent;
     int server_ended;
@@ -259,14 +256,9 @@ static void stream_unref(odz_http_stream *s)
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
     odz_http_server *srv = s->lp->srv;
-    while (s->head) {
-        struct chunk *c = s->head;
-        s->head = c->next;
-        odz_buf_unref(c->b);
-        free(c);
-    }
-    for (size_t i = 0; i < s->ninflight; i++)
-        odz_buf_unref(s->inflight[i]);
+    odz_outq_free(&s->q);
+    odz_outq_free(&s->inflight);
+    free(s->iov);
     pthread_mutex_destroy(&s->mu);
     free(s);
     odz_http__server_unref(srv);
@@ -274,9 +266,39 @@ static void stream_unref(odz_http_stream *s)
 
 static void release_inflight(odz_http_stream *s)
 {
-    for (size_t i = 0; i < s->ninflight; i++)
-        odz_buf_unref(s->inflight[i]);
-    s->ninflight = 0;
+    odz_outq_clear(&s->inflight);
+}
+
+/* s->mu held: the waiting chunks (at most STREAM_MAX_IOV) become the send in flight. */
+static void take_chunks(odz_http_stream *s)
+{
+    size_t n = s->q.n < STREAM_MAX_IOV ? s->q.n : STREAM_MAX_IOV;
+    if (!n)
+        return;
+    if (s->iovcap < n) {
+        h2o_iovec_t *iov = realloc(s->iov, n * sizeof(*iov));
+        if (!iov)
+            return; /* nothing taken: retried at the next wake-up */
+        s->iov = iov;
+        s->iovcap = n;
+    }
+    if (n == s->q.n) {
+        odz_outq_move(&s->q, &s->inflight);
+    } else {
+        /* more than one send can carry: the oldest go now, the rest keep their order */
+        for (size_t i = 0; i < n; i++)
+            if (odz_outq_push(&s->inflight, s->q.v[i], 0, 0) != 0)
+                return; /* out of memory: what was taken goes, the rest waits */
+        for (size_t i = 0; i < n; i++) {
+            s->q.bytes -= odz_buf_len(s->q.v[i]);
+            odz_buf_unref(s->q.v[i]);
+        }
+        memmove(s->q.v, s->q.v + n, (s->q.n - n) * sizeof(*s->q.v));
+        memmove(s->q.keys, s->q.keys + n, (s->q.n - n) * sizeof(*s->q.keys));
+        s->q.n -= n;
+    }
+    for (size_t i = 0; i < s->inflight.n; i++)
+        s->iov[i] = h2o_iovec_init(odz_buf_data(s->inflight.v[i]), odz_buf_len(s->inflight.v[i]));
 }
 
 /* Loop thread: hands queued chunks (and the end, once the queue is empty) to h2o. */
@@ -285,24 +307,13 @@ static void stream_flush(odz_http_stream *s)
     odz_http_req *r = s->r;
     if (!r || !r->h2o || s->writing || s->final_sent)
         return;
-    size_t n = 0;
     pthread_mutex_lock(&s->mu);
-    while (s->head && n < STREAM_MAX_IOV) {
-        struct chunk *c = s->head;
-        s->head = c->next;
-        s->queued -= odz_buf_len(c->b);
-        s->inflight[n] = c->b;
-        s->iov[n] = h2o_iovec_init(odz_buf_data(c->b), odz_buf_len(c->b));
-        n++;
-        free(c);
-    }
-    if (!s->head)
-        s->tail = &s->head;
-    int end = s->end_requested && !s->head;
+    take_chunks(s);
+    size_t n = s->inflight.n;
+    int end = s->end_requested && !s->q.n;
     pthread_mutex_unlock(&s->mu);
     if (n == 0 && !end)
         return;
-    s->ninflight = n;
     s->writing = 1;
     if (end)
         s->final_sent = 1;
@@ -363,7 +374,6 @@ odz_http_stream *odz_http_stream_start(odz_http_req *r, int status, const char *
     atomic_init(&s->alive, 1);
     s->lp = r->lp;
     s->max_buffered = r->lp->srv->cfg.stream_max_buffered;
-    s->tail = &s->head;
     s->open = 1;
     s->r = r;
     h2o_linklist_insert(&r->lp->streams, &s->link);
@@ -403,33 +413,21 @@ int odz_http_stream_alive(const odz_http_stream *s)
     return atomic_load(&((odz_http_stream *)s)->alive);
 }
 
+int odz_http_stream_send_keyed(odz_http_stream *s, odz_buf *b, uint64_t key)
+{
+    if (!b || odz_buf_len(b) == 0)
+        return 0; /* an empty chunk would read as the end of a chunked body */
+    pthread_mutex_lock(&s->mu);
+    int rc = s->open ? odz_outq_push(&s->q, b, key, s->max_buffered) : ODZ_ECLOSED;
+    if (rc == 0)
+        rc = stream_wake_locked(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 int odz_http_stream_send_buf(odz_http_stream *s, odz_buf *b)
 {
-    size_t len = odz_buf_len(b);
-    if (!b || len == 0)
-        return 0; /* an empty chunk would read as the end of a chunked body */
-    struct chunk *c = malloc(sizeof(*c));
-    if (!c)
-        return ODZ_ENOMEM;
-    c->next = NULL;
-    c->b = b;
-    pthread_mutex_lock(&s->mu);
-    int rc = 0;
-    if (!s->open)
-        rc = ODZ_ECLOSED;
-    else if (s->queued > 0 && s->queued + len > s->max_buffered)
-        rc = ODZ_EFULL;
-    if (rc == 0) {
-        odz_buf_ref(b);
-        *s->tail = c;
-        s->tail = &c->next;
-        s->queued += len;
-        rc = stream_wake_locked(s);
-        c = NULL; /* queued: freed by the loop or the last unref */
-    }
-    pthread_mutex_unlock(&s->mu);
-    free(c);
-    return rc;
+    return odz_http_stream_send_keyed(s, b, 0);
 }
 
 int odz_http_stream_send(odz_http_stream *s, const void *data, size_t len)
@@ -470,15 +468,7 @@ void odz_http_stream_abort(odz_http_stream *s)
             shutdown(h2o_socket_get_fd(sock), SHUT_RDWR);
     }
     pthread_mutex_lock(&s->mu);
-    for (struct chunk *c = s->head; c;) {
-        struct chunk *n = c->next;
-        odz_buf_unref(c->b);
-        free(c);
-        c = n;
-    }
-    s->head = NULL;
-    s->tail = &s->head;
-    s->queued = 0;
+    odz_outq_clear(&s->q);
     pthread_mutex_unlock(&s->mu);
     odz_http_stream_end(s);
 }
@@ -563,16 +553,8 @@ void odz_http__async_shutdown(odz_http_loop *lp, int force)
         s->open = 0;
         atomic_store(&s->alive, 0);
         s->end_requested = 1;
-        if (force) {
-            while (s->head) {
-                struct chunk *c = s->head;
-                s->head = c->next;
-                odz_buf_unref(c->b);
-                free(c);
-            }
-            s->tail = &s->head;
-            s->queued = 0;
-        }
+        if (force)
+            odz_outq_clear(&s->q);
         pthread_mutex_unlock(&s->mu);
         s->server_ended = 1;
         stream_flush(s); /* may unlink s, which is why `next` was taken first */

@@ -275,6 +275,10 @@ void odz_http_stream_on_close(odz_http_stream *s, void (*fn)(void *ud, const cha
 int odz_http_stream_send(odz_http_stream *s, const void *data, size_t len);
 /** Any thread; zero-copy, takes its own reference on `b`. Returns as above. */
 int odz_http_stream_send_buf(odz_http_stream *s, odz_buf *b);
+/** As odz_http_stream_send_buf with a coalescing key (0 = none; http/outq.h): while a chunk
+ *  with the same key still waits (the client is behind), `b` takes its place: returns 1. What
+ *  waits leaves together, in one send, when the write in flight completes. */
+int odz_http_stream_send_keyed(odz_http_stream *s, odz_buf *b, uint64_t key);
 /** 1 while sends are accepted. Any thread. */
 int odz_http_stream_alive(const odz_http_stream *s);
 /** Loop thread of the request: drops what is queued, cuts the connection and releases the

@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/utf8.h"
 #include "http/http_internal.h"
+#include "http/outq.h"
 #include "http/ws_reader.h"
 
 #define DEF_MAX_MESSAGE (64 * 1024)
@@ -37,11 +38,8 @@ struct odz_ws {
     void *ud;
     odz_ws_limits lim;
 
-    /* output: q waits, w is being written */
-    odz_buf **q, **w;
-    uint64_t *qkeys; /* coalescing key of each waiting frame, 0 = none (capacity qcap) */
-    size_t qn, qcap, wn, wcap;
-    size_t qbytes;
+    /* output: q waits (keyed, bounded: outq.h), w is being written */
+    odz_outq q, w;
     h2o_iovec_t *iov;
     size_t iovcap;
     int writing;
@@ -56,7 +54,6 @@ struct odz_ws {
     int close_pending;
     int abort_requested; /* odz_ws_abort before the upgrade completed */
     int draining;        /* close frame written: discard input until EOF or the timer */
-    unsigned long coalesced;
     int64_t last_rx_ms;  /* monotonic ms of the last bytes received */
     h2o_timeout_entry_t close_timer;
     h2o_timeout_entry_t flush_timer; /* on zero_timeout: writes what waits at the loop turn's end */
@@ -128,20 +125,10 @@ odz_buf *odz_ws_frame_text(const void *data, size_t len)
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
-static void release_bufs(odz_buf **v, size_t *n)
-{
-    for (size_t i = 0; i < *n; i++)
-        odz_buf_unref(v[i]);
-    *n = 0;
-}
-
 static void ws_free(odz_ws *ws)
 {
-    release_bufs(ws->q, &ws->qn);
-    release_bufs(ws->w, &ws->wn);
-    free(ws->q);
-    free(ws->w);
-    free(ws->qkeys);
+    odz_outq_free(&ws->q);
+    odz_outq_free(&ws->w);
     free(ws->iov);
     odz_ws_reader_free(&ws->rd);
     free(ws);
@@ -190,40 +177,13 @@ static void on_close_timer(h2o_timeout_entry_t *e)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
+/* A newer state of something still waiting replaces it where it stands (outq.h). */
 static int push_keyed(odz_ws *ws, odz_buf *b, int force, uint64_t key)
 {
-    size_t len = odz_buf_len(b);
-    if (key) {
-        /* a newer state of something still waiting replaces it where it stands */
-        for (size_t i = ws->qn; i-- > 0;)
-            if (ws->qkeys[i] == key) {
-                ws->qbytes = ws->qbytes - odz_buf_len(ws->q[i]) + len;
-                odz_buf_unref(ws->q[i]);
-                ws->q[i] = odz_buf_ref(b);
-                ws->coalesced++;
-                return 1;
-            }
-    }
-    if (!force && ws->qn > 0 && ws->qbytes + len > ws->lim.max_queued)
+    /* a frame larger than the bound is refused behind a write in flight too */
+    if (!force && ws->q.n == 0 && ws->writing && odz_buf_len(b) > ws->lim.max_queued)
         return ODZ_EFULL;
-    if (!force && ws->qn == 0 && ws->writing && len > ws->lim.max_queued)
-        return ODZ_EFULL;
-    if (ws->qn == ws->qcap) {
-        size_t cap = ws->qcap ? ws->qcap * 2 : 4;
-        odz_buf **n = realloc(ws->q, cap * sizeof(*n));
-        if (!n)
-            return ODZ_ENOMEM;
-        ws->q = n;
-        uint64_t *k = realloc(ws->qkeys, cap * sizeof(*k));
-        if (!k)
-            return ODZ_ENOMEM; /* q grew; qcap stays: consistent */
-        ws->qkeys = k;
-        ws->qcap = cap;
-    }
-    ws->qkeys[ws->qn] = key;
-    ws->q[ws->qn++] = odz_buf_ref(b);
-    ws->qbytes += len;
-    return 0;
+    return odz_outq_push(&ws->q, b, key, force ? 0 : ws->lim.max_queued);
 }
 
 static int push(odz_ws *ws, odz_buf *b, int force)
@@ -249,14 +209,14 @@ static void on_written(h2o_socket_t *sock, const char *err)
 {
     odz_ws *ws = sock->data;
     ws->writing = 0;
-    release_bufs(ws->w, &ws->wn);
+    odz_outq_clear(&ws->w);
     if (err) {
         if (!ws->close_code)
             ws->close_code = 1006;
         close_now(ws);
         return;
     }
-    if (ws->qn)
+    if (ws->q.n)
         schedule_flush(ws);
     else if (ws->closing)
         start_drain(ws);
@@ -264,10 +224,10 @@ static void on_written(h2o_socket_t *sock, const char *err)
 
 static void ws_write(odz_ws *ws)
 {
-    if (ws->writing || !ws->qn || !ws->sock || ws->gone)
+    if (ws->writing || !ws->q.n || !ws->sock || ws->gone)
         return;
-    if (ws->iovcap < ws->qn) {
-        h2o_iovec_t *iov = realloc(ws->iov, ws->qcap * sizeof(*iov));
+    if (ws->iovcap < ws->q.n) {
+        h2o_iovec_t *iov = realloc(ws->iov, ws->q.cap * sizeof(*iov));
         if (!iov) {
             /* never close from inside a sender's loop: let the timer do it */
             ws->close_code = 1011;
@@ -276,24 +236,15 @@ static void ws_write(odz_ws *ws)
             return;
         }
         ws->iov = iov;
-        ws->iovcap = ws->qcap;
+        ws->iovcap = ws->q.cap;
     }
-    /* swap the queue into the in-flight slot (keys stay with the waiting side: the new q
-     * array is at most as large as the keys array) */
-    odz_buf **t = ws->w;
-    size_t tcap = ws->wcap;
-    ws->w = ws->q;
-    ws->wcap = ws->qcap;
-    ws->wn = ws->qn;
-    ws->q = t;
-    ws->qcap = tcap < ws->wcap ? tcap : ws->wcap;
-    ws->qn = 0;
-    ws->qbytes = 0;
-    for (size_t i = 0; i < ws->wn; i++)
-        ws->iov[i] = h2o_iovec_init(odz_buf_data(ws->w[i]), odz_buf_len(ws->w[i]));
+    /* what waits becomes the write in flight, all of it in one writev */
+    odz_outq_move(&ws->q, &ws->w);
+    for (size_t i = 0; i < ws->w.n; i++)
+        ws->iov[i] = h2o_iovec_init(odz_buf_data(ws->w.v[i]), odz_buf_len(ws->w.v[i]));
     ws->writing = 1;
     ws->writes++;
-    h2o_socket_write(ws->sock, ws->iov, ws->wn, on_written);
+    h2o_socket_write(ws->sock, ws->iov, ws->w.n, on_written);
 }
 
 static void on_flush_timer(h2o_timeout_entry_t *e)
@@ -307,7 +258,7 @@ static void on_flush_timer(h2o_timeout_entry_t *e)
  * is scheduled: its completion schedules the next. */
 static void schedule_flush(odz_ws *ws)
 {
-    if (!ws->sock || ws->gone || ws->writing || !ws->qn || h2o_timeout_is_linked(&ws->flush_timer))
+    if (!ws->sock || ws->gone || ws->writing || !ws->q.n || h2o_timeout_is_linked(&ws->flush_timer))
         return;
     h2o_timeout_link(ws->lp->evloop, &ws->lp->ctx.zero_timeout, &ws->flush_timer);
 }
@@ -370,7 +321,7 @@ static void send_close(odz_ws *ws, int code, const char *reason)
     if (ws->sock) {
         h2o_socket_read_stop(ws->sock);
         h2o_timeout_link(ws->lp->evloop, &ws->lp->ctx.one_sec_timeout, &ws->close_timer);
-        if (ws->qn)
+        if (ws->q.n)
             schedule_flush(ws);
         else if (!ws->writing)
             start_drain(ws);
@@ -420,11 +371,11 @@ int odz_ws_loop(const odz_ws *ws)
 }
 size_t odz_ws_queued(const odz_ws *ws)
 {
-    return ws->qbytes;
+    return ws->q.bytes;
 }
 unsigned long odz_ws_coalesced(const odz_ws *ws)
 {
-    return ws->coalesced;
+    return ws->q.coalesced;
 }
 unsigned long odz_ws_writes(const odz_ws *ws)
 {
@@ -580,7 +531,7 @@ static void on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
     if (ws->closing) {
         h2o_socket_read_stop(sock);
         h2o_timeout_link(ws->lp->evloop, &ws->lp->ctx.one_sec_timeout, &ws->close_timer);
-        if (!ws->qn) {
+        if (!ws->q.n) {
             close_now(ws);
             return;
         }

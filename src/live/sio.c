@@ -92,11 +92,66 @@ static int race_of(json_t *v, int64_t *race_id)
     return ODZ_EINVAL;
 }
 
-int odz_sio_event_race(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX],
-                       int64_t *race_id)
+void odz_sub_req_clear(odz_sub_req *r)
+{
+    if (!r)
+        return;
+    json_decref(r->filter);
+    r->filter = NULL;
+    r->topic[0] = '\0';
+    r->race_id = -1;
+}
+
+static int topic_valid(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n >= ODZ_SUB_TOPIC_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || t[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* The members of a subscription object (each optional): race_id, topic, filter. */
+static int sub_of_object(json_t *o, odz_sub_req *out)
+{
+    json_t *race = json_object_get(o, "race_id"), *topic = json_object_get(o, "topic"),
+           *filter = json_object_get(o, "filter");
+    if (race && race_of(race, &out->race_id) != 0)
+        return ODZ_EINVAL;
+    if (topic) {
+        if (!json_is_string(topic) || !topic_valid(json_string_value(topic)))
+            return ODZ_EINVAL;
+        strcpy(out->topic, json_string_value(topic));
+    }
+    if (filter && !json_is_null(filter)) {
+        if (!json_is_object(filter))
+            return ODZ_EINVAL;
+        out->filter = json_incref(filter);
+    }
+    return 0;
+}
+
+static void sub_init(odz_sub_req *out)
+{
+    memset(out, 0, sizeof *out);
+    out->race_id = -1;
+}
+
+/* On failure nothing is kept in `out` (but the name stays). */
+static int sub_done(int rc, odz_sub_req *out)
+{
+    if (rc)
+        odz_sub_req_clear(out);
+    return rc;
+}
+
+int odz_sio_event_sub(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX],
+                      odz_sub_req *out)
 {
     name[0] = '\0';
-    *race_id = -1;
+    sub_init(out);
     json_error_t e;
     json_t *a = json_loadb(json, len, JSON_REJECT_DUPLICATES, &e);
     int rc = ODZ_EINVAL;
@@ -108,19 +163,19 @@ int odz_sio_event_race(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX
     strcpy(name, n);
     json_t *arg = json_array_get(a, 1);
     if (json_is_object(arg))
-        rc = race_of(json_object_get(arg, "race_id"), race_id);
+        rc = sub_of_object(arg, out);
     else if (arg)
-        rc = race_of(arg, race_id);
+        rc = race_of(arg, &out->race_id);
 out:
     json_decref(a);
-    return rc;
+    return sub_done(rc, out);
 }
 
-int odz_ws_message_race(const char *json, size_t len, char type[ODZ_SIO_EVENT_MAX],
-                        int64_t *race_id)
+int odz_ws_message_sub(const char *json, size_t len, char type[ODZ_SIO_EVENT_MAX],
+                       odz_sub_req *out)
 {
     type[0] = '\0';
-    *race_id = -1;
+    sub_init(out);
     json_error_t e;
     json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &e);
     int rc = ODZ_EINVAL;
@@ -129,10 +184,39 @@ int odz_ws_message_race(const char *json, size_t len, char type[ODZ_SIO_EVENT_MA
         strlen(json_string_value(t)) >= ODZ_SIO_EVENT_MAX)
         goto out;
     strcpy(type, json_string_value(t));
-    rc = race_of(json_object_get(o, "race_id"), race_id);
+    rc = sub_of_object(o, out);
 out:
     json_decref(o);
-    return rc;
+    return sub_done(rc, out);
+}
+
+int odz_sse_query_sub(const char *query, odz_sub_req *out)
+{
+    sub_init(out);
+    char v[32], f[2048];
+    int rc = odz_http_query_get(query, "race_id", v, sizeof v);
+    if (rc == ODZ_ENOTFOUND)
+        out->race_id = 0;
+    else if (rc != 0 || odz_sio_race_text(v, &out->race_id) != 0)
+        return sub_done(ODZ_EINVAL, out);
+    rc = odz_http_query_get(query, "topic", v, sizeof v);
+    if (rc == 0) {
+        if (!topic_valid(v))
+            return sub_done(ODZ_EINVAL, out);
+        strcpy(out->topic, v);
+    } else if (rc != ODZ_ENOTFOUND) {
+        return sub_done(ODZ_EINVAL, out);
+    }
+    rc = odz_http_query_get(query, "filter", f, sizeof f);
+    if (rc == 0) {
+        json_error_t e;
+        out->filter = json_loads(f, JSON_REJECT_DUPLICATES, &e);
+        if (!json_is_object(out->filter))
+            return sub_done(ODZ_EINVAL, out);
+    } else if (rc != ODZ_ENOTFOUND) {
+        return sub_done(ODZ_EINVAL, out);
+    }
+    return 0;
 }
 
 /* ---- Engine.IO transport ----------------------------------------------------------------- */

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /* Engine.IO packet types */
 enum { ODZ_EIO_OPEN = 0, ODZ_EIO_CLOSE, ODZ_EIO_PING, ODZ_EIO_PONG, ODZ_EIO_MESSAGE,
        ODZ_EIO_UPGRADE, ODZ_EIO_NOOP };
@@ -33,19 +35,36 @@ typedef struct {
  *  does not start with '/', an ack id above 2^53, binary packets. Pointers point into `in`. */
 int odz_sio_parse(const char *in, size_t len, odz_sio_packet *p);
 
-/** For an EVENT packet: the event name (copied, at most ODZ_SIO_EVENT_MAX - 1 bytes) and the
- *  first argument as a race id: a positive integer, a numeric string, or "all" (0).
- *  0; ODZ_EINVAL when the payload is not ["name", {...}] with a usable race_id. */
-int odz_sio_event_race(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX],
-                       int64_t *race_id);
+/* A subscription as a client asks for it, on any transport. */
+#define ODZ_SUB_TOPIC_MAX 16
+typedef struct {
+    char topic[ODZ_SUB_TOPIC_MAX]; /* [a-z_]{1,15}, or "" when not named */
+    int64_t race_id;               /* -1 when absent, 0 for "all", else > 0 */
+    json_t *filter;                /* the "filter" object (a reference of its own), or NULL */
+} odz_sub_req;
 
-/** Plain WebSocket messages: {"type":"subscribe"|"unsubscribe","race_id":N|"all"}.
- *  Same result conventions as odz_sio_event_race. */
-int odz_ws_message_race(const char *json, size_t len, char type[ODZ_SIO_EVENT_MAX],
-                        int64_t *race_id);
+/** Releases what `r` holds (NULL-safe); `r` reads as empty afterwards. */
+void odz_sub_req_clear(odz_sub_req *r);
+
+/** For a Socket.IO EVENT packet's payload ["name", arg]: the event name (copied, at most
+ *  ODZ_SIO_EVENT_MAX - 1 bytes) and the argument as a subscription: {"race_id": N|"all",
+ *  "topic": T, "filter": {...}} (each optional), or a bare race id (a positive integer, a
+ *  numeric string, "all"). 0; ODZ_EINVAL when malformed (`name` is still set when the name
+ *  was readable, so "unknown event" can be told apart). */
+int odz_sio_event_sub(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX],
+                      odz_sub_req *out);
+
+/** Plain WebSocket messages: {"type": "subscribe"|"unsubscribe"|..., "race_id": N|"all",
+ *  "topic": T, "filter": {...}}. Same conventions as odz_sio_event_sub. */
+int odz_ws_message_sub(const char *json, size_t len, char type[ODZ_SIO_EVENT_MAX],
+                       odz_sub_req *out);
+
+/** An SSE request's query: race_id=N|all (absent: all), topic=T, filter=<JSON object>.
+ *  0 or ODZ_EINVAL. */
+int odz_sse_query_sub(const char *query, odz_sub_req *out);
 
 /** A race id as text (a query parameter): "all" (0) or a positive decimal of at most 18
- *  digits. 0 or ODZ_EINVAL. The same rule as the race_id of the two functions above. */
+ *  digits. 0 or ODZ_EINVAL. The same rule as the race_id of the subscriptions above. */
 int odz_sio_race_text(const char *s, int64_t *race_id);
 
 /* ---- Engine.IO transport: handshake query, session ids, polling bodies ------------------- */

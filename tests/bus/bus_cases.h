@@ -38,6 +38,7 @@ typedef struct {
     char last_subject[ODZ_SUBJECT_MAX];
     char last_data[256];
     char last_corr[ODZ_CORR_MAX];
+    char last_key[ODZ_BUS_KEY_MAX + 1]; /* odz_msg.key, "(none)" for NULL */
     int delay_ms;
     atomic_ullong missed; /* sum of odz_msg.missed: what a subscriber would rebuild after */
 } sink;
@@ -49,6 +50,7 @@ static void on_msg(odz_bus *b, const odz_msg *m, void *ud)
     snprintf(s->last_subject, sizeof s->last_subject, "%s", m->subject);
     snprintf(s->last_data, sizeof s->last_data, "%s", m->data);
     snprintf(s->last_corr, sizeof s->last_corr, "%s", m->corr_id);
+    snprintf(s->last_key, sizeof s->last_key, "%s", m->key ? m->key : "(none)");
     atomic_fetch_add(&s->missed, m->missed);
     if (s->delay_ms)
         usleep((useconds_t)s->delay_ms * 1000);
@@ -229,9 +231,12 @@ static void keyed_publish_delivers(void **st)
     wait_count(&s, 1);
     assert_string_equal(s.last_data, "one");
     assert_string_equal(s.last_corr, "c-k");
+    /* the key travels with the message, for subscribers that coalesce themselves */
+    assert_string_equal(s.last_key, "runner.7");
     assert_int_equal(b->ops->publish_keyed(b, "k.b", NULL, "two", 3, NULL), 0);
     wait_count(&s, 2);
     assert_string_equal(s.last_subject, "k.b");
+    assert_string_equal(s.last_key, "(none)");
     char key[ODZ_BUS_KEY_MAX + 1];
     memset(key, 'k', ODZ_BUS_KEY_MAX);
     key[ODZ_BUS_KEY_MAX] = '\0';

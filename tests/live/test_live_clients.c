@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
@@ -75,6 +76,9 @@ static void *run_http(void *arg)
     return NULL;
 }
 
+static char *http_text(const char *cmd);
+static const odz_live_topic *extra_topic; /* added by the next server_start, then cleared */
+
 static server *server_start_ping(int threads, size_t max_queued, int ping_ms)
 {
     server *s = calloc(1, sizeof(*s));
@@ -94,6 +98,9 @@ static server *server_start_ping(int threads, size_t max_queued, int ping_ms)
     lc.ping_timeout_ms = 2000;
     s->live = odz_live_new(s->bus, s->http, &lc, err, sizeof err);
     assert_non_null(s->live);
+    if (extra_topic)
+        assert_int_equal(odz_live_add_topic(s->live, extra_topic, err, sizeof err), 0);
+    extra_topic = NULL;
     s->port = odz_http_port(s->http);
     pthread_create(&s->th, NULL, run_http, s);
     return s;
@@ -321,9 +328,9 @@ static void t_sse_curl(void **st)
     server_stop(s);
 }
 
-/* A raw WebSocket client with a small receive buffer that subscribes to `race` on /ws and
- * then never reads again. Returns the socket. */
-static int stalled_client(int port, int race)
+/* A loopback connection with a small receive buffer that sends `req`, then reads until
+ * `until` arrives (within 5 s) and never again unless told. Returns the socket. */
+static int stalled_connect(int port, const void *req, size_t len, const char *until)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     int small = 4096;
@@ -331,15 +338,7 @@ static int stalled_client(int port, int race)
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    const char *req = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-    char msg[64];
-    int n = snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",\"race_id\":%d}", race);
-    uint8_t f[80] = {0x81, (uint8_t)(0x80 | n), 1, 2, 3, 4};
-    for (int i = 0; i < n; i++)
-        f[6 + i] = (uint8_t)msg[i] ^ f[2 + i % 4];
-    assert_int_equal(write(fd, f, (size_t)(6 + n)), 6 + n);
+    assert_int_equal(write(fd, req, len), (ssize_t)len);
     char buf[2048];
     size_t got = 0;
     int64_t end = wall_ms() + 5000;
@@ -352,11 +351,29 @@ static int stalled_client(int port, int race)
             break;
         got += (size_t)r;
         buf[got] = '\0';
-        if (memmem(buf, got, "subscribed", 10))
+        if (memmem(buf, got, until, strlen(until)))
             return fd;
     }
-    fail_msg("stalled client: no subscription");
+    fail_msg("stalled client: no \"%s\"", until);
     return -1;
+}
+
+/* A raw WebSocket client on /ws that subscribes to `race` and then never reads again. */
+static int stalled_client(int port, int race)
+{
+    char req[512];
+    int hn = snprintf(req, sizeof req,
+                      "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    char msg[64];
+    int n = snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",\"race_id\":%d}", race);
+    uint8_t *f = (uint8_t *)req + hn; /* one masked text frame after the handshake */
+    f[0] = 0x81;
+    f[1] = (uint8_t)(0x80 | n);
+    memcpy(f + 2, "\x01\x02\x03\x04", 4);
+    for (int i = 0; i < n; i++)
+        f[6 + i] = (uint8_t)msg[i] ^ f[2 + i % 4];
+    return stalled_connect(port, req, (size_t)(hn + 6 + n), "subscribed");
 }
 
 /* A client that stops reading is dropped; the others keep receiving. */
@@ -398,6 +415,384 @@ static void t_slow_client_dropped(void **st)
     assert_int_equal(ls.connections_ws, 1);
     close(slow);
     child_end(good);
+    server_stop(s);
+}
+
+/* A raw HTTP client on /api/stream?<query> that reads the "subscribed" comment and then
+ * nothing until told. */
+static int stalled_sse(int port, const char *query)
+{
+    char req[256];
+    int n = snprintf(req, sizeof req, "GET /api/stream?%s HTTP/1.1\r\nHost: x\r\n\r\n", query);
+    return stalled_connect(port, req, (size_t)n, ": subscribed");
+}
+
+/* Everything the socket gives until it has been quiet for quiet_ms (malloc'd, NUL-ended). */
+static char *read_all(int fd, int quiet_ms, size_t *len)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *b = malloc(cap);
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, quiet_ms) <= 0)
+            break;
+        if (n + 65536 + 1 > cap)
+            b = realloc(b, cap *= 2);
+        ssize_t r = read(fd, b + n, 65536);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    b[n] = '\0';
+    *len = n;
+    return b;
+}
+
+#define SLOW_KEYS 20
+/* A price event published keyed as the racing service does (the key: runner, market,
+ * provider), with its JSON spaced and escaped unlike anything jansson would write, so that
+ * bytes passed through unchanged can be recognised. */
+static int keyed_price(char *body, size_t cap, int sel, int round, const char *pad)
+{
+    return snprintf(body, cap,
+                    "{ \"race_id\" : 7, \"selection_id\":%d,\"market\":\"fixed_win\","
+                    "\"provider\":\"oddzy\",  \"price\":%d.%02d, \"note\":\"\\u00e9\\/\", "
+                    "\"pad\":\"%s\"}",
+                    sel, (200 + round) / 100, (200 + round) % 100, pad);
+}
+
+/* The body of the last SSE data line carrying `needle`, copied to out; 0 if found. */
+static int last_data_with(const char *all, const char *needle, char *out, size_t outlen)
+{
+    const char *found = NULL, *p = all;
+    while ((p = strstr(p, "\ndata: "))) {
+        p += 7;
+        const char *e = strchr(p, '\n');
+        if (!e)
+            break;
+        const char *hit = strstr(p, needle);
+        if (hit && hit < e)
+            found = p;
+        p = e;
+    }
+    if (!found)
+        return -1;
+    size_t n = (size_t)(strchr(found, '\n') - found);
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, found, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* An SSE client that stops reading while prices keep changing is not dropped: each runner's
+ * newer price replaces the older one still queued for it, so once it reads again it ends with
+ * the latest price of every runner. Without coalescing, the ~25 MB published here would pass
+ * the stream's 1 MiB bound and the client would be dropped. The coalescing key is the bus
+ * message's (never read from the JSON: two events about the same runner in their JSON but with
+ * different bus keys both arrive; two with one bus key but different runners are one), and the
+ * payload's bytes arrive as they were published. */
+static void t_sse_slow_client_gets_latest(void **st)
+{
+    server *s = server_start(1, 0);
+    int fd = stalled_sse(s->port, "race_id=7");
+    static char pad[4001];
+    memset(pad, 'x', 4000);
+    char body[8192], key[32];
+    /* publish until the stream has long been backed up: most events then replace a queued
+     * one (the bus coalesces too, when its subscriber is behind, so count at the client) */
+    odz_live_stats ls;
+    int rounds = 0;
+    int64_t end = wall_ms() + 60000;
+    do {
+        for (int k = 0; k < SLOW_KEYS; k++) {
+            int n = keyed_price(body, sizeof body, 100 + k, rounds, pad);
+            snprintf(key, sizeof key, "%d.1.oddzy", 100 + k);
+            assert_int_equal(s->bus->ops->publish_keyed(s->bus, "race.7.price", key, body,
+                                                         (size_t)n, NULL),
+                             0);
+        }
+        rounds++;
+        usleep(2000);
+        odz_live_stats_get(s->live, &ls);
+    } while (ls.coalesced < 50 * SLOW_KEYS && !ls.dropped_clients && wall_ms() < end);
+    usleep(300000);
+    const char *same_a = "{\"race_id\":7,\"selection_id\":5001,\"price\":1.50}";
+    const char *same_b = "{\"race_id\":7,\"selection_id\":5002,\"price\":1.60}";
+    const char *twin_a = "{\"race_id\":7,\"selection_id\":6000,\"price\":2.00,\"twin\":\"a\"}";
+    const char *twin_b = "{\"race_id\":7,\"selection_id\":6000,\"price\":3.00,\"twin\":\"b\"}";
+    s->bus->ops->publish_keyed(s->bus, "race.7.price", "one-key", same_a, strlen(same_a), NULL);
+    s->bus->ops->publish_keyed(s->bus, "race.7.price", "one-key", same_b, strlen(same_b), NULL);
+    s->bus->ops->publish_keyed(s->bus, "race.7.price", "twin-a", twin_a, strlen(twin_a), NULL);
+    s->bus->ops->publish_keyed(s->bus, "race.7.price", "twin-b", twin_b, strlen(twin_b), NULL);
+    usleep(300000);
+    odz_live_stats_get(s->live, &ls);
+    fprintf(stderr, "slow SSE client: %d rounds, %lu events queued, %lu coalesced, %lu dropped\n",
+            rounds, ls.pushed, ls.coalesced, ls.dropped_clients);
+    assert_int_equal(ls.dropped_clients, 0);
+    assert_true(ls.coalesced >= 50 * SLOW_KEYS);
+    assert_int_equal(ls.connections_sse, 1);
+
+    size_t len;
+    char *all = read_all(fd, 1500, &len);
+    fprintf(stderr, "slow SSE client read %zu bytes once it read again\n", len);
+    char line[8192], want[8192], needle[64];
+    for (int k = 0; k < SLOW_KEYS; k++) {
+        snprintf(needle, sizeof needle, "\"selection_id\":%d,", 100 + k);
+        assert_int_equal(last_data_with(all, needle, line, sizeof line), 0);
+        keyed_price(want, sizeof want, 100 + k, rounds - 1, pad);
+        assert_string_equal(line, want); /* the latest price, byte for byte */
+    }
+    assert_int_equal(last_data_with(all, "\"selection_id\":5001", line, sizeof line), -1);
+    assert_int_equal(last_data_with(all, "\"selection_id\":5002", line, sizeof line), 0);
+    assert_string_equal(line, same_b);
+    assert_int_equal(last_data_with(all, "\"twin\":\"a\"", line, sizeof line), 0);
+    assert_string_equal(line, twin_a);
+    assert_int_equal(last_data_with(all, "\"twin\":\"b\"", line, sizeof line), 0);
+    assert_string_equal(line, twin_b);
+    free(all);
+    close(fd);
+    server_stop(s);
+}
+
+/* ---- topics with a per-client filter (the transport of the odds matcher) ---------------- */
+
+/* A filter as a topic's owner would write one, over events made of rows as the matcher's are
+ * ({"runner": R, "rows": [{"rating": N}, ...]}): {"min_rating": N} keeps rows rated N or more. */
+static int rows_parse(const json_t *spec, void **state, char *err, size_t errlen)
+{
+    json_t *m = spec ? json_object_get(spec, "min_rating") : NULL;
+    if (spec && (!json_is_integer(m) || json_integer_value(m) < 0 || json_integer_value(m) > 1000)) {
+        snprintf(err, errlen, "min_rating must be an integer from 0 to 1000");
+        return ODZ_EINVAL;
+    }
+    if (!spec) {
+        *state = NULL;
+        return 0;
+    }
+    int *min = malloc(sizeof *min);
+    *min = (int)json_integer_value(m);
+    *state = min;
+    return 0;
+}
+static atomic_int rows_decoded; /* decodes: once per event, not once per subscriber */
+static void *rows_decode(const char *data, size_t len)
+{
+    atomic_fetch_add(&rows_decoded, 1);
+    json_error_t e;
+    json_t *o = json_loadb(data, len, 0, &e);
+    if (!json_is_array(json_object_get(o, "rows"))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+static void rows_free(void *decoded)
+{
+    json_decref(decoded);
+}
+static uint64_t rows_match(const void *state, const void *decoded)
+{
+    json_t *rows = json_object_get(decoded, "rows");
+    uint64_t mask = 0;
+    for (size_t i = 0; i < json_array_size(rows) && i < 64; i++)
+        if (json_integer_value(json_object_get(json_array_get(rows, i), "rating")) >=
+            *(const int *)state)
+            mask |= (uint64_t)1 << i;
+    return mask;
+}
+static int rows_render(const void *decoded, uint64_t mask, char **out, size_t *len)
+{
+    json_t *rows = json_object_get(decoded, "rows"), *keep = json_array();
+    for (size_t i = 0; i < json_array_size(rows); i++)
+        if (mask & ((uint64_t)1 << i))
+            json_array_append(keep, json_array_get(rows, i));
+    *out = NULL;
+    if (json_array_size(keep) < json_array_size(rows)) {
+        json_t *o = json_pack("{s:O,s:o}", "runner", json_object_get(decoded, "runner"), "rows",
+                              keep);
+        *out = json_dumps(o, JSON_COMPACT);
+        *len = strlen(*out);
+        json_decref(o);
+    } else {
+        json_decref(keep);
+    }
+    return 0;
+}
+static const odz_live_filter rows_filter = {rows_parse, free, rows_decode, rows_free, rows_match,
+                                            rows_render};
+static const odz_live_topic rows_topic = {"testrows", "test.rows", "/odds", "testRows", 0, 0,
+                                          &rows_filter};
+
+/* Published with its JSON spaced unlike jansson's, to tell passed-through bytes from rendered */
+static const char *runner_ev[] = {
+    "{\"runner\": \"r1\", \"rows\": [{\"rating\":10},{\"rating\":60},{\"rating\":85}]}",
+    "{\"runner\": \"r2\", \"rows\": [{\"rating\":40},{\"rating\":90}]}",
+    "{\"runner\": \"r3\", \"rows\": [{\"rating\":20}]}",
+};
+
+/* One runner's matcher rows (docs/notes: odds.matcher), neds's rating as given. */
+static void matcher_runner(char *out, size_t n, double neds_rating)
+{
+    snprintf(out, n,
+             "{\"race_id\":7,\"selection_id\":11,\"rows\":["
+             "{\"key\":\"7.11.neds\",\"race_id\":7,\"selection_id\":11,\"bookmaker\":\"neds\","
+             "\"race_type\":\"thoroughbred\",\"start\":1700000000,\"back\":3.2,\"lay\":3.3,"
+             "\"lay_size\":125.5,\"rating\":%.2f},"
+             "{\"key\":\"7.11.sb\",\"race_id\":7,\"selection_id\":11,\"bookmaker\":\"sb\","
+             "\"race_type\":\"thoroughbred\",\"start\":1700000000,\"back\":3.4,\"lay\":3.3,"
+             "\"lay_size\":null,\"rating\":101.5},"
+             "{\"key\":\"7.11.tab\",\"race_id\":7,\"selection_id\":11,\"bookmaker\":\"tab\","
+             "\"race_type\":\"thoroughbred\",\"start\":1700000000,\"back\":2.9,\"lay\":3.3,"
+             "\"lay_size\":10,\"rating\":88.0}],\"removed\":[]}",
+             neds_rating);
+}
+
+/* The next event line of c (its JSON from the first '{'), which must name `runner`. */
+static void next_runner(child *c, const char *prefix, const char *runner, char *line, size_t n)
+{
+    assert_int_equal(wait_line(c, prefix, 10000, line, n), 0);
+    assert_non_null(strstr(line, runner));
+}
+
+/* The next three events of c are r1's, r2's and r3's rows: the given rows, and none of r3. */
+static void expect_runner_rows(child *c, const char *r1, const char *r2)
+{
+    char line[4096], want[256];
+    const char *runners[] = {"\"r1\"", "\"r2\"", "\"r3\""}, *rows[] = {r1, r2, "[]"};
+    for (int i = 0; i < 3; i++) {
+        next_runner(c, "EVENT", runners[i], line, sizeof line);
+        snprintf(want, sizeof want, "{\"event\":\"testRows\",\"data\":{\"runner\":%s,\"rows\":%s}}",
+                 runners[i], rows[i]);
+        assert_non_null(strstr(line, want));
+    }
+}
+
+/* The /odds namespace and the same topics on /ws and SSE: a race's odds (oddsUpdated), the
+ * matcher's rows (matcherRows), and a topic whose rows each client gets through its own
+ * filter, applied on the server per row (the payload decoded once per event, each distinct set
+ * of rows rendered once). */
+static void t_odds_namespace_and_filters(void **st)
+{
+    extra_topic = &rows_topic;
+    server *s = server_start(1, 0);
+    char line[4096];
+
+    child *odds = spawn_client("sio-ws", s->port, "{\"race_id\":7}", "/odds");
+    child *matcher = spawn_client("sio", s->port, "{\"topic\":\"matcher\"}", "/odds");
+    child *neds95 = spawn_client(
+        "sio-ws", s->port,
+        "{\"topic\":\"matcher\",\"filter\":{\"bookmaker\":\"neds\",\"min_rating\":95}}", "/odds");
+    child *odds33 =
+        spawn_client("ws", s->port, "{\"topic\":\"matcher\",\"filter\":{\"min_odds\":3.3}}", NULL);
+    child *sio50 = spawn_client("sio-ws", s->port,
+                                "{\"topic\":\"testrows\",\"filter\":{\"min_rating\":50}}", "/odds");
+    child *ws80 = spawn_client("ws", s->port,
+                               "{\"topic\":\"testrows\",\"filter\":{\"min_rating\":80}}", NULL);
+    child *wsodds = spawn_client("ws", s->port, "{\"topic\":\"odds\",\"race_id\":\"all\"}", NULL);
+    child *bad = spawn_client("ws", s->port,
+                              "{\"topic\":\"testrows\",\"filter\":{\"min_rating\":\"x\"}}", NULL);
+    char url[256];
+    snprintf(url, sizeof url,
+             "http://127.0.0.1:%d/api/stream?topic=testrows&filter=%%7B%%22min_rating%%22%%3A30%%7D",
+             s->port);
+    char *argv[] = {"curl", "-sN", url, NULL};
+    child *sse = spawn(argv);
+    child *ready[] = {odds, matcher, neds95, odds33, sio50, ws80, wsodds};
+    /* (nine Node.js clients start at once: on a loaded machine that takes a while) */
+    for (size_t i = 0; i < sizeof ready / sizeof *ready; i++)
+        if (wait_line(ready[i], "READY", 60000, line, sizeof line) != 0)
+            fail_msg("client %zu not subscribed: %s", i, line);
+    assert_int_equal(wait_line(sse, ": subscribed to testrows", 60000, line, sizeof line), 0);
+    assert_int_equal(wait_line(bad, "CLOSED bad-subscribe", 60000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "bad_filter"));
+    assert_non_null(strstr(line, "min_rating must be"));
+
+    const char *ev = "{\"race_id\":7,\"best\":[{\"selection_id\":11,\"back\":3.5}],\"book\":104.2}";
+    s->bus->ops->publish(s->bus, "race.8.odds", "{\"race_id\":8}", 13, NULL);
+    s->bus->ops->publish_keyed(s->bus, "race.7.odds", "odds", ev, strlen(ev), NULL);
+    assert_int_equal(wait_line(odds, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"oddsUpdated\",\"data\":{\"race_id\":7,"));
+    assert_non_null(strstr(line, "\"book\":104.2"));
+    /* "all" on /ws: race 8 first, then 7 */
+    assert_int_equal(wait_line(wsodds, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"oddsUpdated\",\"data\":{\"race_id\":8}"));
+    assert_int_equal(wait_line(wsodds, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "\"book\":104.2"));
+
+    /* the odds matcher's rows (one runner's, as the racing service publishes them), each
+     * client's filter applied row by row */
+    char runner[2048];
+    matcher_runner(runner, sizeof runner, 96.12);
+    s->bus->ops->publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
+    assert_int_equal(wait_line(matcher, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"matcherRows\",\"data\":{\"race_id\":7,"));
+    assert_non_null(strstr(line, "\"7.11.neds\""));
+    assert_non_null(strstr(line, "\"7.11.sb\""));
+    assert_non_null(strstr(line, "\"7.11.tab\""));
+    assert_int_equal(wait_line(neds95, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "\"7.11.neds\""));
+    assert_null(strstr(line, "\"7.11.sb\""));
+    assert_null(strstr(line, "\"7.11.tab\""));
+    assert_non_null(strstr(line, "\"removed\":[]"));
+    assert_int_equal(wait_line(odds33, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"matcherRows\",\"data\":{\"race_id\":7,"));
+    assert_non_null(strstr(line, "\"7.11.sb\""));
+    assert_null(strstr(line, "\"7.11.neds\""));
+    assert_null(strstr(line, "\"7.11.tab\""));
+    /* neds's rating falls below 95: that client is told the runner has no row for it now */
+    matcher_runner(runner, sizeof runner, 90.0);
+    s->bus->ops->publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
+    assert_int_equal(wait_line(neds95, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "\"selection_id\":11,\"rows\":[]"));
+
+    atomic_store(&rows_decoded, 0);
+    const char *runner_key[] = {"r1", "r2", "r3"};
+    for (int i = 0; i < 3; i++)
+        s->bus->ops->publish_keyed(s->bus, "test.rows", runner_key[i], runner_ev[i],
+                                   strlen(runner_ev[i]), NULL);
+    /* min 50: some rows of r1 and r2; none of r3, which it is still told about; min 80 on /ws */
+    expect_runner_rows(sio50, "[{\"rating\":60},{\"rating\":85}]", "[{\"rating\":90}]");
+    expect_runner_rows(ws80, "[{\"rating\":85}]", "[{\"rating\":90}]");
+    /* min 30 on SSE: r2 passes whole, so its bytes are the published ones */
+    next_runner(sse, "data: ", "\"r1\"", line, sizeof line);
+    assert_string_equal(line, "data: {\"runner\":\"r1\",\"rows\":[{\"rating\":60},{\"rating\":85}]}");
+    next_runner(sse, "data: ", "\"r2\"", line, sizeof line);
+    assert_string_equal(line + 6, runner_ev[1]);
+    next_runner(sse, "data: ", "\"r3\"", line, sizeof line);
+    assert_string_equal(line, "data: {\"runner\":\"r3\",\"rows\":[]}");
+    assert_int_equal(atomic_load(&rows_decoded), 3); /* once an event, not once a client */
+
+    child *all[] = {odds, matcher, neds95, odds33, sio50, ws80, wsodds, bad, sse};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        child_end(all[i]);
+    server_stop(s);
+}
+
+/* Subscriptions the server cannot honour are refused with words, on every transport. */
+static void t_bad_subscriptions(void **st)
+{
+    server *s = server_start(1, 0);
+    char cmd[512];
+    const char *queries[] = {"topic=nosuch", "topic=matcher&filter=%7B%22x%22%3A1%7D",
+                             "topic=odds&filter=notjson", "topic=ODDS"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        snprintf(cmd, sizeof cmd, "curl -s -w ' %%{http_code}' 'http://127.0.0.1:%d/api/stream?%s'",
+                 s->port, queries[i]);
+        char *out = http_text(cmd);
+        assert_non_null(strstr(out, " 400"));
+        assert_non_null(strstr(out, "\"error\""));
+    }
+    child *c = spawn_client("ws", s->port, "{\"topic\":\"nosuch\",\"race_id\":7}", NULL);
+    char line[4096];
+    assert_int_equal(wait_line(c, "CLOSED bad-subscribe", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "unknown_topic"));
+    child_end(c);
+    /* on Socket.IO, a topic of another namespace is refused in the ack */
+    c = spawn_client("sio-ws", s->port, "{\"topic\":\"matcher\"}", "/prices");
+    assert_int_equal(wait_line(c, "CLOSED bad-ack", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "unknown topic"));
+    child_end(c);
     server_stop(s);
 }
 
@@ -508,6 +903,68 @@ static void t_polling_by_hand(void **st)
     server_stop(s);
 }
 
+/* Holds the event loop until the bus has delivered `want` more messages to its subscribers:
+ * everything those deliveries post to the loop then waits for one turn. */
+typedef struct {
+    odz_bus *bus;
+    uint64_t want;
+    atomic_int done;
+} hold;
+static void hold_loop(void *arg)
+{
+    hold *h = arg;
+    odz_bus_stats bs;
+    int64_t end = wall_ms() + 10000;
+    do {
+        usleep(5000);
+        h->bus->ops->stats(h->bus, &bs);
+    } while (bs.delivered < h->want && wall_ms() < end);
+    usleep(20000); /* (the handler's post comes before the delivery is counted) */
+    atomic_store(&h->done, 1);
+}
+
+/* A waiting long-poll gets every event of one loop turn in one response, not the first alone
+ * (the others would wait for the next poll). */
+static void t_polling_one_response_per_turn(void **st)
+{
+    server *s = server_start_ping(1, 0, 25000); /* (no ping to end the waiting poll early) */
+    char cmd[512], sid[64];
+    snprintf(cmd, sizeof cmd, "curl -s 'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling'",
+             s->port);
+    assert_int_equal(sscanf(http_text(cmd), "0{\"sid\":\"%63[^\"]\"", sid), 1);
+    snprintf(cmd, sizeof cmd,
+             "curl -s -X POST --data-binary '40/prices,\x1e" "42/prices,1[\"subscribe\",{\"race_id\":7}]' "
+             "'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling&sid=%s'",
+             s->port, sid);
+    assert_string_equal(http_text(cmd), "ok");
+    char poll[256];
+    snprintf(poll, sizeof poll,
+             "curl -s 'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling&sid=%s'", s->port,
+             sid);
+    assert_non_null(strstr(http_text(poll), "43/prices,1[{\"ok\":true"));
+    /* a poll waits; the loop is held while 20 events reach it */
+    FILE *f = popen(poll, "r");
+    usleep(300000);
+    odz_bus_stats bs;
+    s->bus->ops->stats(s->bus, &bs);
+    hold h = {s->bus, bs.delivered + 20, 0};
+    assert_int_equal(odz_http_call(s->http, 0, hold_loop, &h), 0);
+    for (int i = 0; i < 20; i++)
+        publish_price(s, 7, 100 + i, 300 + i, NULL);
+    static char got[1 << 16];
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    got[n] = '\0';
+    pclose(f);
+    while (!atomic_load(&h.done))
+        usleep(1000);
+    int packets = 0;
+    for (const char *p = got; (p = strstr(p, "42/prices,[\"updatePrice\"")); p++)
+        packets++;
+    fprintf(stderr, "first poll after the held turn: %d events in %zu bytes\n", packets, n);
+    assert_int_equal(packets, 20);
+    server_stop(s);
+}
+
 static void t_bad_requests(void **st)
 {
     server *s = server_start(1, 0);
@@ -553,10 +1010,14 @@ int main(void)
         cmocka_unit_test(t_socketio_race_updated),
         cmocka_unit_test(t_sse_curl),
         cmocka_unit_test(t_slow_client_dropped),
+        cmocka_unit_test(t_sse_slow_client_gets_latest),
+        cmocka_unit_test(t_odds_namespace_and_filters),
+        cmocka_unit_test(t_bad_subscriptions),
         cmocka_unit_test(t_churn_no_growth),
         cmocka_unit_test(t_bad_requests),
         cmocka_unit_test(t_upgrade_is_prompt),
         cmocka_unit_test(t_polling_by_hand),
+        cmocka_unit_test(t_polling_one_response_per_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
