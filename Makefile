@@ -5,7 +5,8 @@
 # scripts/setup.sh installs what is missing.
 
 CC       ?= cc
-PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1 glib-2.0
+PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1 glib-2.0 \
+            libbrotlienc libbrotlidec
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lbz2
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -92,6 +93,7 @@ FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) $(filter-out src/betf
             $(wildcard src/betfair/*.c)) src/obs/log.c src/obs/metrics.c)
 FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
 FUZZ_SRC_fuzz_query := src/http/query.c
+FUZZ_SRC_fuzz_accept := src/http/accept.c
 FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
