@@ -32,7 +32,7 @@ TEST_BIN  := $(TESTS:tests/%.c=$(B)/tests/%)
 TEST_BIN_A:= $(TESTS:tests/%.c=$(BA)/tests/%)
 FUZZ_BIN  := $(FUZZ:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz fuzz-long web clean help bench stack stack-down stack-status format
+.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz fuzz-long web clean help bench bench-tools stack stack-down stack-status format
 
 all: $(B)/oddzy
 
@@ -135,7 +135,15 @@ FUZZ_SECONDS ?= 600
 fuzz-long: $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-long.sh
 
-bench: all web
+# Benchmark tools (bench/*.c), built with the same warnings as everything else.
+BENCH_TOOLS := $(B)/bench/wsload
+bench-tools: $(BENCH_TOOLS)
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(PKG_LIBS)
+
+bench: all web bench-tools
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
 # The multi-service stack on loopback (scripts/stack.sh; docs/scaling.md): nginx on :8000.
