@@ -89,8 +89,9 @@ static void fail_conn(conn *c, const char *why)
         snprintf(g_first_error, sizeof g_first_error, "%s", why);
     if (c->state == ST_READY) {
         g_closed_after++;
-        json_object_set_new(g_close_reasons, why,
-                            json_integer(json_integer_value(json_object_get(g_close_reasons, why)) + 1));
+        json_object_set_new(
+            g_close_reasons, why,
+            json_integer(json_integer_value(json_object_get(g_close_reasons, why)) + 1));
     } else if (c->state != ST_CLOSED) {
         g_failed++;
         g_done++;
@@ -215,8 +216,7 @@ static void on_text(conn *c, const char *s, size_t n)
     }
 }
 
-static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-                       void *ud)
+static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *ud)
 {
     conn *c = ud;
     if (c->hs_off < c->hs_end) { /* bytes that came with the handshake answer */
@@ -241,8 +241,9 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
     ssize_t r = send(c->fd, data, len, MSG_NOSIGNAL);
     if (r >= 0)
         return r;
-    wslay_event_set_error(ctx, errno == EAGAIN || errno == EWOULDBLOCK ? WSLAY_ERR_WOULDBLOCK
-                                                                       : WSLAY_ERR_CALLBACK_FAILURE);
+    wslay_event_set_error(ctx, errno == EAGAIN || errno == EWOULDBLOCK
+                                   ? WSLAY_ERR_WOULDBLOCK
+                                   : WSLAY_ERR_CALLBACK_FAILURE);
     return -1;
 }
 
@@ -263,8 +264,8 @@ static void on_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
         c->want_write = 1; /* wslay queued the answering close */
 }
 
-static const struct wslay_event_callbacks g_cb = {recv_cb, send_cb, genmask_cb, NULL, NULL, NULL,
-                                                  on_msg_cb};
+static const struct wslay_event_callbacks g_cb = {recv_cb, send_cb, genmask_cb, NULL,
+                                                  NULL,    NULL,    on_msg_cb};
 
 /* ---- connections ---------------------------------------------------------------------------- */
 
@@ -305,10 +306,11 @@ static void start_more(void)
 static void send_handshake(conn *c)
 {
     char req[1024];
-    int n = snprintf(req, sizeof req,
-                     "GET %s HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                     g_path, g_host, g_port);
+    int n =
+        snprintf(req, sizeof req,
+                 "GET %s HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                 g_path, g_host, g_port);
     if (n <= 0 || send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n) { /* fits a fresh socket */
         fail_conn(c, "handshake write failed");
         return;
@@ -403,8 +405,8 @@ static void maybe_connected(void)
     g_connect_pending = 0;
     g_ready_all = 1;
     emit(json_pack("{s:s,s:i,s:i,s:s?,s:f}", "type", "connected", "connected", g_connected,
-                   "failed", g_failed, "firstError", g_first_error[0] ? g_first_error : NULL,
-                   "ms", now_ms() - g_t_connect));
+                   "failed", g_failed, "firstError", g_first_error[0] ? g_first_error : NULL, "ms",
+                   now_ms() - g_t_connect));
 }
 
 static void reset_stats(void)
@@ -446,8 +448,8 @@ static int command(const char *line)
         reset_stats();
         emit(json_pack("{s:s}", "type", "started"));
     } else if (!strcmp(cmd, "count")) {
-        emit(json_pack("{s:s,s:I,s:i}", "type", "count", "received", (json_int_t)g_received,
-                       "open", g_connected - g_closed_after));
+        emit(json_pack("{s:s,s:I,s:i}", "type", "count", "received", (json_int_t)g_received, "open",
+                       g_connected - g_closed_after));
     } else if (!strcmp(cmd, "stop")) {
         json_t *b = json_array();
         for (long i = 0; i < NB; i++)
@@ -479,10 +481,9 @@ static int parse_url(const char *url)
     if (!colon || (slash && slash < colon) || colon - p >= (long)sizeof g_host)
         return -1;
     snprintf(g_host, sizeof g_host, "%.*s", (int)(colon - p), p);
-    snprintf(g_port, sizeof g_port, "%.*s", (int)((slash ? slash : colon + strlen(colon)) - colon - 1),
-             colon + 1);
-    snprintf(g_path, sizeof g_path, "%s",
-             g_sio ? "/socket.io/?EIO=4&transport=websocket" : "/ws");
+    snprintf(g_port, sizeof g_port, "%.*s",
+             (int)((slash ? slash : colon + strlen(colon)) - colon - 1), colon + 1);
+    snprintf(g_path, sizeof g_path, "%s", g_sio ? "/socket.io/?EIO=4&transport=websocket" : "/ws");
     return 0;
 }
 

@@ -58,7 +58,8 @@ static int parse_element(const char *s, size_t n, int *coding, int *q)
     const char *tok = s + t0;
     if (tl == 1 && tok[0] == '*')
         *coding = ODZ_ENC_COUNT; /* the wildcard */
-    else if ((tl == 4 && !strncasecmp(tok, "gzip", 4)) || (tl == 6 && !strncasecmp(tok, "x-gzip", 6)))
+    else if ((tl == 4 && !strncasecmp(tok, "gzip", 4)) ||
+             (tl == 6 && !strncasecmp(tok, "x-gzip", 6)))
         *coding = ODZ_ENC_GZIP;
     else if (tl == 2 && !strncasecmp(tok, "br", 2))
         *coding = ODZ_ENC_BR;

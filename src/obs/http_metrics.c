@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SLOTS 64        /* per thread: routes x methods x statuses seen, direct-mapped */
-#define ROUTE_MAX 96    /* longer route labels are resolved every time, not cached */
+#define SLOTS 64     /* per thread: routes x methods x statuses seen, direct-mapped */
+#define ROUTE_MAX 96 /* longer route labels are resolved every time, not cached */
 
-static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
-                                      "other"};
+static const char *const methods[] = {"GET",    "HEAD",    "POST",  "PUT",
+                                      "DELETE", "OPTIONS", "PATCH", "other"};
 #define N_METHODS (sizeof methods / sizeof methods[0])
 
 typedef struct {

@@ -7,8 +7,7 @@
 /** Counts one request in oddzy_http_requests_total{route,method,status} and observes `seconds`
  *  in oddzy_http_request_duration_seconds{route}. A method outside the usual seven counts as
  *  "other" (a client may send any token: the label set stays bounded). Any thread. */
-void odz_http_metrics_observe(const char *route, const char *method, int status,
-                              double seconds);
+void odz_http_metrics_observe(const char *route, const char *method, int status, double seconds);
 
 /** The method's label: one of the usual seven, else "other". */
 const char *odz_http_metrics_method(const char *method);

@@ -1,6 +1,6 @@
 /* Structured logging: JSON lines or text, one write(2) per line, bounded line length. */
-#include "core/utf8.h"
 #include "obs/log.h"
+#include "core/utf8.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* Prometheus metrics registry: lock-free updates, get-or-create by name+labels, text render. */
-#include "core/utf8.h"
 #include "obs/metrics.h"
+#include "core/utf8.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -9,10 +9,10 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdatomic.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
