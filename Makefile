@@ -5,7 +5,8 @@
 # scripts/setup.sh installs what is missing.
 
 CC       ?= cc
-PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1 glib-2.0
+PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1 glib-2.0 \
+            libbrotlienc libbrotlidec
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lbz2
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -31,7 +32,7 @@ TEST_BIN  := $(TESTS:tests/%.c=$(B)/tests/%)
 TEST_BIN_A:= $(TESTS:tests/%.c=$(BA)/tests/%)
 FUZZ_BIN  := $(FUZZ:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz fuzz-long web clean help bench stack stack-down stack-status format
+.PHONY: all setup run test test-unit test-asan test-integration fuzz-check fuzz fuzz-long web clean help bench bench-tools stack stack-down stack-status format
 
 all: $(B)/oddzy
 
@@ -97,6 +98,7 @@ FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) $(filter-out src/betf
             $(wildcard src/betfair/*.c)) src/obs/log.c src/obs/metrics.c)
 FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
 FUZZ_SRC_fuzz_query := src/http/query.c
+FUZZ_SRC_fuzz_accept := src/http/accept.c
 FUZZ_SRC_fuzz_sio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_eio := src/live/sio.c src/http/query.c
 FUZZ_SRC_fuzz_batch := src/racing/codec.c $(wildcard src/core/*.c)
@@ -141,7 +143,15 @@ FUZZ_SECONDS ?= 600
 fuzz-long: $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-long.sh
 
-bench: all web
+# Benchmark tools (bench/*.c), built with the same warnings as everything else.
+BENCH_TOOLS := $(B)/bench/wsload
+bench-tools: $(BENCH_TOOLS)
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(PKG_LIBS)
+
+bench: all web bench-tools
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
 # The multi-service stack on loopback (scripts/stack.sh; docs/scaling.md): nginx on :8000.

@@ -2,7 +2,10 @@
 # HTTP benchmark (not a test). One run, on loopback: `oddzy run` (simulated source, races
 # updating in the background) serving a race card and the day's schedule from its view cache,
 # Debian's nginx serving the same bytes from files, and a Node.js `http` server serving them
-# from memory. Each server is pinned to one core (taskset), wrk to another; keep-alive
+# from memory. The plain points send no Accept-Encoding; the `-browser` points send a
+# browser's (BENCH_AE, Chrome's by default): oddzy answers brotli from its precompressed
+# variant, nginx gzip_static and Node.js the same gzip bytes oddzy holds (no brotli module in
+# Debian's nginx). Each server is pinned to one core (taskset), wrk to another; keep-alive
 # connections at 64, 1000 and 10000. Prints requests/s, p50 and p99 latency, and the ratios
 # oddzy/nginx and oddzy/node; a markdown copy goes to build/bench/.
 #
@@ -23,6 +26,8 @@ DURATION=${BENCH_DURATION:-5}
 ROUNDS=${BENCH_ROUNDS:-2}
 CONNS=${BENCH_CONNS:-64 1000 10000}
 SCHEDULE_CONNS=${BENCH_SCHEDULE_CONNS:-64}
+BROWSER_CONNS=${BENCH_BROWSER_CONNS:-64}
+AE=${BENCH_AE:-gzip, deflate, br, zstd}
 SPEED=${BENCH_SPEED:-10} # simulated time 10x real: more race updates than live racing
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
@@ -64,7 +69,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "# oddzy HTTP benchmark, $START"
 echo "# $(nproc) cores ($CPU_MODEL), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU, keep-alive, no gzip; best of $ROUNDS rounds of ${DURATION}s per point"
+echo "# server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU, keep-alive; plain points without Accept-Encoding, -browser points with '$AE'; best of $ROUNDS rounds of ${DURATION}s per point"
 
 # ---- oddzy: simulated world, races updating in the background ----
 P_ODDZY=$(free_port); P_NGINX=$(free_port); P_NODE=$(free_port)
@@ -102,10 +107,17 @@ done
 CARD_PATH="/api/racing/racecard?race_id=$RID"
 SCHED_PATH="/api/racing/schedule"
 mkdir -p "$TMP/www" "$TMP/nginx"
-curl -fsS -o "$TMP/www/racecard.json" "http://127.0.0.1:$P_ODDZY$CARD_PATH"
-curl -fsS -o "$TMP/www/schedule.json" "http://127.0.0.1:$P_ODDZY$SCHED_PATH"
-chmod 755 "$TMP" "$TMP/www" && chmod 644 "$TMP/www/"*.json # nginx workers run as www-data
-echo "# race card: $CARD_PATH, $(stat -c %s "$TMP/www/racecard.json") bytes; schedule: $(stat -c %s "$TMP/www/schedule.json") bytes"
+# the plain bytes and oddzy's own gzip variant (raw: curl does not decode without --compressed)
+for v in racecard:$CARD_PATH schedule:$SCHED_PATH; do
+  curl -fsS -o "$TMP/www/${v%%:*}.json" "http://127.0.0.1:$P_ODDZY${v#*:}"
+  curl -fsS -H 'Accept-Encoding: gzip' -o "$TMP/www/${v%%:*}.json.gz" "http://127.0.0.1:$P_ODDZY${v#*:}"
+  curl -fsS -H 'Accept-Encoding: br' -o "$TMP/${v%%:*}.br" "http://127.0.0.1:$P_ODDZY${v#*:}"
+done
+chmod 755 "$TMP" "$TMP/www" && chmod 644 "$TMP/www/"*.json* # nginx workers run as www-data
+for v in racecard schedule; do
+  echo "# $v: $(stat -c %s "$TMP/www/$v.json") bytes, gzip $(stat -c %s "$TMP/www/$v.json.gz"), brotli $(stat -c %s "$TMP/$v.br")"
+done
+echo "# race card: $CARD_PATH"
 
 # ---- nginx: the same bytes from files ----
 cat >"$TMP/nginx/nginx.conf" <<EOF
@@ -130,6 +142,7 @@ http {
     keepalive_requests 100000000;
     open_file_cache max=16 inactive=60s;
     open_file_cache_valid 60s;
+    gzip_static on; # the .gz beside each file, to clients that accept gzip
     server {
         listen 127.0.0.1:$P_NGINX backlog=4096;
         location = /api/racing/racecard { alias $TMP/www/racecard.json; add_header Cache-Control no-cache; }
@@ -149,6 +162,8 @@ wait_http "http://127.0.0.1:$P_NGINX$CARD_PATH" "$TMP/nginx/error.log"
 wait_http "http://127.0.0.1:$P_NODE$CARD_PATH" "$TMP/node.log"
 cmp -s <(curl -fsS "http://127.0.0.1:$P_NGINX$CARD_PATH") "$TMP/www/racecard.json" || die "nginx serves other bytes"
 cmp -s <(curl -fsS "http://127.0.0.1:$P_NODE$CARD_PATH") "$TMP/www/racecard.json" || die "node serves other bytes"
+coding() { curl -fsS -o /dev/null -D - -H "Accept-Encoding: $AE" "http://127.0.0.1:$1$SCHED_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding"{print $2}'; }
+echo "# with Accept-Encoding '$AE': oddzy sends $(coding "$P_ODDZY"), nginx $(coding "$P_NGINX"), node $(coding "$P_NODE")"
 
 port_of() { case $1 in oddzy) echo "$P_ODDZY" ;; nginx) echo "$P_NGINX" ;; node) echo "$P_NODE" ;; esac; }
 rebuilds() { curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{print $2}'; }
@@ -160,8 +175,9 @@ RESULTS=()
 declare -A BEST   # "view c srv" -> "rps|p50|p99|note" of its best round
 measure() { # view conns server path round
   local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt" r0=0 r1=0
+  local hdr=(); case $view in *-browser) hdr=(-H "Accept-Encoding: $AE") ;; esac
   if [ "$srv" = oddzy ]; then r0=$(rebuilds); else kill -STOP "$ODDZY_PID"; fi
-  taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" -d "${DURATION}s" --timeout 10s --latency \
+  taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" \
     "http://127.0.0.1:$(port_of "$srv")$path" >"$out" 2>&1 || true
   if [ "$srv" = oddzy ]; then r1=$(rebuilds); else kill -CONT "$ODDZY_PID"; fi
   local rps p50 p99 errs non2xx note=""
@@ -200,6 +216,10 @@ done
 echo
 for c in "${RUN_CONNS[@]}"; do run_point racecard "$c" "$CARD_PATH"; done
 for c in $SCHEDULE_CONNS; do run_point schedule "$c" "$SCHED_PATH"; done
+for c in $BROWSER_CONNS; do
+  run_point racecard-browser "$c" "$CARD_PATH"
+  run_point schedule-browser "$c" "$SCHED_PATH"
+done
 echo
 echo "best round of each point:"
 for r in "${RESULTS[@]}"; do
@@ -222,8 +242,8 @@ MD="$ROOT/build/bench/http-$(date -u +%Y%m%d-%H%M%S).md"
 } >"$MD"
 echo
 echo "ratios (requests a second; target: >= 0.9 of nginx, >= 3 x node)"
-ALL_CONNS=$(printf '%s\n' "${RUN_CONNS[@]}" $SCHEDULE_CONNS | sort -nu)
-for view in racecard schedule; do
+ALL_CONNS=$(printf '%s\n' "${RUN_CONNS[@]}" $SCHEDULE_CONNS $BROWSER_CONNS | sort -nu)
+for view in racecard schedule racecard-browser schedule-browser; do
   for c in $ALL_CONNS; do
     o=; g=; n=; po=; pg=; pn=
     for r in "${RESULTS[@]}"; do

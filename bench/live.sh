@@ -8,7 +8,10 @@
 #       node-sio   a Node.js socket.io 4 server (bench/live/sio_server.mjs) subscribed to the
 #                  same NATS subject, broadcasting to a room; same clients;
 #       oddzy-ws   `oddzy api`, plain /ws, clients: the `ws` package;
-#   - BENCH_CLIENTS (10,000) clients, split over BENCH_PROCS node processes on the other core,
+#   - BENCH_CLIENTS (10,000) clients, split over BENCH_PROCS client processes on the other core:
+#     with BENCH_CLIENT=c (the default) the C load generator bench/wsload.c (epoll + wslay, one
+#     process holds them all: BENCH_PROCS 1; `make bench-tools` builds it), with BENCH_CLIENT=node
+#     the Node.js clients of bench/live/client.mjs (BENCH_PROCS 4); in both,
 #     all subscribed to one race; the server's RSS before connecting and with every client
 #     connected and idle gives memory per connection; then each rate in BENCH_RATES (events a
 #     second for that race: 1, 5 and 10, so 10,000, 50,000 and 100,000 messages a second to
@@ -29,7 +32,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ODDZY=${ODDZY:-$ROOT/build/oddzy}
 export NATS_SERVER=${NATS_SERVER:-/usr/sbin/nats-server}
 export BENCH_CLIENTS=${BENCH_CLIENTS:-10000}
-export BENCH_PROCS=${BENCH_PROCS:-4}
+export BENCH_CLIENT=${BENCH_CLIENT:-c}
+if [ "$BENCH_CLIENT" = c ]; then export BENCH_PROCS=${BENCH_PROCS:-1}; else export BENCH_PROCS=${BENCH_PROCS:-4}; fi
+export WSLOAD=${WSLOAD:-$ROOT/build/bench/wsload}
 export BENCH_SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 export BENCH_OUT=${BENCH_OUT:-$ROOT/build/bench/live.md}
@@ -38,6 +43,7 @@ die() { echo "bench/live.sh: $*" >&2; exit 1; }
 for c in node npm taskset; do command -v "$c" >/dev/null || die "$c is not installed (scripts/setup.sh installs it)"; done
 [ -x "$NATS_SERVER" ] || die "$NATS_SERVER not found (apt-get install nats-server)"
 [ -x "$ODDZY" ] || die "$ODDZY not built (make)"
+[ "$BENCH_CLIENT" != c ] || [ -x "$WSLOAD" ] || die "$WSLOAD not built (make bench-tools)"
 [ "$(nproc)" -ge 2 ] || die "needs 2 cores: one for the server, one for the clients"
 
 # every client is a socket in a client process and one in the server

@@ -33,6 +33,8 @@ const WARM_S = Number(env.BENCH_WARM_SECONDS || 2);
 const DRAIN_MS = Number(env.BENCH_DRAIN_MS || 10000);
 const OUT = env.BENCH_OUT || '';
 const RACE = 4242;
+const CLIENT_KIND = env.BENCH_CLIENT || 'node'; // node: client.mjs workers; c: bench/wsload.c
+const WSLOAD = env.WSLOAD || path.join(HERE, '../../build/bench/wsload');
 const MEM_TARGET = 10000; // bytes per idle connection
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'oddzy-bench-live.'));
 
@@ -187,21 +189,38 @@ async function oddzyMetrics(url) {
 
 // ---- workers --------------------------------------------------------------------------------
 
+// A client worker: client.mjs (Node.js, IPC) or, with BENCH_CLIENT=c, the C load generator
+// (bench/wsload.c: epoll + wslay, the same commands and answers as JSON lines on its stdio).
 class Worker {
   constructor(mode, url, count) {
-    this.p = fork(path.join(HERE, 'client.mjs'), [mode, url, String(count), String(RACE)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const args = [mode, url, String(count), String(RACE)];
+    if (CLIENT_KIND === 'c') {
+      this.p = spawn(WSLOAD, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+      let buf = '';
+      this.p.stdout.setEncoding('utf8');
+      this.p.stdout.on('data', (d) => {
+        buf += d;
+        for (let i; (i = buf.indexOf('\n')) >= 0; ) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (line) this.onMessage(JSON.parse(line));
+        }
+      });
+      this.p.send = (m) => this.p.stdin.write(JSON.stringify(m) + '\n');
+    } else {
+      this.p = fork(path.join(HERE, 'client.mjs'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      this.p.on('message', (m) => this.onMessage(m));
+    }
     children.add(this.p);
     this.p.on('exit', () => children.delete(this.p));
     this.waiters = [];
-    this.p.on('message', (m) => {
-      const i = this.waiters.findIndex((w) => w.type === m.type);
-      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
-    });
     this.p.on('exit', (code) => {
       for (const w of this.waiters.splice(0)) w.reject(new Error(`client worker exited (${code})`));
     });
+  }
+  onMessage(m) {
+    const i = this.waiters.findIndex((w) => w.type === m.type);
+    if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
   }
   ask(cmd, type, extra = {}) {
     return new Promise((resolve, reject) => {
@@ -392,7 +411,7 @@ function report(results, meta) {
   out.push(`# oddzy live-push benchmark, ${meta.date}`);
   out.push(`# ${meta.machine}`);
   out.push(`# ${meta.binary}`);
-  out.push(`# ${CLIENTS} clients (${PROCS} node processes) on one race, server on cpu ${SERVER_CPU}, clients + publisher + nats-server on the other; ` +
+  out.push(`# ${CLIENTS} clients (${PROCS} ${CLIENT_KIND === 'c' ? 'C wsload' : 'node'} processes) on one race, server on cpu ${SERVER_CPU}, clients + publisher + nats-server on the other; ` +
     `${SECONDS} s per rate, latency = NATS publish -> client receipt`);
   out.push('');
   const memRows = results.map((r) => [r.name, `${r.connected}/${CLIENTS}`, f1(r.connectMs / 1000), mb(r.rssBefore), mb(r.rssIdle), kb(r.memPerConn)]);
@@ -428,7 +447,7 @@ function report(results, meta) {
   out.push('');
   out.push('first ms: median over events of the earliest receipt (bus + server + one write + one client); ' +
     'spread ms: median over events of last receipt minus first (the fan-out to every client, server and clients together).');
-  out.push('server cpu / clients cpu: share of one core used during the rate (clients: the node processes and the publisher), ' +
+  out.push('server cpu / clients cpu: share of one core used during the rate (clients: the client processes and the publisher), ' +
     'the kernel\'s share of the server\'s CPU (system time: mostly TCP sends on loopback), and CPU time per delivered message; ' +
     'others on server cpu: what other processes on the machine took of the server\'s core meanwhile (should be near 0 %).');
   out.push('delivered = messages received / (events x clients). Below 100 % with no client closed, oddzy was behind and ' +

@@ -11,6 +11,7 @@
 #include "core/pool.h"
 #include "core/tz.h"
 #include "live/live.h"
+#include "obs/http_metrics.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/metrics_server.h"
@@ -391,27 +392,15 @@ static int h_metrics(odz_http_req *req, void *ud)
 static void observe(void *ud, const char *route, const char *method, int status, double secs)
 {
     (void)ud;
-    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
-    const char *m = "other"; /* a client may send any token: keep the label set bounded */
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (!strcmp(method, known[i]))
-            m = known[i];
-    char labels[160];
-    snprintf(labels, sizeof labels, "route=\"%s\",method=\"%s\",status=\"%d\"", route, m,
-             status);
-    odz_metric_inc(odz_counter("oddzy_http_requests_total", "HTTP requests by route and status",
-                               labels));
-    snprintf(labels, sizeof labels, "route=\"%s\"", route);
-    odz_metric_observe(odz_histogram("oddzy_http_request_duration_seconds",
-                                     "HTTP request latency by route", labels, NULL, 0),
-                       secs);
+    odz_http_metrics_observe(route, method, status, secs);
     /* successes are counted, not logged (debug shows them); server errors always are */
     if (status >= 500 || odz_log_enabled(ODZ_LOG_DEBUG)) {
         char st[16], ms[32];
         snprintf(st, sizeof st, "%d", status);
         snprintf(ms, sizeof ms, "%.1f", secs * 1000);
         odz_log_kv(status >= 500 ? ODZ_LOG_ERROR : ODZ_LOG_DEBUG,
-                   status >= 500 ? "request failed" : "request", "route", route, "method", m,
+                   status >= 500 ? "request failed" : "request", "route", route, "method",
+                   odz_http_metrics_method(method),
                    "status", st, "ms", ms, NULL);
     }
 }

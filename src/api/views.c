@@ -28,7 +28,7 @@ typedef struct {
 typedef struct view {
     struct view *next; /* hash chain */
     char key[ODZ_VIEW_KEY_MAX];
-    odz_buf *plain, *gz; /* NULL until first built */
+    odz_buf *var[ODZ_ENC_COUNT]; /* by coding: plain (NULL until first built), gzip, br */
     char etag[40];
     bool queued, building, dirty;
     bool stale; /* the last rebuild failed: still served, rebuilt on the next request */
@@ -75,8 +75,8 @@ static view **slot(odz_views *v, const char *key)
 
 static void view_free(view *e)
 {
-    odz_buf_unref(e->plain);
-    odz_buf_unref(e->gz);
+    for (int c = 0; c < ODZ_ENC_COUNT; c++)
+        odz_buf_unref(e->var[c]);
     free(e->waiters);
     free(e);
 }
@@ -240,17 +240,20 @@ static void *worker(void *arg)
         char err[ODZ_ERRLEN] = "";
         json_t *j = NULL;
         int rc = build(v, key, &j, err);
-        odz_buf *plain = NULL, *gz = NULL;
+        odz_buf *var[ODZ_ENC_COUNT] = {NULL};
         char etag[40] = "";
         if (rc == 0) {
             char *txt = odz_json_dumps(j);
             size_t len = txt ? strlen(txt) : 0;
-            plain = txt ? odz_buf_take(txt, len) : NULL;
+            odz_buf *plain = var[ODZ_ENC_IDENTITY] = txt ? odz_buf_take(txt, len) : NULL;
             if (plain) {
                 snprintf(etag, sizeof etag, "\"%016llx\"",
                          (unsigned long long)fnv(odz_buf_data(plain), len));
-                if (len > 512)
-                    odz_gzip(odz_buf_data(plain), len, &gz);
+                /* compressed variants kept beside the plain bytes: a failed one is not held */
+                if (len > 512) {
+                    odz_gzip(odz_buf_data(plain), len, &var[ODZ_ENC_GZIP]);
+                    odz_brotli(odz_buf_data(plain), len, &var[ODZ_ENC_BR]);
+                }
             } else {
                 rc = odz_fail(err, sizeof err, ODZ_ENOMEM, "out of memory");
             }
@@ -264,10 +267,10 @@ static void *worker(void *arg)
         e->waiters = NULL;
         e->n_waiters = e->cap_waiters = 0;
         if (rc == 0) {
-            odz_buf_unref(e->plain);
-            odz_buf_unref(e->gz);
-            e->plain = plain;
-            e->gz = gz;
+            for (int c = 0; c < ODZ_ENC_COUNT; c++) {
+                odz_buf_unref(e->var[c]);
+                e->var[c] = var[c];
+            }
             snprintf(e->etag, sizeof e->etag, "%s", etag);
             e->stale = false;
             v->rebuilds++;
@@ -275,11 +278,11 @@ static void *worker(void *arg)
         } else {
             v->errors++;
             odz_metric_inc(v->m_error);
-            e->stale = e->plain != NULL; /* keep serving it, but do not trust it */
+            e->stale = e->var[ODZ_ENC_IDENTITY] != NULL; /* keep serving it, not trusted */
         }
         if (e->dirty)
             enqueue(v, e, NULL);
-        else if (rc != 0 && !e->plain) {
+        else if (rc != 0 && !e->var[ODZ_ENC_IDENTITY]) {
             /* never built (unknown id, bad date): forget it, do not cache errors */
             view **pp = slot(v, key);
             if (*pp == e) {
@@ -289,7 +292,7 @@ static void *worker(void *arg)
             }
         }
         pthread_mutex_unlock(&v->lock);
-        answer_waiters(w, nw, plain, etag, rc, err);
+        answer_waiters(w, nw, var[ODZ_ENC_IDENTITY], etag, rc, err);
         free(w);
         if (rc && rc != ODZ_ENOTFOUND && rc != ODZ_EINVAL)
             odz_log_kv(ODZ_LOG_WARN, "view build failed", "view", key, "error", err, NULL);
@@ -308,10 +311,12 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
         return odz_http_respond_json_error(req, 400, "bad_request", "request too long");
     pthread_mutex_lock(&v->lock);
     view **pp = slot(v, key), *e = *pp;
-    if (e && e->plain) {
+    if (e && e->var[ODZ_ENC_IDENTITY]) {
         if (e->stale && !e->queued && !e->building)
             enqueue(v, e, corr); /* a rebuild failed earlier (e.g. a timeout): try again */
-        odz_buf *plain = odz_buf_ref(e->plain), *gz = odz_buf_ref(e->gz);
+        odz_buf *var[ODZ_ENC_COUNT];
+        for (int c = 0; c < ODZ_ENC_COUNT; c++)
+            var[c] = odz_buf_ref(e->var[c]);
         char etag[40];
         snprintf(etag, sizeof etag, "%s", e->etag);
         e->used_ms = odz_real_ms();
@@ -319,9 +324,9 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
         pthread_mutex_unlock(&v->lock);
         odz_metric_inc(v->m_hit);
         odz_http_resp_opts o = {.etag = etag, .cache_control = "no-cache", .correlation_id = corr};
-        int rc = odz_http_respond_cached(req, "application/json", plain, gz, &o);
-        odz_buf_unref(plain);
-        odz_buf_unref(gz);
+        int rc = odz_http_respond_variants(req, "application/json", var, &o);
+        for (int c = 0; c < ODZ_ENC_COUNT; c++)
+            odz_buf_unref(var[c]);
         return rc;
     }
     if (!e) {
@@ -375,12 +380,12 @@ static void invalidate(odz_views *v, const char *key, const char *corr)
     pthread_mutex_lock(&v->lock);
     if (!prefix) {
         view *e = *slot(v, key);
-        if (e && e->plain)
+        if (e && e->var[ODZ_ENC_IDENTITY])
             enqueue(v, e, corr);
     } else {
         for (int b = 0; b < BUCKETS; b++)
             for (view *e = v->buckets[b]; e; e = e->next)
-                if (e->plain && !strncmp(e->key, key, kl - 1))
+                if (e->var[ODZ_ENC_IDENTITY] && !strncmp(e->key, key, kl - 1))
                     enqueue(v, e, corr);
     }
     pthread_mutex_unlock(&v->lock);

@@ -1,6 +1,6 @@
 /* The view cache: each view (a day's schedule, a race card, next to jump, a meeting, flucs)
- * kept serialized, gzipped and refcounted, rebuilt by workers when the bus says it changed,
- * so a read is a lookup and a write. */
+ * kept serialized, gzipped and brotli-compressed, refcounted, rebuilt by workers when the bus
+ * says it changed, so a read is a lookup and a write from the shared bytes. */
 #ifndef ODZ_VIEWS_H
 #define ODZ_VIEWS_H
 
@@ -17,8 +17,9 @@ typedef struct odz_views odz_views;
 odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err);
 void odz_views_free(odz_views *v);
 
-/** Answer `req` with view `key` (e.g. "racecard:42"): from the cache when built (304/gzip
- * negotiated), otherwise defers the request until a worker has built it. Loop thread;
+/** Answer `req` with view `key` (e.g. "racecard:42"): from the cache when built (304, and
+ * brotli, gzip or plain as Accept-Encoding asks, the shared bytes written without a copy),
+ * otherwise defers the request until a worker has built it. Loop thread;
  * returns a handler result (0 or ODZ_HTTP_PENDING). corr: correlation id to answer with. */
 int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char *corr);
 

@@ -165,6 +165,7 @@ int odz_http_pending_respond(odz_http_pending *p, int status, const char *conten
                              const void *body, size_t len)
 {
     odz_buf *b = NULL;
+    odz_http__count_copy(len);
     if (len && !(b = odz_buf_new(body, len))) {
         pending_complete(p, 503, NULL, NULL, NULL);
         return ODZ_ENOMEM;
@@ -437,6 +438,7 @@ int odz_http_stream_send(odz_http_stream *s, const void *data, size_t len)
     odz_buf *b = odz_buf_new(data, len);
     if (!b)
         return ODZ_ENOMEM;
+    odz_http__count_copy(len);
     int rc = odz_http_stream_send_buf(s, b);
     odz_buf_unref(b);
     return rc;

@@ -1,9 +1,11 @@
-/* Refcounted immutable byte buffers (odz_buf) and gzip pre-compression. */
+/* Refcounted immutable byte buffers (odz_buf) and their gzip and brotli pre-compression. */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+#include <brotli/encode.h>
 
 #include "core/err.h"
 #include "http/server.h"
@@ -65,6 +67,11 @@ void odz_buf_unref(odz_buf *b)
     free(b);
 }
 
+int odz_buf_refs(const odz_buf *b)
+{
+    return b ? atomic_load_explicit(&((odz_buf *)b)->refs, memory_order_relaxed) : 0;
+}
+
 const void *odz_buf_data(const odz_buf *b)
 {
     return b ? b->data : NULL;
@@ -99,6 +106,27 @@ int odz_gzip(const void *data, size_t len, odz_buf **out)
     size_t outlen = zs.total_out;
     deflateEnd(&zs);
     if (zr != Z_STREAM_END) {
+        free(dst);
+        return ODZ_EIO;
+    }
+    *out = odz_buf_take(dst, outlen);
+    return *out ? 0 : ODZ_ENOMEM;
+}
+
+int odz_brotli(const void *data, size_t len, odz_buf **out)
+{
+    *out = NULL;
+    if (len > (size_t)64 << 20)
+        return ODZ_EINVAL;
+    size_t cap = BrotliEncoderMaxCompressedSize(len);
+    if (!cap)
+        return ODZ_EINVAL;
+    uint8_t *dst = malloc(cap);
+    if (!dst)
+        return ODZ_ENOMEM;
+    size_t outlen = cap;
+    if (!BrotliEncoderCompress(ODZ_BROTLI_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, len,
+                               data, &outlen, dst)) {
         free(dst);
         return ODZ_EIO;
     }

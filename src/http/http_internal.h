@@ -133,6 +133,8 @@ int odz_http__is_head(const odz_http_req *r);
 const char *odz_http__reason(int status);
 const char *odz_http__status_code(int status);
 int odz_http__check_opts(const odz_http_resp_opts *opts);
+/* Adds n to odz_http_body_bytes_copied (any thread). */
+void odz_http__count_copy(size_t n);
 /* Core sender: body is either `keep` (referenced) or `data` (copied). */
 int odz_http__send(odz_http_req *r, int status, const char *ctype, const void *data, size_t len,
                    odz_buf *keep, const odz_http_resp_opts *opts);

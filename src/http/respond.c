@@ -1,5 +1,6 @@
 /* Responses: the core sender, JSON errors, conditional GET and gzip negotiation. */
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,18 @@ void odz_http__add_opts(h2o_req_t *req, const odz_http_resp_opts *o)
         add_named(req, o->extra[i].name, o->extra[i].value);
 }
 
+static atomic_ullong copied_bytes;
+
+void odz_http__count_copy(size_t n)
+{
+    atomic_fetch_add_explicit(&copied_bytes, n, memory_order_relaxed);
+}
+
+unsigned long long odz_http_body_bytes_copied(void)
+{
+    return atomic_load_explicit(&copied_bytes, memory_order_relaxed);
+}
+
 static void unref_linked_buf(void *slot)
 {
     odz_buf_unref(*(odz_buf **)slot);
@@ -228,6 +241,7 @@ int odz_http__send(odz_http_req *r, int status, const char *ctype, const void *d
                 body.base = h2o_mem_alloc_pool(&req->pool, len);
                 memcpy(body.base, data, len);
                 body.len = len;
+                odz_http__count_copy(len);
             }
         }
     }
@@ -392,73 +406,39 @@ int odz_http_etag_matches(const odz_http_req *req, const char *etag)
     }
 }
 
-/* q-value of one Accept-Encoding element: 1 unless ";q=" says 0. */
-static int q_nonzero(const char *params, size_t n)
-{
-    const char *q = NULL;
-    for (size_t i = 0; i + 1 < n; i++) {
-        if ((params[i] == 'q' || params[i] == 'Q') && params[i + 1] == '=') {
-            q = params + i + 2;
-            n -= i + 2;
-            break;
-        }
-    }
-    if (!q)
-        return 1;
-    for (size_t i = 0; i < n && q[i] != ';' && q[i] != ' '; i++)
-        if (q[i] >= '1' && q[i] <= '9')
-            return 1;
-    return 0;
-}
-
 int odz_http_accepts_gzip(const odz_http_req *req)
 {
-    const char *ae = odz_http_header(req, "accept-encoding");
-    int star = 0;
-    if (!ae)
-        return 0;
-    for (const char *p = ae;;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        const char *semi = memchr(p, ';', n);
-        const char *name = p;
-        size_t nlen = semi ? (size_t)(semi - p) : n;
-        while (nlen && (*name == ' ' || *name == '\t')) {
-            name++;
-            nlen--;
-        }
-        while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
-            nlen--;
-        int ok = semi ? q_nonzero(semi + 1, n - (size_t)(semi + 1 - p)) : 1;
-        if (h2o_lcstris(name, nlen, H2O_STRLIT("gzip")) ||
-            h2o_lcstris(name, nlen, H2O_STRLIT("x-gzip")))
-            return ok;
-        if (nlen == 1 && name[0] == '*')
-            star = ok;
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    return star;
+    return odz_http_pick_encoding(odz_http_header(req, "accept-encoding"), 1u << ODZ_ENC_GZIP) ==
+           ODZ_ENC_GZIP;
 }
 
-int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf *plain,
-                            odz_buf *gzipped, const odz_http_resp_opts *opts)
+int odz_http_respond_variants(odz_http_req *req, const char *content_type,
+                              odz_buf *const var[ODZ_ENC_COUNT], const odz_http_resp_opts *opts)
 {
+    static const char *const coding[ODZ_ENC_COUNT] = {NULL, "gzip", "br"};
     odz_http_resp_opts o;
     if (opts)
         o = *opts;
     else
         memset(&o, 0, sizeof(o));
-    if (gzipped && !o.vary)
+    unsigned avail = 0;
+    for (int c = 0; c < ODZ_ENC_COUNT; c++)
+        if (c != ODZ_ENC_IDENTITY && var[c])
+            avail |= 1u << c;
+    if (avail && !o.vary)
         o.vary = "Accept-Encoding";
-    if (o.etag && odz_http_etag_matches(req, o.etag)) {
-        o.content_encoding = NULL;
+    o.content_encoding = NULL;
+    if (o.etag && odz_http_etag_matches(req, o.etag))
         return odz_http__send(req, 304, NULL, NULL, 0, NULL, &o);
-    }
-    if (gzipped && odz_http_accepts_gzip(req)) {
-        o.content_encoding = "gzip";
-        return odz_http__send(req, 200, content_type, NULL, 0, gzipped, &o);
-    }
-    return odz_http_respond_buf(req, 200, content_type, plain, &o);
+    int c = avail ? odz_http_pick_encoding(odz_http_header(req, "accept-encoding"), avail)
+                  : ODZ_ENC_IDENTITY;
+    o.content_encoding = coding[c];
+    return odz_http_respond_buf(req, 200, content_type, var[c], &o);
+}
+
+int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf *plain,
+                            odz_buf *gzipped, const odz_http_resp_opts *opts)
+{
+    odz_buf *const var[ODZ_ENC_COUNT] = {[ODZ_ENC_IDENTITY] = plain, [ODZ_ENC_GZIP] = gzipped};
+    return odz_http_respond_variants(req, content_type, var, opts);
 }

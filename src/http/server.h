@@ -45,9 +45,33 @@ void odz_buf_unref(odz_buf *b);
 const void *odz_buf_data(const odz_buf *b);
 size_t odz_buf_len(const odz_buf *b);
 
+/** References held on `b` now (tests and diagnostics: a buffer being written to a socket holds
+ *  one more than its owners). 0 for NULL. */
+int odz_buf_refs(const odz_buf *b);
+
 /** gzip-compresses `len` bytes (zlib, level 6, gzip header) into a new buffer in *out
  *  (caller unrefs). ODZ_ENOMEM or ODZ_EIO on failure, *out then NULL. */
 int odz_gzip(const void *data, size_t len, odz_buf **out);
+/** Brotli-compresses `len` bytes (quality ODZ_BROTLI_QUALITY, text mode) into a new buffer in
+ *  *out (caller unrefs). ODZ_EINVAL above 64 MiB, ODZ_ENOMEM or ODZ_EIO, *out then NULL. */
+#define ODZ_BROTLI_QUALITY 5
+int odz_brotli(const void *data, size_t len, odz_buf **out);
+
+/* ---- content codings --------------------------------------------------------------------- */
+
+/** The codings a cached view may hold beside its plain bytes (bit 1 << ODZ_ENC_x in masks). */
+enum { ODZ_ENC_IDENTITY = 0, ODZ_ENC_GZIP = 1, ODZ_ENC_BR = 2, ODZ_ENC_COUNT = 3 };
+/** Accept-Encoding bytes and elements read; a longer value is answered with identity, the
+ *  elements after the first ODZ_HTTP_AE_ELEMENTS are ignored. */
+#define ODZ_HTTP_AE_MAX 1024
+#define ODZ_HTTP_AE_ELEMENTS 32
+/** The coding to send for an Accept-Encoding value (NULL: header absent), among those in
+ *  `avail` (identity is always available): the highest q-value wins (q in thousandths, RFC 9110
+ *  syntax; a coding not named takes the weight of `*`; identity is acceptable unless refused),
+ *  ties go to br, then gzip, then identity. Malformed elements (bad token, bad q) are ignored;
+ *  when nothing available is acceptable the answer is identity rather than a 406. Pure, any
+ *  thread. */
+int odz_http_pick_encoding(const char *accept_encoding, unsigned avail);
 
 /* ---- configuration ----------------------------------------------------------------------- */
 
@@ -218,14 +242,23 @@ int odz_http_respond_busy(odz_http_req *req, const char *message, int retry_afte
 
 /** 1 if the request's If-None-Match matches `etag` (weak comparison, "*" matches). */
 int odz_http_etag_matches(const odz_http_req *req, const char *etag);
-/** 1 if Accept-Encoding allows gzip (a q=0 entry refuses it). */
+/** 1 if Accept-Encoding allows gzip (odz_http_pick_encoding with gzip available). */
 int odz_http_accepts_gzip(const odz_http_req *req);
-/** Conditional, negotiated 200 for a cached view: 304 without body if opts->etag matches
- *  If-None-Match; else `gzipped` with Content-Encoding: gzip when given and accepted; else
- *  `plain`. Vary: Accept-Encoding is sent whenever `gzipped` is given. References as
- *  odz_http_respond_buf. */
+/** Conditional, negotiated 200 for a cached view held in several codings: `var` indexed by
+ *  ODZ_ENC_* (var[ODZ_ENC_IDENTITY] the plain bytes, required; the others NULL when not held).
+ *  304 without body if opts->etag matches If-None-Match; else the variant
+ *  odz_http_pick_encoding chooses, with its Content-Encoding. Vary: Accept-Encoding is sent
+ *  whenever a compressed variant is held. The chosen buffer goes to the socket itself (a
+ *  reference is held until written), never copied. */
+int odz_http_respond_variants(odz_http_req *req, const char *content_type,
+                              odz_buf *const var[ODZ_ENC_COUNT], const odz_http_resp_opts *opts);
+/** odz_http_respond_variants with a plain and an optional gzip variant. */
 int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf *plain,
                             odz_buf *gzipped, const odz_http_resp_opts *opts);
+/** Response body bytes the server has copied so far, process-wide (odz_http_respond and the
+ *  copying pending/stream calls); the odz_buf calls add nothing: their bytes are written from
+ *  the shared buffer. */
+unsigned long long odz_http_body_bytes_copied(void);
 
 /* ---- asynchronous completion ------------------------------------------------------------- */
 

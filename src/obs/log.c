@@ -1,6 +1,6 @@
 /* Structured logging: JSON lines or text, one write(2) per line, bounded line length. */
-#include "core/utf8.h"
 #include "obs/log.h"
+#include "core/utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -107,36 +107,64 @@ const char *odz_log_corr(void)
     return t_corr;
 }
 
-static uint64_t splitmix64(uint64_t *s)
+/* Correlation ids come from a per-thread generator, seeded once (getrandom, or the clock and
+ * addresses when the kernel has no entropy yet) instead of a system call per request: the first
+ * half is the thread's random stream id, the second a counter through a bijective mixer, so
+ * one thread never repeats an id and two threads differ by their streams. A forked child
+ * reseeds (pthread_atfork bumps the epoch), so it does not repeat its parent's ids. */
+static atomic_uint g_corr_epoch = 1;
+static pthread_once_t g_corr_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct {
+    unsigned epoch;
+    uint64_t stream, key, n;
+} t_gen;
+
+static void corr_after_fork(void)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    atomic_fetch_add(&g_corr_epoch, 1);
+}
+
+static void corr_register_fork(void)
+{
+    pthread_atfork(NULL, NULL, corr_after_fork);
+}
+
+static uint64_t mix64(uint64_t z) /* splitmix64's finalizer: a bijection of 64-bit words */
+{
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
 
+static void corr_seed(unsigned epoch)
+{
+    pthread_once(&g_corr_once, corr_register_fork);
+    uint64_t r[2];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        /* ids only need to be unique, not secret */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
+                     ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&t_gen;
+        r[0] = mix64(x + 0x9E3779B97F4A7C15ull);
+        r[1] = mix64(x + 2 * 0x9E3779B97F4A7C15ull);
+    }
+    t_gen.stream = r[0];
+    t_gen.key = r[1];
+    t_gen.n = 0;
+    t_gen.epoch = epoch;
+}
+
 void odz_corr_new(char out[33])
 {
     static const char hex[] = "0123456789abcdef";
-    static _Thread_local uint64_t fallback;
-    unsigned char r[16];
-    ssize_t got = getrandom(r, sizeof r, GRND_NONBLOCK);
-    if (got != (ssize_t)sizeof r) {
-        /* No kernel entropy yet: ids only need to be unique, not secret. */
-        if (!fallback) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            fallback = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() ^
-                       (uint64_t)(uintptr_t)&fallback;
-        }
-        uint64_t a = splitmix64(&fallback), b = splitmix64(&fallback);
-        memcpy(r, &a, 8);
-        memcpy(r + 8, &b, 8);
-    }
-    for (int i = 0; i < 16; i++) {
-        out[2 * i] = hex[r[i] >> 4];
-        out[2 * i + 1] = hex[r[i] & 15];
-    }
+    unsigned epoch = atomic_load_explicit(&g_corr_epoch, memory_order_relaxed);
+    if (t_gen.epoch != epoch)
+        corr_seed(epoch);
+    uint64_t w[2] = {t_gen.stream, mix64(t_gen.key + t_gen.n++)};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 16; i++)
+            out[16 * k + i] = hex[(w[k] >> (60 - 4 * i)) & 15];
     out[32] = '\0';
 }
 

@@ -65,7 +65,9 @@ void odz_log_set_corr(const char *id);
 /** The calling thread's correlation id, "" if none. Valid until the thread sets another. */
 const char *odz_log_corr(void);
 
-/** A new random id: 32 lowercase hex digits and a NUL written into out. */
+/** A new id, unique within the process and across its forks: 32 lowercase hex digits and a NUL
+ *  written into out. From a per-thread generator seeded once from getrandom (no system call
+ *  per id); not a secret. Any thread. */
 void odz_corr_new(char out[33]);
 
 /** Copies `url` to out for logging with any password hidden: "postgres://u:secret@h/db" becomes

@@ -1,6 +1,6 @@
 /* Prometheus metrics registry: lock-free updates, get-or-create by name+labels, text render. */
-#include "core/utf8.h"
 #include "obs/metrics.h"
+#include "core/utf8.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -820,8 +820,16 @@ void odz_metrics_reset_for_tests(void)
     pthread_mutex_unlock(&g_mu);
 }
 
+static atomic_uint g_generation = 1;
+
+unsigned odz_metrics_generation(void)
+{
+    return atomic_load_explicit(&g_generation, memory_order_acquire);
+}
+
 void odz_metrics_free_all(void)
 {
+    atomic_fetch_add_explicit(&g_generation, 1, memory_order_acq_rel);
     pthread_mutex_lock(&g_mu);
     for (size_t i = 0; i < g_nfam; i++)
         fam_free(g_fams[i]);

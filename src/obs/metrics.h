@@ -80,4 +80,8 @@ void odz_metrics_reset_for_tests(void);
  *  registry can be used again afterwards (it starts empty). Call at exit. */
 void odz_metrics_free_all(void);
 
+/** Changes with every odz_metrics_free_all: a cache of odz_metric pointers taken under one
+ *  generation is void under another. Any thread. */
+unsigned odz_metrics_generation(void);
+
 #endif

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <brotli/decode.h>
+
 #include "core/err.h"
 #include "http/server.h"
 
@@ -368,6 +370,13 @@ static int h_busy(odz_http_req *req, void *ud)
 }
 
 static odz_buf *view_plain, *view_gz;
+static odz_buf *view3[ODZ_ENC_COUNT]; /* plain, gzip, br of test_variants and test_zero_copy */
+
+static int h_view3(odz_http_req *req, void *ud)
+{
+    odz_http_resp_opts o = {.etag = "\"v3\"", .cache_control = "no-cache"};
+    return odz_http_respond_variants(req, "application/json", view3, &o);
+}
 
 static int h_view(odz_http_req *req, void *ud)
 {
@@ -490,6 +499,7 @@ static int h_bp(odz_http_req *req, void *ud)
 static void add_routes(odz_http_server *srv)
 {
     assert_int_equal(odz_http_route(srv, "GET", "/api/hello", h_hello, NULL), 0);
+    assert_int_equal(odz_http_route(srv, "GET", "/api/view3", h_view3, NULL), 0);
     assert_int_equal(odz_http_route(srv, "PUT", "/api/hello", h_hello, NULL), 0);
     assert_int_equal(odz_http_route(srv, NULL, "/api/echo", h_echo, NULL), 0);
     assert_int_equal(odz_http_route(srv, "GET", "/api/races/*", h_echo, NULL), 0);
@@ -956,6 +966,212 @@ static void test_conditional_and_gzip(void **state)
     odz_buf_unref(view_plain);
     odz_buf_unref(view_gz);
     view_plain = view_gz = NULL;
+}
+
+static void test_accept_encoding(void **state)
+{
+    const unsigned gz = 1u << ODZ_ENC_GZIP;
+    static const struct {
+        const char *ae;
+        unsigned avail;
+        int want;
+    } cases[] = {
+        {NULL, 6, ODZ_ENC_IDENTITY},
+        {"", 6, ODZ_ENC_IDENTITY},
+        {"gzip, deflate, br, zstd", 6, ODZ_ENC_BR}, /* a browser: br wins the tie */
+        {"gzip, deflate, br", 2, ODZ_ENC_GZIP},      /* br not held */
+        {"br;q=0, gzip", 6, ODZ_ENC_GZIP},
+        {"br;q=0", 6, ODZ_ENC_IDENTITY},
+        {"gzip", 6, ODZ_ENC_GZIP},
+        {"x-gzip", 6, ODZ_ENC_GZIP},
+        {"GZIP;Q=0.5", 6, ODZ_ENC_GZIP},
+        {"identity", 6, ODZ_ENC_IDENTITY},
+        {"identity, gzip;q=0.5", 6, ODZ_ENC_IDENTITY},
+        {"*", 6, ODZ_ENC_BR},
+        {"*", 2, ODZ_ENC_GZIP},
+        {"*;q=0", 6, ODZ_ENC_IDENTITY}, /* nothing acceptable: plain rather than 406 */
+        {"*;q=0.1, gzip;q=0.9", 6, ODZ_ENC_GZIP},
+        {"br;q=0.5, gzip;q=0.8", 6, ODZ_ENC_GZIP},
+        {"br;q=0.800, gzip;q=0.8", 6, ODZ_ENC_BR},
+        {"gzip;q=0", 6, ODZ_ENC_IDENTITY},
+        {"gzip;q=0.000", 2, ODZ_ENC_IDENTITY},
+        {"gzip;q=1.0", 2, ODZ_ENC_GZIP},
+        {"gzip;q=1.5", 2, ODZ_ENC_IDENTITY},  /* bad q: the element is ignored */
+        {"gzip;q=0.5x", 2, ODZ_ENC_IDENTITY}, /* idem */
+        {"gzip;q=0.0001", 2, ODZ_ENC_IDENTITY},
+        {"gzip;q=", 2, ODZ_ENC_IDENTITY},
+        {"gzip;level=9", 2, ODZ_ENC_GZIP}, /* other parameters are skipped */
+        {"gzip x, br", 6, ODZ_ENC_BR},     /* garbage element ignored, the next one read */
+        {"\x01\x02\xff;;;,,,", 6, ODZ_ENC_IDENTITY},
+        {",,, ,gzip , ,", 6, ODZ_ENC_GZIP},
+        {"gzip\t;\tq=0.3 , br ; q=0.2", 6, ODZ_ENC_GZIP},
+        {"deflate, compress", 6, ODZ_ENC_IDENTITY},
+        {"identity;q=0, br;q=0.01", 6, ODZ_ENC_BR},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int got = odz_http_pick_encoding(cases[i].ae, cases[i].avail);
+        if (got != cases[i].want)
+            fail_msg("Accept-Encoding '%s' (avail %u): got %d, want %d",
+                     cases[i].ae ? cases[i].ae : "(none)", cases[i].avail, got, cases[i].want);
+    }
+    /* bounded: past ODZ_HTTP_AE_MAX bytes the value is not read (plain bytes) */
+    char big[ODZ_HTTP_AE_MAX + 16];
+    memset(big, ' ', sizeof big);
+    memcpy(big + sizeof big - 6, "gzip", 5);
+    assert_int_equal(odz_http_pick_encoding(big, gz), ODZ_ENC_IDENTITY);
+    /* elements past ODZ_HTTP_AE_ELEMENTS are ignored */
+    char many[8 * ODZ_HTTP_AE_ELEMENTS + 16] = "";
+    for (int i = 0; i < ODZ_HTTP_AE_ELEMENTS; i++)
+        strcat(many, "zz, ");
+    strcat(many, "gzip");
+    assert_int_equal(odz_http_pick_encoding(many, gz), ODZ_ENC_IDENTITY);
+    assert_int_equal(odz_http_pick_encoding(many + 4, gz), ODZ_ENC_GZIP);
+}
+
+static int unbrotli_eq(const resp_t *r, const char *want, size_t wlen)
+{
+    size_t n = wlen + 64;
+    uint8_t *out = malloc(n);
+    int ok = BrotliDecoderDecompress(r->body_len, (const uint8_t *)r->body, &n, out) ==
+                 BROTLI_DECODER_RESULT_SUCCESS &&
+             n == wlen && memcmp(out, want, n) == 0;
+    free(out);
+    return ok;
+}
+
+/* A 64 KiB JSON-ish body, different enough that compression has work to do. */
+static char *make_view_text(size_t *len)
+{
+    size_t cap = 65536, n = 0;
+    char *t = malloc(cap + 64);
+    n += (size_t)snprintf(t, cap, "{\"races\":[");
+    for (int i = 0; n < cap - 100; i++)
+        n += (size_t)snprintf(t + n, cap + 64 - n, "%s{\"id\":%d,\"odds\":%d}", i ? "," : "", i,
+                              (i * 7919) % 10007);
+    n += (size_t)snprintf(t + n, cap + 64 - n, "]}");
+    *len = n;
+    return t;
+}
+
+static void view3_set(const char *text, size_t len)
+{
+    view3[ODZ_ENC_IDENTITY] = odz_buf_new(text, len);
+    assert_int_equal(odz_gzip(text, len, &view3[ODZ_ENC_GZIP]), 0);
+    assert_int_equal(odz_brotli(text, len, &view3[ODZ_ENC_BR]), 0);
+}
+
+static void view3_clear(void)
+{
+    for (int c = 0; c < ODZ_ENC_COUNT; c++) {
+        odz_buf_unref(view3[c]);
+        view3[c] = NULL;
+    }
+}
+
+static void test_variants(void **state)
+{
+    size_t len;
+    char *text = make_view_text(&len);
+    view3_set(text, len);
+    assert_true(odz_buf_len(view3[ODZ_ENC_BR]) < odz_buf_len(view3[ODZ_ENC_GZIP]));
+    fixture f;
+    resp_t r;
+    char v[128];
+    fx_start(&f);
+    static const struct {
+        const char *hdrs;
+        const char *coding; /* NULL: plain */
+    } cases[] = {
+        {"Accept-Encoding: gzip, deflate, br, zstd\r\n", "br"},
+        {"Accept-Encoding: br;q=0, gzip\r\n", "gzip"},
+        {"Accept-Encoding: gzip\r\n", "gzip"},
+        {"Accept-Encoding: identity\r\n", NULL},
+        {"Accept-Encoding: *\r\n", "br"},
+        {"Accept-Encoding: ;;q==, @@@ garbage, gzip;q=x, br;q=2\r\n", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(http_get(f.port, "/api/view3", cases[i].hdrs, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(hdr(&r, "vary", v, sizeof v), "Accept-Encoding");
+        const char *ce = hdr(&r, "content-encoding", v, sizeof v);
+        if (!cases[i].coding) {
+            assert_null(ce);
+            assert_int_equal(r.body_len, len);
+            assert_memory_equal(r.body, text, len);
+        } else {
+            assert_non_null(ce);
+            assert_string_equal(ce, cases[i].coding);
+            if (!strcmp(ce, "br")) {
+                assert_int_equal(r.body_len, odz_buf_len(view3[ODZ_ENC_BR]));
+                assert_true(unbrotli_eq(&r, text, len)); /* decodes to the plain body */
+            } else {
+                assert_int_equal(r.body_len, odz_buf_len(view3[ODZ_ENC_GZIP]));
+            }
+        }
+        resp_free(&r);
+    }
+    /* a 304 names no coding */
+    assert_int_equal(
+        http_get(f.port, "/api/view3", "If-None-Match: \"v3\"\r\nAccept-Encoding: br\r\n", &r), 0);
+    assert_int_equal(r.status, 304);
+    assert_null(hdr(&r, "content-encoding", v, sizeof v));
+    resp_free(&r);
+    fx_stop(&f);
+    view3_clear();
+    free(text);
+}
+
+/* The view's bytes go to the socket from the shared buffer: while a client that does not read
+ * holds the response in flight, the buffer carries one more reference (the response's), and
+ * the server's count of copied body bytes does not move. */
+static void test_zero_copy(void **state)
+{
+    size_t unit;
+    char *text = make_view_text(&unit);
+    size_t len = 64 * unit; /* 4 MiB: more than the socket buffers hold */
+    char *big = malloc(len);
+    for (size_t i = 0; i < 64; i++)
+        memcpy(big + i * unit, text, unit);
+    view3[ODZ_ENC_IDENTITY] = odz_buf_new(big, len);
+    fixture f;
+    fx_start(&f);
+    unsigned long long copied0 = odz_http_body_bytes_copied();
+    int fd = connect_to(f.port);
+    assert_true(fd >= 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    const char *req = "GET /api/view3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    assert_int_equal(send_all(fd, req, strlen(req)), 0);
+    int64_t until = now_ms() + 5000;
+    while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 2 && now_ms() < until)
+        sleep_ms(5);
+    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 2); /* held by the response */
+    sleep_ms(50);
+    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 2); /* still: the client is stalled */
+    size_t n, used;
+    char *got = read_all(fd, &n);
+    close(fd);
+    resp_t r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(parse_resp(got, n, 1, 0, &r, &used), 1);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, big, len);
+    resp_free(&r);
+    free(got);
+    until = now_ms() + 5000;
+    while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 1 && now_ms() < until)
+        sleep_ms(5);
+    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 1); /* released once written */
+    assert_true(odz_http_body_bytes_copied() == copied0);       /* no byte of the body copied */
+    /* the counter does count a copying answer */
+    assert_int_equal(http_get(f.port, "/api/hello", NULL, &r), 0);
+    resp_free(&r);
+    assert_true(odz_http_body_bytes_copied() == copied0 + 5);
+    fx_stop(&f);
+    view3_clear();
+    free(big);
+    free(text);
 }
 
 /* ---- static files ------------------------------------------------------------------------ */
@@ -1678,6 +1894,9 @@ int main(void)
         cmocka_unit_test(test_error_statuses),
         cmocka_unit_test(test_engine_rejections),
         cmocka_unit_test(test_conditional_and_gzip),
+        cmocka_unit_test(test_accept_encoding),
+        cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_zero_copy),
         cmocka_unit_test(test_static_files),
         cmocka_unit_test(test_security_headers),
         cmocka_unit_test(test_path_traversal),

@@ -49,6 +49,16 @@ ET=$(curl -s -D - -o /dev/null "$U/api/racing/racecard?race_id=$RID" | tr -d '\r
 curl -s -D "$TMP/h" -o "$TMP/gz" -H 'Accept-Encoding: gzip' "$U/api/racing/schedule"
 grep -qi '^content-encoding: gzip' "$TMP/h" || fail "no gzip"
 gzip -t "$TMP/gz" || fail "bad gzip body"
+# brotli for a browser's Accept-Encoding (that it decodes to the very plain bytes is
+# tests/http/test_http.c's test_variants; here the view changes under us at --speed 30)
+curl -s -D "$TMP/hb" -o "$TMP/br" -H 'Accept-Encoding: gzip, deflate, br, zstd' "$U/api/racing/schedule"
+grep -qi '^content-encoding: br' "$TMP/hb" || fail "no brotli for a browser's Accept-Encoding"
+grep -qi '^vary: accept-encoding' "$TMP/hb" || fail "no Vary on the brotli answer"
+curl -s --compressed -o "$TMP/unbr" -H 'Accept-Encoding: br' "$U/api/racing/schedule"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["groups"]' "$TMP/unbr" || fail "brotli body does not decode to the schedule"
+[ "$(stat -c %s "$TMP/br")" -lt "$(stat -c %s "$TMP/unbr")" ] || fail "brotli body not smaller"
+curl -s -D "$TMP/hp" -o /dev/null -H 'Accept-Encoding: br;q=0, identity' "$U/api/racing/schedule"
+grep -qi '^content-encoding' "$TMP/hp" && fail "br refused and identity asked, a coding sent"
 # correlation id comes back
 curl -s -D "$TMP/h" -o /dev/null -H 'X-Correlation-Id: test-corr-1' "$U/api/racing/schedule"
 grep -qi '^x-correlation-id: test-corr-1' "$TMP/h" || fail "correlation id not returned"

@@ -9,10 +9,14 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -303,6 +307,31 @@ static void test_corr_per_thread(void **state)
     assert_string_equal(odz_log_corr(), "");
 }
 
+/* getrandom of this executable (the library code calls it through the PLT): counted, then
+ * the kernel's. */
+static atomic_int g_getrandom_calls;
+ssize_t getrandom(void *buf, size_t len, unsigned int flags)
+{
+    atomic_fetch_add(&g_getrandom_calls, 1);
+    return syscall(SYS_getrandom, buf, len, flags);
+}
+
+#define IDS_PER_THREAD 20000
+#define ID_THREADS 4
+
+static void *make_ids(void *p)
+{
+    char(*ids)[33] = p;
+    for (int i = 0; i < IDS_PER_THREAD; i++)
+        odz_corr_new(ids[i]);
+    return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return memcmp(a, b, 33);
+}
+
 static void test_corr_new(void **state)
 {
     char a[33], b[33];
@@ -311,6 +340,46 @@ static void test_corr_new(void **state)
     assert_int_equal(strlen(a), 32);
     assert_int_equal(strspn(a, "0123456789abcdef"), 32);
     assert_string_not_equal(a, b);
+
+    /* no system call per id: a thread asks the kernel once, however many ids it makes */
+    int calls0 = atomic_load(&g_getrandom_calls);
+    char(*ids)[33] = malloc(sizeof(*ids) * IDS_PER_THREAD * (ID_THREADS + 1));
+    assert_non_null(ids);
+    pthread_t th[ID_THREADS];
+    for (int t = 0; t < ID_THREADS; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, make_ids, ids + t * IDS_PER_THREAD), 0);
+    for (int t = 0; t < ID_THREADS; t++)
+        pthread_join(th[t], NULL);
+    make_ids(ids + ID_THREADS * IDS_PER_THREAD); /* this thread: seeded already */
+    assert_true(atomic_load(&g_getrandom_calls) - calls0 <= ID_THREADS);
+    /* unique across threads */
+    size_t n = (size_t)IDS_PER_THREAD * (ID_THREADS + 1);
+    qsort(ids, n, sizeof(*ids), cmp_id);
+    for (size_t i = 1; i < n; i++)
+        if (!memcmp(ids[i - 1], ids[i], 33))
+            fail_msg("duplicate correlation id %s", ids[i]);
+    free(ids);
+
+    /* a forked child does not repeat its parent's next ids */
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c[33];
+        odz_corr_new(c);
+        ssize_t w = write(pfd[1], c, 33);
+        _exit(w == 33 ? 0 : 1);
+    }
+    close(pfd[1]);
+    char child[33] = "";
+    assert_int_equal(read(pfd[0], child, 33), 33);
+    close(pfd[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    odz_corr_new(a);
+    assert_string_not_equal(a, child);
 }
 
 static void test_text_format(void **state)

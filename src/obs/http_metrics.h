@@ -1,0 +1,19 @@
+/* Per-request HTTP metrics: requests by route, method and status, latency by route, through
+ * handles resolved once per (route, method, status) and kept per thread, so a request costs
+ * neither label formatting nor a registry lookup. */
+#ifndef ODZ_HTTP_METRICS_H
+#define ODZ_HTTP_METRICS_H
+
+/** Counts one request in oddzy_http_requests_total{route,method,status} and observes `seconds`
+ *  in oddzy_http_request_duration_seconds{route}. A method outside the usual seven counts as
+ *  "other" (a client may send any token: the label set stays bounded). Any thread. */
+void odz_http_metrics_observe(const char *route, const char *method, int status, double seconds);
+
+/** The method's label: one of the usual seven, else "other". */
+const char *odz_http_metrics_method(const char *method);
+
+/** Registry look-ups made so far (process-wide): one per new (route, method, status) a thread
+ *  sees, not one per request. For tests. */
+unsigned long odz_http_metrics_resolves(void);
+
+#endif
