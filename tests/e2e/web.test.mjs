@@ -675,7 +675,8 @@ test('odds comparison grid: every provider, the best price marked, market percen
   // shows exactly the card it was given (the failed socket is logged, so not via newPage).
   const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-AU' });
   const page = await ctx.newPage();
-  await page.route('**/socket.io/**', (route) => route.abort());
+  await page.route('**/socket.io/**', (route) => route.abort()); // polling
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close({ code: 1008, reason: 'live updates cut off by the test' }));
   let cards = 0;
   let release;
   const held = new Promise((r) => (release = r));
@@ -683,11 +684,16 @@ test('odds comparison grid: every provider, the best price marked, market percen
     if (cards++ > 0) await held;
     await route.continue().catch(() => {});
   });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   const first = page.waitForResponse((r) => r.url().includes(`/api/racing/racecard?race_id=${id}`));
   await page.goto(`${base}/racing/race/${id}`);
   const card = await (await first).json();
-  await page.locator('[data-testid=odds-row]').first().waitFor({ timeout: 20000 });
   try {
+    await page.locator('[data-testid=odds-row]').first().waitFor({ timeout: 20000 }).catch(async (e) => {
+      const main = await page.locator('main').innerText().catch(() => '');
+      assert.fail(`${e.message}\nrace card requests: ${cards}; page errors: ${pageErrors.join('; ')}\n${main.slice(0, 600)}`);
+    });
     for (const kind of ['win', 'place']) {
       await page.locator(`[data-testid=odds-kind-${kind}]`).click();
       await page.waitForSelector(`[data-testid=odds-grid][data-kind=${kind}]`);
@@ -729,6 +735,8 @@ test('odds comparison grid: every provider, the best price marked, market percen
           }
         }
     }
+    // the premise: nothing live reached this page
+    await page.locator('[data-testid=live-banner]').waitFor({ timeout: 15000 });
   } finally {
     release();
     await ctx.close();
@@ -1083,7 +1091,9 @@ test('accessibility basics: names, labels, contrast on every page, desktop and p
     if (!resulted && card.race.results.length && card.race.dividends?.length) resulted = id;
     if (!scratched && card.race.status === 'OPEN' && card.runners.some((r) => r.is_scratched || r.is_late_scratched)) scratched = id;
   }
-  const cards = [race.race_id, resulted, scratched].filter(Boolean).map((id) => [`/racing/race/${id}`, '[data-testid=runner-row]']);
+  const cards = [race.race_id, resulted, scratched].filter(Boolean).map((id) => [`/racing/race/${id}`, '[data-testid=odds-row]']);
+  // the odds matcher, where the server has it (it logs a 404 otherwise)
+  if ((await matcherRows()) !== null) cards.push(['/oddsmatcher', '[data-testid=matcher-form]']);
   const problems = [];
   for (const viewport of [DESKTOP, PHONE]) {
     const page = await newPage(viewport);

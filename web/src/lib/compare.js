@@ -134,7 +134,8 @@ function cellKey(selectionId, provider, market) {
 
 /** An updatePrice event on the grid of `card` (changed in place): the price of one provider's
  * market for one runner, unless the runner is scratched or a newer point (`ts`) was already
- * seen; a price that is not a number above 1 takes the cell away. `at` is the receipt time
+ * seen; a price that is not a number above 1 takes the cell away; an exchange price with a
+ * `size` becomes the top of that side's ladder. `at` is the receipt time
  * (ms). Returns { key, selection_id, provider, market, from, price } when a cell changed,
  * else null. An event without a provider is our own. */
 export function applyGridPrice(seen, card, ev, at) {
@@ -151,11 +152,23 @@ export function applyGridPrice(seen, card, ev, at) {
   seen.set(key, { price, ts, at });
   if (!r.odds) r.odds = {};
   const from = r.odds[provider]?.[ev.market] ?? null;
-  if (from === price) return null;
   if (price === null) {
     if (r.odds[provider]) delete r.odds[provider][ev.market];
   } else (r.odds[provider] ||= {})[ev.market] = price;
+  if (price !== null && typeof ev.size === 'number' && ev.market.startsWith('exchange_')) topOfBook(r, provider, ev.market, price, ev.size);
+  if (from === price) return null;
   return { key, selection_id: r.selection_id, provider, market: ev.market, from, price };
+}
+
+/** An exchange price event with its size ("size": the money at that price) puts the offer on
+ * top of the runner's ladder; the levels behind it that are still worse stay (the next card
+ * brings the whole ladder). */
+function topOfBook(r, provider, market, price, size) {
+  const ex = ((r.exchange ||= {})[provider] ||= {});
+  const back = market === 'exchange_back';
+  const side = back ? 'back' : 'lay';
+  const rest = (Array.isArray(ex[side]) ? ex[side] : []).filter((l) => l && (back ? l.price < price : l.price > price));
+  ex[side] = [{ price, size }, ...rest].slice(0, 3);
 }
 
 /** A re-fetched card `body` (changed in place) about to replace `old`: a live price received

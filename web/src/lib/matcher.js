@@ -68,12 +68,20 @@ export function filtersQuery(f) {
   return q;
 }
 
-/** GET /api/oddsmatcher's parameters for settings `f` (empty filters left out). */
+/** The columns the server sorts by (the others are sorted here only). */
+const SERVER_SORTS = new Set(['rating', 'start', 'back', 'lay', 'lay_size', 'liability']);
+
+/** GET /api/oddsmatcher's parameters for settings `f` (empty filters left out; the sort the
+ * server knows, so that its `limit` keeps the rows shown first, else its default). */
 export function apiParams(f) {
   const p = { limit: MATCHER_LIMIT };
   for (const k of Object.keys(MATCHER_DEFAULTS)) {
     const v = String(f[k] ?? '').trim();
     if (v !== '') p[k] = v;
+  }
+  if (!SERVER_SORTS.has(p.sort)) {
+    delete p.sort;
+    delete p.order;
   }
   return p;
 }

@@ -134,6 +134,21 @@ describe('live prices', () => {
     expect(applyGridPrice(seen, c, { race_id: 7, selection_id: 999, number: 3, market: 'fixed_win', price: 4.4, ts: 5 }, 4)?.key).toBe('13:oddzy:fixed_win');
   });
 
+  it("puts an exchange price with its size on top of the ladder, keeping the worse levels", () => {
+    const c = card();
+    const seen = createGridPrices();
+    const back = gridColumns(c).find((x) => x.group === 'back');
+    expect(applyGridPrice(seen, c, ev(11, 'betfair', 'exchange_back', 3.25, 100, { size: 75.5 }), 1)?.price).toBe(3.25);
+    expect(c.runners[0].exchange.betfair.back).toEqual([{ price: 3.25, size: 75.5 }, { price: 3.2, size: 8 }]);
+    expect(exchangeDepth(c.runners[0], back).size).toBe(75.5);
+    // the same price, only the size moved: no flash, the size follows
+    expect(applyGridPrice(seen, c, ev(11, 'betfair', 'exchange_back', 3.25, 101, { size: 10 }), 2)).toBe(null);
+    expect(exchangeDepth(c.runners[0], back).size).toBe(10);
+    // a runner without a ladder gets one
+    applyGridPrice(seen, c, ev(12, 'betfair', 'exchange_lay', 2.8, 100, { size: 40 }), 3);
+    expect(c.runners[1].exchange.betfair.lay).toEqual([{ price: 2.8, size: 40 }]);
+  });
+
   it('takes a cell away when its price is gone', () => {
     const c = card();
     const seen = createGridPrices();

@@ -57,6 +57,8 @@ describe('settings in the URL', () => {
     expect(filtersQuery(f)).toEqual({ stake: '25', min_rating: '95' });
     expect(filtersQuery(MATCHER_DEFAULTS)).toEqual({});
     expect(apiParams(f)).toEqual({ limit: 200, stake: '25', commission: '5', type: 'qualifying', min_rating: '95', sort: 'rating', order: 'desc' });
+    // a column the server does not sort by: sorted on the page only
+    expect(apiParams({ ...f, sort: 'bookmaker', order: 'asc' })).toEqual({ limit: 200, stake: '25', commission: '5', type: 'qualifying', min_rating: '95' });
   });
 });
 
