@@ -939,7 +939,7 @@ test('odds matcher rows change live, without a re-fetch', { timeout: 150000 }, a
   const sock = io(`${base}/odds`, { path: '/socket.io/', transports: ['websocket'], reconnection: false });
   sockets.push(sock);
   const ack = await Promise.race([
-    new Promise((resolve) => sock.on('connect', () => sock.emit('subscribe', { matcher: {} }, (a) => resolve(a)))),
+    new Promise((resolve) => sock.on('connect', () => sock.emit('subscribe', { topic: 'matcher' }, (a) => resolve(a)))),
     new Promise((resolve) => sock.on('connect_error', () => resolve(null))),
     sleep(10000).then(() => null),
   ]);

@@ -190,10 +190,8 @@ export function thresholdCrossings(watch, rows, threshold) {
   return passed;
 }
 
-/** The Socket.IO /odds subscription for settings `f`: the matcher with its filters (the server
- * sends matcherRows for the rows that pass them; the page filters again). */
-export function matcherSubscription(f) {
-  const filters = {};
-  for (const k of ['min_odds', 'max_odds', 'minutes', 'bookmaker', 'race_type', 'min_rating', 'min_liquidity']) if (String(f[k] ?? '') !== '') filters[k] = f[k];
-  return { matcher: filters };
-}
+/** The Socket.IO /odds subscription of the matcher page: the `matcher` topic (matcherRows).
+ * Without a server-side filter: every row change arrives and filterRows decides here (the
+ * server's per-client matcher filter takes a spec of its own; until it is documented, asking
+ * with one would be refused as a bad filter). */
+export const MATCHER_SUBSCRIPTION = Object.freeze({ topic: 'matcher' });
