@@ -407,7 +407,7 @@ static void resync(odz_views *v, const odz_msg *m)
     invalidate(v, "*", m->corr_id);
 }
 
-/* race.<id>.updated / race.<id>.price: mark the views that show it. */
+/* race.<id>.updated / race.<id>.price / race.<id>.exchange: mark the views that show it. */
 static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
 {
     (void)bus;
@@ -421,6 +421,8 @@ static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
         return;
     snprintf(key, sizeof key, "racecard:%lld", id);
     invalidate(v, key, m->corr_id);
+    if (!strcmp(kind, "exchange")) /* a runner's exchange book: on the race card only */
+        return;
     if (!strcmp(kind, "price")) {
         snprintf(key, sizeof key, "flucs:%lld", id);
         invalidate(v, key, m->corr_id);

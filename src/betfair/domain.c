@@ -280,6 +280,34 @@ static int add_price(odz_scrape *s, const char *sel_key, const char *provider, o
     return odz__scrape_add_price(s, sel_key, &p);
 }
 
+/* Runner r's book on market m in our units: its best offers (none once the market is closed:
+ * what is left in the cache then is no offer), last traded, volume, and the starting price
+ * (the definition's bsp; the near projection once the market says the SP is reconciled),
+ * trimmed to what is well formed. */
+static void runner_book(const odz_bf_market *m, const odz_bf_runner *r, odz_exchange_book *b)
+{
+    odz_bf_runner_book(r, b);
+    if (m->status == ODZ_BF_MARKET_CLOSED) {
+        memset(b->back, 0, sizeof b->back);
+        memset(b->lay, 0, sizeof b->lay);
+    }
+    if (!b->starting_price && m->bsp_reconciled)
+        b->starting_price = r->spn;
+    odz_exchange_book_trim(b);
+}
+
+/* The book of a runner still in the race (not removed), unless it holds nothing. */
+static int add_book(odz_scrape *s, const char *sel_key, const char *provider,
+                    const odz_bf_runner *r, const odz_exchange_book *b, int64_t ts)
+{
+    if (r->status == ODZ_BF_RUNNER_REMOVED || r->status == ODZ_BF_RUNNER_REMOVED_VACANT ||
+        r->status == ODZ_BF_RUNNER_HIDDEN || odz_exchange_book_empty(b))
+        return 0;
+    odz_exbook x = {.book = *b, .ts = ts};
+    odz_strlcpy(x.provider, provider, sizeof x.provider);
+    return odz__scrape_add_exbook(s, sel_key, &x);
+}
+
 /* Number of the race: from its market name, else its rank by start time among the races of
  * its meeting that the cache knows. */
 static int race_rank(const race_group *groups, size_t n, const race_group *g, const char *name)
@@ -366,11 +394,13 @@ static int convert_race(const race_group *groups, size_t n_groups, const race_gr
             }
             if (m == g->win && r->status == ODZ_BF_RUNNER_WINNER && n_win < ODZ_MAX_PLACINGS)
                 win_numbers[n_win++] = sel.number;
+            odz_exchange_book b;
+            runner_book(m, r, &b);
+            const char *prov = m == g->win ? ODZ_BF_PROVIDER : ODZ_BF_PROVIDER_PLACE;
+            if ((rc = add_book(s, sk, prov, r, &b, m->pt / 1000)))
+                return odz_fail(err, errlen, rc, "book of %s: %s", skey, odz_errcode(rc));
             if (m->status == ODZ_BF_MARKET_CLOSED || r->status != ODZ_BF_RUNNER_ACTIVE)
                 continue;
-            odz_exchange_book b;
-            odz_bf_runner_book(r, &b);
-            const char *prov = m == g->win ? ODZ_BF_PROVIDER : ODZ_BF_PROVIDER_PLACE;
             if ((rc = add_price(s, sk, prov, ODZ_EXCHANGE_BACK, b.back[0].odds, m->pt / 1000)) ||
                 (rc = add_price(s, sk, prov, ODZ_EXCHANGE_LAY, b.lay[0].odds, m->pt / 1000)))
                 return odz_fail(err, errlen, rc, "prices of %s: %s", skey, odz_errcode(rc));

@@ -56,7 +56,11 @@ int odz_bf_runner_number(const char *name, const char **rest);
  * in `tz`) and one race; its runners (number and name from the market definition or the
  * catalogue, REMOVED = scratched with the adjustment factor as deduction); the best back and
  * lay odds as ODZ_EXCHANGE_BACK / ODZ_EXCHANGE_LAY prices (provider ODZ_BF_PROVIDER, or
- * ODZ_BF_PROVIDER_PLACE for a PLACE market) stamped with the publish time; the status
+ * ODZ_BF_PROVIDER_PLACE for a PLACE market) stamped with the publish time; each runner's book
+ * (odz_exbook, same provider and time: best 3 back and lay offers with their sizes from
+ * batb/batl, bdatb/bdatl or atb/atl, none once the market is closed; last traded, traded
+ * volume, starting price from the definition's bsp or, once reconciled, the near projection)
+ * unless removed or empty; the status
  * (OPEN; CLOSED when suspended or in play at or after the start; FINAL when the WIN market is
  * settled) and the result (WIN market WINNERs first; the other WINNER of a two-place PLACE
  * market second).

@@ -36,6 +36,28 @@ json_t *odz_json_odds(int odds)
     return json_real(odds / 100.0);
 }
 
+json_t *odz_json_money(int64_t cents)
+{
+    return json_real((double)cents / 100.0);
+}
+
+static json_t *offers_json(const odz_exchange_offer *o)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < ODZ_EXCHANGE_DEPTH && o[i].odds > 0; i++)
+        json_array_append_new(a, json_pack("{s:o,s:o}", "price", odz_json_odds(o[i].odds), "size",
+                                           odz_json_money(o[i].size)));
+    return a;
+}
+
+json_t *odz_exchange_book_to_json(const odz_exchange_book *b)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "back", offers_json(b->back), "lay",
+                     offers_json(b->lay), "last_traded", odz_json_odds(b->last_traded),
+                     "traded_volume", odz_json_money(b->traded_volume), "starting_price",
+                     odz_json_odds(b->starting_price));
+}
+
 static json_t *str_or_null(const char *s)
 {
     return s && *s ? json_string(s) : json_null();
@@ -360,6 +382,72 @@ int odz_price_from_json(const json_t *j, odz_price *out, char *err, size_t errle
     if (t.odds > 0 && t.odds < 100)
         return odz_fail(err, errlen, ODZ_EINVAL, "odds below 1.00");
     TRY(get_int(j, "ts", 0, MAX_INT64_FIELD, &t.ts, err, errlen));
+    *out = t;
+    return 0;
+}
+
+/* ---- exchange books, integer units (the bus) ---- */
+
+static json_t *levels_json(const odz_exchange_offer *o)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < ODZ_EXCHANGE_DEPTH && o[i].odds > 0; i++)
+        json_array_append_new(a, json_pack("{s:i,s:I}", "odds", o[i].odds, "size",
+                                           (json_int_t)o[i].size));
+    return a;
+}
+
+json_t *odz_exbook_to_json(const odz_exbook *b)
+{
+    const odz_exchange_book *x = &b->book;
+    json_t *j = json_pack("{s:s,s:o,s:o,s:i,s:I,s:i,s:I}", "provider", b->provider, "back",
+                          levels_json(x->back), "lay", levels_json(x->lay), "last_traded",
+                          x->last_traded, "traded_volume", (json_int_t)x->traded_volume,
+                          "starting_price", x->starting_price, "ts", (json_int_t)b->ts);
+    if (j && b->selection_id)
+        json_object_set_new(j, "selection_id", json_integer(b->selection_id));
+    return j;
+}
+
+static int levels_from_json(const json_t *j, const char *k, odz_exchange_offer *out, char *err,
+                            size_t errlen)
+{
+    const json_t *a = json_object_get(j, k), *v;
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) > ODZ_EXCHANGE_DEPTH)
+        return odz_fail(err, errlen, ODZ_EINVAL, "field '%s' must be an array of at most %d levels",
+                        k, ODZ_EXCHANGE_DEPTH);
+    size_t i;
+    json_array_foreach(a, i, v)
+    {
+        int64_t odds, size;
+        TRY(need_object(v, "a book level", err, errlen));
+        TRY(get_int(v, "odds", 0, 10000000, &odds, err, errlen));
+        TRY(get_int(v, "size", 0, ODZ_MONEY_MAX, &size, err, errlen));
+        out[i] = (odz_exchange_offer){(int)odds, size};
+    }
+    return 0;
+}
+
+int odz_exbook_from_json(const json_t *j, odz_exbook *out, char *err, size_t errlen)
+{
+    odz_exbook t = {0};
+    int64_t lt, sp;
+    TRY(need_object(j, "book", err, errlen));
+    TRY(get_int(j, "selection_id", 0, INT64_MAX, &t.selection_id, err, errlen));
+    TRY(get_str(j, "provider", t.provider, sizeof t.provider, 1, err, errlen));
+    if (!t.provider[0])
+        return odz_fail(err, errlen, ODZ_EINVAL, "field 'provider' is required");
+    TRY(levels_from_json(j, "back", t.book.back, err, errlen));
+    TRY(levels_from_json(j, "lay", t.book.lay, err, errlen));
+    TRY(get_int(j, "last_traded", 0, 10000000, &lt, err, errlen));
+    TRY(get_int(j, "traded_volume", 0, ODZ_MONEY_MAX, &t.book.traded_volume, err, errlen));
+    TRY(get_int(j, "starting_price", 0, 10000000, &sp, err, errlen));
+    TRY(get_int(j, "ts", 0, MAX_INT64_FIELD, &t.ts, err, errlen));
+    t.book.last_traded = (int)lt;
+    t.book.starting_price = (int)sp;
+    TRY(odz_exchange_book_check(&t.book, err, errlen));
     *out = t;
     return 0;
 }

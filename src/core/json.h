@@ -23,6 +23,14 @@ int odz_price_from_json(const json_t *j, odz_price *out, char *err, size_t errle
 int odz_results_from_json(const json_t *arr, odz_race *out, char *err, size_t errlen);
 int odz_dividends_from_json(const json_t *arr, odz_race *out, char *err, size_t errlen);
 
+/* An exchange book in integer units, as the bus carries it: {"selection_id" (when set),
+ * "provider", "back": [{"odds": 345, "size": 12050}, ...best first, at most 3], "lay": [...],
+ * "last_traded", "traded_volume", "starting_price", "ts"}. The decoder requires a provider,
+ * takes selection_id as optional (0 when absent) and checks the book with
+ * odz_exchange_book_check. */
+json_t *odz_exbook_to_json(const odz_exbook *b);
+int odz_exbook_from_json(const json_t *j, odz_exbook *out, char *err, size_t errlen);
+
 /** Compact serialization; returns malloc'd text the caller frees, NULL on out-of-memory. */
 char *odz_json_dumps(const json_t *j);
 
@@ -31,5 +39,11 @@ json_t *odz_json_loadb(const char *buf, size_t len, size_t max, char *err, size_
 
 /** Odds in hundredths to a JSON number (350 -> 3.5); 0 -> null. */
 json_t *odz_json_odds(int odds);
+/** Money in cents to a JSON number in currency units (12050 -> 120.5). */
+json_t *odz_json_money(int64_t cents);
+/** An exchange book as the API shows it: {"back": [{"price": 3.45, "size": 120.5}, ...],
+ * "lay": [...], "last_traded", "traded_volume", "starting_price"} (empty levels left out;
+ * last_traded and starting_price null when none). */
+json_t *odz_exchange_book_to_json(const odz_exchange_book *b);
 
 #endif

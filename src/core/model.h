@@ -119,8 +119,10 @@ typedef struct {
 /* One runner on a betting exchange, as it stands: the best offers to back and to lay with the
  * money available at each price, the last traded price, the volume traded and the exchange's
  * starting price. The store keeps the best back and lay odds as price points (markets
- * ODZ_EXCHANGE_BACK / ODZ_EXCHANGE_LAY); the depth and the sizes live in memory only. */
+ * ODZ_EXCHANGE_BACK / ODZ_EXCHANGE_LAY, their history) and the whole book as it stands, one
+ * odz_exbook per (selection, provider). */
 #define ODZ_EXCHANGE_DEPTH 3
+#define ODZ_MONEY_MAX 100000000000000LL /* cents (10^12 currency units): sizes and volumes */
 typedef struct {
     int odds;                        /* hundredths; 0 = no offer at this depth */
     int64_t size;                    /* cents available */
@@ -133,21 +135,48 @@ typedef struct {
     int starting_price;              /* hundredths, 0 until reconciled */
 } odz_exchange_book;
 
+/* A runner's book on one exchange provider ("betfair": WIN market, "betfair_place": PLACE
+ * market), as stored: one row per (selection_id, provider), replaced when it changes. */
+typedef struct {
+    int64_t selection_id;
+    char provider[ODZ_PROVIDER_MAX];
+    odz_exchange_book book;
+    int64_t ts;                      /* epoch s of this state (the exchange's publish time) */
+} odz_exbook;
+
+/** A well-formed book: each side's levels packed from the best (no offer after an empty
+ * level), odds 1.01..1000.00 (101..100000) strictly worse level by level (back: lower; lay:
+ * higher), a size 1..ODZ_MONEY_MAX cents for each offer and 0 for an empty level; last traded
+ * and starting price 0 or 101..100000; traded volume 0..ODZ_MONEY_MAX. 0, or ODZ_EINVAL with
+ * words in err (err may be NULL). */
+int odz_exchange_book_check(const odz_exchange_book *b, char *err, size_t errlen);
+/** Keep the well-formed part of a book from a source: each side up to its first level that
+ * is out of range or not worse than the one before; last traded, starting price and volume
+ * out of range become 0. The result passes odz_exchange_book_check. */
+void odz_exchange_book_trim(odz_exchange_book *b);
+/** 1 when a book holds nothing: no offer, last traded, volume or starting price. */
+int odz_exchange_book_empty(const odz_exchange_book *b);
+/** 1 when both books hold the same offers, last traded, volume and starting price. */
+int odz_exchange_book_same(const odz_exchange_book *a, const odz_exchange_book *b);
+
 /* Growable arrays; the owner frees with the matching *_free. */
 typedef struct { odz_meeting *v; size_t n, cap; } odz_meetings;
 typedef struct { odz_race *v; size_t n, cap; } odz_races;
 typedef struct { odz_selection *v; size_t n, cap; } odz_selections;
 typedef struct { odz_price *v; size_t n, cap; } odz_prices;
+typedef struct { odz_exbook *v; size_t n, cap; } odz_exbooks;
 
 /* Push a copy; return 0 or ODZ_ENOMEM. */
 int odz_meetings_push(odz_meetings *a, const odz_meeting *m);
 int odz_races_push(odz_races *a, const odz_race *r);
 int odz_selections_push(odz_selections *a, const odz_selection *s);
 int odz_prices_push(odz_prices *a, const odz_price *p);
+int odz_exbooks_push(odz_exbooks *a, const odz_exbook *b);
 void odz_meetings_free(odz_meetings *a);
 void odz_races_free(odz_races *a);
 void odz_selections_free(odz_selections *a);
 void odz_prices_free(odz_prices *a);
+void odz_exbooks_free(odz_exbooks *a);
 
 /* Names as they appear in JSON and the database. */
 const char *odz_race_type_name(odz_race_type t);   /* "thoroughbred", "harness", "greyhound" */

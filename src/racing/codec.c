@@ -1,4 +1,5 @@
-/* The upsert_batch request body: a scrape's meetings, races, selections and prices by key. */
+/* The upsert_batch request body: a scrape's meetings, races, selections, prices and exchange
+ * books by key. */
 #include "racing/racing.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -34,6 +35,16 @@ json_t *odz_batch_to_json(const odz_batch *b)
                                            "market", odz_market_name(p->market), "odds", p->odds,
                                            "ts", (json_int_t)p->ts));
     }
+    json_object_set_new(j, "books", a = json_array());
+    for (size_t i = 0; i < b->n_books; i++) {
+        /* selection_id too is resolved from the key */
+        odz_exbook x = b->books[i].book;
+        x.selection_id = 0;
+        json_t *o = odz_exbook_to_json(&x);
+        if (o)
+            json_object_set_new(o, "selection_key", json_string(b->books[i].selection_key));
+        json_array_append_new(a, o);
+    }
     return j;
 }
 
@@ -43,20 +54,21 @@ void odz_batch_owned_free(odz_batch_owned *b)
     free(b->races);
     free(b->selections);
     free(b->prices);
+    free(b->books);
     free(b->keys);
     memset(b, 0, sizeof *b);
 }
 
-static const json_t *array_of(const json_t *j, const char *k, size_t *n, char *err, size_t errlen,
-                              int *rc)
+static const json_t *array_of(const json_t *j, const char *k, size_t max, size_t *n, char *err,
+                              size_t errlen, int *rc)
 {
     json_t *a = json_object_get(j, k);
     *n = 0;
     if (!a || json_is_null(a))
         return NULL;
-    if (!json_is_array(a) || json_array_size(a) > MAX_ITEMS) {
-        *rc = odz_fail(err, errlen, ODZ_EINVAL, "'%s' must be an array of at most %d items", k,
-                       MAX_ITEMS);
+    if (!json_is_array(a) || json_array_size(a) > max) {
+        *rc = odz_fail(err, errlen, ODZ_EINVAL, "'%s' must be an array of at most %zu items", k,
+                       max);
         return NULL;
     }
     *n = json_array_size(a);
@@ -82,24 +94,27 @@ static const char *take_key(const json_t *item, const char *k, char **cursor, ch
 int odz_batch_from_json(const json_t *j, odz_batch_owned *out, char *err, size_t errlen)
 {
     int rc = 0;
-    size_t nm, nr, ns, np, i;
+    size_t nm, nr, ns, np, nb, i;
     const json_t *v;
     memset(out, 0, sizeof *out);
     if (!json_is_object(j))
         return odz_fail(err, errlen, ODZ_EINVAL, "batch must be a JSON object");
-    const json_t *am = array_of(j, "meetings", &nm, err, errlen, &rc);
-    const json_t *ar = array_of(j, "races", &nr, err, errlen, &rc);
-    const json_t *as = array_of(j, "selections", &ns, err, errlen, &rc);
-    const json_t *ap = array_of(j, "prices", &np, err, errlen, &rc);
+    const json_t *am = array_of(j, "meetings", MAX_ITEMS, &nm, err, errlen, &rc);
+    const json_t *ar = array_of(j, "races", MAX_ITEMS, &nr, err, errlen, &rc);
+    const json_t *as = array_of(j, "selections", MAX_ITEMS, &ns, err, errlen, &rc);
+    const json_t *ap = array_of(j, "prices", MAX_ITEMS, &np, err, errlen, &rc);
+    const json_t *ab = array_of(j, "books", ODZ_BATCH_MAX_BOOKS, &nb, err, errlen, &rc);
     if (rc)
         return rc;
-    size_t nkeys = nr + ns + np;
+    size_t nkeys = nr + ns + np + nb;
     out->meetings = calloc(nm ? nm : 1, sizeof *out->meetings);
     out->races = calloc(nr ? nr : 1, sizeof *out->races);
     out->selections = calloc(ns ? ns : 1, sizeof *out->selections);
     out->prices = calloc(np ? np : 1, sizeof *out->prices);
+    out->books = calloc(nb ? nb : 1, sizeof *out->books);
     out->keys = malloc(nkeys * ODZ_KEY_MAX + 1);
-    if (!out->meetings || !out->races || !out->selections || !out->prices || !out->keys) {
+    if (!out->meetings || !out->races || !out->selections || !out->prices || !out->books ||
+        !out->keys) {
         rc = odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
         goto fail;
     }
@@ -151,8 +166,22 @@ int odz_batch_from_json(const json_t *j, odz_batch_owned *out, char *err, size_t
             goto fail;
         out->prices[i].price.selection_id = 0;
     }
-    out->batch = (odz_batch){out->meetings, nm, out->races, nr, out->selections, ns, out->prices,
-                             np};
+    json_array_foreach(ab, i, v)
+    {
+        out->books[i].selection_key = take_key(v, "selection_key", &cur, end);
+        if (!out->books[i].selection_key) {
+            rc = odz_fail(err, errlen, ODZ_EINVAL, "book %zu needs a selection_key", i);
+            goto fail;
+        }
+        char why[ODZ_ERRLEN];
+        if (odz_exbook_from_json(v, &out->books[i].book, why, sizeof why)) {
+            rc = odz_fail(err, errlen, ODZ_EINVAL, "book %zu: %s", i, why);
+            goto fail;
+        }
+        out->books[i].book.selection_id = 0;
+    }
+    out->batch = (odz_batch){out->meetings, nm, out->races,  nr, out->selections, ns,
+                             out->prices,   np, out->books, nb};
     return 0;
 fail:
     odz_batch_owned_free(out);

@@ -96,6 +96,27 @@ static const odz_price *best_of(const table *t, size_t r, odz_market m)
     return best;
 }
 
+void odz_compare_exchange(const odz_selections *sels, const odz_exbooks *books, json_t *runners)
+{
+    for (size_t r = 0; r < sels->n; r++) {
+        json_t *rj = json_array_get(runners, r), *ex = json_object();
+        if (!json_is_object(rj) || !ex) {
+            json_decref(ex);
+            continue;
+        }
+        for (size_t k = 0; !sels->v[r].scratched && k < books->n; k++) {
+            const odz_exbook *b = &books->v[k];
+            if (b->selection_id != sels->v[r].id)
+                continue;
+            json_t *bj = odz_exchange_book_to_json(&b->book);
+            if (bj)
+                json_object_set_new(bj, "ts", json_integer(b->ts));
+            json_object_set_new(ex, b->provider, bj);
+        }
+        json_object_set_new(rj, "exchange", ex);
+    }
+}
+
 int odz_compare_percentage(const int *odds, size_t n, size_t *used)
 {
     /* in units of 1e-6 percent: 100 / (odds / 100) % = 1e4 / odds %, times 1e6 */

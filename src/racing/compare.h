@@ -6,6 +6,7 @@
  *   we have none, the latest point otherwise; nothing once the runner is scratched;
  * - best price: the highest fixed win (place) price of any provider but the exchange, ties to
  *   the provider whose name sorts first;
+ * - exchange books: every exchange provider's book of a runner, none once it is scratched;
  * - market percentage of a provider and market: the sum of 100 / price over the runners still
  *   in the race that it prices (a book of 100 % is fair; over 100 % is the margin), with how
  *   many runners that is; the percentage at best prices uses each runner's best price. A
@@ -34,6 +35,11 @@ void odz_compare_shown(const odz_selection *sel, const odz_prices *latest, int p
  * {fixed_win: {price, provider} | null, fixed_place: ...}, from the same one pass over the
  * prices. */
 json_t *odz_compare_race(const odz_selections *sels, const odz_prices *latest, json_t *runners);
+
+/** Each runner object of `runners` (the i-th is sels->v[i]) gets "exchange": {provider:
+ * {back, lay, last_traded, traded_volume, starting_price, ts}} from the exchange books of the
+ * race (odz_exchange_book_to_json plus the book's ts); {} when it has none or is scratched. */
+void odz_compare_exchange(const odz_selections *sels, const odz_exbooks *books, json_t *runners);
 
 /** Market percentage in hundredths of a percent of `n` prices in hundredths (0 skipped):
  * sum of 100 / price, rounded half up. The count of prices used in *used (may be NULL). */

@@ -1,5 +1,14 @@
 /* The racing service: owns the store, answers racing.<operation> requests on the bus and
- * publishes race.<id>.updated / race.<id>.price after each committed change. */
+ * publishes race.<id>.updated / race.<id>.price / race.<id>.exchange after each committed
+ * change.
+ *
+ * race.<id>.price, key "<selection_id>.<market>.<provider>": {race_id, selection_id, number,
+ *   market, provider, price, previous, ts}, and for the exchange markets "size" (currency
+ *   units offered at that price, two decimals; null when unknown).
+ * race.<id>.exchange, key "<selection_id>.<provider>": {race_id, selection_id, number,
+ *   provider, back: [{price, size}, ...best first, up to 3], lay: [...], last_traded,
+ *   traded_volume, starting_price, ts}: odds as decimals, money in currency units (two
+ *   decimals), last_traded / starting_price null when none. */
 #ifndef ODZ_RACING_H
 #define ODZ_RACING_H
 
@@ -28,11 +37,14 @@ void odz_racing_stop(odz_racing *r);
  *   get_meeting {meeting_id}                add_race {race}
  *   update_race {race, selections?}         next_race {meeting_id, now?}
  *   next_races {limit?, type?, now?}        get_race {race_id}
- *   list_selections {race_id}               upsert_batch {meetings,races,selections,prices}
+ *   list_selections {race_id}               upsert_batch {meetings,races,selections,prices,books}
  *   append_price {price}                    price_history {selection_id, market?}
  *   latest_prices {race_id}                 scratch {selection_id, time?, deduction?, late?}
  *   racecard {race_id}                      schedule {date, type?}
  *   flucs {race_id}
+ * racecard: each runner has "exchange": {provider: {back, lay, last_traded, traded_volume,
+ * starting_price, ts}} for every exchange provider with a stored book of it (the
+ * odz_exchange_book_to_json fields, plus the book's ts); {} when none.
  */
 
 /** Call an operation: sends `req` (borrowed; NULL = {}), waits up to timeout_ms; on success
@@ -41,7 +53,11 @@ void odz_racing_stop(odz_racing *r);
 int odz_racing_call(odz_bus *bus, const char *op, json_t *req, int timeout_ms, json_t **data,
                     char *err);
 
-/* Batch <-> JSON (the upsert_batch request). */
+/* Batch <-> JSON (the upsert_batch request). Books travel as integers: {"selection_key",
+ * "provider", "back": [{"odds": 345, "size": 12050}, ...], "lay": [...], "last_traded",
+ * "traded_volume", "starting_price", "ts"}; the decoder validates them
+ * (odz_exchange_book_check) and takes at most ODZ_BATCH_MAX_BOOKS. */
+#define ODZ_BATCH_MAX_BOOKS 100000
 json_t *odz_batch_to_json(const odz_batch *b);
 /* Decoded batch owns its arrays; free with odz_batch_owned_free. */
 typedef struct {
@@ -50,6 +66,7 @@ typedef struct {
     odz_batch_race *races;
     odz_batch_selection *selections;
     odz_batch_price *prices;
+    odz_batch_exbook *books;
     char *keys; /* one block holding the key strings the batch points into */
 } odz_batch_owned;
 int odz_batch_from_json(const json_t *j, odz_batch_owned *out, char *err, size_t errlen);

@@ -372,6 +372,7 @@ static int op_racecard(call *c)
     odz_races mr = {0};
     odz_selections ss = {0};
     odz_prices ps = {0};
+    odz_exbooks bs = {0};
     odz_meeting m;
     if (!r)
         return ODZ_ENOMEM;
@@ -379,7 +380,8 @@ static int op_racecard(call *c)
         (rc = SOP(c, get_meeting, r->meeting_id, &m, c->err)) ||
         (rc = SOP(c, list_meeting_races, r->meeting_id, &mr, c->err)) ||
         (rc = SOP(c, list_selections, id, &ss, c->err)) ||
-        (rc = SOP(c, latest_prices, id, &ps, c->err)))
+        (rc = SOP(c, latest_prices, id, &ps, c->err)) ||
+        (rc = SOP(c, race_books, id, &bs, c->err)))
         goto out;
     json_t *mj = odz_meeting_to_json(&m), *ids = json_array(), *races = json_array();
     json_t *prev = json_null(), *next = json_null();
@@ -419,6 +421,7 @@ static int op_racecard(call *c)
         json_object_set_new(sj, "price_ts", tj);
         json_array_append_new(runners, sj);
     }
+    odz_compare_exchange(&ss, &bs, runners);
     c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",
                         odz_race_to_json(r), "meeting", mj, "prev_race_id", prev, "next_race_id",
                         next, "runners", runners, "comparison", odz_compare_race(&ss, &ps, runners));
@@ -426,6 +429,7 @@ out:
     odz_races_free(&mr);
     odz_selections_free(&ss);
     odz_prices_free(&ps);
+    odz_exbooks_free(&bs);
     free(r);
     return rc;
 }
@@ -663,6 +667,8 @@ static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *c
                                pc->price.provider, "price", odz_json_odds(pc->price.odds),
                                "previous", odz_json_odds(pc->previous), "ts",
                                (json_int_t)pc->price.ts);
+        if (ev && (pc->price.market == ODZ_EXCHANGE_BACK || pc->price.market == ODZ_EXCHANGE_LAY))
+            json_object_set_new(ev, "size", pc->size >= 0 ? odz_json_money(pc->size) : json_null());
         char *txt = ev ? odz_json_dumps(ev) : NULL;
         if (txt) {
             /* the newest price of one runner in one market of one provider */
@@ -671,6 +677,30 @@ static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *c
             _Static_assert(20 + 4 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "price key fits");
             snprintf(key, sizeof key, "%lld.%d.%s", (long long)pc->price.selection_id,
                      (int)pc->price.market, pc->price.provider);
+            rs->bus->ops->publish_keyed(rs->bus, subject, key, txt, strlen(txt), corr);
+        }
+        free(txt);
+        json_decref(ev);
+    }
+    for (size_t i = 0; i < ch->n_books; i++) {
+        const odz_exbook_change *bc = &ch->books[i];
+        const odz_exbook *b = &bc->book;
+        json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:I}", "race_id", (json_int_t)bc->race_id,
+                               "selection_id", (json_int_t)b->selection_id, "number",
+                               bc->number, "provider", b->provider, "ts", (json_int_t)b->ts);
+        json_t *book = odz_exchange_book_to_json(&b->book);
+        if (ev && (!book || json_object_update(ev, book))) {
+            json_decref(ev);
+            ev = NULL;
+        }
+        json_decref(book);
+        char *txt = ev ? odz_json_dumps(ev) : NULL;
+        if (txt) {
+            /* the whole book of one runner on one exchange provider: a newer one replaces it */
+            char key[ODZ_BUS_KEY_MAX];
+            snprintf(subject, sizeof subject, "race.%lld.exchange", (long long)bc->race_id);
+            _Static_assert(20 + 1 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "book key fits");
+            snprintf(key, sizeof key, "%lld.%s", (long long)b->selection_id, b->provider);
             rs->bus->ops->publish_keyed(rs->bus, subject, key, txt, strlen(txt), corr);
         }
         free(txt);

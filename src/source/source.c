@@ -30,6 +30,7 @@ void odz_scrape_free(odz_scrape *s)
     free(s->races);
     free(s->selections);
     free(s->prices);
+    free(s->books);
     for (size_t i = 0; i < s->n_keys; i++)
         free(s->keys[i]);
     free(s->keys);
@@ -46,6 +47,8 @@ void odz_scrape_batch(const odz_scrape *s, odz_batch *out)
     out->n_selections = s->n_selections;
     out->prices = s->prices;
     out->n_prices = s->n_prices;
+    out->books = s->books;
+    out->n_books = s->n_books;
 }
 
 void odz_scrape_stamp(odz_scrape *s, int64_t now)
@@ -53,6 +56,9 @@ void odz_scrape_stamp(odz_scrape *s, int64_t now)
     for (size_t i = 0; i < s->n_prices; i++)
         if (s->prices[i].price.ts == 0)
             s->prices[i].price.ts = now;
+    for (size_t i = 0; i < s->n_books; i++)
+        if (s->books[i].book.ts == 0)
+            s->books[i].book.ts = now;
 }
 
 /* Lookups run newest first: a response's rows are usually merged into what it just added. */
@@ -77,6 +83,15 @@ static odz_batch_selection *find_selection(const odz_scrape *s, const char *key)
     for (size_t i = s->n_selections; i-- > 0;)
         if (strcmp(s->selections[i].sel.source_key, key) == 0)
             return &s->selections[i];
+    return NULL;
+}
+
+static odz_batch_exbook *find_book(const odz_scrape *s, const char *key, const char *provider)
+{
+    for (size_t i = s->n_books; i-- > 0;)
+        if (strcmp(s->books[i].selection_key, key) == 0 &&
+            strcmp(s->books[i].book.provider, provider) == 0)
+            return &s->books[i];
     return NULL;
 }
 
@@ -223,25 +238,46 @@ int odz__scrape_add_price(odz_scrape *s, const char *selection_key, const odz_pr
     return 0;
 }
 
+int odz__scrape_add_exbook(odz_scrape *s, const char *selection_key, const odz_exbook *b)
+{
+    odz_batch_exbook *o = find_book(s, selection_key, b->provider);
+    if (o) { /* the newer state wins whole */
+        o->selection_key = selection_key;
+        o->book = *b;
+        return 0;
+    }
+    if (s->n_books >= ODZ_SCRAPE_MAX_BOOKS)
+        return ODZ_EFULL;
+    RESERVE(s->books, s->cap_books, s->n_books + 1);
+    s->books[s->n_books].selection_key = selection_key;
+    s->books[s->n_books].book = *b;
+    s->n_books++;
+    return 0;
+}
+
 /* Everything that can fail is done before the first row moves, so a merge either happens
  * whole or not at all. */
 static int merge_prepare(odz_scrape *dst, const odz_scrape *src)
 {
-    size_t nm = 0, nr = 0, ns = 0;
+    size_t nm = 0, nr = 0, ns = 0, nb = 0;
     for (size_t i = 0; i < src->meetings.n; i++)
         nm += !find_meeting(dst, src->meetings.v[i].source_key);
     for (size_t i = 0; i < src->n_races; i++)
         nr += !find_race(dst, src->races[i].race.source_key);
     for (size_t i = 0; i < src->n_selections; i++)
         ns += !find_selection(dst, src->selections[i].sel.source_key);
+    for (size_t i = 0; i < src->n_books; i++)
+        nb += !find_book(dst, src->books[i].selection_key, src->books[i].book.provider);
     if (dst->meetings.n + nm > ODZ_SCRAPE_MAX_MEETINGS || dst->n_races + nr > ODZ_SCRAPE_MAX_RACES ||
         dst->n_selections + ns > ODZ_SCRAPE_MAX_SELECTIONS ||
-        dst->n_prices + src->n_prices > ODZ_SCRAPE_MAX_PRICES)
+        dst->n_prices + src->n_prices > ODZ_SCRAPE_MAX_PRICES ||
+        dst->n_books + nb > ODZ_SCRAPE_MAX_BOOKS)
         return ODZ_EFULL;
     RESERVE(dst->meetings.v, dst->meetings.cap, dst->meetings.n + nm);
     RESERVE(dst->races, dst->cap_races, dst->n_races + nr);
     RESERVE(dst->selections, dst->cap_selections, dst->n_selections + ns);
     RESERVE(dst->prices, dst->cap_prices, dst->n_prices + src->n_prices);
+    RESERVE(dst->books, dst->cap_books, dst->n_books + nb);
     RESERVE(dst->keys, dst->cap_keys, dst->n_keys + src->n_keys);
     return 0;
 }
@@ -266,6 +302,8 @@ int odz__scrape_merge(odz_scrape *dst, odz_scrape *src)
         odz__scrape_add_selection(dst, src->selections[i].race_key, &src->selections[i].sel);
     for (size_t i = 0; i < src->n_prices; i++)
         odz__scrape_add_price(dst, src->prices[i].selection_key, &src->prices[i].price);
+    for (size_t i = 0; i < src->n_books; i++)
+        odz__scrape_add_exbook(dst, src->books[i].selection_key, &src->books[i].book);
     if (src->n_warnings && !dst->n_warnings)
         memcpy(dst->warning, src->warning, sizeof dst->warning);
     dst->n_warnings += src->n_warnings;

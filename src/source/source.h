@@ -27,6 +27,7 @@
 #define ODZ_SCRAPE_MAX_RACES 10000
 #define ODZ_SCRAPE_MAX_SELECTIONS 50000
 #define ODZ_SCRAPE_MAX_PRICES 1000000
+#define ODZ_SCRAPE_MAX_BOOKS 100000    /* exchange books (one per selection and provider) */
 
 /**
  * The parsed data of one or more responses, keyed by source keys, ready for the store.
@@ -36,7 +37,8 @@
  * The scrape owns everything: the rows and the key strings their `*_key` fields point to.
  * A row whose key is already present is merged, not duplicated: a meeting's or race's known
  * fields are updated (a race's status only moves forward, results and dividends are replaced
- * when the new row has some), a selection is replaced; prices are always appended (history).
+ * when the new row has some), a selection is replaced; prices are always appended (history);
+ * an exchange book replaces the one of the same selection and provider.
  * A failed parse leaves the scrape exactly as it was.
  *
  * Keys: meetings and races carry their own `source_key`; for the oddscomau source a race's
@@ -55,6 +57,8 @@ typedef struct odz_scrape {
     size_t n_selections, cap_selections;
     odz_batch_price *prices;           /* .selection_key; selection_id stays 0 */
     size_t n_prices, cap_prices;
+    odz_batch_exbook *books;           /* .selection_key; one per (selection, provider) */
+    size_t n_books, cap_books;
     char **keys;                       /* the owned strings the rows' keys point to */
     size_t n_keys, cap_keys;
     size_t n_warnings;                 /* data kept with a loss (cut text, skipped rows) */
@@ -73,7 +77,7 @@ void odz_scrape_batch(const odz_scrape *s, odz_batch *out);
  * "entain") as provider `to` ("tab-nz"); nothing when `to` is NULL or "". */
 void odz_scrape_set_provider(odz_scrape *s, const char *from, const char *to);
 
-/** Set the time of every price with ts 0 (time not given by the source) to `now`. */
+/** Set the time of every price and book with ts 0 (time not given by the source) to `now`. */
 void odz_scrape_stamp(odz_scrape *s, int64_t now);
 
 /** The race with source key `key`, NULL if none. Borrowed from the scrape. */
@@ -138,6 +142,7 @@ int odz__scrape_add_meeting(odz_scrape *s, const odz_meeting *m);
 int odz__scrape_add_race(odz_scrape *s, const char *meeting_key, const odz_race *r);
 int odz__scrape_add_selection(odz_scrape *s, const char *race_key, const odz_selection *sel);
 int odz__scrape_add_price(odz_scrape *s, const char *selection_key, const odz_price *p);
+int odz__scrape_add_exbook(odz_scrape *s, const char *selection_key, const odz_exbook *b);
 /* Count a warning; the first one's words are kept. */
 void odz__scrape_warn(odz_scrape *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Bounded copy of source text into a field; a cut is a warning naming `what`. */

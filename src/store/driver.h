@@ -42,8 +42,45 @@ enum {
     DQ_PRICE_LATEST_RACE,    /* $1 race id: latest of each (selection, provider, market) */
     DQ_PRICE_HISTORY,        /* $1 selection, $2 market: by ts, id */
     DQ_PRICE_HISTORY_ALL,    /* $1 selection: by ts, id */
+    DQ_BOOK_GET,             /* $1 selection, $2 provider: its exchange book */
+    DQ_BOOK_PUT,             /* $1..$18 as odz_row_book: insert, or replace the stored one */
+    DQ_BOOK_OF_RACE,         /* $1 race id: books of its selections by number, provider */
     DQ_COUNT
 };
+
+/* The exchange book row's columns (odz_row_book), the same SQL in every driver. */
+#define ODZ_BOOK_COLS                                                                              \
+    "selection_id, provider, back1_odds, back1_size, back2_odds, back2_size, back3_odds, "         \
+    "back3_size, lay1_odds, lay1_size, lay2_odds, lay2_size, lay3_odds, lay3_size, last_traded, " \
+    "traded_volume, starting_price, ts"
+/* The upsert's update: every column but the key from the row offered. */
+#define ODZ_BOOK_UPSERT                                                                            \
+    " ON CONFLICT (selection_id, provider) DO UPDATE SET back1_odds = excluded.back1_odds, "       \
+    "back1_size = excluded.back1_size, back2_odds = excluded.back2_odds, "                         \
+    "back2_size = excluded.back2_size, back3_odds = excluded.back3_odds, "                         \
+    "back3_size = excluded.back3_size, lay1_odds = excluded.lay1_odds, "                           \
+    "lay1_size = excluded.lay1_size, lay2_odds = excluded.lay2_odds, "                             \
+    "lay2_size = excluded.lay2_size, lay3_odds = excluded.lay3_odds, "                             \
+    "lay3_size = excluded.lay3_size, last_traded = excluded.last_traded, "                         \
+    "traded_volume = excluded.traded_volume, starting_price = excluded.starting_price, "           \
+    "ts = excluded.ts"
+
+/* Migration text of the exchange books table, valid in both dialects (SQLite takes BIGINT as
+ * an integer). Released: never edit it; change the schema in a new migration. */
+#define ODZ_BOOK_LEVEL(side, n)                                                                    \
+    " " side #n "_odds INTEGER NOT NULL DEFAULT 0 CHECK (" side #n "_odds >= 0),"                   \
+    " " side #n "_size BIGINT NOT NULL DEFAULT 0 CHECK (" side #n "_size >= 0),"
+#define ODZ_BOOK_TABLE                                                                             \
+    "CREATE TABLE exchange_books ("                                                                \
+    " selection_id BIGINT NOT NULL REFERENCES selections (id) ON DELETE CASCADE,"                  \
+    " provider TEXT NOT NULL CHECK (provider <> ''),"                                              \
+    ODZ_BOOK_LEVEL("back", 1) ODZ_BOOK_LEVEL("back", 2) ODZ_BOOK_LEVEL("back", 3)                  \
+    ODZ_BOOK_LEVEL("lay", 1) ODZ_BOOK_LEVEL("lay", 2) ODZ_BOOK_LEVEL("lay", 3)                     \
+    " last_traded INTEGER NOT NULL DEFAULT 0 CHECK (last_traded >= 0),"                            \
+    " traded_volume BIGINT NOT NULL DEFAULT 0 CHECK (traded_volume >= 0),"                         \
+    " starting_price INTEGER NOT NULL DEFAULT 0 CHECK (starting_price >= 0),"                      \
+    " ts BIGINT NOT NULL,"                                                                         \
+    " PRIMARY KEY (selection_id, provider));"
 
 /* Each statement's name in error messages ("add meeting", "update race", ...). */
 extern const char *const odz_drv_what[DQ_COUNT];
@@ -55,7 +92,7 @@ typedef struct {
     int64_t i;
     const char *s;
 } odz_arg;
-#define ODZ_DRV_MAX_ARGS 16
+#define ODZ_DRV_MAX_ARGS 24
 
 /* A row's columns as data: the drivers hand every column over as text (NULL: SQL NULL) and
  * odz_store__row_decode fills the struct, so no driver maps rows of its own. */
@@ -76,7 +113,8 @@ typedef struct {
     int n;
     size_t size; /* of the struct */
 } odz_row_desc;
-extern const odz_row_desc odz_row_meeting, odz_row_race, odz_row_selection, odz_row_price;
+extern const odz_row_desc odz_row_meeting, odz_row_race, odz_row_selection, odz_row_price,
+    odz_row_book;
 
 /* Called for each result row: 0 to go on, or an error code that ends the query with it. */
 typedef int (*odz_row_fn)(void *ctx, const char *const *vals, int n);

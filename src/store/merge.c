@@ -47,6 +47,9 @@ const char *const odz_drv_what[DQ_COUNT] = {
     [DQ_PRICE_LATEST_RACE] = "prices",
     [DQ_PRICE_HISTORY] = "price history",
     [DQ_PRICE_HISTORY_ALL] = "price history",
+    [DQ_BOOK_GET] = "exchange book",
+    [DQ_BOOK_PUT] = "write exchange book",
+    [DQ_BOOK_OF_RACE] = "exchange books",
 };
 
 /* ---- rows as data ---- */
@@ -95,11 +98,30 @@ static const odz_col price_cols[] = {
     COL(odz_price, ODZ_COL_INT, market),        COL(odz_price, ODZ_COL_INT, odds),
     COL(odz_price, ODZ_COL_I64, ts),
 };
+#define LEVEL(side, i)                                                                             \
+    COL(odz_exbook, ODZ_COL_INT, book.side[i].odds), COL(odz_exbook, ODZ_COL_I64, book.side[i].size)
+static const odz_col book_cols[] = {
+    COL(odz_exbook, ODZ_COL_I64, selection_id),
+    COL(odz_exbook, ODZ_COL_TEXT, provider),
+    LEVEL(back, 0),
+    LEVEL(back, 1),
+    LEVEL(back, 2),
+    LEVEL(lay, 0),
+    LEVEL(lay, 1),
+    LEVEL(lay, 2),
+    COL(odz_exbook, ODZ_COL_INT, book.last_traded),
+    COL(odz_exbook, ODZ_COL_I64, book.traded_volume),
+    COL(odz_exbook, ODZ_COL_INT, book.starting_price),
+    COL(odz_exbook, ODZ_COL_I64, ts),
+};
+_Static_assert(ODZ_EXCHANGE_DEPTH == 3, "the book table has three levels a side");
+_Static_assert(sizeof book_cols / sizeof book_cols[0] <= ODZ_DRV_MAX_ARGS, "a book fits the args");
 #define DESC(t, c) {c, (int)(sizeof c / sizeof c[0]), sizeof(t)}
 const odz_row_desc odz_row_meeting = DESC(odz_meeting, meeting_cols);
 const odz_row_desc odz_row_race = DESC(odz_race, race_cols);
 const odz_row_desc odz_row_selection = DESC(odz_selection, selection_cols);
 const odz_row_desc odz_row_price = DESC(odz_price, price_cols);
+const odz_row_desc odz_row_book = DESC(odz_exbook, book_cols);
 
 static int64_t num(const char *v)
 {
@@ -228,6 +250,7 @@ static int push_meeting(void *a, const void *r) { return odz_meetings_push(a, r)
 static int push_race(void *a, const void *r) { return odz_races_push(a, r); }
 static int push_selection(void *a, const void *r) { return odz_selections_push(a, r); }
 static int push_price(void *a, const void *r) { return odz_prices_push(a, r); }
+static int push_book(void *a, const void *r) { return odz_exbooks_push(a, r); }
 
 typedef struct {
     const odz_row_desc *d;
@@ -248,6 +271,7 @@ static int list(odz_drv_tx *tx, odz_drv *d, int q, const args *a, const odz_row_
     int (*push)(void *, const void *) = rd == &odz_row_meeting ? push_meeting
                                         : rd == &odz_row_race  ? push_race
                                         : rd == &odz_row_price ? push_price
+                                        : rd == &odz_row_book  ? push_book
                                                                : push_selection;
     list_ctx l = {rd, out, malloc(rd->size), push};
     int rc = l.row ? d->ops->query(tx, q, a->v, a->n, push_row, &l, err) : ODZ_ENOMEM;
@@ -418,6 +442,14 @@ static int m_latest_prices(odz_store *s, int64_t race_id, odz_prices *out, char 
     arg_i64(&a, race_id);
     return list_of(s, 0, NULL, NULL, 0, DQ_PRICE_LATEST_RACE, &a, &odz_row_price, out, "prices",
                    err);
+}
+
+static int m_race_books(odz_store *s, int64_t race_id, odz_exbooks *out, char *err)
+{
+    args a = {0};
+    arg_i64(&a, race_id);
+    return list_of(s, 0, NULL, NULL, 0, DQ_BOOK_OF_RACE, &a, &odz_row_book, out,
+                   "exchange books", err);
 }
 
 static int m_price_history(odz_store *s, int64_t selection_id, int market, odz_prices *out,
@@ -686,6 +718,65 @@ static int m_scratch(odz_store *s, int64_t selection_id, int64_t when, int deduc
     return d->ops->end(tx, rc, err);
 }
 
+/* ---- exchange books ---- */
+
+/* The stored book of (selection, provider) into *out; *found 0 when there is none. */
+static int book_get(odz_drv_tx *tx, odz_drv *d, int64_t selection_id, const char *provider,
+                    odz_exbook *out, int *found, char *err)
+{
+    args a = {0};
+    arg_i64(&a, selection_id);
+    arg_text(&a, provider);
+    one_ctx o = {&odz_row_book, out, 0};
+    int rc = d->ops->query(tx, DQ_BOOK_GET, a.v, a.n, one_row, &o, err);
+    *found = rc == 0 && o.found;
+    return rc;
+}
+
+/* Write the book of selection `sel` (stored) when it differs from the stored one of its
+ * provider and is not older than it; a written book goes to the change set. */
+static int upsert_book(odz_drv_tx *tx, odz_drv *d, const odz_exbook *in,
+                       const odz_selection *sel, int64_t now, odz_changes *c, char *err)
+{
+    char why[ODZ_ERRLEN];
+    if (!in->provider[0])
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "book of '%s' needs a provider",
+                        sel->source_key);
+    if (odz_exchange_book_check(&in->book, why, sizeof why))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "book of '%s': %s", sel->source_key, why);
+    odz_exbook old, b = *in;
+    b.selection_id = sel->id;
+    if (!b.ts)
+        b.ts = now;
+    int found, rc = book_get(tx, d, b.selection_id, b.provider, &old, &found, err);
+    if (rc || (found && (old.ts > b.ts || odz_exchange_book_same(&old.book, &b.book))))
+        return rc; /* an older state, or nothing new */
+    args a = {0};
+    if ((rc = args_row(&a, &odz_row_book, &b, 0, err)) ||
+        (rc = d->ops->exec(tx, DQ_BOOK_PUT, a.v, a.n, NULL, NULL, err)) || !c)
+        return rc;
+    c->books_written++;
+    odz_exbook_change bc = {b, sel->race_id, sel->number};
+    return odz_changes_add_exbook(c, &bc) ? oom(err) : 0;
+}
+
+/* Cents offered at price p of an exchange market: the size of the best level of its side in
+ * the stored book of (selection, provider) when that level is at p's odds; -1 otherwise. */
+static int exchange_size(odz_drv_tx *tx, odz_drv *d, const odz_price *p, int64_t *size,
+                         char *err)
+{
+    *size = -1;
+    if (p->market != ODZ_EXCHANGE_BACK && p->market != ODZ_EXCHANGE_LAY)
+        return 0;
+    odz_exbook b;
+    int found, rc = book_get(tx, d, p->selection_id, p->provider, &b, &found, err);
+    const odz_exchange_offer *best =
+        p->market == ODZ_EXCHANGE_BACK ? &b.book.back[0] : &b.book.lay[0];
+    if (rc == 0 && found && best->odds == p->odds)
+        *size = best->size;
+    return rc;
+}
+
 /* ---- prices ---- */
 
 typedef struct {
@@ -742,7 +833,9 @@ static int insert_price(odz_drv_tx *tx, odz_drv *d, const odz_price *in, const o
     c->prices_added++;
     if (older)
         return 0;
-    odz_price_change pc = {p, l.found ? l.odds : 0, sel->race_id, sel->number};
+    odz_price_change pc = {p, l.found ? l.odds : 0, sel->race_id, sel->number, -1};
+    if ((rc = exchange_size(tx, d, &p, &pc.size, err)))
+        return rc;
     return odz_changes_add_price(c, &pc) ? oom(err) : 0;
 }
 
@@ -775,6 +868,14 @@ static int upsert_all(odz_drv_tx *tx, odz_drv *d, const odz_batch *b, int64_t no
                  "race", err);
         if (rc == 0)
             rc = upsert_selection(tx, d, work->id, &b->selections[i].sel, c, err);
+    }
+    /* books before prices: an exchange price change carries its book's size */
+    for (size_t i = 0; rc == 0 && i < b->n_books; i++) {
+        odz_selection x;
+        rc = get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, b->books[i].selection_key, &x,
+                 "selection", err);
+        if (rc == 0)
+            rc = upsert_book(tx, d, &b->books[i].book, &x, now, c, err);
     }
     for (size_t i = 0; rc == 0 && i < b->n_prices; i++) {
         odz_selection x;
@@ -839,6 +940,7 @@ static const odz_store_ops merge_ops = {
     .upsert_batch = m_upsert_batch,
     .append_price = m_append_price,
     .latest_prices = m_latest_prices,
+    .race_books = m_race_books,
     .price_history = m_price_history,
     .scratch = m_scratch,
     .schema_version = m_schema_version,

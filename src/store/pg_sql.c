@@ -79,6 +79,13 @@ const char *const odz_pg__sql[PGQ_COUNT] = {
                          "market = $2 ORDER BY ts, id",
     [DQ_PRICE_HISTORY_ALL] = "SELECT " PRICE_COLS " FROM prices WHERE selection_id = $1 "
                              "ORDER BY ts, id",
+    [DQ_BOOK_GET] = "SELECT " ODZ_BOOK_COLS " FROM exchange_books WHERE selection_id = $1 AND "
+                    "provider = $2",
+    [DQ_BOOK_PUT] = "INSERT INTO exchange_books (" ODZ_BOOK_COLS ") VALUES ($1, $2, $3, $4, $5, "
+                    "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)" ODZ_BOOK_UPSERT,
+    [DQ_BOOK_OF_RACE] = "SELECT " ODZ_BOOK_COLS " FROM exchange_books b JOIN selections s ON "
+                        "s.id = b.selection_id WHERE s.race_id = $1 "
+                        "ORDER BY s.number, b.provider COLLATE \"C\", b.selection_id",
 };
 
 /* Versioned migrations, the SQLite ones in PostgreSQL types: migration i brings the schema to
@@ -136,5 +143,7 @@ const char *const odz_pg__migrations[] = {
     " ts BIGINT NOT NULL);"
     "CREATE UNIQUE INDEX prices_point ON prices (selection_id, provider, market, ts);"
     "CREATE INDEX prices_latest ON prices (selection_id, market, provider, ts);",
+    /* 2: the exchange book of each selection and provider, as it stands */
+    ODZ_BOOK_TABLE,
 };
 const int odz_pg__n_migrations = (int)(sizeof odz_pg__migrations / sizeof odz_pg__migrations[0]);

@@ -19,26 +19,41 @@ typedef struct {
     int previous;          /* odds before it, 0 if first */
     int64_t race_id;
     int number;            /* runner number */
+    int64_t size;          /* exchange markets: cents offered at this price, from the stored
+                            * book of (selection, provider) when its best level on that side
+                            * is this price; -1 unknown (and for every other market) */
 } odz_price_change;
+
+/* A book written (changed, or new). */
+typedef struct {
+    odz_exbook book;         /* as stored, selection_id set */
+    int64_t race_id;
+    int number;            /* runner number */
+} odz_exbook_change;
 
 typedef struct {
     odz_price_change *prices; /* appended price points, malloc'd */
     size_t n_prices, cap_prices;
+    odz_exbook_change *books;   /* exchange books written, malloc'd */
+    size_t n_books, cap_books;
     int64_t *race_ids;     /* malloc'd, unique; freed by odz_changes_free */
     size_t n_race_ids, cap_race_ids;
     int meetings_added, meetings_updated;
     int races_added, races_updated;
     int selections_added, selections_updated, scratchings;
     int prices_added;
+    int books_written;
     int status_refused;
 } odz_changes;
 void odz_changes_free(odz_changes *c);
 int odz_changes_add_race(odz_changes *c, int64_t race_id);
 int odz_changes_add_price(odz_changes *c, const odz_price_change *pc);
+int odz_changes_add_exbook(odz_changes *c, const odz_exbook_change *bc);
 
 /* One scrape's data, keyed by source keys, written in one transaction.
  * Each race names its meeting by `meeting_key` (a meeting in `meetings` or already stored);
- * each selection and price names its race/selection by key. Prices with odds 0 are skipped. */
+ * each selection, price and book names its race/selection by key. Prices with odds 0 are
+ * skipped. Books (book.selection_id is ignored) are written before the prices. */
 typedef struct {
     const char *race_key;
     odz_selection sel;
@@ -47,6 +62,10 @@ typedef struct {
     const char *selection_key;
     odz_price price;
 } odz_batch_price;
+typedef struct {
+    const char *selection_key;
+    odz_exbook book;
+} odz_batch_exbook;
 typedef struct {
     const char *meeting_key;
     odz_race race;
@@ -60,6 +79,8 @@ typedef struct {
     size_t n_selections;
     const odz_batch_price *prices;
     size_t n_prices;
+    const odz_batch_exbook *books; /* exchange books; may be NULL when n_books is 0 */
+    size_t n_books;
 } odz_batch;
 
 /* All functions return 0 or a negative ODZ_E* code and fill err (ODZ_ERRLEN) with words.
@@ -98,7 +119,11 @@ typedef struct odz_store_ops {
      * nothing. Unchanged rows are left alone (no write, not counted). A backward status move
      * of a race (a source glitch) keeps the stored status, updates the rest and is counted in
      * changes->status_refused; the explicit update_race refuses it with ODZ_ESTATE.
-     * Unknown meeting/race/selection keys fail the batch with ODZ_ENOTFOUND. */
+     * Unknown meeting/race/selection keys fail the batch with ODZ_ENOTFOUND.
+     * A book (odz_exchange_book_check, a provider named; else ODZ_EINVAL) is written only
+     * when its offers, last traded, volume or starting price differ from the stored book of
+     * its (selection, provider) and it is not older (ts) than it; then counted in
+     * books_written and added to changes->books. */
     int (*upsert_batch)(odz_store *s, const odz_batch *b, int64_t now, odz_changes *changes,
                         char *err);
     /* Append a price point (history) unless it repeats the latest one of its selection,
@@ -106,6 +131,9 @@ typedef struct odz_store_ops {
     int (*append_price)(odz_store *s, const odz_price *p, odz_changes *changes, char *err);
     /* Latest price of each (selection, provider, market) of a race. */
     int (*latest_prices)(odz_store *s, int64_t race_id, odz_prices *out, char *err);
+    /* The exchange books of a race's selections (one per selection and provider), by runner
+     * number, then provider. */
+    int (*race_books)(odz_store *s, int64_t race_id, odz_exbooks *out, char *err);
     /* History of a selection's prices, oldest first; market < 0: every market. */
     int (*price_history)(odz_store *s, int64_t selection_id, int market, odz_prices *out,
                          char *err);

@@ -680,6 +680,174 @@ static void races_numbered_by_start(void **st)
     odz_bf_cache_free(&c);
 }
 
+/* ---- exchange books ---- */
+
+/* The book of selection `key` and `provider` in the scrape, NULL if none. */
+static const odz_exbook *book_of(const odz_scrape *s, const char *key, const char *provider)
+{
+    for (size_t i = 0; i < s->n_books; i++)
+        if (!strcmp(s->books[i].selection_key, key) &&
+            !strcmp(s->books[i].book.provider, provider))
+            return &s->books[i].book;
+    return NULL;
+}
+
+static int levels(const odz_exchange_offer *o)
+{
+    int n = 0;
+    while (n < ODZ_EXCHANGE_DEPTH && o[n].odds)
+        n++;
+    return n;
+}
+
+/* The recorded image: each runner's book with the sizes of its best offers (batb/batl). */
+static void books_of_an_image(void **st)
+{
+    (void)st;
+    odz_bf_cache c = {0};
+    char err[ODZ_ERRLEN] = "";
+    assert_int_equal(apply_fixture(&c, "streaming_mcm_SUB_IMAGE.json", NULL), 0);
+    odz_scrape s = {0};
+    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Europe/London", true, &s, err, sizeof err), 0);
+    assert_int_equal(s.n_books, 7);
+    const odz_exbook *b = book_of(&s, "betfair:27890558:1471457400:11131804", "betfair");
+    assert_non_null(b);
+    assert_int_equal(b->ts, 1471370159);
+    assert_int_equal(b->book.back[0].odds, 254);
+    assert_int_equal(b->book.back[0].size, 795);
+    assert_int_equal(b->book.lay[0].odds, 272);
+    assert_int_equal(b->book.lay[0].size, 880);
+    assert_int_equal(levels(b->book.back), 1);
+    b = book_of(&s, "betfair:27890558:1471457400:11530194", "betfair"); /* no lay offer */
+    assert_non_null(b);
+    assert_int_equal(b->book.back[0].size, 300);
+    assert_int_equal(levels(b->book.lay), 0);
+    for (size_t i = 0; i < s.n_books; i++)
+        assert_int_equal(odz_exchange_book_check(&s.books[i].book.book, err, sizeof err), 0);
+    odz_scrape_free(&s);
+    odz_bf_cache_free(&c);
+}
+
+/* The historical WIN and PLACE files (full ladders, atb/atl): while the market is open each
+ * runner's book holds three levels a side with sizes, best first, the best being the exchange
+ * prices; once settled no offers remain but the traded volume and the starting price. */
+static void books_of_the_historical_files(void **st)
+{
+    (void)st;
+    const char *files[2] = {WIN_FILE, PLACE_FILE};
+    const char *providers[2] = {ODZ_BF_PROVIDER, ODZ_BF_PROVIDER_PLACE};
+    const char *markets[2] = {"1.197931750", "1.197931751"};
+    for (int f = 0; f < 2; f++) {
+        char path[512], err[ODZ_ERRLEN] = "";
+        odz_bf_history *h;
+        assert_int_equal(odz_bf_history_open(fixture_path(files[f], path, sizeof path), &h, err,
+                                             sizeof err),
+                         0);
+        odz_bf_cache c = {0};
+        const char *line;
+        size_t len, deep = 0;
+        int rc;
+        while ((rc = odz_bf_history_next(h, &line, &len, err, sizeof err)) == 1) {
+            assert_int_equal(odz_bf_apply(&c, line, len, NULL, err, sizeof err), 0);
+            const odz_bf_market *m = odz_bf_find_market(&c, markets[f]);
+            if (!m || m->status != ODZ_BF_MARKET_OPEN)
+                continue;
+            odz_scrape s = {0};
+            assert_int_equal(odz_bf_to_scrape(&c, NULL, "Europe/London", true, &s, err,
+                                              sizeof err),
+                             0);
+            for (size_t i = 0; i < s.n_books; i++) {
+                const odz_exbook *b = &s.books[i].book;
+                assert_string_equal(b->provider, providers[f]);
+                assert_int_equal(b->ts, m->pt / 1000);
+                assert_int_equal(odz_exchange_book_check(&b->book, err, sizeof err), 0);
+                deep += levels(b->book.back) == 3 && levels(b->book.lay) == 3;
+                /* the best of each side is the exchange price of the runner */
+                for (size_t k = 0; k < s.n_prices; k++) {
+                    const odz_price *p = &s.prices[k].price;
+                    if (strcmp(s.prices[k].selection_key, s.books[i].selection_key))
+                        continue;
+                    assert_int_equal(p->odds, p->market == ODZ_EXCHANGE_BACK
+                                                  ? b->book.back[0].odds
+                                                  : b->book.lay[0].odds);
+                }
+                /* the best back: the exchange's display offers (bdatb, virtual bets
+                 * included) as recorded, else the full ladder's highest price */
+                const char *id = strrchr(s.books[i].selection_key, ':') + 1;
+                const odz_bf_runner *r = odz_bf_find_runner(m, strtoll(id, NULL, 10));
+                assert_non_null(r);
+                const odz_bf_level *best = r->bdatb[0].odds ? &r->bdatb[0]
+                                           : r->atb.n       ? &r->atb.v[r->atb.n - 1]
+                                                            : NULL;
+                if (best) {
+                    assert_int_equal(b->book.back[0].odds, best->odds);
+                    assert_int_equal(b->book.back[0].size, best->size);
+                }
+            }
+            odz_scrape_free(&s);
+        }
+        assert_int_equal(rc, 0);
+        odz_bf_history_close(h);
+        assert_true(deep > 50); /* ladders three deep on both sides, many times over */
+        /* settled: the volume traded and the starting price, no offers */
+        odz_scrape s = {0};
+        assert_int_equal(odz_bf_to_scrape(&c, NULL, "Europe/London", false, &s, err, sizeof err),
+                         0);
+        assert_int_equal(s.n_books, 6);
+        for (size_t i = 0; i < s.n_books; i++) {
+            const odz_exbook *b = &s.books[i].book;
+            assert_int_equal(levels(b->book.back) + levels(b->book.lay), 0);
+            assert_true(b->book.traded_volume > 0);
+            assert_true(b->book.last_traded > 100);
+            if (f == 0)
+                assert_true(b->book.starting_price > 100);
+        }
+        if (f == 0) {
+            const odz_exbook *b =
+                book_of(&s, "betfair:31389771:1650392760:37947503", ODZ_BF_PROVIDER);
+            assert_non_null(b);
+            assert_int_equal(b->book.starting_price, 2500); /* the winner's bsp */
+        }
+        odz_scrape_free(&s);
+        odz_bf_cache_free(&c);
+    }
+}
+
+/* A ladder the cache holds out of order, odds out of range, a removed runner: the book keeps
+ * what is well formed, a removed runner has none; the SP projection counts once reconciled. */
+static void books_trimmed_and_reconciled(void **st)
+{
+    (void)st;
+    odz_bf_cache c = {0};
+    char err[ODZ_ERRLEN] = "";
+    const char *msg =
+        "{\"op\":\"mcm\",\"pt\":1650392673420,\"mc\":[{\"id\":\"1.7\",\"img\":true,"
+        "\"marketDefinition\":{\"status\":\"OPEN\",\"eventId\":\"5\",\"eventTypeId\":\"7\","
+        "\"marketType\":\"WIN\",\"venue\":\"Flemington\",\"countryCode\":\"AU\","
+        "\"marketTime\":\"2022-04-20T04:00:00.000Z\",\"bspReconciled\":true,\"runners\":["
+        "{\"id\":1,\"sortPriority\":1,\"status\":\"ACTIVE\"},"
+        "{\"id\":2,\"sortPriority\":2,\"status\":\"REMOVED\"}]},"
+        "\"rc\":[{\"id\":1,\"batb\":[[0,3.0,10],[1,3.1,20],[2,2.9,30]],"
+        "\"batl\":[[0,3.2,5],[1,3.3,6],[2,3.4,7]],\"ltp\":3.05,\"tv\":1234.56,\"spn\":3.12},"
+        "{\"id\":2,\"batb\":[[0,5.0,10]],\"ltp\":5.0}]}]}";
+    assert_int_equal(apply_str(&c, msg, err), 0);
+    odz_scrape s = {0};
+    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Australia/Sydney", true, &s, err, sizeof err),
+                     0);
+    assert_int_equal(s.n_books, 1); /* the removed runner has none */
+    const odz_exbook *b = &s.books[0].book;
+    assert_int_equal(levels(b->book.back), 1); /* 3.1 after 3.0 is not a worse back offer */
+    assert_int_equal(b->book.back[0].size, 1000);
+    assert_int_equal(levels(b->book.lay), 3);
+    assert_int_equal(b->book.lay[2].odds, 340);
+    assert_int_equal(b->book.lay[2].size, 700);
+    assert_int_equal(b->book.last_traded, 305);
+    assert_int_equal(b->book.traded_volume, 123456);
+    assert_int_equal(b->book.starting_price, 312);
+    odz_scrape_free(&s);
+    odz_bf_cache_free(&c);
+}
+
 /* Compress `src` into a temporary file with libbz2, in two bzip2 streams one after the other
  * (as parallel compressors write them). */
 static void bzip2_file(const char *src, const char *dst)
@@ -985,6 +1153,9 @@ int main(void)
         cmocka_unit_test(basic_file_without_ladders),
         cmocka_unit_test(scratching_is_a_deduction),
         cmocka_unit_test(races_numbered_by_start),
+        cmocka_unit_test(books_of_an_image),
+        cmocka_unit_test(books_of_the_historical_files),
+        cmocka_unit_test(books_trimmed_and_reconciled),
         cmocka_unit_test(bzip2_reads_as_plain),
         cmocka_unit_test(long_lines_are_skipped),
         cmocka_unit_test(requests),

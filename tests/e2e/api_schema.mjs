@@ -1,13 +1,15 @@
 // Checks real responses of a running oddzy against docs/api.yaml (OpenAPI 3.1).
 //
 //   node tests/e2e/api_schema.mjs --url http://127.0.0.1:PORT [--no-scraper-url URL2]
-//                                 [--doc docs/api.yaml] [--wait 120]
+//                                 [--doc docs/api.yaml] [--wait 120] [--exchange-date D]
 //
 // --url is `oddzy run` (simulated source, scraper); --no-scraper-url is `oddzy api` with no
 // scraper on its bus (for the 503 of /api/scraper/*). Every request goes over a raw socket so
 // bad inputs (huge headers, long targets, bodies) reach the server as written. For each one
 // the status must be one the operation documents, the Content-Type one of its media types,
 // the body valid against that response's schema, and documented headers present and valid.
+// --exchange-date: the race day of an exchange market the server replays (oddzy run --replay):
+// its race cards must carry exchange books and match the schema too.
 // Every (path, method, status) in the document must be exercised, except the few listed in
 // EXEMPT with a reason; operations marked x-oddzy-live are only probed. Exit 0 when all pass.
 import fs from 'node:fs';
@@ -349,6 +351,24 @@ async function findData() {
   throw new Error(`no data within ${WAIT_S}s: ${JSON.stringify(last)}`);
 }
 
+// The race cards of day `date` once one of them shows a runner's exchange book.
+async function exchangeCards(date) {
+  const deadline = Date.now() + WAIT_S * 1000;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const sched = await getJson(`/api/racing/schedule?date=${date}`);
+      const ids = sched.groups.flatMap((g) => g.meetings.flatMap((m) => m.races.map((r) => r.race_id)));
+      const cards = [];
+      for (const id of ids) cards.push(await getJson(`/api/racing/racecard?race_id=${id}`));
+      if (cards.some((c) => c.runners.some((x) => Object.keys(x.exchange || {}).length))) return cards;
+      last = `${cards.length} cards, no exchange book yet`;
+    } catch (e) { last = String(e.message || e); }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no exchange books on ${date} within ${WAIT_S}s: ${last}`);
+}
+
 // ---- the checks ------------------------------------------------------------------------------
 
 const LONG = 'x'.repeat(6000);
@@ -395,6 +415,12 @@ async function main() {
   const badCards = cards.filter((c) => !cardSchema(c));
   if (badCards.length) fail(`${badCards.length} of ${cards.length} race cards do not match the schema, e.g. race ${badCards[0].race.race_id}`);
   else console.log(`  ok   all ${cards.length} race cards of the day match the schema`);
+  if (args['exchange-date']) {
+    const ex = await exchangeCards(args['exchange-date']);
+    expectThat(ex.every((c) => cardSchema(c)), `exchange race cards of ${args['exchange-date']} match the schema`);
+    const books = ex.flatMap((c) => c.runners.flatMap((x) => Object.values(x.exchange)));
+    expectThat(books.length > 0 && books.every((b) => b.traded_volume > 0), `exchange race cards: ${books.length} books with traded volume`);
+  }
 
   // /api/racing/schedule
   let P = '/api/racing/schedule';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # oddzy replay: the recorded Betfair greyhound WIN and PLACE markets (Sheffield, 19 Apr 2022)
 # through the racing service into SQLite: one meeting and race with its six runners by trap,
-# FINAL with trap 2 first and trap 6 second, exchange price history; the same from a .bz2;
+# FINAL with trap 2 first and trap 6 second, exchange price history and books; the same from a .bz2;
 # paced replay takes its time; a scratching and a garbage line in a file built from the
 # recording; a missing file is an error.
 source "$(dirname "$0")/lib.bash"
@@ -37,7 +37,15 @@ check_race() { # db label
   [ "$moving" = 6 ] || fail "$2: prices of only $moving runners move"
   span=$(sql "$db" "select min(ts)>=1650392673 and max(ts)<=1650392996 and min(odds)>=101 from prices")
   [ "$span" = 1 ] || fail "$2: price times or odds out of the recording"
-  echo "$2: race FINAL (2 then 6), 6 runners, $n betfair price points"
+  # exchange books: one per runner and market, settled: no offers left, the volume traded,
+  # the last traded price and (WIN market) the starting price; the winner's SP 25.00
+  [ "$(sql "$db" "select count(*) from exchange_books")" = 12 ] \
+    || fail "$2: exchange books $(sql "$db" "select count(*) from exchange_books")"
+  [ "$(sql "$db" "select count(*) from exchange_books where traded_volume > 0 and last_traded >= 101 and back1_odds = 0 and lay1_odds = 0")" = 12 ] \
+    || fail "$2: settled books $(sql "$db" "select * from exchange_books")"
+  [ "$(sql "$db" "select b.starting_price from exchange_books b join selections s on s.id = b.selection_id where s.number = 2 and b.provider = 'betfair'")" = 2500 ] \
+    || fail "$2: winner's starting price"
+  echo "$2: race FINAL (2 then 6), 6 runners, $n betfair price points, 12 exchange books"
 }
 
 # 1. both plain files as fast as the racing service takes them
@@ -76,6 +84,11 @@ echo "paced: $((last - first)) ms recorded at 40x took $took_ms ms (at least $wa
 [ "$(sql "$TMP/c.db" "select name from selections where number=4")" = "Gurtnacrehyblake" ] \
   || fail "catalogue names not used: $(sql "$TMP/c.db" "select name from selections")"
 [ "$(sql "$TMP/c.db" "select status from races")" = 0 ] || fail "race should still be OPEN"
+# open: the WIN market's books three levels deep a side with sizes, best first
+deep=$(sql "$TMP/c.db" "select count(*) from exchange_books where provider='betfair' and back3_odds >= 101 and back1_odds > back2_odds and back2_odds > back3_odds and lay3_odds > lay2_odds and lay2_odds > lay1_odds and lay1_odds >= 101 and back1_size > 0 and back3_size > 0 and lay1_size > 0 and lay3_size > 0")
+[ "$deep" = 6 ] || fail "open books three deep: $deep of 6 ($(sql "$TMP/c.db" "select * from exchange_books"))"
+[ "$(sql "$TMP/c.db" "select count(*) from exchange_books b join prices p on p.selection_id = b.selection_id and p.provider = b.provider and p.market = 4 where p.ts = (select max(ts) from prices q where q.selection_id = p.selection_id and q.market = 4 and q.provider = p.provider) and p.odds <> b.back1_odds")" = 0 ] \
+  || fail "the latest exchange back price is not the book's best back"
 
 # 4. a scratching and a garbage line, in a file built from the recording: trap 5 REMOVED with
 #    a 15.5 % reduction factor from the first suspension on
@@ -131,6 +144,9 @@ d = d.get("data", d)
 text = json.dumps(d)
 assert "Sandwood Jet" in text and "OR 280m" in text, text[:400]
 assert "betfair" in text, "no betfair prices on the race card"
+books = [r["exchange"] for r in d["runners"]]
+assert all(set(b) == {"betfair", "betfair_place"} for b in books), books
+assert all(b["betfair"]["traded_volume"] > 0 for b in books), books
 PY
 echo "run --replay: race $RID FINAL and on the API race card"
 echo "PASS"

@@ -186,12 +186,58 @@ static void recorded_card_percentages(void **state)
     free(body);
 }
 
+/* Each runner's exchange books by provider, in currency units; none once scratched. */
+static void exchange_books_by_provider(void **state)
+{
+    (void)state;
+    odz_selection s[3] = {{.id = 1}, {.id = 2}, {.id = 3, .scratched = true}};
+    odz_selections sels = {s, 3, 3};
+    odz_exbook rows[3] = {
+        {.selection_id = 1, .provider = "betfair", .ts = 1000},
+        {.selection_id = 1, .provider = "betfair_place", .ts = 1001},
+        {.selection_id = 3, .provider = "betfair", .ts = 1002},
+    };
+    rows[0].book.back[0] = (odz_exchange_offer){345, 12050};
+    rows[0].book.back[1] = (odz_exchange_offer){340, 99};
+    rows[0].book.lay[0] = (odz_exchange_offer){350, 1};
+    rows[0].book.last_traded = 345;
+    rows[0].book.traded_volume = 100000001;
+    rows[1].book.starting_price = 160;
+    rows[2].book.back[0] = (odz_exchange_offer){900, 100};
+    odz_exbooks books = {rows, 3, 3};
+    json_t *runners = json_pack("[{},{},{}]");
+    odz_compare_exchange(&sels, &books, runners);
+    json_t *ex = json_object_get(json_array_get(runners, 0), "exchange");
+    assert_int_equal(json_object_size(ex), 2);
+    json_t *bf = json_object_get(ex, "betfair");
+    json_t *back = json_object_get(bf, "back");
+    assert_int_equal(json_array_size(back), 2);
+    assert_true(json_number_value(json_object_get(json_array_get(back, 0), "price")) == 3.45);
+    assert_true(json_number_value(json_object_get(json_array_get(back, 0), "size")) == 120.5);
+    assert_true(json_number_value(json_object_get(json_array_get(back, 1), "size")) == 0.99);
+    assert_true(json_number_value(json_object_get(json_array_get(json_object_get(bf, "lay"), 0),
+                                                  "size")) == 0.01);
+    assert_true(json_number_value(json_object_get(bf, "traded_volume")) == 1000000.01);
+    assert_true(json_number_value(json_object_get(bf, "last_traded")) == 3.45);
+    assert_true(json_is_null(json_object_get(bf, "starting_price")));
+    assert_int_equal(json_integer_value(json_object_get(bf, "ts")), 1000);
+    json_t *pl = json_object_get(ex, "betfair_place");
+    assert_int_equal(json_array_size(json_object_get(pl, "back")), 0);
+    assert_true(json_number_value(json_object_get(pl, "starting_price")) == 1.6);
+    assert_true(json_is_null(json_object_get(pl, "last_traded")));
+    assert_int_equal(json_object_size(json_object_get(json_array_get(runners, 1), "exchange")), 0);
+    /* scratched: its book is not shown */
+    assert_int_equal(json_object_size(json_object_get(json_array_get(runners, 2), "exchange")), 0);
+    json_decref(runners);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(percentage_worked),
         cmocka_unit_test(shown_and_compared),
         cmocka_unit_test(recorded_card_percentages),
+        cmocka_unit_test(exchange_books_by_provider),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -253,6 +253,124 @@ static void prices_refused_once_closed(void **st)
     assert_int_equal(n, 0); /* and nothing published */
 }
 
+/* The seed batch with the exchange: runner 1's book and best prices on "betfair". */
+static json_t *exchange_batch(int64_t back2_size)
+{
+    json_t *b = seed_batch("OPEN");
+    json_t *book = json_pack(
+        "{s:s,s:s,s:[{s:i,s:I},{s:i,s:I}],s:[{s:i,s:I}],s:i,s:I,s:i,s:I}", "selection_key", "S1",
+        "provider", "betfair", "back", "odds", 345, "size", (json_int_t)12050, "odds", 340, "size",
+        (json_int_t)back2_size, "lay", "odds", 350, "size", (json_int_t)3300, "last_traded", 345,
+        "traded_volume", (json_int_t)1234567, "starting_price", 0, "ts", (json_int_t)1795600050);
+    json_object_set_new(b, "books", json_pack("[o]", book));
+    json_t *prices = json_object_get(b, "prices");
+    json_array_append_new(prices, json_pack("{s:s,s:s,s:s,s:i,s:I}", "selection_key", "S1",
+                                            "provider", "betfair", "market", "exchange_back",
+                                            "odds", 345, "ts", (json_int_t)1795600050));
+    json_array_append_new(prices, json_pack("{s:s,s:s,s:s,s:i,s:I}", "selection_key", "S1",
+                                            "provider", "betfair", "market", "exchange_lay",
+                                            "odds", 350, "ts", (json_int_t)1795600050));
+    return b;
+}
+
+static json_t *event_of(fx *f, const char *subject, const char *market)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(f->events, i, e)
+    {
+        json_t *d = json_object_get(e, "data");
+        if (!strcmp(json_string_value(json_object_get(e, "subject")), subject) &&
+            (!market || !strcmp(json_string_value(json_object_get(d, "market")), market)))
+            return d;
+    }
+    return NULL;
+}
+
+/* Exchange books: stored from the batch, published as race.<id>.exchange, sizes on the
+ * exchange price events, every provider's book on the race card. */
+static void exchange_books_events_and_card(void **st)
+{
+    fx *f = *st;
+    json_decref(call_ok(f, "upsert_batch", exchange_batch(5000)));
+    assert_true(wait_events(f, 5) >= 5); /* updated, 3 prices, 1 book */
+    pthread_mutex_lock(&f->lock);
+    json_t *d = event_of(f, "race.1.exchange", NULL);
+    assert_non_null(d);
+    assert_int_equal(json_integer_value(json_object_get(d, "race_id")), 1);
+    assert_int_equal(json_integer_value(json_object_get(d, "selection_id")), 1);
+    assert_int_equal(json_integer_value(json_object_get(d, "number")), 1);
+    assert_string_equal(json_string_value(json_object_get(d, "provider")), "betfair");
+    json_t *back = json_object_get(d, "back"), *lay = json_object_get(d, "lay");
+    assert_int_equal(json_array_size(back), 2);
+    assert_int_equal(json_array_size(lay), 1);
+    assert_true(json_number_value(json_object_get(json_array_get(back, 0), "price")) == 3.45);
+    assert_true(json_number_value(json_object_get(json_array_get(back, 0), "size")) == 120.5);
+    assert_true(json_number_value(json_object_get(json_array_get(back, 1), "price")) == 3.4);
+    assert_true(json_number_value(json_object_get(json_array_get(back, 1), "size")) == 50.0);
+    assert_true(json_number_value(json_object_get(json_array_get(lay, 0), "size")) == 33.0);
+    assert_true(json_number_value(json_object_get(d, "last_traded")) == 3.45);
+    assert_true(json_number_value(json_object_get(d, "traded_volume")) == 12345.67);
+    assert_true(json_is_null(json_object_get(d, "starting_price")));
+    assert_int_equal(json_integer_value(json_object_get(d, "ts")), 1795600050);
+    /* the exchange prices carry the size offered at them; other markets have none */
+    d = event_of(f, "race.1.price", "exchange_back");
+    assert_non_null(d);
+    assert_true(json_number_value(json_object_get(d, "size")) == 120.5);
+    d = event_of(f, "race.1.price", "exchange_lay");
+    assert_true(json_number_value(json_object_get(d, "size")) == 33.0);
+    d = event_of(f, "race.1.price", "fixed_win");
+    assert_null(json_object_get(d, "size"));
+    json_array_clear(f->events);
+    pthread_mutex_unlock(&f->lock);
+
+    /* the same book again: nothing; a size deeper in the ladder: the book alone */
+    json_decref(call_ok(f, "upsert_batch", exchange_batch(5000)));
+    usleep(30000);
+    assert_int_equal(wait_events(f, 1), 0);
+    json_decref(call_ok(f, "upsert_batch", exchange_batch(7525)));
+    assert_true(wait_events(f, 1) >= 1);
+    usleep(30000);
+    pthread_mutex_lock(&f->lock);
+    assert_int_equal(json_array_size(f->events), 1);
+    d = event_of(f, "race.1.exchange", NULL);
+    assert_non_null(d);
+    assert_true(json_number_value(json_object_get(
+                    json_array_get(json_object_get(d, "back"), 1), "size")) == 75.25);
+    pthread_mutex_unlock(&f->lock);
+
+    /* the race card: each runner's books by provider */
+    json_t *card = call_ok(f, "racecard", json_pack("{s:i}", "race_id", 1));
+    json_t *runners = json_object_get(card, "runners");
+    json_t *ex = json_object_get(json_object_get(json_array_get(runners, 0), "exchange"),
+                                 "betfair");
+    assert_non_null(ex);
+    assert_int_equal(json_array_size(json_object_get(ex, "back")), 2);
+    assert_true(json_number_value(json_object_get(
+                    json_array_get(json_object_get(ex, "back"), 1), "size")) == 75.25);
+    assert_true(json_number_value(json_object_get(
+                    json_array_get(json_object_get(ex, "lay"), 0), "price")) == 3.5);
+    assert_true(json_number_value(json_object_get(ex, "traded_volume")) == 12345.67);
+    assert_int_equal(json_integer_value(json_object_get(ex, "ts")), 1795600050);
+    json_t *ex2 = json_object_get(json_array_get(runners, 1), "exchange");
+    assert_true(json_is_object(ex2) && json_object_size(ex2) == 0);
+    /* old fields unchanged */
+    json_t *odds = json_object_get(json_array_get(runners, 0), "odds");
+    assert_true(json_number_value(json_object_get(json_object_get(odds, "betfair"),
+                                                  "exchange_back")) == 3.45);
+    json_decref(card);
+
+    /* a malformed book fails the batch whole */
+    char err[ODZ_ERRLEN];
+    json_t *bad = exchange_batch(5000);
+    json_t *lv = json_array_get(json_object_get(json_array_get(json_object_get(bad, "books"), 0),
+                                                "back"),
+                                1);
+    json_object_set_new(lv, "odds", json_integer(360)); /* better than level 1 */
+    assert_int_equal(call_err(f, "upsert_batch", bad, err), ODZ_EINVAL);
+    assert_non_null(strstr(err, "book 0"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(errors_are_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(price_points_from_the_updater, setup, teardown),
         cmocka_unit_test_setup_teardown(prices_refused_once_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(exchange_books_events_and_card, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

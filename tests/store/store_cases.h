@@ -317,7 +317,7 @@ static void batch_upsert_by_source_key(void **st)
         {"S1", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 250, .ts = 5}},
         {"S2", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 0, .ts = 5}},
     };
-    odz_batch b = {&m, 1, br, 2, bs, 2, bp, 2};
+    odz_batch b = {&m, 1, br, 2, bs, 2, bp, 2, NULL, 0};
     odz_changes ch = {0};
     assert_int_equal(s->ops->upsert_batch(s, &b, 10, &ch, err), 0);
     assert_int_equal(ch.meetings_added, 1);
@@ -376,10 +376,135 @@ static void batch_upsert_by_source_key(void **st)
     free(got);
 }
 
+static odz_exbook exbook(const char *provider, int back, int lay, int64_t ts)
+{
+    odz_exbook b = {0};
+    snprintf(b.provider, sizeof b.provider, "%s", provider);
+    for (int i = 0; i < ODZ_EXCHANGE_DEPTH; i++) {
+        b.book.back[i] = (odz_exchange_offer){back - 10 * i, 12050 + i};
+        b.book.lay[i] = (odz_exchange_offer){lay + 10 * i, 3300 + i};
+    }
+    b.book.last_traded = back;
+    b.book.traded_volume = 987654321;
+    b.ts = ts;
+    return b;
+}
+
+/* Exchange books: one row per selection and provider, written only when it changed, only for a
+ * known selection and a well-formed book; an exchange price change carries its book's size. */
+static void exchange_books(void **st)
+{
+    odz_store *s = *st;
+    char err[ODZ_ERRLEN];
+    odz_meeting m = meeting("XM", "2026-11-26", ODZ_THOROUGHBRED);
+    odz_batch_race br[1] = {{"XM", {0}}};
+    odz_race *t = race("XR", 0, 1, 1795620000);
+    br[0].race = *t;
+    free(t);
+    odz_batch_selection bs[2] = {{"XR", runner("XS1", 1)}, {"XR", runner("XS2", 2)}};
+    odz_batch_exbook bb[3] = {{"XS2", exbook("betfair", 345, 350, 100)},
+                              {"XS1", exbook("betfair", 500, 520, 100)},
+                              {"XS1", exbook("betfair_place", 180, 190, 100)}};
+    odz_batch_price bp[2] = {
+        {"XS1", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 500, .ts = 100}},
+        {"XS1", {.provider = "betfair", .market = ODZ_EXCHANGE_LAY, .odds = 510, .ts = 100}},
+    };
+    odz_batch b = {&m, 1, br, 1, bs, 2, bp, 2, bb, 3};
+    odz_changes ch = {0};
+    assert_int_equal(s->ops->upsert_batch(s, &b, 10, &ch, err), 0);
+    assert_int_equal(ch.books_written, 3);
+    assert_int_equal(ch.n_books, 3);
+    assert_int_equal(ch.books[0].number, 2);
+    assert_true(ch.books[0].race_id > 0);
+    assert_true(ch.books[0].book.selection_id > 0);
+    assert_int_equal(ch.books[0].book.book.back[0].size, 12050);
+    /* the back price is the book's best back: its size; the lay price is not (stale): none */
+    assert_int_equal(ch.n_prices, 2);
+    assert_int_equal(ch.prices[0].size, 12050);
+    assert_int_equal(ch.prices[1].size, -1);
+    int64_t rid = ch.books[0].race_id;
+    odz_changes_free(&ch);
+
+    odz_exbooks got = {0};
+    assert_int_equal(s->ops->race_books(s, rid, &got, err), 0);
+    assert_int_equal(got.n, 3); /* by runner number, then provider */
+    assert_string_equal(got.v[0].provider, "betfair");
+    assert_string_equal(got.v[1].provider, "betfair_place");
+    assert_string_equal(got.v[2].provider, "betfair");
+    assert_int_equal(got.v[0].book.back[0].odds, 500);
+    assert_int_equal(got.v[0].book.back[2].odds, 480);
+    assert_int_equal(got.v[0].book.back[2].size, 12052);
+    assert_int_equal(got.v[0].book.lay[1].odds, 530);
+    assert_int_equal(got.v[0].book.lay[1].size, 3301);
+    assert_int_equal(got.v[0].book.last_traded, 500);
+    assert_int_equal(got.v[0].book.traded_volume, 987654321);
+    assert_int_equal(got.v[0].ts, 100);
+    assert_int_equal(got.v[2].book.back[0].odds, 345);
+    odz_exbooks_free(&got);
+
+    /* the same books again, later: nothing written */
+    for (int i = 0; i < 3; i++)
+        bb[i].book.ts = 200;
+    b.n_prices = 0;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 20, &ch, err), 0);
+    assert_int_equal(ch.books_written, 0);
+    assert_int_equal(ch.n_books, 0);
+    odz_changes_free(&ch);
+    /* one level's size changes: that book only */
+    bb[1].book.book.lay[2].size = 1;
+    bb[1].book.ts = 300;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 30, &ch, err), 0);
+    assert_int_equal(ch.n_books, 1);
+    assert_int_equal(ch.books[0].book.book.lay[2].size, 1);
+    assert_int_equal(ch.books[0].book.ts, 300);
+    odz_changes_free(&ch);
+    /* an older state is not written over a newer one */
+    bb[1].book.book.starting_price = 460;
+    bb[1].book.ts = 250;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 40, &ch, err), 0);
+    assert_int_equal(ch.n_books, 0);
+    odz_changes_free(&ch);
+    /* a book of no time takes the batch's; a starting price is a change */
+    bb[1].book.ts = 0;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 400, &ch, err), 0);
+    assert_int_equal(ch.n_books, 1);
+    assert_int_equal(ch.books[0].book.ts, 400);
+    assert_int_equal(ch.books[0].book.book.starting_price, 460);
+    odz_changes_free(&ch);
+
+    /* an unknown selection fails the batch and writes nothing */
+    bb[0].selection_key = "NOPE";
+    bb[2].book.book.back[0].size = 777;
+    bb[2].book.ts = 500;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 50, &ch, err), ODZ_ENOTFOUND);
+    odz_changes_free(&ch);
+    bb[0].selection_key = "XS2";
+    /* a malformed book fails the batch: a gap in the ladder, an empty provider, odds of 1.00 */
+    bb[0].book.book.back[1] = (odz_exchange_offer){0, 0};
+    assert_int_equal(s->ops->upsert_batch(s, &b, 60, &ch, err), ODZ_EINVAL);
+    odz_changes_free(&ch);
+    bb[0].book.book.back[1] = (odz_exchange_offer){335, 100};
+    bb[0].book.provider[0] = '\0';
+    assert_int_equal(s->ops->upsert_batch(s, &b, 60, &ch, err), ODZ_EINVAL);
+    odz_changes_free(&ch);
+    snprintf(bb[0].book.provider, sizeof bb[0].book.provider, "betfair");
+    bb[0].book.book.lay[0].odds = 100;
+    assert_int_equal(s->ops->upsert_batch(s, &b, 60, &ch, err), ODZ_EINVAL);
+    odz_changes_free(&ch);
+    assert_int_equal(s->ops->race_books(s, rid, &got, err), 0);
+    assert_int_equal(got.n, 3);
+    assert_int_equal(got.v[1].book.back[0].size, 12050); /* the failed batches changed nothing */
+    odz_exbooks_free(&got);
+    assert_int_equal(s->ops->race_books(s, 99999, &got, err), 0);
+    assert_int_equal(got.n, 0);
+    odz_exbooks_free(&got);
+}
+
 #define STORE_TESTS                                                                               \
     cmocka_unit_test_setup_teardown(meetings_by_date_range, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(races_next_and_get, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(update_race_state_machine_and_selections, setup,          \
                                         teardown),                                                \
         cmocka_unit_test_setup_teardown(prices_and_scratchings, setup, teardown),                 \
-        cmocka_unit_test_setup_teardown(batch_upsert_by_source_key, setup, teardown)
+        cmocka_unit_test_setup_teardown(batch_upsert_by_source_key, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(exchange_books, setup, teardown)

@@ -169,15 +169,28 @@ static void open_migrate_and_errors(void **st)
     odz_store *s = open_store();
     assert_non_null(s);
     assert_string_equal(s->ops->name, "postgres");
-    assert_int_equal(s->ops->schema_version(s), 1);
+    assert_int_equal(s->ops->schema_version(s), 2);
     s->ops->close(s);
     /* postgresql:// too; reopening runs no migration again */
     snprintf(url, sizeof url, "postgresql%s", strchr(g_url, ':'));
     s = odz_store_open(url, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 1);
+    assert_int_equal(s->ops->schema_version(s), 2);
     s->ops->close(s);
-    assert_int_equal(admin(g_url, "SELECT count(*) FROM schema_migrations"), 1);
+    assert_int_equal(admin(g_url, "SELECT count(*) FROM schema_migrations"), 2);
+    /* a database of version 1 (before the exchange books) migrates forward, its data kept */
+    assert_int_equal(admin(g_url, "DROP TABLE exchange_books"), 0);
+    assert_int_equal(admin(g_url, "DELETE FROM schema_migrations WHERE version = 2"), 0);
+    assert_int_equal(admin(g_url, "INSERT INTO meetings (source_key, name, race_type, date) "
+                                  "VALUES ('v1', 'Old', 0, '2026-11-26')"),
+                     0);
+    s = odz_store_open(url, err);
+    assert_non_null(s);
+    assert_int_equal(s->ops->schema_version(s), 2);
+    s->ops->close(s);
+    assert_int_equal(admin(g_url, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(admin(g_url, "SELECT count(*) FROM meetings WHERE source_key = 'v1'"), 1);
+    assert_int_equal(admin(g_url, "SELECT count(*) FROM exchange_books"), 0);
     /* nothing listening: a clear error, no store */
     assert_null(odz_store_open("postgres://oddzy@127.0.0.1:1/oddzy?connect_timeout=2", err));
     assert_non_null(strstr(err, "cannot connect to the database"));
@@ -234,7 +247,7 @@ static void *pool_worker(void *arg)
     free(t);
     odz_batch_selection bs = {rk, runner(sk, 1)};
     odz_batch_price bp = {sk, {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 0}};
-    odz_batch b = {&m, 1, br, 1, &bs, 1, &bp, 1};
+    odz_batch b = {&m, 1, br, 1, &bs, 1, &bp, 1, NULL, 0};
     for (int i = 0; i < 10 && w->rc == 0; i++) {
         odz_changes ch = {0};
         bp.price.odds = 200 + i * 10;
@@ -496,9 +509,9 @@ static void concurrent_migrations(void **st)
         if (!o[i].s)
             fprintf(stderr, "open %d: %s\n", i, o[i].err);
         assert_non_null(o[i].s);
-        assert_int_equal(o[i].s->ops->schema_version(o[i].s), 1);
+        assert_int_equal(o[i].s->ops->schema_version(o[i].s), 2);
     }
-    assert_int_equal(admin(url, "SELECT count(*) FROM schema_migrations"), 1);
+    assert_int_equal(admin(url, "SELECT count(*) FROM schema_migrations"), 2);
     char err[ODZ_ERRLEN];
     odz_meeting m = meeting("mig", "2026-11-26", ODZ_GREYHOUND);
     assert_int_equal(o[0].s->ops->add_meeting(o[0].s, &m, err), 0);

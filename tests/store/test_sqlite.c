@@ -1,6 +1,7 @@
 /* The store contract on SQLite, plus SQLite specifics: file, WAL, migrations. */
 #include "store_cases.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 static odz_store *open_store(void)
@@ -22,7 +23,7 @@ static void file_reopen_keeps_data_and_schema(void **st)
     char err[ODZ_ERRLEN];
     odz_store *s = odz_store_open(path, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 1);
+    assert_int_equal(s->ops->schema_version(s), 2);
     odz_meeting m = meeting("keep", "2026-11-26", ODZ_HARNESS);
     assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
     s->ops->close(s);
@@ -44,11 +45,50 @@ static void file_reopen_keeps_data_and_schema(void **st)
     assert_null(odz_store_open("postgres://localhost/x", err));
 }
 
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* A database of version 1 (before the exchange books) migrates forward, its data kept. */
+static void version_1_migrates_forward(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/oddzy-test-XXXXXX", err[ODZ_ERRLEN], aux[64];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    odz_store *s = odz_store_open(path, err);
+    assert_non_null(s);
+    odz_meeting m = meeting("v1", "2026-11-26", ODZ_THOROUGHBRED);
+    assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
+    s->ops->close(s);
+    exec_sql(path, "DROP TABLE exchange_books; DELETE FROM schema_version WHERE version = 2");
+    s = odz_store_open(path, err);
+    assert_non_null(s);
+    assert_int_equal(s->ops->schema_version(s), 2);
+    odz_meeting got;
+    assert_int_equal(s->ops->get_meeting(s, m.id, &got, err), 0);
+    odz_exbooks books = {0};
+    assert_int_equal(s->ops->race_books(s, 1, &books, err), 0);
+    assert_int_equal(books.n, 0);
+    s->ops->close(s);
+    unlink(path);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         STORE_TESTS,
         cmocka_unit_test(file_reopen_keeps_data_and_schema),
+        cmocka_unit_test(version_1_migrates_forward),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
