@@ -149,7 +149,10 @@ async function startServer() {
       // a pinned simulated clock: the same racing whatever the hour the test runs at
       '--clock-start', process.env.ODDZY_CLOCK_START || CLOCK_START,
       // several bookmakers of the simulated world, for the odds comparison and the matcher
-      '--bookmakers', 'ladbrokes,neds,tab-nz'],
+      '--bookmakers', 'ladbrokes,neds,tab-nz',
+      // and a recorded Betfair race (win and place markets; its own day, 2022), played at once
+      '--replay', ['historic-1.197931750-greyhound-win', 'historic-1.197931751-greyhound-place'].map((f) => path.join(ROOT, 'tests/fixtures/betfair', f)).join(','),
+      '--replay-speed', 'max'],
     { cwd: ROOT, detached: true, stdio: ['ignore', log, log] },
   );
   fs.closeSync(log);
@@ -675,6 +678,7 @@ function readGrid(page) {
       sel: Number(r.dataset.selectionId),
       scratched: r.dataset.scratched === 'true',
       best: { price: r.querySelector('[data-testid=odds-best]').dataset.price, provider: r.querySelector('[data-testid=odds-best]').dataset.provider },
+      traded: r.querySelector('[data-testid=odds-traded]')?.dataset.price ? Number(r.querySelector('[data-testid=odds-traded]').dataset.price) : null,
       cells: [...r.querySelectorAll('[data-testid=odds-cell]')].map((c) => ({
         provider: c.dataset.provider,
         market: c.dataset.market,
@@ -687,9 +691,27 @@ function readGrid(page) {
   }));
 }
 
-test('odds comparison grid: every provider, the best price marked, market percentages as the server has them', { timeout: 120000 }, async () => {
-  const probe = await comparedRace();
-  const id = probe.race.race_id;
+/** The race of the recorded Betfair markets the server replays (an exchange-only race). */
+async function replayedRace() {
+  return eventually(async () => {
+    for (const date of ['2022-04-19', '2022-04-20']) {
+      const s = await api(`/api/racing/schedule?date=${date}`);
+      for (const g of s.groups) for (const m of g.meetings) for (const r of m.races) {
+        const card = await api(`/api/racing/racecard?race_id=${r.race_id}`);
+        if (card.runners.some((x) => x.exchange?.betfair) && card.runners.some((x) => x.exchange?.betfair_place)) return card;
+      }
+    }
+    return null;
+  }, 60000, 1000);
+}
+
+test('odds comparison grid: every provider, the best price marked, market percentages as the server has them', { timeout: 180000 }, async () => {
+  await checkGrid((await comparedRace()).race.race_id, true);
+  // the exchange: back and lay of its win and place markets, last traded and volume
+  await checkGrid((await replayedRace()).race.race_id, false);
+});
+
+async function checkGrid(id, bookmakers) {
   // Its own context, live updates cut off and re-fetches held after the first card: the page
   // shows exactly the card it was given (the failed socket is logged, so not via newPage).
   const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-AU' });
@@ -715,13 +737,29 @@ test('odds comparison grid: every provider, the best price marked, market percen
       const want = card.comparison.providers.filter((p) => p.markets[market]).map((p) => p.provider).sort();
       const shown = g.footer.filter((f) => f.market === market).map((f) => f.provider).sort();
       assert.deepEqual(shown, want, `${kind}: a column per bookmaker`);
-      if (kind === 'win') assert.ok(shown.length >= 2, `several bookmakers: ${shown}`);
+      if (kind === 'win' && bookmakers) assert.ok(shown.length >= 2, `several bookmakers: ${shown}`);
+      const exchange = card.runners.some((r) => r.exchange && Object.keys(r.exchange).length);
+      if (!bookmakers) assert.ok(exchange, 'the replayed race has its exchange books');
+      if (exchange) {
+        const ex = kind === 'win' ? 'betfair' : 'betfair_place';
+        assert.deepEqual(
+          g.footer.filter((f) => f.provider === ex).map((f) => f.market),
+          ['exchange_back', 'exchange_lay'],
+          `${kind}: the exchange's back and lay`,
+        );
+        for (const r of card.runners) {
+          const row = g.rows.find((x) => x.sel === r.selection_id);
+          for (const m of ['exchange_back', 'exchange_lay'])
+            assert.equal(row.cells.find((c) => c.provider === ex && c.market === m).price, r.odds?.[ex]?.[m] ?? null, `${ex} ${m} of runner ${r.number}`);
+          if (kind === 'win' && r.exchange?.betfair) assert.equal(row.traded, r.exchange.betfair.last_traded, `last traded of runner ${r.number}`);
+        }
+      }
       // every column's market percentage is the server's
       for (const f of g.footer) {
         const p = card.comparison.providers.find((x) => x.provider === f.provider)?.markets[f.market];
         assert.equal(f.pct, p ? p.percentage : null, `${kind} ${f.provider} ${f.market} %`);
       }
-      assert.equal(Number(g.bestPct), card.comparison.best[market].percentage, `${kind}: the book at best prices`);
+      assert.equal(g.bestPct === '' ? null : Number(g.bestPct), card.comparison.best[market]?.percentage ?? null, `${kind}: the book at best prices`);
       // each runner's best price and who offers it, marked in that bookmaker's column
       for (const r of card.runners) {
         const row = g.rows.find((x) => x.sel === r.selection_id);
@@ -754,7 +792,7 @@ test('odds comparison grid: every provider, the best price marked, market percen
     await cards.release();
     await ctx.close();
   }
-});
+}
 
 test('a live price flashes its cell in the grid and the percentage follows', { timeout: 120000 }, async () => {
   const probe = await comparedRace();
