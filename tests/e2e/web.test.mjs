@@ -114,8 +114,9 @@ function isoDateIn(epochSec, tz) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(epochSec * 1000));
 }
 
-async function newPage(viewport = DESKTOP) {
+async function newPage(viewport = DESKTOP, { permissions } = {}) {
   const ctx = await browser.newContext({ viewport, locale: 'en-AU' });
+  if (permissions) await ctx.grantPermissions(permissions, { origin: base });
   const page = await ctx.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
@@ -146,7 +147,12 @@ async function startServer() {
     BIN,
     ['run', '--host', '127.0.0.1', '--port', String(port), '--db', path.join(tmp, `e2e-${port}.db`), '--speed', String(SPEED), '--seed', '42',
       // a pinned simulated clock: the same racing whatever the hour the test runs at
-      '--clock-start', process.env.ODDZY_CLOCK_START || CLOCK_START],
+      '--clock-start', process.env.ODDZY_CLOCK_START || CLOCK_START,
+      // several bookmakers of the simulated world, for the odds comparison and the matcher
+      '--bookmakers', 'ladbrokes,neds,tab-nz',
+      // and a recorded Betfair race (win and place markets; its own day, 2022), played at once
+      '--replay', ['historic-1.197931750-greyhound-win', 'historic-1.197931751-greyhound-place'].map((f) => path.join(ROOT, 'tests/fixtures/betfair', f)).join(','),
+      '--replay-speed', 'max'],
     { cwd: ROOT, detached: true, stdio: ['ignore', log, log] },
   );
   fs.closeSync(log);
@@ -229,6 +235,25 @@ async function eventually(fn, ms = 15000, every = 250) {
     if (Date.now() > deadline) throw last;
     await sleep(every);
   }
+}
+
+/** Holds back the page's requests matching `pattern` after the first `after` of them, until
+ * release() (which lets them through and stops holding); count() says how many were made. */
+async function holdRequests(page, pattern, after = 0) {
+  let n = 0;
+  let open;
+  const held = new Promise((r) => (open = r));
+  await page.route(pattern, async (route) => {
+    if (n++ >= after) await held;
+    await route.continue().catch(() => {});
+  });
+  return {
+    count: () => n,
+    release: async () => {
+      open();
+      await page.unroute(pattern).catch(() => {});
+    },
+  };
 }
 
 test('schedule shows the simulated meetings with countdowns and placings, live', { timeout: 150000 }, async () => {
@@ -622,6 +647,362 @@ test('calculators page: matched bet, each-way, dutching and deductions, from the
   await phone.context().close();
 });
 
+/** An open race, not about to close, whose card compares several bookmakers' fixed odds. */
+async function comparedRace(minBookmakers = 2) {
+  return eventually(async () => {
+    const next = await api('/api/racing/next?limit=30');
+    for (const r of next.races.filter((x) => x.status === 'OPEN' && x.scheduled_start - next.now > 900)) {
+      const card = await api(`/api/racing/racecard?race_id=${r.race_id}`);
+      const books = card.comparison.providers.filter((p) => p.markets.fixed_win);
+      if (books.length >= minBookmakers && card.runners.filter((x) => !x.is_scratched && !x.is_late_scratched).length >= 3) return card;
+    }
+    return null;
+  }, 60000, 2000);
+}
+
+/** The market percentage of a column as the server works it out (odz_compare_percentage):
+ * each 100 / price truncated to 1e-6 %, the sum rounded half up to the hundredth. */
+function bookOf(prices) {
+  const hs = prices.filter((p) => typeof p === 'number' && Math.round(p * 100) > 100).map((p) => Math.round(p * 100));
+  if (!hs.length) return null;
+  return Math.floor((hs.reduce((a, h) => a + Math.floor(1e10 / h), 0) + 5000) / 10000) / 100;
+}
+
+/** The grid as shown: columns' footers and each row's cells, read in one turn. */
+function readGrid(page) {
+  return page.locator('[data-testid=odds-grid]').evaluate((g) => ({
+    kind: g.dataset.kind,
+    footer: [...g.querySelectorAll('[data-testid=odds-pct]')].map((e) => ({ provider: e.dataset.provider, market: e.dataset.market, pct: e.dataset.percentage === '' ? null : Number(e.dataset.percentage) })),
+    bestPct: g.querySelector('[data-testid=odds-pct-best]')?.dataset.percentage,
+    rows: [...g.querySelectorAll('[data-testid=odds-row]')].map((r) => ({
+      sel: Number(r.dataset.selectionId),
+      scratched: r.dataset.scratched === 'true',
+      best: { price: r.querySelector('[data-testid=odds-best]').dataset.price, provider: r.querySelector('[data-testid=odds-best]').dataset.provider },
+      traded: r.querySelector('[data-testid=odds-traded]')?.dataset.price ? Number(r.querySelector('[data-testid=odds-traded]').dataset.price) : null,
+      cells: [...r.querySelectorAll('[data-testid=odds-cell]')].map((c) => ({
+        provider: c.dataset.provider,
+        market: c.dataset.market,
+        price: c.dataset.price === '' ? null : Number(c.dataset.price),
+        size: c.dataset.size === '' ? null : Number(c.dataset.size),
+        best: c.dataset.best === 'true',
+        flash: c.classList.contains('cell-shorten') ? 'shorten' : c.classList.contains('cell-drift') ? 'drift' : null,
+      })),
+    })),
+  }));
+}
+
+/** The race of the recorded Betfair markets the server replays (an exchange-only race). */
+async function replayedRace() {
+  return eventually(async () => {
+    for (const date of ['2022-04-19', '2022-04-20']) {
+      const s = await api(`/api/racing/schedule?date=${date}`);
+      for (const g of s.groups) for (const m of g.meetings) for (const r of m.races) {
+        const card = await api(`/api/racing/racecard?race_id=${r.race_id}`);
+        if (card.runners.some((x) => x.exchange?.betfair) && card.runners.some((x) => x.exchange?.betfair_place)) return card;
+      }
+    }
+    return null;
+  }, 60000, 1000);
+}
+
+test('odds comparison grid: every provider, the best price marked, market percentages as the server has them', { timeout: 180000 }, async () => {
+  await checkGrid((await comparedRace()).race.race_id, true);
+  // the exchange: back and lay of its win and place markets, last traded and volume
+  await checkGrid((await replayedRace()).race.race_id, false);
+});
+
+async function checkGrid(id, bookmakers) {
+  // Its own context, live updates cut off and re-fetches held after the first card: the page
+  // shows exactly the card it was given (the failed socket is logged, so not via newPage).
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-AU' });
+  const page = await ctx.newPage();
+  await page.route('**/socket.io/**', (route) => route.abort()); // polling
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close({ code: 1008, reason: 'live updates cut off by the test' }));
+  const cards = await holdRequests(page, '**/api/racing/racecard**', 1);
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const first = page.waitForResponse((r) => r.url().includes(`/api/racing/racecard?race_id=${id}`));
+  await page.goto(`${base}/racing/race/${id}`);
+  const card = await (await first).json();
+  try {
+    await page.locator('[data-testid=odds-row]').first().waitFor({ timeout: 20000 }).catch(async (e) => {
+      const main = await page.locator('main').innerText().catch(() => '');
+      assert.fail(`${e.message}\nrace card requests: ${cards.count()}; page errors: ${pageErrors.join('; ')}\n${main.slice(0, 600)}`);
+    });
+    for (const kind of ['win', 'place']) {
+      await page.locator(`[data-testid=odds-kind-${kind}]`).click();
+      await page.waitForSelector(`[data-testid=odds-grid][data-kind=${kind}]`);
+      const g = await readGrid(page);
+      const market = `fixed_${kind}`;
+      const want = card.comparison.providers.filter((p) => p.markets[market]).map((p) => p.provider).sort();
+      const shown = g.footer.filter((f) => f.market === market).map((f) => f.provider).sort();
+      assert.deepEqual(shown, want, `${kind}: a column per bookmaker`);
+      if (kind === 'win' && bookmakers) assert.ok(shown.length >= 2, `several bookmakers: ${shown}`);
+      const exchange = card.runners.some((r) => r.exchange && Object.keys(r.exchange).length);
+      if (!bookmakers) assert.ok(exchange, 'the replayed race has its exchange books');
+      if (exchange) {
+        const ex = kind === 'win' ? 'betfair' : 'betfair_place';
+        assert.deepEqual(
+          g.footer.filter((f) => f.provider === ex).map((f) => f.market),
+          ['exchange_back', 'exchange_lay'],
+          `${kind}: the exchange's back and lay`,
+        );
+        for (const r of card.runners) {
+          const row = g.rows.find((x) => x.sel === r.selection_id);
+          for (const m of ['exchange_back', 'exchange_lay'])
+            assert.equal(row.cells.find((c) => c.provider === ex && c.market === m).price, r.odds?.[ex]?.[m] ?? null, `${ex} ${m} of runner ${r.number}`);
+          if (kind === 'win' && r.exchange?.betfair) assert.equal(row.traded, r.exchange.betfair.last_traded, `last traded of runner ${r.number}`);
+        }
+      }
+      // every column's market percentage is the server's
+      for (const f of g.footer) {
+        const p = card.comparison.providers.find((x) => x.provider === f.provider)?.markets[f.market];
+        assert.equal(f.pct, p ? p.percentage : null, `${kind} ${f.provider} ${f.market} %`);
+      }
+      assert.equal(g.bestPct === '' ? null : Number(g.bestPct), card.comparison.best[market]?.percentage ?? null, `${kind}: the book at best prices`);
+      // each runner's best price and who offers it, marked in that bookmaker's column
+      for (const r of card.runners) {
+        const row = g.rows.find((x) => x.sel === r.selection_id);
+        assert.ok(row, `runner ${r.selection_id} has a row`);
+        const best = r.best[market];
+        if (!best) {
+          assert.equal(row.best.price, '');
+          continue;
+        }
+        assert.deepEqual([Number(row.best.price), row.best.provider], [best.price, best.provider], `best ${kind} of runner ${r.number}`);
+        const cell = row.cells.find((c) => c.provider === best.provider && c.market === market);
+        assert.ok(cell.best && cell.price === best.price, `the best cell of runner ${r.number} is marked`);
+        assert.ok(row.cells.filter((c) => c.best).every((c) => c.price === best.price));
+      }
+      // the exchange's back and lay with the money offered, when the card has them
+      const withEx = card.runners.filter((r) => r.exchange && Object.keys(r.exchange).length);
+      for (const r of withEx)
+        for (const [provider, ex] of Object.entries(r.exchange)) {
+          const row = g.rows.find((x) => x.sel === r.selection_id);
+          for (const [side, m] of [['back', 'exchange_back'], ['lay', 'exchange_lay']]) {
+            const cell = row.cells.find((c) => c.provider === provider && c.market === m);
+            if (!cell || !ex[side]?.length) continue;
+            if (cell.price === ex[side][0].price) assert.equal(cell.size, ex[side][0].size, `${provider} ${side} size of runner ${r.number}`);
+          }
+        }
+    }
+    // the premise: nothing live reached this page
+    await page.locator('[data-testid=live-banner]').waitFor({ timeout: 15000 });
+  } finally {
+    await cards.release();
+    await ctx.close();
+  }
+}
+
+test('a live price flashes its cell in the grid and the percentage follows', { timeout: 120000 }, async () => {
+  const probe = await comparedRace();
+  const id = probe.race.race_id;
+  const page = await newPage();
+  // Only the first card: what changes afterwards comes over Socket.IO.
+  const cards = await holdRequests(page, '**/api/racing/racecard**', 1);
+  try {
+    const first = page.waitForResponse((r) => r.url().includes(`/api/racing/racecard?race_id=${id}`));
+    await page.goto(`${base}/racing/race/${id}`);
+    const card = await (await first).json();
+    await page.locator('[data-testid=odds-row]').first().waitFor({ timeout: 20000 });
+    const flashed = await page.waitForFunction(
+      () => {
+        const el = document.querySelector('[data-testid=odds-grid] .cell-shorten, [data-testid=odds-grid] .cell-drift');
+        if (!el) return null;
+        const { provider, market } = el.dataset;
+        const col = [...document.querySelectorAll(`[data-testid=odds-grid] [data-testid=odds-row]`)].map((r) => {
+          const c = r.querySelector(`[data-testid=odds-cell][data-provider="${provider}"][data-market="${market}"]`);
+          return c && c.dataset.price !== '' ? Number(c.dataset.price) : null;
+        });
+        const pct = document.querySelector(`[data-testid=odds-pct][data-provider="${provider}"][data-market="${market}"]`)?.dataset.percentage;
+        return {
+          provider,
+          market,
+          sel: Number(el.closest('[data-testid=odds-row]').dataset.selectionId),
+          price: Number(el.dataset.price),
+          text: el.innerText.trim(),
+          shorten: el.classList.contains('cell-shorten'),
+          col,
+          pct: pct === '' || pct === undefined ? null : Number(pct),
+        };
+      },
+      null,
+      { timeout: 90000, polling: 100 },
+    );
+    const f = await flashed.jsonValue();
+    assert.ok(card.runners.some((r) => r.selection_id === f.sel), 'a runner of the card');
+    assert.match(f.text, /^\d+(\.\d+)?\s*[▼▲]/);
+    assert.equal(f.shorten, f.text.includes('▼'), 'shorten ▼, drift ▲');
+    // the column's percentage is worked out again from the prices shown
+    assert.equal(f.pct, bookOf(f.col), `${f.provider} ${f.market} % after the change`);
+    await page.locator('[data-testid=odds-grid]').scrollIntoViewIfNeeded();
+    await shot(page, 'odds-desktop');
+  } finally {
+    await cards.release();
+  }
+  await page.context().close();
+});
+
+test('phone layout: the odds grid scrolls sideways with the runner column fixed', { timeout: 60000 }, async () => {
+  const probe = await comparedRace();
+  const page = await newPage(PHONE);
+  await page.goto(`${base}/racing/race/${probe.race.race_id}`);
+  await page.locator('[data-testid=odds-row]').first().waitFor({ timeout: 20000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the race card scrolls sideways by ${overflow}px`);
+  const scroller = page.locator('[data-testid=odds-scroll]');
+  await scroller.scrollIntoViewIfNeeded();
+  const { sw, cw } = await scroller.evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth }));
+  assert.ok(sw > cw, `the grid does not scroll sideways (${sw} <= ${cw})`);
+  const nameX = async () => (await page.locator('[data-testid=odds-runner]').first().boundingBox()).x;
+  const x0 = await nameX();
+  await scroller.evaluate((el) => (el.scrollLeft = 150));
+  await sleep(100);
+  assert.ok(Math.abs((await nameX()) - x0) < 2, 'the runner column stays while the prices scroll');
+  await scroller.evaluate((el) => (el.scrollLeft = 0));
+  await shot(page, 'odds-phone');
+  await page.context().close();
+});
+
+/** Whether this server answers the odds matcher (GET /api/oddsmatcher), and its rows. */
+async function matcherRows() {
+  const res = await fetch(`${base}/api/oddsmatcher?stake=10&commission=5`);
+  if (res.status === 404) return null;
+  const body = await res.json();
+  assert.ok(res.ok, `/api/oddsmatcher answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.rows;
+}
+
+test('odds matcher page: rows, sorting, filters, the calculator filled in, a rating alert', { timeout: 180000 }, async (t) => {
+  if ((await matcherRows()) === null) {
+    t.skip('GET /api/oddsmatcher is not in this build');
+    return;
+  }
+  await eventually(async () => (await matcherRows()).length > 0, 90000, 2000);
+  const page = await newPage(DESKTOP, { permissions: ['notifications'] });
+  // Every notification the page shows, recorded beside the browser's own.
+  await page.addInitScript(() => {
+    const Real = window.Notification;
+    window.__notes = [];
+    if (!Real) return;
+    class Recorded extends Real {
+      constructor(title, opts) {
+        super(title, opts);
+        window.__notes.push({ title, body: opts?.body || '' });
+      }
+    }
+    window.Notification = Recorded;
+  });
+  await page.goto(`${base}/`);
+  await page.locator('[data-testid=nav-matcher]').click();
+  await page.waitForURL(/\/oddsmatcher$/);
+  await page.locator('[data-testid=matcher-row]').first().waitFor({ timeout: 30000 });
+  const column = (attr) => page.locator('[data-testid=matcher-row]').evaluateAll((els, a) => els.map((e) => Number(e.dataset[a])), attr);
+  const sorted = (xs, dir) => xs.every((x, i) => i === 0 || (dir === 'asc' ? xs[i - 1] <= x : xs[i - 1] >= x));
+  // by rating, best first
+  assert.ok(sorted(await column('rating'), 'desc'), 'sorted by rating, highest first');
+  // sort by back odds: highest first, then lowest first
+  await page.locator('[data-testid=om-sort-back]').click();
+  await page.waitForURL(/sort=back/);
+  await eventually(async () => sorted(await column('back'), 'desc'), 5000);
+  await page.locator('[data-testid=om-sort-back]').click();
+  await page.waitForURL(/order=asc/);
+  await eventually(async () => sorted(await column('back'), 'asc'), 5000);
+  await shot(page, 'matcher-desktop');
+  // filters: an odds range, then one bookmaker
+  await page.fill('[data-testid=om-min-odds]', '2');
+  await page.fill('[data-testid=om-max-odds]', '8');
+  await page.waitForURL(/min_odds=2.*max_odds=8|max_odds=8.*min_odds=2/);
+  await eventually(async () => {
+    const backs = await column('back');
+    return backs.every((b) => b >= 2 && b <= 8) && (backs.length > 0 || (await page.locator('[data-testid=empty]').count()) === 1);
+  }, 15000);
+  const book = await page.locator('[data-testid=om-bookmaker] option').evaluateAll((os) => os.map((o) => o.value).find((v) => v));
+  if (book) {
+    await page.selectOption('[data-testid=om-bookmaker]', book);
+    await page.waitForURL(new RegExp(`bookmaker=${book}`));
+    await eventually(async () => {
+      const books = await page.locator('[data-testid=matcher-row]').evaluateAll((els) => els.map((e) => e.dataset.bookmaker));
+      return books.every((b) => b === book);
+    }, 15000);
+  }
+  // a filter that matches nothing: an empty list, said so
+  await page.fill('[data-testid=om-min-rating]', '1000');
+  await page.locator('[data-testid=empty]').waitFor({ timeout: 15000 });
+  await page.fill('[data-testid=om-min-rating]', '');
+  await page.fill('[data-testid=om-min-odds]', '');
+  await page.fill('[data-testid=om-max-odds]', '');
+  if (book) await page.selectOption('[data-testid=om-bookmaker]', '');
+  await page.waitForURL(/\/oddsmatcher\?sort=back&order=asc$/);
+  // the alert: asked for on a click; threshold 0, so every row passes at once
+  await page.fill('[data-testid=om-alert-threshold]', '0');
+  await page.locator('[data-testid=om-alert-toggle]').click();
+  await page.waitForFunction(() => window.__notes.length > 0, null, { timeout: 15000 });
+  const notes = await page.evaluate(() => window.__notes);
+  assert.match(notes[0].title, /odds matcher/);
+  assert.match(notes[0].body, /rating \d+\.\d\d%/);
+  await page.locator('[data-testid=matcher-alert]').first().waitFor();
+  assert.match(await page.locator('[data-testid=om-alert-note]').innerText(), /Notifications on/);
+  // a row opens the matched-bet calculator filled in
+  // (live rows move: the row is found again by its key, and its prices read as it is clicked)
+  const key = await page.locator('[data-testid=matcher-row]').first().getAttribute('data-key');
+  const row = page.locator(`[data-testid=matcher-row][data-key="${key}"]`);
+  const seen = await row.evaluate((e) => ({ back: e.dataset.back, lay: e.dataset.lay, layStake: e.querySelector('[data-testid=om-lay-stake]').innerText.trim() }));
+  await row.locator('td').first().click();
+  await page.waitForURL(/\/calc\?/);
+  const q = Object.fromEntries(new URL(page.url()).searchParams);
+  assert.deepEqual({ ...q, back: undefined, lay: undefined }, { calc: 'matched', back: undefined, lay: undefined, stake: '10', commission: '5', type: 'qualifying' });
+  assert.ok(Number(q.back) > 1 && Number(q.lay) > 1, `back and lay in the link: ${page.url()}`);
+  assert.equal(await page.inputValue('[data-testid=calc-back]'), q.back);
+  assert.equal(await page.inputValue('[data-testid=calc-lay]'), q.lay);
+  assert.equal(await page.inputValue('[data-testid=calc-form] [data-testid=calc-stake]'), '10');
+  assert.equal(await page.inputValue('[data-testid=calc-type]'), 'qualifying');
+  // the calculator's lay stake for the same bet is the row's (when the row had not moved)
+  if (q.back === seen.back && q.lay === seen.lay)
+    await eventually(async () => (await page.locator('[data-testid=calc-lay-stake]').innerText()).trim() === seen.layStake, 10000);
+  await page.context().close();
+
+  const phone = await newPage(PHONE);
+  await phone.goto(`${base}/oddsmatcher`);
+  await phone.locator('[data-testid=matcher-row]').first().waitFor({ timeout: 30000 });
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the matcher page scrolls sideways by ${overflow}px`);
+  await shot(phone, 'matcher-phone');
+  await phone.context().close();
+});
+
+test('odds matcher rows change live, without a re-fetch', { timeout: 150000 }, async (t) => {
+  if ((await matcherRows()) === null) {
+    t.skip('GET /api/oddsmatcher is not in this build');
+    return;
+  }
+  // Does the server have the /odds namespace (matcherRows)?
+  const sock = io(`${base}/odds`, { path: '/socket.io/', transports: ['websocket'], reconnection: false });
+  sockets.push(sock);
+  const ack = await Promise.race([
+    new Promise((resolve) => sock.on('connect', () => sock.emit('subscribe', { topic: 'matcher' }, (a) => resolve(a)))),
+    new Promise((resolve) => sock.on('connect_error', () => resolve(null))),
+    sleep(10000).then(() => null),
+  ]);
+  sock.close();
+  if (!ack || ack.ok !== true) {
+    t.skip(`Socket.IO /odds does not take a matcher subscription here (${JSON.stringify(ack)})`);
+    return;
+  }
+  const page = await newPage();
+  const asked = await holdRequests(page, '**/api/oddsmatcher**', 1);
+  try {
+    await page.goto(`${base}/oddsmatcher`);
+    await page.locator('[data-testid=matcher-row]').first().waitFor({ timeout: 30000 });
+    // every request after the first is held: a row that changes came over Socket.IO
+    await page.locator('[data-testid=matcher-row].row-changed').first().waitFor({ timeout: 120000 });
+    assert.ok(asked.count() >= 1);
+  } finally {
+    await asked.release();
+  }
+  await page.context().close();
+});
+
 test('phone layout: schedule scrolls sideways inside its table, race card stacks', { timeout: 60000 }, async () => {
   const page = await newPage(PHONE);
   await page.goto(`${base}/racing`);
@@ -753,7 +1134,9 @@ test('accessibility basics: names, labels, contrast on every page, desktop and p
     if (!resulted && card.race.results.length && card.race.dividends?.length) resulted = id;
     if (!scratched && card.race.status === 'OPEN' && card.runners.some((r) => r.is_scratched || r.is_late_scratched)) scratched = id;
   }
-  const cards = [race.race_id, resulted, scratched].filter(Boolean).map((id) => [`/racing/race/${id}`, '[data-testid=runner-row]']);
+  const cards = [race.race_id, resulted, scratched].filter(Boolean).map((id) => [`/racing/race/${id}`, '[data-testid=odds-row]']);
+  // the odds matcher, where the server has it (it logs a 404 otherwise)
+  if ((await matcherRows()) !== null) cards.push(['/oddsmatcher', '[data-testid=matcher-form]']);
   const problems = [];
   for (const viewport of [DESKTOP, PHONE]) {
     const page = await newPage(viewport);

@@ -13,6 +13,7 @@ export const router = createRouter({
       component: () => import('./views/RaceCardView.vue'),
       meta: { title: 'Race card' },
     },
+    { path: '/oddsmatcher', name: 'oddsmatcher', component: () => import('./views/OddsMatcherView.vue'), meta: { title: 'Odds matcher' } },
     { path: '/calc', name: 'calc', component: () => import('./views/CalcView.vue'), meta: { title: 'Calculators' } },
     { path: '/racing/:race_id(\\d+)', redirect: (to) => ({ name: 'racecard', params: { meeting: 'race', race_id: to.params.race_id } }) },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Page not found' } },

@@ -5,7 +5,7 @@ import { onBeforeUnmount, watch } from 'vue';
 import { on, onReconnect, onSubscribed, subscribe } from '../lib/live.js';
 
 /**
- * - rooms(): [[namespace, race id or "all"], ...] to subscribe to; re-subscribed when it
+ * - rooms(): [[namespace, race id, "all" or a payload object], ...] to subscribe to; re-subscribed when it
  *   changes (a new race on the same view); null keeps the current ones (a route on its way out);
  * - events: [[namespace, event, handler], ...];
  * - refetch: a coalesced re-fetch ({ trigger(ms) }), triggered after every reconnect (updates
@@ -21,13 +21,13 @@ export function useLive({ rooms = () => [], events = [], refetch, reconnectMs, a
     if (ackMs !== undefined)
       listeners.push(
         onSubscribed((name, id) => {
-          if ((rooms() || []).some(([, rid]) => rid === id)) refetch.trigger(ackMs);
+          if ((rooms() || []).some(([, rid]) => JSON.stringify(rid) === JSON.stringify(id))) refetch.trigger(ackMs);
         }),
       );
   }
   const roomsKey = () => {
     const list = rooms();
-    return list ? list.map(([name, id]) => `${name} ${id}`).join('|') : null;
+    return list ? list.map(([name, id]) => `${name} ${JSON.stringify(id)}`).join('|') : null;
   };
   const stop = watch(
     roomsKey,

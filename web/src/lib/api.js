@@ -74,3 +74,11 @@ export function getFlucs(raceId, opts) {
 export function getCalc(kind, params, opts) {
   return getJson(`/api/calc/${encodeURIComponent(kind)}${qs(params)}`, opts);
 }
+
+// The odds matcher: GET /api/oddsmatcher?stake=&commission=&type=&filters...&sort=&order=&limit=
+// answering {"rows": [...]} (lib/matcher.js says what a row holds).
+export async function getOddsMatcher(params, opts) {
+  const body = await getJson(`/api/oddsmatcher${qs(params)}`, opts);
+  if (!Array.isArray(body.rows)) body.rows = [];
+  return body;
+}

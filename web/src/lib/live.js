@@ -1,4 +1,5 @@
-// Live updates over Socket.IO: namespace "/prices" (updatePrice) and "/racing" (raceUpdated).
+// Live updates over Socket.IO: namespaces "/prices" (updatePrice), "/racing" (raceUpdated)
+// and "/odds" (matcherRows, the odds matcher's rows).
 // Subscriptions are reference-counted and replayed after every (re)connect; `liveDown` is true
 // while a namespace that has subscribers is disconnected (after a short grace period), which
 // drives the "Live updates disconnected, reconnecting…" banner.
@@ -63,19 +64,21 @@ function emitSubscribe(name, socket, payload) {
   socket.timeout(10000).emit('subscribe', payload, (err, ack) => {
     if (err) return; // no answer (disconnected meanwhile): the next connect replays it
     if (ack && ack.ok === false) console.warn(`live ${name}: subscribe ${JSON.stringify(payload)} refused: ${ack.error || 'unknown'}`);
-    else if (ack && ack.ok) for (const fn of subscribedHooks) fn(name, payload.race_id);
+    else if (ack && ack.ok) for (const fn of subscribedHooks) fn(name, 'race_id' in payload ? payload.race_id : payload);
   });
 }
 
-function keyOf(raceId) {
-  return String(raceId);
+/** What a subscription names: a race id or "all" ({race_id}), or a payload object as is. */
+export function subscriptionPayload(target) {
+  return target !== null && typeof target === 'object' ? target : { race_id: target };
 }
 
-/** Subscribe to a race (or "all") in a namespace; returns the unsubscribe function. */
-export function subscribe(name, raceId) {
+/** Subscribe to a race (or "all", or another subscription's payload object, such as the odds
+ * matcher's filters) in a namespace; returns the unsubscribe function. */
+export function subscribe(name, target) {
   const entry = ns(name);
-  const key = keyOf(raceId);
-  const payload = { race_id: raceId };
+  const payload = subscriptionPayload(target);
+  const key = JSON.stringify(payload);
   const cur = entry.subs.get(key);
   if (cur) cur.count += 1;
   else {
@@ -112,7 +115,7 @@ export function onReconnect(fn) {
   return () => reconnectHooks.delete(fn);
 }
 
-/** Called with (namespace, race_id) each time the server acknowledges a subscription: what
+/** Called with (namespace, race_id or the payload object) each time the server acknowledges a subscription: what
  * was published before it reached the server was not sent to this page (re-fetch). */
 export function onSubscribed(fn) {
   subscribedHooks.add(fn);
