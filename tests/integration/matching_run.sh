@@ -43,6 +43,8 @@ assert b and b["kind"] == "exchange" and b["requests"] > 0 and b["markets_matche
 assert any(x["kind"] == "bookmaker" and x["requests"] > 0 for x in s.values()), s
 print("betfair: %d messages, %d markets matched, %d not" % (b["requests"], b["markets_matched"], b["markets_unmatched"]))
 PY
-curl -fsS "http://127.0.0.1:$P/metrics" | grep -q '^oddzy_source_markets{source="betfair",state="matched"} [1-9]' ||
+# (read whole first: grep -q stops reading at the first match, which pipefail would count)
+curl -fsS "http://127.0.0.1:$P/metrics" >"$TMP/metrics" || fail "no /metrics"
+grep -q '^oddzy_source_markets{source="betfair",state="matched"} [1-9]' "$TMP/metrics" ||
   fail "metrics: no matched markets of the exchange"
 echo PASS
