@@ -153,11 +153,13 @@ def lag(tmp):
         p.wait(timeout=30)
     if not samples:
         sys.exit(f"ingest: no lag samples, see {log}")
+    third = max(1, len(samples) // 3)  # in arrival order: a lag that grows is falling behind
+    trend = (statistics.median(samples[:third]), statistics.median(samples[-third:]))
     samples.sort()
     q = statistics.quantiles(samples, n=100, method="inclusive") if len(samples) > 1 else samples * 99
     return {"n": len(samples), "p50": statistics.median(samples), "p99": q[98],
             "max": samples[-1], "changes": data["changes"], "seconds": LAG_SECONDS,
-            "speed": LAG_SPEED}
+            "speed": LAG_SPEED, "trend": trend}
 
 
 def find_race(db, data):
@@ -235,7 +237,8 @@ def lag_line(lg):
         f"Lag, publish to racecard (`oddzy run --replay-speed {lg['speed']:g}`, {lg['changes']} "
         f"changes in {lg['seconds']} s of publish time, "
         f"{lg['changes'] / lg['seconds'] * lg['speed']:,.0f}/s played, polled every {POLL_MS} ms): {lg['n']} samples, p50 "
-        f"{lg['p50']:.0f} ms, p99 {lg['p99']:.0f} ms, max {lg['max']:.0f} ms; load average "
+        f"{lg['p50']:.0f} ms, p99 {lg['p99']:.0f} ms, max {lg['max']:.0f} ms (median of the "
+        f"first third {lg['trend'][0]:.0f} ms, of the last {lg['trend'][1]:.0f} ms); load average "
         f"{load} at the end")
 
 
