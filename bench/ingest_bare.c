@@ -19,21 +19,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "store/driver.h"
+
+/* oddzy's own column list and book upsert (the store's driver SQL) */
 #define BOOK_NCOLS 18
-#define BOOK_COLS                                                                                 \
-    "selection_id, provider, back1_odds, back1_size, back2_odds, back2_size, back3_odds, "         \
-    "back3_size, lay1_odds, lay1_size, lay2_odds, lay2_size, lay3_odds, lay3_size, last_traded, " \
-    "traded_volume, starting_price, ts"
-#define BOOK_UPSERT                                                                               \
-    " ON CONFLICT (selection_id, provider) DO UPDATE SET back1_odds = excluded.back1_odds, "       \
-    "back1_size = excluded.back1_size, back2_odds = excluded.back2_odds, "                         \
-    "back2_size = excluded.back2_size, back3_odds = excluded.back3_odds, "                         \
-    "back3_size = excluded.back3_size, lay1_odds = excluded.lay1_odds, "                           \
-    "lay1_size = excluded.lay1_size, lay2_odds = excluded.lay2_odds, "                             \
-    "lay2_size = excluded.lay2_size, lay3_odds = excluded.lay3_odds, "                             \
-    "lay3_size = excluded.lay3_size, last_traded = excluded.last_traded, "                         \
-    "traded_volume = excluded.traded_volume, starting_price = excluded.starting_price, "           \
-    "ts = excluded.ts"
+#define BOOK_COLS ODZ_BOOK_COLS
+#define BOOK_UPSERT ODZ_BOOK_UPSERT
 
 typedef struct {
     int64_t sel, market, odds, ts;
