@@ -15,8 +15,9 @@
 #    (oddzy's replay batch); the ratio oddzy / bare for each database.
 # 4. The lag from publish to the page's view: `oddzy run --replay FILE --replay-speed 1` (with
 #    its simulated world beside it) and GET /api/racing/racecard of one market's race every
-#    BENCH_POLL_MS (10) for BENCH_LAG_SECONDS (20) of publish time played at BENCH_LAG_SPEED (1;
-#    lower it where the machine cannot keep up with the rate): a runner's traded volume is unique to the
+#    BENCH_POLL_MS (10) while BENCH_LAG_SECONDS (20) of publish time play at BENCH_LAG_SPEED (1;
+#    lower it where the machine cannot keep up with the rate), until every runner's last change
+#    is on the page (at most a minute after the file ends): a runner's traded volume is unique to the
 #    change that set it, so the first poll showing it dates the change's arrival on the page;
 #    its due time is the replay's start (the "oddzy is running" log line, written just after
 #    the replay thread starts) plus its publish offset. p50/p99/max; a poll adds up to

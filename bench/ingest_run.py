@@ -81,6 +81,7 @@ def lag(tmp):
                                    "--start-ms", str(int(time.time() * 1000))))
     # market 0: its race's runners' traded volumes and the publish time that set each
     tv_pt = {}
+    last_tv = {}  # runner: its final (runner, volume); all seen ends the polling
     market0 = None
     with open(path) as f:
         for line in f:
@@ -93,6 +94,7 @@ def lag(tmp):
                 for rc in mc.get("rc", []):
                     if "tv" in rc:
                         tv_pt.setdefault((rc["id"], round(rc["tv"] * 100)), m["pt"])
+                        last_tv[rc["id"]] = (rc["id"], round(rc["tv"] * 100))
     db = os.path.join(tmp, "lag.db")
     port = free_port()
     log = os.path.join(tmp, "run.log")
@@ -122,8 +124,9 @@ def lag(tmp):
         race = None
         card = f"http://127.0.0.1:{port}/api/racing/racecard?race_id="
         seen = set()
-        end = start + LAG_SECONDS / LAG_SPEED + 1
-        while time.time() < end:
+        # until every runner's last change is on the page, or a minute after the file ends
+        end = start + LAG_SECONDS / LAG_SPEED + 60
+        while time.time() < end and not all(k in seen for k in last_tv.values()):
             if race is None:
                 race = find_race(db, data)
                 if race is None:
@@ -152,7 +155,8 @@ def lag(tmp):
         p.terminate()
         p.wait(timeout=30)
     if not samples:
-        sys.exit(f"ingest: no lag samples, see {log}")
+        sys.exit("ingest: no lag samples; the end of oddzy run's log:\n" +
+                 "".join(open(log).readlines()[-20:]))
     third = max(1, len(samples) // 3)  # in arrival order: a lag that grows is falling behind
     trend = (statistics.median(samples[:third]), statistics.median(samples[-third:]))
     samples.sort()
