@@ -33,6 +33,7 @@ typedef struct {
 
 typedef struct {
     char v[BOOK_NCOLS][32]; /* as text: both libraries take text parameters */
+    int64_t sel;            /* v[0] as a number, for the lookups */
 } book_row;
 
 static price_row *prices;
@@ -75,12 +76,13 @@ static void add_book(const char *const *vals)
     book_row *b = &books[n_books++];
     for (int i = 0; i < BOOK_NCOLS; i++)
         snprintf(b->v[i], sizeof b->v[i], "%s", vals[i] ? vals[i] : "0");
+    b->sel = strtoll(b->v[0], NULL, 10);
 }
 
 static const book_row *book_of(int64_t sel, const char *prov)
 {
     for (size_t i = 0; i < n_books; i++) /* before the clock starts: a scan is fine */
-        if (strtoll(books[i].v[0], NULL, 10) == sel && !strcmp(books[i].v[1], prov))
+        if (books[i].sel == sel && !strcmp(books[i].v[1], prov))
             return &books[i];
     return NULL;
 }
