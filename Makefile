@@ -144,7 +144,7 @@ fuzz-long: $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-long.sh
 
 # Benchmark tools (bench/*.c), built with the same warnings as everything else.
-BENCH_TOOLS := $(B)/bench/wsload
+BENCH_TOOLS := $(B)/bench/wsload $(B)/bench/ingest_bare
 bench-tools: $(BENCH_TOOLS)
 
 $(B)/bench/%: bench/%.c
