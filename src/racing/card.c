@@ -5,10 +5,11 @@
 #include "racing/compare.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#define CARD_MARKETS 4 /* the shown prices: fixed win, fixed place, tote win, tote place */
+#define CARD_MARKETS 4  /* the shown prices: fixed win, fixed place, tote win, tote place */
 #define MAX_ROWS 100000 /* prices or books of one race read back from JSON */
 
 void odz_card_rows_free(odz_card_rows *r)
@@ -245,76 +246,94 @@ static int row_cmp(int na, int ma, const char *pa, int64_t sa, int nb, int mb, c
     return sa < sb ? -1 : sa > sb;
 }
 
-/* Where price p goes in the rows (store order); *same when a row has its key. */
-static size_t price_pos(const odz_card_rows *r, int n, const odz_price *p, int *same)
+static int price_cmp(const odz_card_rows *r, const void *x, const void *y)
 {
-    size_t i = 0;
-    *same = 0;
-    for (; i < r->prices.n; i++) {
-        const odz_price *q = &r->prices.v[i];
-        int c = row_cmp(number_of(r, q->selection_id), (int)q->market, q->provider,
-                        q->selection_id, n, (int)p->market, p->provider, p->selection_id);
-        if (c >= 0) {
-            *same = c == 0;
-            break;
-        }
-    }
-    return i;
+    const odz_price *a = x, *b = y;
+    return row_cmp(number_of(r, a->selection_id), (int)a->market, a->provider, a->selection_id,
+                   number_of(r, b->selection_id), (int)b->market, b->provider, b->selection_id);
 }
 
-/* Where book b goes in the rows (store order); *same when a row has its key. */
-static size_t book_pos(const odz_card_rows *r, int n, const odz_exbook *b, int *same)
+static int book_cmp(const odz_card_rows *r, const void *x, const void *y)
 {
-    size_t i = 0;
-    *same = 0;
-    for (; i < r->books.n; i++) {
-        const odz_exbook *q = &r->books.v[i];
-        int c = row_cmp(number_of(r, q->selection_id), 0, q->provider, q->selection_id, n, 0,
-                        b->provider, b->selection_id);
-        if (c >= 0) {
-            *same = c == 0;
-            break;
-        }
+    const odz_exbook *a = x, *b = y;
+    return row_cmp(number_of(r, a->selection_id), 0, a->provider, a->selection_id,
+                   number_of(r, b->selection_id), 0, b->provider, b->selection_id);
+}
+
+static int grow_prices(odz_card_rows *r, const void *row)
+{
+    return odz_prices_push(&r->prices, row);
+}
+
+static int grow_books(odz_card_rows *r, const void *row)
+{
+    return odz_exbooks_push(&r->books, row);
+}
+
+static char *prices_of(odz_card_rows *r, size_t *n)
+{
+    *n = r->prices.n;
+    return (char *)r->prices.v;
+}
+
+static char *books_of(odz_card_rows *r, size_t *n)
+{
+    *n = r->books.n;
+    return (char *)r->books.v;
+}
+
+/* One kind of row kept latest-by-key in store order: prices or books. */
+typedef struct {
+    size_t size;
+    size_t ts_at; /* offset of the row's int64_t ts */
+    int (*cmp)(const odz_card_rows *r, const void *a, const void *b);
+    char *(*rows)(odz_card_rows *r, size_t *n);
+    int (*grow)(odz_card_rows *r, const void *row); /* append a copy: 0 or ODZ_ENOMEM */
+} row_kind;
+
+static const row_kind prices_kind = {sizeof(odz_price), offsetof(odz_price, ts), price_cmp,
+                                     prices_of, grow_prices};
+static const row_kind books_kind = {sizeof(odz_exbook), offsetof(odz_exbook, ts), book_cmp,
+                                    books_of, grow_books};
+
+static int64_t ts_of(const row_kind *k, const void *row)
+{
+    int64_t ts;
+    memcpy(&ts, (const char *)row + k->ts_at, sizeof ts);
+    return ts;
+}
+
+/* Make `row` the row of its key unless a later one is there: 1 changed, 0 not, or
+ * ODZ_ENOTFOUND (a runner the rows do not know of), ODZ_ENOMEM. */
+static int put_row(odz_card_rows *r, const row_kind *k, int64_t selection_id, const void *row)
+{
+    if (!number_of(r, selection_id))
+        return ODZ_ENOTFOUND;
+    size_t n, pos = 0;
+    char *v = k->rows(r, &n);
+    int c = 1;
+    while (pos < n && (c = k->cmp(r, v + pos * k->size, row)) < 0)
+        pos++;
+    if (pos < n && c == 0) {
+        if (ts_of(k, row) < ts_of(k, v + pos * k->size))
+            return 0; /* history, or a state older than the one shown */
+        memcpy(v + pos * k->size, row, k->size);
+        return 1;
     }
-    return i;
+    if (k->grow(r, row))
+        return ODZ_ENOMEM;
+    v = k->rows(r, &n); /* moved, one longer */
+    memmove(v + (pos + 1) * k->size, v + pos * k->size, (n - 1 - pos) * k->size);
+    memcpy(v + pos * k->size, row, k->size);
+    return 1;
 }
 
 int odz_card_rows_apply_price(odz_card_rows *r, const odz_price *p)
 {
-    int n = number_of(r, p->selection_id);
-    if (!n)
-        return ODZ_ENOTFOUND;
-    int same;
-    size_t pos = price_pos(r, n, p, &same);
-    if (same) {
-        if (p->ts < r->prices.v[pos].ts)
-            return 0;
-        r->prices.v[pos] = *p;
-        return 1;
-    }
-    if (odz_prices_push(&r->prices, p))
-        return ODZ_ENOMEM;
-    memmove(&r->prices.v[pos + 1], &r->prices.v[pos], (r->prices.n - 1 - pos) * sizeof *p);
-    r->prices.v[pos] = *p;
-    return 1;
+    return put_row(r, &prices_kind, p->selection_id, p);
 }
 
 int odz_card_rows_apply_book(odz_card_rows *r, const odz_exbook *b)
 {
-    int n = number_of(r, b->selection_id);
-    if (!n)
-        return ODZ_ENOTFOUND;
-    int same;
-    size_t pos = book_pos(r, n, b, &same);
-    if (same) {
-        if (b->ts < r->books.v[pos].ts)
-            return 0;
-        r->books.v[pos] = *b;
-        return 1;
-    }
-    if (odz_exbooks_push(&r->books, b))
-        return ODZ_ENOMEM;
-    memmove(&r->books.v[pos + 1], &r->books.v[pos], (r->books.n - 1 - pos) * sizeof *b);
-    r->books.v[pos] = *b;
-    return 1;
+    return put_row(r, &books_kind, b->selection_id, b);
 }

@@ -595,7 +595,8 @@ static void count_racecard(odz_bus *bus, const odz_msg *m, void *ud)
 }
 
 /* Price and book events patch a cached race card in the API from memory: no racing-service
- * request, at most one render per 50 ms of a burst, and the card served is byte for byte what
+ * request (nor a rebuild of the cached schedule and next-to-jump views), at most one render per
+ * 50 ms of a burst, and the card served is byte for byte what
  * the racing service answers for the same state (but for its "now"). Runs first: the race's
  * card is the only view cached, and its first runner's own price is left as the later tests
  * expect it. */
@@ -607,6 +608,11 @@ static void price_events_patch_the_card(void **state)
     snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
     json_decref(get_json(f, path));
     json_decref(get_json(f, path));
+    /* the schedule and next to jump do not show prices: cached, and never rebuilt by them */
+    char sched[64];
+    snprintf(sched, sizeof sched, "/api/racing/schedule?date=%s", f->day);
+    json_decref(get_json(f, sched));
+    json_decref(get_json(f, "/api/racing/next?limit=100"));
     sleep_us(100000);
     double svc0 = rebuilds("service"), pat0 = rebuilds("event_patch");
     odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
@@ -659,6 +665,11 @@ static void price_events_patch_the_card(void **state)
     int64_t took_ms = (now_us() - t0) / 1000;
     sleep_us(200000); /* a render still due would show here */
     f->bus->ops->unsubscribe(f->bus, sub);
+    json_t *sj = get_json(f, sched), *nj = get_json(f, "/api/racing/next?limit=100");
+    assert_non_null(sj);
+    assert_non_null(nj);
+    json_decref(sj);
+    json_decref(nj);
 
     double patches = rebuilds("event_patch") - pat0;
     print_message("%d price events and a book in %lld ms: %.0f renders from memory, %.0f "
