@@ -701,6 +701,42 @@ static void price_events_patch_the_card(void **state)
     json_decref(fresh);
 }
 
+/* A burst of price events for one race, faster than any render: at most one render from
+ * memory per 50 ms (the first at once), and the card ends on the burst's last price. The
+ * events are published straight on the bus (the store does not have them: a later service
+ * rebuild of this card puts the store's prices back). */
+static void price_burst_renders_once_per_50ms(void **state)
+{
+    fx *f = *state;
+    int64_t race = f->race_id[RACES - 2], sel = f->sel_id[RACES - 2][3];
+    char path[128], subj[64], ev[256];
+    snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
+    snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
+    json_decref(get_json(f, path));
+    sleep_us(100000);
+    double svc0 = rebuilds("service"), pat0 = rebuilds("event_patch");
+    int64_t t = odz_now() + 100, t0 = now_us();
+    const int burst = 500;
+    for (int k = 0; k < burst; k++) {
+        int n = snprintf(ev, sizeof ev,
+                         "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
+                         "\"provider\":\"oddzy\",\"price\":%d.%02d,\"ts\":%lld}",
+                         (long long)race, (long long)sel, 2 + k / 100, k % 100,
+                         (long long)(t + k));
+        f->bus->ops->publish(f->bus, subj, ev, (size_t)n, NULL);
+    }
+    /* the card's number for the last price, as odz_json_odds writes it */
+    want last = {.race_id = race, .sel_id = sel, .price = (200 + burst - 1) / 100.0};
+    assert_true(card_shows(f, path, &last));
+    int64_t took_ms = (now_us() - t0) / 1000;
+    sleep_us(200000);
+    double renders = rebuilds("event_patch") - pat0;
+    print_message("%d price events in %lld ms: %.0f renders from memory\n", burst,
+                  (long long)took_ms, renders);
+    assert_true(rebuilds("service") == svc0);
+    assert_true(renders >= 1 && renders <= 2 + (took_ms + 200) / 50);
+}
+
 /* The odds matcher's race.<id>.odds follows the prices the views already heard of: it rebuilds
  * nothing (before, every one rebuilt the schedule, meeting and next-to-jump views). */
 static void odds_events_rebuild_nothing(void **state)
@@ -750,6 +786,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(price_events_patch_the_card),
+        cmocka_unit_test(price_burst_renders_once_per_50ms),
         cmocka_unit_test(price_reaches_racecard_and_flucs),
         cmocka_unit_test(scratching_reaches_racecard),
         cmocka_unit_test(status_reaches_racecard_schedule_next),
