@@ -340,10 +340,11 @@ static void *worker(void *arg)
     odz_views *v = arg;
     pthread_mutex_lock(&v->lock);
     for (;;) {
+        /* delayed renders join the queue when due, also while it is never empty */
+        int64_t next = release_due(v);
         while (!v->jlen && !v->stop) {
-            int64_t next = release_due(v);
-            if (!v->jlen)
-                wait_until(v, next);
+            wait_until(v, next);
+            next = release_due(v);
         }
         if (v->stop)
             break;
