@@ -21,6 +21,14 @@
 #define MAX_WAITERS 4096
 #define JOBS 8192
 #define PATCH_MIN_MS 50 /* a race card patched from events is re-rendered at most this often */
+#define MAX_PENDING 256 /* events held for a race card while the service builds it */
+
+/* A price or book event held while a service build of its card runs. */
+typedef struct {
+    bool book;
+    odz_price price;
+    odz_exbook exbook;
+} pending_patch;
 
 /* A deferred request and the correlation id its answer carries. */
 typedef struct {
@@ -49,6 +57,10 @@ typedef struct view {
     bool mem_build;      /* the running build renders from rows */
     bool delayed;        /* on the delayed list, due at due_ms */
     int64_t due_ms, rendered_ms; /* rendered_ms: the last render from rows */
+    /* events that came during a service build: applied to the rows it brings (an event the
+     * service's read already saw changes nothing: rows keep the latest by ts) */
+    pending_patch *pending;
+    size_t n_pending;
     struct view *dnext;  /* delayed list */
 } view;
 
@@ -98,6 +110,7 @@ static void view_free(view *e)
         odz_card_rows_free(e->rows);
     free(e->rows);
     json_decref(e->card);
+    free(e->pending);
     free(e);
 }
 
@@ -418,6 +431,15 @@ static void *worker(void *arg)
                 rows = NULL;
                 json_decref(e->card);
                 e->card = e->rows ? json_incref(j) : NULL;
+                for (size_t i = 0; e->rows && i < e->n_pending; i++) {
+                    const pending_patch *pp = &e->pending[i];
+                    int ap = pp->book ? odz_card_rows_apply_book(e->rows, &pp->exbook)
+                                      : odz_card_rows_apply_price(e->rows, &pp->price);
+                    if (ap == 1)
+                        e->patched = true;
+                    else if (ap < 0)
+                        e->dirty = true; /* the rows cannot take it: ask the service again */
+                }
             }
         } else {
             v->errors++;
@@ -434,6 +456,9 @@ static void *worker(void *arg)
             }
         }
         json_decref(j); /* e->card holds its own reference */
+        free(e->pending); /* applied above, or the rows they were for are gone */
+        e->pending = NULL;
+        e->n_pending = 0;
         if (rows)
             odz_card_rows_free(rows);
         free(rows);
@@ -593,11 +618,30 @@ static void patch_card(odz_views *v, long long id, bool book, const odz_msg *m)
         pthread_mutex_unlock(&v->lock);
         return;
     }
-    /* a service build under way may have read the store before this change: it runs again */
-    if (rc == 0 && (!e->rows || e->service || (e->building && !e->mem_build)))
+    if (rc == 0 && e->building && !e->mem_build) {
+        /* the service build under way may have read the store before this change: the event
+         * goes to the rows it brings */
+        if (!e->pending)
+            e->pending = malloc(MAX_PENDING * sizeof *e->pending);
+        if (e->pending && e->n_pending < MAX_PENDING) {
+            pending_patch *pp = &e->pending[e->n_pending++];
+            pp->book = book;
+            if (book)
+                pp->exbook = b;
+            else
+                pp->price = p;
+            keep_corr(e, m->corr_id);
+            rc = 0;
+        } else {
+            rc = ODZ_ESTATE; /* too many: the service builds it again */
+        }
+    } else if (rc == 0 && e->service && e->queued) {
+        rc = 0; /* the queued service build reads the store after this change */
+    } else if (rc == 0 && !e->rows) {
         rc = ODZ_ESTATE;
-    if (rc == 0)
+    } else if (rc == 0) {
         rc = book ? odz_card_rows_apply_book(e->rows, &b) : odz_card_rows_apply_price(e->rows, &p);
+    }
     if (rc == 1) {
         e->patched = true;
         schedule_render(v, e, m->corr_id);
