@@ -605,6 +605,12 @@ static void patch_card(odz_views *v, long long id, bool book, const odz_msg *m)
 {
     char key[ODZ_VIEW_KEY_MAX], err[ODZ_ERRLEN] = "";
     snprintf(key, sizeof key, "racecard:%lld", id);
+    pthread_mutex_lock(&v->lock);
+    view *e = *slot(v, key);
+    bool cached = e && e->var[ODZ_ENC_IDENTITY];
+    pthread_mutex_unlock(&v->lock);
+    if (!cached)
+        return; /* most races' cards are not cached: their events are not even read */
     json_t *j = odz_json_loadb(m->data, m->len, ODZ_BUS_MSG_MAX, err, sizeof err);
     odz_price p;
     odz_exbook b;
@@ -613,7 +619,7 @@ static void patch_card(odz_views *v, long long id, bool book, const odz_msg *m)
                     : odz_card_price_event(j, &p, err, sizeof err);
     json_decref(j);
     pthread_mutex_lock(&v->lock);
-    view *e = *slot(v, key);
+    e = *slot(v, key); /* again: it may have been evicted meanwhile */
     if (!e || !e->var[ODZ_ENC_IDENTITY]) {
         pthread_mutex_unlock(&v->lock);
         return;
