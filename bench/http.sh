@@ -166,7 +166,8 @@ coding() { curl -fsS -o /dev/null -D - -H "Accept-Encoding: $AE" "http://127.0.0
 echo "# with Accept-Encoding '$AE': oddzy sends $(coding "$P_ODDZY"), nginx $(coding "$P_NGINX"), node $(coding "$P_NODE")"
 
 port_of() { case $1 in oddzy) echo "$P_ODDZY" ;; nginx) echo "$P_NGINX" ;; node) echo "$P_NODE" ;; esac; }
-rebuilds() { curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{print $2}'; }
+# every cause (service, event_patch) summed
+rebuilds() { curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{s+=$2} END{printf "%d\n", s}'; }
 
 # ms from a wrk duration ("512.00us", "1.20ms", "2.01s")
 to_ms() { awk -v v="$1" 'BEGIN{ n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /m$/) n*=60000; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }

@@ -6,6 +6,7 @@
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "racing/card.h"
 #include "racing/racing.h"
 
 #include <pthread.h>
@@ -13,11 +14,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BUCKETS 4096
 #define MAX_ENTRIES 5000
 #define MAX_WAITERS 4096
 #define JOBS 8192
+#define PATCH_MIN_MS 50 /* a race card patched from events is re-rendered at most this often */
+#define MAX_PENDING 256 /* events held for a race card while the service builds it */
+
+/* A price or book event held while a service build of its card runs. */
+typedef struct {
+    bool book;
+    odz_price price;
+    odz_exbook exbook;
+} pending_patch;
 
 /* A deferred request and the correlation id its answer carries. */
 typedef struct {
@@ -36,6 +47,21 @@ typedef struct view {
     size_t n_waiters, cap_waiters;
     int64_t used_ms;
     char corr[ODZ_CORR_MAX]; /* correlation id of what asked for the next build ("" none) */
+    /* A race card keeps what its runners are made of: price and book events patch `rows`
+     * (under the lock) and the card is re-rendered from memory with the racing service's own
+     * encoder (racing/card.h), at most once per PATCH_MIN_MS. */
+    odz_card_rows *rows; /* NULL: not patchable, every change asks the racing service */
+    json_t *card;        /* the card as last built; only the job building e touches it */
+    bool service;        /* the next build asks the racing service */
+    bool patched;        /* rows changed since the last render */
+    bool mem_build;      /* the running build renders from rows */
+    bool delayed;        /* on the delayed list, due at due_ms */
+    int64_t due_ms, rendered_ms; /* rendered_ms: the last render from rows */
+    /* events that came during a service build: applied to the rows it brings (an event the
+     * service's read already saw changes nothing: rows keep the latest by ts) */
+    pending_patch *pending;
+    size_t n_pending;
+    struct view *dnext;  /* delayed list */
 } view;
 
 struct odz_views {
@@ -47,12 +73,14 @@ struct odz_views {
     size_t entries;
     view *jobs[JOBS];
     size_t jhead, jlen;
+    view *delayed; /* patched cards waiting out PATCH_MIN_MS since their last build */
     bool stop;
     pthread_t *threads;
     int n_threads;
     int64_t sub;
     uint64_t hits, misses, rebuilds, errors;
-    odz_metric *m_hit, *m_miss, *m_rebuild, *m_error, *m_resync;
+    odz_metric *m_hit, *m_miss, *m_rebuild_service, *m_rebuild_patch, *m_error, *m_resync,
+        *m_patch_refused;
     int64_t resync_logged_ms;
 };
 
@@ -78,6 +106,11 @@ static void view_free(view *e)
     for (int c = 0; c < ODZ_ENC_COUNT; c++)
         odz_buf_unref(e->var[c]);
     free(e->waiters);
+    if (e->rows)
+        odz_card_rows_free(e->rows);
+    free(e->rows);
+    json_decref(e->card);
+    free(e->pending);
     free(e);
 }
 
@@ -88,7 +121,7 @@ static void evict_one(odz_views *v)
     for (int b = 0; b < BUCKETS; b++)
         for (view **pp = &v->buckets[b]; *pp; pp = &(*pp)->next) {
             view *e = *pp;
-            if (e->queued || e->building || e->n_waiters)
+            if (e->queued || e->building || e->delayed || e->n_waiters)
                 continue;
             if (!victim || e->used_ms < (*victim)->used_ms)
                 victim = pp;
@@ -101,23 +134,88 @@ static void evict_one(odz_views *v)
     }
 }
 
-/* Queue a build of e on behalf of `corr` (a request's or an event's correlation id, or
- * NULL): the first id since the last build start goes with the build. Caller holds lock. */
-static void enqueue(odz_views *v, view *e, const char *corr)
+static void keep_corr(view *e, const char *corr)
 {
     if (!e->corr[0] && corr && *corr)
         snprintf(e->corr, sizeof e->corr, "%s", corr);
-    if (e->queued)
+}
+
+/* Put e on the job queue. Caller holds lock. */
+static void push_job(odz_views *v, view *e)
+{
+    if (e->queued || e->building)
         return;
-    if (e->building) {
-        e->dirty = true; /* rebuild after the running build */
-        return;
-    }
     if (v->jlen == JOBS)
         return; /* full: the entry stays stale until the next event or miss */
     v->jobs[(v->jhead + v->jlen++) % JOBS] = e;
     e->queued = true;
     pthread_cond_signal(&v->cond);
+}
+
+/* Queue a build of e through the racing service on behalf of `corr` (a request's or an
+ * event's correlation id, or NULL): the first id since the last build start goes with the
+ * build. Caller holds lock. */
+static void enqueue(odz_views *v, view *e, const char *corr)
+{
+    keep_corr(e, corr);
+    e->service = true;
+    if (e->building) {
+        e->dirty = true; /* rebuild after the running build */
+        return;
+    }
+    push_job(v, e);
+}
+
+/* Re-render patched card e from memory: now, or once PATCH_MIN_MS have passed since its last
+ * render (the first event after a quiet spell shows at once, the rest of a burst waits). A queued or running build takes the patch with
+ * it (the worker looks at `patched` when it ends). Caller holds lock. */
+static void schedule_render(odz_views *v, view *e, const char *corr)
+{
+    keep_corr(e, corr);
+    if (e->queued || e->building || e->delayed)
+        return;
+    int64_t due = e->rendered_ms + PATCH_MIN_MS;
+    if (odz_mono_ms() >= due) {
+        push_job(v, e);
+        return;
+    }
+    e->delayed = true;
+    e->due_ms = due;
+    e->dnext = v->delayed;
+    v->delayed = e;
+    pthread_cond_signal(&v->cond);
+}
+
+/* Move the delayed renders that are due to the job queue; the earliest due time of those left
+ * (INT64_MAX for none). Caller holds lock. */
+static int64_t release_due(odz_views *v)
+{
+    int64_t now = odz_mono_ms(), next = INT64_MAX;
+    for (view **pp = &v->delayed; *pp;) {
+        view *e = *pp;
+        if (e->due_ms <= now) {
+            *pp = e->dnext;
+            e->delayed = false;
+            if (e->patched)
+                push_job(v, e);
+        } else {
+            if (e->due_ms < next)
+                next = e->due_ms;
+            pp = &e->dnext;
+        }
+    }
+    return next;
+}
+
+/* Wait on the views' condition (CLOCK_MONOTONIC) until `due_ms` at the latest. */
+static void wait_until(odz_views *v, int64_t due_ms)
+{
+    if (due_ms == INT64_MAX) {
+        pthread_cond_wait(&v->cond, &v->lock);
+        return;
+    }
+    struct timespec ts = {(time_t)(due_ms / 1000), (long)(due_ms % 1000) * 1000000L};
+    pthread_cond_timedwait(&v->cond, &v->lock, &ts);
 }
 
 /* ---- building ---- */
@@ -132,8 +230,26 @@ static int parse_id(const char *s, int64_t *id)
     return 0;
 }
 
-/* Build the JSON of view `key`; returns 0 with *out, or an error code with err filled. */
-static int build(odz_views *v, const char *key, json_t **out, char *err)
+/* A race card's answer carries its rows (op_racecard's "rows"): taken out of the card into
+ * *rows (malloc'd, NULL when they do not parse: the card is then rebuilt by the service on
+ * every change). */
+static void take_rows(json_t *card, odz_card_rows **rows)
+{
+    char err[ODZ_ERRLEN] = "";
+    odz_card_rows *r = malloc(sizeof *r);
+    if (r && odz_card_rows_from_json(json_object_get(card, "rows"), r, err, sizeof err)) {
+        odz_log_kv(ODZ_LOG_WARN, "race card rows not read: it is rebuilt on every change",
+                   "error", err, NULL);
+        free(r);
+        r = NULL;
+    }
+    json_object_del(card, "rows");
+    *rows = r;
+}
+
+/* Build the JSON of view `key` through the racing service; returns 0 with *out (and, for a
+ * race card, its rows in *rows), or an error code with err filled. */
+static int build(odz_views *v, const char *key, json_t **out, odz_card_rows **rows, char *err)
 {
     char a[24] = "", b[24] = "";
     int64_t id;
@@ -157,8 +273,10 @@ static int build(odz_views *v, const char *key, json_t **out, char *err)
             json_object_set_new(req, "type", json_string(b));
         rc = odz_racing_call(v->bus, "schedule", req, ODZ_REQ_TIMEOUT_MS, out, err);
     } else if (kl == 8 && !strncmp(key, "racecard", kl) && !parse_id(a, &id)) {
-        req = json_pack("{s:I}", "race_id", (json_int_t)id);
+        req = json_pack("{s:I,s:i}", "race_id", (json_int_t)id, "rows", 1);
         rc = odz_racing_call(v->bus, "racecard", req, ODZ_REQ_TIMEOUT_MS, out, err);
+        if (rc == 0)
+            take_rows(*out, rows);
     } else if (kl == 5 && !strncmp(key, "flucs", kl) && !parse_id(a, &id)) {
         req = json_pack("{s:I}", "race_id", (json_int_t)id);
         rc = odz_racing_call(v->bus, "flucs", req, ODZ_REQ_TIMEOUT_MS, out, err);
@@ -215,13 +333,32 @@ static void answer_waiters(waiter *w, size_t n, odz_buf *plain, const char *etag
     odz_buf_unref(ebody);
 }
 
+/* Re-render card e from a copy of its rows (`card` is e's, held by this build alone). */
+static int render(json_t *card, const odz_card_rows *rows, json_t **out, char *err)
+{
+    json_t *runners, *comparison;
+    if (odz_card_runners(rows, &runners, &comparison))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    /* the keys are there already: each value is replaced in place, the order kept */
+    if (json_object_set_new(card, "now", json_integer(odz_now())) ||
+        json_object_set_new(card, "runners", runners) ||
+        json_object_set_new(card, "comparison", comparison))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    *out = json_incref(card);
+    return 0;
+}
+
 static void *worker(void *arg)
 {
     odz_views *v = arg;
     pthread_mutex_lock(&v->lock);
     for (;;) {
-        while (!v->jlen && !v->stop)
-            pthread_cond_wait(&v->cond, &v->lock);
+        /* delayed renders join the queue when due, also while it is never empty */
+        int64_t next = release_due(v);
+        while (!v->jlen && !v->stop) {
+            wait_until(v, next);
+            next = release_due(v);
+        }
         if (v->stop)
             break;
         view *e = v->jobs[v->jhead];
@@ -235,11 +372,21 @@ static void *worker(void *arg)
         /* the build's bus requests and log lines carry the id of whoever asked for it */
         odz_log_set_corr(e->corr);
         e->corr[0] = '\0';
+        odz_card_rows mem, *rows = NULL;
+        e->mem_build = !e->service && e->rows && e->card && !odz_card_rows_copy(e->rows, &mem);
+        e->service = false;
+        e->patched = false;
         pthread_mutex_unlock(&v->lock);
 
         char err[ODZ_ERRLEN] = "";
         json_t *j = NULL;
-        int rc = build(v, key, &j, err);
+        int rc;
+        if (e->mem_build) {
+            rc = render(e->card, &mem, &j, err);
+            odz_card_rows_free(&mem);
+        } else {
+            rc = build(v, key, &j, &rows, err);
+        }
         odz_buf *var[ODZ_ENC_COUNT] = {NULL};
         char etag[40] = "";
         if (rc == 0) {
@@ -258,8 +405,6 @@ static void *worker(void *arg)
                 rc = odz_fail(err, sizeof err, ODZ_ENOMEM, "out of memory");
             }
         }
-        json_decref(j);
-
         pthread_mutex_lock(&v->lock);
         e->building = false;
         waiter *w = e->waiters;
@@ -273,15 +418,56 @@ static void *worker(void *arg)
             }
             snprintf(e->etag, sizeof e->etag, "%s", etag);
             e->stale = false;
+            if (e->mem_build)
+                e->rendered_ms = odz_mono_ms();
             v->rebuilds++;
-            odz_metric_inc(v->m_rebuild);
+            odz_metric_inc(e->mem_build ? v->m_rebuild_patch : v->m_rebuild_service);
+            if (!e->mem_build && !strncmp(key, "racecard:", 9)) {
+                /* the service's card and rows replace the patched ones */
+                if (e->rows)
+                    odz_card_rows_free(e->rows);
+                free(e->rows);
+                e->rows = rows;
+                rows = NULL;
+                json_decref(e->card);
+                e->card = e->rows ? json_incref(j) : NULL;
+                for (size_t i = 0; e->rows && i < e->n_pending; i++) {
+                    const pending_patch *pp = &e->pending[i];
+                    int ap = pp->book ? odz_card_rows_apply_book(e->rows, &pp->exbook)
+                                      : odz_card_rows_apply_price(e->rows, &pp->price);
+                    if (ap == 1)
+                        e->patched = true;
+                    else if (ap < 0)
+                        e->dirty = true; /* the rows cannot take it: ask the service again */
+                }
+            }
         } else {
             v->errors++;
             odz_metric_inc(v->m_error);
             e->stale = e->var[ODZ_ENC_IDENTITY] != NULL; /* keep serving it, not trusted */
+            if (e->rows && !e->mem_build) {
+                /* what the failed build was for is not in the rows: no patching until the
+                 * service has answered again */
+                odz_card_rows_free(e->rows);
+                free(e->rows);
+                e->rows = NULL;
+                json_decref(e->card);
+                e->card = NULL;
+            }
         }
-        if (e->dirty)
+        json_decref(j); /* e->card holds its own reference */
+        free(e->pending); /* applied above, or the rows they were for are gone */
+        e->pending = NULL;
+        e->n_pending = 0;
+        if (rows)
+            odz_card_rows_free(rows);
+        free(rows);
+        bool mem_build = e->mem_build;
+        e->mem_build = false;
+        if (e->dirty || (rc != 0 && mem_build))
             enqueue(v, e, NULL);
+        else if (e->patched)
+            schedule_render(v, e, NULL);
         else if (rc != 0 && !e->var[ODZ_ENC_IDENTITY]) {
             /* never built (unknown id, bad date): forget it, do not cache errors */
             view **pp = slot(v, key);
@@ -412,6 +598,67 @@ static void resync(odz_views *v, const odz_msg *m)
     invalidate(v, "*", m->corr_id);
 }
 
+/* A price or book event of race `id`: patch its cached card's rows and re-render it from
+ * memory; an event the rows cannot take (an unknown runner, a malformed event, a card not
+ * built from rows) rebuilds it through the racing service as before. */
+static void patch_card(odz_views *v, long long id, bool book, const odz_msg *m)
+{
+    char key[ODZ_VIEW_KEY_MAX], err[ODZ_ERRLEN] = "";
+    snprintf(key, sizeof key, "racecard:%lld", id);
+    pthread_mutex_lock(&v->lock);
+    view *e = *slot(v, key);
+    bool cached = e && e->var[ODZ_ENC_IDENTITY];
+    pthread_mutex_unlock(&v->lock);
+    if (!cached)
+        return; /* most races' cards are not cached: their events are not even read */
+    json_t *j = odz_json_loadb(m->data, m->len, ODZ_BUS_MSG_MAX, err, sizeof err);
+    odz_price p;
+    odz_exbook b;
+    int rc = !j ? ODZ_EINVAL
+             : book ? odz_card_book_event(j, &b, err, sizeof err)
+                    : odz_card_price_event(j, &p, err, sizeof err);
+    json_decref(j);
+    pthread_mutex_lock(&v->lock);
+    e = *slot(v, key); /* again: it may have been evicted meanwhile */
+    if (!e || !e->var[ODZ_ENC_IDENTITY]) {
+        pthread_mutex_unlock(&v->lock);
+        return;
+    }
+    if (rc == 0 && e->building && !e->mem_build) {
+        /* the service build under way may have read the store before this change: the event
+         * goes to the rows it brings */
+        if (!e->pending)
+            e->pending = malloc(MAX_PENDING * sizeof *e->pending);
+        if (e->pending && e->n_pending < MAX_PENDING) {
+            pending_patch *pp = &e->pending[e->n_pending++];
+            pp->book = book;
+            if (book)
+                pp->exbook = b;
+            else
+                pp->price = p;
+            keep_corr(e, m->corr_id);
+            rc = 0;
+        } else {
+            rc = ODZ_ESTATE; /* too many: the service builds it again */
+        }
+    } else if (rc == 0 && e->service && e->queued) {
+        rc = 0; /* the queued service build reads the store after this change */
+    } else if (rc == 0 && !e->rows) {
+        rc = ODZ_ESTATE;
+    } else if (rc == 0) {
+        rc = book ? odz_card_rows_apply_book(e->rows, &b) : odz_card_rows_apply_price(e->rows, &p);
+    }
+    if (rc == 1) {
+        e->patched = true;
+        schedule_render(v, e, m->corr_id);
+    } else if (rc < 0) {
+        if (rc != ODZ_ESTATE)
+            odz_metric_inc(v->m_patch_refused);
+        enqueue(v, e, m->corr_id);
+    }
+    pthread_mutex_unlock(&v->lock);
+}
+
 /* race.<id>.updated / race.<id>.price / race.<id>.exchange: mark the views that show it. */
 static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
 {
@@ -426,15 +673,18 @@ static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
         return;
     if (!strcmp(kind, "odds"))
         return; /* the odds matcher's race.<id>.odds follows the prices: nothing new here */
-    snprintf(key, sizeof key, "racecard:%lld", id);
-    invalidate(v, key, m->corr_id);
-    if (!strcmp(kind, "exchange")) /* a runner's exchange book: on the race card only */
+    if (!strcmp(kind, "exchange")) { /* a runner's exchange book: on the race card only */
+        patch_card(v, id, true, m);
         return;
-    if (!strcmp(kind, "price")) {
+    }
+    if (!strcmp(kind, "price")) { /* the race card and the price history; no other view */
+        patch_card(v, id, false, m);
         snprintf(key, sizeof key, "flucs:%lld", id);
         invalidate(v, key, m->corr_id);
         return;
     }
+    snprintf(key, sizeof key, "racecard:%lld", id);
+    invalidate(v, key, m->corr_id);
     json_t *j = json_loadb(m->data, m->len, 0, NULL);
     json_int_t start = json_integer_value(json_object_get(j, "scheduled_start"));
     json_int_t mid = json_integer_value(json_object_get(j, "meeting_id"));
@@ -473,12 +723,22 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
     v->bus = bus;
     snprintf(v->tz, sizeof v->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
     pthread_mutex_init(&v->lock, NULL);
-    pthread_cond_init(&v->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* delayed renders are due in odz_mono_ms */
+    pthread_cond_init(&v->cond, &ca);
+    pthread_condattr_destroy(&ca);
     v->m_hit = odz_counter("oddzy_view_cache_requests_total", "View cache lookups by result",
                            "result=\"hit\"");
     v->m_miss = odz_counter("oddzy_view_cache_requests_total", "View cache lookups by result",
                             "result=\"miss\"");
-    v->m_rebuild = odz_counter("oddzy_view_rebuilds_total", "Views built or rebuilt", NULL);
+    v->m_rebuild_service = odz_counter("oddzy_view_rebuilds_total",
+                                       "Views built or rebuilt, by how", "cause=\"service\"");
+    v->m_rebuild_patch = odz_counter("oddzy_view_rebuilds_total",
+                                     "Views built or rebuilt, by how", "cause=\"event_patch\"");
+    v->m_patch_refused = odz_counter(
+        "oddzy_view_patches_refused_total",
+        "Price or book events a cached race card could not take (rebuilt by the service)", NULL);
     v->m_error = odz_counter("oddzy_view_build_errors_total", "View builds that failed", NULL);
     v->m_resync = odz_counter("oddzy_view_resyncs_total",
                               "Times every view was rebuilt because bus events were lost", NULL);

@@ -7,7 +7,7 @@
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
-#include "racing/compare.h"
+#include "racing/card.h"
 #include "racing/matching.h"
 #include "racing/matcher.h"
 #include "racing/store_metrics.h"
@@ -377,31 +377,36 @@ static int op_scratch(call *c)
 
 /* ---- composite views (the API caches these) ---- */
 
-static const char *const market_keys[] = {"fixed_win", "fixed_place", "tote_win", "tote_place"};
-
 /* Race card: race, meeting with its races, runners with their shown prices and every
- * provider's, and the race's odds comparison (racing/compare.h holds the rules). */
+ * provider's, and the race's odds comparison (racing/card.h renders the runners). With
+ * "rows": true the answer also carries "rows", what the runners are made of
+ * (odz_card_rows_to_json), for the API's view cache to patch the card from events. */
 static int op_racecard(call *c)
 {
-    int64_t id;
+    int64_t id, with_rows;
     int rc = req_id(c, "race_id", &id);
+    if (rc == 0)
+        rc = req_int_opt(c, "rows", 0, 0, 1, &with_rows);
     if (rc)
         return rc;
     odz_race *r = malloc(sizeof *r);
     odz_races mr = {0};
-    odz_selections ss = {0};
-    odz_prices ps = {0};
-    odz_exbooks bs = {0};
+    odz_card_rows rows = {0};
     odz_meeting m;
     if (!r)
         return ODZ_ENOMEM;
     if ((rc = SOP(c, get_race, id, r, c->err)) ||
         (rc = SOP(c, get_meeting, r->meeting_id, &m, c->err)) ||
         (rc = SOP(c, list_meeting_races, r->meeting_id, &mr, c->err)) ||
-        (rc = SOP(c, list_selections, id, &ss, c->err)) ||
-        (rc = SOP(c, latest_prices, id, &ps, c->err)) ||
-        (rc = SOP(c, race_books, id, &bs, c->err)))
+        (rc = SOP(c, list_selections, id, &rows.sels, c->err)) ||
+        (rc = SOP(c, latest_prices, id, &rows.prices, c->err)) ||
+        (rc = SOP(c, race_books, id, &rows.books, c->err)))
         goto out;
+    json_t *runners, *comparison;
+    if ((rc = odz_card_runners(&rows, &runners, &comparison))) {
+        odz_fail(c->err, sizeof c->err, rc, "out of memory");
+        goto out;
+    }
     json_t *mj = odz_meeting_to_json(&m), *ids = json_array(), *races = json_array();
     json_t *prev = json_null(), *next = json_null();
     for (size_t i = 0; i < mr.n; i++) {
@@ -424,31 +429,14 @@ static int op_racecard(call *c)
     }
     json_object_set_new(mj, "race_ids", ids);
     json_object_set_new(mj, "races", races);
-    json_t *runners = json_array();
-    for (size_t i = 0; i < ss.n; i++) {
-        json_t *sj = odz_selection_to_json(&ss.v[i]);
-        json_t *pj = json_object(), *tj = json_object();
-        int shown[4];
-        int64_t at[4];
-        odz_compare_shown(&ss.v[i], &ps, shown, at);
-        for (int mk = 0; mk < 4; mk++) {
-            json_object_set_new(pj, market_keys[mk], odz_json_odds(shown[mk]));
-            /* when the shown price was set: a page merges live updates newer than it */
-            json_object_set_new(tj, market_keys[mk], at[mk] ? json_integer(at[mk]) : json_null());
-        }
-        json_object_set_new(sj, "prices", pj);
-        json_object_set_new(sj, "price_ts", tj);
-        json_array_append_new(runners, sj);
-    }
-    odz_compare_exchange(&ss, &bs, runners);
     c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",
                         odz_race_to_json(r), "meeting", mj, "prev_race_id", prev, "next_race_id",
-                        next, "runners", runners, "comparison", odz_compare_race(&ss, &ps, runners));
+                        next, "runners", runners, "comparison", comparison);
+    if (c->data && with_rows)
+        json_object_set_new(c->data, "rows", odz_card_rows_to_json(&rows));
 out:
     odz_races_free(&mr);
-    odz_selections_free(&ss);
-    odz_prices_free(&ps);
-    odz_exbooks_free(&bs);
+    odz_card_rows_free(&rows);
     free(r);
     return rc;
 }

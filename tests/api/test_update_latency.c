@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "bus/bus.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "core/tz.h"
 #include "obs/metrics.h"
 #include "racing/racing.h"
@@ -112,8 +114,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     return len;
 }
 
-/* GET path on the API; the parsed JSON body of a 200, else NULL. */
-static json_t *get_json(fx *f, const char *path)
+/* GET path on the API; the body of a 200 (malloc'd, the caller frees), else NULL. */
+static char *get_body(fx *f, const char *path, size_t *len)
 {
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", f->port, path);
@@ -123,8 +125,21 @@ static json_t *get_json(fx *f, const char *path)
     CURLcode rc = curl_easy_perform(f->curl);
     long status = 0;
     curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
-    json_t *j = rc == CURLE_OK && status == 200 && b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
-    free(b.p);
+    if (rc != CURLE_OK || status != 200 || !b.p) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.n;
+    return b.p;
+}
+
+/* GET path on the API; the parsed JSON body of a 200, else NULL. */
+static json_t *get_json(fx *f, const char *path)
+{
+    size_t n = 0;
+    char *b = get_body(f, path, &n);
+    json_t *j = b ? json_loadb(b, n, 0, NULL) : NULL;
+    free(b);
     return j;
 }
 
@@ -562,6 +577,166 @@ static void failed_rebuild_is_retried(void **state)
     assert_true(card_shows(f, path, &w));
 }
 
+static double rebuilds(const char *cause)
+{
+    char labels[64];
+    snprintf(labels, sizeof labels, "cause=\"%s\"", cause);
+    return odz_metric_value(odz_counter("oddzy_view_rebuilds_total", NULL, labels));
+}
+
+static atomic_int racecard_requests;
+
+static void count_racecard(odz_bus *bus, const odz_msg *m, void *ud)
+{
+    (void)bus;
+    (void)m;
+    (void)ud;
+    atomic_fetch_add(&racecard_requests, 1);
+}
+
+/* Price and book events patch a cached race card in the API from memory: no racing-service
+ * request (nor a rebuild of the cached schedule and next-to-jump views), at most one render per
+ * 50 ms of a burst, and the card served is byte for byte what
+ * the racing service answers for the same state (but for its "now"). Runs first: the race's
+ * card is the only view cached, and its first runner's own price is left as the later tests
+ * expect it. */
+static void price_events_patch_the_card(void **state)
+{
+    fx *f = *state;
+    int64_t race = f->race_id[RACES - 1];
+    char path[128], key[32];
+    snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
+    json_decref(get_json(f, path));
+    json_decref(get_json(f, path));
+    /* the schedule and next to jump do not show prices: cached, and never rebuilt by them */
+    char sched[64];
+    snprintf(sched, sizeof sched, "/api/racing/schedule?date=%s", f->day);
+    json_decref(get_json(f, sched));
+    json_decref(get_json(f, "/api/racing/next?limit=100"));
+    sleep_us(100000);
+    double svc0 = rebuilds("service"), pat0 = rebuilds("event_patch");
+    odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
+    double ref0 = odz_metric_value(refused);
+    atomic_store(&racecard_requests, 0);
+    int64_t sub =
+        f->bus->ops->subscribe(f->bus, "racing.racecard", NULL, 64, count_racecard, NULL);
+    assert_true(sub > 0);
+
+    int64_t t = odz_now(), t0 = now_us();
+    /* a book of a runner on the exchange (race.<id>.exchange) */
+    snprintf(key, sizeof key, "LAT-R%d-S2", RACES);
+    json_decref(call(f, "upsert_batch",
+                     json_pack("{s:[{s:s,s:s,s:[{s:i,s:I},{s:i,s:I}],s:[{s:i,s:I}],s:i,s:I,s:I}]}",
+                               "books", "selection_key", key, "provider", "betfair", "back",
+                               "odds", 410, "size", (json_int_t)12050, "odds", 400, "size",
+                               (json_int_t)700, "lay", "odds", 430, "size", (json_int_t)990,
+                               "last_traded", 420, "traded_volume", (json_int_t)500000, "ts",
+                               (json_int_t)t)));
+    /* prices of every kind: our own, bookmakers' fixed and tote, the exchange's best offers,
+     * the first runner's from another provider (not its shown price), and an older point that
+     * is history, not a change */
+    static const char *const pv[] = {"oddzy", "tab", "ladbrokes", "betfair"};
+    static const char *const mk[4][2] = {{"fixed_win", "fixed_place"},
+                                         {"fixed_win", "tote_win"},
+                                         {"fixed_place", "fixed_win"},
+                                         {"exchange_back", "exchange_lay"}};
+    int sent = 0;
+    for (int k = 0; k < 40; k++, sent++) {
+        int runner = k % 9 == 0 ? 0 : 1 + k % (RUNNERS - 1);
+        int q = runner == 0 ? 1 : k % 4;
+        json_decref(call(f, "append_price",
+                         json_pack("{s:{s:I,s:s,s:s,s:i,s:I}}", "price", "selection_id",
+                                   (json_int_t)f->sel_id[RACES - 1][runner], "provider", pv[q],
+                                   "market", mk[q][(k / 4) % 2], "odds", 200 + 7 * k, "ts",
+                                   (json_int_t)(t + k / 4))));
+    }
+    json_decref(call(f, "append_price",
+                     json_pack("{s:{s:I,s:s,s:s,s:i,s:I}}", "price", "selection_id",
+                               (json_int_t)f->sel_id[RACES - 1][2], "provider", "tab", "market",
+                               "fixed_win", "odds", 999, "ts", (json_int_t)(t - 1000))));
+    /* the last event: once the card shows it, it has taken every one before */
+    want last = {.race_id = race, .sel_id = f->sel_id[RACES - 1][1], .price = 12.34};
+    json_decref(call(f, "append_price",
+                     json_pack("{s:{s:I,s:s,s:s,s:i,s:I}}", "price", "selection_id",
+                               (json_int_t)last.sel_id, "provider", "oddzy", "market",
+                               "fixed_win", "odds", 1234, "ts", (json_int_t)(t + 20))));
+    sent += 2;
+    assert_true(card_shows(f, path, &last));
+    int64_t took_ms = (now_us() - t0) / 1000;
+    sleep_us(200000); /* a render still due would show here */
+    f->bus->ops->unsubscribe(f->bus, sub);
+    json_t *sj = get_json(f, sched), *nj = get_json(f, "/api/racing/next?limit=100");
+    assert_non_null(sj);
+    assert_non_null(nj);
+    json_decref(sj);
+    json_decref(nj);
+
+    double patches = rebuilds("event_patch") - pat0;
+    print_message("%d price events and a book in %lld ms: %.0f renders from memory, %.0f "
+                  "service rebuilds, %d racing.racecard requests\n",
+                  sent, (long long)took_ms, patches, rebuilds("service") - svc0,
+                  atomic_load(&racecard_requests));
+    assert_int_equal(atomic_load(&racecard_requests), 0);
+    assert_true(rebuilds("service") == svc0);
+    assert_true(odz_metric_value(refused) == ref0);
+    assert_true(patches >= 1);
+    assert_true(patches <= 2 + (took_ms + 200) / 50); /* coalesced: one per 50 ms at most */
+
+    /* byte for byte the service's card of the same state */
+    size_t n = 0;
+    char *body = get_body(f, path, &n);
+    assert_non_null(body);
+    json_t *served = json_loadb(body, n, 0, NULL), *fresh =
+        call(f, "racecard", json_pack("{s:I}", "race_id", (json_int_t)race));
+    assert_non_null(served);
+    assert_int_equal(json_object_set(fresh, "now", json_object_get(served, "now")), 0);
+    char *want_txt = odz_json_dumps(fresh);
+    assert_non_null(want_txt);
+    if (strlen(want_txt) != n || memcmp(want_txt, body, n))
+        fail_msg("patched card differs from the service's:\n%.*s\n%s", (int)n, body, want_txt);
+    assert_non_null(strstr(body, "\"betfair\":{\"back\":[{\"price\":4.1"));
+    free(want_txt);
+    free(body);
+    json_decref(served);
+    json_decref(fresh);
+}
+
+/* A burst of price events for one race, faster than any render: at most one render from
+ * memory per 50 ms (the first at once), and the card ends on the burst's last price. The
+ * events are published straight on the bus (the store does not have them: a later service
+ * rebuild of this card puts the store's prices back). */
+static void price_burst_renders_once_per_50ms(void **state)
+{
+    fx *f = *state;
+    int64_t race = f->race_id[RACES - 2], sel = f->sel_id[RACES - 2][3];
+    char path[128], subj[64], ev[256];
+    snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
+    snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
+    json_decref(get_json(f, path));
+    sleep_us(100000);
+    double svc0 = rebuilds("service"), pat0 = rebuilds("event_patch");
+    int64_t t = odz_now() + 100, t0 = now_us();
+    const int burst = 500;
+    for (int k = 0; k < burst; k++) {
+        int n = snprintf(ev, sizeof ev,
+                         "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
+                         "\"provider\":\"oddzy\",\"price\":%d.%02d,\"ts\":%lld}",
+                         (long long)race, (long long)sel, 2 + k / 100, k % 100,
+                         (long long)(t + k));
+        f->bus->ops->publish(f->bus, subj, ev, (size_t)n, NULL);
+    }
+    /* the card's number for the last price, as odz_json_odds writes it */
+    want last = {.race_id = race, .sel_id = sel, .price = (200 + burst - 1) / 100.0};
+    assert_true(card_shows(f, path, &last));
+    int64_t took_ms = (now_us() - t0) / 1000;
+    sleep_us(200000);
+    double renders = rebuilds("event_patch") - pat0;
+    print_message("%d price events in %lld ms: %.0f renders from memory\n", burst,
+                  (long long)took_ms, renders);
+    assert_true(rebuilds("service") == svc0);
+    assert_true(renders >= 1 && renders <= 2 + (took_ms + 200) / 50);
+}
+
 /* The odds matcher's race.<id>.odds follows the prices the views already heard of: it rebuilds
  * nothing (before, every one rebuilt the schedule, meeting and next-to-jump views). */
 static void odds_events_rebuild_nothing(void **state)
@@ -571,15 +746,14 @@ static void odds_events_rebuild_nothing(void **state)
     change_behind_the_api(f, f->race_id[2], f->sel_id[2][0], 321, path, sizeof path);
     json_decref(get_json(f, path));
     sleep_us(300000); /* whatever the change set off is done */
-    odz_metric *rb = odz_counter("oddzy_view_rebuilds_total", NULL, NULL);
-    double before = odz_metric_value(rb);
+    double before = rebuilds("service") + rebuilds("event_patch");
     char subj[64];
     for (int i = 0; i < 200; i++) {
         snprintf(subj, sizeof subj, "race.%lld.odds", (long long)f->race_id[i % RACES]);
         f->bus->ops->publish(f->bus, subj, "{}", 2, NULL);
     }
     sleep_us(300000);
-    assert_true(odz_metric_value(rb) == before);
+    assert_true(rebuilds("service") + rebuilds("event_patch") == before);
 }
 
 /* A view whose event was lost is still repaired: a change is written behind the API's back (no
@@ -611,6 +785,8 @@ static void missed_events_rebuild_every_view(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(price_events_patch_the_card),
+        cmocka_unit_test(price_burst_renders_once_per_50ms),
         cmocka_unit_test(price_reaches_racecard_and_flucs),
         cmocka_unit_test(scratching_reaches_racecard),
         cmocka_unit_test(status_reaches_racecard_schedule_next),
