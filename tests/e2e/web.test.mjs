@@ -848,6 +848,26 @@ test('a live price flashes its cell in the grid and the percentage follows', { t
   await page.context().close();
 });
 
+test('whole exchange books arrive live on Socket.IO /odds (topic exchange, exchangeUpdated)', { timeout: 90000 }, async () => {
+  const card = await comparedRace(2, { exchange: true });
+  const id = card.race.race_id;
+  const sock = io(`${base}/odds`, { path: '/socket.io/', transports: ['websocket'] });
+  sockets.push(sock);
+  const books = [];
+  sock.on('exchangeUpdated', (b) => books.push(b));
+  const ack = await new Promise((resolve) => sock.on('connect', () => sock.emit('subscribe', { topic: 'exchange', race_id: id }, resolve)));
+  assert.equal(ack.ok, true, JSON.stringify(ack));
+  await eventually(() => books.length > 0, 60000);
+  assert.ok(books.every((b) => b.race_id === id), 'only the race asked for');
+  const b = books[0];
+  const sel = card.runners.find((r) => r.selection_id === b.selection_id);
+  assert.ok(sel, 'a runner of the race');
+  assert.ok(['betfair', 'betfair_place'].includes(b.provider), b.provider);
+  assert.ok(b.back.length <= 3 && b.lay.length <= 3 && b.back.length + b.lay.length > 0, 'up to three prices a side');
+  for (const o of [...b.back, ...b.lay]) assert.ok(o.price > 1 && o.size >= 0, JSON.stringify(o));
+  sock.close();
+});
+
 test('phone layout: the odds grid scrolls sideways with the runner column fixed', { timeout: 60000 }, async () => {
   const probe = await comparedRace(2, { exchange: true });
   const page = await newPage(PHONE);
