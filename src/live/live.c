@@ -100,6 +100,8 @@ static const odz_live_topic builtin_topics[] = {
     {"racing", "race.*.updated", "/racing", "raceUpdated", 1, 1, NULL},
     {"odds", "race.*.odds", "/odds", "oddsUpdated", 1, 0, NULL},
     {"matcher", "odds.matcher", "/odds", "matcherRows", 0, 0, &live_matcher_filter},
+    /* a runner's whole book on one exchange provider (3 deep, sizes, traded), per race */
+    {"exchange", "race.*.exchange", "/odds", "exchangeUpdated", 1, 0, NULL},
 };
 
 /* ---- timers and shutdown ----------------------------------------------------------------- */

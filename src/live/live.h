@@ -2,9 +2,9 @@
  *
  *   /socket.io/      Socket.IO v5 over Engine.IO v4 (long-polling, WebSocket, upgrade),
  *                    namespaces /prices (updatePrice), /racing (raceUpdated) and /odds
- *                    (oddsUpdated, matcherRows); rooms joined by emitting `subscribe`
- *                    {"race_id": N | "all"} or {"topic": "matcher", "filter": {...}} (and
- *                    `unsubscribe`).
+ *                    (oddsUpdated, matcherRows, exchangeUpdated); rooms joined by emitting
+ *                    `subscribe` {"race_id": N | "all"}, {"topic": "exchange", "race_id": N}
+ *                    or {"topic": "matcher", "filter": {...}} (and `unsubscribe`).
  *   /ws              plain WebSocket: {"type":"subscribe","race_id":N|"all"[,"topic":T]
  *                    [,"filter":{...}]} in, {"type":<event>,"data":{...}} out.
  *   /api/stream      Server-Sent Events: ?race_id=N|all[&topic=T][&filter=<JSON>].
@@ -13,7 +13,8 @@
  * event name, in rooms per race or one room, optionally with a per-client predicate over each
  * event (the odds matcher's filters). The built-in ones: prices (race.<id>.price ->
  * updatePrice), racing (race.<id>.updated -> raceUpdated), odds (race.<id>.odds ->
- * oddsUpdated), matcher (odds.matcher -> matcherRows). A /ws or SSE subscription naming no
+ * oddsUpdated), matcher (odds.matcher -> matcherRows), exchange (race.<id>.exchange ->
+ * exchangeUpdated). A /ws or SSE subscription naming no
  * topic joins prices and racing.
  *
  * Each event is serialized once per transport framing from the bus payload's bytes (never

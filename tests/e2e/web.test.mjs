@@ -647,14 +647,17 @@ test('calculators page: matched bet, each-way, dutching and deductions, from the
   await phone.context().close();
 });
 
-/** An open race, not about to close, whose card compares several bookmakers' fixed odds. */
-async function comparedRace(minBookmakers = 2) {
+/** An open race, not about to close, whose card compares several bookmakers' fixed odds (and,
+ * with `exchange`, has the simulated exchange's books on its runners too). */
+async function comparedRace(minBookmakers = 2, { exchange = false } = {}) {
   return eventually(async () => {
     const next = await api('/api/racing/next?limit=30');
     for (const r of next.races.filter((x) => x.status === 'OPEN' && x.scheduled_start - next.now > 900)) {
       const card = await api(`/api/racing/racecard?race_id=${r.race_id}`);
       const books = card.comparison.providers.filter((p) => p.markets.fixed_win);
-      if (books.length >= minBookmakers && card.runners.filter((x) => !x.is_scratched && !x.is_late_scratched).length >= 3) return card;
+      const open = card.runners.filter((x) => !x.is_scratched && !x.is_late_scratched);
+      if (exchange && !open.some((x) => x.exchange?.betfair?.lay?.length)) continue;
+      if (books.length >= minBookmakers && open.length >= 3) return card;
     }
     return null;
   }, 60000, 2000);
@@ -707,6 +710,8 @@ async function replayedRace() {
 
 test('odds comparison grid: every provider, the best price marked, market percentages as the server has them', { timeout: 180000 }, async () => {
   await checkGrid((await comparedRace()).race.race_id, true);
+  // the simulated exchange matched onto a bookmakers' race: its back and lay beside them
+  await checkGrid((await comparedRace(2, { exchange: true })).race.race_id, true);
   // the exchange: back and lay of its win and place markets, last traded and volume
   await checkGrid((await replayedRace()).race.race_id, false);
 });
@@ -795,7 +800,7 @@ async function checkGrid(id, bookmakers) {
 }
 
 test('a live price flashes its cell in the grid and the percentage follows', { timeout: 120000 }, async () => {
-  const probe = await comparedRace();
+  const probe = await comparedRace(2, { exchange: true }); // the screenshot shows the exchange too
   const id = probe.race.race_id;
   const page = await newPage();
   // Only the first card: what changes afterwards comes over Socket.IO.
@@ -843,8 +848,28 @@ test('a live price flashes its cell in the grid and the percentage follows', { t
   await page.context().close();
 });
 
+test('whole exchange books arrive live on Socket.IO /odds (topic exchange, exchangeUpdated)', { timeout: 90000 }, async () => {
+  const card = await comparedRace(2, { exchange: true });
+  const id = card.race.race_id;
+  const sock = io(`${base}/odds`, { path: '/socket.io/', transports: ['websocket'] });
+  sockets.push(sock);
+  const books = [];
+  sock.on('exchangeUpdated', (b) => books.push(b));
+  const ack = await new Promise((resolve) => sock.on('connect', () => sock.emit('subscribe', { topic: 'exchange', race_id: id }, resolve)));
+  assert.equal(ack.ok, true, JSON.stringify(ack));
+  await eventually(() => books.length > 0, 60000);
+  assert.ok(books.every((b) => b.race_id === id), 'only the race asked for');
+  const b = books[0];
+  const sel = card.runners.find((r) => r.selection_id === b.selection_id);
+  assert.ok(sel, 'a runner of the race');
+  assert.ok(['betfair', 'betfair_place'].includes(b.provider), b.provider);
+  assert.ok(b.back.length <= 3 && b.lay.length <= 3 && b.back.length + b.lay.length > 0, 'up to three prices a side');
+  for (const o of [...b.back, ...b.lay]) assert.ok(o.price > 1 && o.size >= 0, JSON.stringify(o));
+  sock.close();
+});
+
 test('phone layout: the odds grid scrolls sideways with the runner column fixed', { timeout: 60000 }, async () => {
-  const probe = await comparedRace();
+  const probe = await comparedRace(2, { exchange: true });
   const page = await newPage(PHONE);
   await page.goto(`${base}/racing/race/${probe.race.race_id}`);
   await page.locator('[data-testid=odds-row]').first().waitFor({ timeout: 20000 });
@@ -864,20 +889,15 @@ test('phone layout: the odds grid scrolls sideways with the runner column fixed'
   await page.context().close();
 });
 
-/** Whether this server answers the odds matcher (GET /api/oddsmatcher), and its rows. */
-async function matcherRows() {
-  const res = await fetch(`${base}/api/oddsmatcher?stake=10&commission=5`);
-  if (res.status === 404) return null;
+/** The odds matcher's rows (GET /api/oddsmatcher). */
+async function matcherRows(query = '') {
+  const res = await fetch(`${base}/api/oddsmatcher?stake=10&commission=5${query}`);
   const body = await res.json();
   assert.ok(res.ok, `/api/oddsmatcher answered ${res.status}: ${JSON.stringify(body)}`);
   return body.rows;
 }
 
-test('odds matcher page: rows, sorting, filters, the calculator filled in, a rating alert', { timeout: 180000 }, async (t) => {
-  if ((await matcherRows()) === null) {
-    t.skip('GET /api/oddsmatcher is not in this build');
-    return;
-  }
+test('odds matcher page: rows, sorting, filters, the calculator filled in, a rating alert', { timeout: 180000 }, async () => {
   await eventually(async () => (await matcherRows()).length > 0, 90000, 2000);
   const page = await newPage(DESKTOP, { permissions: ['notifications'] });
   // Every notification the page shows, recorded beside the browser's own.
@@ -971,32 +991,36 @@ test('odds matcher page: rows, sorting, filters, the calculator filled in, a rat
   await phone.context().close();
 });
 
-test('odds matcher rows change live, without a re-fetch', { timeout: 150000 }, async (t) => {
-  if ((await matcherRows()) === null) {
-    t.skip('GET /api/oddsmatcher is not in this build');
-    return;
-  }
-  // Does the server have the /odds namespace (matcherRows)?
-  const sock = io(`${base}/odds`, { path: '/socket.io/', transports: ['websocket'], reconnection: false });
-  sockets.push(sock);
-  const ack = await Promise.race([
-    new Promise((resolve) => sock.on('connect', () => sock.emit('subscribe', { topic: 'matcher' }, (a) => resolve(a)))),
-    new Promise((resolve) => sock.on('connect_error', () => resolve(null))),
-    sleep(10000).then(() => null),
-  ]);
-  sock.close();
-  if (!ack || ack.ok !== true) {
-    t.skip(`Socket.IO /odds does not take a matcher subscription here (${JSON.stringify(ack)})`);
-    return;
-  }
+test('odds matcher rows change live, without a re-fetch, filtered by the server', { timeout: 150000 }, async () => {
+  // a bookmaker with rows, so that the filter leaves some
+  const book = await eventually(async () => (await matcherRows('&limit=50')).map((r) => r.bookmaker).find((b) => b !== 'oddzy'), 90000, 2000);
   const page = await newPage();
+  // what the page asks the server for on Socket.IO /odds (its subscribe events)
+  const subscribes = [];
+  page.on('websocket', (ws) =>
+    ws.on('framesent', ({ payload }) => {
+      const m = typeof payload === 'string' && payload.match(/^42\/odds,\d*(\[.*)$/);
+      if (m) {
+        const [name, arg] = JSON.parse(m[1]);
+        if (name === 'subscribe') subscribes.push(arg);
+      }
+    }),
+  );
   const asked = await holdRequests(page, '**/api/oddsmatcher**', 1);
   try {
-    await page.goto(`${base}/oddsmatcher`);
+    await page.goto(`${base}/oddsmatcher?bookmaker=${book}&min_odds=1.5`);
     await page.locator('[data-testid=matcher-row]').first().waitFor({ timeout: 30000 });
+    // the filters went to the server with the subscription (src/live/matcher_filter.c)
+    await eventually(() => subscribes.some((x) => x.topic === 'matcher' && x.filter?.bookmaker?.[0] === book && x.filter.min_odds === 1.5), 15000);
     // every request after the first is held: a row that changes came over Socket.IO
     await page.locator('[data-testid=matcher-row].row-changed').first().waitFor({ timeout: 120000 });
+    // (the acknowledged subscription asks once more: held, like any other)
     assert.ok(asked.count() >= 1);
+    const shown = await page.locator('[data-testid=matcher-row]').evaluateAll((els) => els.map((e) => ({ book: e.dataset.bookmaker, back: Number(e.dataset.back), rating: Number(e.dataset.rating) })));
+    assert.ok(shown.every((r) => r.book === book && r.back >= 1.5), `rows outside the filter: ${JSON.stringify(shown.filter((r) => r.book !== book || r.back < 1.5).slice(0, 3))}`);
+    const ratings = shown.map((r) => r.rating);
+    assert.ok(ratings.every((x, i) => i === 0 || ratings[i - 1] >= x), 'still sorted by rating');
+    assert.ok(shown.length <= 200, 'no more rows than the API gives');
   } finally {
     await asked.release();
   }
@@ -1135,8 +1159,7 @@ test('accessibility basics: names, labels, contrast on every page, desktop and p
     if (!scratched && card.race.status === 'OPEN' && card.runners.some((r) => r.is_scratched || r.is_late_scratched)) scratched = id;
   }
   const cards = [race.race_id, resulted, scratched].filter(Boolean).map((id) => [`/racing/race/${id}`, '[data-testid=odds-row]']);
-  // the odds matcher, where the server has it (it logs a 404 otherwise)
-  if ((await matcherRows()) !== null) cards.push(['/oddsmatcher', '[data-testid=matcher-form]']);
+  cards.push(['/oddsmatcher', '[data-testid=matcher-form]']);
   const problems = [];
   for (const viewport of [DESKTOP, PHONE]) {
     const page = await newPage(viewport);

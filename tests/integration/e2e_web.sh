@@ -29,7 +29,7 @@ trap 'end_left; cleanup' EXIT
 rm -f "$ROOT/build/e2e-server.log"
 # removed first, so that the check below sees only what this run wrote (mtimes would not do:
 # scripts/test-hours.sh moves this shell's clock, not the file system's)
-rm -f "$ROOT"/build/screenshots/{schedule,racecard,odds}-{desktop,phone}.png
+rm -f "$ROOT"/build/screenshots/{schedule,racecard,odds,matcher}-{desktop,phone}.png
 start=$(date +%s)
 rc=0
 (
@@ -45,7 +45,7 @@ if [ "$rc" -ne 0 ]; then
   [ -f "$ROOT/build/e2e-server.log" ] && { echo "--- server log (tail)"; tail -n 30 "$ROOT/build/e2e-server.log"; }
   fail "browser tests failed (exit $rc)"
 fi
-for f in "$ROOT"/build/screenshots/{schedule,racecard,odds}-{desktop,phone}.png; do
+for f in "$ROOT"/build/screenshots/{schedule,racecard,odds,matcher}-{desktop,phone}.png; do
   [ -s "$f" ] || fail "screenshot $f not written by this run"
 done
 echo ok

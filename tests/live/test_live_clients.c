@@ -769,6 +769,48 @@ static void t_odds_namespace_and_filters(void **st)
     server_stop(s);
 }
 
+/* The exchange topic: a runner's whole exchange book (race.<id>.exchange, ExchangeBookEvent),
+ * pushed as exchangeUpdated in rooms per race, on Socket.IO /odds, /ws and SSE alike. */
+static void t_exchange_books(void **st)
+{
+    server *s = server_start(1, 0);
+    char line[4096];
+    child *sio = spawn_client("sio-ws", s->port, "{\"topic\":\"exchange\",\"race_id\":7}", "/odds");
+    child *ws = spawn_client("ws", s->port, "{\"topic\":\"exchange\",\"race_id\":\"all\"}", NULL);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?topic=exchange&race_id=7", s->port);
+    char *argv[] = {"curl", "-sN", url, NULL};
+    child *sse = spawn(argv);
+    assert_int_equal(wait_line(sio, "READY", 60000, line, sizeof line), 0);
+    assert_int_equal(wait_line(ws, "READY", 60000, line, sizeof line), 0);
+    assert_int_equal(wait_line(sse, ": subscribed to 7", 60000, line, sizeof line), 0);
+
+    const char *other = "{\"race_id\":8,\"selection_id\":21,\"number\":1,\"provider\":\"betfair\"}";
+    const char *book =
+        "{\"race_id\":7,\"selection_id\":11,\"number\":2,\"provider\":\"betfair\","
+        "\"back\":[{\"price\":3.4,\"size\":120.5},{\"price\":3.35,\"size\":40}],"
+        "\"lay\":[{\"price\":3.5,\"size\":88}],\"last_traded\":3.45,\"traded_volume\":5012.25,"
+        "\"starting_price\":null,\"ts\":1781070000}";
+    s->bus->ops->publish_keyed(s->bus, "race.8.exchange", "21.betfair", other, strlen(other), NULL);
+    s->bus->ops->publish_keyed(s->bus, "race.7.exchange", "11.betfair", book, strlen(book), NULL);
+    /* race 7 only on Socket.IO and SSE: the book as published */
+    assert_int_equal(wait_line(sio, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"exchangeUpdated\",\"data\":{\"race_id\":7,"));
+    assert_non_null(strstr(line, "\"lay\":[{\"price\":3.5,\"size\":88}]"));
+    assert_int_equal(wait_line(sse, "event: exchangeUpdated", 10000, line, sizeof line), 0);
+    assert_int_equal(wait_line(sse, "data: ", 10000, line, sizeof line), 0);
+    assert_string_equal(line + 6, book);
+    /* "all" on /ws: race 8's book, then race 7's */
+    assert_int_equal(wait_line(ws, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"exchangeUpdated\",\"data\":{\"race_id\":8,"));
+    assert_int_equal(wait_line(ws, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "\"traded_volume\":5012.25"));
+    child_end(sio);
+    child_end(ws);
+    child_end(sse);
+    server_stop(s);
+}
+
 /* Subscriptions the server cannot honour are refused with words, on every transport. */
 static void t_bad_subscriptions(void **st)
 {
@@ -1012,6 +1054,7 @@ int main(void)
         cmocka_unit_test(t_slow_client_dropped),
         cmocka_unit_test(t_sse_slow_client_gets_latest),
         cmocka_unit_test(t_odds_namespace_and_filters),
+        cmocka_unit_test(t_exchange_books),
         cmocka_unit_test(t_bad_subscriptions),
         cmocka_unit_test(t_churn_no_growth),
         cmocka_unit_test(t_bad_requests),

@@ -113,7 +113,8 @@ export function sortRows(rows, key = 'rating', order = 'desc') {
 /** The rows that pass settings `f`'s filters at `nowSec`: back odds within min_odds..max_odds,
  * starting within `minutes`, one of the bookmakers (comma-separated), the race type, a rating
  * of at least min_rating, at least min_liquidity offered at the lay price. What the server
- * applies to GET /api/oddsmatcher, applied again to rows that arrive live. */
+ * applies to GET /api/oddsmatcher and to live rows; the page applies only what it did not
+ * (clientFilters). */
 export function filterRows(rows, f, nowSec) {
   const minOdds = num(f.min_odds);
   const maxOdds = num(f.max_odds);
@@ -140,9 +141,10 @@ export function rowFor(row, type) {
 }
 
 /** A live matcherRows message ({ race_id, selection_id, rows, removed }: every current row of
- * one runner, or selection_id null and no rows for a race that closed) on the shown `rows`.
- * Returns { rows, refetch }: the new list (the runner's or race's old rows dropped, its new
- * rows that pass the filters added, seen as the user's bet type), or refetch true and `rows`
+ * one runner that passed the subscription's filter on the server, or selection_id null and no
+ * rows for a race that closed) on the shown `rows`. Returns { rows, refetch }: the new list
+ * (the runner's or race's old rows dropped, its new rows added, seen as the user's bet type and
+ * checked against the filters the server did not apply, clientFilters), or refetch true and `rows`
  * unchanged when the message's rows were worked out for another stake or commission than the
  * user's (then the page asks the API). */
 export function applyMatcherMessage(rows, msg, f, nowSec) {
@@ -154,7 +156,7 @@ export function applyMatcherMessage(rows, msg, f, nowSec) {
   const kept = rows.filter((r) => !gone(r) && !removed.has(rowKey(r)));
   const added = filterRows(
     fresh.map((r) => rowFor(r, f.type)),
-    f,
+    clientFilters(f),
     nowSec,
   );
   return { rows: kept.concat(added), refetch: false };
@@ -190,8 +192,60 @@ export function thresholdCrossings(watch, rows, threshold) {
   return passed;
 }
 
-/** The Socket.IO /odds subscription of the matcher page: the `matcher` topic (matcherRows).
- * Without a server-side filter: every row change arrives and filterRows decides here (the
- * server's per-client matcher filter takes a spec of its own; until it is documented, asking
- * with one would be refused as a bad filter). */
-export const MATCHER_SUBSCRIPTION = Object.freeze({ topic: 'matcher' });
+/** What live rows are worked out for (the racing service publishes them at GET
+ * /api/oddsmatcher's defaults): a user with other figures gets its rows from the API. */
+function publishedFigures(f) {
+  return num(f.stake) === 10 && num(f.commission) === 5 && (f.type || 'qualifying') === 'qualifying';
+}
+
+/** The filters of settings `f` that the server applies to live rows itself, row by row (the
+ * `filter` of a `matcher` subscription, src/live/matcher_filter.c; the same bounds as GET
+ * /api/oddsmatcher's): bookmakers, race type, odds range, minutes to the start, lay liquidity,
+ * and the rating when the published rating is the user's (10.00 at 5 %, qualifying). A value
+ * the API would refuse is left out (the page shows the API's error then). */
+export function liveFilter(f) {
+  const out = {};
+  const between = (k, lo, hi) => {
+    const v = num(f[k]);
+    if (v !== null && v >= lo && v <= hi) out[k] = v;
+  };
+  const books = (f.bookmaker || '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (books.length) out.bookmaker = books;
+  if (f.race_type) out.race_type = f.race_type;
+  between('min_odds', 1.01, 1000);
+  between('max_odds', 1.01, 1000);
+  if (out.min_odds && out.max_odds && out.min_odds > out.max_odds) {
+    delete out.min_odds;
+    delete out.max_odds;
+  }
+  const minutes = num(f.minutes);
+  if (minutes !== null && Number.isInteger(minutes) && minutes >= 0 && minutes <= 10080) out.minutes = minutes;
+  between('min_liquidity', 0, 1000000);
+  if (publishedFigures(f)) between('min_rating', 0, 1000);
+  return out;
+}
+
+/** The Socket.IO /odds subscription of the matcher page for settings `f`: the `matcher` topic
+ * (matcherRows) with the filters the server applies (liveFilter). */
+export function matcherSubscription(f) {
+  const filter = liveFilter(f);
+  return Object.keys(filter).length ? { topic: 'matcher', filter } : { topic: 'matcher' };
+}
+
+/** Settings `f` with only the filters the server did not apply to live rows (the rating of a
+ * bet type or figures other than the published ones, a value liveFilter left out): what
+ * applyMatcherMessage still checks on the page. */
+export function clientFilters(f) {
+  const sent = liveFilter(f);
+  const rest = { ...f };
+  for (const k of Object.keys(sent)) rest[k] = '';
+  return rest;
+}
+
+/** The rows the page keeps: the first MATCHER_LIMIT in the order the API picks them (its sort
+ * for settings `f`, else by rating), as GET /api/oddsmatcher's `limit` does; live rows of
+ * runners beyond it would otherwise pile up. */
+export function topRows(rows, f) {
+  const p = apiParams(f);
+  return sortRows(rows, p.sort || 'rating', p.order || 'desc').slice(0, MATCHER_LIMIT);
+}

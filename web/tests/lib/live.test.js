@@ -1,7 +1,7 @@
 // What a live subscription sends (src/lib/live.js): a race, "all", or a topic's payload as is.
 import { describe, expect, it } from 'vitest';
 import { subscriptionPayload } from '../../src/lib/live.js';
-import { MATCHER_SUBSCRIPTION } from '../../src/lib/matcher.js';
+import { MATCHER_DEFAULTS, matcherSubscription } from '../../src/lib/matcher.js';
 
 describe('subscription payloads', () => {
   it('names a race or all races by race_id', () => {
@@ -10,7 +10,8 @@ describe('subscription payloads', () => {
   });
 
   it("sends the odds matcher's topic as is (wip-live: {topic: \"matcher\"})", () => {
-    expect(subscriptionPayload(MATCHER_SUBSCRIPTION)).toEqual({ topic: 'matcher' });
-    expect(subscriptionPayload(MATCHER_SUBSCRIPTION)).toBe(MATCHER_SUBSCRIPTION);
+    const sub = matcherSubscription(MATCHER_DEFAULTS);
+    expect(subscriptionPayload(sub)).toEqual({ topic: 'matcher' });
+    expect(subscriptionPayload(sub)).toBe(sub);
   });
 });

@@ -5,14 +5,19 @@ import {
   apiParams,
   applyMatcherMessage,
   calcLink,
+  clientFilters,
   createThresholdWatch,
   filterRows,
   filtersQuery,
+  liveFilter,
   MATCHER_DEFAULTS,
+  MATCHER_LIMIT,
+  matcherSubscription,
   readFilters,
   rowKey,
   sortRows,
   thresholdCrossings,
+  topRows,
 } from '../../src/lib/matcher.js';
 
 const NOW = 1_700_000_000;
@@ -92,10 +97,31 @@ describe('filters', () => {
   });
 });
 
+describe('the server-side filter of live rows', () => {
+  const f = (x) => ({ ...MATCHER_DEFAULTS, ...x });
+  it('sends every filter the server can apply, as src/live/matcher_filter.c reads them', () => {
+    const all = f({ bookmaker: 'neds,TAB-NZ', race_type: 'greyhound', min_odds: '2', max_odds: '8.5', minutes: '30', min_liquidity: '50', min_rating: '95' });
+    expect(liveFilter(all)).toEqual({ bookmaker: ['neds', 'tab-nz'], race_type: 'greyhound', min_odds: 2, max_odds: 8.5, minutes: 30, min_liquidity: 50, min_rating: 95 });
+    expect(matcherSubscription(all)).toEqual({ topic: 'matcher', filter: liveFilter(all) });
+    expect(matcherSubscription(f({}))).toEqual({ topic: 'matcher' });
+    // nothing is left for the page to check itself
+    expect(liveFilter(clientFilters(all))).toEqual({});
+  });
+
+  it('keeps the rating on the page when the published rating is not the user\'s, and leaves out what the API refuses', () => {
+    for (const x of [{ stake: '25' }, { commission: '2' }, { type: 'snr' }]) {
+      expect(liveFilter(f({ ...x, min_rating: '95' }))).toEqual({});
+      expect(clientFilters(f({ ...x, min_rating: '95' })).min_rating).toBe('95');
+    }
+    expect(liveFilter(f({ min_odds: '1', max_odds: '2000', minutes: '2.5', min_liquidity: '-1' }))).toEqual({});
+    expect(liveFilter(f({ min_odds: '5', max_odds: '3' }))).toEqual({});
+  });
+});
+
 describe('live rows', () => {
   const f = { ...MATCHER_DEFAULTS };
-  it("replaces one runner's rows with the message's, filtered", () => {
-    const msg = { race_id: 1, selection_id: 101, rows: [row(1, 101, 'neds', 3.4, 3.45, 97.2), row(1, 101, 'tab-nz', 3.3, 3.45, 95.0)], removed: [] };
+  it("replaces one runner's rows with the message's (filtered by the server)", () => {
+    const msg = { race_id: 1, selection_id: 101, rows: [row(1, 101, 'neds', 3.4, 3.45, 97.2)], removed: [] };
     const { rows, refetch } = applyMatcherMessage(ROWS, msg, { ...f, bookmaker: 'neds,ladbrokes' }, NOW);
     expect(refetch).toBe(false);
     expect(rows.map((r) => [rowKey(r), r.rating])).toEqual([
@@ -104,6 +130,24 @@ describe('live rows', () => {
       ['2.202.tab-nz', 88.0], // already shown; the filter is the server's when it was fetched
       ['1.101.neds', 97.2],
     ]);
+  });
+
+  it('checks on the page only the filters the server did not apply', () => {
+    const live = (rating, snr) => row(1, 101, 'neds', 3.4, 3.45, rating, { bets: { qualifying: { rating }, snr: { rating: snr } } });
+    // free bet (SNR) figures: the server judged the qualifying rating, the page judges SNR's
+    const snr = { ...f, type: 'snr', min_rating: '70' };
+    expect(applyMatcherMessage([], { race_id: 1, selection_id: 101, rows: [live(97.2, 72.5)] }, snr, NOW).rows.map((r) => r.rating)).toEqual([72.5]);
+    expect(applyMatcherMessage([], { race_id: 1, selection_id: 101, rows: [live(97.2, 65)] }, snr, NOW).rows).toEqual([]);
+    // a bookmaker the server was asked to filter by is not checked again
+    expect(applyMatcherMessage([], { race_id: 1, selection_id: 101, rows: [live(97.2, 72.5)] }, { ...f, bookmaker: 'tab-nz' }, NOW).rows).toHaveLength(1);
+  });
+
+  it('keeps the first MATCHER_LIMIT rows in the order the API picks them', () => {
+    const many = Array.from({ length: MATCHER_LIMIT + 5 }, (_, i) => row(3, 300 + i, 'neds', 3, 3.1, 50 + i / 10));
+    const kept = topRows(many, { ...f, sort: 'bookmaker', order: 'asc' }); // a page-only sort: the API's is by rating
+    expect(kept).toHaveLength(MATCHER_LIMIT);
+    expect(kept[0].rating).toBe(many[many.length - 1].rating);
+    expect(Math.min(...kept.map((r) => r.rating))).toBe(many[5].rating);
   });
 
   it('drops a closed race and rows named as removed', () => {
