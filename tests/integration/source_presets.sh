@@ -124,14 +124,15 @@ SP2=$(free_port)
   >"$TMP/runs.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$SP2/readyz" 30 || { cat "$TMP/runs.log"; fail "oddzy run --sources not ready"; }
+shows() { case " $providers " in *" $1 "*) ;; *) return 1 ;; esac; }
 providers=""
 for _ in $(seq 1 150); do
   providers=$(card_providers "$SP2")
-  case " $providers " in *" ladbrokes "*" mybook "*) break ;; esac
+  shows ladbrokes && shows mybook && break
   sleep 0.2
 done
-case " $providers " in *" ladbrokes "*" mybook "*) ;;
-  *) cat "$TMP/runs.log"; fail "run --sources: race cards show providers '$providers', want ladbrokes and mybook" ;; esac
+shows ladbrokes && shows mybook ||
+  { cat "$TMP/runs.log"; fail "run --sources: race cards show providers '$providers', want ladbrokes and mybook"; }
 echo "ok   oddzy run --sources: race cards compare $providers"
 set +e; "$ODDZY" run --db "$TMP/z.db" --sources "$TMP/bad.yaml" >/dev/null 2>"$TMP/err"; rc=$?; set -e
 [ $rc = 2 ] && grep -q "line " "$TMP/err" || { cat "$TMP/err"; fail "run with a bad --sources file: exit $rc"; }
