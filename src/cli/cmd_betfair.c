@@ -93,7 +93,7 @@ int odz_cmd_betfair(int argc, char **argv)
     odz_bf_client_config cfg = {.tls = !*odz_opt_get(opts, "plain"),
                                 .tz = odz_opt_get(opts, "tz")};
     char *colon;
-    if (odz_opts_logging(opts, "betfair") ||
+    if (odz_role_init(opts, "betfair", 0) ||
         odz_strlcpy(hostport, odz_opt_get(opts, "stream"), sizeof hostport) ||
         !(colon = strrchr(hostport, ':')) || colon == hostport || !colon[1]) {
         fprintf(stderr, "oddzy betfair: --stream must be HOST:PORT\n");
@@ -127,9 +127,8 @@ int odz_cmd_betfair(int argc, char **argv)
         return 2;
     }
     char err[ODZ_ERRLEN];
-    odz_signals_block();
     odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "betfair", cfg.tz, &env)))
+    if ((rc = odz_role_env_open(opts, "betfair", cfg.tz, ODZ_ROLE_BUS, &env)))
         return rc;
     odz_bf_client *c = odz_bf_client_start(env.bus, &cfg, err);
     if (!c) {
@@ -139,11 +138,9 @@ int odz_cmd_betfair(int argc, char **argv)
     }
     odz_log_kv(ODZ_LOG_INFO, "betfair stream started", "host", cfg.host, "port", cfg.port,
                "tls", cfg.tls ? "true" : "false", NULL);
-    int sig = odz_signals_wait();
-    odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    odz_role_wait(&env);
     odz_bf_client_stop(c);
     odz_role_env_close(&env);
-    odz_metrics_free_all();
     return 0;
 }
 
@@ -335,7 +332,7 @@ int odz_cmd_betfair_login(int argc, char **argv)
                     .user = odz_opt_get(opts, "username"),
                     .app_key = app_key,
                     .password = password};
-    if (odz_opts_logging(opts, "betfair-login") ||
+    if (odz_role_init(opts, "betfair-login", 0) ||
         odz_opt_int(opts, "keep-alive", 0, 43200, &every) ||
         odz_opt_int(opts, "timeout-ms", 1000, 120000, &timeout))
         return 2;
@@ -351,8 +348,9 @@ int odz_cmd_betfair_login(int argc, char **argv)
         secret(opts, "ODDZY_BETFAIR_PASSWORD", "password-file", password, sizeof password))
         return 2;
     c.timeout_ms = (long)timeout;
-    odz_signals_block();
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    odz_role_env env;
+    if ((rc = odz_role_env_open(opts, "betfair-login", NULL, ODZ_ROLE_CURL, &env)))
+        return rc;
     char token[ODZ_BF_TOKEN_MAX], err[ODZ_ERRLEN];
     int status = 0;
     bool logged_in = false;
@@ -387,7 +385,6 @@ int odz_cmd_betfair_login(int argc, char **argv)
     }
     explicit_bzero(token, sizeof token);
     explicit_bzero(password, sizeof password);
-    curl_global_cleanup();
-    odz_metrics_free_all();
+    odz_role_env_close(&env);
     return status;
 }

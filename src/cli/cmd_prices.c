@@ -19,8 +19,7 @@ static int prices_config(const odz_opt *opts, odz_prices_config *pc)
     if (odz_opt_int(opts, "seed", 0, INT64_MAX, &seed) ||
         odz_opt_int(opts, "interval-ms", 10, 60000, &interval) ||
         odz_opt_int(opts, "window-min", 1, 7 * 24 * 60, &window) ||
-        odz_opt_int(opts, "max-races", 1, ODZ_PRICES_MAX_RACES, &max_races) ||
-        odz_opts_clock(opts))
+        odz_opt_int(opts, "max-races", 1, ODZ_PRICES_MAX_RACES, &max_races))
         return ODZ_EINVAL;
     odz_prices_config_defaults(pc);
     pc->seed = (uint64_t)seed;
@@ -63,12 +62,11 @@ int odz_cmd_prices(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     odz_prices_config pc;
-    if (odz_opts_logging(opts, "prices") || prices_config(opts, &pc))
+    if (odz_role_init(opts, "prices", ODZ_ROLE_CLOCK) || prices_config(opts, &pc))
         return 2;
     char err[ODZ_ERRLEN];
-    odz_signals_block();
     odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "prices", odz_opt_get(opts, "tz"), &env)))
+    if ((rc = odz_role_env_open(opts, "prices", odz_opt_get(opts, "tz"), ODZ_ROLE_BUS, &env)))
         return rc;
     odz_price_updater *u = odz_prices_start(env.bus, &pc, err);
     if (!u) {
@@ -76,10 +74,8 @@ int odz_cmd_prices(int argc, char **argv)
         odz_role_env_close(&env);
         return 1;
     }
-    int sig = odz_signals_wait();
-    odz_log_kv(ODZ_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    odz_role_wait(&env);
     odz_prices_stop(u);
     odz_role_env_close(&env);
-    odz_metrics_free_all();
     return 0;
 }

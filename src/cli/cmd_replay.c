@@ -71,12 +71,11 @@ int odz_cmd_replay(int argc, char **argv)
         fprintf(stderr, "oddzy replay: --speed must be a number above 0 or max\n");
         return 2;
     }
-    if (odz_opts_logging(opts, "replay"))
+    if (odz_role_init(opts, "replay", 0))
         return 2;
     char err[ODZ_ERRLEN];
-    odz_signals_block();
     odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "replay", cfg.tz, &env)))
+    if ((rc = odz_role_env_open(opts, "replay", cfg.tz, ODZ_ROLE_BUS, &env)))
         return rc;
     odz_replay *r = odz_replay_start(env.bus, &cfg, err);
     int status = 0;
@@ -103,6 +102,5 @@ int odz_cmd_replay(int argc, char **argv)
         status = st.failed_batches ? 1 : 0;
     }
     odz_role_env_close(&env);
-    odz_metrics_free_all();
     return status;
 }

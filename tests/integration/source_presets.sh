@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sources as providers: the identification headers reach the source (From, X-Partner,
 # X-Partner-ID), a bookmaker brand's prices are stored under its own provider, and bad
-# source flags are refused with a clear error (exit 2) before anything starts.
+# source flags are refused with a clear error (exit 2) before anything starts; `oddzy run
+# --sources` puts a file's sources beside its simulated world.
 source "$(dirname "$0")/lib.bash"
 
 # ---- headers: a source that records what it was sent ----
@@ -92,9 +93,9 @@ RP=$(free_port)
   --bookmakers neds,tab-nz --log-level warn >"$TMP/run.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$RP/readyz" 30 || { cat "$TMP/run.log"; fail "oddzy run not ready"; }
-providers=""
-for _ in $(seq 1 150); do
-  providers=$(curl -fsS "http://127.0.0.1:$RP/api/racing/next?limit=5" | python3 -c '
+# the providers on the race cards of the next races of the API on port $1
+card_providers() {
+  curl -fsS "http://127.0.0.1:$1/api/racing/next?limit=5" | python3 -c '
 import json, sys, urllib.request
 port = sys.argv[1]
 seen = set()
@@ -102,7 +103,11 @@ for r in json.load(sys.stdin)["races"]:
     url = "http://127.0.0.1:%s/api/racing/racecard?race_id=%d" % (port, r["race_id"])
     card = json.load(urllib.request.urlopen(url))
     seen |= {p["provider"] for p in card["comparison"]["providers"]}
-print(" ".join(sorted(seen)))' "$RP" 2>/dev/null || true)
+print(" ".join(sorted(seen)))' "$1" 2>/dev/null || true
+}
+providers=""
+for _ in $(seq 1 150); do
+  providers=$(card_providers "$RP")
   case " $providers " in *" neds "*" tab-nz "*) break ;; esac
   sleep 0.2
 done
@@ -110,6 +115,28 @@ case " $providers " in *" neds "*" tab-nz "*) ;; *) fail "race cards show provid
 echo "ok   oddzy run --bookmakers: race cards compare $providers"
 set +e; "$ODDZY" run --db "$TMP/y.db" --bookmakers sportsbet >/dev/null 2>"$TMP/err"; rc=$?; set -e
 [ $rc = 2 ] && grep -q "unknown bookmaker 'sportsbet'" "$TMP/err" || fail "--bookmakers sportsbet: exit $rc"
+
+# ---- oddzy run --sources: the file's sources (an oddzy feed's brands) beside its own world ----
+# (the same seed, speed and clock as the feed above: one world, so the races are the same)
+SP2=$(free_port)
+"$ODDZY" run --port "$SP2" --host 127.0.0.1 --db "$TMP/runs.db" --seed 7 --speed 60 --web "" \
+  --exchange off --schedule-interval 120 --sources "$TMP/sources.yaml" --log-level warn \
+  >"$TMP/runs.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$SP2/readyz" 30 || { cat "$TMP/runs.log"; fail "oddzy run --sources not ready"; }
+shows() { case " $providers " in *" $1 "*) ;; *) return 1 ;; esac; }
+providers=""
+for _ in $(seq 1 150); do
+  providers=$(card_providers "$SP2")
+  shows ladbrokes && shows mybook && break
+  sleep 0.2
+done
+shows ladbrokes && shows mybook ||
+  { cat "$TMP/runs.log"; fail "run --sources: race cards show providers '$providers', want ladbrokes and mybook"; }
+echo "ok   oddzy run --sources: race cards compare $providers"
+set +e; "$ODDZY" run --db "$TMP/z.db" --sources "$TMP/bad.yaml" >/dev/null 2>"$TMP/err"; rc=$?; set -e
+[ $rc = 2 ] && grep -q "line " "$TMP/err" || { cat "$TMP/err"; fail "run with a bad --sources file: exit $rc"; }
+[ ! -e "$TMP/z.db" ] || fail "a refused run --sources created the database"
 
 # ---- bad flags: a clear error, exit 2 ----
 bad() { # expected-words args...

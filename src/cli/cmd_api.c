@@ -1,0 +1,84 @@
+/* oddzy api: the racing API, live push and the web front end. */
+#include "api/api.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "cli/role.h"
+#include "cli/role_opts.h"
+#include "core/err.h"
+#include "core/tz.h"
+#include "obs/log.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int odz_opts_api(const odz_opt *opts, odz_api_config *ac)
+{
+    int64_t port, threads, maxc, mpub;
+    if (odz_opt_int(opts, "port", 0, 65535, &port) || odz_opt_int(opts, "threads", 1, 64, &threads) ||
+        odz_opt_int(opts, "max-connections", 1, 1000000, &maxc) ||
+        odz_opt_int(opts, "metrics-public", 0, 1, &mpub))
+        return ODZ_EINVAL;
+    memset(ac, 0, sizeof *ac);
+    ac->host = odz_opt_get(opts, "host");
+    ac->port = (int)port;
+    ac->threads = (int)threads;
+    ac->max_connections = (int)maxc;
+    ac->view_workers = 2;
+    ac->metrics_public = mpub == 1;
+    const char *web = odz_opt_get(opts, "web");
+    struct stat sb;
+    ac->static_root = *web && stat(web, &sb) == 0 && S_ISDIR(sb.st_mode) ? web : NULL;
+    if (*web && !ac->static_root)
+        odz_log_kv(ODZ_LOG_WARN, "web front end not built; serving the API only", "web", web,
+                   NULL);
+    ac->tz = odz_opt_get(opts, "tz");
+    return 0;
+}
+
+int odz_cmd_api(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        API_OPTS,
+        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
+         NULL, 0},
+        {"db", "ODDZY_DB", "var/oddzy.db",
+         "with the in-process bus, the API runs the racing service on this database (unused "
+         "over NATS)",
+         NULL, 0},
+        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        ODZ_OPT_CLOCK,
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse("Usage: oddzy api [--port N] [--web DIR]\n\n"
+                            "The racing API: /api/racing/schedule, /api/racing/racecard,\n"
+                            "/api/racing/next, /api/races/{id}[/flucs], /api/meetings/{id},\n"
+                            "/api/scraper/*, /healthz, /readyz, /metrics (loopback peers only unless\n"
+                            "--metrics-public; --metrics-addr serves it on a listener of its own)\n"
+                            "and the web front end.",
+                            opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    odz_api_config ac;
+    if (odz_role_init(opts, "api", ODZ_ROLE_CLOCK) || odz_opts_api(opts, &ac))
+        return 2;
+    char err[ODZ_ERRLEN];
+    odz_role_env env;
+    if ((rc = odz_role_env_open(opts, "api", ac.tz, ODZ_ROLE_BUS, &env)))
+        return rc;
+    odz_api *api = odz_api_new(env.bus, &ac, err);
+    if (!api) {
+        fprintf(stderr, "oddzy api: %s\n", err);
+        odz_role_env_close(&env);
+        return 1;
+    }
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", odz_api_port(api));
+    odz_log_kv(ODZ_LOG_INFO, "api ready", "port", ps, "bus", odz_opt_get(opts, "bus"), NULL);
+    odz_role_serve(&env, odz_api_http(api), NULL);
+    odz_api_free(api);
+    odz_role_env_close(&env);
+    return 0;
+}

@@ -1,0 +1,116 @@
+/* oddzy feed: the simulated racing world over HTTP, and its Betfair exchange. */
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "cli/role.h"
+#include "cli/role_opts.h"
+#include "core/err.h"
+#include "core/tz.h"
+#include "feed/exchange.h"
+#include "feed/feed.h"
+#include "feed/http.h"
+#include "obs/log.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+int odz_opts_feed(const odz_opt *opts, odz_feed_config *fc)
+{
+    int64_t seed;
+    double fail, garbage;
+    int64_t slow;
+    if (odz_opt_int(opts, "seed", 0, INT64_MAX, &seed) ||
+        odz_opt_double(opts, "fail-rate", 0, 1, &fail) ||
+        odz_opt_double(opts, "garbage-rate", 0, 1, &garbage) ||
+        odz_opt_int(opts, "slow-ms", 0, 60000, &slow))
+        return ODZ_EINVAL;
+    memset(fc, 0, sizeof *fc);
+    fc->seed = (uint64_t)seed;
+    fc->fail_rate = fail;
+    fc->garbage_rate = garbage;
+    fc->slow_ms = (int)slow;
+    fc->tz = odz_opt_get(opts, "tz");
+    return 0;
+}
+
+int odz_opts_exchange(const odz_opt *opts, odz_fx_server_config *xc)
+{
+    int64_t drop, tick;
+    if (odz_opt_int(opts, "exchange-drop-after", 0, 1000000, &drop) ||
+        odz_opt_int(opts, "exchange-tick-ms", 50, 60000, &tick))
+        return ODZ_EINVAL;
+    memset(xc, 0, sizeof *xc);
+    xc->host = "127.0.0.1";
+    xc->drop_after = (int)drop;
+    xc->tick_ms = (int)tick;
+    return 0;
+}
+
+int odz_cmd_feed(int argc, char **argv)
+{
+    odz_opt opts[] = {
+        {"host", "ODDZY_HOST", "127.0.0.1", "address to listen on", NULL, 0},
+        {"port", "ODDZY_PORT", "8090", "port to listen on", NULL, 0},
+        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        FEED_OPTS,
+        {"exchange-port", "ODDZY_EXCHANGE_PORT", "0",
+         "also serve the world's Betfair exchange (Stream API, plain TCP) on this port (0: off)",
+         NULL, 0},
+        EXCHANGE_FAULT_OPTS,
+        ODZ_OPT_CLOCK,
+        ODZ_OPT_METRICS_ADDR,
+        ODZ_OPT_LOGGING,
+        ODZ_OPT_END,
+    };
+    int rc = odz_opts_parse(
+        "Usage: oddzy feed [--port N] [--seed N] [--speed N] [--fail-rate F] ...\n"
+        "                  [--exchange-port P [--exchange-drop-after N]]\n\n"
+        "A simulated racing world served over HTTP in the Entain affiliates format\n"
+        "(/affiliates/v1/racing/meetings, /affiliates/v1/racing/events/{id}; each bookmaker\n"
+        "brand under /b/{ladbrokes|neds|tab-nz}/...) and the odds-comparison format\n"
+        "(/api/web/public/Racing/getUpcomingRaces/, /api/web/public/Odds/getOddsComparisonCacheable/),\n"
+        "for `oddzy scraper`. With --exchange-port, also the world's Betfair exchange: the\n"
+        "Exchange Stream API (connection, authentication with any app key and session token,\n"
+        "heartbeat, marketSubscription for event types 7 and 4339, WIN and PLACE markets, best\n"
+        "offers 3 deep, last traded price, traded volume, market definitions; images, deltas,\n"
+        "heartbeats, resuming from initialClk/clk) for `oddzy betfair --plain`.",
+        opts, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    int64_t port, xport;
+    odz_feed_config fc;
+    odz_fx_server_config xc;
+    if (odz_role_init(opts, "feed", ODZ_ROLE_CLOCK) ||
+        odz_opt_int(opts, "port", 0, 65535, &port) ||
+        odz_opt_int(opts, "exchange-port", 0, 65535, &xport) || odz_opts_exchange(opts, &xc) ||
+        odz_opts_feed(opts, &fc))
+        return 2;
+    char err[ODZ_ERRLEN];
+    odz_role_env env;
+    if ((rc = odz_role_env_open(opts, "feed", fc.tz, 0, &env)))
+        return rc;
+    odz_feed *f = odz_feed_new(&fc, err, sizeof err);
+    odz_feed_http *fh = NULL;
+    odz_fx_server *xs = NULL;
+    int status = f ? 1 : 2;
+    if (!f || !(fh = odz_feed_http_new(f, odz_opt_get(opts, "host"), (int)port, err)))
+        goto out;
+    xc.port = (int)xport;
+    if (xport && !(xs = odz_fx_server_start(f, &xc, err, sizeof err)))
+        goto out;
+    char ps[16], xps[16];
+    snprintf(ps, sizeof ps, "%d", odz_http_port(odz_feed_http_server(fh)));
+    snprintf(xps, sizeof xps, "%d", xs ? odz_fx_server_port(xs) : 0);
+    odz_log_kv(ODZ_LOG_INFO, "simulated source ready", "port", ps, "exchange_port", xps, "seed",
+               odz_opt_get(opts, "seed"), "speed", odz_opt_get(opts, "speed"), NULL);
+    odz_role_serve(&env, odz_feed_http_server(fh), NULL);
+    status = 0;
+out:
+    if (status)
+        fprintf(stderr, "oddzy feed: %s\n", err);
+    odz_fx_server_stop(xs);
+    odz_feed_http_free(fh);
+    odz_feed_free(f);
+    odz_role_env_close(&env);
+    return status;
+}

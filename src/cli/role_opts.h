@@ -1,0 +1,65 @@
+/* Option rows and their parsing shared by a role and `oddzy run`, which runs them all in one
+ * process: each is defined in its role's file (cmd_feed.c, cmd_scraper.c, cmd_api.c). */
+#ifndef ODZ_CLI_ROLE_OPTS_H
+#define ODZ_CLI_ROLE_OPTS_H
+
+#include "api/api.h"
+#include "cli/opts.h"
+#include "cli/sources.h"
+#include "feed/exchange.h"
+#include "feed/feed.h"
+#include "scraper/scraper.h"
+
+#define FEED_OPTS                                                                                  \
+    {"seed", "ODDZY_SEED", "1", "world seed: same seed, same world", NULL, 0},                    \
+        {"fail-rate", "ODDZY_FAIL_RATE", "0", "share of requests answered 5xx (0..1)", NULL, 0},  \
+        {"garbage-rate", "ODDZY_GARBAGE_RATE", "0", "share answered with a broken body (0..1)",    \
+         NULL, 0},                                                                                 \
+        {"slow-ms", "ODDZY_SLOW_MS", "0", "delay added to every response (ms)", NULL, 0}
+
+#define EXCHANGE_FAULT_OPTS                                                                        \
+    {"exchange-drop-after", "ODDZY_EXCHANGE_DROP_AFTER", "0",                                      \
+     "fault for tests: the exchange cuts each connection mid-message after this many messages "    \
+     "(0: never)",                                                                                 \
+     NULL, 0},                                                                                     \
+        {"exchange-tick-ms", "ODDZY_EXCHANGE_TICK_MS", "1000",                                     \
+         "real milliseconds between two looks of the exchange at the world", NULL, 0}
+
+/* (shared by `oddzy scraper` and `oddzy run`) */
+#define SCRAPER_INFLIGHT_OPT                                                                       \
+    {"max-inflight", "ODDZY_MAX_INFLIGHT", "8",                                                    \
+     "requests to the source at once (1..256), within --rate", NULL, 0}
+
+#define SOURCE_IDENT_OPTS                                                                          \
+    {"provider", "ODDZY_PROVIDER", "",                                                             \
+     "name the prices of an entain-format source as this bookmaker's (a preset names its own)",   \
+     NULL, 0},                                                                                     \
+        {"partner", "ODDZY_PARTNER", "", "X-Partner request header: who you are (Entain asks)", NULL,  \
+     0},                                                                                           \
+        {"partner-id", "ODDZY_PARTNER_ID", "", "X-Partner-ID request header (TAB NZ)", NULL, 0},  \
+        {"from", "ODDZY_FROM", "", "From request header: your e-mail address (Entain asks)", NULL, \
+         0}
+
+#define API_OPTS                                                                                   \
+    {"host", "ODDZY_HOST", "0.0.0.0", "address to listen on", NULL, 0},                           \
+        {"port", "ODDZY_PORT", "8080", "port to listen on", NULL, 0},                             \
+        {"threads", "ODDZY_THREADS", "1", "event loops (one per core, SO_REUSEPORT)", NULL, 0},  \
+        {"max-connections", "ODDZY_MAX_CONNECTIONS", "20000", "connection limit", NULL, 0},      \
+        {"web", "ODDZY_WEB", "web/dist", "directory of the web front end ('' for none)", NULL, 0}, \
+        {"metrics-public", "ODDZY_METRICS_PUBLIC", "0",                                          \
+         "answer /metrics on the API port to any peer, not only loopback (1 or 0)", NULL, 1},     \
+        ODZ_OPT_METRICS_ADDR
+
+/** The simulated world's settings (--seed, --fail-rate, --garbage-rate, --slow-ms, --tz).
+ * 0 or ODZ_EINVAL after printing what is wrong. */
+int odz_opts_feed(const odz_opt *opts, odz_feed_config *fc);
+/** The exchange server's settings from the options (port given separately). */
+int odz_opts_exchange(const odz_opt *opts, odz_fx_server_config *xc);
+/** The scraper's settings: --source (a preset name or a URL), --format, the identification
+ * headers, --rate, --timeout-ms, --schedule-interval, --max-inflight, --tz; sc points into
+ * id. 0 or ODZ_EINVAL after printing what is wrong. */
+int odz_opts_scraper(const odz_opt *opts, odz_scraper_config *sc, odz_source *id);
+/** The API's settings of API_OPTS and --tz. 0 or ODZ_EINVAL after printing what is wrong. */
+int odz_opts_api(const odz_opt *opts, odz_api_config *ac);
+
+#endif
