@@ -141,8 +141,9 @@ fuzz: $(FUZZ_BIN)
 # every target for FUZZ_SECONDS each, new inputs to a scratch directory, the table into
 # docs/reliability.md ("## Fuzzing"); fails if any target crashed
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
 fuzz-long: $(FUZZ_BIN)
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-long.sh
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz-long.sh
 
 # Benchmark tools (bench/*.c), built with the same warnings as everything else.
 BENCH_TOOLS := $(B)/bench/wsload $(B)/bench/ingest_bare

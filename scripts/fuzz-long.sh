@@ -13,9 +13,12 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/oddzy-fuzz-long.XXXXXX")
 targets=$(find build/fuzz -maxdepth 1 -type f -perm -u+x -name 'fuzz_*' | sort)
 [ -n "$targets" ] || { echo "no fuzz targets in build/fuzz (make fuzz-long builds them)" >&2; exit 2; }
 
-rows=()
-crashed=0
-for f in $targets; do
+# FUZZ_JOBS targets run at once (default 1); each still gets FUZZ_SECONDS of wall time, so on a
+# machine with other work the runs column is the fair measure of how much each was exercised.
+jobs_max=${FUZZ_JOBS:-1}
+
+run_one() {
+  local f=$1 n name start rc took log runs last cov ft crashes
   n=$(basename "$f"); name=${n#fuzz_}
   mkdir -p "$scratch/$name/new" "$scratch/$name/artifacts"
   echo "== $n: ${secs}s (new inputs: $scratch/$name/new)"
@@ -31,9 +34,24 @@ for f in $targets; do
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   crashes=$(find "$scratch/$name/artifacts" -type f | wc -l)
   if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; fi
-  [ "$crashes" -eq 0 ] || { crashed=1; echo "FAIL $n: see $log"; tail -n 30 "$log"; }
-  rows+=("| $name | ${runs:-?} | ${cov:-?} | ${ft:-?} | $crashes | $took |")
-  echo "   runs ${runs:-?}, cov ${cov:-?}, ft ${ft:-?}, crashes $crashes, ${took}s"
+  [ "$crashes" -eq 0 ] || { echo "FAIL $n: see $log"; tail -n 30 "$log"; }
+  echo "| $name | ${runs:-?} | ${cov:-?} | ${ft:-?} | $crashes | $took |" >"$scratch/$name/row"
+  echo "   $n: runs ${runs:-?}, cov ${cov:-?}, ft ${ft:-?}, crashes $crashes, ${took}s"
+}
+
+for f in $targets; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+  run_one "$f" &
+done
+wait
+
+rows=()
+crashed=0
+for f in $targets; do
+  n=$(basename "$f"); name=${n#fuzz_}
+  row=$(cat "$scratch/$name/row" 2>/dev/null || echo "| $name | ? | ? | ? | 1 | ? |")
+  rows+=("$row")
+  [ "$(cut -d'|' -f6 <<<"$row" | tr -d ' ')" = 0 ] || crashed=1
 done
 
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
@@ -41,8 +59,8 @@ section=$(
   echo "## Fuzzing"
   echo
   echo "Every libFuzzer target of \`fuzz/\` (ASan + UBSan, any report fails it), each for"
-  echo "${secs} seconds, one after the other, from its committed corpus: \`make fuzz-long\`"
-  echo "(\`FUZZ_SECONDS=N\` to change the time; 600 is the run to make on a quiet machine)."
+  echo "${secs} seconds, ${jobs_max} at a time, from its committed corpus: \`make fuzz-long\`"
+  echo "(\`FUZZ_SECONDS=N\` to change the time, \`FUZZ_JOBS=N\` to run N at once)."
   echo "Run on $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC, $(nproc) cores, load average"
   echo "$load at the end. Coverage is libFuzzer's count of covered edges (cov), features its"
   echo "finer measure (ft); crashes counts reproducers written (any sanitizer report, leak,"
