@@ -3,9 +3,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "obs/log.h"
+#include "scraper/share.h"
+#include "source/source.h"
 
 int odz_source_apply(odz_source *src, bool rate_and_timeout)
 {
@@ -35,6 +38,30 @@ int odz_source_apply(odz_source *src, bool rate_and_timeout)
     return 0;
 }
 
+/* The Entain-format sources of a file share meeting, event and entrant ids: one group, in the
+ * file's order (the first up owns the shared parts, scraper/share.h). One group a process. */
+static odz_share g_entain;
+
+static void group_entain(odz_source *out, size_t n)
+{
+    static bool inited;
+    size_t members = 0;
+    for (size_t i = 0; i < n; i++)
+        members += !strcmp(out[i].p.format, odz_source_entain.name);
+    if (members < 2)
+        return;
+    if (!inited) {
+        odz_share_init(&g_entain);
+        inited = true;
+    }
+    int rank = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(out[i].p.format, odz_source_entain.name)) {
+            out[i].cfg.share = &g_entain;
+            out[i].cfg.share_rank = rank++;
+        }
+}
+
 int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,
                      size_t *n)
 {
@@ -60,6 +87,7 @@ int odz_sources_load(const char *path, const odz_scraper_config *base, odz_sourc
             return ODZ_EINVAL;
         }
     }
+    group_entain(out, np);
     *n = np;
     return 0;
 }

@@ -28,6 +28,9 @@ int odz_source_apply(odz_source *src, bool rate_and_timeout);
 
 /** The sources of the YAML file `path`: up to ODZ_PROVIDERS_MAX into out[], each a copy of
  * `base` (time zone, schedule, requests in flight) with its provider applied; *n their count.
+ * Two or more sources of the entain format (the Entain brands) become one group sharing ids
+ * (scraper/share.h), ranked in the file's order: the first that is up stores the shared parts
+ * (meetings, races, runners, results, scratchings), the others only their prices.
  * A bad file: ODZ_EINVAL after printing the line and what is wrong; nothing is started. */
 int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,
                      size_t *n);

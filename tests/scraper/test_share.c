@@ -1,0 +1,132 @@
+/* Sources sharing ids (src/scraper/share.c): which one owns the shared parts, what the others
+ * store, and the take-over when the owner fails. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "scraper/share.h"
+
+#include <stdio.h>
+
+static odz_share g; /* (large: not on the stack) */
+
+static void first_up_owns(void **st)
+{
+    (void)st;
+    odz_share_init(&g);
+    assert_int_equal(odz_share_owner(&g), -1);
+    odz_share_join(&g, 1);
+    assert_int_equal(odz_share_owner(&g), 1); /* the first is not running: the next owns */
+    odz_share_join(&g, 0);
+    assert_int_equal(odz_share_owner(&g), 0);
+    odz_share_leave(&g, 0);
+    assert_int_equal(odz_share_owner(&g), 1);
+    odz_share_leave(&g, 1);
+    assert_int_equal(odz_share_owner(&g), -1);
+    odz_share_join(&g, -1); /* out of range: ignored */
+    odz_share_join(&g, ODZ_SHARE_MEMBERS_MAX);
+    assert_int_equal(odz_share_owner(&g), -1);
+    odz_share_destroy(&g);
+}
+
+static void owner_stores_all_others_wait_then_send_prices(void **st)
+{
+    (void)st;
+    const char *race = "e2f0b2b4-5ad4-4c1e-9a4c-5b1f3c0d9e01";
+    odz_share_init(&g);
+    odz_share_join(&g, 0);
+    odz_share_join(&g, 1);
+    assert_int_equal(odz_share_role_of(&g, 0, NULL, 0), ODZ_SHARE_ALL);
+    assert_int_equal(odz_share_role_of(&g, 0, race, 0), ODZ_SHARE_ALL);
+    /* the other brand: no schedule rows; a race the owner has not stored: wait, a few times */
+    assert_int_equal(odz_share_role_of(&g, 1, NULL, 0), ODZ_SHARE_PRICES);
+    assert_int_equal(odz_share_role_of(&g, 1, race, 0), ODZ_SHARE_WAIT);
+    assert_int_equal(odz_share_role_of(&g, 1, race, ODZ_SHARE_WAITS_MAX - 1), ODZ_SHARE_WAIT);
+    /* then a race only it lists is stored whole by it */
+    assert_int_equal(odz_share_role_of(&g, 1, race, ODZ_SHARE_WAITS_MAX), ODZ_SHARE_ALL);
+    /* a race the owner's schedule lists: wait for its card however long it takes */
+    odz_share_stored(&g, race, false);
+    assert_int_equal(odz_share_role_of(&g, 1, race, ODZ_SHARE_WAITS_MAX + 5), ODZ_SHARE_WAIT);
+    odz_share_stored(&g, race, true);
+    assert_int_equal(odz_share_role_of(&g, 1, race, 0), ODZ_SHARE_PRICES);
+    odz_share_stored(&g, race, false); /* listed again: still stored */
+    assert_int_equal(odz_share_role_of(&g, 1, race, 0), ODZ_SHARE_PRICES);
+    assert_int_equal(odz_share_role_of(&g, 1, "another-race", 0), ODZ_SHARE_WAIT);
+    odz_share_stored(&g, race, true); /* twice: still one */
+    assert_int_equal(g.n_races, 1);
+    odz_share_destroy(&g);
+}
+
+static void a_failing_owner_hands_over_and_takes_back(void **st)
+{
+    (void)st;
+    const char *race = "race-1";
+    odz_share_init(&g);
+    odz_share_join(&g, 0);
+    odz_share_join(&g, 1);
+    odz_share_join(&g, 2);
+    odz_share_stored(&g, race, true);
+    for (int i = 0; i < ODZ_SHARE_DOWN_AFTER - 1; i++)
+        odz_share_report(&g, 0, false);
+    assert_int_equal(odz_share_owner(&g), 0); /* a failure or two: still the owner */
+    odz_share_report(&g, 0, true);
+    for (int i = 0; i < ODZ_SHARE_DOWN_AFTER; i++)
+        odz_share_report(&g, 0, false);
+    assert_int_equal(odz_share_owner(&g), 1);
+    /* the next brand stores whole scrapes: results and scratchings keep coming */
+    assert_int_equal(odz_share_role_of(&g, 1, race, 0), ODZ_SHARE_ALL);
+    assert_int_equal(odz_share_role_of(&g, 1, NULL, 0), ODZ_SHARE_ALL);
+    assert_int_equal(odz_share_role_of(&g, 2, race, 0), ODZ_SHARE_PRICES);
+    /* the failed owner's own cards (if any get through) are prices only */
+    assert_int_equal(odz_share_role_of(&g, 0, race, 0), ODZ_SHARE_PRICES);
+    for (int i = 0; i < 10; i++) /* more failures do not pile up */
+        odz_share_report(&g, 0, false);
+    odz_share_report(&g, 0, true); /* back: one success */
+    assert_int_equal(odz_share_owner(&g), 0);
+    assert_int_equal(odz_share_role_of(&g, 1, race, 0), ODZ_SHARE_PRICES);
+    /* every brand down: each stores whole scrapes */
+    for (int r = 0; r < 3; r++)
+        for (int i = 0; i < ODZ_SHARE_DOWN_AFTER; i++)
+            odz_share_report(&g, r, false);
+    assert_int_equal(odz_share_owner(&g), -1);
+    assert_int_equal(odz_share_role_of(&g, 2, race, 0), ODZ_SHARE_ALL);
+    odz_share_destroy(&g);
+}
+
+/* The remembered races are bounded: past 3/4 of the slots they are forgotten at once, and the
+ * others wait for the owner's cards again. */
+static void stored_races_are_bounded(void **st)
+{
+    (void)st;
+    odz_share_init(&g);
+    odz_share_join(&g, 0);
+    odz_share_join(&g, 1);
+    char key[32];
+    size_t limit = ODZ_SHARE_RACES / 4 * 3;
+    for (size_t i = 0; i < limit; i++) {
+        snprintf(key, sizeof key, "race-%zu", i);
+        odz_share_stored(&g, key, true);
+    }
+    assert_int_equal(g.n_races, limit);
+    assert_int_equal(odz_share_role_of(&g, 1, "race-0", 0), ODZ_SHARE_PRICES);
+    odz_share_stored(&g, "one-more", true);
+    assert_int_equal(g.n_races, 1);
+    assert_int_equal(odz_share_role_of(&g, 1, "race-0", 0), ODZ_SHARE_WAIT);
+    assert_int_equal(odz_share_role_of(&g, 1, "one-more", 0), ODZ_SHARE_PRICES);
+    assert_false(g.stored[0] && !g.races[0]);
+    odz_share_destroy(&g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(first_up_owns),
+        cmocka_unit_test(owner_stores_all_others_wait_then_send_prices),
+        cmocka_unit_test(a_failing_owner_hands_over_and_takes_back),
+        cmocka_unit_test(stored_races_are_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
