@@ -7,9 +7,18 @@
 
 #include <cmocka.h>
 
-#include "scraper/share.h"
+#include "support/fixture.h"
 
+#include "bus/bus.h"
+#include "core/err.h"
+#include "scraper/scraper.h"
+#include "scraper/share.h"
+#include "source/source.h"
+
+#include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 static odz_share g; /* (large: not on the stack) */
 
@@ -120,6 +129,61 @@ static void stored_races_are_bounded(void **st)
     odz_share_destroy(&g);
 }
 
+/* ---- what reaches the racing service ---- */
+
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *seen; /* the last upsert_batch request */
+
+static void fake_racing(odz_bus *bus, const odz_msg *m, void *ud)
+{
+    (void)ud;
+    pthread_mutex_lock(&seen_mu);
+    json_decref(seen);
+    seen = json_loadb(m->data, m->len, 0, NULL);
+    pthread_mutex_unlock(&seen_mu);
+    const char *ok = "{\"ok\":true,\"data\":{\"races_changed\":1,\"scratchings\":0}}";
+    odz_bus_respond(bus, m, ok, strlen(ok));
+}
+
+static size_t seen_rows(const char *kind)
+{
+    pthread_mutex_lock(&seen_mu);
+    size_t n = json_array_size(json_object_get(seen, kind));
+    pthread_mutex_unlock(&seen_mu);
+    return n;
+}
+
+/* A brand that does not own the shared parts sends a card's prices and nothing else. */
+static void prices_only_batch(void **st)
+{
+    (void)st;
+    odz_bus *bus = odz_bus_inproc_new();
+    assert_non_null(bus);
+    assert_true(bus->ops->subscribe(bus, "racing.upsert_batch", "racing", 8, fake_racing, NULL) >
+                0);
+    size_t len;
+    char *body = fixture_slurp("entain/race-event-full-response.json", &len);
+    odz_scrape sc = {0};
+    char err[ODZ_ERRLEN] = "";
+    assert_int_equal(odz_source_entain.parse_race(body, len, NULL, &sc, err, sizeof err), 0);
+    free(body);
+    assert_true(sc.n_races == 1 && sc.n_selections > 0 && sc.n_prices > 0);
+    assert_int_equal(odz_scrape_send_prices(bus, &sc, 1752751019, err), 1);
+    assert_int_equal(seen_rows("meetings"), 0);
+    assert_int_equal(seen_rows("races"), 0);
+    assert_int_equal(seen_rows("selections"), 0);
+    assert_int_equal(seen_rows("prices"), sc.n_prices);
+    /* the scrape itself is whole: the owner's send of it has every row */
+    assert_int_equal(odz_scrape_send(bus, &sc, 1752751019, err), 1);
+    assert_int_equal(seen_rows("races"), 1);
+    assert_int_equal(seen_rows("selections"), sc.n_selections);
+    assert_int_equal(seen_rows("prices"), sc.n_prices);
+    odz_scrape_free(&sc);
+    bus->ops->close(bus);
+    json_decref(seen);
+    seen = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +191,7 @@ int main(void)
         cmocka_unit_test(owner_stores_all_others_wait_then_send_prices),
         cmocka_unit_test(a_failing_owner_hands_over_and_takes_back),
         cmocka_unit_test(stored_races_are_bounded),
+        cmocka_unit_test(prices_only_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
