@@ -10,6 +10,31 @@
 #include "scraper/share.h"
 #include "source/source.h"
 
+/* The provider's secret as one more header of every request, kept out of the logs. */
+static int add_secret(odz_source *src)
+{
+    const odz_provider *p = &src->p;
+    odz_scraper_config *sc = &src->cfg;
+    char secret[ODZ_PROVIDER_SECRET_MAX + 1], err[ODZ_ERRLEN];
+    src->secret_hdr[0] = '\0';
+    int rc = odz_provider_secret(p, secret, sizeof secret, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    else if (*secret && (sc->n_headers >= ODZ_SCRAPER_HEADERS_MAX ||
+                         odz_provider_secret_line(p, secret, src->secret_hdr,
+                                                  sizeof src->secret_hdr) ||
+                         odz_log_add_secret(secret))) {
+        fprintf(stderr, "source %s: the secret cannot be sent (too many headers, or too short to "
+                        "keep out of the logs: 4 bytes at least)\n",
+                p->name);
+        rc = ODZ_EINVAL;
+    } else if (*secret) {
+        sc->headers[sc->n_headers++] = src->secret_hdr;
+    }
+    memset(secret, 0, sizeof secret); /* no copy of it left on the stack */
+    return rc ? ODZ_EINVAL : 0;
+}
+
 int odz_source_apply(odz_source *src, bool rate_and_timeout)
 {
     odz_provider *p = &src->p;
@@ -25,6 +50,8 @@ int odz_source_apply(odz_source *src, bool rate_and_timeout)
     sc->n_headers = (int)nh;
     for (size_t i = 0; i < nh; i++)
         sc->headers[i] = src->hdr[i];
+    if (add_secret(src))
+        return ODZ_EINVAL;
     if (rate_and_timeout) {
         sc->rate = p->rate;
         sc->timeout_ms = p->timeout_ms;

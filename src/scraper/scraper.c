@@ -636,7 +636,7 @@ int odz_scraper_config_check(const odz_scraper_config *cfg, char *err)
                         ODZ_SCRAPER_HEADERS_MAX);
     for (int i = 0; i < cfg->n_headers; i++)
         if (!cfg->headers[i] || !strchr(cfg->headers[i], ':') ||
-            strpbrk(cfg->headers[i], "\r\n") || strlen(cfg->headers[i]) > 300)
+            strpbrk(cfg->headers[i], "\r\n") || strlen(cfg->headers[i]) >= ODZ_SCRAPER_HEADER_MAX)
             return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "request header %d is not one line of "
                                                          "'Name: value'",
                             i + 1);

@@ -9,6 +9,7 @@
 
 #define ODZ_SCRAPER_INFLIGHT_MAX 256
 #define ODZ_SCRAPER_HEADERS_MAX 8
+#define ODZ_SCRAPER_HEADER_MAX 1024 /* one "Name: value" line */
 
 typedef struct {
     const char *source_url;  /* base URL, e.g. http://127.0.0.1:8090 */

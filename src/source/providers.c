@@ -98,6 +98,15 @@ int odz_provider_validate(const odz_provider *p, char *err, size_t errlen)
         if (!(isupper((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_'))
             return odz_fail(err, errlen, ODZ_EINVAL,
                             "source %s: secret_env must name a variable (A-Z, 0-9, _)", p->name);
+    size_t hl = strnlen(p->secret_header, sizeof p->secret_header);
+    for (size_t i = 0; i < hl; i++)
+        if (!(isalnum((unsigned char)p->secret_header[i]) || p->secret_header[i] == '-'))
+            return odz_fail(err, errlen, ODZ_EINVAL,
+                            "source %s: secret_header must be a header name (A-Z, a-z, 0-9, -)",
+                            p->name);
+    if (hl >= sizeof p->secret_header || (hl && !*p->secret_env && !*p->secret_file))
+        return odz_fail(err, errlen, ODZ_EINVAL,
+                        "source %s: secret_header needs secret_env or secret_file", p->name);
     return 0;
 }
 
@@ -191,6 +200,8 @@ static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_pr
             rc = copy(c, v, p->secret_env, sizeof p->secret_env, key);
         else if (!strcmp(key, "secret_file"))
             rc = copy(c, v, p->secret_file, sizeof p->secret_file, key);
+        else if (!strcmp(key, "secret_header"))
+            rc = copy(c, v, p->secret_header, sizeof p->secret_header, key);
         else if (!strcmp(key, "rate")) {
             if (!(rc = number(c, v, 0.01, 1000, &d, key)))
                 p->rate = d;
@@ -324,6 +335,13 @@ int odz_provider_headers(const odz_provider *p, char out[][ODZ_PROVIDER_TEXT_MAX
         snprintf(out[(*n)++], ODZ_PROVIDER_TEXT_MAX + 16, "%s: %s", h[i].name, h[i].value);
     }
     return 0;
+}
+
+int odz_provider_secret_line(const odz_provider *p, const char *secret, char *out, size_t n)
+{
+    int w = *p->secret_header ? snprintf(out, n, "%s: %s", p->secret_header, secret)
+                              : snprintf(out, n, "Authorization: Bearer %s", secret);
+    return w < 0 || (size_t)w >= n ? ODZ_EINVAL : 0;
 }
 
 int odz_provider_secret(const odz_provider *p, char *out, size_t n, char *err, size_t errlen)
