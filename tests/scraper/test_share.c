@@ -22,6 +22,14 @@
 
 static odz_share g; /* (large: not on the stack) */
 
+/* A fresh group whose members 0..n-1 are running. */
+static void group_of(int n)
+{
+    odz_share_init(&g);
+    for (int i = 0; i < n; i++)
+        odz_share_join(&g, i);
+}
+
 static void first_up_owns(void **st)
 {
     (void)st;
@@ -45,9 +53,7 @@ static void owner_stores_all_others_wait_then_send_prices(void **st)
 {
     (void)st;
     const char *race = "e2f0b2b4-5ad4-4c1e-9a4c-5b1f3c0d9e01";
-    odz_share_init(&g);
-    odz_share_join(&g, 0);
-    odz_share_join(&g, 1);
+    group_of(2);
     assert_int_equal(odz_share_role_of(&g, 0, NULL, 0), ODZ_SHARE_ALL);
     assert_int_equal(odz_share_role_of(&g, 0, race, 0), ODZ_SHARE_ALL);
     /* the other brand: no schedule rows; a race the owner has not stored: wait, a few times */
@@ -73,10 +79,7 @@ static void a_failing_owner_hands_over_and_takes_back(void **st)
 {
     (void)st;
     const char *race = "race-1";
-    odz_share_init(&g);
-    odz_share_join(&g, 0);
-    odz_share_join(&g, 1);
-    odz_share_join(&g, 2);
+    group_of(3);
     odz_share_stored(&g, race, true);
     for (int i = 0; i < ODZ_SHARE_DOWN_AFTER - 1; i++)
         odz_share_report(&g, 0, false);
@@ -110,9 +113,7 @@ static void a_failing_owner_hands_over_and_takes_back(void **st)
 static void stored_races_are_bounded(void **st)
 {
     (void)st;
-    odz_share_init(&g);
-    odz_share_join(&g, 0);
-    odz_share_join(&g, 1);
+    group_of(2);
     char key[32];
     size_t limit = ODZ_SHARE_RACES / 4 * 3;
     for (size_t i = 0; i < limit; i++) {
