@@ -203,8 +203,8 @@ static int meeting_key(const odz_bf_market *m, const char *tz, char *date, char 
     slug[j] = '\0';
     if (!j)
         return ODZ_EINVAL; /* a venue of no letters or digits */
-    int k = snprintf(out, n, "betfair:%s:%s:%s", date, slug,
-                     odz_race_type_name(market_race_type(m)));
+    int k =
+        snprintf(out, n, "betfair:%s:%s:%s", date, slug, odz_race_type_name(market_race_type(m)));
     return k < 0 || (size_t)k >= n ? ODZ_EINVAL : 0;
 }
 

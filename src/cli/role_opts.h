@@ -33,10 +33,10 @@
 /* How a source is polled: its format, pace and timeout, with the default and help of --rate
  * and the help of --schedule-interval of the role (`oddzy run` defaults --rate by source). */
 #define SCRAPER_POLL_OPTS(rate_default, rate_help, interval_help)                                  \
-    {"format", "ODDZY_FORMAT", "entain", "format of --source: entain or oddscomau", NULL, 0},     \
+    {"format", "ODDZY_FORMAT", "entain", "format of --source: entain or oddscomau", NULL, 0},      \
         {"rate", "ODDZY_RATE", rate_default, rate_help, NULL, 0},                                  \
-        {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},             \
-        {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300", interval_help, NULL, 0},         \
+        {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},               \
+        {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300", interval_help, NULL, 0},           \
         SCRAPER_INFLIGHT_OPT
 
 #define SOURCE_IDENT_OPTS                                                                          \

@@ -20,12 +20,13 @@ static int add_secret(odz_source *src)
     int rc = odz_provider_secret(p, secret, sizeof secret, err, sizeof err);
     if (rc)
         fprintf(stderr, "%s\n", err);
-    else if (*secret && (sc->n_headers >= ODZ_SCRAPER_HEADERS_MAX ||
-                         odz_provider_secret_line(p, secret, src->secret_hdr,
-                                                  sizeof src->secret_hdr) ||
-                         odz_log_add_secret(secret))) {
-        fprintf(stderr, "source %s: the secret cannot be sent (too many headers, or too short to "
-                        "keep out of the logs: 4 bytes at least)\n",
+    else if (*secret &&
+             (sc->n_headers >= ODZ_SCRAPER_HEADERS_MAX ||
+              odz_provider_secret_line(p, secret, src->secret_hdr, sizeof src->secret_hdr) ||
+              odz_log_add_secret(secret))) {
+        fprintf(stderr,
+                "source %s: the secret cannot be sent (too many headers, or too short to "
+                "keep out of the logs: 4 bytes at least)\n",
                 p->name);
         rc = ODZ_EINVAL;
     } else if (*secret) {

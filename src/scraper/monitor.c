@@ -94,4 +94,3 @@ void odz__scraper_on_history(odz_bus *bus, const odz_msg *m, void *ud)
     pthread_mutex_unlock(&s->lock);
     reply_json(bus, m, json_pack("{s:b,s:o}", "ok", 1, "data", a));
 }
-

@@ -3,7 +3,6 @@
  * token bucket; failed race polls retried within a budget (schedule.c); reconciliation through
  * the racing service (upsert by source key); the monitor data (status, work queue, history). */
 #include "scraper/scraper.h"
-#include "scraper/scraper_internal.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -13,6 +12,7 @@
 #include "obs/source_metrics.h"
 #include "racing/racing.h"
 #include "scraper/schedule.h"
+#include "scraper/scraper_internal.h"
 #include "scraper/share.h"
 #include "source/source.h"
 
@@ -179,8 +179,8 @@ static int store_scrape(odz_scraper *s, odz_scrape *sc, odz_share_role role, con
     int64_t now = odz_now();
     int rc = ODZ_EINVAL;
     if (role == ODZ_SHARE_PRICES && (rc = odz_scrape_send_prices(s->bus, sc, now, err)) < 0)
-        odz_log_kv(ODZ_LOG_DEBUG, "prices of a runner not stored yet: the card goes whole",
-                   "race", race_key ? race_key : "", "error", err, NULL);
+        odz_log_kv(ODZ_LOG_DEBUG, "prices of a runner not stored yet: the card goes whole", "race",
+                   race_key ? race_key : "", "error", err, NULL);
     if (rc < 0) {
         role = ODZ_SHARE_ALL;
         rc = odz_scrape_send(s->bus, sc, now, err);
@@ -195,9 +195,8 @@ static int store_scrape(odz_scraper *s, odz_scrape *sc, odz_share_role role, con
                                "Rows a source sent to the store: shared (meetings, races, runners "
                                "with results and scratchings) or prices (with exchange books)",
                                labels),
-                   role == ODZ_SHARE_ALL
-                       ? (double)(sc->meetings.n + sc->n_races + sc->n_selections)
-                       : 0);
+                   role == ODZ_SHARE_ALL ? (double)(sc->meetings.n + sc->n_races + sc->n_selections)
+                                         : 0);
     snprintf(labels, sizeof labels, "source=\"%s\",rows=\"prices\"", source_name(s));
     odz_metric_add(odz_counter("oddzy_scrape_rows_sent_total", NULL, labels),
                    (double)(sc->n_prices + sc->n_books));
@@ -635,8 +634,8 @@ int odz_scraper_config_check(const odz_scraper_config *cfg, char *err)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "more than %d request headers",
                         ODZ_SCRAPER_HEADERS_MAX);
     for (int i = 0; i < cfg->n_headers; i++)
-        if (!cfg->headers[i] || !strchr(cfg->headers[i], ':') ||
-            strpbrk(cfg->headers[i], "\r\n") || strlen(cfg->headers[i]) >= ODZ_SCRAPER_HEADER_MAX)
+        if (!cfg->headers[i] || !strchr(cfg->headers[i], ':') || strpbrk(cfg->headers[i], "\r\n") ||
+            strlen(cfg->headers[i]) >= ODZ_SCRAPER_HEADER_MAX)
             return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "request header %d is not one line of "
                                                          "'Name: value'",
                             i + 1);
@@ -741,9 +740,11 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
         scraper_free(s);
         return NULL;
     }
-    s->subs[0] = bus->ops->subscribe(bus, "scraper.status", "scraper", 64, odz__scraper_on_status, s);
+    s->subs[0] =
+        bus->ops->subscribe(bus, "scraper.status", "scraper", 64, odz__scraper_on_status, s);
     s->subs[1] = bus->ops->subscribe(bus, "scraper.queue", "scraper", 64, odz__scraper_on_queue, s);
-    s->subs[2] = bus->ops->subscribe(bus, "scraper.history", "scraper", 64, odz__scraper_on_history, s);
+    s->subs[2] =
+        bus->ops->subscribe(bus, "scraper.history", "scraper", 64, odz__scraper_on_history, s);
     if (s->subs[0] < 0 || s->subs[1] < 0 || s->subs[2] < 0 ||
         pthread_create(&s->thread, NULL, loop, s) != 0) {
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot start the scraper");

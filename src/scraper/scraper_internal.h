@@ -12,8 +12,8 @@
 #include "bus/bus.h"
 #include "core/model.h"
 #include "scraper/schedule.h"
-#include "scraper/share.h"
 #include "scraper/scraper.h"
+#include "scraper/share.h"
 #include "source/source.h"
 
 /* Races the work queue holds (four race days of a big source are a few thousand). Resolved
@@ -72,7 +72,7 @@ struct odz_scraper {
     int timeout_ms, sched_interval, max_inflight;
     atomic_int inflight;
     CURLM *multi;
-    struct curl_slist *headers; /* identification headers of every request */
+    struct curl_slist *headers;      /* identification headers of every request */
     char provider[ODZ_PROVIDER_MAX]; /* "" keeps the adapter's */
     odz_share *share;                /* sources sharing ids (share.h), or NULL */
     int share_rank;

@@ -8,8 +8,7 @@
 #include "racing/racing.h"
 #include "source/source.h"
 
-static int send_batch(odz_bus *bus, const odz_batch *b, const char *source, bool match,
-                      char *err)
+static int send_batch(odz_bus *bus, const odz_batch *b, const char *source, bool match, char *err)
 {
     json_t *req = odz_batch_to_json(b);
     if (!req)

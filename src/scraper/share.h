@@ -22,10 +22,10 @@
 #include <stdint.h>
 
 #define ODZ_SHARE_MEMBERS_MAX 16
-#define ODZ_SHARE_DOWN_AFTER 3   /* consecutive failed requests: a member is down */
-#define ODZ_SHARE_WAIT_S 15      /* simulated seconds a member waits for the owner's card */
-#define ODZ_SHARE_WAITS_MAX 3    /* waits for a race the owner does not list */
-#define ODZ_SHARE_RACES 32768    /* races remembered as stored (slots; cleared when 3/4 full) */
+#define ODZ_SHARE_DOWN_AFTER 3 /* consecutive failed requests: a member is down */
+#define ODZ_SHARE_WAIT_S 15    /* simulated seconds a member waits for the owner's card */
+#define ODZ_SHARE_WAITS_MAX 3  /* waits for a race the owner does not list */
+#define ODZ_SHARE_RACES 32768  /* races remembered as stored (slots; cleared when 3/4 full) */
 
 typedef enum {
     ODZ_SHARE_ALL,    /* store the whole scrape */

@@ -205,8 +205,8 @@ static int schedule_body(odz_scrape *tmp, const json_t *root, const json_t *data
         if (rc)
             return rc;
     }
-    int64_t limit = odz__jint_or(json_object_get(json_object_get(root, "params"), "limit"), 1,
-                                 1000000, 0);
+    int64_t limit =
+        odz__jint_or(json_object_get(json_object_get(root, "params"), "limit"), 1, 1000000, 0);
     if (limit && (int64_t)json_array_size(meetings) >= limit)
         odz__scrape_warn(tmp, "a full page of %lld meetings: later ones may be missing",
                          (long long)limit);
@@ -453,8 +453,8 @@ static int parse_runner(odz_scrape *s, const json_t *j, const char *race_key, in
         sel.scratched = true;
     if (sel.scratched) {
         const json_t *st = json_object_get(j, "scratch_time");
-        sel.scratch_time = json_is_string(st) ? jtime_or0(j, "scratch_time")
-                                              : odz__jint_or(st, 0, EPOCH_MAX, 0);
+        sel.scratch_time =
+            json_is_string(st) ? jtime_or0(j, "scratch_time") : odz__jint_or(st, 0, EPOCH_MAX, 0);
         /* a late scratching's deductions: cents in the dollar ({"win": 12.5, "place": 3}) */
         if (odz__jhundredths(json_object_get(json_object_get(j, "deductions"), "win"), 0, 10000,
                              &x) == 0)
@@ -546,8 +546,8 @@ static int parse_body(const char *body, size_t len, const char *race_key,
     return odz__scrape_done(out, &tmp, root, rc, what, err, errlen);
 }
 
-static int parse_schedule(const char *body, size_t len, const char *request_path,
-                          odz_scrape *out, char *err, size_t errlen)
+static int parse_schedule(const char *body, size_t len, const char *request_path, odz_scrape *out,
+                          char *err, size_t errlen)
 {
     (void)request_path; /* the response names its own dates */
     return parse_body(body, len, NULL, schedule_body, "meetings", out, err, errlen);

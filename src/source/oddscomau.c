@@ -631,7 +631,8 @@ static int parse_prices(sel_ctx *c, const json_t *sel, const agency *ag, size_t 
         char provider[ODZ_PROVIDER_MAX];
         odz_market market;
         int odds;
-        if (!odz__jbool_or(json_object_get(p, "hasOdds"), true) || bet_type_market(bt, &market) != 0)
+        if (!odz__jbool_or(json_object_get(p, "hasOdds"), true) ||
+            bet_type_market(bt, &market) != 0)
             continue;
         int orc = odz__jodds(json_object_get(p, "odds"), &odds);
         if (orc == ODZ_ENOTFOUND)

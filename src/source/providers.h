@@ -48,8 +48,8 @@ typedef struct {
     char partner_id[ODZ_PROVIDER_TEXT_MAX]; /* `X-Partner-ID:` (TAB NZ), "" for none */
     char secret_env[64];                  /* environment variable holding the secret */
     char secret_file[ODZ_PROVIDER_URL_MAX]; /* or a file holding it */
-    char secret_header[64];               /* header name carrying it ([A-Za-z0-9-]); "":
-                                           * Authorization: Bearer */
+    char secret_header[64];                 /* header name carrying it ([A-Za-z0-9-]); "":
+                                             * Authorization: Bearer */
 } odz_provider;
 
 /** Empty provider with the defaults (rate 1 a second, timeout 10 s). */

@@ -386,8 +386,7 @@ int odz__date_range(const char *date_from, const char *date_to, char (*days)[ODZ
 }
 
 int odz__request_days(const char *date_from, const char *date_to, size_t per_day, size_t max,
-                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err,
-                      size_t errlen)
+                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err, size_t errlen)
 {
     *n = 0;
     int rc = odz__date_range(date_from, date_to, days, ODZ_SOURCE_MAX_DAYS, nd, err, errlen);

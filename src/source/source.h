@@ -165,8 +165,7 @@ int odz__date_range(const char *date_from, const char *date_to, char (*days)[ODZ
  * `per_day` requests a day; *n set to 0. ODZ_EINVAL for bad dates, ODZ_EFULL past `max`
  * requests. */
 int odz__request_days(const char *date_from, const char *date_to, size_t per_day, size_t max,
-                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err,
-                      size_t errlen);
+                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err, size_t errlen);
 /* Strict "YYYY-MM-DDTHH:MM:SS[.fff...](Z|+HH:MM|-HH:MM)" to epoch s; 0 or ODZ_EINVAL. */
 int odz__iso_time(const char *s, int64_t *out);
 

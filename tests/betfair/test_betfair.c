@@ -664,8 +664,7 @@ static void harness_race_type(void **st)
         assert_int_equal(apply_str(&c, msg, err), 0);
     }
     odz_scrape s = {0};
-    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Australia/Sydney", true, &s, err, sizeof err),
-                     0);
+    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Australia/Sydney", true, &s, err, sizeof err), 0);
     assert_int_equal(s.meetings.n, 2);
     size_t harness = 0, thoroughbred = 0;
     for (size_t i = 0; i < s.meetings.n; i++) {

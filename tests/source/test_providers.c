@@ -148,8 +148,9 @@ static void from_file_and_secrets(void **state)
     snprintf(secret, sizeof secret, "%s/token", dir);
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
-    fprintf(f, "sources:\n  - name: ladbrokes\n    secret_file: %s\n  - name: neds\n"
-               "    secret_env: ODDZY_TEST_NEDS_TOKEN\n    secret_header: X-Api-Key\n",
+    fprintf(f,
+            "sources:\n  - name: ladbrokes\n    secret_file: %s\n  - name: neds\n"
+            "    secret_env: ODDZY_TEST_NEDS_TOKEN\n    secret_header: X-Api-Key\n",
             secret);
     fclose(f);
     odz_provider p[4];
