@@ -99,7 +99,7 @@ odz_share_role odz_share_role_of(odz_share *g, int rank, const char *race_key, i
             size_t i = slot_of(g, key_hash(race_key));
             if (g->stored[i])
                 role = ODZ_SHARE_PRICES;
-            else if (g->races[i] || waits < ODZ_SHARE_WAITS_MAX)
+            else if (g->races[i] || !g->listed || waits < ODZ_SHARE_WAITS_MAX)
                 role = ODZ_SHARE_WAIT;
         }
     }
@@ -125,5 +125,7 @@ void odz_share_stored(odz_share *g, const char *race_key, bool card)
     }
     if (card)
         g->stored[i] = true;
+    else
+        g->listed = true;
     pthread_mutex_unlock(&g->mu);
 }

@@ -7,9 +7,9 @@
  * ODZ_SHARE_DOWN_AFTER requests to its source did not all fail. The owner stores whole scrapes.
  * Another member stores only its prices, for races whose card the group has already stored
  * whole (keyed by the shared event and entrant ids). It polls a race not stored yet again after
- * ODZ_SHARE_WAIT_S: while the owner's schedule lists the race, until the owner has stored its
- * card; a race the owner does not list, ODZ_SHARE_WAITS_MAX times, then it stores that race
- * whole itself (a race only it has). When the owner goes down, the next member up owns the
+ * ODZ_SHARE_WAIT_S: while the owner's schedule lists the race (or no schedule of an owner has
+ * been stored yet), until the owner has stored its card; a race the owner does not list,
+ * ODZ_SHARE_WAITS_MAX times, then it stores that race whole itself (a race only it has). When the owner goes down, the next member up owns the
  * shared parts and stores whole scrapes, so results and scratchings keep coming; when the
  * owner is back, it owns them again. Ownership is per process (a member on standby in this
  * process is not running here). */
@@ -46,6 +46,7 @@ struct odz_share {
     uint64_t races[ODZ_SHARE_RACES]; /* hashes of the race keys the owner listed; 0 empty */
     bool stored[ODZ_SHARE_RACES];    /* and whether their card was stored whole */
     size_t n_races;
+    bool listed; /* a schedule was stored whole: races it does not list are not the owner's */
 };
 
 /** An empty group, no member running. */

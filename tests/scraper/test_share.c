@@ -56,9 +56,12 @@ static void owner_stores_all_others_wait_then_send_prices(void **st)
     group_of(2);
     assert_int_equal(odz_share_role_of(&g, 0, NULL, 0), ODZ_SHARE_ALL);
     assert_int_equal(odz_share_role_of(&g, 0, race, 0), ODZ_SHARE_ALL);
-    /* the other brand: no schedule rows; a race the owner has not stored: wait, a few times */
+    /* the other brand: no schedule rows; before the owner's first schedule, every race waits */
     assert_int_equal(odz_share_role_of(&g, 1, NULL, 0), ODZ_SHARE_PRICES);
     assert_int_equal(odz_share_role_of(&g, 1, race, 0), ODZ_SHARE_WAIT);
+    assert_int_equal(odz_share_role_of(&g, 1, race, ODZ_SHARE_WAITS_MAX + 5), ODZ_SHARE_WAIT);
+    /* once the owner's schedule is in, a race it does not list waits a few times */
+    odz_share_stored(&g, "listed-race", false);
     assert_int_equal(odz_share_role_of(&g, 1, race, ODZ_SHARE_WAITS_MAX - 1), ODZ_SHARE_WAIT);
     /* then a race only it lists is stored whole by it */
     assert_int_equal(odz_share_role_of(&g, 1, race, ODZ_SHARE_WAITS_MAX), ODZ_SHARE_ALL);
@@ -71,7 +74,7 @@ static void owner_stores_all_others_wait_then_send_prices(void **st)
     assert_int_equal(odz_share_role_of(&g, 1, race, 0), ODZ_SHARE_PRICES);
     assert_int_equal(odz_share_role_of(&g, 1, "another-race", 0), ODZ_SHARE_WAIT);
     odz_share_stored(&g, race, true); /* twice: still one */
-    assert_int_equal(g.n_races, 1);
+    assert_int_equal(g.n_races, 2);
     odz_share_destroy(&g);
 }
 
