@@ -66,8 +66,9 @@ int odz_source_apply(odz_source *src, bool rate_and_timeout)
     return 0;
 }
 
-/* The Entain-format sources of a file share meeting, event and entrant ids: one group, in the
- * file's order (the first up owns the shared parts, scraper/share.h). One group a process. */
+/* The Entain-format sources of a file share meeting, event and entrant ids: one group, ranked
+ * by the file's order after the one marked shared_owner (the first up owns the shared parts,
+ * scraper/share.h). One group a process. */
 static odz_share g_entain;
 
 static void group_entain(odz_source *out, size_t n)
@@ -83,11 +84,13 @@ static void group_entain(odz_source *out, size_t n)
         inited = true;
     }
     int rank = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(out[i].p.format, odz_source_entain.name)) {
-            out[i].cfg.share = &g_entain;
-            out[i].cfg.share_rank = rank++;
-        }
+    for (int marked = 1; marked >= 0; marked--) /* the one marked first, then the file's order */
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(out[i].p.format, odz_source_entain.name) &&
+                out[i].p.shared_owner == (marked == 1)) {
+                out[i].cfg.share = &g_entain;
+                out[i].cfg.share_rank = rank++;
+            }
 }
 
 int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,

@@ -2,17 +2,18 @@
  * meeting, event and entrant ids): one race, each brand's prices under its own provider, the
  * shared parts (meetings, races, runners, results, scratchings) stored by one of them only.
  *
- * The rule: the scrapers of one group are ranked (the order of the --sources file); the owner
- * of the shared parts is the first of them that is up: running, and its last
- * ODZ_SHARE_DOWN_AFTER requests to its source did not all fail. The owner stores whole scrapes.
- * Another member stores only its prices, for races whose card the group has already stored
- * whole (keyed by the shared event and entrant ids). It polls a race not stored yet again after
- * ODZ_SHARE_WAIT_S: while the owner's schedule lists the race (or no schedule of an owner has
- * been stored yet), until the owner has stored its card; a race the owner does not list,
- * ODZ_SHARE_WAITS_MAX times, then it stores that race whole itself (a race only it has). When the owner goes down, the next member up owns the
- * shared parts and stores whole scrapes, so results and scratchings keep coming; when the
- * owner is back, it owns them again. Ownership is per process (a member on standby in this
- * process is not running here). */
+ * The rule: the scrapers of one group are ranked (the one marked shared_owner in the --sources
+ * file first, then the file's order); the owner of the shared parts is the first of them that
+ * is up: running, and its last ODZ_SHARE_DOWN_AFTER requests to its source did not all fail.
+ * The owner stores whole scrapes. Another member stores only its prices, for races whose card
+ * the group has already stored whole (keyed by the shared event and entrant ids). It polls a
+ * race not stored yet again after ODZ_SHARE_WAIT_S: while the owner's schedule lists the race
+ * (or no schedule of an owner has been stored yet), until the owner has stored its card; a
+ * race the owner does not list, ODZ_SHARE_WAITS_MAX times, then it stores that race whole
+ * itself (a race only it has). When the owner goes down, the next member up owns the shared
+ * parts and stores whole scrapes, so results and scratchings keep coming; when the owner is
+ * back, it owns them again. Ownership is per process (a member on standby in this process is
+ * not running here). */
 #ifndef ODZ_SCRAPER_SHARE_H
 #define ODZ_SCRAPER_SHARE_H
 

@@ -104,6 +104,10 @@ int odz_provider_validate(const odz_provider *p, char *err, size_t errlen)
             return odz_fail(err, errlen, ODZ_EINVAL,
                             "source %s: secret_header must be a header name (A-Z, a-z, 0-9, -)",
                             p->name);
+    if (p->shared_owner && strcmp(p->format, "entain") != 0)
+        return odz_fail(err, errlen, ODZ_EINVAL,
+                        "source %s: shared_owner is for the entain format (its brands share ids)",
+                        p->name);
     if (hl >= sizeof p->secret_header || (hl && !*p->secret_env && !*p->secret_file))
         return odz_fail(err, errlen, ODZ_EINVAL,
                         "source %s: secret_header needs secret_env or secret_file", p->name);
@@ -159,6 +163,18 @@ static int number(ctx *c, const yaml_node_t *v, double lo, double hi, double *ou
     return 0;
 }
 
+static int boolean(ctx *c, const yaml_node_t *v, bool *out, const char *key)
+{
+    const char *s = scalar(v);
+    char what[96];
+    if (s && (!strcmp(s, "true") || !strcmp(s, "false"))) {
+        *out = !strcmp(s, "true");
+        return 0;
+    }
+    snprintf(what, sizeof what, "%s must be true or false", key);
+    return bad(c, v, what);
+}
+
 static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_provider *p)
 {
     if (m->type != YAML_MAPPING_NODE)
@@ -202,6 +218,8 @@ static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_pr
             rc = copy(c, v, p->secret_file, sizeof p->secret_file, key);
         else if (!strcmp(key, "secret_header"))
             rc = copy(c, v, p->secret_header, sizeof p->secret_header, key);
+        else if (!strcmp(key, "shared_owner"))
+            rc = boolean(c, v, &p->shared_owner, key);
         else if (!strcmp(key, "rate")) {
             if (!(rc = number(c, v, 0.01, 1000, &d, key)))
                 p->rate = d;
@@ -273,6 +291,10 @@ int odz_providers_parse(const char *yaml, size_t len, odz_provider *out, size_t 
         for (size_t j = 0; !rc && j < count; j++)
             if (!strcmp(out[j].name, out[count].name))
                 rc = odz_fail(err, errlen, ODZ_EINVAL, "source '%s' is given twice", out[j].name);
+            else if (out[j].shared_owner && out[count].shared_owner)
+                rc = odz_fail(err, errlen, ODZ_EINVAL,
+                              "shared_owner on '%s' and '%s': one source at most", out[j].name,
+                              out[count].name);
         if (!rc)
             count++;
     }

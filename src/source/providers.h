@@ -20,6 +20,7 @@
  *       secret_file: /run/secrets/mybook   # from this file; never written in the file
  *       secret_header: X-Api-Key   # sent as "X-Api-Key: SECRET" on every request; without
  *                                  # it, as "Authorization: Bearer SECRET"
+ *       shared_owner: true         # entain format: this one stores the shared parts first
  *
  * A secret is never part of a configuration value: only the name of the variable or file
  * that holds it, so it cannot reach `--help`; once read it is handed to the log's redaction
@@ -27,6 +28,7 @@
 #ifndef ODZ_SOURCE_PROVIDERS_H
 #define ODZ_SOURCE_PROVIDERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/model.h"
@@ -50,6 +52,8 @@ typedef struct {
     char secret_file[ODZ_PROVIDER_URL_MAX]; /* or a file holding it */
     char secret_header[64];                 /* header name carrying it ([A-Za-z0-9-]); "":
                                              * Authorization: Bearer */
+    bool shared_owner; /* `shared_owner: true`: first choice to store the parts it shares with
+                        * the other sources of its format (scraper/share.h); one at most */
 } odz_provider;
 
 /** Empty provider with the defaults (rate 1 a second, timeout 10 s). */

@@ -2,7 +2,7 @@
 # Entain brands share meeting, event and entrant ids: two brands in one --sources file give one
 # race both brands' prices, the shared rows (meetings, races, runners with results and
 # scratchings) come from the first brand only, and when that brand's source fails the other
-# takes the shared parts over, so results keep arriving.
+# takes the shared parts over, so results keep arriving; shared_owner marks another owner.
 source "$(dirname "$0")/lib.bash"
 
 # Two simulated worlds of the same seed, speed and clock: the same races. Ladbrokes is read
@@ -66,4 +66,28 @@ done
 [ "$neds" -gt 0 ] || { cat "$TMP/s.log"; fail "neds did not take over the shared parts"; }
 [ "${late:-0}" -gt 0 ] || { cat "$TMP/s.log"; fail "no results after the owner's source failed"; }
 echo "ok   owner down: neds sent $neds shared rows, $late races resulted since"
+
+# shared_owner marks the owner whatever its place in the file.
+cat >"$TMP/marked.yaml" <<YAML
+sources:
+  - name: ladbrokes
+    url: http://127.0.0.1:$FB/b/ladbrokes
+    rate: 100
+  - name: neds
+    url: http://127.0.0.1:$FB/b/neds
+    rate: 100
+    shared_owner: true
+YAML
+DB="$TMP/m.db"; MP=$(free_port)
+"$ODDZY" scraper --sources "$TMP/marked.yaml" --db "$DB" --speed 60 --schedule-interval 120 \
+  --metrics-addr "127.0.0.1:$MP" --log-level error >"$TMP/m.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$MP/metrics"
+for _ in $(seq 1 300); do
+  lp=$(rows ladbrokes prices); [ "$lp" -gt 0 ] && break; sleep 0.2
+done
+[ "$lp" -gt 0 ] || { cat "$TMP/m.log"; fail "marked file: no ladbrokes prices"; }
+neds=$(rows neds shared); lad=$(rows ladbrokes shared)
+[ "$neds" -gt 0 ] && [ "$lad" = 0 ] || fail "marked file: shared rows neds $neds, ladbrokes $lad"
+echo "ok   shared_owner: neds stores the shared parts ($neds rows), ladbrokes only prices ($lp)"
 echo ok

@@ -108,6 +108,13 @@ static void bad_configurations(void **state)
         {"sources:\n  - name: neds\n  - name: neds\n", "twice"},
         {"sources:\n  - name: neds\n    secret_env: lower\n", "variable"},
         {"sources:\n  - name: neds\n    secret_header: X-Api-Key\n", "needs secret_env"},
+        {"sources:\n  - name: neds\n    shared_owner: yes\n", "true or false"},
+        {"sources:\n  - name: neds\n    shared_owner: true\n  - name: tab-nz\n    shared_owner: "
+         "true\n",
+         "one source at most"},
+        {"sources:\n  - name: odds\n    format: oddscomau\n    url: https://x.example\n"
+         "    shared_owner: true\n",
+         "entain format"},
         {"sources:\n  - name: neds\n    secret_env: T\n    secret_header: \"X-Key: 1\"\n",
          "header name"},
         {"sources:\n  - name: neds\n    partner: [a, b]\n", "single value"},
