@@ -27,11 +27,15 @@ sources:
     partner: Oddzy Tests
     rate: 100
 YAML
-DB="$TMP/s.db"; MP=$(free_port)
-"$ODDZY" scraper --sources "$TMP/sources.yaml" --db "$DB" --speed 60 --schedule-interval 120 \
-  --metrics-addr "127.0.0.1:$MP" --log-level warn >"$TMP/s.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$MP/metrics"
+# scrape NAME: `oddzy scraper --sources $TMP/NAME.yaml` into $TMP/NAME.db (DB), metrics on MP
+scrape() {
+  DB="$TMP/$1.db"; MP=$(free_port)
+  "$ODDZY" scraper --sources "$TMP/$1.yaml" --db "$DB" --speed 60 --schedule-interval 120 \
+    --metrics-addr "127.0.0.1:$MP" --log-level warn >"$TMP/$1.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$MP/metrics"
+}
+scrape sources
 # rows[SOURCE,KIND]: what each source sent to the store (oddzy_scrape_rows_sent_total)
 rows() {
   curl -fsS "http://127.0.0.1:$MP/metrics" |
@@ -44,7 +48,7 @@ for _ in $(seq 1 300); do
     join selections s on s.id=a.selection_id where a.provider='ladbrokes' and b.provider='neds'" 2>/dev/null || echo 0)
   [ "${common:-0}" -gt 5 ] && break; sleep 0.2
 done
-[ "${common:-0}" -gt 5 ] || { cat "$TMP/s.log"; fail "no race priced by both brands (got ${common:-0})"; }
+[ "${common:-0}" -gt 5 ] || { cat "$TMP/sources.log"; fail "no race priced by both brands (got ${common:-0})"; }
 [ "$(sql "$DB" "select count(*) from prices where provider not in ('ladbrokes','neds')")" = 0 ] ||
   fail "prices under another provider"
 [ "$(sql "$DB" "select count(*) from (select source_key from races group by source_key having count(*)>1)")" = 0 ] ||
@@ -63,8 +67,8 @@ for _ in $(seq 1 300); do
   late=$(sql "$DB" "select count(*) from races where results <> '[]' and last_update > $t0" 2>/dev/null || echo 0)
   [ "$neds" -gt 0 ] && [ "${late:-0}" -gt 0 ] && break; sleep 0.2
 done
-[ "$neds" -gt 0 ] || { cat "$TMP/s.log"; fail "neds did not take over the shared parts"; }
-[ "${late:-0}" -gt 0 ] || { cat "$TMP/s.log"; fail "no results after the owner's source failed"; }
+[ "$neds" -gt 0 ] || { cat "$TMP/sources.log"; fail "neds did not take over the shared parts"; }
+[ "${late:-0}" -gt 0 ] || { cat "$TMP/sources.log"; fail "no results after the owner's source failed"; }
 echo "ok   owner down: neds sent $neds shared rows, $late races resulted since"
 
 # shared_owner marks the owner whatever its place in the file.
@@ -78,15 +82,11 @@ sources:
     rate: 100
     shared_owner: true
 YAML
-DB="$TMP/m.db"; MP=$(free_port)
-"$ODDZY" scraper --sources "$TMP/marked.yaml" --db "$DB" --speed 60 --schedule-interval 120 \
-  --metrics-addr "127.0.0.1:$MP" --log-level error >"$TMP/m.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$MP/metrics"
+scrape marked
 for _ in $(seq 1 300); do
   lp=$(rows ladbrokes prices); [ "$lp" -gt 0 ] && break; sleep 0.2
 done
-[ "$lp" -gt 0 ] || { cat "$TMP/m.log"; fail "marked file: no ladbrokes prices"; }
+[ "$lp" -gt 0 ] || { cat "$TMP/marked.log"; fail "marked file: no ladbrokes prices"; }
 neds=$(rows neds shared); lad=$(rows ladbrokes shared)
 [ "$neds" -gt 0 ] && [ "$lad" = 0 ] || fail "marked file: shared rows neds $neds, ladbrokes $lad"
 echo "ok   shared_owner: neds stores the shared parts ($neds rows), ladbrokes only prices ($lp)"
