@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/err.h"
 #include "core/tz.h"
@@ -176,6 +177,14 @@ int odz_bf_race_key(const odz_bf_market *m, char *out, size_t n)
     return k < 0 || (size_t)k >= n ? ODZ_EINVAL : 0;
 }
 
+/* Horse racing (event type 7) holds harness races too: the definition's raceType tells them. */
+static odz_race_type market_race_type(const odz_bf_market *m)
+{
+    if (m->event_type_id == EVENT_TYPE_GREYHOUNDS)
+        return ODZ_GREYHOUND;
+    return strcasecmp(m->race_type, "Harness") == 0 ? ODZ_HARNESS : ODZ_THOROUGHBRED;
+}
+
 static int meeting_key(const odz_bf_market *m, const char *tz, char *date, char *out, size_t n)
 {
     if (odz_race_day(m->market_time, tz, date))
@@ -194,8 +203,8 @@ static int meeting_key(const odz_bf_market *m, const char *tz, char *date, char 
     slug[j] = '\0';
     if (!j)
         return ODZ_EINVAL; /* a venue of no letters or digits */
-    int k = snprintf(out, n, "betfair:%s:%s:%s", date, slug,
-                     m->event_type_id == EVENT_TYPE_GREYHOUNDS ? "greyhound" : "thoroughbred");
+    int k =
+        snprintf(out, n, "betfair:%s:%s:%s", date, slug, odz_race_type_name(market_race_type(m)));
     return k < 0 || (size_t)k >= n ? ODZ_EINVAL : 0;
 }
 
@@ -332,7 +341,7 @@ static int convert_race(const race_group *groups, size_t n_groups, const race_gr
     odz_strlcpy(mt.name, lead->venue, sizeof mt.name);
     odz_strlcpy(mt.country, lead->country, sizeof mt.country);
     odz_strlcpy(mt.region, odz__region_of_country(lead->country), sizeof mt.region);
-    mt.type = lead->event_type_id == EVENT_TYPE_GREYHOUNDS ? ODZ_GREYHOUND : ODZ_THOROUGHBRED;
+    mt.type = market_race_type(lead);
     mt.first_start = lead->market_time;
     const char *mk = odz__scrape_key(s, mkey), *rk = odz__scrape_key(s, g->key);
     if (!mk || !rk)

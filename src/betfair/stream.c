@@ -483,6 +483,7 @@ static int apply_definition(odz_bf_market *m, const json_t *d, char *err, size_t
     if (text(d, "venue", n.venue, sizeof n.venue) ||
         text(d, "countryCode", n.country, sizeof n.country) ||
         text(d, "marketType", n.market_type, sizeof n.market_type) ||
+        text(d, "raceType", n.race_type, sizeof n.race_type) ||
         text(d, "timezone", n.timezone, sizeof n.timezone) ||
         text(d, "name", n.name, sizeof n.name) ||
         text(d, "eventName", n.event_name, sizeof n.event_name) ||

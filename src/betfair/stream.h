@@ -79,6 +79,7 @@ typedef struct {
     char venue[ODZ_NAME_MAX];
     char country[ODZ_COUNTRY_MAX];
     char market_type[ODZ_BF_TEXT_MAX];   /* WIN, PLACE, MATCH_ODDS, ... */
+    char race_type[ODZ_BF_TEXT_MAX];     /* raceType: "Flat", "Harness", "Hurdle", ... or "" */
     char timezone[ODZ_BF_TEXT_MAX];
     char name[ODZ_NAME_MAX];             /* market name ("OR 280m") when given */
     char event_name[ODZ_NAME_MAX];

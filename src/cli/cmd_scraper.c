@@ -25,12 +25,8 @@
      "(their Entain affiliates API; its prices are that bookmaker's)",                             \
      NULL, 0},                                                                                     \
         SOURCE_IDENT_OPTS,                                                                         \
-        {"format", "ODDZY_FORMAT", "entain", "source format: entain or oddscomau", NULL, 0},      \
-        {"rate", "ODDZY_RATE", "1", "requests a second towards the source", NULL, 0},             \
-        {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},             \
-        {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",                                   \
-         "seconds between meetings-list polls", NULL, 0},                                          \
-        SCRAPER_INFLIGHT_OPT
+        SCRAPER_POLL_OPTS("1", "requests a second towards the source",                             \
+                          "seconds between meetings-list polls")
 
 /* --source as a preset name or a URL, --format, and the identification headers, into sc
  * (which points into id). */

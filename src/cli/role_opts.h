@@ -30,6 +30,15 @@
     {"max-inflight", "ODDZY_MAX_INFLIGHT", "8",                                                    \
      "requests to the source at once (1..256), within --rate", NULL, 0}
 
+/* How a source is polled: its format, pace and timeout, with the default and help of --rate
+ * and the help of --schedule-interval of the role (`oddzy run` defaults --rate by source). */
+#define SCRAPER_POLL_OPTS(rate_default, rate_help, interval_help)                                  \
+    {"format", "ODDZY_FORMAT", "entain", "format of --source: entain or oddscomau", NULL, 0},      \
+        {"rate", "ODDZY_RATE", rate_default, rate_help, NULL, 0},                                  \
+        {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},               \
+        {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300", interval_help, NULL, 0},           \
+        SCRAPER_INFLIGHT_OPT
+
 #define SOURCE_IDENT_OPTS                                                                          \
     {"provider", "ODDZY_PROVIDER", "",                                                             \
      "name the prices of an entain-format source as this bookmaker's (a preset names its own)",   \

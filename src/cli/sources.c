@@ -3,9 +3,38 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "obs/log.h"
+#include "scraper/share.h"
+#include "source/source.h"
+
+/* The provider's secret as one more header of every request, kept out of the logs. */
+static int add_secret(odz_source *src)
+{
+    const odz_provider *p = &src->p;
+    odz_scraper_config *sc = &src->cfg;
+    char secret[ODZ_PROVIDER_SECRET_MAX + 1], err[ODZ_ERRLEN];
+    src->secret_hdr[0] = '\0';
+    int rc = odz_provider_secret(p, secret, sizeof secret, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    else if (*secret &&
+             (sc->n_headers >= ODZ_SCRAPER_HEADERS_MAX ||
+              odz_provider_secret_line(p, secret, src->secret_hdr, sizeof src->secret_hdr) ||
+              odz_log_add_secret(secret))) {
+        fprintf(stderr,
+                "source %s: the secret cannot be sent (too many headers, or too short to "
+                "keep out of the logs: 4 bytes at least)\n",
+                p->name);
+        rc = ODZ_EINVAL;
+    } else if (*secret) {
+        sc->headers[sc->n_headers++] = src->secret_hdr;
+    }
+    memset(secret, 0, sizeof secret); /* no copy of it left on the stack */
+    return rc ? ODZ_EINVAL : 0;
+}
 
 int odz_source_apply(odz_source *src, bool rate_and_timeout)
 {
@@ -22,6 +51,8 @@ int odz_source_apply(odz_source *src, bool rate_and_timeout)
     sc->n_headers = (int)nh;
     for (size_t i = 0; i < nh; i++)
         sc->headers[i] = src->hdr[i];
+    if (add_secret(src))
+        return ODZ_EINVAL;
     if (rate_and_timeout) {
         sc->rate = p->rate;
         sc->timeout_ms = p->timeout_ms;
@@ -33,6 +64,33 @@ int odz_source_apply(odz_source *src, bool rate_and_timeout)
                    "without them it may rate-limit or block you",
                    "source", p->name, NULL);
     return 0;
+}
+
+/* The Entain-format sources of a file share meeting, event and entrant ids: one group, ranked
+ * by the file's order after the one marked shared_owner (the first up owns the shared parts,
+ * scraper/share.h). One group a process. */
+static odz_share g_entain;
+
+static void group_entain(odz_source *out, size_t n)
+{
+    static bool inited;
+    size_t members = 0;
+    for (size_t i = 0; i < n; i++)
+        members += !strcmp(out[i].p.format, odz_source_entain.name);
+    if (members < 2)
+        return;
+    if (!inited) {
+        odz_share_init(&g_entain);
+        inited = true;
+    }
+    int rank = 0;
+    for (int marked = 1; marked >= 0; marked--) /* the one marked first, then the file's order */
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(out[i].p.format, odz_source_entain.name) &&
+                out[i].p.shared_owner == (marked == 1)) {
+                out[i].cfg.share = &g_entain;
+                out[i].cfg.share_rank = rank++;
+            }
 }
 
 int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,
@@ -60,6 +118,7 @@ int odz_sources_load(const char *path, const odz_scraper_config *base, odz_sourc
             return ODZ_EINVAL;
         }
     }
+    group_entain(out, np);
     *n = np;
     return 0;
 }

@@ -17,17 +17,23 @@ typedef char odz_source_header[ODZ_PROVIDER_TEXT_MAX + 16];
 typedef struct {
     odz_provider p;
     odz_source_header hdr[ODZ_SCRAPER_HEADERS_MAX];
+    char secret_hdr[ODZ_PROVIDER_SECRET_MAX + 96]; /* the secret's header line, or "" */
     odz_scraper_config cfg;
 } odz_source;
 
 /** Point cfg's URL, format, provider name and headers at `src->p` (already validated), and
- * with rate_and_timeout its rate and timeout; the other fields of cfg are kept. A preset
- * (an Entain brand) without from and partner is warned about. 0 or ODZ_EINVAL after printing
- * why (headers that do not fit). */
+ * with rate_and_timeout its rate and timeout; the other fields of cfg are kept. The provider's
+ * secret (secret_env or secret_file) is read once here, sent with every request in its header
+ * (secret_header, else Authorization: Bearer) and handed to the log redaction. A preset (an
+ * Entain brand) without from and partner is warned about. 0 or ODZ_EINVAL after printing why
+ * (headers that do not fit, a secret that cannot be read; the words never show the secret). */
 int odz_source_apply(odz_source *src, bool rate_and_timeout);
 
 /** The sources of the YAML file `path`: up to ODZ_PROVIDERS_MAX into out[], each a copy of
  * `base` (time zone, schedule, requests in flight) with its provider applied; *n their count.
+ * Two or more sources of the entain format (the Entain brands) become one group sharing ids
+ * (scraper/share.h), ranked in the file's order: the first that is up stores the shared parts
+ * (meetings, races, runners, results, scratchings), the others only their prices.
  * A bad file: ODZ_EINVAL after printing the line and what is wrong; nothing is started. */
 int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,
                      size_t *n);

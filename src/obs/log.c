@@ -168,6 +168,42 @@ void odz_corr_new(char out[33])
     out[32] = '\0';
 }
 
+/* ---- secrets kept out of the lines: slots written once, before the count that shows them ---- */
+
+static char g_secret[ODZ_LOG_SECRETS_MAX][ODZ_LOG_SECRET_MAX];
+static size_t g_secret_len[ODZ_LOG_SECRETS_MAX];
+static _Atomic size_t g_n_secrets;
+
+int odz_log_add_secret(const char *secret)
+{
+    size_t len = secret ? strlen(secret) : 0;
+    if (len < 4 || len >= ODZ_LOG_SECRET_MAX)
+        return ODZ_EINVAL;
+    pthread_mutex_lock(&g_mu);
+    size_t n = atomic_load(&g_n_secrets);
+    int rc = n < ODZ_LOG_SECRETS_MAX ? 0 : ODZ_EFULL;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(g_secret[i], secret))
+            rc = 1;
+    if (rc == 0) {
+        memcpy(g_secret[n], secret, len + 1);
+        g_secret_len[n] = len;
+        atomic_store(&g_n_secrets, n + 1);
+    }
+    pthread_mutex_unlock(&g_mu);
+    return rc > 0 ? 0 : rc;
+}
+
+/* The length of the kept secret that `u` starts with, 0 if none. */
+static size_t secret_at(const unsigned char *u, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (*u == (unsigned char)g_secret[i][0] &&
+            !strncmp((const char *)u, g_secret[i], g_secret_len[i]))
+            return g_secret_len[i];
+    return 0;
+}
+
 /* ---- line buffer: fixed size, content limited to lim so that closing always fits ---- */
 
 typedef struct {
@@ -198,7 +234,15 @@ static int lb_escaped(lbuf *b, const char *s, int json)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
+    size_t n_secrets = atomic_load(&g_n_secrets);
     while (*u) {
+        size_t hide = n_secrets ? secret_at(u, n_secrets) : 0;
+        if (hide) {
+            if (lb_raw(b, "***", 3) < 0)
+                return -1;
+            u += hide;
+            continue;
+        }
         char tmp[8];
         const char *out = tmp;
         size_t n;

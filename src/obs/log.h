@@ -70,6 +70,15 @@ const char *odz_log_corr(void);
  *  per id); not a secret. Any thread. */
 void odz_corr_new(char out[33]);
 
+/** Keep `secret` (a source's token or key) out of every later line: wherever its text appears in
+ * a message, a field value or the service name, "***" is written instead. Up to
+ * ODZ_LOG_SECRETS_MAX secrets of 4 to ODZ_LOG_SECRET_MAX - 1 bytes (a shorter one would hide
+ * ordinary text): ODZ_EINVAL for a secret of another length, ODZ_EFULL past the count; adding
+ * one already kept is 0. The text is copied. Any thread. */
+#define ODZ_LOG_SECRETS_MAX 16
+#define ODZ_LOG_SECRET_MAX 1024
+int odz_log_add_secret(const char *secret);
+
 /** Copies `url` to out for logging with any password hidden: "postgres://u:secret@h/db" becomes
  *  "postgres://u:***@h/db"; text without "scheme://user:pass@" is copied as is (truncated to
  *  outlen - 1). */

@@ -12,6 +12,8 @@
 #include "obs/source_metrics.h"
 #include "racing/racing.h"
 #include "scraper/schedule.h"
+#include "scraper/scraper_internal.h"
+#include "scraper/share.h"
 #include "source/source.h"
 
 #include <curl/curl.h>
@@ -22,90 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Races the work queue holds (four race days of a big source are a few thousand). Resolved
- * races leave it two days after their start; unresolved ones never leave it for age; past the
- * bound new races are not queued and are counted (oddzy_scraper_queue_overflow_total). */
-#define MAX_QUEUE 20000
-#define HISTORY 100
-
-typedef struct {
-    char key[ODZ_KEY_MAX];
-    char label[ODZ_NAME_MAX + 16]; /* "Randwick R3" for the monitor */
-    int64_t start;
-    odz_race_status status;       /* as its race card last said (odz_poll_card_status) */
-    int64_t last_poll, next_poll; /* next_poll 0: resolved (or a key the source cannot poll) */
-    int failures;                 /* consecutive failed polls */
-    bool in_flight;
-} entry;
-
-typedef struct {
-    int64_t ts;
-    char call[12];
-    char path[ODZ_SOURCE_PATH_MAX];
-    char outcome[12];
-    int http_status;
-    int ms;
-    int races_changed;
-    char error[160];
-} hist;
-
-typedef struct {
-    char *data;
-    size_t len, cap;
-    bool too_big;
-} body;
-
-/* One request slot: an easy handle (its connection stays in the multi handle's cache) and what
- * the request is for. Only the loop thread touches slots. */
-typedef struct {
-    CURL *easy;
-    bool busy, schedule; /* schedule call, else the race card of `key` */
-    char key[ODZ_KEY_MAX];
-    char path[ODZ_SOURCE_PATH_MAX];
-    body b;
-    int64_t t0; /* real ms */
-    char cerr[CURL_ERROR_SIZE];
-} xfer;
-
-struct odz_scraper {
-    odz_bus *bus;
-    const odz_source_ops *src;
-    char base[512];
-    char tz[64];
-    char format[16];
-    double rate;
-    int timeout_ms, sched_interval, max_inflight;
-    atomic_int inflight;
-    CURLM *multi;
-    struct curl_slist *headers; /* identification headers of every request */
-    char provider[ODZ_PROVIDER_MAX]; /* "" keeps the adapter's */
-    xfer *x;              /* max_inflight slots */
-    odz_rate_limit limit; /* loop thread only */
-    size_t *due;          /* loop thread scratch: indexes of due races */
-    struct {              /* the schedule poll under way (loop thread only) */
-        bool active;
-        int64_t now;
-        odz_source_request reqs[ODZ_SOURCE_MAX_REQUESTS];
-        size_t n, next, pending;
-        int failures;
-        odz_scrape sc;
-    } sp;
-    pthread_t thread;
-    pthread_mutex_t lock; /* guards everything below */
-    bool stop;
-    entry *q; /* sorted by key */
-    size_t nq;
-    hist h[HISTORY];
-    size_t nh, hpos;
-    int64_t started, last_success, sched_next;
-    char last_error[200];
-    uint64_t ok, failed, overflow;
-    int consecutive_sched_failures;
-    char window_from[11], window_to[11];
-    int64_t subs[3];
-    unsigned rnd;
-};
 
 /* ---- metrics ---- */
 
@@ -245,38 +163,44 @@ static void record(odz_scraper *s, const char *call, const char *path, const cha
 
 /* ---- reconciliation ---- */
 
-int odz_scrape_send(odz_bus *bus, odz_scrape *sc, int64_t now, char *err)
+/* What this source stores of a scrape (share.h); a source in no group stores it all. */
+static odz_share_role role_of(odz_scraper *s, const char *race_key, int waits)
 {
-    return odz_scrape_send_as(bus, sc, now, NULL, false, err);
+    return s->share ? odz_share_role_of(s->share, s->share_rank, race_key, waits) : ODZ_SHARE_ALL;
 }
 
-int odz_scrape_send_as(odz_bus *bus, odz_scrape *sc, int64_t now, const char *source, bool match,
-                       char *err)
+/* Store a scrape, whole or its prices only (role), counting the rows sent by kind; a prices-only
+ * card that names a runner the store does not hold yet is stored whole. The races of a schedule
+ * stored whole are listed for the group; a card stored whole (race_key) is one the group's
+ * other sources may now send their prices for. */
+static int store_scrape(odz_scraper *s, odz_scrape *sc, odz_share_role role, const char *race_key,
+                        char *err)
 {
-    odz_batch b;
-    odz_scrape_stamp(sc, now);
-    odz_scrape_batch(sc, &b);
-    json_t *req = odz_batch_to_json(&b);
-    if (!req)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
-    if (source)
-        json_object_set_new(req, "source", json_string(source));
-    if (match)
-        json_object_set_new(req, "match", json_true());
-    json_t *data = NULL;
-    /* (bounded: stopping a scraper waits for a store call in flight) */
-    int rc = odz_racing_call(bus, "upsert_batch", req, 10000, &data, err);
-    json_decref(req);
-    if (rc)
+    int64_t now = odz_now();
+    int rc = ODZ_EINVAL;
+    if (role == ODZ_SHARE_PRICES && (rc = odz_scrape_send_prices(s->bus, sc, now, err)) < 0)
+        odz_log_kv(ODZ_LOG_DEBUG, "prices of a runner not stored yet: the card goes whole", "race",
+                   race_key ? race_key : "", "error", err, NULL);
+    if (rc < 0) {
+        role = ODZ_SHARE_ALL;
+        rc = odz_scrape_send(s->bus, sc, now, err);
+    }
+    if (rc < 0)
         return rc;
-    int changed = (int)json_integer_value(json_object_get(data, "races_changed"));
-    odz_metric_add(
-        odz_counter("oddzy_races_updated_total", "Races added or changed by scrapes", NULL),
-        changed);
-    odz_metric_add(odz_counter("oddzy_runners_scratched_total", "Runners scratched", NULL),
-                   (double)json_integer_value(json_object_get(data, "scratchings")));
-    json_decref(data);
-    return changed;
+    for (size_t i = 0; s->share && role == ODZ_SHARE_ALL && i < (race_key ? 1 : sc->n_races); i++)
+        odz_share_stored(s->share, race_key ? race_key : sc->races[i].race.source_key, race_key);
+    char labels[96];
+    snprintf(labels, sizeof labels, "source=\"%s\",rows=\"shared\"", source_name(s));
+    odz_metric_add(odz_counter("oddzy_scrape_rows_sent_total",
+                               "Rows a source sent to the store: shared (meetings, races, runners "
+                               "with results and scratchings) or prices (with exchange books)",
+                               labels),
+                   role == ODZ_SHARE_ALL ? (double)(sc->meetings.n + sc->n_races + sc->n_selections)
+                                         : 0);
+    snprintf(labels, sizeof labels, "source=\"%s\",rows=\"prices\"", source_name(s));
+    odz_metric_add(odz_counter("oddzy_scrape_rows_sent_total", NULL, labels),
+                   (double)(sc->n_prices + sc->n_books));
+    return rc;
 }
 
 static int cmp_key(const void *key, const void *e)
@@ -387,9 +311,10 @@ static void schedule_end(odz_scraper *s)
     char err[ODZ_ERRLEN] = "";
     int changed = 0;
     odz_scrape *sc = &s->sp.sc;
-    if (sc->n_races || sc->meetings.n) {
+    /* a schedule is all shared parts: only the owner of them stores it */
+    if ((sc->n_races || sc->meetings.n) && role_of(s, NULL, 0) == ODZ_SHARE_ALL) {
         odz_scrape_set_provider(sc, s->src->name, s->provider);
-        changed = odz_scrape_send(s->bus, sc, odz_now(), err);
+        changed = store_scrape(s, sc, ODZ_SHARE_ALL, NULL, err);
         if (changed < 0) {
             s->sp.failures++;
             odz_log_kv(ODZ_LOG_ERROR, "schedule not stored", "error", err, NULL);
@@ -438,9 +363,16 @@ static void race_done(odz_scraper *s, xfer *x, const char *out, int status, int 
         out = "garbage";
     count(s, "race", out, ms / 1000.0);
     int changed = 0;
+    bool wait = false;
     if (!strcmp(out, "success")) {
+        pthread_mutex_lock(&s->lock);
+        entry *w = find_entry(s, x->key);
+        int waits = w ? w->waits : ODZ_SHARE_WAITS_MAX;
+        pthread_mutex_unlock(&s->lock);
+        odz_share_role role = role_of(s, x->key, waits);
+        wait = role == ODZ_SHARE_WAIT;
         odz_scrape_set_provider(&sc, s->src->name, s->provider);
-        changed = odz_scrape_send(s->bus, &sc, odz_now(), err);
+        changed = wait ? 0 : store_scrape(s, &sc, role, x->key, err);
         if (changed < 0) {
             out = "failed";
             odz_log_kv(ODZ_LOG_ERROR, "race not stored", "race", x->key, "error", err, NULL);
@@ -458,8 +390,12 @@ static void race_done(odz_scraper *s, xfer *x, const char *out, int status, int 
     entry *e = find_entry(s, x->key);
     if (e) {
         e->in_flight = false;
-        if (!strcmp(out, "success")) {
+        if (wait) { /* not a failure: the owner of the shared parts has not stored it yet */
+            e->waits++;
+            e->next_poll = now + ODZ_SHARE_WAIT_S;
+        } else if (!strcmp(out, "success")) {
             e->failures = 0;
+            e->waits = 0;
             if (br) {
                 e->start = br->race.scheduled_start;
                 odz_race_status st = odz_poll_card_status(br->race.status, br->race.n_results);
@@ -496,6 +432,8 @@ static void finish(odz_scraper *s, xfer *x, CURLcode c)
     curl_multi_remove_handle(s->multi, x->easy);
     x->busy = false;
     set_inflight(s, -1);
+    if (s->share)
+        odz_share_report(s->share, s->share_rank, !strcmp(out, "success"));
     if (x->schedule)
         schedule_done(s, x, out, status, ms, err);
     else
@@ -525,14 +463,7 @@ static int reap(odz_scraper *s)
     return n;
 }
 
-/* The order races are polled in, over indexes into q: those due now first, nearest to now
- * first (odz_poll_rank), then the longest waiting; then the others by their next poll. */
-typedef struct {
-    const entry *q;
-    int64_t now;
-} order_ctx;
-
-static int cmp_order(const void *a, const void *b, void *ctx_)
+int odz__scraper_cmp_order(const void *a, const void *b, void *ctx_)
 {
     const order_ctx *c = ctx_;
     const entry *x = &c->q[*(const size_t *)a], *y = &c->q[*(const size_t *)b];
@@ -607,7 +538,7 @@ static void start_due(odz_scraper *s, int64_t now, int64_t *wait_ms)
     size_t started = 0;
     if (nd && free_slot(s)) {
         order_ctx c = {s->q, now};
-        qsort_r(s->due, nd, sizeof *s->due, cmp_order, &c);
+        qsort_r(s->due, nd, sizeof *s->due, odz__scraper_cmp_order, &c);
         for (size_t k = 0; k < nd; k++) {
             entry *e = &s->q[s->due[k]];
             char path[ODZ_SOURCE_PATH_MAX];
@@ -683,94 +614,6 @@ static void *loop(void *arg)
     return NULL;
 }
 
-/* ---- monitor ---- */
-
-static void reply_json(odz_bus *bus, const odz_msg *m, json_t *j)
-{
-    char *t = odz_json_dumps(j);
-    if (t)
-        odz_bus_respond(bus, m, t, strlen(t));
-    free(t);
-    json_decref(j);
-}
-
-static void on_status(odz_bus *bus, const odz_msg *m, void *ud)
-{
-    odz_scraper *s = ud;
-    pthread_mutex_lock(&s->lock);
-    size_t due = 0, unresolved = 0, retrying = 0;
-    int64_t now = odz_now();
-    for (size_t i = 0; i < s->nq; i++) {
-        const entry *e = &s->q[i];
-        due += e->next_poll && e->next_poll <= now && !e->in_flight;
-        unresolved += e->next_poll && e->start <= now;
-        retrying += e->next_poll && e->failures > 0;
-    }
-    json_t *j =
-        json_pack("{s:b,s:{s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:{s:s,s:s},s:f}}", "ok", 1,
-                  "data", "running", !s->stop, "source", s->base, "format", s->format, "started",
-                  (json_int_t)s->started, "now", (json_int_t)now, "last_success",
-                  (json_int_t)s->last_success, "next_schedule_poll", (json_int_t)s->sched_next,
-                  "last_error", s->last_error, "scrapes_ok", (json_int_t)s->ok, "scrapes_failed",
-                  (json_int_t)s->failed, "queue_length", (json_int_t)s->nq, "window", "from",
-                  s->window_from, "to", s->window_to, "rate_per_second", s->rate);
-    json_t *d = json_object_get(j, "data");
-    json_object_set_new(d, "due", json_integer((json_int_t)due));
-    json_object_set_new(d, "in_flight", json_integer(atomic_load(&s->inflight)));
-    json_object_set_new(d, "max_in_flight", json_integer(s->max_inflight));
-    json_object_set_new(d, "unresolved", json_integer((json_int_t)unresolved));
-    json_object_set_new(d, "retrying", json_integer((json_int_t)retrying));
-    json_object_set_new(d, "queue_overflow", json_integer((json_int_t)s->overflow));
-    /* every source of this process (in `oddzy run` the exchange and the replay too) */
-    json_t *sources = odz_srcstat_json();
-    json_object_set_new(d, "sources", sources ? sources : json_array());
-    pthread_mutex_unlock(&s->lock);
-    reply_json(bus, m, j);
-}
-
-static void on_queue(odz_bus *bus, const odz_msg *m, void *ud)
-{
-    odz_scraper *s = ud;
-    json_t *a = json_array();
-    pthread_mutex_lock(&s->lock);
-    size_t *ix = malloc((s->nq ? s->nq : 1) * sizeof *ix), n = 0;
-    for (size_t i = 0; ix && i < s->nq; i++)
-        if (s->q[i].next_poll)
-            ix[n++] = i;
-    order_ctx c = {s->q, odz_now()};
-    if (ix)
-        qsort_r(ix, n, sizeof *ix, cmp_order, &c);
-    for (size_t i = 0; i < n && i < 200; i++) {
-        const entry *e = &s->q[ix[i]];
-        json_array_append_new(
-            a,
-            json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:i,s:b}", "race_key", e->key, "label", e->label,
-                      "scheduled_start", (json_int_t)e->start, "status", odz_status_name(e->status),
-                      "last_poll", (json_int_t)e->last_poll, "next_poll", (json_int_t)e->next_poll,
-                      "failures", e->failures, "in_flight", e->in_flight));
-    }
-    pthread_mutex_unlock(&s->lock);
-    free(ix);
-    reply_json(bus, m, json_pack("{s:b,s:o}", "ok", 1, "data", a));
-}
-
-static void on_history(odz_bus *bus, const odz_msg *m, void *ud)
-{
-    odz_scraper *s = ud;
-    json_t *a = json_array();
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->nh; i++) { /* newest first */
-        const hist *h = &s->h[(s->hpos + HISTORY - 1 - i) % HISTORY];
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:i,s:s}", "ts",
-                                           (json_int_t)h->ts, "call", h->call, "path", h->path,
-                                           "outcome", h->outcome, "http_status", h->http_status,
-                                           "ms", h->ms, "races_changed", h->races_changed, "error",
-                                           h->error));
-    }
-    pthread_mutex_unlock(&s->lock);
-    reply_json(bus, m, json_pack("{s:b,s:o}", "ok", 1, "data", a));
-}
-
 /* ---- start/stop ---- */
 
 int odz_scraper_config_check(const odz_scraper_config *cfg, char *err)
@@ -791,11 +634,13 @@ int odz_scraper_config_check(const odz_scraper_config *cfg, char *err)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "more than %d request headers",
                         ODZ_SCRAPER_HEADERS_MAX);
     for (int i = 0; i < cfg->n_headers; i++)
-        if (!cfg->headers[i] || !strchr(cfg->headers[i], ':') ||
-            strpbrk(cfg->headers[i], "\r\n") || strlen(cfg->headers[i]) > 300)
+        if (!cfg->headers[i] || !strchr(cfg->headers[i], ':') || strpbrk(cfg->headers[i], "\r\n") ||
+            strlen(cfg->headers[i]) >= ODZ_SCRAPER_HEADER_MAX)
             return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "request header %d is not one line of "
                                                          "'Name: value'",
                             i + 1);
+    if (cfg->share && (cfg->share_rank < 0 || cfg->share_rank >= ODZ_SHARE_MEMBERS_MAX))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "share rank out of range");
     if (cfg->provider && strlen(cfg->provider) >= ODZ_PROVIDER_MAX)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "provider name too long");
     return 0;
@@ -881,6 +726,8 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
     s->q = calloc(MAX_QUEUE, sizeof *s->q);
     s->due = calloc(MAX_QUEUE, sizeof *s->due);
     snprintf(s->provider, sizeof s->provider, "%s", cfg->provider ? cfg->provider : "");
+    s->share = cfg->share;
+    s->share_rank = cfg->share_rank;
     bool hdr_ok = true;
     for (int i = 0; i < cfg->n_headers && hdr_ok; i++) {
         struct curl_slist *l = curl_slist_append(s->headers, cfg->headers[i]);
@@ -893,9 +740,11 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
         scraper_free(s);
         return NULL;
     }
-    s->subs[0] = bus->ops->subscribe(bus, "scraper.status", "scraper", 64, on_status, s);
-    s->subs[1] = bus->ops->subscribe(bus, "scraper.queue", "scraper", 64, on_queue, s);
-    s->subs[2] = bus->ops->subscribe(bus, "scraper.history", "scraper", 64, on_history, s);
+    s->subs[0] =
+        bus->ops->subscribe(bus, "scraper.status", "scraper", 64, odz__scraper_on_status, s);
+    s->subs[1] = bus->ops->subscribe(bus, "scraper.queue", "scraper", 64, odz__scraper_on_queue, s);
+    s->subs[2] =
+        bus->ops->subscribe(bus, "scraper.history", "scraper", 64, odz__scraper_on_history, s);
     if (s->subs[0] < 0 || s->subs[1] < 0 || s->subs[2] < 0 ||
         pthread_create(&s->thread, NULL, loop, s) != 0) {
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot start the scraper");
@@ -905,6 +754,8 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
         scraper_free(s);
         return NULL;
     }
+    if (s->share)
+        odz_share_join(s->share, s->share_rank);
     return s;
 }
 
@@ -917,6 +768,8 @@ void odz_scraper_stop(odz_scraper *s)
     pthread_mutex_unlock(&s->lock);
     curl_multi_wakeup(s->multi);
     pthread_join(s->thread, NULL);
+    if (s->share)
+        odz_share_leave(s->share, s->share_rank);
     for (int i = 0; i < 3; i++)
         s->bus->ops->unsubscribe(s->bus, s->subs[i]);
     scraper_free(s);

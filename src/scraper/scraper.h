@@ -9,6 +9,7 @@
 
 #define ODZ_SCRAPER_INFLIGHT_MAX 256
 #define ODZ_SCRAPER_HEADERS_MAX 8
+#define ODZ_SCRAPER_HEADER_MAX 1024 /* one "Name: value" line */
 
 typedef struct {
     const char *source_url;  /* base URL, e.g. http://127.0.0.1:8090 */
@@ -24,6 +25,9 @@ typedef struct {
                                                    * (the source's identification: From,
                                                    * X-Partner); no CR or LF */
     int n_headers;
+    struct odz_share *share; /* the group of sources sharing ids this one is in (share.h), or
+                              * NULL: it stores whole scrapes */
+    int share_rank;          /* its rank in the group (0: first choice to own the shared parts) */
 } odz_scraper_config;
 
 typedef struct odz_scraper odz_scraper;
@@ -35,6 +39,12 @@ typedef struct odz_scrape odz_scrape;
  * (the scraper, the Betfair replay). Returns the number of races changed, or a negative
  * code with words in err (ODZ_ERRLEN). The scrape is not freed. */
 int odz_scrape_send(odz_bus *bus, odz_scrape *sc, int64_t now, char *err);
+
+/** odz_scrape_send of the scrape's prices and exchange books only: its meetings, races and
+ * selections (runners, results, scratchings), stored by another source that shares their ids
+ * (share.h), are left out, so the store does not compare them again. A price of a selection
+ * the store does not hold fails the batch (nothing stored). */
+int odz_scrape_send_prices(odz_bus *bus, odz_scrape *sc, int64_t now, char *err);
 
 /** odz_scrape_send naming the batch's source (NULL: none) and, when `match`, asking the racing
  * service to match its races (exchange markets) onto other sources' races first

@@ -37,18 +37,6 @@ static bool uuid_ok(const char *s)
     return true;
 }
 
-static int64_t jint_or(const json_t *v, int64_t lo, int64_t hi, int64_t dflt)
-{
-    int64_t x;
-    return odz__jint(v, lo, hi, &x) == 0 ? x : dflt;
-}
-
-static bool jbool_or(const json_t *v, bool dflt)
-{
-    bool b;
-    return odz__jbool(v, &b) == 0 ? b : dflt;
-}
-
 /* An ISO 8601 text field to epoch s; 0 when absent or unreadable. */
 static int64_t jtime_or0(const json_t *obj, const char *field)
 {
@@ -127,11 +115,11 @@ static int parse_list_race(odz_scrape *s, const json_t *j, const char *meeting_k
         odz__scrape_warn(s, "race %s: unknown status, skipped", id);
         return 1;
     }
-    r.number = (int)jint_or(json_object_get(j, "race_number"), 1, 99, 0);
+    r.number = (int)odz__jint_or(json_object_get(j, "race_number"), 1, 99, 0);
     odz__text(s, r.name, sizeof r.name, odz__jstr(j, "name"), "race name");
     if (!r.name[0] && r.number)
         snprintf(r.name, sizeof r.name, "Race %d", r.number);
-    r.distance = (int)jint_or(json_object_get(j, "distance"), 0, 100000, 0);
+    r.distance = (int)odz__jint_or(json_object_get(j, "distance"), 0, 100000, 0);
     r.scheduled_start = jtime_or0(j, "start_time");
     return odz__scrape_add_race(s, meeting_key, &r);
 }
@@ -194,52 +182,35 @@ static int parse_meeting(odz_scrape *s, const json_t *m, char *err, size_t errle
     return rc ? odz_fail(err, errlen, rc, "cannot keep more meetings") : 0;
 }
 
-static int parse_schedule(const char *body, size_t len, const char *request_path,
-                          odz_scrape *out, char *err, size_t errlen)
+/* The meetings of a schedule response into tmp. */
+static int schedule_body(odz_scrape *tmp, const json_t *root, const json_t *data,
+                         const char *race_key, char *err, size_t errlen)
 {
-    (void)request_path; /* the response names its own dates */
-    odz_scrape tmp = {0};
-    json_t *root;
-    int rc = ODZ_EINVAL;
-    json_t *data = load_data(body, len, &root, err, errlen);
-    if (!data)
-        goto out;
-    json_t *meetings = json_object_get(data, "meetings");
-    if (meetings && !json_is_null(meetings) && !json_is_array(meetings)) {
-        rc = odz_fail(err, errlen, ODZ_EINVAL, "meetings is not an array");
-        goto out;
-    }
-    if (!meetings) {
-        rc = odz_fail(err, errlen, ODZ_EINVAL, "data without meetings");
-        goto out;
-    }
+    (void)race_key;
+    const json_t *meetings = json_object_get(data, "meetings");
+    if (meetings && !json_is_null(meetings) && !json_is_array(meetings))
+        return odz_fail(err, errlen, ODZ_EINVAL, "meetings is not an array");
+    if (!meetings)
+        return odz_fail(err, errlen, ODZ_EINVAL, "data without meetings");
     size_t i;
-    json_t *m;
+    const json_t *m;
     json_array_foreach(meetings, i, m) {
-        if (!json_is_object(m)) {
-            rc = odz_fail(err, errlen, ODZ_EINVAL, "meeting is not an object");
-            goto out;
-        }
+        if (!json_is_object(m))
+            return odz_fail(err, errlen, ODZ_EINVAL, "meeting is not an object");
         if (i >= ODZ_SOURCE_MAX_MEETINGS) {
-            odz__scrape_warn(&tmp, "meetings past %d skipped", ODZ_SOURCE_MAX_MEETINGS);
+            odz__scrape_warn(tmp, "meetings past %d skipped", ODZ_SOURCE_MAX_MEETINGS);
             break;
         }
-        rc = parse_meeting(&tmp, m, err, errlen);
+        int rc = parse_meeting(tmp, m, err, errlen);
         if (rc)
-            goto out;
+            return rc;
     }
-    int64_t limit = jint_or(json_object_get(json_object_get(root, "params"), "limit"), 1,
-                            1000000, 0);
+    int64_t limit =
+        odz__jint_or(json_object_get(json_object_get(root, "params"), "limit"), 1, 1000000, 0);
     if (limit && (int64_t)json_array_size(meetings) >= limit)
-        odz__scrape_warn(&tmp, "a full page of %lld meetings: later ones may be missing",
+        odz__scrape_warn(tmp, "a full page of %lld meetings: later ones may be missing",
                          (long long)limit);
-    rc = odz__scrape_merge(out, &tmp);
-    if (rc)
-        odz_fail(err, errlen, rc, "cannot keep the meetings: %s", odz_errcode(rc));
-out:
-    json_decref(root);
-    odz_scrape_free(&tmp);
-    return rc;
+    return 0;
 }
 
 /* ---- event ---- */
@@ -457,7 +428,7 @@ static int parse_runner(odz_scrape *s, const json_t *j, const char *race_key, in
         odz__scrape_warn(s, "race %s: runner without a valid entrant_id skipped", race_key);
         return 1;
     }
-    if (!jbool_or(json_object_get(j, "primary_market"), true))
+    if (!odz__jbool_or(json_object_get(j, "primary_market"), true))
         return 1; /* a runner of a secondary market, not of the race field */
     memcpy(sel.source_key, id, 37);
     if (odz__jint(json_object_get(j, "runner_number"), 1, 99, &x) != 0) {
@@ -465,7 +436,7 @@ static int parse_runner(odz_scrape *s, const json_t *j, const char *race_key, in
         return 1;
     }
     sel.number = (int)x;
-    sel.barrier = (int)jint_or(json_object_get(j, "barrier"), 0, 99, 0);
+    sel.barrier = (int)odz__jint_or(json_object_get(j, "barrier"), 0, 99, 0);
     odz__text(s, sel.name, sizeof sel.name, odz__jstr(j, "name"), "runner name");
     odz__text(s, sel.jockey, sizeof sel.jockey, odz__jstr(j, "jockey"), "jockey name");
     odz__text(s, sel.trainer, sizeof sel.trainer, odz__jstr(j, "trainer_name"), "trainer name");
@@ -476,20 +447,20 @@ static int parse_runner(odz_scrape *s, const json_t *j, const char *race_key, in
         sel.weight = (int)x;
     if (odz__jhundredths(json_object_get(j, "allowance_weight"), 0, 1000, &x) == 0)
         sel.claim = (int)x;
-    sel.scratched = jbool_or(json_object_get(j, "is_scratched"), false);
-    sel.late_scratched = jbool_or(json_object_get(j, "is_late_scratched"), false);
+    sel.scratched = odz__jbool_or(json_object_get(j, "is_scratched"), false);
+    sel.late_scratched = odz__jbool_or(json_object_get(j, "is_late_scratched"), false);
     if (sel.late_scratched)
         sel.scratched = true;
     if (sel.scratched) {
         const json_t *st = json_object_get(j, "scratch_time");
-        sel.scratch_time = json_is_string(st) ? jtime_or0(j, "scratch_time")
-                                              : jint_or(st, 0, EPOCH_MAX, 0);
+        sel.scratch_time =
+            json_is_string(st) ? jtime_or0(j, "scratch_time") : odz__jint_or(st, 0, EPOCH_MAX, 0);
         /* a late scratching's deductions: cents in the dollar ({"win": 12.5, "place": 3}) */
         if (odz__jhundredths(json_object_get(json_object_get(j, "deductions"), "win"), 0, 10000,
                              &x) == 0)
             sel.deduction = (int)x;
     }
-    sel.emergency = jbool_or(json_object_get(j, "is_emergency"), false);
+    sel.emergency = odz__jbool_or(json_object_get(j, "is_emergency"), false);
     const char *silks = odz__jstr(j, "silk_colours");
     if (!silks || !*silks)
         silks = odz__jstr(j, "silk_url_64x64");
@@ -507,78 +478,85 @@ static int parse_runner(odz_scrape *s, const json_t *j, const char *race_key, in
     return rc;
 }
 
-static int parse_race(const char *body, size_t len, const char *race_key, odz_scrape *out,
-                      char *err, size_t errlen)
+/* An event's card into tmp: the race (race_key: the one asked for, or NULL), its runners and
+ * their prices. */
+static int race_body(odz_scrape *tmp, const json_t *root, const json_t *data, const char *race_key,
+                     char *err, size_t errlen)
 {
-    odz_scrape tmp = {0};
-    json_t *root;
-    int rc = ODZ_EINVAL;
-    json_t *data = load_data(body, len, &root, err, errlen);
-    if (!data)
-        goto out;
-    json_t *race = json_object_get(data, "race");
+    const json_t *race = json_object_get(data, "race");
     const char *id = odz__jstr(race, "event_id");
     const char *meeting = odz__jstr(race, "meeting_id");
-    if (!uuid_ok(id) || !uuid_ok(meeting)) {
-        rc = odz_fail(err, errlen, ODZ_EINVAL, "event without a valid race.event_id/meeting_id");
-        goto out;
-    }
-    if (race_key && strcasecmp(race_key, id) != 0) {
-        rc = odz_fail(err, errlen, ODZ_EINVAL, "event %s is not the race asked for", id);
-        goto out;
-    }
-    json_t *runners = json_object_get(data, "runners");
-    if (runners && !json_is_null(runners) && !json_is_array(runners)) {
-        rc = odz_fail(err, errlen, ODZ_EINVAL, "runners is not an array");
-        goto out;
-    }
+    if (!uuid_ok(id) || !uuid_ok(meeting))
+        return odz_fail(err, errlen, ODZ_EINVAL, "event without a valid race.event_id/meeting_id");
+    if (race_key && strcasecmp(race_key, id) != 0)
+        return odz_fail(err, errlen, ODZ_EINVAL, "event %s is not the race asked for", id);
+    const json_t *runners = json_object_get(data, "runners");
+    if (runners && !json_is_null(runners) && !json_is_array(runners))
+        return odz_fail(err, errlen, ODZ_EINVAL, "runners is not an array");
     odz_race r = {0};
     memcpy(r.source_key, id, 37);
     if (parse_status(odz__jstr(race, "status"), &r.status) != 0)
-        odz__scrape_warn(&tmp, "race %s: unknown status, taken as open", id);
-    r.number = (int)jint_or(json_object_get(race, "race_number"), 1, 99, 0);
-    odz__text(&tmp, r.name, sizeof r.name, odz__jstr(race, "description"), "race name");
+        odz__scrape_warn(tmp, "race %s: unknown status, taken as open", id);
+    r.number = (int)odz__jint_or(json_object_get(race, "race_number"), 1, 99, 0);
+    odz__text(tmp, r.name, sizeof r.name, odz__jstr(race, "description"), "race name");
     if (!r.name[0] && r.number)
         snprintf(r.name, sizeof r.name, "Race %d", r.number);
-    r.distance = (int)jint_or(json_object_get(race, "distance"), 0, 100000, 0);
-    r.scheduled_start = jint_or(json_object_get(race, "advertised_start"), 0, EPOCH_MAX, 0);
-    r.actual_start = jint_or(json_object_get(race, "actual_start"), 0, EPOCH_MAX, 0);
+    r.distance = (int)odz__jint_or(json_object_get(race, "distance"), 0, 100000, 0);
+    r.scheduled_start = odz__jint_or(json_object_get(race, "advertised_start"), 0, EPOCH_MAX, 0);
+    r.actual_start = odz__jint_or(json_object_get(race, "actual_start"), 0, EPOCH_MAX, 0);
     if (r.status != ODZ_ABANDONED) {
-        parse_results(&tmp, json_object_get(data, "results"), &r);
-        parse_dividends(&tmp, json_object_get(data, "dividends"), &r);
+        parse_results(tmp, json_object_get(data, "results"), &r);
+        parse_dividends(tmp, json_object_get(data, "dividends"), &r);
     }
-    const char *rkey = odz__scrape_key(&tmp, r.source_key);
-    const char *mkey = rkey ? odz__scrape_key(&tmp, meeting) : NULL;
-    rc = mkey ? odz__scrape_add_race(&tmp, mkey, &r) : ODZ_ENOMEM;
+    const char *rkey = odz__scrape_key(tmp, r.source_key);
+    const char *mkey = rkey ? odz__scrape_key(tmp, meeting) : NULL;
+    int rc = mkey ? odz__scrape_add_race(tmp, mkey, &r) : ODZ_ENOMEM;
     /* The odds carry no time of their own: they are as of the response. */
     int64_t ts = jtime_or0(json_object_get(root, "header"), "generated_time");
     size_t i, n = 0;
-    json_t *j;
+    const json_t *j;
     json_array_foreach(runners, i, j) {
         if (rc)
             break;
-        if (!json_is_object(j)) {
-            rc = ODZ_EINVAL;
-            odz_fail(err, errlen, rc, "runner is not an object");
-            goto out;
-        }
+        if (!json_is_object(j))
+            return odz_fail(err, errlen, ODZ_EINVAL, "runner is not an object");
         if (n >= ODZ_MAX_RUNNERS) {
-            odz__scrape_warn(&tmp, "race %s: runners past %d skipped", id, ODZ_MAX_RUNNERS);
+            odz__scrape_warn(tmp, "race %s: runners past %d skipped", id, ODZ_MAX_RUNNERS);
             break;
         }
-        rc = parse_runner(&tmp, j, rkey, ts);
+        rc = parse_runner(tmp, j, rkey, ts);
         n += rc == 0;
         if (rc > 0)
             rc = 0;
     }
-    if (!rc)
-        rc = odz__scrape_merge(out, &tmp);
-    if (rc)
-        odz_fail(err, errlen, rc, "cannot keep the event: %s", odz_errcode(rc));
-out:
-    json_decref(root);
-    odz_scrape_free(&tmp);
-    return rc;
+    return rc ? odz_fail(err, errlen, rc, "cannot keep the event: %s", odz_errcode(rc)) : 0;
+}
+
+/* A response's `data` read by `body` into a scratch scrape, then merged into out whole or not at
+ * all (what: the words of a merge failure). */
+static int parse_body(const char *body, size_t len, const char *race_key,
+                      int (*fill)(odz_scrape *, const json_t *, const json_t *, const char *,
+                                  char *, size_t),
+                      const char *what, odz_scrape *out, char *err, size_t errlen)
+{
+    odz_scrape tmp = {0};
+    json_t *root;
+    json_t *data = load_data(body, len, &root, err, errlen);
+    int rc = data ? fill(&tmp, root, data, race_key, err, errlen) : ODZ_EINVAL;
+    return odz__scrape_done(out, &tmp, root, rc, what, err, errlen);
+}
+
+static int parse_schedule(const char *body, size_t len, const char *request_path, odz_scrape *out,
+                          char *err, size_t errlen)
+{
+    (void)request_path; /* the response names its own dates */
+    return parse_body(body, len, NULL, schedule_body, "meetings", out, err, errlen);
+}
+
+static int parse_race(const char *body, size_t len, const char *race_key, odz_scrape *out,
+                      char *err, size_t errlen)
+{
+    return parse_body(body, len, race_key, race_body, "event", out, err, errlen);
 }
 
 /* ---- requests ---- */
@@ -588,12 +566,9 @@ static int schedule_requests(const char *date_from, const char *date_to, odz_sou
 {
     char days[ODZ_SOURCE_MAX_DAYS][ODZ_DATE_MAX];
     size_t nd;
-    *n = 0;
-    int rc = odz__date_range(date_from, date_to, days, ODZ_SOURCE_MAX_DAYS, &nd, err, errlen);
+    int rc = odz__request_days(date_from, date_to, 1, max, days, &nd, n, err, errlen);
     if (rc)
         return rc;
-    if (nd > max)
-        return odz_fail(err, errlen, ODZ_EFULL, "%zu requests needed, room for %zu", nd, max);
     /* One call a day keeps each response within the API's page of meetings. */
     for (size_t d = 0; d < nd; d++)
         snprintf(out[(*n)++].path, ODZ_SOURCE_PATH_MAX, MEETINGS_PATH "?date_from=%s&date_to=%s",

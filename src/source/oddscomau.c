@@ -292,18 +292,6 @@ static void parse_results(odz_scrape *s, const json_t *v, odz_race *r)
     r->n_results = n;
 }
 
-static int64_t jint_or(const json_t *v, int64_t lo, int64_t hi, int64_t dflt)
-{
-    int64_t x;
-    return odz__jint(v, lo, hi, &x) == 0 ? x : dflt;
-}
-
-static bool jbool_or(const json_t *v, bool dflt)
-{
-    bool b;
-    return odz__jbool(v, &b) == 0 ? b : dflt;
-}
-
 /* ---- schedule ---- */
 
 typedef struct {
@@ -321,18 +309,18 @@ static int parse_event(odz_scrape *s, const json_t *e, const char *meeting_key, 
         return 1;
     }
     snprintf(r.source_key, sizeof r.source_key, "%lld", (long long)id);
-    r.number = (int)jint_or(json_object_get(e, "eventNumber"), 1, 99, 0);
+    r.number = (int)odz__jint_or(json_object_get(e, "eventNumber"), 1, 99, 0);
     const char *name = odz__jstr(e, "eventName");
     if (name)
         odz__text(s, r.name, sizeof r.name, name, "event name");
     else if (r.number)
         snprintf(r.name, sizeof r.name, "Race %d", r.number);
-    r.scheduled_start = jint_or(json_object_get(e, "startTime"), 0, EPOCH_MAX, 0);
+    r.scheduled_start = odz__jint_or(json_object_get(e, "startTime"), 0, EPOCH_MAX, 0);
     parse_results(s, json_object_get(e, "results"), &r);
-    if (jbool_or(json_object_get(e, "isAbandoned"), false)) {
+    if (odz__jbool_or(json_object_get(e, "isAbandoned"), false)) {
         r.status = ODZ_ABANDONED;
         r.n_results = 0;
-    } else if (jbool_or(json_object_get(e, "resulted"), false)) {
+    } else if (odz__jbool_or(json_object_get(e, "resulted"), false)) {
         r.status = ODZ_FINAL;
     } else {
         r.status = r.n_results ? ODZ_INTERIM : ODZ_OPEN;
@@ -367,7 +355,7 @@ static int parse_meeting(odz_scrape *s, const json_t *m, const request_ctx *ctx,
         if (!date[0] && parse_day_month_year(odz__jstr(e, "dateWithYear"), date) != 0)
             date[0] = '\0';
         if (!first_start)
-            first_start = jint_or(json_object_get(e, "startTime"), 1, EPOCH_MAX, 0);
+            first_start = odz__jint_or(json_object_get(e, "startTime"), 1, EPOCH_MAX, 0);
     }
     odz_meeting mt = {0};
     if (sport_type(sport, &mt.type) != 0) {
@@ -467,13 +455,9 @@ static int parse_schedule(const char *body, size_t len, const char *request_path
                 goto out;
         }
     }
-    rc = odz__scrape_merge(out, &tmp);
-    if (rc)
-        odz_fail(err, errlen, rc, "cannot keep the schedule: %s", odz_errcode(rc));
+    rc = 0;
 out:
-    json_decref(root);
-    odz_scrape_free(&tmp);
-    return rc;
+    return odz__scrape_done(out, &tmp, root, rc, "schedule", err, errlen);
 }
 
 /* ---- race card ---- */
@@ -537,7 +521,7 @@ static size_t parse_agencies(odz_scrape *s, const json_t *arr, agency *ag)
             strlen(bt) >= sizeof ag[n].bet_type)
             continue;
         memcpy(ag[n].bet_type, bt, strlen(bt) + 1);
-        ag[n].updated = jint_or(json_object_get(a, "lastUpdated"), 0, EPOCH_MAX, 0);
+        ag[n].updated = odz__jint_or(json_object_get(a, "lastUpdated"), 0, EPOCH_MAX, 0);
         n++;
     }
     return n;
@@ -647,7 +631,8 @@ static int parse_prices(sel_ctx *c, const json_t *sel, const agency *ag, size_t 
         char provider[ODZ_PROVIDER_MAX];
         odz_market market;
         int odds;
-        if (!jbool_or(json_object_get(p, "hasOdds"), true) || bet_type_market(bt, &market) != 0)
+        if (!odz__jbool_or(json_object_get(p, "hasOdds"), true) ||
+            bet_type_market(bt, &market) != 0)
             continue;
         int orc = odz__jodds(json_object_get(p, "odds"), &odds);
         if (orc == ODZ_ENOTFOUND)
@@ -677,8 +662,8 @@ static int parse_selection(odz_scrape *s, const json_t *j, const char *race_key,
         return 1;
     }
     snprintf(sel.source_key, sizeof sel.source_key, "%lld", (long long)id);
-    sel.number = (int)jint_or(json_object_get(j, "competitorNumber"), 1, 99, 0);
-    sel.barrier = (int)jint_or(json_object_get(j, "barrierNumber"), 0, 99, 0);
+    sel.number = (int)odz__jint_or(json_object_get(j, "competitorNumber"), 1, 99, 0);
+    sel.barrier = (int)odz__jint_or(json_object_get(j, "barrierNumber"), 0, 99, 0);
     odz__text(s, sel.name, sizeof sel.name, odz__jstr(j, "name"), "runner name");
     odz__text(s, sel.jockey, sizeof sel.jockey, odz__jstr(j, "jockeyName"), "jockey name");
     odz__text(s, sel.trainer, sizeof sel.trainer, odz__jstr(j, "trainerName"), "trainer name");
@@ -686,8 +671,8 @@ static int parse_selection(odz_scrape *s, const json_t *j, const char *race_key,
         sel.weight = (int)x;
     if (odz__jhundredths(json_object_get(j, "jockeyWeightClaim"), 0, 1000, &x) == 0)
         sel.claim = (int)x;
-    sel.emergency = jbool_or(json_object_get(j, "isEmergency"), false);
-    sel.scratched = jbool_or(json_object_get(j, "isScratched"), false);
+    sel.emergency = odz__jbool_or(json_object_get(j, "isEmergency"), false);
+    sel.scratched = odz__jbool_or(json_object_get(j, "isScratched"), false);
     const char *img = odz__jstr(j, "imageUrl");
     if (img && strncmp(img, "//", 2) == 0) {
         char url[ODZ_SILKS_MAX + 8];
@@ -696,7 +681,7 @@ static int parse_selection(odz_scrape *s, const json_t *j, const char *race_key,
     } else if (img && strncmp(img, "https://", 8) == 0) {
         odz__text(s, sel.silks, sizeof sel.silks, img, "silks URL");
     }
-    *position = (int)jint_or(json_object_get(j, "result"), 1, 99, 0);
+    *position = (int)odz__jint_or(json_object_get(j, "result"), 1, 99, 0);
     *number = sel.number;
 
     sel_ctx c = {.s = s, .key = odz__scrape_key(s, sel.source_key)};
@@ -798,8 +783,8 @@ static int parse_race(const char *body, size_t len, const char *race_key, odz_sc
         const char *desc = odz__jstr(root, "eventDesc");
         if (desc)
             odz__text(&tmp, r.name, sizeof r.name, desc, "event name");
-        r.distance = (int)jint_or(json_object_get(root, "eventDistance"), 1, 100000, 0);
-        r.scheduled_start = jint_or(json_object_get(root, "startTime"), 0, EPOCH_MAX, 0);
+        r.distance = (int)odz__jint_or(json_object_get(root, "eventDistance"), 1, 100000, 0);
+        r.scheduled_start = odz__jint_or(json_object_get(root, "startTime"), 0, EPOCH_MAX, 0);
         r.status = card_status(root);
         if (r.status == ODZ_ABANDONED)
             r.n_results = 0;
@@ -812,13 +797,9 @@ static int parse_race(const char *body, size_t len, const char *race_key, odz_sc
             goto out;
         }
     }
-    rc = odz__scrape_merge(out, &tmp);
-    if (rc)
-        odz_fail(err, errlen, rc, "cannot keep the race card: %s", odz_errcode(rc));
+    rc = 0;
 out:
-    json_decref(root);
-    odz_scrape_free(&tmp);
-    return rc;
+    return odz__scrape_done(out, &tmp, root, rc, "race card", err, errlen);
 }
 
 /* ---- requests ---- */
@@ -828,13 +809,9 @@ static int schedule_requests(const char *date_from, const char *date_to, odz_sou
 {
     char days[ODZ_SOURCE_MAX_DAYS][ODZ_DATE_MAX];
     size_t nd;
-    *n = 0;
-    int rc = odz__date_range(date_from, date_to, days, ODZ_SOURCE_MAX_DAYS, &nd, err, errlen);
+    int rc = odz__request_days(date_from, date_to, N_SPORTS, max, days, &nd, n, err, errlen);
     if (rc)
         return rc;
-    if (nd * N_SPORTS > max)
-        return odz_fail(err, errlen, ODZ_EFULL, "%zu requests needed, room for %zu",
-                        nd * N_SPORTS, max);
     for (size_t d = 0; d < nd; d++)
         for (size_t s = 0; s < N_SPORTS; s++)
             snprintf(out[(*n)++].path, ODZ_SOURCE_PATH_MAX, SCHEDULE_PATH "?sport=%s&date=%s",

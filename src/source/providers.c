@@ -98,6 +98,19 @@ int odz_provider_validate(const odz_provider *p, char *err, size_t errlen)
         if (!(isupper((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_'))
             return odz_fail(err, errlen, ODZ_EINVAL,
                             "source %s: secret_env must name a variable (A-Z, 0-9, _)", p->name);
+    size_t hl = strnlen(p->secret_header, sizeof p->secret_header);
+    for (size_t i = 0; i < hl; i++)
+        if (!(isalnum((unsigned char)p->secret_header[i]) || p->secret_header[i] == '-'))
+            return odz_fail(err, errlen, ODZ_EINVAL,
+                            "source %s: secret_header must be a header name (A-Z, a-z, 0-9, -)",
+                            p->name);
+    if (p->shared_owner && strcmp(p->format, "entain") != 0)
+        return odz_fail(err, errlen, ODZ_EINVAL,
+                        "source %s: shared_owner is for the entain format (its brands share ids)",
+                        p->name);
+    if (hl >= sizeof p->secret_header || (hl && !*p->secret_env && !*p->secret_file))
+        return odz_fail(err, errlen, ODZ_EINVAL,
+                        "source %s: secret_header needs secret_env or secret_file", p->name);
     return 0;
 }
 
@@ -150,6 +163,18 @@ static int number(ctx *c, const yaml_node_t *v, double lo, double hi, double *ou
     return 0;
 }
 
+static int boolean(ctx *c, const yaml_node_t *v, bool *out, const char *key)
+{
+    const char *s = scalar(v);
+    char what[96];
+    if (s && (!strcmp(s, "true") || !strcmp(s, "false"))) {
+        *out = !strcmp(s, "true");
+        return 0;
+    }
+    snprintf(what, sizeof what, "%s must be true or false", key);
+    return bad(c, v, what);
+}
+
 static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_provider *p)
 {
     if (m->type != YAML_MAPPING_NODE)
@@ -191,6 +216,10 @@ static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_pr
             rc = copy(c, v, p->secret_env, sizeof p->secret_env, key);
         else if (!strcmp(key, "secret_file"))
             rc = copy(c, v, p->secret_file, sizeof p->secret_file, key);
+        else if (!strcmp(key, "secret_header"))
+            rc = copy(c, v, p->secret_header, sizeof p->secret_header, key);
+        else if (!strcmp(key, "shared_owner"))
+            rc = boolean(c, v, &p->shared_owner, key);
         else if (!strcmp(key, "rate")) {
             if (!(rc = number(c, v, 0.01, 1000, &d, key)))
                 p->rate = d;
@@ -262,6 +291,10 @@ int odz_providers_parse(const char *yaml, size_t len, odz_provider *out, size_t 
         for (size_t j = 0; !rc && j < count; j++)
             if (!strcmp(out[j].name, out[count].name))
                 rc = odz_fail(err, errlen, ODZ_EINVAL, "source '%s' is given twice", out[j].name);
+            else if (out[j].shared_owner && out[count].shared_owner)
+                rc = odz_fail(err, errlen, ODZ_EINVAL,
+                              "shared_owner on '%s' and '%s': one source at most", out[j].name,
+                              out[count].name);
         if (!rc)
             count++;
     }
@@ -324,6 +357,13 @@ int odz_provider_headers(const odz_provider *p, char out[][ODZ_PROVIDER_TEXT_MAX
         snprintf(out[(*n)++], ODZ_PROVIDER_TEXT_MAX + 16, "%s: %s", h[i].name, h[i].value);
     }
     return 0;
+}
+
+int odz_provider_secret_line(const odz_provider *p, const char *secret, char *out, size_t n)
+{
+    int w = *p->secret_header ? snprintf(out, n, "%s: %s", p->secret_header, secret)
+                              : snprintf(out, n, "Authorization: Bearer %s", secret);
+    return w < 0 || (size_t)w >= n ? ODZ_EINVAL : 0;
 }
 
 int odz_provider_secret(const odz_provider *p, char *out, size_t n, char *err, size_t errlen)

@@ -18,12 +18,17 @@
  *       timeout_ms: 5000        # default 10000
  *       secret_env: MYBOOK_TOKEN   # the secret is read from this variable, or
  *       secret_file: /run/secrets/mybook   # from this file; never written in the file
+ *       secret_header: X-Api-Key   # sent as "X-Api-Key: SECRET" on every request; without
+ *                                  # it, as "Authorization: Bearer SECRET"
+ *       shared_owner: true         # entain format: this one stores the shared parts first
  *
  * A secret is never part of a configuration value: only the name of the variable or file
- * that holds it, so it cannot reach a log line or `--help`. */
+ * that holds it, so it cannot reach `--help`; once read it is handed to the log's redaction
+ * (obs/log.h), so no log line shows it. */
 #ifndef ODZ_SOURCE_PROVIDERS_H
 #define ODZ_SOURCE_PROVIDERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/model.h"
@@ -45,6 +50,10 @@ typedef struct {
     char partner_id[ODZ_PROVIDER_TEXT_MAX]; /* `X-Partner-ID:` (TAB NZ), "" for none */
     char secret_env[64];                  /* environment variable holding the secret */
     char secret_file[ODZ_PROVIDER_URL_MAX]; /* or a file holding it */
+    char secret_header[64];                 /* header name carrying it ([A-Za-z0-9-]); "":
+                                             * Authorization: Bearer */
+    bool shared_owner; /* `shared_owner: true`: first choice to store the parts it shares with
+                        * the other sources of its format (scraper/share.h); one at most */
 } odz_provider;
 
 /** Empty provider with the defaults (rate 1 a second, timeout 10 s). */
@@ -72,6 +81,10 @@ int odz_providers_load(const char *path, odz_provider *out, size_t max, size_t *
  * Values with a CR, LF or other control character were refused by validation. */
 int odz_provider_headers(const odz_provider *p, char out[][ODZ_PROVIDER_TEXT_MAX + 16],
                          size_t max, size_t *n);
+
+/** The request header line that sends `secret` ("Authorization: Bearer S" or "NAME: S" with
+ * the provider's secret_header) into out. 0, or ODZ_EINVAL when it does not fit in n. */
+int odz_provider_secret_line(const odz_provider *p, const char *secret, char *out, size_t n);
 
 /** The provider's secret (from secret_env, else secret_file; trailing newline removed), or ""
  * when it has none configured. ODZ_ENOTFOUND when the variable is unset or the file cannot be

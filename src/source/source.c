@@ -385,6 +385,39 @@ int odz__date_range(const char *date_from, const char *date_to, char (*days)[ODZ
     }
 }
 
+int odz__request_days(const char *date_from, const char *date_to, size_t per_day, size_t max,
+                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err, size_t errlen)
+{
+    *n = 0;
+    int rc = odz__date_range(date_from, date_to, days, ODZ_SOURCE_MAX_DAYS, nd, err, errlen);
+    if (rc == 0 && *nd * per_day > max)
+        rc = odz_fail(err, errlen, ODZ_EFULL, "%zu requests needed, room for %zu", *nd * per_day,
+                      max);
+    return rc;
+}
+
+int odz__scrape_done(odz_scrape *out, odz_scrape *tmp, json_t *root, int rc, const char *what,
+                     char *err, size_t errlen)
+{
+    if (rc == 0 && (rc = odz__scrape_merge(out, tmp)) != 0)
+        odz_fail(err, errlen, rc, "cannot keep the %s: %s", what, odz_errcode(rc));
+    json_decref(root);
+    odz_scrape_free(tmp);
+    return rc;
+}
+
+int64_t odz__jint_or(const json_t *v, int64_t lo, int64_t hi, int64_t dflt)
+{
+    int64_t x;
+    return odz__jint(v, lo, hi, &x) == 0 ? x : dflt;
+}
+
+bool odz__jbool_or(const json_t *v, bool dflt)
+{
+    bool b;
+    return odz__jbool(v, &b) == 0 ? b : dflt;
+}
+
 static bool digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -143,6 +143,11 @@ int odz__scrape_add_race(odz_scrape *s, const char *meeting_key, const odz_race 
 int odz__scrape_add_selection(odz_scrape *s, const char *race_key, const odz_selection *sel);
 int odz__scrape_add_price(odz_scrape *s, const char *selection_key, const odz_price *p);
 int odz__scrape_add_exbook(odz_scrape *s, const char *selection_key, const odz_exbook *b);
+/* The end of an adapter's parse: when rc is 0, merge tmp into out (odz__scrape_merge; a failure
+ * is "cannot keep the <what>" in err); then free tmp and json_decref root (may be NULL).
+ * Returns rc or the merge's code. */
+int odz__scrape_done(odz_scrape *out, odz_scrape *tmp, json_t *root, int rc, const char *what,
+                     char *err, size_t errlen);
 /* Count a warning; the first one's words are kept. */
 void odz__scrape_warn(odz_scrape *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Bounded copy of source text into a field; a cut is a warning naming `what`. */
@@ -156,6 +161,11 @@ const char *odz__region_of_country(const char *country);
 /* The days date_from..date_to (inclusive, at most `max`) into days[0..*n). 0 or ODZ_EINVAL. */
 int odz__date_range(const char *date_from, const char *date_to, char (*days)[ODZ_DATE_MAX],
                     size_t max, size_t *n, char *err, size_t errlen);
+/* The days date_from..date_to (at most ODZ_SOURCE_MAX_DAYS) into days[0..*nd) for a schedule of
+ * `per_day` requests a day; *n set to 0. ODZ_EINVAL for bad dates, ODZ_EFULL past `max`
+ * requests. */
+int odz__request_days(const char *date_from, const char *date_to, size_t per_day, size_t max,
+                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err, size_t errlen);
 /* Strict "YYYY-MM-DDTHH:MM:SS[.fff...](Z|+HH:MM|-HH:MM)" to epoch s; 0 or ODZ_EINVAL. */
 int odz__iso_time(const char *s, int64_t *out);
 
@@ -169,6 +179,9 @@ int odz__jint(const json_t *v, int64_t lo, int64_t hi, int64_t *out);
 int odz__jhundredths(const json_t *v, int64_t lo, int64_t hi, int64_t *out);
 /* true/false, or an integer 0/1. */
 int odz__jbool(const json_t *v, bool *out);
+/* odz__jint and odz__jbool, with `dflt` for absent or bad values. */
+int64_t odz__jint_or(const json_t *v, int64_t lo, int64_t hi, int64_t dflt);
+bool odz__jbool_or(const json_t *v, bool dflt);
 /* Decimal odds (number or string) to hundredths; 0 for no price. */
 int odz__jodds(const json_t *v, int *out);
 

@@ -641,6 +641,51 @@ static void scratching_is_a_deduction(void **st)
     odz_bf_cache_free(&c);
 }
 
+/* Harness races are horse racing (event type 7) too: the definition's raceType files them as
+ * harness meetings, apart from a thoroughbred meeting at the same venue. */
+static void harness_race_type(void **st)
+{
+    (void)st;
+    odz_bf_cache c = {0};
+    char err[ODZ_ERRLEN] = "", msg[1024];
+    const char *types[] = {"Harness", "Flat", NULL};
+    for (size_t i = 0; i < 3; i++) {
+        char rt[48] = "";
+        if (types[i])
+            snprintf(rt, sizeof rt, "\"raceType\":\"%s\",", types[i]);
+        snprintf(msg, sizeof msg,
+                 "{\"op\":\"mcm\",\"pt\":1650392673420,\"mc\":[{\"id\":\"1.%zu\","
+                 "\"marketDefinition\":{\"status\":\"OPEN\",\"eventId\":\"%zu\",%s"
+                 "\"eventTypeId\":\"7\",\"marketType\":\"WIN\",\"venue\":\"Menangle\","
+                 "\"countryCode\":\"AU\",\"name\":\"R%zu 1609m\",\"marketTime\":"
+                 "\"2022-04-20T0%zu:00:00.000Z\",\"runners\":[{\"id\":1,\"sortPriority\":1,"
+                 "\"status\":\"ACTIVE\",\"name\":\"1. Frosbie\"}]}}]}",
+                 i + 1, i + 1, rt, i + 1, i + 4);
+        assert_int_equal(apply_str(&c, msg, err), 0);
+    }
+    odz_scrape s = {0};
+    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Australia/Sydney", true, &s, err, sizeof err), 0);
+    assert_int_equal(s.meetings.n, 2);
+    size_t harness = 0, thoroughbred = 0;
+    for (size_t i = 0; i < s.meetings.n; i++) {
+        const odz_meeting *m = &s.meetings.v[i];
+        const char *tail = strrchr(m->source_key, ':');
+        if (m->type == ODZ_HARNESS) {
+            harness++;
+            assert_string_equal(tail, ":harness");
+        } else {
+            thoroughbred++;
+            assert_int_equal(m->type, ODZ_THOROUGHBRED);
+            assert_string_equal(tail, ":thoroughbred");
+        }
+    }
+    assert_int_equal(harness, 1);
+    assert_int_equal(thoroughbred, 1);
+    assert_int_equal(s.n_races, 3);
+    odz_scrape_free(&s);
+    odz_bf_cache_free(&c);
+}
+
 /* Races without a number in their name are numbered by start time within their meeting;
  * markets that cannot be a race (no venue letters, other sports) are left out. */
 static void races_numbered_by_start(void **st)
@@ -1152,6 +1197,7 @@ int main(void)
         cmocka_unit_test(both_files_make_one_finished_race),
         cmocka_unit_test(basic_file_without_ladders),
         cmocka_unit_test(scratching_is_a_deduction),
+        cmocka_unit_test(harness_race_type),
         cmocka_unit_test(races_numbered_by_start),
         cmocka_unit_test(books_of_an_image),
         cmocka_unit_test(books_of_the_historical_files),

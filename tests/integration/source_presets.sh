@@ -31,6 +31,44 @@ grep -q "^X-Partner: Oddzy Tests$" "$TMP/headers" || fail "no X-Partner header"
 grep -q "^X-Partner-ID: oddzy-1$" "$TMP/headers" || fail "no X-Partner-ID header"
 echo "ok   identification headers sent"
 
+# ---- a source's secret: sent with every request in its header, never logged ----
+: >"$TMP/headers"
+printf 'file-s3cr3t-0451\n' >"$TMP/token"
+cat >"$TMP/secret.yaml" <<YAML
+sources:
+  - name: keyed
+    format: entain
+    url: http://127.0.0.1:$CP/k
+    secret_env: ODDZY_TEST_KEY
+    secret_header: X-Api-Key
+  - name: bearer
+    format: entain
+    url: http://127.0.0.1:$CP/b
+    secret_file: $TMP/token
+YAML
+ODDZY_TEST_KEY=env-s3cr3t-0450 "$ODDZY" scraper --sources "$TMP/secret.yaml" --db "$TMP/k.db" \
+  --log-level debug >"$TMP/k.log" 2>&1 &
+SP=$!; PIDS+=($SP)
+for _ in $(seq 1 100); do
+  [ "$(grep -c '^/[kb]/affiliates' "$TMP/headers" 2>/dev/null)" -ge 4 ] && break; sleep 0.1
+done
+kill $SP 2>/dev/null || true; wait $SP 2>/dev/null || true
+python3 - "$TMP/headers" <<'PY' || fail "the secrets were not sent on every request"
+import sys
+reqs = [b.split("\n") for b in open(sys.argv[1]).read().split("\n\n") if b.strip()]
+keyed = [r for r in reqs if r[0].startswith("/k/")]
+bearer = [r for r in reqs if r[0].startswith("/b/")]
+assert len(keyed) >= 2 and len(bearer) >= 2, (len(keyed), len(bearer))
+assert all("X-Api-Key: env-s3cr3t-0450" in r and not any(h.startswith("Authorization") for h in r) for r in keyed)
+assert all("Authorization: Bearer file-s3cr3t-0451" in r and not any(h.startswith("X-Api-Key") for h in r) for r in bearer)
+PY
+grep -q "schedule scrape failed" "$TMP/k.log" || { cat "$TMP/k.log"; fail "no failed requests logged"; }
+! grep -q "s3cr3t" "$TMP/k.log" || fail "a secret reached the log"
+ODDZY_TEST_KEY=env-s3cr3t-0450 "$ODDZY" scraper --help 2>&1 | grep -q "s3cr3t" && fail "a secret in --help"
+set +e; "$ODDZY" scraper --sources "$TMP/secret.yaml" --db "$TMP/k2.db" >/dev/null 2>"$TMP/err"; rc=$?; set -e
+[ $rc = 2 ] && grep -q "ODDZY_TEST_KEY is not set" "$TMP/err" || { cat "$TMP/err"; fail "a source without its secret: exit $rc"; }
+echo "ok   secrets sent (X-Api-Key, Authorization: Bearer), not logged"
+
 # ---- a bookmaker brand of the simulated world, under its own provider ----
 FP=$(free_port)
 "$ODDZY" feed --port "$FP" --seed 7 --speed 60 --log-level warn >"$TMP/feed.log" 2>&1 &

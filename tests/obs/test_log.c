@@ -193,6 +193,40 @@ static void test_null_value(void **state)
     json_decref(j);
 }
 
+/* A kept secret never reaches a line: not in the message, a value or a formatted line, even
+ * beside text that the JSON escapes; other text is untouched. */
+static void test_secrets_hidden(void **state)
+{
+    (void)state;
+    assert_int_equal(odz_log_add_secret("abc"), ODZ_EINVAL); /* too short to hide */
+    assert_int_equal(odz_log_add_secret(NULL), ODZ_EINVAL);
+    assert_int_equal(odz_log_add_secret("s3cr\"et-Token"), 0);
+    assert_int_equal(odz_log_add_secret("s3cr\"et-Token"), 0); /* again: kept once */
+    odz_log_kv(ODZ_LOG_WARN, "sent Bearer s3cr\"et-Token", "header",
+               "Authorization: Bearer s3cr\"et-Token\n", "other", "s3cr\"et-Tok", NULL);
+    odz_logf(ODZ_LOG_INFO, "key=%s;", "s3cr\"et-Tokens3cr\"et-Token");
+    char *buf = slurp(g_out, NULL);
+    assert_null(strstr(buf, "et-Token"));
+    char *lines[4];
+    assert_int_equal(split_lines(buf, lines, 4), 2);
+    json_t *j = parse_line(lines[0]);
+    assert_string_equal(jstr(j, "msg"), "sent Bearer ***");
+    assert_string_equal(jstr(j, "header"), "Authorization: Bearer ***\n");
+    assert_string_equal(jstr(j, "other"), "s3cr\"et-Tok"); /* not the secret */
+    json_decref(j);
+    j = parse_line(lines[1]);
+    assert_string_equal(jstr(j, "msg"), "key=******;");
+    json_decref(j);
+    free(buf);
+    for (int i = 0; i < ODZ_LOG_SECRETS_MAX; i++) {
+        char one[32];
+        snprintf(one, sizeof one, "secret-number-%d", i);
+        int rc = odz_log_add_secret(one);
+        assert_true(rc == 0 || (rc == ODZ_EFULL && i > 0));
+    }
+    assert_int_equal(odz_log_add_secret("one-too-many"), ODZ_EFULL);
+}
+
 static void test_level_filter(void **state)
 {
     odz_log_init(NULL, ODZ_LOG_WARN, 0, g_out);
@@ -517,6 +551,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_redact_url),
         cmocka_unit_test_setup_teardown(test_json_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_secrets_hidden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_order_starts_with_ts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_standard_keys_not_repeated, setup, teardown),

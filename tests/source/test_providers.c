@@ -107,6 +107,16 @@ static void bad_configurations(void **state)
         {"sources:\n  - name: neds\n    colour: blue\n", "unknown key 'colour'"},
         {"sources:\n  - name: neds\n  - name: neds\n", "twice"},
         {"sources:\n  - name: neds\n    secret_env: lower\n", "variable"},
+        {"sources:\n  - name: neds\n    secret_header: X-Api-Key\n", "needs secret_env"},
+        {"sources:\n  - name: neds\n    shared_owner: yes\n", "true or false"},
+        {"sources:\n  - name: neds\n    shared_owner: true\n  - name: tab-nz\n    shared_owner: "
+         "true\n",
+         "one source at most"},
+        {"sources:\n  - name: odds\n    format: oddscomau\n    url: https://x.example\n"
+         "    shared_owner: true\n",
+         "entain format"},
+        {"sources:\n  - name: neds\n    secret_env: T\n    secret_header: \"X-Key: 1\"\n",
+         "header name"},
         {"sources:\n  - name: neds\n    partner: [a, b]\n", "single value"},
         {"sources:\n  - just-a-word\n", "mapping"},
     };
@@ -145,8 +155,9 @@ static void from_file_and_secrets(void **state)
     snprintf(secret, sizeof secret, "%s/token", dir);
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
-    fprintf(f, "sources:\n  - name: ladbrokes\n    secret_file: %s\n  - name: neds\n"
-               "    secret_env: ODDZY_TEST_NEDS_TOKEN\n",
+    fprintf(f,
+            "sources:\n  - name: ladbrokes\n    secret_file: %s\n  - name: neds\n"
+            "    secret_env: ODDZY_TEST_NEDS_TOKEN\n    secret_header: X-Api-Key\n",
             secret);
     fclose(f);
     odz_provider p[4];
@@ -178,6 +189,13 @@ static void from_file_and_secrets(void **state)
     assert_int_equal(odz_provider_secret(&p[1], out, sizeof out, err, sizeof err), 0);
     assert_string_equal(out, "abc123");
     unsetenv("ODDZY_TEST_NEDS_TOKEN");
+    /* how each sends it: its own header, or Authorization: Bearer */
+    char line[ODZ_PROVIDER_SECRET_MAX + 96];
+    assert_int_equal(odz_provider_secret_line(&p[1], "abc123", line, sizeof line), 0);
+    assert_string_equal(line, "X-Api-Key: abc123");
+    assert_int_equal(odz_provider_secret_line(&p[0], "s3cr3t-token", line, sizeof line), 0);
+    assert_string_equal(line, "Authorization: Bearer s3cr3t-token");
+    assert_int_equal(odz_provider_secret_line(&p[0], "s3cr3t-token", line, 20), ODZ_EINVAL);
     /* none configured */
     odz_provider plain;
     odz_provider_preset("tab-nz", &plain);
