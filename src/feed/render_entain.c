@@ -797,24 +797,20 @@ json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *
                             const char *query, int64_t now, int *status)
 {
     odz_fw_key k;
-    int ri;
-    odz_fw_meeting *m = malloc(sizeof *m);
-    odz_fw_state *st = malloc(sizeof *st);
-    json_t *root = NULL;
-    if (!m || !st)
-        goto out;
-    if (odz_fw_uuid_parse(f, id, &k) != 0 || k.kind != ODZ_FW_ID_RACE ||
-        odz_fw_lookup(f, &k, now, m, &ri) != 0) {
-        root = error_body(status, 404, "event not found");
-        goto out;
-    }
-    odz_fw_state_at(f, m, ri, now, st);
+    int rc = ODZ_ENOTFOUND;
+    odz_fw_view *v = NULL;
+    if (odz_fw_uuid_parse(f, id, &k) == 0 && k.kind == ODZ_FW_ID_RACE)
+        v = odz_fw_view_at(f, &k, now, &rc);
+    if (!v)
+        return rc == ODZ_ENOTFOUND ? error_body(status, 404, "event not found") : NULL;
+    const odz_fw_meeting *m = &v->m;
+    odz_fw_state *st = &v->st;
     if (brand)
-        odz_fw_brand_prices(f, m, ri, now, brand, st);
+        odz_fw_brand_prices(f, m, v->race_idx, now, brand, st);
 
     char title[80];
     snprintf(title, sizeof title, "Event Details: %s", id);
-    root = json_object();
+    json_t *root = json_object();
     SET(root, "header", header(f, title, path, query, now));
     json_t *params = json_object();
     SET(params, "enc", json_string("json"));
@@ -887,8 +883,6 @@ json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *
     SET(data, "error", json_string(""));
     SET(root, "data", data);
     *status = 200;
-out:
-    free(m);
-    free(st);
+    free(v);
     return root;
 }

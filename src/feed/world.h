@@ -258,6 +258,16 @@ odz_race_status odz_fw_status(const odz_fw_race *r, int64_t now);
 /** Everything about race `race_idx` of `m` as of `now`. */
 void odz_fw_state_at(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t now,
                      odz_fw_state *st);
+/* A race as served at one time: its meeting and its state (st.m points at m). */
+typedef struct {
+    odz_fw_meeting m;
+    odz_fw_state st;
+    int race_idx;
+} odz_fw_view;
+/** The race key `k` names if still served at `now` (odz_fw_lookup), with its state as of `now`
+ * (odz_fw_state_at), in one malloc'd block the caller frees with free(); NULL with *rc
+ * ODZ_ENOTFOUND or ODZ_ENOMEM. */
+odz_fw_view *odz_fw_view_at(odz_feed *f, const odz_fw_key *k, int64_t now, int *rc);
 /** Load the race a key names if it exists and is still served at `now` (race day from
  * today - ODZ_FW_EVENT_PAST_DAYS to today + 2); 0 with *m and *race_idx, or ODZ_ENOTFOUND. */
 int odz_fw_lookup(odz_feed *f, const odz_fw_key *k, int64_t now, odz_fw_meeting *m, int *race_idx);

@@ -1,6 +1,7 @@
 /* The simulated world, one race at a time: runners, fixed and tote prices and their flucs as a
  * pure function of time, the state of a race at one time, and the bookmaker brands' prices. */
 #include "feed/world.h"
+#include "core/err.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -484,6 +485,23 @@ void odz_fw_state_at(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t
         odz_fw_dividends(st);
         trim_interim(st);
     }
+}
+
+odz_fw_view *odz_fw_view_at(odz_feed *f, const odz_fw_key *k, int64_t now, int *rc)
+{
+    odz_fw_view *v = malloc(sizeof *v);
+    if (!v) {
+        *rc = ODZ_ENOMEM;
+        return NULL;
+    }
+    if (odz_fw_lookup(f, k, now, &v->m, &v->race_idx) != 0) {
+        free(v);
+        *rc = ODZ_ENOTFOUND;
+        return NULL;
+    }
+    odz_fw_state_at(f, &v->m, v->race_idx, now, &v->st);
+    *rc = 0;
+    return v;
 }
 
 /* ---- bookmaker brands ---- */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/grow.h"
 
 enum { T_COUNTER, T_GAUGE, T_HISTOGRAM };
 static const char *const type_names[] = {"counter", "gauge", "histogram"};
@@ -352,14 +353,10 @@ static odz_metric *get_or_create(int type, const char *name, const char *help, c
         goto out;
     if (!f && !(f = fam_new(name, help, type, b, nb)))
         goto out;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        odz_metric **s = realloc(f->series, cap * sizeof *s);
-        if (!s)
-            goto out;
-        f->series = s;
-        f->cap = cap;
-    }
+    odz_metric **s = odz_grow(f->series, f->n, &f->cap, sizeof *s, 8);
+    if (!s)
+        goto out;
+    f->series = s;
     odz_metric *nm = calloc(1, sizeof *nm);
     if (!nm)
         goto out;

@@ -34,20 +34,25 @@ static void metrics_collect(void *ud)
 {
     odz_matcher_stats st;
     odz_matcher_stats_get(ud, &st);
-    odz_metric_set(odz_gauge("oddzy_matcher_races", "Open races held by the odds matcher", NULL),
-                   (double)st.races);
-    odz_metric_set(
-        odz_gauge("oddzy_matcher_rows", "Odds matcher rows (runner x bookmaker) held", NULL),
-        (double)st.rows);
-    odz_metric_set(odz_counter("oddzy_matcher_runner_updates_total",
-                               "Runners whose odds matcher rows were published", NULL),
-                   (double)st.runner_updates);
-    odz_metric_set(
-        odz_counter("oddzy_matcher_odds_events_total", "race.<id>.odds events published", NULL),
-        (double)st.odds_published);
-    odz_metric_set(odz_counter("oddzy_matcher_races_refused_total",
-                               "Open races left out: the odds matcher held its maximum", NULL),
-                   (double)st.refused);
+    const struct {
+        bool counter;
+        const char *name, *help;
+        double v;
+    } m[] = {
+        {false, "oddzy_matcher_races", "Open races held by the odds matcher", (double)st.races},
+        {false, "oddzy_matcher_rows", "Odds matcher rows (runner x bookmaker) held",
+         (double)st.rows},
+        {true, "oddzy_matcher_runner_updates_total",
+         "Runners whose odds matcher rows were published", (double)st.runner_updates},
+        {true, "oddzy_matcher_odds_events_total", "race.<id>.odds events published",
+         (double)st.odds_published},
+        {true, "oddzy_matcher_races_refused_total",
+         "Open races left out: the odds matcher held its maximum", (double)st.refused},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        odz_metric_set(m[i].counter ? odz_counter(m[i].name, m[i].help, NULL)
+                                    : odz_gauge(m[i].name, m[i].help, NULL),
+                       m[i].v);
 }
 
 odz_matcher *odz_matcher_new(odz_bus *bus)
