@@ -1,4 +1,6 @@
-/* Internal to src/feed: the simulated world's types, generation and ids, for the renderers. */
+/* Internal to src/feed: the simulated world's types, its generation (world.c: meetings;
+ * world_race.c: runners, prices and a race's state; world_results.c: placings and dividends),
+ * its word lists (world_data.c) and ids (ids.c), for the renderers and the exchange. */
 #ifndef ODZ_FEED_WORLD_H
 #define ODZ_FEED_WORLD_H
 

@@ -1,6 +1,7 @@
 /* Per-request HTTP metrics: requests by route, method and status, latency by route, through
  * handles resolved once per (route, method, status) and kept per thread, so a request costs
- * neither label formatting nor a registry lookup. */
+ * neither label formatting nor a registry lookup; and the one busy counter of every route that
+ * answers 503 when its bounded pool or queue is full. */
 #ifndef ODZ_HTTP_METRICS_H
 #define ODZ_HTTP_METRICS_H
 

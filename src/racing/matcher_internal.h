@@ -4,6 +4,7 @@
 #define ODZ_RACING_MATCHER_INTERNAL_H
 
 #include "calc/calc.h"
+#include "core/grow.h"
 #include "racing/matcher.h"
 
 #include <pthread.h>
@@ -68,11 +69,7 @@ struct odz_matcher {
  * odds at once, and building them as jansson trees of reals cost ten times as much (the
  * formatting of doubles and the allocations; bench/matcher.sh). Strings from the sources are
  * escaped by jansson, once, when a race is put. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-    bool oom;
-} tbuf;
+typedef odz_text tbuf;
 
 /* matcher.c */
 int odz_matcher__active_runners(const mrace *r);
@@ -80,7 +77,6 @@ int odz_matcher__active_runners(const mrace *r);
 bool odz_matcher__is_bookmaker(const mrace *r, size_t p);
 
 /* matcher_text.c: JSON text (the caller frees t->s, or a publish does) */
-void odz_matcher__tb_lit(tbuf *t, const char *s);
 /* The JSON escaping of s without its quotes, malloc'd (the caller frees). */
 char *odz_matcher__esc(const char *s);
 /* The inputs of runner u's row of bookmaker p; false when there is no row. */

@@ -104,13 +104,13 @@ static json_t *rows_json(cand *v, size_t n, const odz_matcher_query *q)
 {
     qsort(v, n, sizeof *v, cmp_cand);
     tbuf t = {0};
-    odz_matcher__tb_lit(&t, "[");
+    odz_text_str(&t, "[");
     for (size_t i = 0; i < n && i < (size_t)q->limit; i++) {
         if (i)
-            odz_matcher__tb_lit(&t, ",");
+            odz_text_str(&t, ",");
         odz_matcher__row_text(&t, v[i].r, v[i].u, v[i].p, &v[i].in, &v[i].o);
     }
-    odz_matcher__tb_lit(&t, "]");
+    odz_text_str(&t, "]");
     json_t *rows = t.oom ? NULL : json_loadb(t.s, t.n, 0, NULL);
     free(t.s);
     return rows ? rows : json_array();

@@ -11,32 +11,6 @@
 
 /* ---- JSON text ------------------------------------------------------------------------- */
 
-static void tb_put(tbuf *t, const char *s, size_t len)
-{
-    if (t->oom)
-        return;
-    if (t->n + len + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (cap < t->n + len + 1)
-            cap *= 2;
-        char *g = realloc(t->s, cap);
-        if (!g) {
-            t->oom = true;
-            return;
-        }
-        t->s = g;
-        t->cap = cap;
-    }
-    memcpy(t->s + t->n, s, len);
-    t->n += len;
-    t->s[t->n] = '\0';
-}
-
-void odz_matcher__tb_lit(tbuf *t, const char *s)
-{
-    tb_put(t, s, strlen(s));
-}
-
 /* v in units of 10^-decimals, as a JSON number without trailing zeros: 984, 2 -> 9.84 */
 static void tb_fixed(tbuf *t, int64_t v, int decimals)
 {
@@ -56,7 +30,7 @@ static void tb_fixed(tbuf *t, int64_t v, int decimals)
     } while (x);
     if (v < 0)
         *--p = '-';
-    tb_put(t, p, (size_t)(e - p));
+    odz_text_put(t, p, (size_t)(e - p));
 }
 
 static void tb_int(tbuf *t, int64_t v)
@@ -72,7 +46,7 @@ static void tb_units(tbuf *t, int64_t hundredths)
 static void tb_units_or_null(tbuf *t, int64_t hundredths)
 {
     if (hundredths < 0)
-        odz_matcher__tb_lit(t, "null");
+        odz_text_str(t, "null");
     else
         tb_units(t, hundredths);
 }
@@ -80,9 +54,9 @@ static void tb_units_or_null(tbuf *t, int64_t hundredths)
 /* a string escaped by odz_matcher__esc() */
 static void tb_str(tbuf *t, const char *escaped)
 {
-    tb_put(t, "\"", 1);
-    odz_matcher__tb_lit(t, escaped ? escaped : ""); /* NULL: out of memory when escaped */
-    tb_put(t, "\"", 1);
+    odz_text_put(t, "\"", 1);
+    odz_text_str(t, escaped ? escaped : ""); /* NULL: out of memory when escaped */
+    odz_text_put(t, "\"", 1);
 }
 
 /* The JSON escaping of s without its quotes (jansson's), malloc'd; "" for text jansson refuses
@@ -104,13 +78,13 @@ char *odz_matcher__esc(const char *s)
 
 static void row_key(tbuf *t, const mrace *r, const mrunner *u, size_t p)
 {
-    tb_put(t, "\"", 1);
+    odz_text_put(t, "\"", 1);
     tb_int(t, r->id);
-    tb_put(t, ".", 1);
+    odz_text_put(t, ".", 1);
     tb_int(t, u->id);
-    tb_put(t, ".", 1);
-    odz_matcher__tb_lit(t, r->pv_e[p] ? r->pv_e[p] : "");
-    tb_put(t, "\"", 1);
+    odz_text_put(t, ".", 1);
+    odz_text_str(t, r->pv_e[p] ? r->pv_e[p] : "");
+    odz_text_put(t, "\"", 1);
 }
 
 /* The inputs of runner u's row of bookmaker p; false when there is no row. */
@@ -135,19 +109,19 @@ bool odz_matcher__row_in(const mrace *r, const mrunner *u, size_t p, int64_t sta
 /* ,"key":value pairs: `key` is the literal text before the value ("{\"rating\":") */
 static void f_units(tbuf *t, const char *key, int64_t hundredths)
 {
-    odz_matcher__tb_lit(t, key);
+    odz_text_str(t, key);
     tb_units(t, hundredths);
 }
 
 static void f_int(tbuf *t, const char *key, int64_t v)
 {
-    odz_matcher__tb_lit(t, key);
+    odz_text_str(t, key);
     tb_int(t, v);
 }
 
 static void f_str(tbuf *t, const char *key, const char *escaped)
 {
-    odz_matcher__tb_lit(t, key);
+    odz_text_str(t, key);
     tb_str(t, escaped);
 }
 
@@ -158,7 +132,7 @@ static void bet_text(tbuf *t, const odz_matched_out *o, int rating)
     f_units(t, ",\"liability\":", o->liability);
     f_units(t, ",\"back_wins\":", o->back_wins);
     f_units(t, ",\"lay_wins\":", o->lay_wins);
-    odz_matcher__tb_lit(t, "}");
+    odz_text_str(t, "}");
 }
 
 static void eachway_text(tbuf *t, const mrunner *u, const odz_match_in *in, const odz_match_out *o)
@@ -167,17 +141,17 @@ static void eachway_text(tbuf *t, const mrunner *u, const odz_match_in *in, cons
     f_int(t, ",\"fraction\":\"", o->frac_num);
     f_int(t, "/", o->frac_den);
     /* exact place odds in 1/10000: hundredths place_num / place_den, rounded down */
-    odz_matcher__tb_lit(t, "\",\"place_odds\":");
+    odz_text_str(t, "\",\"place_odds\":");
     tb_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
     f_units(t, ",\"lay_place\":", in->lay_place);
-    odz_matcher__tb_lit(t, ",\"lay_place_size\":");
+    odz_text_str(t, ",\"lay_place_size\":");
     tb_units_or_null(t, u->lay_size[1]);
     f_units(t, ",\"rating\":", o->ew_rating);
     f_units(t, ",\"liability\":", o->ew.liability);
     f_units(t, ",\"if_wins\":", o->ew.if_wins);
     f_units(t, ",\"if_places\":", o->ew.if_places);
     f_units(t, ",\"if_loses\":", o->ew.if_loses);
-    odz_matcher__tb_lit(t, "}");
+    odz_text_str(t, "}");
 }
 
 /* One row (docs/api.yaml, MatcherRow). */
@@ -185,7 +159,7 @@ void odz_matcher__row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p,
                            const odz_match_in *in, const odz_match_out *o)
 {
     const odz_matched_out *b = &o->bet[in->type];
-    odz_matcher__tb_lit(t, "{\"key\":");
+    odz_text_str(t, "{\"key\":");
     row_key(t, r, u, p);
     f_int(t, ",\"race_id\":", r->id);
     f_int(t, ",\"selection_id\":", u->id);
@@ -199,7 +173,7 @@ void odz_matcher__row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p,
     f_str(t, ",\"bookmaker\":", r->pv_e[p]);
     f_units(t, ",\"back\":", in->back);
     f_units(t, ",\"lay\":", in->lay);
-    odz_matcher__tb_lit(t, ",\"lay_size\":");
+    odz_text_str(t, ",\"lay_size\":");
     tb_units_or_null(t, u->lay_size[0]);
     f_units(t, ",\"stake\":", in->stake);
     f_units(t, ",\"commission\":", in->commission);
@@ -209,20 +183,20 @@ void odz_matcher__row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p,
     f_units(t, ",\"liability\":", b->liability);
     f_units(t, ",\"back_wins\":", b->back_wins);
     f_units(t, ",\"lay_wins\":", b->lay_wins);
-    odz_matcher__tb_lit(t, ",\"bets\":{");
+    odz_text_str(t, ",\"bets\":{");
     for (int k = ODZ_BET_QUALIFYING; k <= ODZ_BET_SR; k++) {
-        odz_matcher__tb_lit(t, k ? ",\"" : "\"");
-        odz_matcher__tb_lit(t, odz_bet_type_name((odz_bet_type)k));
-        odz_matcher__tb_lit(t, "\":");
+        odz_text_str(t, k ? ",\"" : "\"");
+        odz_text_str(t, odz_bet_type_name((odz_bet_type)k));
+        odz_text_str(t, "\":");
         bet_text(t, &o->bet[k], o->rating[k]);
     }
-    odz_matcher__tb_lit(t, "},\"each_way\":");
+    odz_text_str(t, "},\"each_way\":");
     if (o->each_way)
         eachway_text(t, u, in, o);
     else
-        odz_matcher__tb_lit(t, "null");
-    odz_matcher__tb_lit(t, ",\"arbitrage\":");
-    odz_matcher__tb_lit(t, odz_matcher_is_arbitrage(in->back, in->lay) ? "true}" : "false}");
+        odz_text_str(t, "null");
+    odz_text_str(t, ",\"arbitrage\":");
+    odz_text_str(t, odz_matcher_is_arbitrage(in->back, in->lay) ? "true}" : "false}");
 }
 
 static void publish(odz_matcher *m, const char *subject, const char *key, tbuf *t)
@@ -239,7 +213,7 @@ void odz_matcher__publish_runner(odz_matcher *m, mrace *r, size_t ri)
     tbuf t = {0};
     f_int(&t, "{\"race_id\":", r->id);
     f_int(&t, ",\"selection_id\":", u->id);
-    odz_matcher__tb_lit(&t, ",\"rows\":[");
+    odz_text_str(&t, ",\"rows\":[");
     uint64_t has = 0;
     for (size_t k = 0; k < r->np; k++) {
         size_t p = r->order[k];
@@ -251,20 +225,20 @@ void odz_matcher__publish_runner(odz_matcher *m, mrace *r, size_t ri)
             odz_matcher_row(&in, &o, err, sizeof err))
             continue;
         if (has)
-            odz_matcher__tb_lit(&t, ",");
+            odz_text_str(&t, ",");
         has |= 1ull << p;
         odz_matcher__row_text(&t, r, u, p, &in, &o);
     }
-    odz_matcher__tb_lit(&t, "],\"removed\":[");
+    odz_text_str(&t, "],\"removed\":[");
     bool first = true;
     for (size_t p = 0; p < r->np; p++)
         if ((u->had_rows >> p & 1) && !(has >> p & 1)) {
             if (!first)
-                odz_matcher__tb_lit(&t, ",");
+                odz_text_str(&t, ",");
             first = false;
             row_key(&t, r, u, p);
         }
-    odz_matcher__tb_lit(&t, "]}");
+    odz_text_str(&t, "]}");
     if (!has && !u->had_rows) {
         free(t.s);
         return;
@@ -314,61 +288,61 @@ static void odds_compute(const mrace *r, odds_state *s)
 static void pct_text(tbuf *t, int pct, int n)
 {
     if (!n) {
-        odz_matcher__tb_lit(t, "null");
+        odz_text_str(t, "null");
         return;
     }
     f_units(t, "{\"percentage\":", pct);
     f_int(t, ",\"runners\":", n);
-    odz_matcher__tb_lit(t, "}");
+    odz_text_str(t, "}");
 }
 
 /* race.<id>.odds: the shapes of the race card's comparison and runner "best" (compare.h). */
 static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
 {
     f_int(t, "{\"race_id\":", r->id);
-    odz_matcher__tb_lit(t, ",\"providers\":[");
+    odz_text_str(t, ",\"providers\":[");
     for (size_t k = 0; k < r->np; k++) {
         size_t p = r->order[k];
         f_str(t, k ? ",{\"provider\":" : "{\"provider\":", r->pv_e[p]);
-        odz_matcher__tb_lit(t, ",\"markets\":{");
+        odz_text_str(t, ",\"markets\":{");
         bool first = true;
         for (int x = 0; x < ODZ_MARKETS; x++)
             if (s->pct_n[p][x]) {
-                odz_matcher__tb_lit(t, first ? "\"" : ",\"");
+                odz_text_str(t, first ? "\"" : ",\"");
                 first = false;
-                odz_matcher__tb_lit(t, odz_market_name((odz_market)x));
-                odz_matcher__tb_lit(t, "\":");
+                odz_text_str(t, odz_market_name((odz_market)x));
+                odz_text_str(t, "\":");
                 pct_text(t, s->pct[p][x], s->pct_n[p][x]);
             }
-        odz_matcher__tb_lit(t, "}}");
+        odz_text_str(t, "}}");
     }
-    odz_matcher__tb_lit(t, "],\"best\":{");
+    odz_text_str(t, "],\"best\":{");
     for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++) {
-        odz_matcher__tb_lit(t, x ? ",\"" : "\"");
-        odz_matcher__tb_lit(t, odz_market_name((odz_market)x));
-        odz_matcher__tb_lit(t, "\":");
+        odz_text_str(t, x ? ",\"" : "\"");
+        odz_text_str(t, odz_market_name((odz_market)x));
+        odz_text_str(t, "\":");
         pct_text(t, s->bpct[x], s->bpct_n[x]);
     }
-    odz_matcher__tb_lit(t, "},\"runners\":[");
+    odz_text_str(t, "},\"runners\":[");
     for (size_t i = 0; i < r->nr; i++) {
         f_int(t, i ? ",{\"selection_id\":" : "{\"selection_id\":", r->r[i].id);
         f_int(t, ",\"number\":", r->r[i].number);
-        odz_matcher__tb_lit(t, ",\"best\":{");
+        odz_text_str(t, ",\"best\":{");
         for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++) {
-            odz_matcher__tb_lit(t, x ? ",\"" : "\"");
-            odz_matcher__tb_lit(t, odz_market_name((odz_market)x));
-            odz_matcher__tb_lit(t, "\":");
+            odz_text_str(t, x ? ",\"" : "\"");
+            odz_text_str(t, odz_market_name((odz_market)x));
+            odz_text_str(t, "\":");
             if (s->best_p[i][x] < 0) {
-                odz_matcher__tb_lit(t, "null");
+                odz_text_str(t, "null");
                 continue;
             }
             f_units(t, "{\"price\":", s->best[i][x]);
             f_str(t, ",\"provider\":", r->pv_e[s->best_p[i][x]]);
-            odz_matcher__tb_lit(t, "}");
+            odz_text_str(t, "}");
         }
-        odz_matcher__tb_lit(t, "}}");
+        odz_text_str(t, "}}");
     }
-    odz_matcher__tb_lit(t, "]}");
+    odz_text_str(t, "]}");
 }
 
 /* race.<id>.odds when a best price or a percentage changed (always when `force`). */
@@ -391,17 +365,17 @@ void odz_matcher__publish_removed(odz_matcher *m, const mrace *r)
 {
     tbuf t = {0};
     f_int(&t, "{\"race_id\":", r->id);
-    odz_matcher__tb_lit(&t, ",\"selection_id\":null,\"rows\":[],\"removed\":[");
+    odz_text_str(&t, ",\"selection_id\":null,\"rows\":[],\"removed\":[");
     bool first = true;
     for (size_t i = 0; i < r->nr; i++)
         for (size_t p = 0; p < r->np; p++)
             if (r->r[i].had_rows >> p & 1) {
                 if (!first)
-                    odz_matcher__tb_lit(&t, ",");
+                    odz_text_str(&t, ",");
                 first = false;
                 row_key(&t, r, &r->r[i], p);
             }
-    odz_matcher__tb_lit(&t, "]}");
+    odz_text_str(&t, "]}");
     char key[ODZ_BUS_KEY_MAX];
     snprintf(key, sizeof key, "%lld", (long long)r->id);
     publish(m, ODZ_MATCHER_SUBJECT, key, &t);
