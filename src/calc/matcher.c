@@ -133,7 +133,7 @@ static int bookmaker_item(odz_matcher_query *q, const char *s, size_t len)
 static int race_item(odz_matcher_query *q, const char *s, size_t len)
 {
     int64_t x;
-    if (odz_id_parse(s, len, &x))
+    if (odz_positive_parse(s, len, &x))
         return ODZ_EINVAL;
     q->races[q->n_races++] = x;
     return 0;

@@ -143,7 +143,7 @@ int odz_odds_from_double(double d, int *out)
     return 0;
 }
 
-int odz_id_parse(const char *s, size_t len, int64_t *out)
+int odz_positive_parse(const char *s, size_t len, int64_t *out)
 {
     if (len == 0 || len > 18)
         return ODZ_EINVAL;

@@ -69,7 +69,7 @@ int odz_sio_race_text(const char *s, int64_t *race_id)
         *race_id = 0;
         return 0;
     }
-    return odz_id_parse(s, strlen(s), race_id);
+    return odz_positive_parse(s, strlen(s), race_id);
 }
 
 static int race_of(json_t *v, int64_t *race_id)
