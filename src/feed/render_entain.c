@@ -208,11 +208,25 @@ static bool known_country(const char *c)
     return false;
 }
 
+/* Optional whole-number query parameter `key` in [lo, hi] into *out (left as is when absent);
+ * ODZ_EINVAL when present and not such a number. */
+static int query_long(const char *query, const char *key, long lo, long hi, long *out)
+{
+    char num[ODZ_FW_PARAM_MAX], *end;
+    if (odz_fw_query_get(query, key, num, sizeof num) <= 0)
+        return 0;
+    long v = strtol(num, &end, 10);
+    if (!num[0] || *end || v < lo || v > hi)
+        return ODZ_EINVAL;
+    *out = v;
+    return 0;
+}
+
 json_t *odz_fw_entain_meetings(odz_feed *f, const char *path, const char *query, int64_t now,
                                int *status)
 {
     char from_s[ODZ_FW_PARAM_MAX], to_s[ODZ_FW_PARAM_MAX], cat[ODZ_FW_PARAM_MAX],
-        country[ODZ_FW_PARAM_MAX], num[ODZ_FW_PARAM_MAX];
+        country[ODZ_FW_PARAM_MAX];
     char from_echo[32], to_echo[32];
     int32_t from, to;
     int rc = odz_fw_query_get(query, "date_from", from_s, sizeof from_s);
@@ -244,20 +258,10 @@ json_t *odz_fw_entain_meetings(odz_feed *f, const char *path, const char *query,
     if (rc <= 0)
         country[0] = 0;
     long limit = 100, offset = 0;
-    rc = odz_fw_query_get(query, "limit", num, sizeof num);
-    if (rc > 0) {
-        char *end;
-        limit = strtol(num, &end, 10);
-        if (!num[0] || *end || limit < 1 || limit > 1000)
-            return error_body(status, 400, "limit: want 1..1000");
-    }
-    rc = odz_fw_query_get(query, "offset", num, sizeof num);
-    if (rc > 0) {
-        char *end;
-        offset = strtol(num, &end, 10);
-        if (!num[0] || *end || offset < 0 || offset > 100000)
-            return error_body(status, 400, "offset: want 0..100000");
-    }
+    if (query_long(query, "limit", 1, 1000, &limit) != 0)
+        return error_body(status, 400, "limit: want 1..1000");
+    if (query_long(query, "offset", 0, 100000, &offset) != 0)
+        return error_body(status, 400, "offset: want 0..100000");
 
     int32_t today = odz_fw_today(f, now);
     int32_t lo = from > today - 1 ? from : today - 1, hi = to < today + 2 ? to : today + 2;
