@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test suite and print one closing line: "N passed, N failed".
-# Suites: unit tests (build/tests), the web front end's unit tests (web/tests, Vitest), the
-# same C tests under ASan+UBSan (build/asan/tests), the threaded ones under ThreadSanitizer
+# Suites: unit tests (build/tests, and scripts/check-includes.py: no include circle inside a
+# folder of src/), the web front end's unit tests (web/tests, Vitest), the same C tests under
+# ASan+UBSan (build/asan/tests), the threaded ones under ThreadSanitizer
 # (build/tsan/tests), the fuzz targets over their committed corpora, and integration tests
 # (tests/integration/*.sh, each one scenario against real servers started on loopback).
 set -u
@@ -28,7 +29,12 @@ suite_times=()
 for s in $suites; do
   suite_start=$(date +%s)
   case $s in
-  unit)  for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do run_cmocka "$t" "unit/${t#build/tests/}"; done ;;
+  unit)  for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do run_cmocka "$t" "unit/${t#build/tests/}"; done
+    # the shape of src/: no include circle inside a folder (the check's own test first)
+    out="$log/unit_check_includes.log"
+    if { scripts/check-includes.py --self-test && scripts/check-includes.py src; } >"$out" 2>&1; then
+      passed=$((passed+1)); echo "ok   unit/check-includes"
+    else failed=$((failed+1)); failures+=("unit/check-includes"); echo "FAIL unit/check-includes (log: $out)"; sed 's/^/    /' "$out"; fi ;;
   web) # Vitest: a readable log, and a JSON report for the counts
     out="$log/web_vitest.log"; json="$PWD/$log/web_vitest.json"; rm -f "$json"
     (cd web && NO_COLOR=1 timeout 300 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$json") >"$out" 2>&1; rc=$?

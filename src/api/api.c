@@ -416,10 +416,7 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     snprintf(a->tz, sizeof a->tz, "%s", cfg->tz && *cfg->tz ? cfg->tz : ODZ_DEFAULT_TZ);
     a->metrics_public = cfg->metrics_public;
     pthread_mutex_init(&a->lock, NULL);
-    a->m_busy = odz_counter("oddzy_http_busy_total",
-                            "Requests answered 503 busy at once because a bounded pool or queue "
-                            "was full",
-                            "route=\"/api/scraper/*\"");
+    a->m_busy = odz_http_metrics_busy("/api/scraper/*");
     bool ok = true;
     for (int i = 0; i < N_MONITORS; i++) {
         monitor *m = &a->mon[i];

@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/pool.h"
 #include "obs/log.h"
+#include "obs/http_metrics.h"
 #include "obs/metrics.h"
 #include "racing/racing.h"
 
@@ -107,10 +108,7 @@ odz_api_odds *odz_api_odds_new(odz_bus *bus, odz_http_server *http, char *err)
         return NULL;
     }
     o->bus = bus;
-    o->m_busy = odz_counter("oddzy_http_busy_total",
-                            "Requests answered 503 busy at once because a bounded pool or queue "
-                            "was full",
-                            "route=\"/api/oddsmatcher\"");
+    o->m_busy = odz_http_metrics_busy("/api/oddsmatcher");
     if (odz_http_route(http, "GET", "/api/oddsmatcher", h_oddsmatcher, o) ||
         odz_http_route(http, "GET", "/api/arbitrage", h_arbitrage, o)) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot add the odds matcher's routes");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/grow.h"
 #include "core/tz.h"
 
 #define MAX_SIZE_CENTS 100000000000000LL /* $1e12: more than any market ever matched */
@@ -557,14 +558,10 @@ static odz_bf_market *stage(staged *s, const odz_bf_cache *c, const char *id, bo
         }
         return s->v[i];
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 4;
-        odz_bf_market **v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        s->v = v;
-        s->cap = cap;
-    }
+    odz_bf_market **v = odz_grow(s->v, s->n, &s->cap, sizeof *v, 4);
+    if (!v)
+        return NULL;
+    s->v = v;
     const odz_bf_market *old = fresh ? NULL : odz_bf_find_market(c, id);
     odz_bf_market *m = old ? market_copy(old) : market_new(id);
     if (m)

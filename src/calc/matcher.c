@@ -132,15 +132,8 @@ static int bookmaker_item(odz_matcher_query *q, const char *s, size_t len)
 
 static int race_item(odz_matcher_query *q, const char *s, size_t len)
 {
-    if (len > 18)
-        return ODZ_EINVAL;
-    int64_t x = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return ODZ_EINVAL;
-        x = x * 10 + (s[i] - '0');
-    }
-    if (x <= 0)
+    int64_t x;
+    if (odz_positive_parse(s, len, &x))
         return ODZ_EINVAL;
     q->races[q->n_races++] = x;
     return 0;

@@ -1,6 +1,7 @@
 /* Strict parsing of the calculators' text inputs: decimal numbers, odds lists, fractions. */
 #include "calc/calc.h"
 #include "core/err.h"
+#include "core/model.h"
 
 #include <limits.h>
 #include <string.h>
@@ -76,17 +77,10 @@ int odz_calc_parse_odds_list(const char *s, int *out, size_t max, size_t *n)
 /* 1..ODZ_CALC_FRACTION_MAX from s[0..len), digits only. */
 static int small(const char *s, size_t len, int *out)
 {
-    if (len < 1 || len > 3)
+    int64_t v;
+    if (len > 3 || odz_positive_parse(s, len, &v) || v > ODZ_CALC_FRACTION_MAX)
         return ODZ_EINVAL;
-    int v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return ODZ_EINVAL;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v < 1 || v > ODZ_CALC_FRACTION_MAX)
-        return ODZ_EINVAL;
-    *out = v;
+    *out = (int)v;
     return 0;
 }
 

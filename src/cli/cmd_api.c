@@ -41,13 +41,12 @@ int odz_cmd_api(int argc, char **argv)
 {
     odz_opt opts[] = {
         API_OPTS,
-        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
-         NULL, 0},
+        ODZ_OPT_BUS,
         {"db", "ODDZY_DB", "var/oddzy.db",
          "with the in-process bus, the API runs the racing service on this database (unused "
          "over NATS)",
          NULL, 0},
-        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        ODZ_OPT_TZ,
         ODZ_OPT_CLOCK,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,

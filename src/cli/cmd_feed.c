@@ -51,7 +51,7 @@ int odz_cmd_feed(int argc, char **argv)
     odz_opt opts[] = {
         {"host", "ODDZY_HOST", "127.0.0.1", "address to listen on", NULL, 0},
         {"port", "ODDZY_PORT", "8090", "port to listen on", NULL, 0},
-        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        ODZ_OPT_TZ,
         FEED_OPTS,
         {"exchange-port", "ODDZY_EXCHANGE_PORT", "0",
          "also serve the world's Betfair exchange (Stream API, plain TCP) on this port (0: off)",

@@ -11,8 +11,7 @@
 int odz_cmd_migrate(int argc, char **argv)
 {
     odz_opt opts[] = {
-        {"db", "ODDZY_DB", "var/oddzy.db", "database: SQLite file path or postgres:// URL", NULL,
-         0},
+        ODZ_OPT_DB,
         ODZ_OPT_LOGGING,
         ODZ_OPT_END,
     };

@@ -32,12 +32,11 @@ static int prices_config(const odz_opt *opts, odz_prices_config *pc)
 int odz_cmd_prices(int argc, char **argv)
 {
     odz_opt opts[] = {
-        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
-         NULL, 0},
+        ODZ_OPT_BUS,
         {"db", "ODDZY_DB", "var/oddzy.db",
          "with the in-process bus, the updater runs the racing service on this database", NULL,
          0},
-        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        ODZ_OPT_TZ,
         {"seed", "ODDZY_SEED", "1", "market seed: same seed, same markets", NULL, 0},
         {"interval-ms", "ODDZY_PRICES_INTERVAL_MS", "1000", "real ms between market moves", NULL,
          0},

@@ -11,11 +11,9 @@
 int odz_cmd_racing(int argc, char **argv)
 {
     odz_opt opts[] = {
-        {"db", "ODDZY_DB", "var/oddzy.db", "database: SQLite file path or postgres:// URL", NULL,
-         0},
-        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
-         NULL, 0},
-        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        ODZ_OPT_DB,
+        ODZ_OPT_BUS,
+        ODZ_OPT_TZ,
         ODZ_OPT_CLOCK, /* the service stamps writes with odz_now() */
         ODZ_OPT_METRICS_ADDR,
         ODZ_OPT_LOGGING,

@@ -81,8 +81,8 @@ int odz_cmd_run(int argc, char **argv)
 {
     odz_opt opts[] = {
         API_OPTS,
-        {"db", "ODDZY_DB", "var/oddzy.db", "database: SQLite file path or postgres:// URL", NULL, 0},
-        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
+        ODZ_OPT_DB,
+        ODZ_OPT_TZ,
         {"source", "ODDZY_SOURCE", "",
          "poll this external source instead of the built-in simulated one: a URL, or a "
          "bookmaker preset (ladbrokes, neds, tab-nz)",

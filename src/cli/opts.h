@@ -41,6 +41,13 @@ int odz_opts_logging(const odz_opt *opts, const char *service);
 #define ODZ_OPT_LOGGING                                                                           \
     {"log-level", "ODDZY_LOG_LEVEL", "info", "debug, info, warn or error", NULL, 0},              \
         {"log-format", "ODDZY_LOG_FORMAT", "json", "json (one object a line) or text", NULL, 0}
+/* The database (where a role opens the store itself), the message bus and the race days' time
+ * zone, the same in every role that has them. */
+#define ODZ_OPT_DB                                                                                \
+    {"db", "ODDZY_DB", "var/oddzy.db", "database: SQLite file path or postgres:// URL", NULL, 0}
+#define ODZ_OPT_BUS                                                                               \
+    {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]", NULL, 0}
+#define ODZ_OPT_TZ {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0}
 #define ODZ_OPT_METRICS_ADDR                                                                      \
     {"metrics-addr", "ODDZY_METRICS_ADDR", "",                                                   \
      "serve /metrics and /healthz on HOST:PORT, e.g. 127.0.0.1:9101 (empty: off)", NULL, 0}

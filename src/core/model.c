@@ -143,6 +143,22 @@ int odz_odds_from_double(double d, int *out)
     return 0;
 }
 
+int odz_positive_parse(const char *s, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 18)
+        return ODZ_EINVAL;
+    int64_t x = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return ODZ_EINVAL;
+        x = x * 10 + (s[i] - '0');
+    }
+    if (x <= 0)
+        return ODZ_EINVAL;
+    *out = x;
+    return 0;
+}
+
 int odz_odds_parse(const char *s, int *out)
 {
     if (!s || !*s)

@@ -200,4 +200,8 @@ int odz_strlcpy(char *dst, const char *src, size_t dstlen);
 int odz_odds_from_double(double d, int *out);
 int odz_odds_parse(const char *s, int *out);
 
+/* A positive whole number in outside text (a race id in a query or a subscription, a fraction's
+ * terms): s[0..len) is 1 to 18 decimal digits and above 0; 0 with *out, or ODZ_EINVAL. */
+int odz_positive_parse(const char *s, size_t len, int64_t *out);
+
 #endif

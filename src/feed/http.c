@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/pool.h"
+#include "obs/http_metrics.h"
 #include "obs/metrics.h"
 #include "obs/metrics_server.h"
 
@@ -75,10 +76,7 @@ odz_feed_http *odz_feed_http_new(odz_feed *f, const char *host, int port, char *
         return NULL;
     }
     ctx->feed = f;
-    ctx->m_busy = odz_counter("oddzy_http_busy_total",
-                              "Requests answered 503 busy at once because a bounded pool or "
-                              "queue was full",
-                              "route=\"feed\"");
+    ctx->m_busy = odz_http_metrics_busy("feed");
     if (!(ctx->delay = odz_pool_new(1, DELAYED_MAX))) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the feed's delay queue");
         free(ctx);

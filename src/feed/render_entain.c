@@ -208,11 +208,25 @@ static bool known_country(const char *c)
     return false;
 }
 
+/* Optional whole-number query parameter `key` in [lo, hi] into *out (left as is when absent);
+ * ODZ_EINVAL when present and not such a number. */
+static int query_long(const char *query, const char *key, long lo, long hi, long *out)
+{
+    char num[ODZ_FW_PARAM_MAX], *end;
+    if (odz_fw_query_get(query, key, num, sizeof num) <= 0)
+        return 0;
+    long v = strtol(num, &end, 10);
+    if (!num[0] || *end || v < lo || v > hi)
+        return ODZ_EINVAL;
+    *out = v;
+    return 0;
+}
+
 json_t *odz_fw_entain_meetings(odz_feed *f, const char *path, const char *query, int64_t now,
                                int *status)
 {
     char from_s[ODZ_FW_PARAM_MAX], to_s[ODZ_FW_PARAM_MAX], cat[ODZ_FW_PARAM_MAX],
-        country[ODZ_FW_PARAM_MAX], num[ODZ_FW_PARAM_MAX];
+        country[ODZ_FW_PARAM_MAX];
     char from_echo[32], to_echo[32];
     int32_t from, to;
     int rc = odz_fw_query_get(query, "date_from", from_s, sizeof from_s);
@@ -244,20 +258,10 @@ json_t *odz_fw_entain_meetings(odz_feed *f, const char *path, const char *query,
     if (rc <= 0)
         country[0] = 0;
     long limit = 100, offset = 0;
-    rc = odz_fw_query_get(query, "limit", num, sizeof num);
-    if (rc > 0) {
-        char *end;
-        limit = strtol(num, &end, 10);
-        if (!num[0] || *end || limit < 1 || limit > 1000)
-            return error_body(status, 400, "limit: want 1..1000");
-    }
-    rc = odz_fw_query_get(query, "offset", num, sizeof num);
-    if (rc > 0) {
-        char *end;
-        offset = strtol(num, &end, 10);
-        if (!num[0] || *end || offset < 0 || offset > 100000)
-            return error_body(status, 400, "offset: want 0..100000");
-    }
+    if (query_long(query, "limit", 1, 1000, &limit) != 0)
+        return error_body(status, 400, "limit: want 1..1000");
+    if (query_long(query, "offset", 0, 100000, &offset) != 0)
+        return error_body(status, 400, "offset: want 0..100000");
 
     int32_t today = odz_fw_today(f, now);
     int32_t lo = from > today - 1 ? from : today - 1, hi = to < today + 2 ? to : today + 2;
@@ -797,24 +801,20 @@ json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *
                             const char *query, int64_t now, int *status)
 {
     odz_fw_key k;
-    int ri;
-    odz_fw_meeting *m = malloc(sizeof *m);
-    odz_fw_state *st = malloc(sizeof *st);
-    json_t *root = NULL;
-    if (!m || !st)
-        goto out;
-    if (odz_fw_uuid_parse(f, id, &k) != 0 || k.kind != ODZ_FW_ID_RACE ||
-        odz_fw_lookup(f, &k, now, m, &ri) != 0) {
-        root = error_body(status, 404, "event not found");
-        goto out;
-    }
-    odz_fw_state_at(f, m, ri, now, st);
+    int rc = ODZ_ENOTFOUND;
+    odz_fw_view *v = NULL;
+    if (odz_fw_uuid_parse(f, id, &k) == 0 && k.kind == ODZ_FW_ID_RACE)
+        v = odz_fw_view_at(f, &k, now, &rc);
+    if (!v)
+        return rc == ODZ_ENOTFOUND ? error_body(status, 404, "event not found") : NULL;
+    const odz_fw_meeting *m = &v->m;
+    odz_fw_state *st = &v->st;
     if (brand)
-        odz_fw_brand_prices(f, m, ri, now, brand, st);
+        odz_fw_brand_prices(f, m, v->race_idx, now, brand, st);
 
     char title[80];
     snprintf(title, sizeof title, "Event Details: %s", id);
-    root = json_object();
+    json_t *root = json_object();
     SET(root, "header", header(f, title, path, query, now));
     json_t *params = json_object();
     SET(params, "enc", json_string("json"));
@@ -887,8 +887,6 @@ json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *
     SET(data, "error", json_string(""));
     SET(root, "data", data);
     *status = 200;
-out:
-    free(m);
-    free(st);
+    free(v);
     return root;
 }

@@ -550,22 +550,15 @@ json_t *odz_fw_oddscomau_card(odz_feed *f, const char *query, int64_t now, int *
             return error_body(status, 400, "eventId: want a number");
     long long id = strtoll(v, NULL, 10);
     odz_fw_key k;
-    int ri;
-    odz_fw_meeting *m = malloc(sizeof *m);
-    odz_fw_state *st = malloc(sizeof *st);
-    json_t *root = NULL;
-    if (!m || !st)
-        goto out;
-    if (odz_fw_event_id_parse(f, id, &k) != 0 || odz_fw_lookup(f, &k, now, m, &ri) != 0) {
-        root = error_body(status, 404, "event not found");
-        goto out;
-    }
-    odz_fw_state_at(f, m, ri, now, st);
-    root = card_json(f, st, id);
+    int rc = ODZ_ENOTFOUND;
+    odz_fw_view *ev = NULL;
+    if (odz_fw_event_id_parse(f, id, &k) == 0)
+        ev = odz_fw_view_at(f, &k, now, &rc);
+    if (!ev)
+        return rc == ODZ_ENOTFOUND ? error_body(status, 404, "event not found") : NULL;
+    json_t *root = card_json(f, &ev->st, id);
     *status = 200;
-out:
-    free(m);
-    free(st);
+    free(ev);
     return root;
 }
 

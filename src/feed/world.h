@@ -1,4 +1,6 @@
-/* Internal to src/feed: the simulated world's types, generation and ids, for the renderers. */
+/* Internal to src/feed: the simulated world's types, its generation (world.c: meetings;
+ * world_race.c: runners, prices and a race's state; world_results.c: placings and dividends),
+ * its word lists (world_data.c) and ids (ids.c), for the renderers and the exchange. */
 #ifndef ODZ_FEED_WORLD_H
 #define ODZ_FEED_WORLD_H
 
@@ -258,6 +260,16 @@ odz_race_status odz_fw_status(const odz_fw_race *r, int64_t now);
 /** Everything about race `race_idx` of `m` as of `now`. */
 void odz_fw_state_at(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t now,
                      odz_fw_state *st);
+/* A race as served at one time: its meeting and its state (st.m points at m). */
+typedef struct {
+    odz_fw_meeting m;
+    odz_fw_state st;
+    int race_idx;
+} odz_fw_view;
+/** The race key `k` names if still served at `now` (odz_fw_lookup), with its state as of `now`
+ * (odz_fw_state_at), in one malloc'd block the caller frees with free(); NULL with *rc
+ * ODZ_ENOTFOUND or ODZ_ENOMEM. */
+odz_fw_view *odz_fw_view_at(odz_feed *f, const odz_fw_key *k, int64_t now, int *rc);
 /** Load the race a key names if it exists and is still served at `now` (race day from
  * today - ODZ_FW_EVENT_PAST_DAYS to today + 2); 0 with *m and *race_idx, or ODZ_ENOTFOUND. */
 int odz_fw_lookup(odz_feed *f, const odz_fw_key *k, int64_t now, odz_fw_meeting *m, int *race_idx);
@@ -266,6 +278,15 @@ void odz_fw_placings_at(const odz_fw_meeting *m, int race_idx, int64_t now, odz_
 /** True win probabilities at time t over the runners still in at time tscr (0 for the
  * others), for a state of odz_fw_placings_at or odz_fw_state_at; returns the runners in. */
 int odz_fw_true_probs(const odz_fw_state *st, int64_t t, int64_t tscr, double *p);
+/* Between the world's files: a floor division for times before the epoch (world.c), tote
+ * prices of a state from its true probabilities `p` (world_race.c), and the placings and
+ * dividends of a run race (world_results.c); a tote price is rounded to 10 cents, at least 1. */
+int64_t odz_fw_floor_div(int64_t a, int64_t b);
+double odz_fw_tote_round(double x);
+void odz_fw_tote_at(const odz_fw_state *st, int64_t t, const double *p, int live, double *tw,
+                    double *tp);
+void odz_fw_draw_results(odz_fw_state *st);
+void odz_fw_dividends(odz_fw_state *st);
 /** The race day serving window around `now`: [today - 1, today + 2]. */
 int32_t odz_fw_today(odz_feed *f, int64_t now);
 const odz_fw_group *odz_fw_group_of(const odz_fw_meeting *m);
@@ -299,12 +320,12 @@ json_t *odz_fw_entain_meeting(odz_feed *f, const char *id, const char *path, con
  * of a race (its margin, opinion and lag) written over st's fixed win and place. */
 int odz_fw_brand_find(const char *name, size_t len);
 const char *odz_fw_brand_name(int brand);
-void odz_fw_brand_prices(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t now,
-                         int brand, odz_fw_state *st);
+void odz_fw_brand_prices(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t now, int brand,
+                         odz_fw_state *st);
 
 /* brand: 0 the world's own prices, else a brand of odz_fw_brand_find */
-json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *path, const char *query,
-                            int64_t now, int *status);
+json_t *odz_fw_entain_event(odz_feed *f, int brand, const char *id, const char *path,
+                            const char *query, int64_t now, int *status);
 json_t *odz_fw_oddscomau_schedule(odz_feed *f, const char *query, int64_t now, int *status);
 json_t *odz_fw_oddscomau_card(odz_feed *f, const char *query, int64_t now, int *status);
 /** Wire form: {"r": rot13(base64(json))}; malloc'd text, NULL on out-of-memory. */

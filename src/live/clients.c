@@ -2,6 +2,7 @@
  * one), rooms, and subscribing to topics. Loop thread only. */
 #include "live/live_internal.h"
 #include "core/err.h"
+#include "core/grow.h"
 #include "obs/log.h"
 
 #include <stdio.h>
@@ -153,17 +154,13 @@ int client_join(client *c, int64_t key, void *filter)
         rc = ODZ_ENOMEM;
         goto fail;
     }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 8;
-        room_member *v = realloc(r->v, cap * sizeof(*v));
-        if (!v) {
-            room_drop_if_empty(c->ls, r);
-            rc = ODZ_ENOMEM;
-            goto fail;
-        }
-        r->v = v;
-        r->cap = cap;
+    room_member *v = odz_grow(r->v, r->n, &r->cap, sizeof *v, 8);
+    if (!v) {
+        room_drop_if_empty(c->ls, r);
+        rc = ODZ_ENOMEM;
+        goto fail;
     }
+    r->v = v;
     int64_t *s = realloc(c->subs, (size_t)(c->nsubs + 1) * sizeof(*s));
     if (!s) {
         room_drop_if_empty(c->ls, r);

@@ -123,8 +123,13 @@ static void on_shutdown(void *ud, int loop, const char *reason)
 {
     odz_live *lv = ud;
     lstate *ls = &lv->loops[loop];
-    while (ls->head.next != &ls->head)
-        ls->head.next->ops->shutdown(ls->head.next, reason);
+    while (ls->head.next != &ls->head) {
+        client *c = ls->head.next;
+        if (c->ops->shutdown)
+            c->ops->shutdown(c, reason);
+        else
+            c->ops->close(c, 1001, reason);
+    }
 }
 
 /* ---- metrics ----------------------------------------------------------------------------- */
@@ -267,7 +272,8 @@ void odz_live_free(odz_live *lv)
         while (ls->head.next != &ls->head) {
             client *c = ls->head.next;
             client_detach(c);
-            c->ops->orphan(c);
+            if (c->ops->orphan)
+                c->ops->orphan(c);
         }
         for (int b = 0; b < LIVE_ROOM_BUCKETS; b++)
             while (ls->rooms[b]) {

@@ -71,11 +71,12 @@ struct client_ops {
     void (*close)(client *c, int code, const char *reason);
     /* Drops c at once (a client that does not read); client_detach has run. */
     void (*abort)(client *c);
-    /* The server is going away. */
+    /* The server is going away; NULL: close(c, 1001 "going away", reason). */
     void (*shutdown)(client *c, const char *reason);
     /* Inside client_detach: let go of transport state that is not the connection itself. */
     void (*release)(client *c);
-    /* odz_live_free on a loop that never ran: free c unless its connection owns it. */
+    /* odz_live_free on a loop that never ran: free c unless its connection owns it; NULL: the
+     * connection owns it. */
     void (*orphan)(client *c);
 };
 

@@ -1,9 +1,12 @@
 /* Engine.IO / Socket.IO packet, query and polling-body parsing; JSON by jansson. */
 #include "live/sio.h"
 #include "core/err.h"
+#include "core/model.h"
 #include "http/server.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -66,19 +69,7 @@ int odz_sio_race_text(const char *s, int64_t *race_id)
         *race_id = 0;
         return 0;
     }
-    size_t n = strlen(s);
-    if (n == 0 || n > 18)
-        return ODZ_EINVAL;
-    int64_t x = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return ODZ_EINVAL;
-        x = x * 10 + (s[i] - '0');
-    }
-    if (x <= 0)
-        return ODZ_EINVAL;
-    *race_id = x;
-    return 0;
+    return odz_positive_parse(s, strlen(s), race_id);
 }
 
 static int race_of(json_t *v, int64_t *race_id)
@@ -147,47 +138,42 @@ static int sub_done(int rc, odz_sub_req *out)
     return rc;
 }
 
-int odz_sio_event_sub(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX],
-                      odz_sub_req *out)
+/* A subscription message: its name (a Socket.IO event's first element, or a /ws message's
+ * "type") and its argument (the event's second element, or the /ws message itself), which is a
+ * subscription object or a bare race id. */
+static int message_sub(const char *json, size_t len, bool event, char name[ODZ_SIO_EVENT_MAX],
+                       odz_sub_req *out)
 {
     name[0] = '\0';
     sub_init(out);
     json_error_t e;
-    json_t *a = json_loadb(json, len, JSON_REJECT_DUPLICATES, &e);
+    json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES, &e);
+    json_t *n = event               ? json_array_get(v, 0)
+                : json_is_object(v) ? json_object_get(v, "type")
+                                    : NULL;
+    json_t *arg = event ? json_array_get(v, 1) : v;
     int rc = ODZ_EINVAL;
-    if (!json_is_array(a) || json_array_size(a) < 1 || !json_is_string(json_array_get(a, 0)))
+    if (!json_is_string(n) || strlen(json_string_value(n)) >= ODZ_SIO_EVENT_MAX)
         goto out;
-    const char *n = json_string_value(json_array_get(a, 0));
-    if (strlen(n) >= ODZ_SIO_EVENT_MAX)
-        goto out;
-    strcpy(name, n);
-    json_t *arg = json_array_get(a, 1);
+    snprintf(name, ODZ_SIO_EVENT_MAX, "%s", json_string_value(n));
+    rc = 0;
     if (json_is_object(arg))
         rc = sub_of_object(arg, out);
     else if (arg)
         rc = race_of(arg, &out->race_id);
 out:
-    json_decref(a);
+    json_decref(v);
     return sub_done(rc, out);
 }
 
-int odz_ws_message_sub(const char *json, size_t len, char type[ODZ_SIO_EVENT_MAX],
-                       odz_sub_req *out)
+int odz_sio_event_sub(const char *json, size_t len, char name[ODZ_SIO_EVENT_MAX], odz_sub_req *out)
 {
-    type[0] = '\0';
-    sub_init(out);
-    json_error_t e;
-    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &e);
-    int rc = ODZ_EINVAL;
-    json_t *t = json_object_get(o, "type");
-    if (!json_is_object(o) || !json_is_string(t) ||
-        strlen(json_string_value(t)) >= ODZ_SIO_EVENT_MAX)
-        goto out;
-    strcpy(type, json_string_value(t));
-    rc = sub_of_object(o, out);
-out:
-    json_decref(o);
-    return sub_done(rc, out);
+    return message_sub(json, len, true, name, out);
+}
+
+int odz_ws_message_sub(const char *json, size_t len, char type[ODZ_SIO_EVENT_MAX], odz_sub_req *out)
+{
+    return message_sub(json, len, false, type, out);
 }
 
 int odz_sse_query_sub(const char *query, odz_sub_req *out)

@@ -1,5 +1,6 @@
 /* Engine.IO v4 and Socket.IO v5 packets (text only): parsing what clients send (packets,
- * polling bodies, the handshake query, session ids). Pure functions, no I/O; fuzzed by
+ * polling bodies, the handshake query, session ids) and the subscriptions of every transport
+ * (a Socket.IO event, a /ws message, an SSE query). Pure functions, no I/O; fuzzed by
  * fuzz/fuzz_sio.c (packets) and fuzz/fuzz_eio.c (queries and polling bodies). */
 #ifndef ODZ_LIVE_SIO_H
 #define ODZ_LIVE_SIO_H

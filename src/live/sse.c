@@ -55,23 +55,11 @@ static void sse_abort(client *c)
     odz_http_stream_abort(s->sse); /* its on_close frees s */
 }
 
-static void sse_shutdown(client *c, const char *reason)
-{
-    sse_close(c, 1001, reason);
-}
-
-static void sse_orphan(client *c)
-{
-    (void)c; /* the stream frees it */
-}
-
 static const struct client_ops sse_ops = {
     .send_event = sse_send_event,
     .tick = sse_tick,
     .close = sse_close,
     .abort = sse_abort,
-    .shutdown = sse_shutdown,
-    .orphan = sse_orphan,
 };
 
 static void sse_closed(void *ud, const char *reason)

@@ -45,23 +45,11 @@ static void ws_abort(client *c)
     odz_ws_abort(((ws_client *)c)->ws); /* on_close frees c */
 }
 
-static void ws_shutdown(client *c, const char *reason)
-{
-    ws_close(c, 1001, reason);
-}
-
-static void ws_orphan(client *c)
-{
-    (void)c; /* the connection frees it */
-}
-
 static const struct client_ops ws_ops = {
     .send_event = ws_send_event,
     .tick = ws_tick,
     .close = ws_close,
     .abort = ws_abort,
-    .shutdown = ws_shutdown,
-    .orphan = ws_orphan,
 };
 
 static void ws_free(ws_client *w)

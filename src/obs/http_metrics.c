@@ -80,6 +80,16 @@ const char *odz_http_metrics_method(const char *method)
     return methods[method_index(method ? method : "")];
 }
 
+odz_metric *odz_http_metrics_busy(const char *route)
+{
+    char l[ROUTE_MAX + 16];
+    if (snprintf(l, sizeof l, "route=\"%s\"", route) >= (int)sizeof l)
+        return NULL;
+    return odz_counter(
+        "oddzy_http_busy_total",
+        "Requests answered 503 busy at once because a bounded pool or queue was full", l);
+}
+
 unsigned long odz_http_metrics_resolves(void)
 {
     return atomic_load_explicit(&g_resolves, memory_order_relaxed);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/grow.h"
 
 enum { T_COUNTER, T_GAUGE, T_HISTOGRAM };
 static const char *const type_names[] = {"counter", "gauge", "histogram"};
@@ -352,14 +353,10 @@ static odz_metric *get_or_create(int type, const char *name, const char *help, c
         goto out;
     if (!f && !(f = fam_new(name, help, type, b, nb)))
         goto out;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        odz_metric **s = realloc(f->series, cap * sizeof *s);
-        if (!s)
-            goto out;
-        f->series = s;
-        f->cap = cap;
-    }
+    odz_metric **s = odz_grow(f->series, f->n, &f->cap, sizeof *s, 8);
+    if (!s)
+        goto out;
+    f->series = s;
     odz_metric *nm = calloc(1, sizeof *nm);
     if (!nm)
         goto out;
@@ -531,37 +528,7 @@ void odz_metrics_set_version(const char *version)
 
 /* ---- rendering ---- */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
+typedef odz_text sbuf;
 
 /* Shortest text that reads back as the same double; Prometheus spellings for specials. */
 static void fmt_double(char out[40], double v)
@@ -586,48 +553,48 @@ static void sb_escaped(sbuf *b, const char *s, int quote)
 {
     for (; *s; s++) {
         if (*s == '\\')
-            sb_add(b, "\\\\", 2);
+            odz_text_put(b, "\\\\", 2);
         else if (*s == '\n')
-            sb_add(b, "\\n", 2);
+            odz_text_put(b, "\\n", 2);
         else if (quote && *s == '"')
-            sb_add(b, "\\\"", 2);
+            odz_text_put(b, "\\\"", 2);
         else
-            sb_add(b, s, 1);
+            odz_text_put(b, s, 1);
     }
 }
 
 static void sb_head(sbuf *b, const char *name, const char *help, const char *type)
 {
-    sb_str(b, "# HELP ");
-    sb_str(b, name);
-    sb_str(b, " ");
+    odz_text_str(b, "# HELP ");
+    odz_text_str(b, name);
+    odz_text_str(b, " ");
     sb_escaped(b, help, 0);
-    sb_str(b, "\n# TYPE ");
-    sb_str(b, name);
-    sb_str(b, " ");
-    sb_str(b, type);
-    sb_str(b, "\n");
+    odz_text_str(b, "\n# TYPE ");
+    odz_text_str(b, name);
+    odz_text_str(b, " ");
+    odz_text_str(b, type);
+    odz_text_str(b, "\n");
 }
 
 /* name{labels[,extra]} value */
 static void sb_sample(sbuf *b, const char *name, const char *suffix, const char *labels,
                       const char *extra, const char *value)
 {
-    sb_str(b, name);
-    sb_str(b, suffix);
+    odz_text_str(b, name);
+    odz_text_str(b, suffix);
     if (*labels || extra) {
-        sb_str(b, "{");
-        sb_str(b, labels);
+        odz_text_str(b, "{");
+        odz_text_str(b, labels);
         if (extra) {
             if (*labels)
-                sb_str(b, ",");
-            sb_str(b, extra);
+                odz_text_str(b, ",");
+            odz_text_str(b, extra);
         }
-        sb_str(b, "}");
+        odz_text_str(b, "}");
     }
-    sb_str(b, " ");
-    sb_str(b, value);
-    sb_str(b, "\n");
+    odz_text_str(b, " ");
+    odz_text_str(b, value);
+    odz_text_str(b, "\n");
 }
 
 static void render_series(sbuf *b, const family *f, odz_metric *m)
@@ -745,9 +712,9 @@ static void render_process(sbuf *b, const char *version)
     }
 
     sb_head(b, "oddzy_build_info", "Build information; the value is always 1.", "gauge");
-    sb_str(b, "oddzy_build_info{version=\"");
+    odz_text_str(b, "oddzy_build_info{version=\"");
     sb_escaped(b, version, 1);
-    sb_str(b, "\"} 1\n");
+    odz_text_str(b, "\"} 1\n");
 }
 
 int odz_metrics_render(char **out, size_t *len)
@@ -793,12 +760,12 @@ int odz_metrics_render(char **out, size_t *len)
 
     render_process(&b, version);
     if (b.oom) {
-        free(b.p);
+        free(b.s);
         return ODZ_ENOMEM;
     }
-    *out = b.p;
+    *out = b.s;
     if (len)
-        *len = b.len;
+        *len = b.n;
     return 0;
 }
 

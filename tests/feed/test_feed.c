@@ -1271,6 +1271,12 @@ static void test_bad_requests(void **state)
     expect_status(f, M, "date_from=2025-07-17&country=ZZZ", 400);
     expect_status(f, M, "date_from=2025-07-17&limit=abc", 400);
     expect_status(f, M, "date_from=2025-07-17&limit=-1", 400);
+    expect_status(f, M, "date_from=2025-07-17&limit=1001", 400);
+    expect_status(f, M, "date_from=2025-07-17&limit=", 400);
+    expect_status(f, M, "date_from=2025-07-17&offset=-1", 400);
+    expect_status(f, M, "date_from=2025-07-17&offset=100001", 400);
+    expect_status(f, M, "date_from=2025-07-17&offset=5x", 400);
+    expect_status(f, M, "date_from=2025-07-17&limit=1000&offset=100000", 200);
     expect_status(f, M, "date_from=%", 400);
     expect_status(f, M, "date_from=today", 200);
     expect_status(f, M, "date_from=2025-07-17&category=G&country=AUS&limit=3&offset=1", 200);
