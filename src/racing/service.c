@@ -8,10 +8,12 @@
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
 #include "racing/card.h"
+#include "racing/events.h"
 #include "racing/matching.h"
 #include "racing/matcher.h"
 #include "racing/store_metrics.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,18 @@ struct odz_racing {
     odz_metric *m_refused;
     odz_matching *matching; /* exchange markets onto other sources' races (matching.h) */
     odz_matcher *matcher; /* the odds matcher's incremental state (racing/matcher.h) */
+    /* One request or in-process batch at a time, its write and its events together, so events
+     * leave in commit order (as when every batch was a request on the one delivery thread). */
+    pthread_mutex_t apply;
+    int users;            /* in-process senders inside odz_racing_upsert (under local_lock) */
+    bool listed;          /* in `local` */
 };
+
+/* Racing services of this process, by bus: odz_racing_upsert hands them batches directly. */
+#define LOCAL_MAX 8
+static pthread_mutex_t local_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t local_idle = PTHREAD_COND_INITIALIZER;
+static odz_racing *local[LOCAL_MAX];
 
 typedef struct {
     odz_racing *r;
@@ -280,13 +293,21 @@ static json_t *changes_json(const odz_changes *ch)
                      (int)ch->n_race_ids);
 }
 
+/* A batch, from a request or handed over in process: matching, then the store. */
+static int apply_batch(odz_racing *r, const odz_batch *b, const char *source, bool match,
+                       odz_changes *ch, char *err)
+{
+    return odz_matching_upsert(r->matching, r->store, b, source, match, odz_now(), ch, err);
+}
+
 static int op_upsert_batch(call *c)
 {
     odz_batch_owned b;
     int rc = odz_batch_from_json(c->req, &b, c->err, sizeof c->err);
     if (rc)
         return rc;
-    rc = odz_matching_upsert(c->r->matching, ST(c), c->req, &b.batch, odz_now(), &c->ch, c->err);
+    rc = apply_batch(c->r, &b.batch, json_string_value(json_object_get(c->req, "source")),
+                     json_is_true(json_object_get(c->req, "match")), &c->ch, c->err);
     if (rc == 0)
         c->data = changes_json(&c->ch);
     odz_batch_owned_free(&b);
@@ -659,94 +680,6 @@ static const struct {
     {"oddsmatcher", op_oddsmatcher},       {"arbitrage", op_arbitrage},
 };
 
-/* ---- events ---- */
-
-static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *corr)
-{
-    char subject[ODZ_SUBJECT_MAX], err[ODZ_ERRLEN];
-    odz_race *r = malloc(sizeof *r);
-    if (!r)
-        return;
-    for (size_t i = 0; i < ch->n_race_ids; i++) {
-        odz_selections ss = {0};
-        if (ODZ_STORE_CALL(rs->store, get_race, ch->race_ids[i], r, err) ||
-            ODZ_STORE_CALL(rs->store, list_selections, ch->race_ids[i], &ss, err)) {
-            odz_log_kv(ODZ_LOG_WARN, "cannot read changed race", "error", err, NULL);
-            odz_selections_free(&ss);
-            continue;
-        }
-        json_t *scr = json_array();
-        for (size_t k = 0; k < ss.n; k++)
-            if (ss.v[k].scratched)
-                json_array_append_new(scr, json_integer(ss.v[k].number));
-        json_t *ev = json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:I}", "race_id", (json_int_t)r->id,
-                               "meeting_id", (json_int_t)r->meeting_id, "status",
-                               odz_status_name(r->status), "results", odz_results_to_json(r),
-                               "scratched", scr, "scheduled_start",
-                               (json_int_t)r->scheduled_start, "last_update",
-                               (json_int_t)r->last_update);
-        char *txt = ev ? odz_json_dumps(ev) : NULL;
-        if (txt) {
-            /* the whole state of the race: a newer one replaces an older one still queued */
-            snprintf(subject, sizeof subject, "race.%lld.updated", (long long)r->id);
-            rs->bus->ops->publish_keyed(rs->bus, subject, "race", txt, strlen(txt), corr);
-        }
-        free(txt);
-        json_decref(ev);
-        odz_selections_free(&ss);
-    }
-    free(r);
-    for (size_t i = 0; i < ch->n_prices; i++) {
-        const odz_price_change *pc = &ch->prices[i];
-        json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:s,s:o,s:o,s:I}", "race_id",
-                               (json_int_t)pc->race_id, "selection_id",
-                               (json_int_t)pc->price.selection_id, "number", pc->number,
-                               "market", odz_market_name(pc->price.market), "provider",
-                               pc->price.provider, "price", odz_json_odds(pc->price.odds),
-                               "previous", odz_json_odds(pc->previous), "ts",
-                               (json_int_t)pc->price.ts);
-        if (ev && (pc->price.market == ODZ_EXCHANGE_BACK || pc->price.market == ODZ_EXCHANGE_LAY))
-            json_object_set_new(ev, "size", pc->size >= 0 ? odz_json_money(pc->size) : json_null());
-        char *txt = ev ? odz_json_dumps(ev) : NULL;
-        if (txt) {
-            /* the newest price of one runner in one market of one provider */
-            char key[ODZ_BUS_KEY_MAX];
-            snprintf(subject, sizeof subject, "race.%lld.price", (long long)pc->race_id);
-            _Static_assert(20 + 4 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "price key fits");
-            snprintf(key, sizeof key, "%lld.%d.%s", (long long)pc->price.selection_id,
-                     (int)pc->price.market, pc->price.provider);
-            rs->bus->ops->publish_keyed(rs->bus, subject, key, txt, strlen(txt), corr);
-        }
-        free(txt);
-        json_decref(ev);
-    }
-    for (size_t i = 0; i < ch->n_books; i++) {
-        const odz_exbook_change *bc = &ch->books[i];
-        const odz_exbook *b = &bc->book;
-        json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:I}", "race_id", (json_int_t)bc->race_id,
-                               "selection_id", (json_int_t)b->selection_id, "number",
-                               bc->number, "provider", b->provider, "ts", (json_int_t)b->ts);
-        json_t *book = odz_exchange_book_to_json(&b->book);
-        if (ev && (!book || json_object_update(ev, book))) {
-            json_decref(ev);
-            ev = NULL;
-        }
-        json_decref(book);
-        char *txt = ev ? odz_json_dumps(ev) : NULL;
-        if (txt) {
-            /* the whole book of one runner on one exchange provider: a newer one replaces it */
-            char key[ODZ_BUS_KEY_MAX];
-            snprintf(subject, sizeof subject, "race.%lld.exchange", (long long)bc->race_id);
-            _Static_assert(20 + 1 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "book key fits");
-            snprintf(key, sizeof key, "%lld.%s", (long long)b->selection_id, b->provider);
-            rs->bus->ops->publish_keyed(rs->bus, subject, key, txt, strlen(txt), corr);
-        }
-        free(txt);
-        json_decref(ev);
-    }
-    odz_matcher_apply(rs->matcher, rs->store, ch); /* odds.matcher, race.<id>.odds */
-}
-
 static void reply(odz_bus *bus, const odz_msg *msg, json_t *body)
 {
     char *txt = body ? odz_json_dumps(body) : NULL;
@@ -767,6 +700,7 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
     const char *op = strchr(msg->subject, '.');
     op = op ? op + 1 : "";
     call c = {.r = rs};
+    pthread_mutex_lock(&rs->apply);
     json_t *req = odz_json_loadb(msg->data, msg->len, ODZ_RACING_MAX_BODY, c.err, sizeof c.err);
     int rc = ODZ_EINVAL;
     if (req && !json_is_object(req))
@@ -794,7 +728,8 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
                                   c.err));
     }
     if (rc == 0)
-        publish_changes(rs, &c.ch, msg->corr_id);
+        odz_racing__publish(rs->bus, rs->store, rs->matcher, &c.ch, msg->corr_id);
+    pthread_mutex_unlock(&rs->apply);
     if (odz_log_enabled(ODZ_LOG_DEBUG)) {
         char ms[24];
         snprintf(ms, sizeof ms, "%lld", (long long)(odz_real_ms() - t0));
@@ -847,7 +782,7 @@ static void on_price(odz_bus *bus, const odz_msg *msg, void *ud)
             if (ODZ_STORE_CALL(rs->store, append_price, &p, &ch, err))
                 odz_log_kv(ODZ_LOG_WARN, "price not recorded", "error", err, NULL);
         }
-        publish_changes(rs, &ch, msg->corr_id);
+        odz_racing__publish(rs->bus, rs->store, rs->matcher, &ch, msg->corr_id);
     }
     odz_changes_free(&ch);
     json_decref(j);
@@ -863,6 +798,7 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
     }
     r->bus = bus;
     r->store = store;
+    pthread_mutex_init(&r->apply, NULL);
     r->m_refused = odz_counter("oddzy_prices_refused_total",
                                "Price messages refused because their race is not open", NULL);
     snprintf(r->tz, sizeof r->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
@@ -890,6 +826,13 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
         return NULL;
     }
     odz_races_open_refresh(store, 1); /* the gauge exists before the first request */
+    pthread_mutex_lock(&local_lock);
+    for (int i = 0; i < LOCAL_MAX && !r->listed; i++)
+        if (!local[i]) { /* (a ninth service in one process is still reached over the bus) */
+            local[i] = r;
+            r->listed = true;
+        }
+    pthread_mutex_unlock(&local_lock);
     return r;
 }
 
@@ -897,13 +840,79 @@ void odz_racing_stop(odz_racing *r)
 {
     if (!r)
         return;
+    pthread_mutex_lock(&local_lock); /* no new in-process sender; wait for those inside */
+    for (int i = 0; i < LOCAL_MAX; i++)
+        if (local[i] == r)
+            local[i] = NULL;
+    while (r->users)
+        pthread_cond_wait(&local_idle, &local_lock);
+    pthread_mutex_unlock(&local_lock);
     if (r->sub_req > 0)
         r->bus->ops->unsubscribe(r->bus, r->sub_req);
     if (r->sub_prices > 0)
         r->bus->ops->unsubscribe(r->bus, r->sub_prices);
     odz_matching_free(r->matching);
     odz_matcher_free(r->matcher);
+    pthread_mutex_destroy(&r->apply);
     free(r);
+}
+
+/* The racing service of this process on `bus`, held (users) until local_release; NULL when
+ * none. */
+static odz_racing *local_take(odz_bus *bus)
+{
+    odz_racing *r = NULL;
+    pthread_mutex_lock(&local_lock);
+    for (int i = 0; i < LOCAL_MAX && !r; i++)
+        if (local[i] && local[i]->bus == bus)
+            r = local[i];
+    if (r)
+        r->users++;
+    pthread_mutex_unlock(&local_lock);
+    return r;
+}
+
+static void local_release(odz_racing *r)
+{
+    pthread_mutex_lock(&local_lock);
+    if (--r->users == 0)
+        pthread_cond_broadcast(&local_idle);
+    pthread_mutex_unlock(&local_lock);
+}
+
+int odz_racing_upsert(odz_bus *bus, const odz_batch *b, const char *source, bool match,
+                      int timeout_ms, odz_upsert_result *out, char *err)
+{
+    odz_racing *r = local_take(bus);
+    *out = (odz_upsert_result){0};
+    if (r) {
+        odz_changes ch = {0};
+        pthread_mutex_lock(&r->apply);
+        int rc = apply_batch(r, b, source, match, &ch, err);
+        if (rc == 0)
+            odz_racing__publish(r->bus, r->store, r->matcher, &ch, odz_log_corr());
+        pthread_mutex_unlock(&r->apply);
+        if (rc == 0)
+            *out = (odz_upsert_result){(int)ch.n_race_ids, ch.scratchings};
+        odz_changes_free(&ch);
+        odz_races_open_refresh(r->store, 0);
+        local_release(r);
+        return rc;
+    }
+    json_t *req = odz_batch_to_json(b), *data = NULL;
+    if (!req)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    if (source)
+        json_object_set_new(req, "source", json_string(source));
+    if (match)
+        json_object_set_new(req, "match", json_true());
+    int rc = odz_racing_call(bus, "upsert_batch", req, timeout_ms, &data, err);
+    json_decref(req);
+    if (rc == 0)
+        *out = (odz_upsert_result){(int)json_integer_value(json_object_get(data, "races_changed")),
+                                   (int)json_integer_value(json_object_get(data, "scratchings"))};
+    json_decref(data);
+    return rc;
 }
 
 int odz_racing_call(odz_bus *bus, const char *op, json_t *req, int timeout_ms, json_t **data,

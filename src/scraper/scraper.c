@@ -254,29 +254,19 @@ int odz_scrape_send_as(odz_bus *bus, odz_scrape *sc, int64_t now, const char *so
                        char *err)
 {
     odz_batch b;
+    odz_upsert_result res;
     odz_scrape_stamp(sc, now);
     odz_scrape_batch(sc, &b);
-    json_t *req = odz_batch_to_json(&b);
-    if (!req)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
-    if (source)
-        json_object_set_new(req, "source", json_string(source));
-    if (match)
-        json_object_set_new(req, "match", json_true());
-    json_t *data = NULL;
     /* (bounded: stopping a scraper waits for a store call in flight) */
-    int rc = odz_racing_call(bus, "upsert_batch", req, 10000, &data, err);
-    json_decref(req);
+    int rc = odz_racing_upsert(bus, &b, source, match, 10000, &res, err);
     if (rc)
         return rc;
-    int changed = (int)json_integer_value(json_object_get(data, "races_changed"));
     odz_metric_add(
         odz_counter("oddzy_races_updated_total", "Races added or changed by scrapes", NULL),
-        changed);
+        res.races_changed);
     odz_metric_add(odz_counter("oddzy_runners_scratched_total", "Runners scratched", NULL),
-                   (double)json_integer_value(json_object_get(data, "scratchings")));
-    json_decref(data);
-    return changed;
+                   res.scratchings);
+    return res.races_changed;
 }
 
 static int cmp_key(const void *key, const void *e)
