@@ -28,13 +28,13 @@ static int grow(void **v, size_t n, size_t *cap, size_t size, size_t first)
 }
 
 /* Append *x to the change set's array `f` (`nf` used of `capf`), or return ODZ_ENOMEM. */
-#define APPEND(c, f, nf, capf, first, x)                                                         \
-    do {                                                                                         \
-        void *v_ = (c)->f;                                                                       \
-        if (grow(&v_, (c)->nf, &(c)->capf, sizeof *(c)->f, first))                               \
-            return ODZ_ENOMEM;                                                                   \
-        (c)->f = v_;                                                                             \
-        (c)->f[(c)->nf++] = *(x);                                                                \
+#define APPEND(c, f, nf, capf, first, x)                                                           \
+    do {                                                                                           \
+        void *v_ = (c)->f;                                                                         \
+        if (grow(&v_, (c)->nf, &(c)->capf, sizeof *(c)->f, first))                                 \
+            return ODZ_ENOMEM;                                                                     \
+        (c)->f = v_;                                                                               \
+        (c)->f[(c)->nf++] = *(x);                                                                  \
     } while (0)
 
 int odz_changes_add_race(odz_changes *c, int64_t race_id)

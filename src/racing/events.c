@@ -29,12 +29,11 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
         for (size_t k = 0; k < ss.n; k++)
             if (ss.v[k].scratched)
                 json_array_append_new(scr, json_integer(ss.v[k].number));
-        json_t *ev = json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:I}", "race_id", (json_int_t)r->id,
-                               "meeting_id", (json_int_t)r->meeting_id, "status",
-                               odz_status_name(r->status), "results", odz_results_to_json(r),
-                               "scratched", scr, "scheduled_start",
-                               (json_int_t)r->scheduled_start, "last_update",
-                               (json_int_t)r->last_update);
+        json_t *ev =
+            json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:I}", "race_id", (json_int_t)r->id, "meeting_id",
+                      (json_int_t)r->meeting_id, "status", odz_status_name(r->status), "results",
+                      odz_results_to_json(r), "scratched", scr, "scheduled_start",
+                      (json_int_t)r->scheduled_start, "last_update", (json_int_t)r->last_update);
         char *txt = ev ? odz_json_dumps(ev) : NULL;
         if (txt) {
             /* the whole state of the race: a newer one replaces an older one still queued */
@@ -48,13 +47,12 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
     free(r);
     for (size_t i = 0; i < ch->n_prices; i++) {
         const odz_price_change *pc = &ch->prices[i];
-        json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:s,s:o,s:o,s:I}", "race_id",
-                               (json_int_t)pc->race_id, "selection_id",
-                               (json_int_t)pc->price.selection_id, "number", pc->number,
-                               "market", odz_market_name(pc->price.market), "provider",
-                               pc->price.provider, "price", odz_json_odds(pc->price.odds),
-                               "previous", odz_json_odds(pc->previous), "ts",
-                               (json_int_t)pc->price.ts);
+        json_t *ev =
+            json_pack("{s:I,s:I,s:i,s:s,s:s,s:o,s:o,s:I}", "race_id", (json_int_t)pc->race_id,
+                      "selection_id", (json_int_t)pc->price.selection_id, "number", pc->number,
+                      "market", odz_market_name(pc->price.market), "provider", pc->price.provider,
+                      "price", odz_json_odds(pc->price.odds), "previous",
+                      odz_json_odds(pc->previous), "ts", (json_int_t)pc->price.ts);
         if (ev && (pc->price.market == ODZ_EXCHANGE_BACK || pc->price.market == ODZ_EXCHANGE_LAY))
             json_object_set_new(ev, "size", pc->size >= 0 ? odz_json_money(pc->size) : json_null());
         char *txt = ev ? odz_json_dumps(ev) : NULL;
@@ -74,8 +72,8 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
         const odz_exbook_change *bc = &ch->books[i];
         const odz_exbook *b = &bc->book;
         json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:I}", "race_id", (json_int_t)bc->race_id,
-                               "selection_id", (json_int_t)b->selection_id, "number",
-                               bc->number, "provider", b->provider, "ts", (json_int_t)b->ts);
+                               "selection_id", (json_int_t)b->selection_id, "number", bc->number,
+                               "provider", b->provider, "ts", (json_int_t)b->ts);
         json_t *book = odz_exchange_book_to_json(&b->book);
         if (ev && (!book || json_object_update(ev, book))) {
             json_decref(ev);
