@@ -61,6 +61,18 @@ static int wend(odz_store *s, odz_drv_tx *tx, int rc, char *err)
     return rc;
 }
 
+/* Begin a write about the selection with this id, read into *x; nothing begun on failure. */
+static int wbegin_selection(odz_store *s, int64_t id, odz_drv_tx **tx, odz_selection *x,
+                            char *err)
+{
+    int rc = wbegin(s, tx, err);
+    if (rc == 0 &&
+        (rc = odz_store__get(*tx, DRV(s), DQ_SEL_GET, &odz_row_selection, id, NULL, x,
+                             "selection", err)))
+        wend(s, *tx, rc, err);
+    return rc;
+}
+
 /* ---- reads ---- */
 
 /* One row by id in a read session of its own. */
@@ -217,14 +229,23 @@ static int insert_meeting(odz_drv_tx *tx, odz_drv *d, odz_meeting *m, char *err)
     return rc ? rc : odz_store__insert(tx, d, DQ_MEET_INSERT, &odz_row_meeting, m, err);
 }
 
+/* One insert (which checks its row) in a write transaction of its own. */
+static int add_row(odz_store *s, int (*ins)(odz_drv_tx *, odz_drv *, void *, char *), void *row,
+                   char *err)
+{
+    odz_drv_tx *tx;
+    int rc = wbegin(s, &tx, err);
+    return rc ? rc : wend(s, tx, ins(tx, DRV(s), row, err), err);
+}
+
+static int add_meeting_row(odz_drv_tx *tx, odz_drv *d, void *m, char *err)
+{
+    return insert_meeting(tx, d, m, err);
+}
+
 static int m_add_meeting(odz_store *s, odz_meeting *m, char *err)
 {
-    odz_drv *d = DRV(s);
-    odz_drv_tx *tx;
-    int rc = odz_store__validate_meeting(m, err);
-    if (rc || (rc = wbegin(s, &tx, err)))
-        return rc;
-    return wend(s, tx, insert_meeting(tx, d, m, err), err);
+    return add_row(s, add_meeting_row, m, err);
 }
 
 static int upsert_meeting(odz_drv_tx *tx, odz_drv *d, const odz_meeting *in, odz_changes *c,
@@ -279,14 +300,14 @@ static int insert_race(odz_drv_tx *tx, odz_drv *d, odz_race *r, int64_t now, cha
     return rc ? rc : first_start(tx, d, r->meeting_id, err);
 }
 
+static int add_race_row(odz_drv_tx *tx, odz_drv *d, void *r, char *err)
+{
+    return insert_race(tx, d, r, ((odz_race *)r)->last_update, err);
+}
+
 static int m_add_race(odz_store *s, odz_race *r, char *err)
 {
-    odz_drv *d = DRV(s);
-    odz_drv_tx *tx;
-    int rc = odz_store__validate_race(r, err);
-    if (rc || (rc = wbegin(s, &tx, err)))
-        return rc;
-    return wend(s, tx, insert_race(tx, d, r, r->last_update, err), err);
+    return add_row(s, add_race_row, r, err);
 }
 
 /* Write `r` over the stored race `old` (same id) when anything changed. */
@@ -458,11 +479,10 @@ static int m_scratch(odz_store *s, int64_t selection_id, int64_t when, int deduc
     odz_drv *d = DRV(s);
     odz_drv_tx *tx;
     odz_selection x;
-    int rc = wbegin(s, &tx, err);
+    int rc = wbegin_selection(s, selection_id, &tx, &x, err);
     if (rc)
         return rc;
-    rc = odz_store__get(tx, d, DQ_SEL_GET, &odz_row_selection, selection_id, NULL, &x, "selection", err);
-    if (rc == 0 && !x.scratched) { /* scratching twice changes nothing */
+    if (!x.scratched) { /* scratching twice changes nothing */
         x.scratched = true;
         x.late_scratched = late;
         x.scratch_time = when;
@@ -628,13 +648,10 @@ static int m_append_price(odz_store *s, const odz_price *p, odz_changes *c, char
     odz_drv *d = DRV(s);
     odz_drv_tx *tx;
     odz_selection x;
-    int rc = wbegin(s, &tx, err);
+    int rc = wbegin_selection(s, p->selection_id, &tx, &x, err);
     if (rc)
         return rc;
-    rc = odz_store__get(tx, d, DQ_SEL_GET, &odz_row_selection, p->selection_id, NULL, &x, "selection", err);
-    if (rc == 0)
-        rc = insert_price(tx, d, CACHE(s), p, &x, c, err);
-    return wend(s, tx, rc, err);
+    return wend(s, tx, insert_price(tx, d, CACHE(s), p, &x, c, err), err);
 }
 
 /* ---- the batch ---- */
