@@ -8,6 +8,7 @@
 
 typedef struct {
     size_t ksize, vsize;
+    bool text; /* keys are NUL-padded text: hashed up to the first NUL */
     unsigned char *slots; /* cap slots of [used byte][key][value] */
     size_t cap, n;
 } table;
@@ -38,10 +39,10 @@ static void table_clear(table *t)
     t->cap = t->n = 0;
 }
 
-static uint64_t hash(const unsigned char *key, size_t n)
+static uint64_t hash(const table *t, const unsigned char *key)
 {
     uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < t->ksize && (!t->text || key[i]); i++)
         h = (h ^ key[i]) * 1099511628211u;
     return h;
 }
@@ -52,7 +53,7 @@ static unsigned char *slot_of(const table *t, const unsigned char *key)
 {
     if (!t->cap)
         return NULL;
-    size_t i = hash(key, t->ksize) & (t->cap - 1), sz = slot_size(t);
+    size_t i = hash(t, key) & (t->cap - 1), sz = slot_size(t);
     for (;;) {
         unsigned char *s = t->slots + i * sz;
         if (!s[0] || !memcmp(s + 1, key, t->ksize))
@@ -135,7 +136,7 @@ odz_store_cache *odz_store__cache_new(void)
     k->epoch = -1;
     k->prices = (table){.ksize = ID_KEY, .vsize = sizeof(point)};
     k->books = (table){.ksize = ID_KEY, .vsize = sizeof(odz_exbook)};
-    k->sels = (table){.ksize = ODZ_KEY_MAX, .vsize = sizeof(odz_selection)};
+    k->sels = (table){.ksize = ODZ_KEY_MAX, .vsize = sizeof(odz_selection), .text = true};
     return k;
 }
 
