@@ -514,6 +514,21 @@ static int price_batch(odz_store *s, const char *key, int odds, int64_t ts, odz_
     return s->ops->upsert_batch(s, &b, ts, ch, err);
 }
 
+/* price_batch expecting one change from `previous` (and, unless 0, of runner `number`), or
+ * (previous < 0) a repeat that changes nothing. */
+static void expect_price(odz_store *s, const char *key, int odds, int64_t ts, int previous,
+                         int number)
+{
+    odz_changes ch;
+    assert_int_equal(price_batch(s, key, odds, ts, &ch), 0);
+    assert_int_equal(ch.n_prices, previous < 0 ? 0 : 1);
+    if (previous >= 0)
+        assert_int_equal(ch.prices[0].previous, previous);
+    if (previous >= 0 && number)
+        assert_int_equal(ch.prices[0].number, number);
+    odz_changes_free(&ch);
+}
+
 static int64_t history_len(odz_store *s, int64_t selection_id)
 {
     char err[ODZ_ERRLEN];
@@ -551,19 +566,11 @@ static void shared_database(void **st)
     odz_changes_free(&ch);
 
     /* b moves the price; a's 5.00 again is a real change back, not a repeat */
-    assert_int_equal(price_batch(b, "SS1", 600, 200, &ch), 0);
-    assert_int_equal(ch.n_prices, 1);
-    odz_changes_free(&ch);
-    assert_int_equal(price_batch(a, "SS1", 500, 300, &ch), 0);
-    assert_int_equal(ch.n_prices, 1);
-    assert_int_equal(ch.prices[0].previous, 600);
-    odz_changes_free(&ch);
+    expect_price(b, "SS1", 600, 200, 500, 0);
+    expect_price(a, "SS1", 500, 300, 600, 0);
     /* and a's repeat of what b wrote is dropped */
-    assert_int_equal(price_batch(b, "SS1", 700, 400, &ch), 0);
-    odz_changes_free(&ch);
-    assert_int_equal(price_batch(a, "SS1", 700, 450, &ch), 0);
-    assert_int_equal(ch.n_prices, 0);
-    odz_changes_free(&ch);
+    expect_price(b, "SS1", 700, 400, 500, 0);
+    expect_price(a, "SS1", 700, 450, -1, 0);
     assert_int_equal(history_len(a, sel), 4);
 
     /* books: b writes another book; a's first book again is a change */
@@ -583,11 +590,7 @@ static void shared_database(void **st)
     assert_int_equal(b->ops->upsert_batch(b, &sel_b, 700, &ch, err), 0);
     assert_int_equal(ch.selections_updated, 1);
     odz_changes_free(&ch);
-    assert_int_equal(price_batch(a, "SS1", 800, 700, &ch), 0);
-    assert_int_equal(ch.n_prices, 1);
-    assert_int_equal(ch.prices[0].number, 7);
-    assert_int_equal(ch.prices[0].previous, 700);
-    odz_changes_free(&ch);
+    expect_price(a, "SS1", 800, 700, 700, 7);
 
     /* a batch that fails is rolled back whole: its price is not remembered as the latest */
     odz_batch_price bad[2] = {
@@ -596,23 +599,14 @@ static void shared_database(void **st)
     odz_batch bad_b = {.prices = bad, .n_prices = 2};
     assert_int_equal(a->ops->upsert_batch(a, &bad_b, 800, &ch, err), ODZ_ENOTFOUND);
     odz_changes_free(&ch);
-    assert_int_equal(price_batch(a, "SS1", 900, 900, &ch), 0);
-    assert_int_equal(ch.n_prices, 1);
-    assert_int_equal(ch.prices[0].previous, 800);
-    odz_changes_free(&ch);
+    expect_price(a, "SS1", 900, 900, 800, 0);
 
     /* a restart: nothing in memory, the latest read back (a repeat dropped, a change kept) */
     b->ops->close(b);
     b = open_peer();
     assert_non_null(b);
-    assert_int_equal(price_batch(b, "SS1", 900, 1000, &ch), 0);
-    assert_int_equal(ch.n_prices, 0);
-    odz_changes_free(&ch);
-    assert_int_equal(price_batch(b, "SS1", 950, 1100, &ch), 0);
-    assert_int_equal(ch.n_prices, 1);
-    assert_int_equal(ch.prices[0].previous, 900);
-    assert_int_equal(ch.prices[0].number, 7);
-    odz_changes_free(&ch);
+    expect_price(b, "SS1", 900, 1000, -1, 0);
+    expect_price(b, "SS1", 950, 1100, 900, 7);
     assert_int_equal(history_len(a, sel), 7);
     b->ops->close(b);
 }

@@ -158,13 +158,8 @@ static odz_store *open_peer(void)
 /* Every contract case starts from empty tables. */
 static odz_store *open_store(void)
 {
-    char err[ODZ_ERRLEN];
-    odz_store *s = odz_store_open(g_url, err);
-    if (!s) {
-        fprintf(stderr, "open: %s\n", err);
-        return NULL;
-    }
-    if (admin(g_url, "TRUNCATE meetings, races, selections, prices RESTART IDENTITY CASCADE")) {
+    odz_store *s = open_peer();
+    if (s && admin(g_url, "TRUNCATE meetings, races, selections, prices RESTART IDENTITY CASCADE")) {
         s->ops->close(s);
         return NULL;
     }
