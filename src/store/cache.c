@@ -8,7 +8,7 @@
 
 typedef struct {
     size_t ksize, vsize;
-    bool text; /* keys are NUL-padded text: hashed up to the first NUL */
+    bool text;            /* keys are NUL-padded text: hashed up to the first NUL */
     unsigned char *slots; /* cap slots of [used byte][key][value] */
     size_t cap, n;
 } table;
