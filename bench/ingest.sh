@@ -22,7 +22,8 @@
 #    its due time is the replay's start (the "oddzy is running" log line, written just after
 #    the replay thread starts) plus its publish offset. p50/p99/max; a poll adds up to
 #    BENCH_POLL_MS to each sample.
-# A markdown copy goes to build/bench/ingest.md. BENCH_LAG_ONLY=1 measures the lag alone.
+# A markdown copy goes to build/bench/ingest.md. BENCH_LAG_ONLY=1 measures the lag alone;
+# BENCH_DBS=sqlite (or postgres) replays into one database only, BENCH_NO_LAG=1 skips the lag.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 make -C "$ROOT" -s build/oddzy build/bench/ingest_bare >/dev/null

@@ -24,6 +24,8 @@ LAG_SECONDS = int(os.environ.get("BENCH_LAG_SECONDS", 20))
 POLL_MS = int(os.environ.get("BENCH_POLL_MS", 10))
 LAG_SPEED = float(os.environ.get("BENCH_LAG_SPEED", 1))
 OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "build/bench/ingest.md"))
+DBS = os.environ.get("BENCH_DBS", "sqlite,postgres").split(",")  # which databases
+NO_LAG = bool(os.environ.get("BENCH_NO_LAG"))  # skip the lag run
 
 
 def gen(path, seconds, extra=()):
@@ -190,16 +192,19 @@ def main():
     try:
         data = gen(os.path.join(tmp, "pro.jsonl"), SECONDS)
         size = os.path.getsize(data["file"])
-        res = [replay(os.path.join(tmp, "bench.db"), data, tmp, "SQLite")]
-        pgdir = tempfile.mkdtemp(prefix="oddzy-ipg.", dir="/tmp")
-        url = subprocess.run([os.path.join(ROOT, "scripts/pg-tmp.sh"), "start", pgdir,
-                              str(os.getpid())], check=True, capture_output=True,
-                             text=True).stdout.strip().splitlines()[-1]
-        res.append(replay(url, data, tmp, "PostgreSQL"))
-        subprocess.run([os.path.join(ROOT, "scripts/pg-tmp.sh"), "stop", pgdir], check=True,
-                       capture_output=True)
-        pgdir = None
-        lg = lag(tmp)
+        res = []
+        if "sqlite" in DBS:
+            res.append(replay(os.path.join(tmp, "bench.db"), data, tmp, "SQLite"))
+        if "postgres" in DBS:
+            pgdir = tempfile.mkdtemp(prefix="oddzy-ipg.", dir="/tmp")
+            url = subprocess.run([os.path.join(ROOT, "scripts/pg-tmp.sh"), "start", pgdir,
+                                  str(os.getpid())], check=True, capture_output=True,
+                                 text=True).stdout.strip().splitlines()[-1]
+            res.append(replay(url, data, tmp, "PostgreSQL"))
+            subprocess.run([os.path.join(ROOT, "scripts/pg-tmp.sh"), "stop", pgdir],
+                           check=True, capture_output=True)
+            pgdir = None
+        lg = None if NO_LAG else lag(tmp)
     finally:
         if pgdir:
             subprocess.run([os.path.join(ROOT, "scripts/pg-tmp.sh"), "stop", pgdir],
@@ -226,9 +231,9 @@ def main():
         f"oddzy: {res[0]['batches']} batches (one a publish second); bare loop: "
         f"{res[0]['bare']['transactions']} transactions, {res[0]['bare']['book_upserts']} book "
         "upserts. oddzy/bare = bare wall / oddzy wall (1.00: as fast as the bare loop).",
-        "",
-        lag_line(lg),
-    ]
+    ] if res else []
+    if lg:
+        lines += ["", lag_line(lg)]
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     open(OUT, "w").write(text)

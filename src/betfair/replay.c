@@ -28,9 +28,8 @@
 typedef struct {
     const char *path;
     odz_bf_history *h;
-    char *line;        /* the next line to play (owned), NULL at the end */
-    size_t len, cap;
-    int64_t pt;
+    json_t *msg;       /* the next message to play, parsed once (owned), NULL at the end */
+    int64_t pt;        /* its publish time */
 } rfile;
 
 struct odz_replay {
@@ -53,18 +52,16 @@ static void count(const char *name, const char *help, double v)
     odz_metric_add(odz_counter(name, help, NULL), v);
 }
 
-/* The publish time of a message line; 0 when it has none. */
-static int64_t line_pt(const char *line, size_t len)
+/* The publish time of a parsed message; 0 when it has none. */
+static int64_t msg_pt(const json_t *j)
 {
-    json_t *j = json_loadb(line, len, 0, NULL);
     json_t *pt = json_object_get(j, "pt");
-    int64_t v = json_is_integer(pt) && json_integer_value(pt) > 0 ? json_integer_value(pt) : 0;
-    json_decref(j);
-    return v;
+    return json_is_integer(pt) && json_integer_value(pt) > 0 ? json_integer_value(pt) : 0;
 }
 
-/* Read the file's next playable line into f->line (NULL at its end). Lines without a publish
- * time and lines the reader refuses are logged and skipped. */
+/* Read and parse the file's next playable line into f->msg (NULL at its end): the merge by
+ * publish time and the market cache both use this one parse. Lines without a publish time
+ * and lines the reader refuses are logged and skipped. */
 static void advance(odz_replay *r, rfile *f)
 {
     char err[ODZ_ERRLEN];
@@ -76,34 +73,24 @@ static void advance(odz_replay *r, rfile *f)
             if (rc < 0)
                 odz_log_kv(ODZ_LOG_ERROR, "replay file ends early", "file", f->path, "error",
                            err, NULL);
-            free(f->line);
-            f->line = NULL;
+            json_decref(f->msg);
+            f->msg = NULL;
             return;
         }
         char lineno[24];
         snprintf(lineno, sizeof lineno, "%zu", odz_bf_history_lineno(f->h));
-        int64_t pt = rc == 1 ? line_pt(line, len) : 0;
+        json_t *j = rc == 1 ? odz_bf_parse(line, len, err, sizeof err) : NULL;
+        int64_t pt = msg_pt(j);
         if (!pt) {
             r->stats.bad_lines++;
             count("oddzy_replay_bad_lines_total", "Replayed lines refused", 1);
             odz_log_kv(ODZ_LOG_WARN, "replay line skipped", "file", f->path, "line", lineno,
-                       "error", rc == 1 ? "no publish time (pt)" : err, NULL);
+                       "error", rc == 1 && j ? "no publish time (pt)" : err, NULL);
+            json_decref(j);
             continue;
         }
-        if (len + 1 > f->cap) {
-            char *v = realloc(f->line, len + 1);
-            if (!v) {
-                odz_log_kv(ODZ_LOG_ERROR, "replay file ends early", "file", f->path, "error",
-                           "out of memory", NULL);
-                free(f->line);
-                f->line = NULL;
-                return;
-            }
-            f->line = v;
-            f->cap = len + 1;
-        }
-        memcpy(f->line, line, len + 1);
-        f->len = len;
+        json_decref(f->msg);
+        f->msg = j;
         f->pt = pt;
         return;
     }
@@ -114,7 +101,7 @@ static rfile *earliest(odz_replay *r)
 {
     rfile *best = NULL;
     for (size_t i = 0; i < r->n_files; i++)
-        if (r->files[i].line && (!best || r->files[i].pt < best->pt))
+        if (r->files[i].msg && (!best || r->files[i].pt < best->pt))
             best = &r->files[i];
     return best;
 }
@@ -183,7 +170,7 @@ static void *play(void *arg)
         odz_bf_msg m;
         r->stats.lines++;
         count("oddzy_replay_lines_total", "Replayed stream messages", 1);
-        if (odz_bf_apply(&r->cache, f->line, f->len, &m, err, sizeof err)) {
+        if (odz_bf_apply_parsed(&r->cache, f->msg, &m, err, sizeof err)) {
             char lineno[24];
             snprintf(lineno, sizeof lineno, "%zu", odz_bf_history_lineno(f->h));
             r->stats.bad_lines++;
@@ -243,7 +230,7 @@ static void replay_free(odz_replay *r)
 {
     for (size_t i = 0; i < r->n_files; i++) {
         odz_bf_history_close(r->files[i].h);
-        free(r->files[i].line);
+        json_decref(r->files[i].msg);
     }
     free(r->files);
     odz_bf_cache_free(&r->cache);

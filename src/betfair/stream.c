@@ -725,48 +725,62 @@ static int parse_status(const json_t *j, odz_bf_msg *out, char *err, size_t errl
     return 0;
 }
 
-int odz_bf_apply(odz_bf_cache *c, const char *msg, size_t len, odz_bf_msg *out, char *err,
-                 size_t errlen)
+json_t *odz_bf_parse(const char *msg, size_t len, char *err, size_t errlen)
+{
+    if (len > ODZ_BF_MSG_MAX) {
+        odz_fail(err, errlen, ODZ_EINVAL, "message of %zu bytes (limit %u)", len,
+                 ODZ_BF_MSG_MAX);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        odz_fail(err, errlen, ODZ_EINVAL, "not JSON: %s (column %d)", je.text, je.column);
+    return j;
+}
+
+int odz_bf_apply_parsed(odz_bf_cache *c, const json_t *j, odz_bf_msg *out, char *err,
+                        size_t errlen)
 {
     odz_bf_msg tmp;
     if (!out)
         out = &tmp;
     memset(out, 0, sizeof *out);
-    if (len > ODZ_BF_MSG_MAX)
-        return odz_fail(err, errlen, ODZ_EINVAL, "message of %zu bytes (limit %u)", len,
-                        ODZ_BF_MSG_MAX);
-    json_error_t je;
-    json_t *j = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        return odz_fail(err, errlen, ODZ_EINVAL, "not JSON: %s (column %d)", je.text,
-                        je.column);
-    int rc = 0;
     int64_t id = 0;
     const json_t *v = json_object_get(j, "id");
     const char *op = json_string_value(json_object_get(j, "op"));
-    if (!json_is_object(j) || !op) {
-        rc = odz_fail(err, errlen, ODZ_EINVAL, "not a stream message (no op)");
-        goto out;
-    }
-    if (v && !json_is_null(v) && to_int(v, 0, INT32_MAX, &id)) {
-        rc = odz_fail(err, errlen, ODZ_EINVAL, "bad id");
-        goto out;
-    }
+    if (!json_is_object(j) || !op)
+        return odz_fail(err, errlen, ODZ_EINVAL, "not a stream message (no op)");
+    if (v && !json_is_null(v) && to_int(v, 0, INT32_MAX, &id))
+        return odz_fail(err, errlen, ODZ_EINVAL, "bad id");
     out->id = id;
     if (!strcmp(op, "connection")) {
         out->op = ODZ_BF_OP_CONNECTION;
         if (text(j, "connectionId", out->connection_id, sizeof out->connection_id))
-            rc = odz_fail(err, errlen, ODZ_EINVAL, "connection: bad connectionId");
-    } else if (!strcmp(op, "status")) {
-        out->op = ODZ_BF_OP_STATUS;
-        rc = parse_status(j, out, err, errlen);
-    } else if (!strcmp(op, "mcm")) {
-        out->op = ODZ_BF_OP_MCM;
-        rc = parse_mcm(c, j, out, err, errlen);
-    } else {
-        out->op = ODZ_BF_OP_OTHER;
+            return odz_fail(err, errlen, ODZ_EINVAL, "connection: bad connectionId");
+        return 0;
     }
-out:
+    if (!strcmp(op, "status")) {
+        out->op = ODZ_BF_OP_STATUS;
+        return parse_status(j, out, err, errlen);
+    }
+    if (!strcmp(op, "mcm")) {
+        out->op = ODZ_BF_OP_MCM;
+        return parse_mcm(c, j, out, err, errlen);
+    }
+    out->op = ODZ_BF_OP_OTHER;
+    return 0;
+}
+
+int odz_bf_apply(odz_bf_cache *c, const char *msg, size_t len, odz_bf_msg *out, char *err,
+                 size_t errlen)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    json_t *j = odz_bf_parse(msg, len, err, errlen);
+    if (!j)
+        return ODZ_EINVAL;
+    int rc = odz_bf_apply_parsed(c, j, out, err, errlen);
     json_decref(j);
     return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef ODZ_BETFAIR_STREAM_H
 #define ODZ_BETFAIR_STREAM_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,6 +156,12 @@ void odz_bf_cache_free(odz_bf_cache *c);
  */
 int odz_bf_apply(odz_bf_cache *c, const char *msg, size_t len, odz_bf_msg *out, char *err,
                  size_t errlen);
+/** odz_bf_apply in two steps, for a reader that looks at a message (its pt) before applying
+ * it: the parse (the size limit, JSON with no duplicate keys; a new value the caller decrefs,
+ * or NULL with words in err), then the same rules on the parsed message (borrowed). */
+json_t *odz_bf_parse(const char *msg, size_t len, char *err, size_t errlen);
+int odz_bf_apply_parsed(odz_bf_cache *c, const json_t *j, odz_bf_msg *out, char *err,
+                        size_t errlen);
 
 /** The market with id `id`, NULL if none. Borrowed. */
 odz_bf_market *odz_bf_find_market(const odz_bf_cache *c, const char *id);

@@ -435,15 +435,9 @@ static void count_source(odz_matching *m, const char *source)
     odz_srcstat_markets(source, ok, not);
 }
 
-static bool wants_matching(const json_t *req)
-{
-    return json_is_true(json_object_get(req, "match"));
-}
-
 /* The source a batch names: letters, digits, '-' and '_' only, else "exchange". */
-static void source_of(const json_t *req, char out[ODZ_MATCHING_SOURCE_MAX])
+static void source_of(const char *s, char out[ODZ_MATCHING_SOURCE_MAX])
 {
-    const char *s = json_string_value(json_object_get(req, "source"));
     size_t n = s ? strlen(s) : 0;
     bool ok = n > 0 && n < ODZ_MATCHING_SOURCE_MAX;
     for (size_t i = 0; ok && i < n; i++)
@@ -452,10 +446,10 @@ static void source_of(const json_t *req, char out[ODZ_MATCHING_SOURCE_MAX])
     snprintf(out, ODZ_MATCHING_SOURCE_MAX, "%s", ok ? s : "exchange");
 }
 
-int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, const odz_batch *b,
-                        int64_t now, odz_changes *ch, char *err)
+int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, const char *src,
+                        bool match, int64_t now, odz_changes *ch, char *err)
 {
-    if (!wants_matching(req)) {
+    if (!match) {
         int rc = ODZ_STORE_CALL(store, upsert_batch, b, now, ch, err);
         if (rc == 0 && (ch->meetings_added || ch->races_added || ch->selections_added)) {
             pthread_mutex_lock(&m->lock);
@@ -465,7 +459,7 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, co
         return rc;
     }
     char source[ODZ_MATCHING_SOURCE_MAX], why[ODZ_ERRLEN] = "";
-    source_of(req, source);
+    source_of(src, source);
     cands c = {0};
     rewritten w = {0};
     int rc = 0;

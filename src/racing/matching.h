@@ -44,6 +44,7 @@
 #define ODZ_RACING_MATCHING_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -59,14 +60,14 @@ typedef struct odz_matching odz_matching;
 odz_matching *odz_matching_new(void);
 void odz_matching_free(odz_matching *m);
 
-/** Store one upsert_batch request: `b` is its decoded batch, `req` its body (for "match" and
- * "source"). A batch that asks for matching has its matched races rewritten onto the races
+/** Store one upsert_batch: `b` its batch, `source` the name it gives (NULL or not letters,
+ * digits, '-' and '_': "exchange"), `match` whether it asks for matching. A batch that asks for matching has its matched races rewritten onto the races
  * they match before the store sees it; any other batch is stored as it is and, when it added
  * meetings, races or runners, makes unmatched markets worth trying again. Returns what the
  * store's upsert_batch returns (err: ODZ_ERRLEN); a failure to read the candidates leaves the
  * batch unmatched (stored as it came), logged. Thread-safe. */
-int odz_matching_upsert(odz_matching *m, odz_store *store, const json_t *req, const odz_batch *b,
-                        int64_t now, odz_changes *ch, char *err);
+int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, const char *source,
+                        bool match, int64_t now, odz_changes *ch, char *err);
 
 /** The markets not matched, soonest start first: a new JSON array of
  * {source, market_key, venue, start, market_name, result ("none"|"unsure"), reason,

@@ -13,6 +13,7 @@
 #define ODZ_RACING_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "bus/bus.h"
 #include "store/store.h"
@@ -57,6 +58,23 @@ void odz_racing_stop(odz_racing *r);
  * returned as its code (ODZ_ENOTFOUND, ODZ_EINVAL, ODZ_ESTATE...) with its message in err. */
 int odz_racing_call(odz_bus *bus, const char *op, json_t *req, int timeout_ms, json_t **data,
                     char *err);
+
+/* What one upsert_batch changed, for its sender's metrics. */
+typedef struct {
+    int races_changed;
+    int scratchings;
+} odz_upsert_result;
+
+/** Store one batch through the racing service: every source hands its scrape over this way.
+ * `source` names the batch (NULL: none) and `match` asks for its exchange markets to be matched
+ * onto other sources' races first: the "source" and "match" of an upsert_batch request. When a
+ * racing service (odz_racing_start) runs in this process on this same bus, the batch is handed
+ * to it directly, without JSON: the same rules (matching, store, change events) in the same
+ * order as a request, which waits while it handles one. Otherwise it travels as an
+ * upsert_batch request (JSON; over NATS to another process), waiting up to timeout_ms.
+ * `b` is borrowed. 0 and *out, or a code with words in err (ODZ_ERRLEN). */
+int odz_racing_upsert(odz_bus *bus, const odz_batch *b, const char *source, bool match,
+                      int timeout_ms, odz_upsert_result *out, char *err);
 
 /* Batch <-> JSON (the upsert_batch request). Books travel as integers: {"selection_key",
  * "provider", "back": [{"odds": 345, "size": 12050}, ...], "lay": [...], "last_traded",

@@ -8,38 +8,27 @@
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
 #include "racing/card.h"
+#include "racing/events.h"
+#include "racing/service_internal.h"
 #include "racing/matching.h"
 #include "racing/matcher.h"
 #include "racing/store_metrics.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct odz_racing {
-    odz_bus *bus;
-    odz_store *store;
-    char tz[64];
-    int64_t sub_req, sub_prices;
-    odz_metric *m_refused;
-    odz_matching *matching; /* exchange markets onto other sources' races (matching.h) */
-    odz_matcher *matcher; /* the odds matcher's incremental state (racing/matcher.h) */
-};
-
-typedef struct {
-    odz_racing *r;
-    const json_t *req;
-    json_t *data;     /* reply data (new reference) */
-    odz_changes ch;   /* what to publish after the reply */
-    char err[ODZ_ERRLEN];
-} call;
-
-typedef int (*op_fn)(call *c);
+/* Racing services of this process, by bus: odz_racing_upsert hands them batches directly. */
+#define LOCAL_MAX 8
+static pthread_mutex_t local_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t local_idle = PTHREAD_COND_INITIALIZER;
+static odz_racing *local[LOCAL_MAX];
 
 /* ---- request field helpers ---- */
 
-static int req_id(call *c, const char *k, int64_t *out)
+int odz_racing__req_id(call *c, const char *k, int64_t *out)
 {
     json_t *v = json_object_get(c->req, k);
     if (!json_is_integer(v) || json_integer_value(v) <= 0)
@@ -48,7 +37,7 @@ static int req_id(call *c, const char *k, int64_t *out)
     return 0;
 }
 
-static int req_int_opt(call *c, const char *k, int64_t def, int64_t lo, int64_t hi, int64_t *out)
+int odz_racing__req_int_opt(call *c, const char *k, int64_t def, int64_t lo, int64_t hi, int64_t *out)
 {
     json_t *v = json_object_get(c->req, k);
     if (!v || json_is_null(v)) {
@@ -62,7 +51,7 @@ static int req_int_opt(call *c, const char *k, int64_t def, int64_t lo, int64_t 
     return 0;
 }
 
-static int req_date(call *c, const char *k, const char **out)
+int odz_racing__req_date(call *c, const char *k, const char **out)
 {
     const char *s = json_string_value(json_object_get(c->req, k));
     if (!s || odz_date_valid(s))
@@ -71,7 +60,7 @@ static int req_date(call *c, const char *k, const char **out)
     return 0;
 }
 
-static int req_type(call *c, int *type)
+int odz_racing__req_type(call *c, int *type)
 {
     json_t *v = json_object_get(c->req, "type");
     *type = -1;
@@ -85,9 +74,26 @@ static int req_type(call *c, int *type)
     return 0;
 }
 
-#define ST(c) ((c)->r->store)
-/* Every store call goes through SOP: timed into oddzy_store_op_seconds{op}. */
-#define SOP(c, op, ...) ODZ_STORE_CALL(ST(c), op, __VA_ARGS__)
+
+/* The model's to_json, one signature. */
+static json_t *meeting_json(const void *x) { return odz_meeting_to_json(x); }
+static json_t *race_json(const void *x) { return odz_race_to_json(x); }
+static json_t *selection_json(const void *x) { return odz_selection_to_json(x); }
+static json_t *price_json(const void *x) { return odz_price_to_json(x); }
+
+/* A JSON array of n rows of `size` bytes at v, each by to_json. */
+static json_t *rows_json(const void *v, size_t n, size_t size, json_t *(*to_json)(const void *))
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, to_json((const char *)v + i * size));
+    return a;
+}
+
+json_t *odz_racing__races_json(const odz_races *rs)
+{
+    return rows_json(rs->v, rs->n, sizeof *rs->v, race_json);
+}
 
 /* ---- simple operations ---- */
 
@@ -95,37 +101,26 @@ static int op_list_meetings(call *c)
 {
     const char *a, *b;
     int rc;
-    if ((rc = req_date(c, "date_from", &a)) || (rc = req_date(c, "date_to", &b)))
+    if ((rc = odz_racing__req_date(c, "date_from", &a)) || (rc = odz_racing__req_date(c, "date_to", &b)))
         return rc;
     odz_meetings ms = {0};
-    rc = SOP(c, list_meetings, a, b, &ms, c->err);
-    if (rc == 0) {
-        c->data = json_array();
-        for (size_t i = 0; i < ms.n; i++)
-            json_array_append_new(c->data, odz_meeting_to_json(&ms.v[i]));
-    }
+    if ((rc = SOP(c, list_meetings, a, b, &ms, c->err)) == 0)
+        c->data = rows_json(ms.v, ms.n, sizeof *ms.v, meeting_json);
     odz_meetings_free(&ms);
     return rc;
 }
 
-static json_t *races_json(const odz_races *rs)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < rs->n; i++)
-        json_array_append_new(a, odz_race_to_json(&rs->v[i]));
-    return a;
-}
 
 static int op_list_races(call *c)
 {
     const char *a, *b;
     int rc;
-    if ((rc = req_date(c, "date_from", &a)) || (rc = req_date(c, "date_to", &b)))
+    if ((rc = odz_racing__req_date(c, "date_from", &a)) || (rc = odz_racing__req_date(c, "date_to", &b)))
         return rc;
     odz_races rs = {0};
     rc = SOP(c, list_races, a, b, &rs, c->err);
     if (rc == 0)
-        c->data = races_json(&rs);
+        c->data = odz_racing__races_json(&rs);
     odz_races_free(&rs);
     return rc;
 }
@@ -133,13 +128,13 @@ static int op_list_races(call *c)
 static int op_list_meeting_races(call *c)
 {
     int64_t id;
-    int rc = req_id(c, "meeting_id", &id);
+    int rc = odz_racing__req_id(c, "meeting_id", &id);
     if (rc)
         return rc;
     odz_races rs = {0};
     rc = SOP(c, list_meeting_races, id, &rs, c->err);
     if (rc == 0)
-        c->data = races_json(&rs);
+        c->data = odz_racing__races_json(&rs);
     odz_races_free(&rs);
     return rc;
 }
@@ -159,7 +154,7 @@ static int op_get_meeting(call *c)
 {
     int64_t id;
     odz_meeting m;
-    int rc = req_id(c, "meeting_id", &id);
+    int rc = odz_racing__req_id(c, "meeting_id", &id);
     if (rc == 0)
         rc = SOP(c, get_meeting, id, &m, c->err);
     if (rc == 0)
@@ -226,7 +221,7 @@ static int op_get_race(call *c)
     odz_race *r = malloc(sizeof *r);
     if (!r)
         return ODZ_ENOMEM;
-    int rc = req_id(c, "race_id", &id);
+    int rc = odz_racing__req_id(c, "race_id", &id);
     if (rc == 0)
         rc = SOP(c, get_race, id, r, c->err);
     if (rc == 0)
@@ -241,9 +236,9 @@ static int op_next_race(call *c)
     odz_race *r = malloc(sizeof *r);
     if (!r)
         return ODZ_ENOMEM;
-    int rc = req_id(c, "meeting_id", &id);
+    int rc = odz_racing__req_id(c, "meeting_id", &id);
     if (rc == 0)
-        rc = req_int_opt(c, "now", odz_now(), 0, INT64_MAX, &now);
+        rc = odz_racing__req_int_opt(c, "now", odz_now(), 0, INT64_MAX, &now);
     if (rc == 0)
         rc = SOP(c, next_race, id, now, r, c->err);
     if (rc == 0)
@@ -255,16 +250,12 @@ static int op_next_race(call *c)
 static int op_list_selections(call *c)
 {
     int64_t id;
-    int rc = req_id(c, "race_id", &id);
+    int rc = odz_racing__req_id(c, "race_id", &id);
     if (rc)
         return rc;
     odz_selections ss = {0};
-    rc = SOP(c, list_selections, id, &ss, c->err);
-    if (rc == 0) {
-        c->data = json_array();
-        for (size_t i = 0; i < ss.n; i++)
-            json_array_append_new(c->data, odz_selection_to_json(&ss.v[i]));
-    }
+    if ((rc = SOP(c, list_selections, id, &ss, c->err)) == 0)
+        c->data = rows_json(ss.v, ss.n, sizeof *ss.v, selection_json);
     odz_selections_free(&ss);
     return rc;
 }
@@ -280,13 +271,21 @@ static json_t *changes_json(const odz_changes *ch)
                      (int)ch->n_race_ids);
 }
 
+/* A batch, from a request or handed over in process: matching, then the store. */
+static int apply_batch(odz_racing *r, const odz_batch *b, const char *source, bool match,
+                       odz_changes *ch, char *err)
+{
+    return odz_matching_upsert(r->matching, r->store, b, source, match, odz_now(), ch, err);
+}
+
 static int op_upsert_batch(call *c)
 {
     odz_batch_owned b;
     int rc = odz_batch_from_json(c->req, &b, c->err, sizeof c->err);
     if (rc)
         return rc;
-    rc = odz_matching_upsert(c->r->matching, ST(c), c->req, &b.batch, odz_now(), &c->ch, c->err);
+    rc = apply_batch(c->r, &b.batch, json_string_value(json_object_get(c->req, "source")),
+                     json_is_true(json_object_get(c->req, "match")), &c->ch, c->err);
     if (rc == 0)
         c->data = changes_json(&c->ch);
     odz_batch_owned_free(&b);
@@ -325,18 +324,14 @@ static int op_append_price(call *c)
 static int op_price_history(call *c)
 {
     int64_t id, market;
-    int rc = req_id(c, "selection_id", &id);
+    int rc = odz_racing__req_id(c, "selection_id", &id);
     if (rc == 0)
-        rc = req_int_opt(c, "market", -1, -1, ODZ_MARKETS - 1, &market);
+        rc = odz_racing__req_int_opt(c, "market", -1, -1, ODZ_MARKETS - 1, &market);
     if (rc)
         return rc;
     odz_prices ps = {0};
-    rc = SOP(c, price_history, id, (int)market, &ps, c->err);
-    if (rc == 0) {
-        c->data = json_array();
-        for (size_t i = 0; i < ps.n; i++)
-            json_array_append_new(c->data, odz_price_to_json(&ps.v[i]));
-    }
+    if ((rc = SOP(c, price_history, id, (int)market, &ps, c->err)) == 0)
+        c->data = rows_json(ps.v, ps.n, sizeof *ps.v, price_json);
     odz_prices_free(&ps);
     return rc;
 }
@@ -344,16 +339,12 @@ static int op_price_history(call *c)
 static int op_latest_prices(call *c)
 {
     int64_t id;
-    int rc = req_id(c, "race_id", &id);
+    int rc = odz_racing__req_id(c, "race_id", &id);
     if (rc)
         return rc;
     odz_prices ps = {0};
-    rc = SOP(c, latest_prices, id, &ps, c->err);
-    if (rc == 0) {
-        c->data = json_array();
-        for (size_t i = 0; i < ps.n; i++)
-            json_array_append_new(c->data, odz_price_to_json(&ps.v[i]));
-    }
+    if ((rc = SOP(c, latest_prices, id, &ps, c->err)) == 0)
+        c->data = rows_json(ps.v, ps.n, sizeof *ps.v, price_json);
     odz_prices_free(&ps);
     return rc;
 }
@@ -361,254 +352,17 @@ static int op_latest_prices(call *c)
 static int op_scratch(call *c)
 {
     int64_t id, when, ded, late;
-    int rc = req_id(c, "selection_id", &id);
+    int rc = odz_racing__req_id(c, "selection_id", &id);
     if (rc == 0)
-        rc = req_int_opt(c, "time", odz_now(), 0, INT64_MAX, &when);
+        rc = odz_racing__req_int_opt(c, "time", odz_now(), 0, INT64_MAX, &when);
     if (rc == 0)
-        rc = req_int_opt(c, "deduction", 0, 0, 10000, &ded);
+        rc = odz_racing__req_int_opt(c, "deduction", 0, 0, 10000, &ded);
     if (rc == 0)
-        rc = req_int_opt(c, "late", 0, 0, 1, &late);
+        rc = odz_racing__req_int_opt(c, "late", 0, 0, 1, &late);
     if (rc == 0)
         rc = SOP(c, scratch, id, when, (int)ded, late != 0, odz_now(), &c->ch, c->err);
     if (rc == 0)
         c->data = json_pack("{s:b}", "scratched", 1);
-    return rc;
-}
-
-/* ---- composite views (the API caches these) ---- */
-
-/* Race card: race, meeting with its races, runners with their shown prices and every
- * provider's, and the race's odds comparison (racing/card.h renders the runners). With
- * "rows": true the answer also carries "rows", what the runners are made of
- * (odz_card_rows_to_json), for the API's view cache to patch the card from events. */
-static int op_racecard(call *c)
-{
-    int64_t id, with_rows;
-    int rc = req_id(c, "race_id", &id);
-    if (rc == 0)
-        rc = req_int_opt(c, "rows", 0, 0, 1, &with_rows);
-    if (rc)
-        return rc;
-    odz_race *r = malloc(sizeof *r);
-    odz_races mr = {0};
-    odz_card_rows rows = {0};
-    odz_meeting m;
-    if (!r)
-        return ODZ_ENOMEM;
-    if ((rc = SOP(c, get_race, id, r, c->err)) ||
-        (rc = SOP(c, get_meeting, r->meeting_id, &m, c->err)) ||
-        (rc = SOP(c, list_meeting_races, r->meeting_id, &mr, c->err)) ||
-        (rc = SOP(c, list_selections, id, &rows.sels, c->err)) ||
-        (rc = SOP(c, latest_prices, id, &rows.prices, c->err)) ||
-        (rc = SOP(c, race_books, id, &rows.books, c->err)))
-        goto out;
-    json_t *runners, *comparison;
-    if ((rc = odz_card_runners(&rows, &runners, &comparison))) {
-        odz_fail(c->err, sizeof c->err, rc, "out of memory");
-        goto out;
-    }
-    json_t *mj = odz_meeting_to_json(&m), *ids = json_array(), *races = json_array();
-    json_t *prev = json_null(), *next = json_null();
-    for (size_t i = 0; i < mr.n; i++) {
-        json_array_append_new(ids, json_integer(mr.v[i].id));
-        json_array_append_new(races, json_pack("{s:I,s:i,s:s,s:I}", "race_id",
-                                               (json_int_t)mr.v[i].id, "number", mr.v[i].number,
-                                               "status", odz_status_name(mr.v[i].status),
-                                               "scheduled_start",
-                                               (json_int_t)mr.v[i].scheduled_start));
-        if (mr.v[i].id == id) {
-            if (i > 0) {
-                json_decref(prev);
-                prev = json_integer(mr.v[i - 1].id);
-            }
-            if (i + 1 < mr.n) {
-                json_decref(next);
-                next = json_integer(mr.v[i + 1].id);
-            }
-        }
-    }
-    json_object_set_new(mj, "race_ids", ids);
-    json_object_set_new(mj, "races", races);
-    c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",
-                        odz_race_to_json(r), "meeting", mj, "prev_race_id", prev, "next_race_id",
-                        next, "runners", runners, "comparison", comparison);
-    if (c->data && with_rows)
-        json_object_set_new(c->data, "rows", odz_card_rows_to_json(&rows));
-out:
-    odz_races_free(&mr);
-    odz_card_rows_free(&rows);
-    free(r);
-    return rc;
-}
-
-static int region_rank(const char *region)
-{
-    static const char *const order[] = {"Australia & New Zealand", "Australia", "New Zealand",
-                                        "UK & Ireland", "Hong Kong", "USA"};
-    for (int i = 0; i < 6; i++)
-        if (!strcmp(region, order[i]))
-            return i;
-    return 6;
-}
-
-static int cmp_meeting(const void *a, const void *b)
-{
-    const odz_meeting *x = a, *y = b;
-    if (x->type != y->type)
-        return (int)x->type - (int)y->type;
-    int rx = region_rank(x->region), ry = region_rank(y->region);
-    if (rx != ry)
-        return rx - ry;
-    int r = strcmp(x->region, y->region);
-    if (r)
-        return r;
-    if (x->first_start != y->first_start)
-        return x->first_start < y->first_start ? -1 : 1;
-    return strcmp(x->name, y->name);
-}
-
-/* Schedule of one race day: meetings grouped by race type and region, each with its races. */
-static int op_schedule(call *c)
-{
-    const char *date;
-    int type, rc;
-    if ((rc = req_date(c, "date", &date)) || (rc = req_type(c, &type)))
-        return rc;
-    odz_meetings ms = {0};
-    odz_races rs = {0};
-    if ((rc = SOP(c, list_meetings, date, date, &ms, c->err)) ||
-        (rc = SOP(c, list_races, date, date, &rs, c->err)))
-        goto out;
-    qsort(ms.v, ms.n, sizeof ms.v[0], cmp_meeting);
-    int64_t now = odz_now();
-    json_t *groups = json_array(), *group = NULL, *gmeets = NULL;
-    for (size_t i = 0; i < ms.n; i++) {
-        const odz_meeting *m = &ms.v[i];
-        if (type >= 0 && (int)m->type != type)
-            continue;
-        if (!group || strcmp(json_string_value(json_object_get(group, "region")), m->region) ||
-            strcmp(json_string_value(json_object_get(group, "race_type")),
-                   odz_race_type_name(m->type))) {
-            gmeets = json_array();
-            group = json_pack("{s:s,s:s,s:o}", "race_type", odz_race_type_name(m->type),
-                              "region", m->region, "meetings", gmeets);
-            json_array_append_new(groups, group);
-        }
-        json_t *mj = odz_meeting_to_json(m), *ids = json_array(), *races = json_array();
-        json_int_t next_id = 0;
-        /* races are few per meeting; a scan per meeting keeps this simple */
-        odz_race **mine = calloc(rs.n ? rs.n : 1, sizeof *mine);
-        size_t nm = 0;
-        for (size_t k = 0; mine && k < rs.n; k++)
-            if (rs.v[k].meeting_id == m->id)
-                mine[nm++] = &rs.v[k];
-        for (size_t a = 1; a < nm; a++) /* insertion sort by number */
-            for (size_t b = a; b > 0 && mine[b - 1]->number > mine[b]->number; b--) {
-                odz_race *t = mine[b];
-                mine[b] = mine[b - 1];
-                mine[b - 1] = t;
-            }
-        for (size_t k = 0; k < nm; k++) {
-            const odz_race *r = mine[k];
-            json_array_append_new(ids, json_integer(r->id));
-            json_array_append_new(
-                races, json_pack("{s:I,s:i,s:s,s:i,s:I,s:s,s:o,s:I}", "race_id",
-                                 (json_int_t)r->id, "number", r->number, "name", r->name,
-                                 "distance", r->distance, "scheduled_start",
-                                 (json_int_t)r->scheduled_start, "status",
-                                 odz_status_name(r->status), "results", odz_results_to_json(r),
-                                 "last_update", (json_int_t)r->last_update));
-            if (!next_id && r->status == ODZ_OPEN && r->scheduled_start >= now - 3600)
-                next_id = r->id;
-        }
-        free(mine);
-        json_object_set_new(mj, "has_races", json_boolean(nm > 0));
-        json_object_set_new(mj, "race_ids", ids);
-        json_object_set_new(mj, "next_race_id", next_id ? json_integer(next_id) : json_null());
-        json_object_set_new(mj, "races", races);
-        json_array_append_new(gmeets, mj);
-    }
-    c->data = json_pack("{s:s,s:s,s:I,s:o}", "date", date, "timezone", c->r->tz, "now",
-                        (json_int_t)now, "groups", groups);
-out:
-    odz_meetings_free(&ms);
-    odz_races_free(&rs);
-    return rc;
-}
-
-/* Next to jump: open races across all meetings, soonest first (overdue ones up to 1 h). */
-static int op_next_races(call *c)
-{
-    int64_t limit, now;
-    int type, rc;
-    if ((rc = req_int_opt(c, "limit", 10, 1, 100, &limit)) || (rc = req_type(c, &type)) ||
-        (rc = req_int_opt(c, "now", odz_now(), 0, INT64_MAX, &now)))
-        return rc;
-    odz_races rs = {0};
-    rc = SOP(c, next_races, now - 3600, (int)limit, type, &rs, c->err);
-    if (rc == 0) {
-        json_t *a = json_array();
-        odz_meeting m = {0};
-        for (size_t i = 0; i < rs.n; i++) {
-            const odz_race *r = &rs.v[i];
-            if (m.id != r->meeting_id && SOP(c, get_meeting, r->meeting_id, &m, c->err))
-                continue;
-            json_array_append_new(
-                a, json_pack("{s:I,s:i,s:s,s:I,s:s,s:I,s:s,s:s,s:s,s:s}", "race_id",
-                             (json_int_t)r->id, "number", r->number, "name", r->name,
-                             "scheduled_start", (json_int_t)r->scheduled_start, "status",
-                             odz_status_name(r->status), "meeting_id", (json_int_t)m.id,
-                             "meeting_name", m.name, "race_type", odz_race_type_name(m.type),
-                             "country", m.country, "region", m.region));
-        }
-        c->data = json_pack("{s:I,s:o}", "now", (json_int_t)now, "races", a);
-    }
-    odz_races_free(&rs);
-    return rc;
-}
-
-/* Price history of every runner of a race, by market: [[ts, price], ...]. */
-static int op_flucs(call *c)
-{
-    int64_t id;
-    int rc = req_id(c, "race_id", &id);
-    if (rc)
-        return rc;
-    odz_selections ss = {0};
-    rc = SOP(c, list_selections, id, &ss, c->err);
-    json_t *runners = json_array();
-    for (size_t i = 0; rc == 0 && i < ss.n; i++) {
-        odz_prices ps = {0};
-        rc = SOP(c, price_history, ss.v[i].id, -1, &ps, c->err);
-        json_t *fl = json_object();
-        for (size_t k = 0; rc == 0 && k < ps.n; k++) {
-            const odz_price *p = &ps.v[k];
-            if (strcmp(p->provider, ODZ_PROVIDER_OURS) && p->market <= ODZ_FIXED_PLACE) {
-                /* fixed odds of other providers are shown only when we have none */
-                int ours = 0;
-                for (size_t q = 0; q < ps.n && !ours; q++)
-                    ours = !strcmp(ps.v[q].provider, ODZ_PROVIDER_OURS);
-                if (ours)
-                    continue;
-            }
-            const char *mk = odz_market_name(p->market);
-            json_t *arr = json_object_get(fl, mk);
-            if (!arr)
-                json_object_set_new(fl, mk, arr = json_array());
-            json_array_append_new(arr, json_pack("[I,o]", (json_int_t)p->ts,
-                                                 odz_json_odds(p->odds)));
-        }
-        odz_prices_free(&ps);
-        json_array_append_new(runners, json_pack("{s:I,s:i,s:s,s:o}", "selection_id",
-                                                 (json_int_t)ss.v[i].id, "number",
-                                                 ss.v[i].number, "name", ss.v[i].name, "flucs",
-                                                 fl));
-    }
-    if (rc == 0)
-        c->data = json_pack("{s:I,s:o}", "race_id", (json_int_t)id, "runners", runners);
-    else
-        json_decref(runners);
-    odz_selections_free(&ss);
     return rc;
 }
 
@@ -649,103 +403,15 @@ static const struct {
     {"list_meeting_races", op_list_meeting_races},
     {"add_meeting", op_add_meeting},       {"get_meeting", op_get_meeting},
     {"add_race", op_add_race},             {"update_race", op_update_race},
-    {"next_race", op_next_race},           {"next_races", op_next_races},
+    {"next_race", op_next_race},           {"next_races", odz_racing__op_next_races},
     {"get_race", op_get_race},             {"list_selections", op_list_selections},
     {"upsert_batch", op_upsert_batch},     {"append_price", op_append_price},
     {"price_history", op_price_history},   {"latest_prices", op_latest_prices},
-    {"scratch", op_scratch},               {"racecard", op_racecard},
-    {"schedule", op_schedule},             {"flucs", op_flucs},
+    {"scratch", op_scratch},               {"racecard", odz_racing__op_racecard},
+    {"schedule", odz_racing__op_schedule},             {"flucs", odz_racing__op_flucs},
     {"unmatched", op_unmatched},           {"sources", op_sources},
     {"oddsmatcher", op_oddsmatcher},       {"arbitrage", op_arbitrage},
 };
-
-/* ---- events ---- */
-
-static void publish_changes(odz_racing *rs, const odz_changes *ch, const char *corr)
-{
-    char subject[ODZ_SUBJECT_MAX], err[ODZ_ERRLEN];
-    odz_race *r = malloc(sizeof *r);
-    if (!r)
-        return;
-    for (size_t i = 0; i < ch->n_race_ids; i++) {
-        odz_selections ss = {0};
-        if (ODZ_STORE_CALL(rs->store, get_race, ch->race_ids[i], r, err) ||
-            ODZ_STORE_CALL(rs->store, list_selections, ch->race_ids[i], &ss, err)) {
-            odz_log_kv(ODZ_LOG_WARN, "cannot read changed race", "error", err, NULL);
-            odz_selections_free(&ss);
-            continue;
-        }
-        json_t *scr = json_array();
-        for (size_t k = 0; k < ss.n; k++)
-            if (ss.v[k].scratched)
-                json_array_append_new(scr, json_integer(ss.v[k].number));
-        json_t *ev = json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:I}", "race_id", (json_int_t)r->id,
-                               "meeting_id", (json_int_t)r->meeting_id, "status",
-                               odz_status_name(r->status), "results", odz_results_to_json(r),
-                               "scratched", scr, "scheduled_start",
-                               (json_int_t)r->scheduled_start, "last_update",
-                               (json_int_t)r->last_update);
-        char *txt = ev ? odz_json_dumps(ev) : NULL;
-        if (txt) {
-            /* the whole state of the race: a newer one replaces an older one still queued */
-            snprintf(subject, sizeof subject, "race.%lld.updated", (long long)r->id);
-            rs->bus->ops->publish_keyed(rs->bus, subject, "race", txt, strlen(txt), corr);
-        }
-        free(txt);
-        json_decref(ev);
-        odz_selections_free(&ss);
-    }
-    free(r);
-    for (size_t i = 0; i < ch->n_prices; i++) {
-        const odz_price_change *pc = &ch->prices[i];
-        json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:s,s:o,s:o,s:I}", "race_id",
-                               (json_int_t)pc->race_id, "selection_id",
-                               (json_int_t)pc->price.selection_id, "number", pc->number,
-                               "market", odz_market_name(pc->price.market), "provider",
-                               pc->price.provider, "price", odz_json_odds(pc->price.odds),
-                               "previous", odz_json_odds(pc->previous), "ts",
-                               (json_int_t)pc->price.ts);
-        if (ev && (pc->price.market == ODZ_EXCHANGE_BACK || pc->price.market == ODZ_EXCHANGE_LAY))
-            json_object_set_new(ev, "size", pc->size >= 0 ? odz_json_money(pc->size) : json_null());
-        char *txt = ev ? odz_json_dumps(ev) : NULL;
-        if (txt) {
-            /* the newest price of one runner in one market of one provider */
-            char key[ODZ_BUS_KEY_MAX];
-            snprintf(subject, sizeof subject, "race.%lld.price", (long long)pc->race_id);
-            _Static_assert(20 + 4 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "price key fits");
-            snprintf(key, sizeof key, "%lld.%d.%s", (long long)pc->price.selection_id,
-                     (int)pc->price.market, pc->price.provider);
-            rs->bus->ops->publish_keyed(rs->bus, subject, key, txt, strlen(txt), corr);
-        }
-        free(txt);
-        json_decref(ev);
-    }
-    for (size_t i = 0; i < ch->n_books; i++) {
-        const odz_exbook_change *bc = &ch->books[i];
-        const odz_exbook *b = &bc->book;
-        json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:I}", "race_id", (json_int_t)bc->race_id,
-                               "selection_id", (json_int_t)b->selection_id, "number",
-                               bc->number, "provider", b->provider, "ts", (json_int_t)b->ts);
-        json_t *book = odz_exchange_book_to_json(&b->book);
-        if (ev && (!book || json_object_update(ev, book))) {
-            json_decref(ev);
-            ev = NULL;
-        }
-        json_decref(book);
-        char *txt = ev ? odz_json_dumps(ev) : NULL;
-        if (txt) {
-            /* the whole book of one runner on one exchange provider: a newer one replaces it */
-            char key[ODZ_BUS_KEY_MAX];
-            snprintf(subject, sizeof subject, "race.%lld.exchange", (long long)bc->race_id);
-            _Static_assert(20 + 1 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "book key fits");
-            snprintf(key, sizeof key, "%lld.%s", (long long)b->selection_id, b->provider);
-            rs->bus->ops->publish_keyed(rs->bus, subject, key, txt, strlen(txt), corr);
-        }
-        free(txt);
-        json_decref(ev);
-    }
-    odz_matcher_apply(rs->matcher, rs->store, ch); /* odds.matcher, race.<id>.odds */
-}
 
 static void reply(odz_bus *bus, const odz_msg *msg, json_t *body)
 {
@@ -767,6 +433,7 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
     const char *op = strchr(msg->subject, '.');
     op = op ? op + 1 : "";
     call c = {.r = rs};
+    pthread_mutex_lock(&rs->apply);
     json_t *req = odz_json_loadb(msg->data, msg->len, ODZ_RACING_MAX_BODY, c.err, sizeof c.err);
     int rc = ODZ_EINVAL;
     if (req && !json_is_object(req))
@@ -794,7 +461,8 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
                                   c.err));
     }
     if (rc == 0)
-        publish_changes(rs, &c.ch, msg->corr_id);
+        odz_racing__publish(rs->bus, rs->store, rs->matcher, &c.ch, msg->corr_id);
+    pthread_mutex_unlock(&rs->apply);
     if (odz_log_enabled(ODZ_LOG_DEBUG)) {
         char ms[24];
         snprintf(ms, sizeof ms, "%lld", (long long)(odz_real_ms() - t0));
@@ -847,7 +515,7 @@ static void on_price(odz_bus *bus, const odz_msg *msg, void *ud)
             if (ODZ_STORE_CALL(rs->store, append_price, &p, &ch, err))
                 odz_log_kv(ODZ_LOG_WARN, "price not recorded", "error", err, NULL);
         }
-        publish_changes(rs, &ch, msg->corr_id);
+        odz_racing__publish(rs->bus, rs->store, rs->matcher, &ch, msg->corr_id);
     }
     odz_changes_free(&ch);
     json_decref(j);
@@ -863,6 +531,7 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
     }
     r->bus = bus;
     r->store = store;
+    pthread_mutex_init(&r->apply, NULL);
     r->m_refused = odz_counter("oddzy_prices_refused_total",
                                "Price messages refused because their race is not open", NULL);
     snprintf(r->tz, sizeof r->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
@@ -890,6 +559,13 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
         return NULL;
     }
     odz_races_open_refresh(store, 1); /* the gauge exists before the first request */
+    pthread_mutex_lock(&local_lock);
+    for (int i = 0; i < LOCAL_MAX && !r->listed; i++)
+        if (!local[i]) { /* (a ninth service in one process is still reached over the bus) */
+            local[i] = r;
+            r->listed = true;
+        }
+    pthread_mutex_unlock(&local_lock);
     return r;
 }
 
@@ -897,13 +573,79 @@ void odz_racing_stop(odz_racing *r)
 {
     if (!r)
         return;
+    pthread_mutex_lock(&local_lock); /* no new in-process sender; wait for those inside */
+    for (int i = 0; i < LOCAL_MAX; i++)
+        if (local[i] == r)
+            local[i] = NULL;
+    while (r->users)
+        pthread_cond_wait(&local_idle, &local_lock);
+    pthread_mutex_unlock(&local_lock);
     if (r->sub_req > 0)
         r->bus->ops->unsubscribe(r->bus, r->sub_req);
     if (r->sub_prices > 0)
         r->bus->ops->unsubscribe(r->bus, r->sub_prices);
     odz_matching_free(r->matching);
     odz_matcher_free(r->matcher);
+    pthread_mutex_destroy(&r->apply);
     free(r);
+}
+
+/* The racing service of this process on `bus`, held (users) until local_release; NULL when
+ * none. */
+static odz_racing *local_take(odz_bus *bus)
+{
+    odz_racing *r = NULL;
+    pthread_mutex_lock(&local_lock);
+    for (int i = 0; i < LOCAL_MAX && !r; i++)
+        if (local[i] && local[i]->bus == bus)
+            r = local[i];
+    if (r)
+        r->users++;
+    pthread_mutex_unlock(&local_lock);
+    return r;
+}
+
+static void local_release(odz_racing *r)
+{
+    pthread_mutex_lock(&local_lock);
+    if (--r->users == 0)
+        pthread_cond_broadcast(&local_idle);
+    pthread_mutex_unlock(&local_lock);
+}
+
+int odz_racing_upsert(odz_bus *bus, const odz_batch *b, const char *source, bool match,
+                      int timeout_ms, odz_upsert_result *out, char *err)
+{
+    odz_racing *r = local_take(bus);
+    *out = (odz_upsert_result){0};
+    if (r) {
+        odz_changes ch = {0};
+        pthread_mutex_lock(&r->apply);
+        int rc = apply_batch(r, b, source, match, &ch, err);
+        if (rc == 0)
+            odz_racing__publish(r->bus, r->store, r->matcher, &ch, odz_log_corr());
+        pthread_mutex_unlock(&r->apply);
+        if (rc == 0)
+            *out = (odz_upsert_result){(int)ch.n_race_ids, ch.scratchings};
+        odz_changes_free(&ch);
+        odz_races_open_refresh(r->store, 0);
+        local_release(r);
+        return rc;
+    }
+    json_t *req = odz_batch_to_json(b), *data = NULL;
+    if (!req)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    if (source)
+        json_object_set_new(req, "source", json_string(source));
+    if (match)
+        json_object_set_new(req, "match", json_true());
+    int rc = odz_racing_call(bus, "upsert_batch", req, timeout_ms, &data, err);
+    json_decref(req);
+    if (rc == 0)
+        *out = (odz_upsert_result){(int)json_integer_value(json_object_get(data, "races_changed")),
+                                   (int)json_integer_value(json_object_get(data, "scratchings"))};
+    json_decref(data);
+    return rc;
 }
 
 int odz_racing_call(odz_bus *bus, const char *op, json_t *req, int timeout_ms, json_t **data,

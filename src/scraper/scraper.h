@@ -33,7 +33,8 @@ typedef struct {
 typedef struct odz_scraper odz_scraper;
 typedef struct odz_scrape odz_scrape;
 
-/** Hand one scrape to the racing service as one upsert_batch over the bus (waiting up to
+/** Hand one scrape to the racing service as one upsert_batch (odz_racing_upsert: directly to
+ * a racing service in this process, else over the bus, waiting up to
  * 10 s), after stamping its prices that have no time with `now`; counts the races changed and
  * runners scratched in the scrape metrics. Every source that feeds the store goes this way
  * (the scraper, the Betfair replay). Returns the number of races changed, or a negative

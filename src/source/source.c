@@ -31,6 +31,8 @@ void odz_scrape_free(odz_scrape *s)
     free(s->selections);
     free(s->prices);
     free(s->books);
+    free(s->sel_ix.slot);
+    free(s->book_ix.slot);
     for (size_t i = 0; i < s->n_keys; i++)
         free(s->keys[i]);
     free(s->keys);
@@ -78,21 +80,93 @@ static odz_batch_race *find_race(const odz_scrape *s, const char *key)
     return NULL;
 }
 
+/* Selections and books by hash (FNV-1a of the key, then the provider), so merging thousands
+ * of runners is not quadratic. */
+static uint64_t hash_text(uint64_t h, const char *t)
+{
+    for (; *t; t++)
+        h = (h ^ (unsigned char)*t) * 1099511628211u;
+    return h;
+}
+#define HASH_SEED 14695981039346656037u
+
+static uint64_t sel_hash(const char *key)
+{
+    return hash_text(HASH_SEED, key);
+}
+
+static uint64_t book_hash(const char *key, const char *provider)
+{
+    return hash_text(hash_text(HASH_SEED, key) * 1099511628211u, provider);
+}
+
+static bool sel_is(const odz_scrape *s, size_t i, const char *key, const char *unused)
+{
+    (void)unused;
+    return strcmp(s->selections[i].sel.source_key, key) == 0;
+}
+
+static bool book_is(const odz_scrape *s, size_t i, const char *key, const char *provider)
+{
+    return strcmp(s->books[i].selection_key, key) == 0 &&
+           strcmp(s->books[i].book.provider, provider) == 0;
+}
+
+/* The row index of (key, provider) in ix, or -1. */
+static long ix_find(const odz_scrape *s, const odz_scrape_index *ix, uint64_t h,
+                    bool (*is)(const odz_scrape *, size_t, const char *, const char *),
+                    const char *key, const char *provider)
+{
+    for (size_t i = ix->cap ? h & (ix->cap - 1) : 0; ix->cap && ix->slot[i];
+         i = (i + 1) & (ix->cap - 1))
+        if (is(s, ix->slot[i] - 1, key, provider))
+            return (long)ix->slot[i] - 1;
+    return -1;
+}
+
+static void ix_put(odz_scrape_index *ix, uint64_t h, size_t row)
+{
+    size_t i = h & (ix->cap - 1);
+    while (ix->slot[i])
+        i = (i + 1) & (ix->cap - 1);
+    ix->slot[i] = (uint32_t)row + 1;
+}
+
+/* Room in the indexes for `ns` selections and `nb` books (rebuilt larger when needed). */
+static int ix_reserve(odz_scrape *s, size_t ns, size_t nb)
+{
+    for (int w = 0; w < 2; w++) {
+        odz_scrape_index *ix = w ? &s->book_ix : &s->sel_ix;
+        size_t need = w ? nb : ns, cap = ix->cap ? ix->cap : 64;
+        if (need * 2 <= ix->cap)
+            continue;
+        while (need * 2 > cap)
+            cap *= 2;
+        uint32_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return ODZ_ENOMEM;
+        free(ix->slot);
+        ix->slot = v;
+        ix->cap = cap;
+        size_t n = w ? s->n_books : s->n_selections;
+        for (size_t i = 0; i < n; i++)
+            ix_put(ix, w ? book_hash(s->books[i].selection_key, s->books[i].book.provider)
+                         : sel_hash(s->selections[i].sel.source_key),
+                   i);
+    }
+    return 0;
+}
+
 static odz_batch_selection *find_selection(const odz_scrape *s, const char *key)
 {
-    for (size_t i = s->n_selections; i-- > 0;)
-        if (strcmp(s->selections[i].sel.source_key, key) == 0)
-            return &s->selections[i];
-    return NULL;
+    long i = ix_find(s, &s->sel_ix, sel_hash(key), sel_is, key, NULL);
+    return i < 0 ? NULL : &s->selections[i];
 }
 
 static odz_batch_exbook *find_book(const odz_scrape *s, const char *key, const char *provider)
 {
-    for (size_t i = s->n_books; i-- > 0;)
-        if (strcmp(s->books[i].selection_key, key) == 0 &&
-            strcmp(s->books[i].book.provider, provider) == 0)
-            return &s->books[i];
-    return NULL;
+    long i = ix_find(s, &s->book_ix, book_hash(key, provider), book_is, key, provider);
+    return i < 0 ? NULL : &s->books[i];
 }
 
 const odz_batch_race *odz_scrape_find_race(const odz_scrape *s, const char *key)
@@ -221,6 +295,9 @@ int odz__scrape_add_selection(odz_scrape *s, const char *race_key, const odz_sel
     if (s->n_selections >= ODZ_SCRAPE_MAX_SELECTIONS)
         return ODZ_EFULL;
     RESERVE(s->selections, s->cap_selections, s->n_selections + 1);
+    if (ix_reserve(s, s->n_selections + 1, s->n_books))
+        return ODZ_ENOMEM;
+    ix_put(&s->sel_ix, sel_hash(sel->source_key), s->n_selections);
     s->selections[s->n_selections].race_key = race_key;
     s->selections[s->n_selections].sel = *sel;
     s->n_selections++;
@@ -249,6 +326,9 @@ int odz__scrape_add_exbook(odz_scrape *s, const char *selection_key, const odz_e
     if (s->n_books >= ODZ_SCRAPE_MAX_BOOKS)
         return ODZ_EFULL;
     RESERVE(s->books, s->cap_books, s->n_books + 1);
+    if (ix_reserve(s, s->n_selections, s->n_books + 1))
+        return ODZ_ENOMEM;
+    ix_put(&s->book_ix, book_hash(selection_key, b->provider), s->n_books);
     s->books[s->n_books].selection_key = selection_key;
     s->books[s->n_books].book = *b;
     s->n_books++;
@@ -279,7 +359,7 @@ static int merge_prepare(odz_scrape *dst, const odz_scrape *src)
     RESERVE(dst->prices, dst->cap_prices, dst->n_prices + src->n_prices);
     RESERVE(dst->books, dst->cap_books, dst->n_books + nb);
     RESERVE(dst->keys, dst->cap_keys, dst->n_keys + src->n_keys);
-    return 0;
+    return ix_reserve(dst, dst->n_selections + ns, dst->n_books + nb);
 }
 
 int odz__scrape_merge(odz_scrape *dst, odz_scrape *src)

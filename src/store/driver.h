@@ -45,6 +45,7 @@ enum {
     DQ_BOOK_GET,             /* $1 selection, $2 provider: its exchange book */
     DQ_BOOK_PUT,             /* $1..$18 as odz_row_book: insert, or replace the stored one */
     DQ_BOOK_OF_RACE,         /* $1 race id: books of its selections by number, provider */
+    DQ_EPOCH_BUMP,           /* the write epoch + 1, returned (n): first of every write */
     DQ_COUNT
 };
 
@@ -81,6 +82,13 @@ enum {
     " starting_price INTEGER NOT NULL DEFAULT 0 CHECK (starting_price >= 0),"                      \
     " ts BIGINT NOT NULL,"                                                                         \
     " PRIMARY KEY (selection_id, provider));"
+
+/* Migration text of the write epoch (cache.h): one row counting the write transactions
+ * committed, by any process. Valid in both dialects; released: never edit it. */
+#define ODZ_EPOCH_TABLE                                                                            \
+    "CREATE TABLE store_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);"         \
+    "INSERT INTO store_epoch (id, n) VALUES (1, 0);"
+#define ODZ_EPOCH_BUMP "UPDATE store_epoch SET n = n + 1 WHERE id = 1 RETURNING n"
 
 /* Each statement's name in error messages ("add meeting", "update race", ...). */
 extern const char *const odz_drv_what[DQ_COUNT];

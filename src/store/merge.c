@@ -1,8 +1,12 @@
 /* The store's rules, once, over any SQL driver (driver.h): rows are matched by source key,
  * compared, and written only when something changed; a race status only moves forward;
  * results, dividends and scratchings once known are kept; a price without a provider is ours.
- * Every operation of store.h runs in one driver session, each write in one transaction. */
+ * Every operation of store.h runs in one driver session, each write in one transaction that
+ * first bumps the write epoch, so the latest prices, books and selections can be kept in
+ * memory (cache.h) and a price costs one INSERT. */
+#include "store/cache.h"
 #include "store/driver.h"
+#include "store/rows.h"
 #include "store/rules.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -17,303 +21,56 @@ typedef struct {
     odz_store base;
     odz_store_ops ops; /* the rules' operations under the driver's name */
     odz_drv *drv;
+    odz_store_cache *cache; /* used inside write transactions only (wbegin .. wend) */
 } merge_store;
 
 #define DRV(s) (((merge_store *)(s))->drv)
+#define CACHE(s) (((merge_store *)(s))->cache)
 
-const char *const odz_drv_what[DQ_COUNT] = {
-    [DQ_MEET_INSERT] = "add meeting",
-    [DQ_MEET_GET] = "meeting",
-    [DQ_MEET_BY_KEY] = "meeting",
-    [DQ_MEET_UPDATE] = "update meeting",
-    [DQ_MEET_RANGE] = "meetings",
-    [DQ_MEET_FIRST_START] = "meeting first start",
-    [DQ_RACE_INSERT] = "add race",
-    [DQ_RACE_GET] = "race",
-    [DQ_RACE_BY_KEY] = "race",
-    [DQ_RACE_UPDATE] = "update race",
-    [DQ_RACE_RANGE] = "races",
-    [DQ_RACE_OF_MEETING] = "races",
-    [DQ_RACE_NEXT] = "next race",
-    [DQ_RACES_NEXT] = "next races",
-    [DQ_RACES_NEXT_TYPE] = "next races",
-    [DQ_SEL_INSERT] = "add selection",
-    [DQ_SEL_GET] = "selection",
-    [DQ_SEL_BY_KEY] = "selection",
-    [DQ_SEL_UPDATE] = "update selection",
-    [DQ_SEL_OF_RACE] = "selections",
-    [DQ_PRICE_LATEST_ONE] = "latest price",
-    [DQ_PRICE_INSERT] = "append price",
-    [DQ_PRICE_LATEST_RACE] = "prices",
-    [DQ_PRICE_HISTORY] = "price history",
-    [DQ_PRICE_HISTORY_ALL] = "price history",
-    [DQ_BOOK_GET] = "exchange book",
-    [DQ_BOOK_PUT] = "write exchange book",
-    [DQ_BOOK_OF_RACE] = "exchange books",
-};
+/* ---- write transactions ---- */
 
-/* ---- rows as data ---- */
-
-#define COL(t, type_, f) {type_, offsetof(t, f), sizeof(((t *)0)->f)}
-static const odz_col meeting_cols[] = {
-    COL(odz_meeting, ODZ_COL_I64, id),          COL(odz_meeting, ODZ_COL_TEXT, source_key),
-    COL(odz_meeting, ODZ_COL_TEXT, name),       COL(odz_meeting, ODZ_COL_TEXT, country),
-    COL(odz_meeting, ODZ_COL_TEXT, region),     COL(odz_meeting, ODZ_COL_INT, type),
-    COL(odz_meeting, ODZ_COL_TEXT, date),       COL(odz_meeting, ODZ_COL_I64, first_start),
-};
-static const odz_col race_cols[] = {
-    COL(odz_race, ODZ_COL_I64, id),
-    COL(odz_race, ODZ_COL_TEXT, source_key),
-    COL(odz_race, ODZ_COL_I64, meeting_id),
-    COL(odz_race, ODZ_COL_INT, number),
-    COL(odz_race, ODZ_COL_TEXT, name),
-    COL(odz_race, ODZ_COL_INT, distance),
-    COL(odz_race, ODZ_COL_I64, scheduled_start),
-    COL(odz_race, ODZ_COL_I64, actual_start),
-    COL(odz_race, ODZ_COL_INT, status),
-    COL(odz_race, ODZ_COL_RESULTS, results),
-    COL(odz_race, ODZ_COL_DIVIDENDS, dividends),
-    COL(odz_race, ODZ_COL_I64, last_update),
-};
-static const odz_col selection_cols[] = {
-    COL(odz_selection, ODZ_COL_I64, id),
-    COL(odz_selection, ODZ_COL_TEXT, source_key),
-    COL(odz_selection, ODZ_COL_I64, race_id),
-    COL(odz_selection, ODZ_COL_INT, number),
-    COL(odz_selection, ODZ_COL_INT, barrier),
-    COL(odz_selection, ODZ_COL_TEXT, name),
-    COL(odz_selection, ODZ_COL_TEXT, jockey),
-    COL(odz_selection, ODZ_COL_TEXT, trainer),
-    COL(odz_selection, ODZ_COL_INT, weight),
-    COL(odz_selection, ODZ_COL_INT, claim),
-    COL(odz_selection, ODZ_COL_BOOL, scratched),
-    COL(odz_selection, ODZ_COL_BOOL, late_scratched),
-    COL(odz_selection, ODZ_COL_I64, scratch_time),
-    COL(odz_selection, ODZ_COL_INT, deduction),
-    COL(odz_selection, ODZ_COL_BOOL, emergency),
-    COL(odz_selection, ODZ_COL_TEXT, silks),
-};
-static const odz_col price_cols[] = {
-    COL(odz_price, ODZ_COL_I64, selection_id), COL(odz_price, ODZ_COL_TEXT, provider),
-    COL(odz_price, ODZ_COL_INT, market),        COL(odz_price, ODZ_COL_INT, odds),
-    COL(odz_price, ODZ_COL_I64, ts),
-};
-#define LEVEL(side, i)                                                                             \
-    COL(odz_exbook, ODZ_COL_INT, book.side[i].odds), COL(odz_exbook, ODZ_COL_I64, book.side[i].size)
-static const odz_col book_cols[] = {
-    COL(odz_exbook, ODZ_COL_I64, selection_id),
-    COL(odz_exbook, ODZ_COL_TEXT, provider),
-    LEVEL(back, 0),
-    LEVEL(back, 1),
-    LEVEL(back, 2),
-    LEVEL(lay, 0),
-    LEVEL(lay, 1),
-    LEVEL(lay, 2),
-    COL(odz_exbook, ODZ_COL_INT, book.last_traded),
-    COL(odz_exbook, ODZ_COL_I64, book.traded_volume),
-    COL(odz_exbook, ODZ_COL_INT, book.starting_price),
-    COL(odz_exbook, ODZ_COL_I64, ts),
-};
-_Static_assert(ODZ_EXCHANGE_DEPTH == 3, "the book table has three levels a side");
-_Static_assert(sizeof book_cols / sizeof book_cols[0] <= ODZ_DRV_MAX_ARGS, "a book fits the args");
-#define DESC(t, c) {c, (int)(sizeof c / sizeof c[0]), sizeof(t)}
-const odz_row_desc odz_row_meeting = DESC(odz_meeting, meeting_cols);
-const odz_row_desc odz_row_race = DESC(odz_race, race_cols);
-const odz_row_desc odz_row_selection = DESC(odz_selection, selection_cols);
-const odz_row_desc odz_row_price = DESC(odz_price, price_cols);
-const odz_row_desc odz_row_book = DESC(odz_exbook, book_cols);
-
-static int64_t num(const char *v)
+static int epoch_row(void *ctx, const char *const *vals, int n)
 {
-    char *end;
-    long long x = v ? strtoll(v, &end, 10) : 0;
-    return v && end != v ? (int64_t)x : 0;
-}
-
-int odz_store__row_decode(const odz_row_desc *d, void *row, const char *const *vals, int n)
-{
-    if (n != d->n)
-        return ODZ_EINVAL;
-    memset(row, 0, d->size);
-    for (int i = 0; i < n; i++) {
-        const odz_col *c = &d->cols[i];
-        char *f = (char *)row + c->off;
-        const char *v = vals[i] ? vals[i] : "";
-        switch (c->type) {
-        case ODZ_COL_I64: *(int64_t *)f = num(v); break;
-        case ODZ_COL_INT: *(int *)f = (int)num(v); break;
-        case ODZ_COL_BOOL: *(bool *)f = v[0] == 't' || v[0] == '1'; break;
-        case ODZ_COL_TEXT: odz_strlcpy(f, v, c->len); break;
-        case ODZ_COL_RESULTS:
-        case ODZ_COL_DIVIDENDS: {
-            json_t *j = json_loads(v, 0, NULL);
-            if (c->type == ODZ_COL_RESULTS)
-                odz_results_from_json(j, row, NULL, 0);
-            else
-                odz_dividends_from_json(j, row, NULL, 0);
-            json_decref(j);
-            break;
-        }
-        }
-    }
+    *(int64_t *)ctx = n == 1 && vals[0] ? odz_store__num(vals[0]) : -1;
     return 0;
 }
 
-/* Statement parameters from a row: every column from `from` on. JSON text made for results
- * and dividends is owned here (args_free). */
-typedef struct {
-    odz_arg v[ODZ_DRV_MAX_ARGS];
-    int n;
-    char *json[2];
-} args;
-
-static void arg_i64(args *a, int64_t x)
+/* Begin a write: the epoch bumped first, then the cache taken (kept only when no one else has
+ * written since this process's last write: cache.h). */
+static int wbegin(odz_store *s, odz_drv_tx **tx, char *err)
 {
-    if (a->n < ODZ_DRV_MAX_ARGS)
-        a->v[a->n++] = (odz_arg){.type = ODZ_ARG_I64, .i = x};
-}
-
-static void arg_text(args *a, const char *s)
-{
-    if (a->n < ODZ_DRV_MAX_ARGS)
-        a->v[a->n++] = (odz_arg){.type = ODZ_ARG_TEXT, .s = s ? s : ""};
-}
-
-static void args_free(args *a)
-{
-    free(a->json[0]);
-    free(a->json[1]);
-}
-
-static int args_row(args *a, const odz_row_desc *d, const void *row, int from, char *err)
-{
-    for (int i = from; i < d->n; i++) {
-        const odz_col *c = &d->cols[i];
-        const char *f = (const char *)row + c->off;
-        switch (c->type) {
-        case ODZ_COL_I64: arg_i64(a, *(const int64_t *)f); break;
-        case ODZ_COL_INT: arg_i64(a, *(const int *)f); break;
-        case ODZ_COL_BOOL:
-            if (a->n < ODZ_DRV_MAX_ARGS)
-                a->v[a->n++] = (odz_arg){.type = ODZ_ARG_BOOL, .i = *(const bool *)f};
-            break;
-        case ODZ_COL_TEXT: arg_text(a, f); break;
-        case ODZ_COL_RESULTS:
-        case ODZ_COL_DIVIDENDS:
-            if (!a->json[0] && odz_store__race_json(row, &a->json[0], &a->json[1]))
-                return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
-            arg_text(a, a->json[c->type == ODZ_COL_DIVIDENDS]);
-            break;
-        }
-    }
-    return 0;
-}
-
-/* ---- the driver's verbs: get by id or key, list, insert, update ---- */
-
-typedef struct {
-    const odz_row_desc *d;
-    void *out;
-    int found;
-} one_ctx;
-
-static int one_row(void *ctx, const char *const *vals, int n)
-{
-    one_ctx *o = ctx;
-    if (o->found++)
-        return 0;
-    return odz_store__row_decode(o->d, o->out, vals, n);
-}
-
-/* One row by id (key NULL) or by source key; ODZ_ENOTFOUND "unknown <what> ..." when none. */
-static int get(odz_drv_tx *tx, odz_drv *d, int q, const odz_row_desc *rd, int64_t id,
-               const char *key, void *out, const char *what, char *err)
-{
-    args a = {0};
-    if (key)
-        arg_text(&a, key);
-    else
-        arg_i64(&a, id);
-    one_ctx o = {rd, out, 0};
-    int rc = d->ops->query(tx, q, a.v, a.n, one_row, &o, err);
+    odz_drv *d = DRV(s);
+    int64_t epoch = -1;
+    int rc = d->ops->begin(d, true, tx, err);
     if (rc)
         return rc;
-    if (o.found)
-        return 0;
-    if (key)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOTFOUND, "unknown %s '%s'", what, key);
-    return odz_fail(err, ODZ_ERRLEN, ODZ_ENOTFOUND, "unknown %s %lld", what, (long long)id);
+    rc = d->ops->query(*tx, DQ_EPOCH_BUMP, NULL, 0, epoch_row, &epoch, err);
+    if (rc == 0 && epoch <= 0)
+        rc = odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "write epoch not read");
+    if (rc)
+        return d->ops->end(*tx, rc, err);
+    odz_store__cache_begin(CACHE(s), epoch);
+    return 0;
 }
 
-/* The model's array pushes, one signature. */
-static int push_meeting(void *a, const void *r) { return odz_meetings_push(a, r); }
-static int push_race(void *a, const void *r) { return odz_races_push(a, r); }
-static int push_selection(void *a, const void *r) { return odz_selections_push(a, r); }
-static int push_price(void *a, const void *r) { return odz_prices_push(a, r); }
-static int push_book(void *a, const void *r) { return odz_exbooks_push(a, r); }
-
-typedef struct {
-    const odz_row_desc *d;
-    void *out, *row;
-    int (*push)(void *a, const void *r);
-} list_ctx;
-
-static int push_row(void *ctx, const char *const *vals, int n)
+/* Commit (rc 0) or roll back, and let the cache go: emptied unless the commit went through. */
+static int wend(odz_store *s, odz_drv_tx *tx, int rc, char *err)
 {
-    list_ctx *l = ctx;
-    int rc = odz_store__row_decode(l->d, l->row, vals, n);
-    return rc ? rc : l->push(l->out, l->row);
-}
-
-static int list(odz_drv_tx *tx, odz_drv *d, int q, const args *a, const odz_row_desc *rd,
-                void *out, const char *what, char *err)
-{
-    int (*push)(void *, const void *) = rd == &odz_row_meeting ? push_meeting
-                                        : rd == &odz_row_race  ? push_race
-                                        : rd == &odz_row_price ? push_price
-                                        : rd == &odz_row_book  ? push_book
-                                                               : push_selection;
-    list_ctx l = {rd, out, malloc(rd->size), push};
-    int rc = l.row ? d->ops->query(tx, q, a->v, a->n, push_row, &l, err) : ODZ_ENOMEM;
-    free(l.row);
-    if (rc == ODZ_ENOMEM)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory listing %s", what);
+    rc = DRV(s)->ops->end(tx, rc, err);
+    odz_store__cache_end(CACHE(s), rc == 0);
     return rc;
 }
 
-/* INSERT a row (its columns but id); sets the id (first field of every row). */
-static int insert(odz_drv_tx *tx, odz_drv *d, int q, const odz_row_desc *rd, void *row,
-                  char *err)
+/* Begin a write about the selection with this id, read into *x; nothing begun on failure. */
+static int wbegin_selection(odz_store *s, int64_t id, odz_drv_tx **tx, odz_selection *x,
+                            char *err)
 {
-    args a = {0};
-    int rc = args_row(&a, rd, row, 1, err);
-    if (rc == 0)
-        rc = d->ops->exec(tx, q, a.v, a.n, (int64_t *)row, NULL, err);
-    args_free(&a);
+    int rc = wbegin(s, tx, err);
+    if (rc == 0 &&
+        (rc = odz_store__get(*tx, DRV(s), DQ_SEL_GET, &odz_row_selection, id, NULL, x,
+                             "selection", err)))
+        wend(s, *tx, rc, err);
     return rc;
-}
-
-/* UPDATE a row by its id: every column. */
-static int update(odz_drv_tx *tx, odz_drv *d, int q, const odz_row_desc *rd, const void *row,
-                  char *err)
-{
-    args a = {0};
-    arg_i64(&a, *(const int64_t *)row);
-    int rc = args_row(&a, rd, row, 1, err);
-    if (rc == 0)
-        rc = d->ops->exec(tx, q, a.v, a.n, NULL, NULL, err);
-    args_free(&a);
-    return rc;
-}
-
-static int oom(char *err)
-{
-    return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
-}
-
-static int note_race(odz_changes *c, int64_t race_id, char *err)
-{
-    return c && odz_changes_add_race(c, race_id) ? oom(err) : 0;
 }
 
 /* ---- reads ---- */
@@ -327,7 +84,7 @@ static int get_alone(odz_store *s, int q, const odz_row_desc *rd, int64_t id, vo
     int rc = d->ops->begin(d, false, &tx, err);
     if (rc)
         return rc;
-    return d->ops->end(tx, get(tx, d, q, rd, id, NULL, out, what, err), err);
+    return d->ops->end(tx, odz_store__get(tx, d, q, rd, id, NULL, out, what, err), err);
 }
 
 static int m_get_meeting(odz_store *s, int64_t id, odz_meeting *out, char *err)
@@ -342,20 +99,20 @@ static int m_get_race(odz_store *s, int64_t id, odz_race *out, char *err)
 
 /* A list, after checking that the parent row (parent_q by id, NULL: none) exists. */
 static int list_of(odz_store *s, int parent_q, const odz_row_desc *parent, const char *pwhat,
-                   int64_t pid, int q, const args *a, const odz_row_desc *rd, void *out,
+                   int64_t pid, int q, const odz_store__args *a, const odz_row_desc *rd, void *out,
                    const char *what, char *err)
 {
     odz_drv *d = DRV(s);
     odz_drv_tx *tx;
     void *p = parent ? malloc(parent->size) : NULL;
     if (parent && !p)
-        return oom(err);
+        return odz_store__oom(err);
     int rc = d->ops->begin(d, false, &tx, err);
     if (rc == 0) {
         if (parent)
-            rc = get(tx, d, parent_q, parent, pid, NULL, p, pwhat, err);
+            rc = odz_store__get(tx, d, parent_q, parent, pid, NULL, p, pwhat, err);
         if (rc == 0)
-            rc = list(tx, d, q, a, rd, out, what, err);
+            rc = odz_store__list(tx, d, q, a, rd, out, what, err);
         rc = d->ops->end(tx, rc, err);
     }
     free(p);
@@ -369,9 +126,9 @@ static int list_range(odz_store *s, int q, const char *from, const char *to,
     int rc = odz_store__check_range(from, to, err);
     if (rc)
         return rc;
-    args a = {0};
-    arg_text(&a, from);
-    arg_text(&a, to);
+    odz_store__args a = {0};
+    odz_store__arg_text(&a, from);
+    odz_store__arg_text(&a, to);
     return list_of(s, 0, NULL, NULL, 0, q, &a, rd, out, what, err);
 }
 
@@ -389,16 +146,16 @@ static int m_list_races(odz_store *s, const char *from, const char *to, odz_race
 
 static int m_list_meeting_races(odz_store *s, int64_t meeting_id, odz_races *out, char *err)
 {
-    args a = {0};
-    arg_i64(&a, meeting_id);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, meeting_id);
     return list_of(s, DQ_MEET_GET, &odz_row_meeting, "meeting", meeting_id, DQ_RACE_OF_MEETING,
                    &a, &odz_row_race, out, "races", err);
 }
 
 static int m_list_selections(odz_store *s, int64_t race_id, odz_selections *out, char *err)
 {
-    args a = {0};
-    arg_i64(&a, race_id);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, race_id);
     return list_of(s, DQ_RACE_GET, &odz_row_race, "race", race_id, DQ_SEL_OF_RACE, &a,
                    &odz_row_selection, out, "selections", err);
 }
@@ -406,9 +163,9 @@ static int m_list_selections(odz_store *s, int64_t race_id, odz_selections *out,
 static int m_next_race(odz_store *s, int64_t meeting_id, int64_t now, odz_race *out, char *err)
 {
     odz_races rs = {0};
-    args a = {0};
-    arg_i64(&a, meeting_id);
-    arg_i64(&a, now);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, meeting_id);
+    odz_store__arg_i64(&a, now);
     int rc = list_of(s, DQ_MEET_GET, &odz_row_meeting, "meeting", meeting_id, DQ_RACE_NEXT, &a,
                      &odz_row_race, &rs, "next race", err);
     if (rc == 0 && rs.n == 0)
@@ -427,27 +184,27 @@ static int m_next_races(odz_store *s, int64_t now, int limit, int type, odz_race
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "limit must be 1 to 500");
     if (type >= ODZ_RACE_TYPES)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "unknown race type");
-    args a = {0};
-    arg_i64(&a, now);
-    arg_i64(&a, limit);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, now);
+    odz_store__arg_i64(&a, limit);
     if (type >= 0)
-        arg_i64(&a, type);
+        odz_store__arg_i64(&a, type);
     return list_of(s, 0, NULL, NULL, 0, type < 0 ? DQ_RACES_NEXT : DQ_RACES_NEXT_TYPE, &a,
                    &odz_row_race, out, "next races", err);
 }
 
 static int m_latest_prices(odz_store *s, int64_t race_id, odz_prices *out, char *err)
 {
-    args a = {0};
-    arg_i64(&a, race_id);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, race_id);
     return list_of(s, 0, NULL, NULL, 0, DQ_PRICE_LATEST_RACE, &a, &odz_row_price, out, "prices",
                    err);
 }
 
 static int m_race_books(odz_store *s, int64_t race_id, odz_exbooks *out, char *err)
 {
-    args a = {0};
-    arg_i64(&a, race_id);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, race_id);
     return list_of(s, 0, NULL, NULL, 0, DQ_BOOK_OF_RACE, &a, &odz_row_book, out,
                    "exchange books", err);
 }
@@ -455,10 +212,10 @@ static int m_race_books(odz_store *s, int64_t race_id, odz_exbooks *out, char *e
 static int m_price_history(odz_store *s, int64_t selection_id, int market, odz_prices *out,
                            char *err)
 {
-    args a = {0};
-    arg_i64(&a, selection_id);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, selection_id);
     if (market >= 0)
-        arg_i64(&a, market);
+        odz_store__arg_i64(&a, market);
     return list_of(s, DQ_SEL_GET, &odz_row_selection, "selection", selection_id,
                    market < 0 ? DQ_PRICE_HISTORY_ALL : DQ_PRICE_HISTORY, &a, &odz_row_price, out,
                    "price history", err);
@@ -469,17 +226,26 @@ static int m_price_history(odz_store *s, int64_t selection_id, int market, odz_p
 static int insert_meeting(odz_drv_tx *tx, odz_drv *d, odz_meeting *m, char *err)
 {
     int rc = odz_store__validate_meeting(m, err);
-    return rc ? rc : insert(tx, d, DQ_MEET_INSERT, &odz_row_meeting, m, err);
+    return rc ? rc : odz_store__insert(tx, d, DQ_MEET_INSERT, &odz_row_meeting, m, err);
+}
+
+/* One insert (which checks its row) in a write transaction of its own. */
+static int add_row(odz_store *s, int (*ins)(odz_drv_tx *, odz_drv *, void *, char *), void *row,
+                   char *err)
+{
+    odz_drv_tx *tx;
+    int rc = wbegin(s, &tx, err);
+    return rc ? rc : wend(s, tx, ins(tx, DRV(s), row, err), err);
+}
+
+static int add_meeting_row(odz_drv_tx *tx, odz_drv *d, void *m, char *err)
+{
+    return insert_meeting(tx, d, m, err);
 }
 
 static int m_add_meeting(odz_store *s, odz_meeting *m, char *err)
 {
-    odz_drv *d = DRV(s);
-    odz_drv_tx *tx;
-    int rc = odz_store__validate_meeting(m, err);
-    if (rc || (rc = d->ops->begin(d, true, &tx, err)))
-        return rc;
-    return d->ops->end(tx, insert_meeting(tx, d, m, err), err);
+    return add_row(s, add_meeting_row, m, err);
 }
 
 static int upsert_meeting(odz_drv_tx *tx, odz_drv *d, const odz_meeting *in, odz_changes *c,
@@ -489,7 +255,7 @@ static int upsert_meeting(odz_drv_tx *tx, odz_drv *d, const odz_meeting *in, odz
     if (rc)
         return rc;
     odz_meeting old, m = *in;
-    rc = get(tx, d, DQ_MEET_BY_KEY, &odz_row_meeting, 0, in->source_key, &old, "meeting", err);
+    rc = odz_store__get(tx, d, DQ_MEET_BY_KEY, &odz_row_meeting, 0, in->source_key, &old, "meeting", err);
     if (rc == ODZ_ENOTFOUND) {
         rc = insert_meeting(tx, d, &m, err);
         if (rc == 0 && c)
@@ -504,7 +270,7 @@ static int upsert_meeting(odz_drv_tx *tx, odz_drv *d, const odz_meeting *in, odz
         return 0;
     m.id = old.id;
     m.first_start = old.first_start;
-    if ((rc = update(tx, d, DQ_MEET_UPDATE, &odz_row_meeting, &m, err)))
+    if ((rc = odz_store__update(tx, d, DQ_MEET_UPDATE, &odz_row_meeting, &m, err)))
         return rc;
     if (c)
         c->meetings_updated++;
@@ -515,8 +281,8 @@ static int upsert_meeting(odz_drv_tx *tx, odz_drv *d, const odz_meeting *in, odz
 
 static int first_start(odz_drv_tx *tx, odz_drv *d, int64_t meeting_id, char *err)
 {
-    args a = {0};
-    arg_i64(&a, meeting_id);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, meeting_id);
     return d->ops->exec(tx, DQ_MEET_FIRST_START, a.v, a.n, NULL, NULL, err);
 }
 
@@ -527,21 +293,21 @@ static int insert_race(odz_drv_tx *tx, odz_drv *d, odz_race *r, int64_t now, cha
     if (rc)
         return rc;
     r->last_update = now;
-    rc = insert(tx, d, DQ_RACE_INSERT, &odz_row_race, r, err);
+    rc = odz_store__insert(tx, d, DQ_RACE_INSERT, &odz_row_race, r, err);
     if (rc == ODZ_ENOTFOUND)
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOTFOUND, "unknown meeting %lld",
                         (long long)r->meeting_id);
     return rc ? rc : first_start(tx, d, r->meeting_id, err);
 }
 
+static int add_race_row(odz_drv_tx *tx, odz_drv *d, void *r, char *err)
+{
+    return insert_race(tx, d, r, ((odz_race *)r)->last_update, err);
+}
+
 static int m_add_race(odz_store *s, odz_race *r, char *err)
 {
-    odz_drv *d = DRV(s);
-    odz_drv_tx *tx;
-    int rc = odz_store__validate_race(r, err);
-    if (rc || (rc = d->ops->begin(d, true, &tx, err)))
-        return rc;
-    return d->ops->end(tx, insert_race(tx, d, r, r->last_update, err), err);
+    return add_row(s, add_race_row, r, err);
 }
 
 /* Write `r` over the stored race `old` (same id) when anything changed. */
@@ -552,19 +318,19 @@ static int write_race(odz_drv_tx *tx, odz_drv *d, const odz_race *old, const odz
         return 0;
     odz_race *w = malloc(sizeof *w);
     if (!w)
-        return oom(err);
+        return odz_store__oom(err);
     *w = *r;
     w->id = old->id;
     odz_strlcpy(w->source_key, old->source_key, sizeof w->source_key);
     w->meeting_id = old->meeting_id;
     w->last_update = now;
-    int rc = update(tx, d, DQ_RACE_UPDATE, &odz_row_race, w, err);
+    int rc = odz_store__update(tx, d, DQ_RACE_UPDATE, &odz_row_race, w, err);
     free(w);
     if (rc == 0 && old->scheduled_start != r->scheduled_start)
         rc = first_start(tx, d, old->meeting_id, err);
     if (rc == 0 && c) {
         c->races_updated++;
-        rc = note_race(c, old->id, err);
+        rc = odz_store__note_race(c, old->id, err);
     }
     return rc;
 }
@@ -594,18 +360,18 @@ static int upsert_race(odz_drv_tx *tx, odz_drv *d, const odz_batch_race *br, int
 {
     odz_race *old = &work[0], *r = &work[1];
     odz_meeting m;
-    int rc = get(tx, d, DQ_MEET_BY_KEY, &odz_row_meeting, 0, br->meeting_key, &m, "meeting",
+    int rc = odz_store__get(tx, d, DQ_MEET_BY_KEY, &odz_row_meeting, 0, br->meeting_key, &m, "meeting",
                  err);
     if (rc)
         return rc;
-    rc = get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, br->race.source_key, old, "race", err);
+    rc = odz_store__get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, br->race.source_key, old, "race", err);
     *r = br->race;
     r->meeting_id = m.id;
     if (rc == ODZ_ENOTFOUND) {
         rc = insert_race(tx, d, r, now, err);
         if (rc == 0 && c) {
             c->races_added++;
-            rc = note_race(c, r->id, err);
+            rc = odz_store__note_race(c, r->id, err);
         }
         return rc;
     }
@@ -624,24 +390,37 @@ static int upsert_race(odz_drv_tx *tx, odz_drv *d, const odz_batch_race *br, int
 
 /* Insert or update one selection of race `race_id` by source key. A scratching is final: a
  * source that forgets it does not un-scratch the runner. */
-static int upsert_selection(odz_drv_tx *tx, odz_drv *d, int64_t race_id, const odz_selection *in,
-                            odz_changes *c, char *err)
+/* The stored selection of a source key: from the cache, or read (and then cached). */
+static int selection_by_key(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const char *key,
+                            odz_selection *out, char *err)
+{
+    if (odz_store__cache_selection(k, key, out))
+        return 0;
+    int rc = odz_store__get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, key, out, "selection",
+                            err);
+    if (rc == 0)
+        odz_store__cache_put_selection(k, out);
+    return rc;
+}
+
+static int upsert_selection(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, int64_t race_id,
+                            const odz_selection *in, odz_changes *c, char *err)
 {
     int rc = odz_store__validate_selection(in, err);
     if (rc)
         return rc;
     odz_selection old, x = *in;
     x.race_id = race_id;
-    rc = get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, in->source_key, &old, "selection",
-             err);
+    rc = selection_by_key(tx, d, k, in->source_key, &old, err);
     if (rc == ODZ_ENOTFOUND) {
-        if ((rc = insert(tx, d, DQ_SEL_INSERT, &odz_row_selection, &x, err)))
+        if ((rc = odz_store__insert(tx, d, DQ_SEL_INSERT, &odz_row_selection, &x, err)))
             return rc;
+        odz_store__cache_put_selection(k, &x);
         if (c) {
             c->selections_added++;
             c->scratchings += in->scratched;
         }
-        return note_race(c, race_id, err);
+        return odz_store__note_race(c, race_id, err);
     }
     if (rc)
         return rc;
@@ -657,13 +436,14 @@ static int upsert_selection(odz_drv_tx *tx, odz_drv *d, int64_t race_id, const o
     }
     if (odz_store__same_selection(&old, &x))
         return 0;
-    if ((rc = update(tx, d, DQ_SEL_UPDATE, &odz_row_selection, &x, err)))
+    if ((rc = odz_store__update(tx, d, DQ_SEL_UPDATE, &odz_row_selection, &x, err)))
         return rc;
+    odz_store__cache_put_selection(k, &x);
     if (c) {
         c->selections_updated++;
         c->scratchings += x.scratched && !old.scratched;
     }
-    return note_race(c, race_id, err);
+    return odz_store__note_race(c, race_id, err);
 }
 
 static int m_update_race(odz_store *s, const odz_race *r, const odz_selections *sels,
@@ -676,17 +456,17 @@ static int m_update_race(odz_store *s, const odz_race *r, const odz_selections *
         return rc;
     odz_race *old = malloc(sizeof *old);
     if (!old)
-        return oom(err);
-    if ((rc = d->ops->begin(d, true, &tx, err)))
+        return odz_store__oom(err);
+    if ((rc = wbegin(s, &tx, err)))
         goto out;
-    rc = get(tx, d, DQ_RACE_GET, &odz_row_race, r->id, NULL, old, "race", err);
+    rc = odz_store__get(tx, d, DQ_RACE_GET, &odz_row_race, r->id, NULL, old, "race", err);
     if (rc == 0)
         rc = odz_status_transition(old->status, r->status, err, ODZ_ERRLEN);
     if (rc == 0)
         rc = write_race(tx, d, old, r, now, c, err);
     for (size_t i = 0; rc == 0 && sels && i < sels->n; i++)
-        rc = upsert_selection(tx, d, old->id, &sels->v[i], c, err);
-    rc = d->ops->end(tx, rc, err);
+        rc = upsert_selection(tx, d, CACHE(s), old->id, &sels->v[i], c, err);
+    rc = wend(s, tx, rc, err);
 out:
     free(old);
     return rc;
@@ -699,43 +479,47 @@ static int m_scratch(odz_store *s, int64_t selection_id, int64_t when, int deduc
     odz_drv *d = DRV(s);
     odz_drv_tx *tx;
     odz_selection x;
-    int rc = d->ops->begin(d, true, &tx, err);
+    int rc = wbegin_selection(s, selection_id, &tx, &x, err);
     if (rc)
         return rc;
-    rc = get(tx, d, DQ_SEL_GET, &odz_row_selection, selection_id, NULL, &x, "selection", err);
-    if (rc == 0 && !x.scratched) { /* scratching twice changes nothing */
+    if (!x.scratched) { /* scratching twice changes nothing */
         x.scratched = true;
         x.late_scratched = late;
         x.scratch_time = when;
         x.deduction = deduction;
-        rc = update(tx, d, DQ_SEL_UPDATE, &odz_row_selection, &x, err);
+        rc = odz_store__update(tx, d, DQ_SEL_UPDATE, &odz_row_selection, &x, err);
+        if (rc == 0)
+            odz_store__cache_put_selection(CACHE(s), &x);
         if (rc == 0 && c) {
             c->scratchings++;
             c->selections_updated++;
-            rc = note_race(c, x.race_id, err);
+            rc = odz_store__note_race(c, x.race_id, err);
         }
     }
-    return d->ops->end(tx, rc, err);
+    return wend(s, tx, rc, err);
 }
 
 /* ---- exchange books ---- */
 
 /* The stored book of (selection, provider) into *out; *found 0 when there is none. */
-static int book_get(odz_drv_tx *tx, odz_drv *d, int64_t selection_id, const char *provider,
-                    odz_exbook *out, int *found, char *err)
+static int book_get(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, int64_t selection_id,
+                    const char *provider, odz_exbook *out, int *found, char *err)
 {
-    args a = {0};
-    arg_i64(&a, selection_id);
-    arg_text(&a, provider);
-    one_ctx o = {&odz_row_book, out, 0};
-    int rc = d->ops->query(tx, DQ_BOOK_GET, a.v, a.n, one_row, &o, err);
-    *found = rc == 0 && o.found;
+    if ((*found = odz_store__cache_book(k, selection_id, provider, out)))
+        return 0;
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, selection_id);
+    odz_store__arg_text(&a, provider);
+    odz_store__one o = {&odz_row_book, out, 0};
+    int rc = d->ops->query(tx, DQ_BOOK_GET, a.v, a.n, odz_store__one_row, &o, err);
+    if ((*found = rc == 0 && o.found))
+        odz_store__cache_put_book(k, out);
     return rc;
 }
 
 /* Write the book of selection `sel` (stored) when it differs from the stored one of its
  * provider and is not older than it; a written book goes to the change set. */
-static int upsert_book(odz_drv_tx *tx, odz_drv *d, const odz_exbook *in,
+static int upsert_book(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const odz_exbook *in,
                        const odz_selection *sel, int64_t now, odz_changes *c, char *err)
 {
     char why[ODZ_ERRLEN];
@@ -748,28 +532,31 @@ static int upsert_book(odz_drv_tx *tx, odz_drv *d, const odz_exbook *in,
     b.selection_id = sel->id;
     if (!b.ts)
         b.ts = now;
-    int found, rc = book_get(tx, d, b.selection_id, b.provider, &old, &found, err);
+    int found, rc = book_get(tx, d, k, b.selection_id, b.provider, &old, &found, err);
     if (rc || (found && (old.ts > b.ts || odz_exchange_book_same(&old.book, &b.book))))
         return rc; /* an older state, or nothing new */
-    args a = {0};
-    if ((rc = args_row(&a, &odz_row_book, &b, 0, err)) ||
-        (rc = d->ops->exec(tx, DQ_BOOK_PUT, a.v, a.n, NULL, NULL, err)) || !c)
+    odz_store__args a = {0};
+    if ((rc = odz_store__args_row(&a, &odz_row_book, &b, 0, err)) ||
+        (rc = d->ops->exec(tx, DQ_BOOK_PUT, a.v, a.n, NULL, NULL, err)))
         return rc;
+    odz_store__cache_put_book(k, &b);
+    if (!c)
+        return 0;
     c->books_written++;
     odz_exbook_change bc = {b, sel->race_id, sel->number};
-    return odz_changes_add_exbook(c, &bc) ? oom(err) : 0;
+    return odz_changes_add_exbook(c, &bc) ? odz_store__oom(err) : 0;
 }
 
 /* Cents offered at price p of an exchange market: the size of the best level of its side in
  * the stored book of (selection, provider) when that level is at p's odds; -1 otherwise. */
-static int exchange_size(odz_drv_tx *tx, odz_drv *d, const odz_price *p, int64_t *size,
-                         char *err)
+static int exchange_size(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const odz_price *p,
+                         int64_t *size, char *err)
 {
     *size = -1;
     if (p->market != ODZ_EXCHANGE_BACK && p->market != ODZ_EXCHANGE_LAY)
         return 0;
     odz_exbook b;
-    int found, rc = book_get(tx, d, p->selection_id, p->provider, &b, &found, err);
+    int found, rc = book_get(tx, d, k, p->selection_id, p->provider, &b, &found, err);
     const odz_exchange_offer *best =
         p->market == ODZ_EXCHANGE_BACK ? &b.book.back[0] : &b.book.lay[0];
     if (rc == 0 && found && best->odds == p->odds)
@@ -791,15 +578,32 @@ static int latest_row(void *ctx, const char *const *vals, int n)
     if (n != 2)
         return ODZ_EINVAL;
     l->found = 1;
-    l->odds = (int)num(vals[0]);
-    l->ts = num(vals[1]);
+    l->odds = (int)odz_store__num(vals[0]);
+    l->ts = odz_store__num(vals[1]);
     return 0;
+}
+
+/* The latest point of (selection, provider, market): from the cache, or read (then cached). */
+static int latest_price(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const odz_price *p,
+                        latest_point *l, char *err)
+{
+    if ((l->found = odz_store__cache_price(k, p->selection_id, p->provider, p->market, &l->odds,
+                                           &l->ts)))
+        return 0;
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, p->selection_id);
+    odz_store__arg_text(&a, p->provider);
+    odz_store__arg_i64(&a, p->market);
+    int rc = d->ops->query(tx, DQ_PRICE_LATEST_ONE, a.v, a.n, latest_row, l, err);
+    if (rc == 0 && l->found)
+        odz_store__cache_put_price(k, p->selection_id, p->provider, p->market, l->odds, l->ts);
+    return rc;
 }
 
 /* Append unless it repeats the latest point of its (selection, provider, market); a price
  * without a provider is our own. `sel` is the stored selection (for the change record). */
-static int insert_price(odz_drv_tx *tx, odz_drv *d, const odz_price *in, const odz_selection *sel,
-                        odz_changes *c, char *err)
+static int insert_price(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const odz_price *in,
+                        const odz_selection *sel, odz_changes *c, char *err)
 {
     if (in->odds < 100 || in->odds > 10000000)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "odds %d out of range", in->odds);
@@ -808,35 +612,35 @@ static int insert_price(odz_drv_tx *tx, odz_drv *d, const odz_price *in, const o
     odz_price p = *in;
     if (!p.provider[0])
         odz_strlcpy(p.provider, DEFAULT_PROVIDER, sizeof p.provider);
-    args a = {0};
-    arg_i64(&a, p.selection_id);
-    arg_text(&a, p.provider);
-    arg_i64(&a, p.market);
     latest_point l = {0};
-    int rc = d->ops->query(tx, DQ_PRICE_LATEST_ONE, a.v, a.n, latest_row, &l, err);
+    int rc = latest_price(tx, d, k, &p, &l, err);
     if (rc)
         return rc;
     if (l.found && l.odds == p.odds && l.ts <= p.ts)
         return 0;
     /* a point older than the latest (a source's history) is stored but is not a change */
     int older = l.found && p.ts < l.ts;
-    args b = {0};
-    if ((rc = args_row(&b, &odz_row_price, &p, 0, err)))
+    odz_store__args b = {0};
+    if ((rc = odz_store__args_row(&b, &odz_row_price, &p, 0, err)))
         return rc;
     int64_t added = 0;
     rc = d->ops->exec(tx, DQ_PRICE_INSERT, b.v, b.n, NULL, &added, err);
     if (rc == ODZ_ENOTFOUND)
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOTFOUND, "unknown selection %lld",
                         (long long)p.selection_id);
-    if (rc || !c || added <= 0)
+    if (rc || added <= 0)
         return rc;
+    if (!older) /* the new latest point */
+        odz_store__cache_put_price(k, p.selection_id, p.provider, p.market, p.odds, p.ts);
+    if (!c)
+        return 0;
     c->prices_added++;
     if (older)
         return 0;
     odz_price_change pc = {p, l.found ? l.odds : 0, sel->race_id, sel->number, -1};
-    if ((rc = exchange_size(tx, d, &p, &pc.size, err)))
+    if ((rc = exchange_size(tx, d, k, &p, &pc.size, err)))
         return rc;
-    return odz_changes_add_price(c, &pc) ? oom(err) : 0;
+    return odz_changes_add_price(c, &pc) ? odz_store__oom(err) : 0;
 }
 
 static int m_append_price(odz_store *s, const odz_price *p, odz_changes *c, char *err)
@@ -844,51 +648,50 @@ static int m_append_price(odz_store *s, const odz_price *p, odz_changes *c, char
     odz_drv *d = DRV(s);
     odz_drv_tx *tx;
     odz_selection x;
-    int rc = d->ops->begin(d, true, &tx, err);
+    int rc = wbegin_selection(s, p->selection_id, &tx, &x, err);
     if (rc)
         return rc;
-    rc = get(tx, d, DQ_SEL_GET, &odz_row_selection, p->selection_id, NULL, &x, "selection", err);
-    if (rc == 0)
-        rc = insert_price(tx, d, p, &x, c, err);
-    return d->ops->end(tx, rc, err);
+    return wend(s, tx, insert_price(tx, d, CACHE(s), p, &x, c, err), err);
 }
 
 /* ---- the batch ---- */
 
-static int upsert_all(odz_drv_tx *tx, odz_drv *d, const odz_batch *b, int64_t now,
-                      odz_changes *c, odz_race *work, char *err)
+static int upsert_all(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const odz_batch *b,
+                      int64_t now, odz_changes *c, odz_race *work, char *err)
 {
     int rc = 0;
+    const char *race_key = NULL; /* work holds its race: a race's runners come together */
     for (size_t i = 0; rc == 0 && i < b->n_meetings; i++)
         rc = upsert_meeting(tx, d, &b->meetings[i], c, err);
     for (size_t i = 0; rc == 0 && i < b->n_races; i++)
         rc = upsert_race(tx, d, &b->races[i], now, c, work, err);
     for (size_t i = 0; rc == 0 && i < b->n_selections; i++) {
-        rc = get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, b->selections[i].race_key, work,
-                 "race", err);
+        if (!race_key || strcmp(race_key, b->selections[i].race_key)) {
+            race_key = b->selections[i].race_key;
+            rc = odz_store__get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, race_key, work, "race",
+                                err);
+        }
         if (rc == 0)
-            rc = upsert_selection(tx, d, work->id, &b->selections[i].sel, c, err);
+            rc = upsert_selection(tx, d, k, work->id, &b->selections[i].sel, c, err);
     }
     /* books before prices: an exchange price change carries its book's size */
     for (size_t i = 0; rc == 0 && i < b->n_books; i++) {
         odz_selection x;
-        rc = get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, b->books[i].selection_key, &x,
-                 "selection", err);
+        rc = selection_by_key(tx, d, k, b->books[i].selection_key, &x, err);
         if (rc == 0)
-            rc = upsert_book(tx, d, &b->books[i].book, &x, now, c, err);
+            rc = upsert_book(tx, d, k, &b->books[i].book, &x, now, c, err);
     }
     for (size_t i = 0; rc == 0 && i < b->n_prices; i++) {
         odz_selection x;
         odz_price p = b->prices[i].price;
         if (p.odds == 0)
             continue;
-        rc = get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, b->prices[i].selection_key, &x,
-                 "selection", err);
+        rc = selection_by_key(tx, d, k, b->prices[i].selection_key, &x, err);
         if (rc == 0) {
             p.selection_id = x.id;
             if (!p.ts)
                 p.ts = now;
-            rc = insert_price(tx, d, &p, &x, c, err);
+            rc = insert_price(tx, d, k, &p, &x, c, err);
         }
     }
     return rc;
@@ -901,10 +704,10 @@ static int m_upsert_batch(odz_store *s, const odz_batch *b, int64_t now, odz_cha
     odz_drv_tx *tx;
     odz_race *work = malloc(2 * sizeof *work);
     if (!work)
-        return oom(err);
-    int rc = d->ops->begin(d, true, &tx, err);
+        return odz_store__oom(err);
+    int rc = wbegin(s, &tx, err);
     if (rc == 0)
-        rc = d->ops->end(tx, upsert_all(tx, d, b, now, c, work, err), err);
+        rc = wend(s, tx, upsert_all(tx, d, CACHE(s), b, now, c, work, err), err);
     free(work);
     return rc;
 }
@@ -921,6 +724,7 @@ static void m_close(odz_store *s)
     if (!s)
         return;
     DRV(s)->ops->close(DRV(s));
+    odz_store__cache_free(CACHE(s));
     free(s);
 }
 
@@ -949,7 +753,8 @@ static const odz_store_ops merge_ops = {
 odz_store *odz_store__over(odz_drv *d, char *err)
 {
     merge_store *s = calloc(1, sizeof *s);
-    if (!s) {
+    if (!s || !(s->cache = odz_store__cache_new())) {
+        free(s);
         d->ops->close(d);
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
         return NULL;

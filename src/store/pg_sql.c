@@ -86,6 +86,7 @@ const char *const odz_pg__sql[PGQ_COUNT] = {
     [DQ_BOOK_OF_RACE] = "SELECT " ODZ_BOOK_COLS " FROM exchange_books b JOIN selections s ON "
                         "s.id = b.selection_id WHERE s.race_id = $1 "
                         "ORDER BY s.number, b.provider COLLATE \"C\", b.selection_id",
+    [DQ_EPOCH_BUMP] = ODZ_EPOCH_BUMP,
 };
 
 /* Versioned migrations, the SQLite ones in PostgreSQL types: migration i brings the schema to
@@ -145,5 +146,7 @@ const char *const odz_pg__migrations[] = {
     "CREATE INDEX prices_latest ON prices (selection_id, market, provider, ts);",
     /* 2: the exchange book of each selection and provider, as it stands */
     ODZ_BOOK_TABLE,
+    /* 3: the write epoch, so a process knows when its write cache is stale */
+    ODZ_EPOCH_TABLE,
 };
 const int odz_pg__n_migrations = (int)(sizeof odz_pg__migrations / sizeof odz_pg__migrations[0]);

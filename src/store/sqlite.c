@@ -85,6 +85,7 @@ static const char *const sql_text[DQ_COUNT] = {
     [DQ_BOOK_OF_RACE] = "SELECT " ODZ_BOOK_COLS " FROM exchange_books b JOIN selections s ON "
                         "s.id = b.selection_id WHERE s.race_id = ?1 "
                         "ORDER BY s.number, b.provider, b.selection_id",
+    [DQ_EPOCH_BUMP] = ODZ_EPOCH_BUMP,
 };
 
 /* Versioned migrations: migration i brings the schema to version i+1. Never edit a released
@@ -144,6 +145,8 @@ static const char *const migrations[] = {
     "CREATE INDEX prices_latest ON prices (selection_id, market, provider, ts);",
     /* 2: the exchange book of each selection and provider, as it stands */
     ODZ_BOOK_TABLE,
+    /* 3: the write epoch, so a process knows when its write cache is stale */
+    ODZ_EPOCH_TABLE,
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

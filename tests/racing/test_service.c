@@ -175,6 +175,67 @@ static void batch_then_views_and_events(void **st)
     pthread_mutex_unlock(&f->lock);
 }
 
+static void count_request(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)b;
+    (void)m;
+    __atomic_add_fetch((int *)ud, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A stand-in racing service in another process: records the body, answers fixed counts. */
+static void fake_upsert(odz_bus *b, const odz_msg *m, void *ud)
+{
+    *(json_t **)ud = json_loadb(m->data, m->len, 0, NULL);
+    static const char rep[] = "{\"ok\":true,\"data\":{\"races_changed\":2,\"scratchings\":1}}";
+    odz_bus_respond(b, m, rep, sizeof rep - 1);
+}
+
+/* odz_racing_upsert: a racing service of this process on the same bus gets the batch directly
+ * (nothing on the bus but the change events); without one the batch goes as a JSON request
+ * naming its source and asking for matching; a stopped service is no longer reached. */
+static void batch_in_process_without_the_bus(void **st)
+{
+    fx *f = *st;
+    char err[ODZ_ERRLEN] = "";
+    odz_batch_owned b;
+    json_t *j = seed_batch("OPEN");
+    assert_int_equal(odz_batch_from_json(j, &b, err, sizeof err), 0);
+    json_decref(j);
+    int requests = 0;
+    assert_true(f->bus->ops->subscribe(f->bus, "racing.>", NULL, 0, count_request, &requests) > 0);
+    odz_upsert_result res;
+    assert_int_equal(odz_racing_upsert(f->bus, &b.batch, "replay", false, 2000, &res, err), 0);
+    assert_int_equal(res.races_changed, 1);
+    assert_true(wait_events(f, 2) >= 2); /* race.1.updated + race.1.price */
+    json_t *card = call_ok(f, "racecard", json_pack("{s:i}", "race_id", 1));
+    json_t *r1 = json_array_get(json_object_get(card, "runners"), 0);
+    assert_true(json_real_value(json_object_get(json_object_get(r1, "prices"), "fixed_win")) == 3.5);
+    json_decref(card);
+    usleep(20000);
+    assert_int_equal(__atomic_load_n(&requests, __ATOMIC_SEQ_CST), 1); /* the racecard only */
+
+    odz_bus *other = odz_bus_inproc_new();
+    json_t *body = NULL;
+    assert_true(other->ops->subscribe(other, "racing.upsert_batch", NULL, 0, fake_upsert, &body) > 0);
+    assert_int_equal(odz_racing_upsert(other, &b.batch, "replay", true, 2000, &res, err), 0);
+    assert_int_equal(res.races_changed, 2);
+    assert_int_equal(res.scratchings, 1);
+    assert_non_null(body);
+    assert_string_equal(json_string_value(json_object_get(body, "source")), "replay");
+    assert_true(json_is_true(json_object_get(body, "match")));
+    assert_int_equal(json_array_size(json_object_get(body, "prices")), 1);
+    json_decref(body);
+    other->ops->close(other);
+
+    odz_racing_stop(f->svc);
+    f->svc = NULL;
+    /* now it goes over the bus, where only the counter listens */
+    assert_int_equal(odz_racing_upsert(f->bus, &b.batch, NULL, false, 200, &res, err),
+                     ODZ_ETIMEOUT);
+    assert_int_equal(__atomic_load_n(&requests, __ATOMIC_SEQ_CST), 2);
+    odz_batch_owned_free(&b);
+}
+
 static void errors_are_clear(void **st)
 {
     fx *f = *st;
@@ -370,6 +431,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(batch_then_views_and_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(batch_in_process_without_the_bus, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_are_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(price_points_from_the_updater, setup, teardown),
         cmocka_unit_test_setup_teardown(prices_refused_once_closed, setup, teardown),

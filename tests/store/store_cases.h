@@ -1,5 +1,7 @@
-/* The store contract, run against any back-end: include after defining
- * `static odz_store *open_store(void)`. */
+/* The store contract, run against any back-end: include, then define
+ * `static odz_store *open_store(void)` (a store on an empty database) and
+ * `static odz_store *open_peer(void)` (another store on the database open_store last opened:
+ * what a second process sees). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include "store/store.h"
 
 static odz_store *open_store(void);
+static odz_store *open_peer(void);
 
 static int setup(void **st)
 {
@@ -500,6 +503,114 @@ static void exchange_books(void **st)
     odz_exbooks_free(&got);
 }
 
+/* One price point of selection `key` in a batch of its own. */
+static int price_batch(odz_store *s, const char *key, int odds, int64_t ts, odz_changes *ch)
+{
+    char err[ODZ_ERRLEN];
+    odz_batch_price bp[1] = {{key, {.provider = "betfair", .market = ODZ_EXCHANGE_BACK,
+                                    .odds = odds, .ts = ts}}};
+    odz_batch b = {.prices = bp, .n_prices = 1};
+    memset(ch, 0, sizeof *ch);
+    return s->ops->upsert_batch(s, &b, ts, ch, err);
+}
+
+/* price_batch expecting one change from `previous` (and, unless 0, of runner `number`), or
+ * (previous < 0) a repeat that changes nothing. */
+static void expect_price(odz_store *s, const char *key, int odds, int64_t ts, int previous,
+                         int number)
+{
+    odz_changes ch;
+    assert_int_equal(price_batch(s, key, odds, ts, &ch), 0);
+    assert_int_equal(ch.n_prices, previous < 0 ? 0 : 1);
+    if (previous >= 0)
+        assert_int_equal(ch.prices[0].previous, previous);
+    if (previous >= 0 && number)
+        assert_int_equal(ch.prices[0].number, number);
+    odz_changes_free(&ch);
+}
+
+static int64_t history_len(odz_store *s, int64_t selection_id)
+{
+    char err[ODZ_ERRLEN];
+    odz_prices ps = {0};
+    assert_int_equal(s->ops->price_history(s, selection_id, ODZ_EXCHANGE_BACK, &ps, err), 0);
+    int64_t n = (int64_t)ps.n;
+    odz_prices_free(&ps);
+    return n;
+}
+
+/* Two stores on one database (two racing services, or one restarted): what one keeps in
+ * memory of the latest prices, books and selections never hides the other's writes. A repeat
+ * of the latest point is dropped however the latest was written; a change is never dropped,
+ * and carries the previous price and runner number as they are in the database. */
+static void shared_database(void **st)
+{
+    odz_store *a = *st, *b = open_peer();
+    char err[ODZ_ERRLEN];
+    assert_non_null(b);
+    odz_meeting m = meeting("SM", "2026-11-26", ODZ_THOROUGHBRED);
+    odz_batch_race br[1] = {{"SM", {0}}};
+    odz_race *t = race("SR", 0, 1, 1795620000);
+    br[0].race = *t;
+    free(t);
+    odz_batch_selection bs[1] = {{"SR", runner("SS1", 1)}};
+    odz_batch_exbook bb[1] = {{"SS1", exbook("betfair", 500, 520, 100)}};
+    odz_batch seed_b = {&m, 1, br, 1, bs, 1, NULL, 0, bb, 1};
+    odz_changes ch = {0};
+    assert_int_equal(a->ops->upsert_batch(a, &seed_b, 100, &ch, err), 0);
+    assert_int_equal(ch.selections_added, 1);
+    odz_changes_free(&ch);
+    assert_int_equal(price_batch(a, "SS1", 500, 100, &ch), 0);
+    assert_int_equal(ch.n_prices, 1);
+    int64_t sel = ch.prices[0].price.selection_id;
+    odz_changes_free(&ch);
+
+    /* b moves the price; a's 5.00 again is a real change back, not a repeat */
+    expect_price(b, "SS1", 600, 200, 500, 0);
+    expect_price(a, "SS1", 500, 300, 600, 0);
+    /* and a's repeat of what b wrote is dropped */
+    expect_price(b, "SS1", 700, 400, 500, 0);
+    expect_price(a, "SS1", 700, 450, -1, 0);
+    assert_int_equal(history_len(a, sel), 4);
+
+    /* books: b writes another book; a's first book again is a change */
+    bb[0].book = exbook("betfair", 510, 530, 500);
+    odz_batch books_b = {.books = bb, .n_books = 1};
+    assert_int_equal(b->ops->upsert_batch(b, &books_b, 500, &ch, err), 0);
+    assert_int_equal(ch.n_books, 1);
+    odz_changes_free(&ch);
+    bb[0].book = exbook("betfair", 500, 520, 600);
+    assert_int_equal(a->ops->upsert_batch(a, &books_b, 600, &ch, err), 0);
+    assert_int_equal(ch.n_books, 1);
+    odz_changes_free(&ch);
+
+    /* b renumbers the runner: a's next change carries the new number */
+    bs[0].sel.number = 7;
+    odz_batch sel_b = {.selections = bs, .n_selections = 1};
+    assert_int_equal(b->ops->upsert_batch(b, &sel_b, 700, &ch, err), 0);
+    assert_int_equal(ch.selections_updated, 1);
+    odz_changes_free(&ch);
+    expect_price(a, "SS1", 800, 700, 700, 7);
+
+    /* a batch that fails is rolled back whole: its price is not remembered as the latest */
+    odz_batch_price bad[2] = {
+        {"SS1", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 900, .ts = 800}},
+        {"NOPE", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 900, .ts = 800}}};
+    odz_batch bad_b = {.prices = bad, .n_prices = 2};
+    assert_int_equal(a->ops->upsert_batch(a, &bad_b, 800, &ch, err), ODZ_ENOTFOUND);
+    odz_changes_free(&ch);
+    expect_price(a, "SS1", 900, 900, 800, 0);
+
+    /* a restart: nothing in memory, the latest read back (a repeat dropped, a change kept) */
+    b->ops->close(b);
+    b = open_peer();
+    assert_non_null(b);
+    expect_price(b, "SS1", 900, 1000, -1, 0);
+    expect_price(b, "SS1", 950, 1100, 900, 7);
+    assert_int_equal(history_len(a, sel), 7);
+    b->ops->close(b);
+}
+
 #define STORE_TESTS                                                                               \
     cmocka_unit_test_setup_teardown(meetings_by_date_range, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(races_next_and_get, setup, teardown),                     \
@@ -507,4 +618,5 @@ static void exchange_books(void **st)
                                         teardown),                                                \
         cmocka_unit_test_setup_teardown(prices_and_scratchings, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(batch_upsert_by_source_key, setup, teardown),             \
-        cmocka_unit_test_setup_teardown(exchange_books, setup, teardown)
+        cmocka_unit_test_setup_teardown(exchange_books, setup, teardown),                         \
+        cmocka_unit_test_setup_teardown(shared_database, setup, teardown)

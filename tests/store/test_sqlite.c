@@ -4,13 +4,40 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-static odz_store *open_store(void)
+static char g_path[64]; /* the database file of the last open_store */
+
+static void remove_db(void)
+{
+    char aux[80];
+    if (!g_path[0])
+        return;
+    unlink(g_path);
+    snprintf(aux, sizeof aux, "%s-wal", g_path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", g_path);
+    unlink(aux);
+    g_path[0] = '\0';
+}
+
+static odz_store *open_peer(void)
 {
     char err[ODZ_ERRLEN];
-    odz_store *s = odz_store_sqlite_open(":memory:", err);
+    odz_store *s = odz_store_sqlite_open(g_path, err);
     if (!s)
         fprintf(stderr, "open: %s\n", err);
     return s;
+}
+
+/* Each contract case on a new file (a peer opens the same file). */
+static odz_store *open_store(void)
+{
+    remove_db();
+    snprintf(g_path, sizeof g_path, "/tmp/oddzy-test-XXXXXX");
+    int fd = mkstemp(g_path);
+    if (fd < 0)
+        return NULL;
+    close(fd);
+    return open_peer();
 }
 
 static void file_reopen_keeps_data_and_schema(void **st)
@@ -23,7 +50,7 @@ static void file_reopen_keeps_data_and_schema(void **st)
     char err[ODZ_ERRLEN];
     odz_store *s = odz_store_open(path, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 2);
+    assert_int_equal(s->ops->schema_version(s), 3);
     odz_meeting m = meeting("keep", "2026-11-26", ODZ_HARNESS);
     assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
     s->ops->close(s);
@@ -53,7 +80,8 @@ static void exec_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
-/* A database of version 1 (before the exchange books) migrates forward, its data kept. */
+/* A database of version 1 (before the exchange books and the write epoch) migrates forward,
+ * its data kept. */
 static void version_1_migrates_forward(void **st)
 {
     (void)st;
@@ -66,10 +94,11 @@ static void version_1_migrates_forward(void **st)
     odz_meeting m = meeting("v1", "2026-11-26", ODZ_THOROUGHBRED);
     assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
     s->ops->close(s);
-    exec_sql(path, "DROP TABLE exchange_books; DELETE FROM schema_version WHERE version = 2");
+    exec_sql(path, "DROP TABLE exchange_books; DROP TABLE store_epoch; "
+                   "DELETE FROM schema_version WHERE version >= 2");
     s = odz_store_open(path, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 2);
+    assert_int_equal(s->ops->schema_version(s), 3);
     odz_meeting got;
     assert_int_equal(s->ops->get_meeting(s, m.id, &got, err), 0);
     odz_exbooks books = {0};
@@ -90,5 +119,7 @@ int main(void)
         cmocka_unit_test(file_reopen_keeps_data_and_schema),
         cmocka_unit_test(version_1_migrates_forward),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    remove_db();
+    return rc;
 }

@@ -1,0 +1,96 @@
+/* The racing service's change events: after each committed write, race.<id>.updated,
+ * race.<id>.price and race.<id>.exchange (racing.h describes them), then the odds matcher. */
+#include "racing/events.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "obs/log.h"
+#include "racing/store_metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
+                         const odz_changes *ch, const char *corr)
+{
+    char subject[ODZ_SUBJECT_MAX], err[ODZ_ERRLEN];
+    odz_race *r = malloc(sizeof *r);
+    if (!r)
+        return;
+    for (size_t i = 0; i < ch->n_race_ids; i++) {
+        odz_selections ss = {0};
+        if (ODZ_STORE_CALL(store, get_race, ch->race_ids[i], r, err) ||
+            ODZ_STORE_CALL(store, list_selections, ch->race_ids[i], &ss, err)) {
+            odz_log_kv(ODZ_LOG_WARN, "cannot read changed race", "error", err, NULL);
+            odz_selections_free(&ss);
+            continue;
+        }
+        json_t *scr = json_array();
+        for (size_t k = 0; k < ss.n; k++)
+            if (ss.v[k].scratched)
+                json_array_append_new(scr, json_integer(ss.v[k].number));
+        json_t *ev =
+            json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:I}", "race_id", (json_int_t)r->id, "meeting_id",
+                      (json_int_t)r->meeting_id, "status", odz_status_name(r->status), "results",
+                      odz_results_to_json(r), "scratched", scr, "scheduled_start",
+                      (json_int_t)r->scheduled_start, "last_update", (json_int_t)r->last_update);
+        char *txt = ev ? odz_json_dumps(ev) : NULL;
+        if (txt) {
+            /* the whole state of the race: a newer one replaces an older one still queued */
+            snprintf(subject, sizeof subject, "race.%lld.updated", (long long)r->id);
+            bus->ops->publish_keyed(bus, subject, "race", txt, strlen(txt), corr);
+        }
+        free(txt);
+        json_decref(ev);
+        odz_selections_free(&ss);
+    }
+    free(r);
+    for (size_t i = 0; i < ch->n_prices; i++) {
+        const odz_price_change *pc = &ch->prices[i];
+        json_t *ev =
+            json_pack("{s:I,s:I,s:i,s:s,s:s,s:o,s:o,s:I}", "race_id", (json_int_t)pc->race_id,
+                      "selection_id", (json_int_t)pc->price.selection_id, "number", pc->number,
+                      "market", odz_market_name(pc->price.market), "provider", pc->price.provider,
+                      "price", odz_json_odds(pc->price.odds), "previous",
+                      odz_json_odds(pc->previous), "ts", (json_int_t)pc->price.ts);
+        if (ev && (pc->price.market == ODZ_EXCHANGE_BACK || pc->price.market == ODZ_EXCHANGE_LAY))
+            json_object_set_new(ev, "size", pc->size >= 0 ? odz_json_money(pc->size) : json_null());
+        char *txt = ev ? odz_json_dumps(ev) : NULL;
+        if (txt) {
+            /* the newest price of one runner in one market of one provider */
+            char key[ODZ_BUS_KEY_MAX];
+            snprintf(subject, sizeof subject, "race.%lld.price", (long long)pc->race_id);
+            _Static_assert(20 + 4 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "price key fits");
+            snprintf(key, sizeof key, "%lld.%d.%s", (long long)pc->price.selection_id,
+                     (int)pc->price.market, pc->price.provider);
+            bus->ops->publish_keyed(bus, subject, key, txt, strlen(txt), corr);
+        }
+        free(txt);
+        json_decref(ev);
+    }
+    for (size_t i = 0; i < ch->n_books; i++) {
+        const odz_exbook_change *bc = &ch->books[i];
+        const odz_exbook *b = &bc->book;
+        json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:I}", "race_id", (json_int_t)bc->race_id,
+                               "selection_id", (json_int_t)b->selection_id, "number", bc->number,
+                               "provider", b->provider, "ts", (json_int_t)b->ts);
+        json_t *book = odz_exchange_book_to_json(&b->book);
+        if (ev && (!book || json_object_update(ev, book))) {
+            json_decref(ev);
+            ev = NULL;
+        }
+        json_decref(book);
+        char *txt = ev ? odz_json_dumps(ev) : NULL;
+        if (txt) {
+            /* the whole book of one runner on one exchange provider: a newer one replaces it */
+            char key[ODZ_BUS_KEY_MAX];
+            snprintf(subject, sizeof subject, "race.%lld.exchange", (long long)bc->race_id);
+            _Static_assert(20 + 1 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "book key fits");
+            snprintf(key, sizeof key, "%lld.%s", (long long)b->selection_id, b->provider);
+            bus->ops->publish_keyed(bus, subject, key, txt, strlen(txt), corr);
+        }
+        free(txt);
+        json_decref(ev);
+    }
+    odz_matcher_apply(matcher, store, ch); /* odds.matcher, race.<id>.odds */
+}
