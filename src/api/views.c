@@ -495,24 +495,28 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
 {
     if (strlen(key) >= ODZ_VIEW_KEY_MAX)
         return odz_http_respond_json_error(req, 400, "bad_request", "request too long");
+    const char *ae = odz_http_header(req, "accept-encoding");
     pthread_mutex_lock(&v->lock);
     view **pp = slot(v, key), *e = *pp;
     if (e && e->var[ODZ_ENC_IDENTITY]) {
+        /* the hot path: one variant chosen and referenced under the lock, sent after it */
         if (e->stale && !e->queued && !e->building)
             enqueue(v, e, corr); /* a rebuild failed earlier (e.g. a timeout): try again */
-        odz_buf *var[ODZ_ENC_COUNT];
-        for (int c = 0; c < ODZ_ENC_COUNT; c++)
-            var[c] = odz_buf_ref(e->var[c]);
-        char etag[40];
-        snprintf(etag, sizeof etag, "%s", e->etag);
+        unsigned avail = 0;
+        for (int c = ODZ_ENC_IDENTITY + 1; c < ODZ_ENC_COUNT; c++)
+            if (e->var[c])
+                avail |= 1u << c;
+        int c = avail ? odz_http_pick_encoding(ae, avail) : ODZ_ENC_IDENTITY;
+        odz_buf *body = odz_buf_ref(e->var[c]);
+        char etag[sizeof e->etag];
+        memcpy(etag, e->etag, sizeof etag);
         e->used_ms = odz_real_ms();
         v->hits++;
         pthread_mutex_unlock(&v->lock);
         odz_metric_inc(v->m_hit);
         odz_http_resp_opts o = {.etag = etag, .cache_control = "no-cache", .correlation_id = corr};
-        int rc = odz_http_respond_variants(req, "application/json", var, &o);
-        for (int c = 0; c < ODZ_ENC_COUNT; c++)
-            odz_buf_unref(var[c]);
+        int rc = odz_http_respond_variant(req, "application/json", body, c, avail != 0, &o);
+        odz_buf_unref(body);
         return rc;
     }
     if (!e) {

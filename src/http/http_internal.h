@@ -119,6 +119,7 @@ struct odz_http_req {
     int responded;
     odz_http_pending *pending;
     odz_http_stream *stream;
+    odz_buf *body; /* the zero-copy body's reference, dropped with the request's pool */
 };
 
 /* server.c */
