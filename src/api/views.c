@@ -244,8 +244,8 @@ static void take_rows(json_t *card, odz_card_rows **rows)
     char err[ODZ_ERRLEN] = "";
     odz_card_rows *r = malloc(sizeof *r);
     if (r && odz_card_rows_from_json(json_object_get(card, "rows"), r, err, sizeof err)) {
-        odz_log_kv(ODZ_LOG_WARN, "view rows not read: it is rebuilt on every change",
-                   "error", err, NULL);
+        odz_log_kv(ODZ_LOG_WARN, "view rows not read: it is rebuilt on every change", "error", err,
+                   NULL);
         free(r);
         r = NULL;
     }
@@ -343,8 +343,7 @@ static void answer_waiters(waiter *w, size_t n, odz_buf *plain, const char *etag
 
 /* Re-render view `key` from a copy of its rows (`card`, the view as last built, is e's, held by
  * this build alone): flucs whole, a race card's runners and comparison in place. */
-static int render(const char *key, json_t *card, const odz_card_rows *rows, json_t **out,
-                  char *err)
+static int render(const char *key, json_t *card, const odz_card_rows *rows, json_t **out, char *err)
 {
     int64_t id;
     if (!strncmp(key, "flucs:", 6)) {
@@ -647,7 +646,7 @@ static void patch(odz_views *v, long long id, view_kind kind, bool book, const o
         return; /* most races' views are not cached: their events are not even read */
     json_t *j = odz_json_loadb(m->data, m->len, ODZ_BUS_MSG_MAX, err, sizeof err);
     pending_patch pp = {.book = book};
-    int rc = !j ? ODZ_EINVAL
+    int rc = !j     ? ODZ_EINVAL
              : book ? odz_card_book_event(j, &pp.exbook, err, sizeof err)
                     : odz_card_price_event(j, &pp.price, err, sizeof err);
     if (rc == 0 && kind == KIND_FLUCS && odz_card_price_event_previous(j, &pp.previous))

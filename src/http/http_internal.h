@@ -55,8 +55,8 @@ typedef struct odz_http_loop {
     h2o_multithread_receiver_t receiver;
     h2o_linklist_t conns; /* struct odz_http_conn */
     size_t nconns;
-    h2o_linklist_t pendings; /* odz_http_pending not yet answered */
-    h2o_linklist_t streams;  /* odz_http_stream still attached to a request */
+    h2o_linklist_t pendings;   /* odz_http_pending not yet answered */
+    h2o_linklist_t streams;    /* odz_http_stream still attached to a request */
     h2o_linklist_t websockets; /* odz_ws open on this loop */
     struct odz_http_ticker_ent {
         h2o_timeout_t timeout;
@@ -129,7 +129,6 @@ void odz_http__server_unref(odz_http_server *srv);
 /* Queues `m` to the loop; ODZ_ECLOSED once the loop is tearing down. Any thread. */
 int odz_http__loop_post(odz_http_loop *lp, struct odz_http_msg *m);
 int odz_http__is_head(const odz_http_req *r);
-
 
 /* route.c: the handler h2o calls for every request, with our server attached */
 struct odz_http_handler_ent {

@@ -407,8 +407,8 @@ int odz_http_accepts_gzip(const odz_http_req *req)
            ODZ_ENC_GZIP;
 }
 
-int odz_http_respond_variant(odz_http_req *req, const char *content_type, odz_buf *body,
-                             int coding, int vary, const odz_http_resp_opts *opts)
+int odz_http_respond_variant(odz_http_req *req, const char *content_type, odz_buf *body, int coding,
+                             int vary, const odz_http_resp_opts *opts)
 {
     static const char *const names[ODZ_ENC_COUNT] = {NULL, "gzip", "br"};
     if (!body || coding < 0 || coding >= ODZ_ENC_COUNT)

@@ -361,8 +361,8 @@ static json_t *flucs_runner(const odz_selection *s, const odz_prices *h)
         if (!arr && json_object_set_new(fl, mk, arr = json_array()))
             ok = 0;
         else
-            ok = !json_array_append_new(arr, json_pack("[I,o]", (json_int_t)p->ts,
-                                                       odz_json_odds(p->odds)));
+            ok = !json_array_append_new(
+                arr, json_pack("[I,o]", (json_int_t)p->ts, odz_json_odds(p->odds)));
     }
     if (!ok) {
         json_decref(fl);
@@ -380,9 +380,8 @@ json_t *odz_card_flucs(int64_t race_id, const odz_card_rows *r, int with_rows)
             json_decref(runners);
             runners = NULL;
         }
-    json_t *j = runners ? json_pack("{s:I,s:o}", "race_id", (json_int_t)race_id, "runners",
-                                    runners)
-                        : NULL;
+    json_t *j =
+        runners ? json_pack("{s:I,s:o}", "race_id", (json_int_t)race_id, "runners", runners) : NULL;
     if (j && with_rows) {
         json_t *rows = odz_card_rows_to_json(r);
         if (!rows || json_object_set_new(j, "rows", rows)) {

@@ -542,17 +542,22 @@ static void change_behind_the_api(fx *f, int64_t race, int64_t sel, int odds, ch
 }
 
 /* 1 once the card at `path` shows w's price (polled for up to 10 s). */
-static int card_shows(fx *f, const char *path, const want *w)
+static int view_shows(fx *f, const char *path, int (*ok_fn)(json_t *, const want *), const want *w)
 {
     int ok = 0;
     for (int i = 0; i < 500 && !ok; i++) {
-        json_t *card = get_json(f, path);
-        ok = card && card_price(card, w);
-        json_decref(card);
+        json_t *j = get_json(f, path);
+        ok = j && ok_fn(j, w);
+        json_decref(j);
         if (!ok)
             sleep_us(20000);
     }
     return ok;
+}
+
+static int card_shows(fx *f, const char *path, const want *w)
+{
+    return view_shows(f, path, card_price, w);
 }
 
 /* A rebuild that fails (the racing service is away when the event comes) leaves the old view
@@ -586,12 +591,12 @@ static double rebuilds(const char *cause)
 
 static atomic_int racecard_requests;
 
-static void count_racecard(odz_bus *bus, const odz_msg *m, void *ud)
+/* Counts the requests of a racing operation into the atomic_int `ud`. */
+static void count_requests(odz_bus *bus, const odz_msg *m, void *ud)
 {
     (void)bus;
     (void)m;
-    (void)ud;
-    atomic_fetch_add(&racecard_requests, 1);
+    atomic_fetch_add((atomic_int *)ud, 1);
 }
 
 /* Price and book events patch a cached race card in the API from memory: no racing-service
@@ -618,8 +623,8 @@ static void price_events_patch_the_card(void **state)
     odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
     double ref0 = odz_metric_value(refused);
     atomic_store(&racecard_requests, 0);
-    int64_t sub =
-        f->bus->ops->subscribe(f->bus, "racing.racecard", NULL, 64, count_racecard, NULL);
+    int64_t sub = f->bus->ops->subscribe(f->bus, "racing.racecard", NULL, 64, count_requests,
+                                         &racecard_requests);
     assert_true(sub > 0);
 
     int64_t t = odz_now(), t0 = now_us();
@@ -703,26 +708,10 @@ static void price_events_patch_the_card(void **state)
 
 static atomic_int flucs_requests;
 
-static void count_flucs(odz_bus *bus, const odz_msg *m, void *ud)
-{
-    (void)bus;
-    (void)m;
-    (void)ud;
-    atomic_fetch_add(&flucs_requests, 1);
-}
-
 /* 1 once the flucs at `path` end on w's price in fixed_win (polled for up to 10 s). */
 static int flucs_shows(fx *f, const char *path, const want *w)
 {
-    int ok = 0;
-    for (int i = 0; i < 500 && !ok; i++) {
-        json_t *j = get_json(f, path);
-        ok = j && flucs_price(j, w);
-        json_decref(j);
-        if (!ok)
-            sleep_us(20000);
-    }
-    return ok;
+    return view_shows(f, path, flucs_price, w);
 }
 
 /* Price events patch cached flucs (every runner's price history) from memory: no rebuild
@@ -744,7 +733,8 @@ static void price_events_patch_the_flucs(void **state)
     odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
     double ref0 = odz_metric_value(refused);
     atomic_store(&flucs_requests, 0);
-    int64_t sub = f->bus->ops->subscribe(f->bus, "racing.flucs", NULL, 64, count_flucs, NULL);
+    int64_t sub =
+        f->bus->ops->subscribe(f->bus, "racing.flucs", NULL, 64, count_requests, &flucs_requests);
     assert_true(sub > 0);
 
     int64_t t = odz_now();
@@ -764,8 +754,8 @@ static void price_events_patch_the_flucs(void **state)
     want last = {.race_id = race, .sel_id = f->sel_id[RACES - 3][RUNNERS - 1], .price = 12.34};
     json_decref(call(f, "append_price",
                      json_pack("{s:{s:I,s:s,s:s,s:i,s:I}}", "price", "selection_id",
-                               (json_int_t)last.sel_id, "provider", "oddzy", "market",
-                               "fixed_win", "odds", 1234, "ts", (json_int_t)(t + 20))));
+                               (json_int_t)last.sel_id, "provider", "oddzy", "market", "fixed_win",
+                               "odds", 1234, "ts", (json_int_t)(t + 20))));
     assert_true(flucs_shows(f, path, &last));
     sleep_us(200000); /* a render still due would show here */
     f->bus->ops->unsubscribe(f->bus, sub);

@@ -202,11 +202,12 @@ static void flucs_follow_the_history(void **state)
         assert_int_equal(odz_prices_push(&r.prices, &h[i]), 0);
     json_t *j = odz_card_flucs(7, &r, 0);
     char *txt = odz_json_dumps(j);
-    assert_string_equal(txt, "{\"race_id\":7,\"runners\":["
-                             "{\"selection_id\":30,\"number\":1,\"name\":\"Runner 1\",\"flucs\":{}},"
-                             "{\"selection_id\":20,\"number\":2,\"name\":\"Runner 2\",\"flucs\":"
-                             "{\"fixed_win\":[[100,5.0],[110,4.8]],\"tote_win\":[[101,5.2]]}},"
-                             "{\"selection_id\":10,\"number\":3,\"name\":\"Runner 3\",\"flucs\":{}}]}");
+    assert_string_equal(txt,
+                        "{\"race_id\":7,\"runners\":["
+                        "{\"selection_id\":30,\"number\":1,\"name\":\"Runner 1\",\"flucs\":{}},"
+                        "{\"selection_id\":20,\"number\":2,\"name\":\"Runner 2\",\"flucs\":"
+                        "{\"fixed_win\":[[100,5.0],[110,4.8]],\"tote_win\":[[101,5.2]]}},"
+                        "{\"selection_id\":10,\"number\":3,\"name\":\"Runner 3\",\"flucs\":{}}]}");
     free(txt);
     json_decref(j);
 
@@ -245,10 +246,8 @@ static void flucs_follow_the_history(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(prices_follow_the_store),
-        cmocka_unit_test(price_events_read_back),
-        cmocka_unit_test(book_events_read_back),
-        cmocka_unit_test(rows_survive_their_json),
+        cmocka_unit_test(prices_follow_the_store),  cmocka_unit_test(price_events_read_back),
+        cmocka_unit_test(book_events_read_back),    cmocka_unit_test(rows_survive_their_json),
         cmocka_unit_test(flucs_follow_the_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
