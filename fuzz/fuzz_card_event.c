@@ -1,7 +1,8 @@
 /* libFuzzer target: the API view cache's reading of race.<id>.price and race.<id>.exchange
- * events and of a race card's rows (racing/card.h), on any bytes, as patch_card reads them
- * from the bus. Whatever decodes is applied to a small race's rows: they stay in the store's
- * order with one row per key, and the card renders. */
+ * events and of a race card's or flucs' rows (racing/card.h), on any bytes, as views.c's patch
+ * reads them from the bus. Whatever decodes is applied to a small race's card rows (they stay
+ * in the store's order with one row per key, and the card renders) and, with its "previous"
+ * odds, to its flucs history (each runner's points stay in ts order, and the flucs render). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,14 +45,25 @@ static void check_order(const odz_card_rows *r)
     }
 }
 
+/* Each runner's points of a flucs history in ts order. */
+static void check_history(const odz_card_rows *h)
+{
+    for (size_t i = 0; i < h->prices.n; i++)
+        for (size_t k = i + 1; k < h->prices.n; k++)
+            if (h->prices.v[i].selection_id == h->prices.v[k].selection_id &&
+                h->prices.v[i].ts > h->prices.v[k].ts)
+                __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[ODZ_ERRLEN];
     json_t *j = odz_json_loadb((const char *)data, size, 1u << 20, err, sizeof err);
     if (!j)
         return 0;
-    odz_card_rows r = {0}, parsed;
+    odz_card_rows r = {0}, h = {0}, parsed;
     seed(&r);
+    seed(&h);
     /* an event, or an array of them, applied in turn */
     size_t n = json_is_array(j) ? json_array_size(j) : 1;
     for (size_t i = 0; i < n && i < 64; i++) {
@@ -62,6 +74,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (p.ts <= 0 || !p.provider[0] || (unsigned)p.market >= ODZ_MARKETS)
                 __builtin_trap();
             odz_card_rows_apply_price(&r, &p);
+            int prev;
+            if (odz_card_price_event_previous(ev, &prev) == 0) {
+                if (prev < 0)
+                    __builtin_trap();
+                odz_card_flucs_apply(&h, &p, prev);
+            }
         }
         if (odz_card_book_event(ev, &b, err, sizeof err) == 0) {
             if (odz_exchange_book_check(&b.book, NULL, 0) || !b.provider[0])
@@ -70,6 +88,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     check_order(&r);
+    check_history(&h);
+    json_t *fl = odz_card_flucs(1, &h, 1);
+    if (!fl || json_array_size(json_object_get(fl, "runners")) != h.sels.n)
+        __builtin_trap();
+    json_decref(fl);
     json_t *runners, *cmp;
     if (odz_card_runners(&r, &runners, &cmp) == 0) {
         if (json_array_size(runners) != r.sels.n)
@@ -81,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (odz_card_rows_from_json(j, &parsed, err, sizeof err) == 0)
         odz_card_rows_free(&parsed);
     odz_card_rows_free(&r);
+    odz_card_rows_free(&h);
     json_decref(j);
     return 0;
 }

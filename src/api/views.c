@@ -20,15 +20,19 @@
 #define MAX_ENTRIES 5000
 #define MAX_WAITERS 4096
 #define JOBS 8192
-#define PATCH_MIN_MS 50 /* a race card patched from events is re-rendered at most this often */
-#define MAX_PENDING 256 /* events held for a race card while the service builds it */
+#define PATCH_MIN_MS 50 /* a view patched from events is re-rendered at most this often */
+#define MAX_PENDING 256 /* events held for a patched view while the service builds it */
 
-/* A price or book event held while a service build of its card runs. */
+/* A price or book event held while a service build of its view runs. */
 typedef struct {
     bool book;
     odz_price price;
+    int previous; /* a price event's "previous" odds (flucs) */
     odz_exbook exbook;
 } pending_patch;
+
+/* The views patched from events rather than rebuilt through the racing service. */
+typedef enum { KIND_OTHER, KIND_CARD, KIND_FLUCS } view_kind;
 
 /* A deferred request and the correlation id its answer carries. */
 typedef struct {
@@ -47,11 +51,13 @@ typedef struct view {
     size_t n_waiters, cap_waiters;
     int64_t used_ms;
     char corr[ODZ_CORR_MAX]; /* correlation id of what asked for the next build ("" none) */
-    /* A race card keeps what its runners are made of: price and book events patch `rows`
-     * (under the lock) and the card is re-rendered from memory with the racing service's own
-     * encoder (racing/card.h), at most once per PATCH_MIN_MS. */
+    /* A race card keeps what its runners are made of, flucs the race's price history: price
+     * (and, for a card, book) events patch `rows` (under the lock) and the view is re-rendered
+     * from memory with the racing service's own encoder (racing/card.h), at most once per
+     * PATCH_MIN_MS. */
+    view_kind kind;
     odz_card_rows *rows; /* NULL: not patchable, every change asks the racing service */
-    json_t *card;        /* the card as last built; only the job building e touches it */
+    json_t *card;        /* the view as last built; only the job building e touches it */
     bool service;        /* the next build asks the racing service */
     bool patched;        /* rows changed since the last render */
     bool mem_build;      /* the running build renders from rows */
@@ -230,16 +236,16 @@ static int parse_id(const char *s, int64_t *id)
     return 0;
 }
 
-/* A race card's answer carries its rows (op_racecard's "rows"): taken out of the card into
- * *rows (malloc'd, NULL when they do not parse: the card is then rebuilt by the service on
- * every change). */
+/* A race card's or flucs' answer carries its rows (op_racecard's and op_flucs' "rows"): taken
+ * out of the view into *rows (malloc'd, NULL when they do not parse: the view is then rebuilt
+ * by the service on every change). */
 static void take_rows(json_t *card, odz_card_rows **rows)
 {
     char err[ODZ_ERRLEN] = "";
     odz_card_rows *r = malloc(sizeof *r);
     if (r && odz_card_rows_from_json(json_object_get(card, "rows"), r, err, sizeof err)) {
-        odz_log_kv(ODZ_LOG_WARN, "race card rows not read: it is rebuilt on every change",
-                   "error", err, NULL);
+        odz_log_kv(ODZ_LOG_WARN, "view rows not read: it is rebuilt on every change", "error", err,
+                   NULL);
         free(r);
         r = NULL;
     }
@@ -248,7 +254,7 @@ static void take_rows(json_t *card, odz_card_rows **rows)
 }
 
 /* Build the JSON of view `key` through the racing service; returns 0 with *out (and, for a
- * race card, its rows in *rows), or an error code with err filled. */
+ * race card or flucs, its rows in *rows), or an error code with err filled. */
 static int build(odz_views *v, const char *key, json_t **out, odz_card_rows **rows, char *err)
 {
     char a[24] = "", b[24] = "";
@@ -278,8 +284,10 @@ static int build(odz_views *v, const char *key, json_t **out, odz_card_rows **ro
         if (rc == 0)
             take_rows(*out, rows);
     } else if (kl == 5 && !strncmp(key, "flucs", kl) && !parse_id(a, &id)) {
-        req = json_pack("{s:I}", "race_id", (json_int_t)id);
+        req = json_pack("{s:I,s:i}", "race_id", (json_int_t)id, "rows", 1);
         rc = odz_racing_call(v->bus, "flucs", req, ODZ_REQ_TIMEOUT_MS, out, err);
+        if (rc == 0)
+            take_rows(*out, rows);
     } else if (kl == 4 && !strncmp(key, "next", kl) && !parse_id(a, &id)) {
         req = json_pack("{s:I}", "limit", (json_int_t)id);
         if (strcmp(b, "all"))
@@ -333,9 +341,16 @@ static void answer_waiters(waiter *w, size_t n, odz_buf *plain, const char *etag
     odz_buf_unref(ebody);
 }
 
-/* Re-render card e from a copy of its rows (`card` is e's, held by this build alone). */
-static int render(json_t *card, const odz_card_rows *rows, json_t **out, char *err)
+/* Re-render view `key` from a copy of its rows (`card`, the view as last built, is e's, held by
+ * this build alone): flucs whole, a race card's runners and comparison in place. */
+static int render(const char *key, json_t *card, const odz_card_rows *rows, json_t **out, char *err)
 {
+    int64_t id;
+    if (!strncmp(key, "flucs:", 6)) {
+        if (parse_id(key + 6, &id) || !(*out = odz_card_flucs(id, rows, 0)))
+            return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+        return 0;
+    }
     json_t *runners, *comparison;
     if (odz_card_runners(rows, &runners, &comparison))
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
@@ -346,6 +361,16 @@ static int render(json_t *card, const odz_card_rows *rows, json_t **out, char *e
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     *out = json_incref(card);
     return 0;
+}
+
+/* Apply one event to e's rows: 1 changed, 0 not, < 0 the rows cannot take it. Caller holds
+ * lock. */
+static int apply(view *e, const pending_patch *pp)
+{
+    if (e->kind == KIND_FLUCS)
+        return pp->book ? 0 : odz_card_flucs_apply(e->rows, &pp->price, pp->previous);
+    return pp->book ? odz_card_rows_apply_book(e->rows, &pp->exbook)
+                    : odz_card_rows_apply_price(e->rows, &pp->price);
 }
 
 static void *worker(void *arg)
@@ -382,7 +407,7 @@ static void *worker(void *arg)
         json_t *j = NULL;
         int rc;
         if (e->mem_build) {
-            rc = render(e->card, &mem, &j, err);
+            rc = render(key, e->card, &mem, &j, err);
             odz_card_rows_free(&mem);
         } else {
             rc = build(v, key, &j, &rows, err);
@@ -422,8 +447,8 @@ static void *worker(void *arg)
                 e->rendered_ms = odz_mono_ms();
             v->rebuilds++;
             odz_metric_inc(e->mem_build ? v->m_rebuild_patch : v->m_rebuild_service);
-            if (!e->mem_build && !strncmp(key, "racecard:", 9)) {
-                /* the service's card and rows replace the patched ones */
+            if (!e->mem_build && e->kind != KIND_OTHER) {
+                /* the service's view and rows replace the patched ones */
                 if (e->rows)
                     odz_card_rows_free(e->rows);
                 free(e->rows);
@@ -433,8 +458,7 @@ static void *worker(void *arg)
                 e->card = e->rows ? json_incref(j) : NULL;
                 for (size_t i = 0; e->rows && i < e->n_pending; i++) {
                     const pending_patch *pp = &e->pending[i];
-                    int ap = pp->book ? odz_card_rows_apply_book(e->rows, &pp->exbook)
-                                      : odz_card_rows_apply_price(e->rows, &pp->price);
+                    int ap = apply(e, pp);
                     if (ap == 1)
                         e->patched = true;
                     else if (ap < 0)
@@ -495,24 +519,28 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
 {
     if (strlen(key) >= ODZ_VIEW_KEY_MAX)
         return odz_http_respond_json_error(req, 400, "bad_request", "request too long");
+    const char *ae = odz_http_header(req, "accept-encoding");
     pthread_mutex_lock(&v->lock);
     view **pp = slot(v, key), *e = *pp;
     if (e && e->var[ODZ_ENC_IDENTITY]) {
+        /* the hot path: one variant chosen and referenced under the lock, sent after it */
         if (e->stale && !e->queued && !e->building)
             enqueue(v, e, corr); /* a rebuild failed earlier (e.g. a timeout): try again */
-        odz_buf *var[ODZ_ENC_COUNT];
-        for (int c = 0; c < ODZ_ENC_COUNT; c++)
-            var[c] = odz_buf_ref(e->var[c]);
-        char etag[40];
-        snprintf(etag, sizeof etag, "%s", e->etag);
+        unsigned avail = 0;
+        for (int c = ODZ_ENC_IDENTITY + 1; c < ODZ_ENC_COUNT; c++)
+            if (e->var[c])
+                avail |= 1u << c;
+        int c = avail ? odz_http_pick_encoding(ae, avail) : ODZ_ENC_IDENTITY;
+        odz_buf *body = odz_buf_ref(e->var[c]);
+        char etag[sizeof e->etag];
+        memcpy(etag, e->etag, sizeof etag);
         e->used_ms = odz_real_ms();
         v->hits++;
         pthread_mutex_unlock(&v->lock);
         odz_metric_inc(v->m_hit);
         odz_http_resp_opts o = {.etag = etag, .cache_control = "no-cache", .correlation_id = corr};
-        int rc = odz_http_respond_variants(req, "application/json", var, &o);
-        for (int c = 0; c < ODZ_ENC_COUNT; c++)
-            odz_buf_unref(var[c]);
+        int rc = odz_http_respond_variant(req, "application/json", body, c, avail != 0, &o);
+        odz_buf_unref(body);
         return rc;
     }
     if (!e) {
@@ -524,6 +552,9 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
             return ODZ_ENOMEM;
         }
         snprintf(e->key, sizeof e->key, "%s", key);
+        e->kind = !strncmp(key, "racecard:", 9) ? KIND_CARD
+                  : !strncmp(key, "flucs:", 6)  ? KIND_FLUCS
+                                                : KIND_OTHER;
         e->next = v->buckets[fnv(key, strlen(key)) % BUCKETS];
         v->buckets[fnv(key, strlen(key)) % BUCKETS] = e;
         v->entries++;
@@ -598,25 +629,28 @@ static void resync(odz_views *v, const odz_msg *m)
     invalidate(v, "*", m->corr_id);
 }
 
-/* A price or book event of race `id`: patch its cached card's rows and re-render it from
- * memory; an event the rows cannot take (an unknown runner, a malformed event, a card not
- * built from rows) rebuilds it through the racing service as before. */
-static void patch_card(odz_views *v, long long id, bool book, const odz_msg *m)
+/* A price or book event of race `id`: patch the rows of its cached race card (`kind`
+ * KIND_CARD) or flucs (KIND_FLUCS, price events only) and re-render the view from memory; an
+ * event the rows cannot take (an unknown runner, a malformed event, a point of the history
+ * that never reached us, a view not built from rows) rebuilds it through the racing service as
+ * before. */
+static void patch(odz_views *v, long long id, view_kind kind, bool book, const odz_msg *m)
 {
     char key[ODZ_VIEW_KEY_MAX], err[ODZ_ERRLEN] = "";
-    snprintf(key, sizeof key, "racecard:%lld", id);
+    snprintf(key, sizeof key, kind == KIND_FLUCS ? "flucs:%lld" : "racecard:%lld", id);
     pthread_mutex_lock(&v->lock);
     view *e = *slot(v, key);
     bool cached = e && e->var[ODZ_ENC_IDENTITY];
     pthread_mutex_unlock(&v->lock);
     if (!cached)
-        return; /* most races' cards are not cached: their events are not even read */
+        return; /* most races' views are not cached: their events are not even read */
     json_t *j = odz_json_loadb(m->data, m->len, ODZ_BUS_MSG_MAX, err, sizeof err);
-    odz_price p;
-    odz_exbook b;
-    int rc = !j ? ODZ_EINVAL
-             : book ? odz_card_book_event(j, &b, err, sizeof err)
-                    : odz_card_price_event(j, &p, err, sizeof err);
+    pending_patch pp = {.book = book};
+    int rc = !j     ? ODZ_EINVAL
+             : book ? odz_card_book_event(j, &pp.exbook, err, sizeof err)
+                    : odz_card_price_event(j, &pp.price, err, sizeof err);
+    if (rc == 0 && kind == KIND_FLUCS && odz_card_price_event_previous(j, &pp.previous))
+        rc = ODZ_EINVAL;
     json_decref(j);
     pthread_mutex_lock(&v->lock);
     e = *slot(v, key); /* again: it may have been evicted meanwhile */
@@ -630,12 +664,7 @@ static void patch_card(odz_views *v, long long id, bool book, const odz_msg *m)
         if (!e->pending)
             e->pending = malloc(MAX_PENDING * sizeof *e->pending);
         if (e->pending && e->n_pending < MAX_PENDING) {
-            pending_patch *pp = &e->pending[e->n_pending++];
-            pp->book = book;
-            if (book)
-                pp->exbook = b;
-            else
-                pp->price = p;
+            e->pending[e->n_pending++] = pp;
             keep_corr(e, m->corr_id);
             rc = 0;
         } else {
@@ -646,13 +675,13 @@ static void patch_card(odz_views *v, long long id, bool book, const odz_msg *m)
     } else if (rc == 0 && !e->rows) {
         rc = ODZ_ESTATE;
     } else if (rc == 0) {
-        rc = book ? odz_card_rows_apply_book(e->rows, &b) : odz_card_rows_apply_price(e->rows, &p);
+        rc = apply(e, &pp);
     }
     if (rc == 1) {
         e->patched = true;
         schedule_render(v, e, m->corr_id);
     } else if (rc < 0) {
-        if (rc != ODZ_ESTATE)
+        if (rc != ODZ_ESTATE || kind == KIND_FLUCS)
             odz_metric_inc(v->m_patch_refused);
         enqueue(v, e, m->corr_id);
     }
@@ -674,13 +703,12 @@ static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
     if (!strcmp(kind, "odds"))
         return; /* the odds matcher's race.<id>.odds follows the prices: nothing new here */
     if (!strcmp(kind, "exchange")) { /* a runner's exchange book: on the race card only */
-        patch_card(v, id, true, m);
+        patch(v, id, KIND_CARD, true, m);
         return;
     }
     if (!strcmp(kind, "price")) { /* the race card and the price history; no other view */
-        patch_card(v, id, false, m);
-        snprintf(key, sizeof key, "flucs:%lld", id);
-        invalidate(v, key, m->corr_id);
+        patch(v, id, KIND_CARD, false, m);
+        patch(v, id, KIND_FLUCS, false, m);
         return;
     }
     snprintf(key, sizeof key, "racecard:%lld", id);

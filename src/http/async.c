@@ -517,6 +517,8 @@ int odz_http_call(odz_http_server *srv, int loop, void (*fn)(void *arg), void *a
 
 void odz_http__req_gone(odz_http_req *r)
 {
+    odz_buf_unref(r->body);
+    r->body = NULL;
     odz_http_pending *p = r->pending;
     if (p) {
         pending_detach(p);

@@ -1,5 +1,6 @@
-/* Internal to src/http (server.c, respond.c, async.c, static.c, websocket.c, h2o_hooks.c):
- * shared structures and the odz_http__* cross-file helpers. Nothing outside src/http may include it; it exposes h2o. */
+/* Internal to src/http (server.c, route.c, respond.c, async.c, static.c, websocket.c,
+ * h2o_hooks.c): shared structures and the odz_http__* cross-file helpers. Nothing outside
+ * src/http may include it; it exposes h2o. */
 #ifndef ODZ_HTTP_INTERNAL_H
 #define ODZ_HTTP_INTERNAL_H
 
@@ -54,8 +55,8 @@ typedef struct odz_http_loop {
     h2o_multithread_receiver_t receiver;
     h2o_linklist_t conns; /* struct odz_http_conn */
     size_t nconns;
-    h2o_linklist_t pendings; /* odz_http_pending not yet answered */
-    h2o_linklist_t streams;  /* odz_http_stream still attached to a request */
+    h2o_linklist_t pendings;   /* odz_http_pending not yet answered */
+    h2o_linklist_t streams;    /* odz_http_stream still attached to a request */
     h2o_linklist_t websockets; /* odz_ws open on this loop */
     struct odz_http_ticker_ent {
         h2o_timeout_t timeout;
@@ -119,6 +120,7 @@ struct odz_http_req {
     int responded;
     odz_http_pending *pending;
     odz_http_stream *stream;
+    odz_buf *body; /* the zero-copy body's reference, dropped with the request's pool */
 };
 
 /* server.c */
@@ -128,6 +130,14 @@ void odz_http__server_unref(odz_http_server *srv);
 int odz_http__loop_post(odz_http_loop *lp, struct odz_http_msg *m);
 int odz_http__is_head(const odz_http_req *r);
 
+/* route.c: the handler h2o calls for every request, with our server attached */
+struct odz_http_handler_ent {
+    h2o_handler_t super;
+    odz_http_server *srv;
+};
+int odz_http__on_req(h2o_handler_t *self, h2o_req_t *req);
+/* Our request of an h2o request (NULL: not one that reached odz_http__on_req). */
+odz_http_req *odz_http__find_req(h2o_req_t *req);
 
 /* respond.c */
 const char *odz_http__reason(int status);

@@ -43,7 +43,10 @@ const char *odz_http_header(const odz_http_req *req, const char *name)
         return NULL;
     for (size_t i = 0; i < n; i++)
         lc[i] = (char)h2o_tolower((unsigned char)name[i]);
-    ssize_t at = h2o_find_header_by_str(&h->headers, lc, n, -1);
+    /* most names asked for are h2o tokens: found by pointer rather than by string */
+    const h2o_token_t *tok = h2o_lookup_token(lc, n);
+    ssize_t at = tok ? h2o_find_header(&h->headers, tok, -1)
+                     : h2o_find_header_by_str(&h->headers, lc, n, -1);
     if (at < 0)
         return NULL;
     const h2o_iovec_t *v = &h->headers.entries[at].value;

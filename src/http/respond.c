@@ -197,11 +197,6 @@ unsigned long long odz_http_body_bytes_copied(void)
     return atomic_load_explicit(&copied_bytes, memory_order_relaxed);
 }
 
-static void unref_linked_buf(void *slot)
-{
-    odz_buf_unref(*(odz_buf **)slot);
-}
-
 int odz_http__send(odz_http_req *r, int status, const char *ctype, const void *data, size_t len,
                    odz_buf *keep, const odz_http_resp_opts *opts)
 {
@@ -233,9 +228,9 @@ int odz_http__send(odz_http_req *r, int status, const char *ctype, const void *d
         req->res.content_length = len;
         if (len && !odz_http__is_head(r)) {
             if (keep) {
-                /* the pool drops our reference after the bytes have been written */
-                odz_buf **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), unref_linked_buf);
-                *slot = odz_buf_ref(keep);
+                /* the request's pool drops our reference after the bytes have been written
+                 * (odz_http__req_gone) */
+                r->body = odz_buf_ref(keep);
                 body = h2o_iovec_init(data, len);
             } else {
                 body.base = h2o_mem_alloc_pool(&req->pool, len);
@@ -412,28 +407,36 @@ int odz_http_accepts_gzip(const odz_http_req *req)
            ODZ_ENC_GZIP;
 }
 
-int odz_http_respond_variants(odz_http_req *req, const char *content_type,
-                              odz_buf *const var[ODZ_ENC_COUNT], const odz_http_resp_opts *opts)
+int odz_http_respond_variant(odz_http_req *req, const char *content_type, odz_buf *body, int coding,
+                             int vary, const odz_http_resp_opts *opts)
 {
-    static const char *const coding[ODZ_ENC_COUNT] = {NULL, "gzip", "br"};
+    static const char *const names[ODZ_ENC_COUNT] = {NULL, "gzip", "br"};
+    if (!body || coding < 0 || coding >= ODZ_ENC_COUNT)
+        return ODZ_EINVAL;
     odz_http_resp_opts o;
     if (opts)
         o = *opts;
     else
         memset(&o, 0, sizeof(o));
-    unsigned avail = 0;
-    for (int c = 0; c < ODZ_ENC_COUNT; c++)
-        if (c != ODZ_ENC_IDENTITY && var[c])
-            avail |= 1u << c;
-    if (avail && !o.vary)
+    if (vary && !o.vary)
         o.vary = "Accept-Encoding";
     o.content_encoding = NULL;
     if (o.etag && odz_http_etag_matches(req, o.etag))
         return odz_http__send(req, 304, NULL, NULL, 0, NULL, &o);
+    o.content_encoding = names[coding];
+    return odz_http_respond_buf(req, 200, content_type, body, &o);
+}
+
+int odz_http_respond_variants(odz_http_req *req, const char *content_type,
+                              odz_buf *const var[ODZ_ENC_COUNT], const odz_http_resp_opts *opts)
+{
+    unsigned avail = 0;
+    for (int c = 0; c < ODZ_ENC_COUNT; c++)
+        if (c != ODZ_ENC_IDENTITY && var[c])
+            avail |= 1u << c;
     int c = avail ? odz_http_pick_encoding(odz_http_header(req, "accept-encoding"), avail)
                   : ODZ_ENC_IDENTITY;
-    o.content_encoding = coding[c];
-    return odz_http_respond_buf(req, 200, content_type, var[c], &o);
+    return odz_http_respond_variant(req, content_type, var[c], c, avail != 0, opts);
 }
 
 int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf *plain,

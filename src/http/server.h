@@ -252,6 +252,12 @@ int odz_http_accepts_gzip(const odz_http_req *req);
  *  reference is held until written), never copied. */
 int odz_http_respond_variants(odz_http_req *req, const char *content_type,
                               odz_buf *const var[ODZ_ENC_COUNT], const odz_http_resp_opts *opts);
+/** The second half of odz_http_respond_variants, for a caller that chose the variant itself
+ *  (odz_http_pick_encoding over what it holds, under its own lock) and references only that
+ *  one: `body` in `coding` (ODZ_ENC_*), `vary` nonzero when a compressed variant is held.
+ *  304 when opts->etag matches. ODZ_EINVAL without a body or with an unknown coding. */
+int odz_http_respond_variant(odz_http_req *req, const char *content_type, odz_buf *body, int coding,
+                             int vary, const odz_http_resp_opts *opts);
 /** odz_http_respond_variants with a plain and an optional gzip variant. */
 int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf *plain,
                             odz_buf *gzipped, const odz_http_resp_opts *opts);

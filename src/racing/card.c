@@ -337,3 +337,105 @@ int odz_card_rows_apply_book(odz_card_rows *r, const odz_exbook *b)
 {
     return put_row(r, &books_kind, b->selection_id, b);
 }
+
+/* ---- flucs: every runner's price history ---- */
+
+/* One runner's {"selection_id","number","name","flucs":{market:[[ts,odds],...]}} from the
+ * race's history (`h`, each runner's points in the store's order: ts, then as written). The
+ * rule of what is shown: other providers' fixed odds only while the runner has no point of
+ * our own, in any market; every other market of every provider always. */
+static json_t *flucs_runner(const odz_selection *s, const odz_prices *h)
+{
+    int ours = 0;
+    for (size_t k = 0; k < h->n && !ours; k++)
+        ours = h->v[k].selection_id == s->id && !strcmp(h->v[k].provider, ODZ_PROVIDER_OURS);
+    json_t *fl = json_object();
+    int ok = fl != NULL;
+    for (size_t k = 0; ok && k < h->n; k++) {
+        const odz_price *p = &h->v[k];
+        if (p->selection_id != s->id ||
+            (ours && p->market <= ODZ_FIXED_PLACE && strcmp(p->provider, ODZ_PROVIDER_OURS)))
+            continue;
+        const char *mk = odz_market_name(p->market);
+        json_t *arr = json_object_get(fl, mk);
+        if (!arr && json_object_set_new(fl, mk, arr = json_array()))
+            ok = 0;
+        else
+            ok = !json_array_append_new(
+                arr, json_pack("[I,o]", (json_int_t)p->ts, odz_json_odds(p->odds)));
+    }
+    if (!ok) {
+        json_decref(fl);
+        return NULL;
+    }
+    return json_pack("{s:I,s:i,s:s,s:o}", "selection_id", (json_int_t)s->id, "number", s->number,
+                     "name", s->name, "flucs", fl);
+}
+
+json_t *odz_card_flucs(int64_t race_id, const odz_card_rows *r, int with_rows)
+{
+    json_t *runners = json_array();
+    for (size_t i = 0; runners && i < r->sels.n; i++)
+        if (json_array_append_new(runners, flucs_runner(&r->sels.v[i], &r->prices))) {
+            json_decref(runners);
+            runners = NULL;
+        }
+    json_t *j =
+        runners ? json_pack("{s:I,s:o}", "race_id", (json_int_t)race_id, "runners", runners) : NULL;
+    if (j && with_rows) {
+        json_t *rows = odz_card_rows_to_json(r);
+        if (!rows || json_object_set_new(j, "rows", rows)) {
+            json_decref(j);
+            j = NULL;
+        }
+    }
+    return j;
+}
+
+int odz_card_price_event_previous(const json_t *ev, int *previous)
+{
+    const json_t *pv = json_object_get(ev, "previous");
+    if (!pv)
+        return ODZ_EINVAL;
+    return odds_of(pv, previous) ? ODZ_EINVAL : 0;
+}
+
+int odz_card_flucs_apply(odz_card_rows *r, const odz_price *p, int previous)
+{
+    if (!number_of(r, p->selection_id))
+        return ODZ_ENOTFOUND;
+    const odz_price *latest = NULL;
+    size_t pos = r->prices.n; /* after the runner's last point at or before p->ts */
+    int seen = 0;
+    for (size_t k = 0; k < r->prices.n; k++) {
+        const odz_price *q = &r->prices.v[k];
+        if (q->selection_id != p->selection_id)
+            continue;
+        if (q->ts <= p->ts)
+            pos = k + 1;
+        else if (!seen)
+            pos = k; /* the runner's first point is later than p */
+        seen = 1;
+        if (q->market == p->market && !strcmp(q->provider, p->provider) &&
+            (!latest || q->ts >= latest->ts))
+            latest = q;
+    }
+    for (size_t k = 0; k < r->prices.n; k++) {
+        const odz_price *q = &r->prices.v[k];
+        if (q->selection_id == p->selection_id && q->market == p->market && q->ts == p->ts &&
+            q->odds == p->odds && !strcmp(q->provider, p->provider))
+            return 0; /* the history has it already (a build read it after the event) */
+    }
+    /* the event names the odds it follows: other ones mean a point in between never reached
+     * us (a keyed event replaced in a queue), and only the store has it */
+    if ((latest ? latest->odds : 0) != previous)
+        return ODZ_ESTATE;
+    if (r->prices.n >= MAX_ROWS)
+        return ODZ_EFULL;
+    if (odz_prices_push(&r->prices, p))
+        return ODZ_ENOMEM;
+    odz_price *v = r->prices.v;
+    memmove(v + pos + 1, v + pos, (r->prices.n - 1 - pos) * sizeof *v);
+    v[pos] = *p;
+    return 1;
+}

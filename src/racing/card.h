@@ -53,4 +53,22 @@ int odz_card_rows_apply_price(odz_card_rows *r, const odz_price *p);
 /** The same for the book of (selection, provider): a book replaces the one it follows. */
 int odz_card_rows_apply_book(odz_card_rows *r, const odz_exbook *b);
 
+/** The flucs view, every runner's price history by market, {"race_id", "runners": [{
+ * "selection_id", "number", "name", "flucs": {market: [[ts, odds], ...]}}]}, from rows whose
+ * `prices` hold the race's whole history (each runner's points in the store's order: ts, then
+ * as written; the runners' points may be interleaved) and no books. The one place of the rule
+ * of what is shown: other providers' fixed odds only while the runner has no point of our own.
+ * with_rows: the answer also carries "rows" (odz_card_rows_to_json) for a reader that patches
+ * them. New reference, NULL on out-of-memory. */
+json_t *odz_card_flucs(int64_t race_id, const odz_card_rows *r, int with_rows);
+/** The "previous" odds of a race.<id>.price event (hundredths, 0 for none): 0, or ODZ_EINVAL
+ * when it is missing or not odds. */
+int odz_card_price_event_previous(const json_t *ev, int *previous);
+/** Add the point of a price event to flucs rows (odz_card_flucs), after the runner's points
+ * at or before its ts: 1 added, 0 already there, ODZ_ENOTFOUND (a runner the rows do not
+ * know), ODZ_ESTATE (`previous`, the odds the event follows, is not the latest the rows hold
+ * for its runner, market and provider: a point in between is missing, the rows cannot be
+ * patched), ODZ_EFULL (too many points), ODZ_ENOMEM. */
+int odz_card_flucs_apply(odz_card_rows *r, const odz_price *p, int previous);
+
 #endif

@@ -41,8 +41,8 @@ void odz_racing_stop(odz_racing *r);
  *   list_selections {race_id}               upsert_batch {meetings,races,selections,prices,books}
  *   append_price {price}                    price_history {selection_id, market?}
  *   latest_prices {race_id}                 scratch {selection_id, time?, deduction?, late?}
- *   racecard {race_id}                      schedule {date, type?}
- *   flucs {race_id}                         unmatched {}
+ *   racecard {race_id, rows?}               schedule {date, type?}
+ *   flucs {race_id, rows?}                  unmatched {}
  *   sources {}
  * An upsert_batch with "match": true and "source": NAME has its exchange markets matched onto
  * the races of other sources first (racing/matching.h); unmatched lists those that did not

@@ -200,46 +200,30 @@ int odz_racing__op_next_races(call *c)
     return rc;
 }
 
-/* Price history of every runner of a race, by market: [[ts, price], ...]. */
+/* Price history of every runner of a race, by market: [[ts, price], ...] (racing/card.h
+ * renders it and holds the rule of what is shown). With "rows": true the answer also carries
+ * the history itself (odz_card_rows_to_json), for the API's view cache to patch it from
+ * race.<id>.price events. */
 int odz_racing__op_flucs(call *c)
 {
-    int64_t id;
+    int64_t id, with_rows;
     int rc = odz_racing__req_id(c, "race_id", &id);
+    if (rc == 0)
+        rc = odz_racing__req_int_opt(c, "rows", 0, 0, 1, &with_rows);
     if (rc)
         return rc;
-    odz_selections ss = {0};
-    rc = SOP(c, list_selections, id, &ss, c->err);
-    json_t *runners = json_array();
-    for (size_t i = 0; rc == 0 && i < ss.n; i++) {
+    odz_card_rows rows = {0};
+    rc = SOP(c, list_selections, id, &rows.sels, c->err);
+    for (size_t i = 0; rc == 0 && i < rows.sels.n; i++) {
         odz_prices ps = {0};
-        rc = SOP(c, price_history, ss.v[i].id, -1, &ps, c->err);
-        json_t *fl = json_object();
-        for (size_t k = 0; rc == 0 && k < ps.n; k++) {
-            const odz_price *p = &ps.v[k];
-            if (strcmp(p->provider, ODZ_PROVIDER_OURS) && p->market <= ODZ_FIXED_PLACE) {
-                /* fixed odds of other providers are shown only when we have none */
-                int ours = 0;
-                for (size_t q = 0; q < ps.n && !ours; q++)
-                    ours = !strcmp(ps.v[q].provider, ODZ_PROVIDER_OURS);
-                if (ours)
-                    continue;
-            }
-            const char *mk = odz_market_name(p->market);
-            json_t *arr = json_object_get(fl, mk);
-            if (!arr)
-                json_object_set_new(fl, mk, arr = json_array());
-            json_array_append_new(arr,
-                                  json_pack("[I,o]", (json_int_t)p->ts, odz_json_odds(p->odds)));
-        }
+        rc = SOP(c, price_history, rows.sels.v[i].id, -1, &ps, c->err);
+        for (size_t k = 0; rc == 0 && k < ps.n; k++)
+            if (odz_prices_push(&rows.prices, &ps.v[k]))
+                rc = odz_fail(c->err, sizeof c->err, ODZ_ENOMEM, "out of memory");
         odz_prices_free(&ps);
-        json_array_append_new(runners, json_pack("{s:I,s:i,s:s,s:o}", "selection_id",
-                                                 (json_int_t)ss.v[i].id, "number", ss.v[i].number,
-                                                 "name", ss.v[i].name, "flucs", fl));
     }
-    if (rc == 0)
-        c->data = json_pack("{s:I,s:o}", "race_id", (json_int_t)id, "runners", runners);
-    else
-        json_decref(runners);
-    odz_selections_free(&ss);
+    if (rc == 0 && !(c->data = odz_card_flucs(id, &rows, (int)with_rows)))
+        rc = odz_fail(c->err, sizeof c->err, ODZ_ENOMEM, "out of memory");
+    odz_card_rows_free(&rows);
     return rc;
 }

@@ -542,17 +542,22 @@ static void change_behind_the_api(fx *f, int64_t race, int64_t sel, int odds, ch
 }
 
 /* 1 once the card at `path` shows w's price (polled for up to 10 s). */
-static int card_shows(fx *f, const char *path, const want *w)
+static int view_shows(fx *f, const char *path, int (*ok_fn)(json_t *, const want *), const want *w)
 {
     int ok = 0;
     for (int i = 0; i < 500 && !ok; i++) {
-        json_t *card = get_json(f, path);
-        ok = card && card_price(card, w);
-        json_decref(card);
+        json_t *j = get_json(f, path);
+        ok = j && ok_fn(j, w);
+        json_decref(j);
         if (!ok)
             sleep_us(20000);
     }
     return ok;
+}
+
+static int card_shows(fx *f, const char *path, const want *w)
+{
+    return view_shows(f, path, card_price, w);
 }
 
 /* A rebuild that fails (the racing service is away when the event comes) leaves the old view
@@ -586,12 +591,12 @@ static double rebuilds(const char *cause)
 
 static atomic_int racecard_requests;
 
-static void count_racecard(odz_bus *bus, const odz_msg *m, void *ud)
+/* Counts the requests of a racing operation into the atomic_int `ud`. */
+static void count_requests(odz_bus *bus, const odz_msg *m, void *ud)
 {
     (void)bus;
     (void)m;
-    (void)ud;
-    atomic_fetch_add(&racecard_requests, 1);
+    atomic_fetch_add((atomic_int *)ud, 1);
 }
 
 /* Price and book events patch a cached race card in the API from memory: no racing-service
@@ -618,8 +623,8 @@ static void price_events_patch_the_card(void **state)
     odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
     double ref0 = odz_metric_value(refused);
     atomic_store(&racecard_requests, 0);
-    int64_t sub =
-        f->bus->ops->subscribe(f->bus, "racing.racecard", NULL, 64, count_racecard, NULL);
+    int64_t sub = f->bus->ops->subscribe(f->bus, "racing.racecard", NULL, 64, count_requests,
+                                         &racecard_requests);
     assert_true(sub > 0);
 
     int64_t t = odz_now(), t0 = now_us();
@@ -699,6 +704,97 @@ static void price_events_patch_the_card(void **state)
     free(body);
     json_decref(served);
     json_decref(fresh);
+}
+
+static atomic_int flucs_requests;
+
+/* 1 once the flucs at `path` end on w's price in fixed_win (polled for up to 10 s). */
+static int flucs_shows(fx *f, const char *path, const want *w)
+{
+    return view_shows(f, path, flucs_price, w);
+}
+
+/* Price events patch cached flucs (every runner's price history) from memory: no rebuild
+ * through the racing service (oddzy_view_rebuilds_total{cause="service"} stays, no
+ * racing.flucs request), and the flucs served are byte for byte the service's for the same
+ * history, the rule of our own price first included (another provider's fixed odds hidden,
+ * its tote and exchange shown). An event whose "previous" odds are not the latest the view
+ * holds (a point in between never reached it) is refused and the service rebuilds. */
+static void price_events_patch_the_flucs(void **state)
+{
+    fx *f = *state;
+    int64_t race = f->race_id[RACES - 3];
+    char path[128];
+    snprintf(path, sizeof path, "/api/races/%lld/flucs", (long long)race);
+    json_decref(get_json(f, path));
+    json_decref(get_json(f, path));
+    sleep_us(100000);
+    double svc0 = rebuilds("service"), pat0 = rebuilds("event_patch");
+    odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
+    double ref0 = odz_metric_value(refused);
+    atomic_store(&flucs_requests, 0);
+    int64_t sub =
+        f->bus->ops->subscribe(f->bus, "racing.flucs", NULL, 64, count_requests, &flucs_requests);
+    assert_true(sub > 0);
+
+    int64_t t = odz_now();
+    static const char *const pv[] = {"oddzy", "tab", "ladbrokes", "betfair"};
+    static const char *const mk[4][2] = {{"fixed_win", "fixed_place"},
+                                         {"fixed_win", "tote_win"},
+                                         {"fixed_place", "fixed_win"},
+                                         {"exchange_back", "exchange_lay"}};
+    for (int k = 0; k < 40; k++) {
+        int runner = 1 + k % (RUNNERS - 1), q = k % 4; /* the first keeps its price */
+        json_decref(call(f, "append_price",
+                         json_pack("{s:{s:I,s:s,s:s,s:i,s:I}}", "price", "selection_id",
+                                   (json_int_t)f->sel_id[RACES - 3][runner], "provider", pv[q],
+                                   "market", mk[q][(k / 4) % 2], "odds", 200 + 7 * k, "ts",
+                                   (json_int_t)(t + k / 4))));
+    }
+    want last = {.race_id = race, .sel_id = f->sel_id[RACES - 3][RUNNERS - 1], .price = 12.34};
+    json_decref(call(f, "append_price",
+                     json_pack("{s:{s:I,s:s,s:s,s:i,s:I}}", "price", "selection_id",
+                               (json_int_t)last.sel_id, "provider", "oddzy", "market", "fixed_win",
+                               "odds", 1234, "ts", (json_int_t)(t + 20))));
+    assert_true(flucs_shows(f, path, &last));
+    sleep_us(200000); /* a render still due would show here */
+    f->bus->ops->unsubscribe(f->bus, sub);
+    double patches = rebuilds("event_patch") - pat0;
+    print_message("41 price events: %.0f flucs renders from memory, %.0f service rebuilds, %d "
+                  "racing.flucs requests\n",
+                  patches, rebuilds("service") - svc0, atomic_load(&flucs_requests));
+    assert_int_equal(atomic_load(&flucs_requests), 0);
+    assert_true(rebuilds("service") == svc0);
+    assert_true(odz_metric_value(refused) == ref0);
+    assert_true(patches >= 1);
+
+    /* byte for byte the service's flucs of the same history */
+    size_t n = 0;
+    char *body = get_body(f, path, &n);
+    assert_non_null(body);
+    json_t *fresh = call(f, "flucs", json_pack("{s:I}", "race_id", (json_int_t)race));
+    char *want_txt = odz_json_dumps(fresh);
+    assert_non_null(want_txt);
+    if (strlen(want_txt) != n || memcmp(want_txt, body, n))
+        fail_msg("patched flucs differ from the service's:\n%.*s\n%s", (int)n, body, want_txt);
+    assert_non_null(strstr(body, "\"tote_win\":[[")); /* another provider's tote: shown */
+    free(want_txt);
+    free(body);
+    json_decref(fresh);
+
+    /* an event that does not follow the latest point the view holds: refused, rebuilt */
+    char subj[64], ev[256];
+    snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
+    int len = snprintf(ev, sizeof ev,
+                       "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
+                       "\"provider\":\"oddzy\",\"price\":9.99,\"previous\":55.5,\"ts\":%lld}",
+                       (long long)race, (long long)last.sel_id, (long long)(t + 30));
+    f->bus->ops->publish(f->bus, subj, ev, (size_t)len, NULL);
+    for (int i = 0; i < 500 && rebuilds("service") == svc0; i++)
+        sleep_us(10000);
+    assert_true(rebuilds("service") == svc0 + 1);
+    assert_true(odz_metric_value(refused) == ref0 + 1);
+    assert_true(flucs_shows(f, path, &last)); /* the store's history: 9.99 was never stored */
 }
 
 /* A burst of price events for one race, faster than any render: at most one render from
@@ -786,6 +882,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(price_events_patch_the_card),
+        cmocka_unit_test(price_events_patch_the_flucs),
         cmocka_unit_test(price_burst_renders_once_per_50ms),
         cmocka_unit_test(price_reaches_racecard_and_flucs),
         cmocka_unit_test(scratching_reaches_racecard),

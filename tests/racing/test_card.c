@@ -186,13 +186,69 @@ static void rows_survive_their_json(void **state)
     odz_card_rows_free(&back);
 }
 
+/* The flucs rule: another provider's fixed odds shown until the runner has a point of ours
+ * (any market), its tote and exchange always; points in history order per market. Patching:
+ * a point goes after the runner's points at or before its ts, a point held already changes
+ * nothing, and an event whose "previous" is not the latest held point of its runner, market
+ * and provider (one in between was lost) or of an unknown runner is refused. */
+static void flucs_follow_the_history(void **state)
+{
+    (void)state;
+    odz_card_rows r = three_runners();
+    /* as the service reads it: runner by runner, each by ts */
+    odz_price h[] = {P(20, "tab", ODZ_FIXED_WIN, 500, 100), P(20, "tab", ODZ_TOTE_WIN, 520, 101),
+                     P(20, "tab", ODZ_FIXED_WIN, 480, 110)};
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+        assert_int_equal(odz_prices_push(&r.prices, &h[i]), 0);
+    json_t *j = odz_card_flucs(7, &r, 0);
+    char *txt = odz_json_dumps(j);
+    assert_string_equal(txt,
+                        "{\"race_id\":7,\"runners\":["
+                        "{\"selection_id\":30,\"number\":1,\"name\":\"Runner 1\",\"flucs\":{}},"
+                        "{\"selection_id\":20,\"number\":2,\"name\":\"Runner 2\",\"flucs\":"
+                        "{\"fixed_win\":[[100,5.0],[110,4.8]],\"tote_win\":[[101,5.2]]}},"
+                        "{\"selection_id\":10,\"number\":3,\"name\":\"Runner 3\",\"flucs\":{}}]}");
+    free(txt);
+    json_decref(j);
+
+    /* our first point, older than tab's last: tab's fixed odds go, its tote stays */
+    odz_price ours = P(20, "oddzy", ODZ_FIXED_WIN, 450, 105);
+    assert_int_equal(odz_card_flucs_apply(&r, &ours, 0), 1);
+    assert_int_equal(odz_card_flucs_apply(&r, &ours, 0), 0); /* held already */
+    odz_price next = P(20, "oddzy", ODZ_FIXED_WIN, 440, 120);
+    assert_int_equal(odz_card_flucs_apply(&r, &next, 460), ODZ_ESTATE); /* 460 never came */
+    assert_int_equal(odz_card_flucs_apply(&r, &next, 450), 1);
+    odz_price stranger = P(99, "oddzy", ODZ_FIXED_WIN, 440, 120);
+    assert_int_equal(odz_card_flucs_apply(&r, &stranger, 0), ODZ_ENOTFOUND);
+    j = odz_card_flucs(7, &r, 0);
+    json_t *fl = json_object_get(json_array_get(json_object_get(j, "runners"), 1), "flucs");
+    txt = odz_json_dumps(fl);
+    /* markets in the order of their first point shown, as the service writes them */
+    assert_string_equal(txt, "{\"tote_win\":[[101,5.2]],\"fixed_win\":[[105,4.5],[120,4.4]]}");
+    free(txt);
+    json_decref(j);
+
+    /* with rows: they read back to the same flucs */
+    j = odz_card_flucs(7, &r, 1);
+    odz_card_rows back = {0};
+    char err[ODZ_ERRLEN];
+    assert_int_equal(odz_card_rows_from_json(json_object_get(j, "rows"), &back, err, sizeof err),
+                     0);
+    json_object_del(j, "rows");
+    json_t *again = odz_card_flucs(7, &back, 0);
+    assert_true(json_equal(j, again));
+    json_decref(again);
+    json_decref(j);
+    odz_card_rows_free(&back);
+    odz_card_rows_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(prices_follow_the_store),
-        cmocka_unit_test(price_events_read_back),
-        cmocka_unit_test(book_events_read_back),
-        cmocka_unit_test(rows_survive_their_json),
+        cmocka_unit_test(prices_follow_the_store),  cmocka_unit_test(price_events_read_back),
+        cmocka_unit_test(book_events_read_back),    cmocka_unit_test(rows_survive_their_json),
+        cmocka_unit_test(flucs_follow_the_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
