@@ -195,7 +195,7 @@ postgres_cases() {
   active_scraper() {
     for i in 1 2; do
       local mp=STACK_P_SCRAPER$i
-      curl -fsS "http://127.0.0.1:${!mp}/metrics" 2>/dev/null | grep -q '^oddzy_scraper_leader 1' && { echo "scraper$i"; return; }
+      curl -fsS "http://127.0.0.1:${!mp}/metrics" 2>/dev/null | grep -Eq '^oddzy_scraper_leader(\{[^}]*\})? 1$' && { echo "scraper$i"; return; }
     done
     echo scraper1
   }

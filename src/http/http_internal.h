@@ -129,6 +129,8 @@ void odz_http__server_unref(odz_http_server *srv);
 /* Queues `m` to the loop; ODZ_ECLOSED once the loop is tearing down. Any thread. */
 int odz_http__loop_post(odz_http_loop *lp, struct odz_http_msg *m);
 int odz_http__is_head(const odz_http_req *r);
+/* A peer address as "host:port" or "[v6]:port" in out: 0, ODZ_EIO (none), ODZ_EINVAL (too long). */
+int odz_http__peer_text(const struct sockaddr_storage *ss, socklen_t sl, char *out, size_t outlen);
 
 /* route.c: the handler h2o calls for every request, with our server attached */
 struct odz_http_handler_ent {

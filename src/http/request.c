@@ -67,21 +67,26 @@ const void *odz_http_body(const odz_http_req *req, size_t *len)
     return h->entity.base;
 }
 
+int odz_http__peer_text(const struct sockaddr_storage *ss, socklen_t sl, char *out, size_t outlen)
+{
+    char host[NI_MAXHOST], serv[NI_MAXSERV];
+    if (sl == 0 || getnameinfo((const struct sockaddr *)ss, sl, host, sizeof(host), serv,
+                               sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+        return ODZ_EIO;
+    int w = ss->ss_family == AF_INET6 ? snprintf(out, outlen, "[%s]:%s", host, serv)
+                                      : snprintf(out, outlen, "%s:%s", host, serv);
+    return (w < 0 || (size_t)w >= outlen) ? ODZ_EINVAL : 0;
+}
+
 int odz_http_remote_addr(const odz_http_req *req, char *out, size_t outlen)
 {
     h2o_req_t *h = req->h2o;
     struct sockaddr_storage ss;
-    char host[NI_MAXHOST], serv[NI_MAXSERV];
     if (!h)
         return ODZ_ECLOSED;
     memset(&ss, 0, sizeof(ss));
     socklen_t sl = h->conn->callbacks->get_peername(h->conn, (struct sockaddr *)&ss);
-    if (sl == 0 || getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
-                               NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-        return ODZ_EIO;
-    int w = ss.ss_family == AF_INET6 ? snprintf(out, outlen, "[%s]:%s", host, serv)
-                                     : snprintf(out, outlen, "%s:%s", host, serv);
-    return (w < 0 || (size_t)w >= outlen) ? ODZ_EINVAL : 0;
+    return odz_http__peer_text(&ss, sl, out, outlen);
 }
 
 int odz_http_peer_is_loopback(const odz_http_req *req)

@@ -391,14 +391,9 @@ int odz_ws_remote_addr(const odz_ws *ws, char *out, size_t outlen)
     if (!ws->sock)
         return ODZ_ECLOSED;
     struct sockaddr_storage ss;
-    char host[NI_MAXHOST], serv[NI_MAXSERV];
+    memset(&ss, 0, sizeof(ss));
     socklen_t sl = h2o_socket_getpeername(ws->sock, (struct sockaddr *)&ss);
-    if (sl == 0 || getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
-                               NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-        return ODZ_EIO;
-    int w = ss.ss_family == AF_INET6 ? snprintf(out, outlen, "[%s]:%s", host, serv)
-                                     : snprintf(out, outlen, "%s:%s", host, serv);
-    return (w < 0 || (size_t)w >= outlen) ? ODZ_EINVAL : 0;
+    return odz_http__peer_text(&ss, sl, out, outlen);
 }
 
 /* ---- input ------------------------------------------------------------------------------- */

@@ -104,6 +104,17 @@ room *room_find(lstate *ls, int64_t key, int create)
     return r;
 }
 
+static atomic_int *member_slot(odz_live *lv, int64_t key)
+{
+    return &lv->members[(uint64_t)key * 0x9E3779B97F4A7C15ull >> 52 & (LIVE_MEMBER_SLOTS - 1)];
+}
+
+int room_heard(odz_live *lv, const live_topic *t, int64_t race_id)
+{
+    return atomic_load(member_slot(lv, room_key(t, race_id))) > 0 ||
+           (race_id && atomic_load(member_slot(lv, room_key(t, 0))) > 0);
+}
+
 static void room_drop_if_empty(lstate *ls, room *r)
 {
     if (r->n)
@@ -171,6 +182,7 @@ int client_join(client *c, int64_t key, void *filter)
     c->subs[c->nsubs++] = key;
     r->v[r->n++] = (room_member){c, filter};
     atomic_fetch_add(&lv->n_subs, 1);
+    atomic_fetch_add(member_slot(lv, key), 1);
     return 0;
 fail:
     filter_free(lv, key, filter);
@@ -186,6 +198,7 @@ void client_leave(client *c, int64_t key)
         return;
     c->subs[i] = c->subs[--c->nsubs];
     atomic_fetch_sub(&c->ls->lv->n_subs, 1);
+    atomic_fetch_sub(member_slot(c->ls->lv, key), 1);
     room *r = room_find(c->ls, key, 0);
     if (!r)
         return;

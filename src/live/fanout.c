@@ -236,6 +236,12 @@ void live_on_bus_event(odz_bus *bus, const odz_msg *msg, void *ud)
         return;
     if (msg->len == 0 || msg->len > LIVE_MAX_EVENT)
         return;
+    /* Nobody in the race's rooms on any loop: nothing to encode or post (a client joining
+     * now gets the next event, as one whose join reached its loop after this event would). */
+    if (!room_heard(lv, t, race)) {
+        odz_metric_inc(lv->m_unheard);
+        return;
+    }
     live_event *ev = calloc(1, sizeof(*ev));
     if (!ev)
         return;

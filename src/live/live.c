@@ -177,6 +177,8 @@ static void register_metrics(odz_live *lv)
                                   NULL);
     lv->m_events = odz_counter("oddzy_live_events_total", "Bus events fanned out to live clients",
                                NULL);
+    lv->m_unheard = odz_counter("oddzy_live_events_unheard_total",
+                                "Bus events no live client was subscribed to (not encoded)", NULL);
     odz_metrics_on_collect(collect, lv);
 }
 

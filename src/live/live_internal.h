@@ -25,6 +25,7 @@
 #include "obs/metrics.h"
 
 #define LIVE_ROOM_BUCKETS 1024
+#define LIVE_MEMBER_SLOTS 4096 /* room_heard's counters (a power of two) */
 #define LIVE_SID_BUCKETS 1024
 #define LIVE_MAX_NSPS 8          /* Socket.IO namespaces, "/" included */
 #define LIVE_MAX_EVENT (256 * 1024) /* largest bus payload pushed */
@@ -139,7 +140,11 @@ struct odz_live {
     int nnsps;
     atomic_uint_fast64_t seq;
     atomic_long n_conns[TR_N], n_subs;
-    odz_metric *m_pushed[TR_N], *m_dropped, *m_coalesced, *m_events, *m_conns[TR_N], *m_subs;
+    /* Members of every loop's rooms, counted by a hash of the room key: a slot at 0 means
+     * no room of those keys has a member anywhere (room_heard). */
+    atomic_int members[LIVE_MEMBER_SLOTS];
+    odz_metric *m_pushed[TR_N], *m_dropped, *m_coalesced, *m_events, *m_unheard,
+        *m_conns[TR_N], *m_subs;
 };
 
 /* ---- live.c ---- */
@@ -169,6 +174,9 @@ const char *live_transport_label(int transport);
 /* ---- clients.c: rooms and subscriptions ---- */
 int64_t room_key(const live_topic *t, int64_t race_id);
 room *room_find(lstate *ls, int64_t key, int create);
+/* Whether an event of topic t for race_id (0: not per race) may have a member to reach, on
+ * any loop: its race's room or the topic's every-race room. Any thread; no false "no". */
+int room_heard(odz_live *lv, const live_topic *t, int64_t race_id);
 /* Joins room `key`; `filter` (owned from here on, even on failure) replaces an earlier one.
  * 0, ODZ_EFULL (max_subscriptions), ODZ_ENOMEM, ODZ_ECLOSED. */
 int client_join(client *c, int64_t key, void *filter);

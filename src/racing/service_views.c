@@ -11,6 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A view of one race: its race_id and whether the answer carries its rows ("rows": 0|1). */
+static int req_race_rows(call *c, int64_t *id, int64_t *with_rows)
+{
+    int rc = odz_racing__req_id(c, "race_id", id);
+    return rc ? rc : odz_racing__req_int_opt(c, "rows", 0, 0, 1, with_rows);
+}
+
 /* Race card: race, meeting with its races, runners with their shown prices and every
  * provider's, and the race's odds comparison (racing/card.h renders the runners). With
  * "rows": true the answer also carries "rows", what the runners are made of
@@ -18,9 +25,7 @@
 int odz_racing__op_racecard(call *c)
 {
     int64_t id, with_rows;
-    int rc = odz_racing__req_id(c, "race_id", &id);
-    if (rc == 0)
-        rc = odz_racing__req_int_opt(c, "rows", 0, 0, 1, &with_rows);
+    int rc = req_race_rows(c, &id, &with_rows);
     if (rc)
         return rc;
     odz_race *r = malloc(sizeof *r);
@@ -207,9 +212,7 @@ int odz_racing__op_next_races(call *c)
 int odz_racing__op_flucs(call *c)
 {
     int64_t id, with_rows;
-    int rc = odz_racing__req_id(c, "race_id", &id);
-    if (rc == 0)
-        rc = odz_racing__req_int_opt(c, "rows", 0, 0, 1, &with_rows);
+    int rc = req_race_rows(c, &id, &with_rows);
     if (rc)
         return rc;
     odz_card_rows rows = {0};

@@ -28,12 +28,16 @@ struct odz_standby {
     atomic_int leader, terms;
 };
 
-static void set_gauge(int v)
+/* oddzy_scraper_leader{lock="<name>"}: one series a leadership lock (a process scraping
+ * several sources holds one lock a source). */
+static void set_gauge(const odz_standby *s, int v)
 {
+    char labels[ODZ_KEY_MAX + 16];
+    snprintf(labels, sizeof labels, "lock=\"%s\"", s->name);
     odz_metric_set(odz_gauge("oddzy_scraper_leader",
-                             "1 while this scraper is the active one (holds the leadership lock), "
-                             "0 on standby",
-                             NULL),
+                             "1 while this scraper is the active one for its lock (holds the "
+                             "leadership lock), 0 on standby",
+                             labels),
                    v);
 }
 
@@ -69,7 +73,7 @@ static void become_leader(odz_standby *s)
     int n = atomic_fetch_add(&s->terms, 1) + 1;
     char terms[16];
     snprintf(terms, sizeof terms, "%d", n);
-    set_gauge(1); /* (the gauge before the flag: whoever sees the flag sees the gauge) */
+    set_gauge(s, 1); /* (the gauge before the flag: whoever sees the flag sees the gauge) */
     atomic_store(&s->leader, 1);
     odz_log_kv(ODZ_LOG_INFO,
                s->leadership ? "leadership taken: this scraper is active"
@@ -82,7 +86,7 @@ static void become_standby(odz_standby *s, const char *why)
     /* stopped first, so that nobody sees a standby whose scraper still answers or polls */
     odz_scraper_stop(s->scraper); /* requests in flight are abandoned */
     s->scraper = NULL;
-    set_gauge(0);
+    set_gauge(s, 0);
     atomic_store(&s->leader, 0);
     odz_log_kv(ODZ_LOG_WARN, "leadership lost: scraping stopped, now on standby", "lock", s->name,
                "error", why, NULL);
@@ -132,7 +136,7 @@ static void *run(void *arg)
     if (s->leadership)
         s->leadership->ops->release(s->leadership, s->name, err);
     atomic_store(&s->leader, 0);
-    set_gauge(0);
+    set_gauge(s, 0);
     return NULL;
 }
 
@@ -159,7 +163,7 @@ odz_standby *odz_standby_start(odz_bus *bus, odz_leader *leader, const odz_scrap
     s->check_ms = sc && sc->check_ms > 0 ? sc->check_ms : 1000;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
-    set_gauge(0);
+    set_gauge(s, 0);
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->wake);

@@ -328,6 +328,52 @@ static void t_sse_curl(void **st)
     server_stop(s);
 }
 
+/* An event nobody is subscribed to is neither encoded nor posted to a loop (counted as
+ * unheard); once a client is in the race's room events reach it again, and after it leaves
+ * they are unheard again. */
+static double metric(const char *name)
+{
+    return odz_metric_value(odz_counter(name, NULL, NULL));
+}
+
+static void wait_metric(const char *name, double want)
+{
+    int64_t end = wall_ms() + 10000;
+    while (metric(name) < want && wall_ms() < end)
+        usleep(10000);
+    assert_true(metric(name) >= want);
+}
+
+static void t_unheard_events_not_encoded(void **st)
+{
+    server *s = server_start(1, 0);
+    publish_price(s, 7, 11, 420, NULL);
+    wait_metric("oddzy_live_events_unheard_total", 1);
+    assert_true(metric("oddzy_live_events_total") == 0);
+
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?race_id=7", s->port);
+    char *argv[] = {"curl", "-sN", url, NULL};
+    child *c = spawn(argv);
+    char line[4096];
+    assert_int_equal(wait_line(c, ": subscribed", 5000, line, sizeof line), 0);
+    publish_price(s, 7, 11, 430, NULL);
+    assert_int_equal(wait_line(c, "data: ", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "\"price\":4.30"));
+    assert_true(metric("oddzy_live_events_total") == 1);
+    assert_true(metric("oddzy_live_events_unheard_total") == 1);
+    child_end(c);
+
+    int64_t end = wall_ms() + 10000; /* the server sees curl go at its next write or ping */
+    double before = metric("oddzy_live_events_unheard_total");
+    while (metric("oddzy_live_events_unheard_total") == before && wall_ms() < end) {
+        publish_price(s, 7, 11, 440, NULL);
+        usleep(50000);
+    }
+    assert_true(metric("oddzy_live_events_unheard_total") > before);
+    server_stop(s);
+}
+
 /* A loopback connection with a small receive buffer that sends `req`, then reads until
  * `until` arrives (within 5 s) and never again unless told. Returns the socket. */
 static int stalled_connect(int port, const void *req, size_t len, const char *until)
@@ -1051,6 +1097,7 @@ int main(void)
         cmocka_unit_test(t_plain_ws),
         cmocka_unit_test(t_socketio_race_updated),
         cmocka_unit_test(t_sse_curl),
+        cmocka_unit_test(t_unheard_events_not_encoded),
         cmocka_unit_test(t_slow_client_dropped),
         cmocka_unit_test(t_sse_slow_client_gets_latest),
         cmocka_unit_test(t_odds_namespace_and_filters),

@@ -66,9 +66,12 @@ static odz_scraper_config config(void)
     return c;
 }
 
-static double leader_gauge(void)
+/* oddzy_scraper_leader of one lock (NULL: the default lock). */
+static double leader_gauge_of(const char *lock)
 {
-    return odz_metric_value(odz_gauge("oddzy_scraper_leader", "", NULL));
+    char labels[128];
+    snprintf(labels, sizeof labels, "lock=\"%s\"", lock ? lock : ODZ_SCRAPER_LEADER_NAME);
+    return odz_metric_value(odz_gauge("oddzy_scraper_leader", "", labels));
 }
 
 /* Wait up to ms for odz_standby_is_leader to become want. */
@@ -92,9 +95,34 @@ static void without_store_always_leader(void **st)
     assert_non_null(s);
     assert_true(wait_leader(s, 1, 2000));
     assert_int_equal(odz_standby_terms(s), 1);
-    assert_true(leader_gauge() == 1);
+    assert_true(leader_gauge_of(NULL) == 1);
     odz_standby_stop(s);
-    assert_true(leader_gauge() == 0);
+    assert_true(leader_gauge_of(NULL) == 0);
+    bus->ops->close(bus);
+}
+
+/* A process scraping several sources holds one lock a source: each has its own series. */
+static void one_leader_series_a_lock(void **st)
+{
+    (void)st;
+    odz_bus *bus = odz_bus_inproc_new();
+    odz_scraper_config c = config();
+    char err[ODZ_ERRLEN];
+    odz_standby_config a = {.lock_name = "oddzy-scraper/ladbrokes"};
+    odz_standby_config b = {.lock_name = "oddzy-scraper/neds"};
+    odz_standby *sa = odz_standby_start(bus, NULL, &c, &a, err);
+    odz_standby *sb = odz_standby_start(bus, NULL, &c, &b, err);
+    assert_non_null(sa);
+    assert_non_null(sb);
+    assert_true(wait_leader(sa, 1, 2000));
+    assert_true(wait_leader(sb, 1, 2000));
+    assert_true(leader_gauge_of("oddzy-scraper/ladbrokes") == 1);
+    assert_true(leader_gauge_of("oddzy-scraper/neds") == 1);
+    odz_standby_stop(sa);
+    assert_true(leader_gauge_of("oddzy-scraper/ladbrokes") == 0);
+    assert_true(leader_gauge_of("oddzy-scraper/neds") == 1);
+    odz_standby_stop(sb);
+    assert_true(leader_gauge_of("oddzy-scraper/neds") == 0);
     bus->ops->close(bus);
 }
 
@@ -114,13 +142,13 @@ static void standby_takes_over_and_steps_down(void **st)
     assert_false(odz_standby_is_leader(s));
     assert_true(atomic_load(&f.tries) >= 3);
     assert_string_equal(f.name, "test-scraper");
-    assert_true(leader_gauge() == 0);
+    assert_true(leader_gauge_of("test-scraper") == 0);
 
     /* the holder is gone: takes over within a retry */
     atomic_store(&f.mode, 1);
     assert_true(wait_leader(s, 1, 1000));
     assert_int_equal(odz_standby_terms(s), 1);
-    assert_true(leader_gauge() == 1);
+    assert_true(leader_gauge_of("test-scraper") == 1);
     /* the scraper answers the monitor subjects only while active */
     char *reply = NULL;
     size_t len = 0;
@@ -131,7 +159,7 @@ static void standby_takes_over_and_steps_down(void **st)
     /* the lock's session dies: stops scraping at the next check */
     atomic_store(&f.mode, 2);
     assert_true(wait_leader(s, 0, 1000));
-    assert_true(leader_gauge() == 0);
+    assert_true(leader_gauge_of("test-scraper") == 0);
     reply = NULL;
     assert_int_equal(bus->ops->request(bus, "scraper.status", "{}", 2, 200, "", &reply, &len),
                      ODZ_ENORESP);
@@ -170,6 +198,7 @@ int main(void)
     odz_log_init("scraper", ODZ_LOG_ERROR, 1, stderr);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(without_store_always_leader),
+        cmocka_unit_test(one_leader_series_a_lock),
         cmocka_unit_test(standby_takes_over_and_steps_down),
         cmocka_unit_test(bad_config_refused),
     };
