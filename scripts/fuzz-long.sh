@@ -2,7 +2,7 @@
 # Runs every libFuzzer target (build/fuzz/fuzz_*) for FUZZ_SECONDS (default 600) each, one at a
 # time, starting from its committed corpus; new inputs and crash files go to a scratch directory,
 # never into fuzz/corpus. Then rewrites the "## Fuzzing" section of docs/reliability.md with a
-# table (target, runs, coverage, features, crashes, seconds) and leaves the rest of the file as
+# table (target, runs, coverage, features, crashes, slow units, seconds) and leaves the rest of the file as
 # it is. Exits 1 if any target crashed (its log and reproducer stay in the scratch directory).
 set -u
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ targets=$(find build/fuzz -maxdepth 1 -type f -perm -u+x -name 'fuzz_*' | sort)
 jobs_max=${FUZZ_JOBS:-1}
 
 run_one() {
-  local f=$1 n name start rc took log runs last cov ft crashes
+  local f=$1 n name start rc took log runs last cov ft crashes slow u
   n=$(basename "$f"); name=${n#fuzz_}
   mkdir -p "$scratch/$name/new" "$scratch/$name/artifacts"
   echo "== $n: ${secs}s (new inputs: $scratch/$name/new)"
@@ -32,10 +32,20 @@ run_one() {
   last=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -n 1)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-  crashes=$(find "$scratch/$name/artifacts" -type f | wc -l)
+  # a slow-unit file is an input that took over 10 s once (on a busy machine, often the
+  # scheduler's doing): not a failure, but re-run alone here and counted in its own column
+  crashes=$(find "$scratch/$name/artifacts" -type f ! -name 'slow-unit-*' | wc -l)
+  slow=0
+  for u in "$scratch/$name/artifacts"/slow-unit-*; do
+    [ -f "$u" ] || continue
+    slow=$((slow + 1))
+    if ! timeout 10 "$f" "$u" >"$scratch/$name/rerun-$slow.log" 2>&1; then
+      echo "FAIL $n: slow unit $u fails or takes over 10 s alone"; crashes=$((crashes + 1))
+    fi
+  done
   if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; fi
   [ "$crashes" -eq 0 ] || { echo "FAIL $n: see $log"; tail -n 30 "$log"; }
-  echo "| $name | ${runs:-?} | ${cov:-?} | ${ft:-?} | $crashes | $took |" >"$scratch/$name/row"
+  echo "| $name | ${runs:-?} | ${cov:-?} | ${ft:-?} | $crashes | $slow | $took |" >"$scratch/$name/row"
   echo "   $n: runs ${runs:-?}, cov ${cov:-?}, ft ${ft:-?}, crashes $crashes, ${took}s"
 }
 
@@ -49,7 +59,7 @@ rows=()
 crashed=0
 for f in $targets; do
   n=$(basename "$f"); name=${n#fuzz_}
-  row=$(cat "$scratch/$name/row" 2>/dev/null || echo "| $name | ? | ? | ? | 1 | ? |")
+  row=$(cat "$scratch/$name/row" 2>/dev/null || echo "| $name | ? | ? | ? | 1 | ? | ? |")
   rows+=("$row")
   [ "$(cut -d'|' -f6 <<<"$row" | tr -d ' ')" = 0 ] || crashed=1
 done
@@ -64,10 +74,11 @@ section=$(
   echo "Run on $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC, $(nproc) cores, load average"
   echo "$load at the end. Coverage is libFuzzer's count of covered edges (cov), features its"
   echo "finer measure (ft); crashes counts reproducers written (any sanitizer report, leak,"
-  echo "timeout or out-of-memory)."
+  echo "timeout or out-of-memory); slow units are inputs that once took over 10 s, each run"
+  echo "again alone afterwards (one that fails or is still slow alone counts as a crash)."
   echo
-  echo "| target | runs | coverage (edges) | features | crashes | seconds |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  echo "| target | runs | coverage (edges) | features | crashes | slow units | seconds |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
 )
 
