@@ -30,7 +30,7 @@ typedef struct {
     bool others;           /* other sources have races on its race days */
     bool held;             /* not stored this time (see matching.h) */
     bool stored_apart;     /* stored as a race of its own at least once */
-    bool retired;          /* its race of its own is retired into race_key (as far as known) */
+    bool retired;          /* its race of its own may be retired (unknown: true) */
     bool check;            /* the store's race of its own to be retired or restored */
     /* matched: the race, and each of the market's runners (its selection key) to ours */
     char race_key[ODZ_KEY_MAX];
@@ -519,7 +519,7 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
             nd->decided_at = now;
             nd->first_seen_ms = d ? d->first_seen_ms : odz_mono_ms();
             nd->stored_apart = d && d->stored_apart;
-            nd->retired = d && d->retired;
+            nd->retired = !d || d->retired; /* not known at a first decision: may be */
             nd->check = d ? d->check : true; /* a store another process wrote may have it */
             rc = decide(store, b, br, &c, nd, why);
             /* said once per market and reason, not at every try */

@@ -46,8 +46,9 @@
  *    runners; race.<id>.updated goes out for both. A market that matched and matches no more
  *    (a runner appeared that makes it unsure) has its race restored (the mark cleared) before
  *    it is stored apart again. Checked once per decision that changed (matched or not, or
- *    another race), and at a market's first decision in this process; a failure is logged
- *    and tried again at the market's next batch. */
+ *    another race), and at a market's first decision in this process (another process may
+ *    have stored it apart, or retired it); a failure is logged and tried again at the
+ *    market's next batch. */
 #ifndef ODZ_RACING_MATCHING_H
 #define ODZ_RACING_MATCHING_H
 

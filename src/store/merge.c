@@ -774,10 +774,10 @@ static int rekey_runner(odz_drv_tx *tx, odz_drv *d, const odz_store_rekey *p, in
     return rc ? rc : d->ops->exec(tx, DQ_BOOK_COPY, a.v, a.n, NULL, NULL, err);
 }
 
-/* `work` holds two races of scratch space; *target the race kept (0: restoring). */
+/* `work` holds two races of scratch space; *wrote set when anything was written. */
 static int retire(odz_drv_tx *tx, odz_drv *d, const char *race_key, const char *into_key,
                   const odz_store_rekey *pairs, size_t n, int64_t now, odz_changes *c,
-                  odz_race *work, char *err)
+                  odz_race *work, bool *wrote, char *err)
 {
     odz_race *old = &work[0], *into = &work[1];
     int64_t was = 0, target = 0, further = 0;
@@ -802,6 +802,7 @@ static int retire(odz_drv_tx *tx, odz_drv *d, const char *race_key, const char *
     }
     if (was == target)
         return 0;
+    *wrote = true;
     for (size_t i = 0; rc == 0 && target && i < n; i++)
         rc = rekey_runner(tx, d, &pairs[i], old->id, target, err);
     odz_store__args a = {0};
@@ -831,11 +832,13 @@ static int m_retire_race(odz_store *s, const char *race_key, const char *into_ke
     odz_race *work = malloc(2 * sizeof *work);
     if (!work)
         return odz_store__oom(err);
+    bool wrote = false;
     int rc = wbegin(s, &tx, err);
     if (rc == 0) {
-        rc = d->ops->end(tx, retire(tx, d, race_key, into_key, pairs, n, now, c, work, err), err);
+        rc = d->ops->end(
+            tx, retire(tx, d, race_key, into_key, pairs, n, now, c, work, &wrote, err), err);
         /* copied points may be newer than the latest ones cached: read them again */
-        odz_store__cache_end(CACHE(s), false);
+        odz_store__cache_end(CACHE(s), rc == 0 && !wrote);
     }
     free(work);
     return rc;

@@ -387,6 +387,22 @@ static void retried_when_the_race_arrives(void **st)
     card = call_ok(f, "racecard", json_pack("{s:I}", "race_id", (json_int_t)r3));
     assert_null(json_object_get(card, "merged_into"));
     json_decref(card);
+    /* a runner the bookmaker does not have: no longer sure, so the race is restored (the
+     * mark cleared) and the market stored apart again */
+    static const char *const more[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosbie",
+                                       "4. Mount Zion", "5. Dr Who", "6. Nobody Else"};
+    json_decref(call_ok(f, "upsert_batch",
+                        exchange("Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, more,
+                                 6)));
+    u = unmatched(f, "betfair:906:1773460800");
+    assert_non_null(u);
+    json_decref(u);
+    assert_int_equal(races_of_day(f), 3);
+    assert_int_equal(race_id_of(f, "betfair:906:1773460800"), apart);
+    card = call_ok(f, "racecard", json_pack("{s:I}", "race_id", (json_int_t)apart));
+    assert_null(json_object_get(card, "merged_into"));
+    assert_int_equal(json_array_size(json_object_get(card, "runners")), 6);
+    json_decref(card);
 }
 
 /* A market whose race has no runners yet is held back, not stored apart, until they come;
