@@ -53,6 +53,15 @@ static odz_race *race(const char *key, int64_t meeting_id, int number, int64_t s
     return r;
 }
 
+/* A race of meeting `mkey` in a batch. */
+static odz_batch_race batch_race(const char *mkey, const char *key, int number, int64_t start)
+{
+    odz_race *t = race(key, 0, number, start);
+    odz_batch_race br = {mkey, *t};
+    free(t);
+    return br;
+}
+
 static odz_selection runner(const char *key, int number)
 {
     odz_selection x = {0};
@@ -308,13 +317,8 @@ static void batch_upsert_by_source_key(void **st)
     odz_store *s = *st;
     char err[ODZ_ERRLEN];
     odz_meeting m = meeting("M", "2026-11-26", ODZ_GREYHOUND);
-    odz_batch_race br[2] = {{"M", {0}}, {"M", {0}}};
-    odz_race *t = race("R1", 0, 1, 1795620000);
-    br[0].race = *t;
-    free(t);
-    t = race("R2", 0, 2, 1795621000);
-    br[1].race = *t;
-    free(t);
+    odz_batch_race br[2] = {batch_race("M", "R1", 1, 1795620000),
+                            batch_race("M", "R2", 2, 1795621000)};
     odz_batch_selection bs[2] = {{"R1", runner("S1", 1)}, {"R1", runner("S2", 2)}};
     odz_batch_price bp[2] = {
         {"S1", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 250, .ts = 5}},
@@ -400,10 +404,7 @@ static void exchange_books(void **st)
     odz_store *s = *st;
     char err[ODZ_ERRLEN];
     odz_meeting m = meeting("XM", "2026-11-26", ODZ_THOROUGHBRED);
-    odz_batch_race br[1] = {{"XM", {0}}};
-    odz_race *t = race("XR", 0, 1, 1795620000);
-    br[0].race = *t;
-    free(t);
+    odz_batch_race br[1] = {batch_race("XM", "XR", 1, 1795620000)};
     odz_batch_selection bs[2] = {{"XR", runner("XS1", 1)}, {"XR", runner("XS2", 2)}};
     odz_batch_exbook bb[3] = {{"XS2", exbook("betfair", 345, 350, 100)},
                               {"XS1", exbook("betfair", 500, 520, 100)},
@@ -549,10 +550,7 @@ static void shared_database(void **st)
     char err[ODZ_ERRLEN];
     assert_non_null(b);
     odz_meeting m = meeting("SM", "2026-11-26", ODZ_THOROUGHBRED);
-    odz_batch_race br[1] = {{"SM", {0}}};
-    odz_race *t = race("SR", 0, 1, 1795620000);
-    br[0].race = *t;
-    free(t);
+    odz_batch_race br[1] = {batch_race("SM", "SR", 1, 1795620000)};
     odz_batch_selection bs[1] = {{"SR", runner("SS1", 1)}};
     odz_batch_exbook bb[1] = {{"SS1", exbook("betfair", 500, 520, 100)}};
     odz_batch seed_b = {&m, 1, br, 1, bs, 1, NULL, 0, bb, 1};
@@ -611,22 +609,17 @@ static void shared_database(void **st)
     b->ops->close(b);
 }
 
-static size_t n_races_of_day(odz_store *s)
+/* How many meetings (else races) the lists of 2026-11-26 show. */
+static size_t n_of_day(odz_store *s, bool meetings)
 {
     char err[ODZ_ERRLEN];
     odz_races rs = {0};
-    assert_int_equal(s->ops->list_races(s, "2026-11-26", "2026-11-26", &rs, err), 0);
-    size_t n = rs.n;
-    odz_races_free(&rs);
-    return n;
-}
-
-static size_t n_meetings_of_day(odz_store *s)
-{
-    char err[ODZ_ERRLEN];
     odz_meetings ms = {0};
-    assert_int_equal(s->ops->list_meetings(s, "2026-11-26", "2026-11-26", &ms, err), 0);
-    size_t n = ms.n;
+    assert_int_equal(meetings ? s->ops->list_meetings(s, "2026-11-26", "2026-11-26", &ms, err)
+                              : s->ops->list_races(s, "2026-11-26", "2026-11-26", &rs, err),
+                     0);
+    size_t n = meetings ? ms.n : rs.n;
+    odz_races_free(&rs);
     odz_meetings_free(&ms);
     return n;
 }
@@ -656,13 +649,8 @@ static void retired_races(void **st)
     odz_meeting ms[3] = {meeting("BM", "2026-11-26", ODZ_THOROUGHBRED),
                          meeting("XM", "2026-11-26", ODZ_THOROUGHBRED),
                          meeting("EMPTY", "2026-11-26", ODZ_HARNESS)};
-    odz_batch_race br[2] = {{"BM", {0}}, {"XM", {0}}};
-    odz_race *t = race("BR", 0, 3, 1795620000);
-    br[0].race = *t;
-    free(t);
-    t = race("XR", 0, 1, 1795620060);
-    br[1].race = *t;
-    free(t);
+    odz_batch_race br[2] = {batch_race("BM", "BR", 3, 1795620000),
+                            batch_race("XM", "XR", 1, 1795620060)};
     odz_batch_selection bs[5] = {{"BR", runner("BS1", 1)}, {"BR", runner("BS2", 2)},
                                  {"XR", runner("XS1", 1)}, {"XR", runner("XS2", 2)},
                                  {"XR", runner("XS3", 3)}};
@@ -679,8 +667,8 @@ static void retired_races(void **st)
     odz_changes ch = {0};
     assert_int_equal(s->ops->upsert_batch(s, &b, 10, &ch, err), 0);
     odz_changes_free(&ch);
-    assert_int_equal(n_races_of_day(s), 2);
-    assert_int_equal(n_meetings_of_day(s), 3);
+    assert_int_equal(n_of_day(s, false), 2);
+    assert_int_equal(n_of_day(s, true), 3);
     odz_race *x = calloc(1, sizeof *x), *bk = calloc(1, sizeof *bk);
     odz_races rs = {0};
     assert_int_equal(s->ops->list_races(s, "2026-11-26", "2026-11-26", &rs, err), 0);
@@ -702,7 +690,7 @@ static void retired_races(void **st)
     assert_int_equal(ch.n_race_ids, 0);
     assert_int_equal(s->ops->retire_race(s, "UNSTORED", "BR", pairs, 2, 20, &ch, err), 0);
     assert_int_equal(ch.n_race_ids, 0);
-    assert_int_equal(n_races_of_day(s), 2);
+    assert_int_equal(n_of_day(s, false), 2);
     assert_int_equal(s->ops->merged_into(s, x->id, &into, err), 0);
     assert_int_equal(into, 0);
     odz_prices ps = {0};
@@ -715,8 +703,8 @@ static void retired_races(void **st)
     assert_int_equal(ch.races_updated, 1);
     assert_int_equal(ch.n_race_ids, 2);
     odz_changes_free(&ch);
-    assert_int_equal(n_races_of_day(s), 1);
-    assert_int_equal(n_meetings_of_day(s), 2); /* XM had no other race; EMPTY has none at all */
+    assert_int_equal(n_of_day(s, false), 1);
+    assert_int_equal(n_of_day(s, true), 2); /* XM had no other race; EMPTY has none at all */
     assert_int_equal(s->ops->list_meeting_races(s, x->meeting_id, &rs, err), 0);
     assert_int_equal(rs.n, 0);
     odz_races_free(&rs);
@@ -773,14 +761,14 @@ static void retired_races(void **st)
     assert_int_equal(s->ops->retire_race(s, "XR", "BR", pairs, 3, 50, &ch, err), 0);
     assert_int_equal(ch.n_race_ids, 0);
     assert_int_equal(s->ops->retire_race(s, "BR", "XR", NULL, 0, 50, &ch, err), ODZ_EINVAL);
-    assert_int_equal(n_races_of_day(s), 1);
+    assert_int_equal(n_of_day(s, false), 1);
 
     /* undone: the mark cleared, the race and its meeting back */
     assert_int_equal(s->ops->retire_race(s, "XR", NULL, NULL, 0, 60, &ch, err), 0);
     assert_int_equal(ch.n_race_ids, 2); /* the race back and the one it left */
     odz_changes_free(&ch);
-    assert_int_equal(n_races_of_day(s), 2);
-    assert_int_equal(n_meetings_of_day(s), 3);
+    assert_int_equal(n_of_day(s, false), 2);
+    assert_int_equal(n_of_day(s, true), 3);
     assert_int_equal(s->ops->merged_into(s, x->id, &into, err), 0);
     assert_int_equal(into, 0);
     assert_int_equal(s->ops->get_meeting(s, x->meeting_id, &xm, err), 0);
