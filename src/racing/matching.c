@@ -464,8 +464,9 @@ static void settle(odz_matching *m, odz_store *store, const decision *d, int64_t
     int rc = ODZ_STORE_CALL(store, retire_race, d->key, ok ? d->race_key : NULL, pairs,
                             ok ? d->n_runners : 0, now, ch, err);
     if (rc) {
-        odz_log_kv(ODZ_LOG_WARN, ok ? "market's own race not retired" : "market's race not restored",
-                   "source", d->source, "market", d->key, "error", err, NULL);
+        odz_log_kv(ODZ_LOG_WARN,
+                   ok ? "market's own race not retired" : "market's race not restored", "source",
+                   d->source, "market", d->key, "error", err, NULL);
         return;
     }
     pthread_mutex_lock(&m->lock);

@@ -28,11 +28,11 @@ const char *const odz_pg__sql[PGQ_COUNT] = {
     [DQ_MEET_BY_KEY] = "SELECT " MEET_COLS " FROM meetings WHERE source_key = $1",
     [DQ_MEET_UPDATE] = "UPDATE meetings SET source_key = $2, name = $3, country = $4, region = $5, "
                        "race_type = $6, date = $7, first_start = $8 WHERE id = $1",
-    [DQ_MEET_RANGE] = "SELECT " MEET_COLS " FROM meetings WHERE date >= $1 AND date <= $2 AND " ODZ_MEET_SHOWN
-                      "ORDER BY date, race_type, name COLLATE \"C\", id",
+    [DQ_MEET_RANGE] = "SELECT " MEET_COLS " FROM meetings WHERE date >= $1 AND date <= $2 "
+                      "AND " ODZ_MEET_SHOWN "ORDER BY date, race_type, name COLLATE \"C\", id",
     [DQ_MEET_FIRST_START] = "UPDATE meetings SET first_start = (SELECT COALESCE(MIN("
-                            "scheduled_start), 0) FROM races WHERE meeting_id = $1 AND " ODZ_NOT_RETIRED ") "
-                            "WHERE id = $1",
+                            "scheduled_start), 0) FROM races WHERE meeting_id = $1 "
+                            "AND " ODZ_NOT_RETIRED ") WHERE id = $1",
     [DQ_RACE_INSERT] = "INSERT INTO races (source_key, meeting_id, number, name, distance, "
                        "scheduled_start, actual_start, status, results, dividends, last_update) "
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -44,16 +44,17 @@ const char *const odz_pg__sql[PGQ_COUNT] = {
     [DQ_RACE_RANGE] = "SELECT " RACE_COLS_R " FROM races r JOIN meetings m ON m.id = r.meeting_id "
                       "WHERE m.date >= $1 AND m.date <= $2 AND r." ODZ_NOT_RETIRED
                       " ORDER BY r.scheduled_start, r.id",
-    [DQ_RACE_OF_MEETING] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = $1 AND " ODZ_NOT_RETIRED
-                           " ORDER BY number, id",
-    [DQ_RACE_NEXT] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = $1 AND status = 0 AND " ODZ_NOT_RETIRED " "
-                     "AND scheduled_start >= $2 ORDER BY scheduled_start, number LIMIT 1",
-    [DQ_RACES_NEXT] = "SELECT " RACE_COLS " FROM races WHERE status = 0 AND scheduled_start >= $1 AND " ODZ_NOT_RETIRED " "
-                      "ORDER BY scheduled_start, id LIMIT $2",
+    [DQ_RACE_OF_MEETING] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = $1 "
+                           "AND " ODZ_NOT_RETIRED " ORDER BY number, id",
+    [DQ_RACE_NEXT] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = $1 AND status = 0 "
+                     "AND " ODZ_NOT_RETIRED " AND scheduled_start >= $2 "
+                     "ORDER BY scheduled_start, number LIMIT 1",
+    [DQ_RACES_NEXT] = "SELECT " RACE_COLS " FROM races WHERE status = 0 AND scheduled_start >= $1 "
+                      "AND " ODZ_NOT_RETIRED " ORDER BY scheduled_start, id LIMIT $2",
     [DQ_RACES_NEXT_TYPE] = "SELECT " RACE_COLS_R " FROM races r JOIN meetings m "
                            "ON m.id = r.meeting_id WHERE r.status = 0 AND "
-                           "r.scheduled_start >= $1 AND m.race_type = $3 AND r." ODZ_NOT_RETIRED " "
-                           "ORDER BY r.scheduled_start, r.id LIMIT $2",
+                           "r.scheduled_start >= $1 AND m.race_type = $3 "
+                           "AND r." ODZ_NOT_RETIRED " ORDER BY r.scheduled_start, r.id LIMIT $2",
     [DQ_SEL_INSERT] = "INSERT INTO selections (source_key, race_id, number, barrier, name, jockey, "
                       "trainer, weight, claim, scratched, late_scratched, scratch_time, deduction, "
                       "emergency, silks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
