@@ -30,6 +30,8 @@ typedef struct {
     bool others;           /* other sources have races on its race days */
     bool held;             /* not stored this time (see matching.h) */
     bool stored_apart;     /* stored as a race of its own at least once */
+    bool retired;          /* its race of its own may be retired (unknown: true) */
+    bool check;            /* the store's race of its own to be retired or restored */
     /* matched: the race, and each of the market's runners (its selection key) to ours */
     char race_key[ODZ_KEY_MAX];
     size_t n_runners;
@@ -446,6 +448,36 @@ static void source_of(const char *s, char out[ODZ_MATCHING_SOURCE_MAX])
     snprintf(out, ODZ_MATCHING_SOURCE_MAX, "%s", ok ? s : "exchange");
 }
 
+/* The market of decision `d` (a copy) in the store: its race of its own, stored apart before
+ * it matched, retired into the race it matched (its runners' prices and books copied onto
+ * ours), or restored when it matches no more. Nothing to do when the market has no race of its
+ * own. Called without the lock; the decision, if still remembered, learns the outcome. A
+ * failure is logged and tried again with the market's next batch. */
+static void settle(odz_matching *m, odz_store *store, const decision *d, int64_t now,
+                   odz_changes *ch)
+{
+    bool ok = d->result == ODZ_MATCH_OK;
+    odz_store_rekey pairs[ODZ_MAX_RUNNERS];
+    for (size_t i = 0; ok && i < d->n_runners; i++)
+        pairs[i] = (odz_store_rekey){d->from[i], d->to[i]};
+    char err[ODZ_ERRLEN];
+    int rc = ODZ_STORE_CALL(store, retire_race, d->key, ok ? d->race_key : NULL, pairs,
+                            ok ? d->n_runners : 0, now, ch, err);
+    if (rc) {
+        odz_log_kv(ODZ_LOG_WARN,
+                   ok ? "market's own race not retired" : "market's race not restored", "source",
+                   d->source, "market", d->key, "error", err, NULL);
+        return;
+    }
+    pthread_mutex_lock(&m->lock);
+    decision *now_d = find(m, d->key);
+    if (now_d && now_d->result == d->result && !strcmp(now_d->race_key, d->race_key)) {
+        now_d->retired = ok;
+        now_d->check = false;
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
 int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, const char *src,
                         bool match, int64_t now, odz_changes *ch, char *err)
 {
@@ -463,6 +495,10 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
     cands c = {0};
     rewritten w = {0};
     int rc = 0;
+    size_t n_due = 0; /* copies of the decisions whose race of its own to retire or restore */
+    decision *due = malloc((b->n_races ? b->n_races : 1) * sizeof *due);
+    if (!due)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; rc == 0 && i < b->n_races; i++) {
         const odz_batch_race *br = &b->races[i];
@@ -484,9 +520,14 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
             nd->decided_at = now;
             nd->first_seen_ms = d ? d->first_seen_ms : odz_mono_ms();
             nd->stored_apart = d && d->stored_apart;
+            nd->retired = !d || d->retired; /* not known at a first decision: may be */
+            nd->check = d ? d->check : true; /* a store another process wrote may have it */
             rc = decide(store, b, br, &c, nd, why);
             /* said once per market and reason, not at every try */
             bool news = !d || d->result != nd->result || strcmp(d->reason, nd->reason);
+            if (rc == 0)
+                nd->check |= !d || (d->result == ODZ_MATCH_OK) != (nd->result == ODZ_MATCH_OK) ||
+                              strcmp(d->race_key, nd->race_key);
             if (rc == 0 && (d = d ? d : slot(m)) != NULL) {
                 *d = *nd;
                 if (d->result != ODZ_MATCH_OK && news)
@@ -504,6 +545,8 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
                   (d->wait_runners || (d->result == ODZ_MATCH_NONE && d->others && d->start > now &&
                                        odz_mono_ms() - d->first_seen_ms < ODZ_MATCHING_HOLD_MS));
         d->stored_apart |= d->result != ODZ_MATCH_OK && !d->held;
+        if (d->check && !d->held && (d->result == ODZ_MATCH_OK || d->retired))
+            due[n_due++] = *d;
     }
     if (rc == 0 && rewrite(m, b, &w))
         rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
@@ -513,6 +556,10 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
     if (rc) /* cannot decide now: stored as it came, as without matching */
         odz_log_kv(ODZ_LOG_WARN, "markets not matched this time", "source", source, "error", why,
                    NULL);
+    else
+        for (size_t i = 0; i < n_due; i++)
+            settle(m, store, &due[i], now, ch);
+    free(due);
     rc = ODZ_STORE_CALL(store, upsert_batch, rc ? b : &w.own.batch, now, ch, err);
     rewritten_free(&w);
     return rc;

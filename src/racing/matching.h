@@ -38,8 +38,17 @@
  *    batch of another source added meetings, races or runners since (in this process), or
  *    ODZ_MATCHING_RETRY_S simulated seconds after its last try (another process may have added
  *    them). A decision takes about 9 KB (its runners' keys): 18 MB at the bound.
- *  - A market stored as a race of its own before it matched keeps that race (the store has no
- *    delete); from then on its prices go to the bookmaker's race. */
+ *  - A market stored as a race of its own before it matched (a past race, the exchange alone on
+ *    its days then, or after its hold) has that race retired when it matches (store.h
+ *    retire_race, before the batch is stored): marked merged into the bookmaker's race, left
+ *    out of the schedule, next to jump and its meeting's races (its meeting too when it has
+ *    no other race), its runners' exchange prices and books copied onto the bookmaker's
+ *    runners; race.<id>.updated goes out for both. A market that matched and matches no more
+ *    (a runner appeared that makes it unsure) has its race restored (the mark cleared) before
+ *    it is stored apart again. Checked once per decision that changed (matched or not, or
+ *    another race), and at a market's first decision in this process (another process may
+ *    have stored it apart, or retired it); a failure is logged and tried again at the
+ *    market's next batch. */
 #ifndef ODZ_RACING_MATCHING_H
 #define ODZ_RACING_MATCHING_H
 

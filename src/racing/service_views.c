@@ -70,6 +70,14 @@ int odz_racing__op_racecard(call *c)
     c->data = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "now", (json_int_t)odz_now(), "race",
                         odz_race_to_json(r), "meeting", mj, "prev_race_id", prev, "next_race_id",
                         next, "runners", runners, "comparison", comparison);
+    int64_t into = 0; /* a market's race retired into a bookmaker's (store.h retire_race) */
+    if (c->data && (rc = SOP(c, merged_into, id, &into, c->err))) {
+        json_decref(c->data);
+        c->data = NULL;
+        goto out;
+    }
+    if (c->data && into)
+        json_object_set_new(c->data, "merged_into", json_integer(into));
     if (c->data && with_rows)
         json_object_set_new(c->data, "rows", odz_card_rows_to_json(&rows));
 out:

@@ -46,14 +46,19 @@ enum {
     DQ_BOOK_PUT,             /* $1..$18 as odz_row_book: insert, or replace the stored one */
     DQ_BOOK_OF_RACE,         /* $1 race id: books of its selections by number, provider */
     DQ_EPOCH_BUMP,           /* the write epoch + 1, returned (n): first of every write */
+    DQ_RACE_RETIRE,          /* $1 race id, $2 merged_into (NULL: restored), $3 retired_at */
+    DQ_RACE_MERGED,          /* $1 race id -> merged_into (NULL when not retired) */
+    DQ_PRICE_COPY,           /* $1 from selection, $2 to: its points, those already there kept */
+    DQ_BOOK_COPY,            /* $1 from selection, $2 to: its books where `to` has none */
     DQ_COUNT
 };
 
 /* The exchange book row's columns (odz_row_book), the same SQL in every driver. */
-#define ODZ_BOOK_COLS                                                                              \
-    "selection_id, provider, back1_odds, back1_size, back2_odds, back2_size, back3_odds, "         \
+#define ODZ_BOOK_DATA_COLS                                                                         \
+    "provider, back1_odds, back1_size, back2_odds, back2_size, back3_odds, "                       \
     "back3_size, lay1_odds, lay1_size, lay2_odds, lay2_size, lay3_odds, lay3_size, last_traded, " \
     "traded_volume, starting_price, ts"
+#define ODZ_BOOK_COLS "selection_id, " ODZ_BOOK_DATA_COLS
 /* The upsert's update: every column but the key from the row offered. */
 #define ODZ_BOOK_UPSERT                                                                            \
     " ON CONFLICT (selection_id, provider) DO UPDATE SET back1_odds = excluded.back1_odds, "       \
@@ -89,6 +94,19 @@ enum {
     "CREATE TABLE store_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);"         \
     "INSERT INTO store_epoch (id, n) VALUES (1, 0);"
 #define ODZ_EPOCH_BUMP "UPDATE store_epoch SET n = n + 1 WHERE id = 1 RETURNING n"
+
+/* Migration text of retired races (a market stored apart, then matched: store.h retire_race):
+ * the race it was merged into (no foreign key: races are never deleted, and SQLite can drop
+ * such a column) and when. Valid in both dialects; released: never edit it. */
+#define ODZ_RETIRE_COLUMNS                                                                         \
+    "ALTER TABLE races ADD COLUMN merged_into BIGINT;"                                             \
+    "ALTER TABLE races ADD COLUMN retired_at BIGINT NOT NULL DEFAULT 0;"
+/* What every list of races shows: the races not retired (merged into another); of meetings,
+ * those with a race not retired or with no retired race (a meeting with no race yet stays). */
+#define ODZ_NOT_RETIRED "merged_into IS NULL"
+#define ODZ_MEET_SHOWN                                                                             \
+    "(EXISTS (SELECT 1 FROM races x WHERE x.meeting_id = meetings.id AND x.merged_into IS NULL) " \
+    "OR NOT EXISTS (SELECT 1 FROM races x WHERE x.meeting_id = meetings.id)) "
 
 /* Each statement's name in error messages ("add meeting", "update race", ...). */
 extern const char *const odz_drv_what[DQ_COUNT];

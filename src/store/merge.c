@@ -712,6 +712,138 @@ static int m_upsert_batch(odz_store *s, const odz_batch *b, int64_t now, odz_cha
     return rc;
 }
 
+/* ---- retired races ---- */
+
+static int merged_row(void *ctx, const char *const *vals, int n)
+{
+    if (n != 1)
+        return ODZ_EINVAL;
+    *(int64_t *)ctx = vals[0] ? odz_store__num(vals[0]) : 0;
+    return 0;
+}
+
+/* The race race `id` was merged into: 0 when it is not retired. */
+static int race_merged(odz_drv_tx *tx, odz_drv *d, int64_t id, int64_t *into, char *err)
+{
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, id);
+    *into = 0;
+    return d->ops->query(tx, DQ_RACE_MERGED, a.v, a.n, merged_row, into, err);
+}
+
+static int m_merged_into(odz_store *s, int64_t race_id, int64_t *into, char *err)
+{
+    odz_drv *d = DRV(s);
+    odz_drv_tx *tx;
+    odz_race *r = malloc(sizeof *r);
+    if (!r)
+        return odz_store__oom(err);
+    int rc = d->ops->begin(d, false, &tx, err);
+    if (rc == 0) {
+        rc = odz_store__get(tx, d, DQ_RACE_GET, &odz_row_race, race_id, NULL, r, "race", err);
+        if (rc == 0)
+            rc = race_merged(tx, d, race_id, into, err);
+        rc = d->ops->end(tx, rc, err);
+    }
+    free(r);
+    return rc;
+}
+
+/* One runner of the retired race `old` gives its history and books to its runner of `into`;
+ * a runner never stored (the market had not got it yet) has nothing to give. */
+static int rekey_runner(odz_drv_tx *tx, odz_drv *d, const odz_store_rekey *p, int64_t old,
+                        int64_t into, char *err)
+{
+    if (!p->from || !p->to)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "a runner pair needs both keys");
+    odz_selection f, t;
+    int rc = odz_store__get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, p->from, &f,
+                            "selection", err);
+    if (rc == ODZ_ENOTFOUND)
+        return 0;
+    if (rc || (rc = odz_store__get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, p->to, &t,
+                                   "selection", err)))
+        return rc;
+    if (f.race_id != old || t.race_id != into)
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "runners '%.100s' and '%.100s' are not of "
+                        "the races retired and kept", p->from, p->to);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, f.id);
+    odz_store__arg_i64(&a, t.id);
+    rc = d->ops->exec(tx, DQ_PRICE_COPY, a.v, a.n, NULL, NULL, err);
+    return rc ? rc : d->ops->exec(tx, DQ_BOOK_COPY, a.v, a.n, NULL, NULL, err);
+}
+
+/* `work` holds two races of scratch space; *wrote set when anything was written. */
+static int retire(odz_drv_tx *tx, odz_drv *d, const char *race_key, const char *into_key,
+                  const odz_store_rekey *pairs, size_t n, int64_t now, odz_changes *c,
+                  odz_race *work, bool *wrote, char *err)
+{
+    odz_race *old = &work[0], *into = &work[1];
+    int64_t was = 0, target = 0, further = 0;
+    int rc = odz_store__get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, race_key, old, "race", err);
+    if (rc == ODZ_ENOTFOUND)
+        return 0; /* never stored apart */
+    if (rc || (rc = race_merged(tx, d, old->id, &was, err)))
+        return rc;
+    if (into_key) {
+        if ((rc = odz_store__get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, into_key, into, "race",
+                                 err)))
+            return rc;
+        if (into->id == old->id)
+            return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race '%.100s' cannot be merged into "
+                            "itself", race_key);
+        if ((rc = race_merged(tx, d, into->id, &further, err)))
+            return rc;
+        if (further)
+            return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race '%.100s' is itself merged into "
+                            "race %lld", into_key, (long long)further);
+        target = into->id;
+    }
+    if (was == target)
+        return 0;
+    *wrote = true;
+    for (size_t i = 0; rc == 0 && target && i < n; i++)
+        rc = rekey_runner(tx, d, &pairs[i], old->id, target, err);
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, old->id);
+    odz_store__arg_i64(&a, target);
+    odz_store__arg_i64(&a, now);
+    if (rc || (rc = d->ops->exec(tx, DQ_RACE_RETIRE, a.v, a.n, NULL, NULL, err)) ||
+        (rc = first_start(tx, d, old->meeting_id, err)) || !c)
+        return rc;
+    c->races_updated++;
+    rc = odz_store__note_race(c, old->id, err);
+    if (rc == 0 && target)
+        rc = odz_store__note_race(c, target, err);
+    if (rc == 0 && was && was != target)
+        rc = odz_store__note_race(c, was, err);
+    return rc;
+}
+
+static int m_retire_race(odz_store *s, const char *race_key, const char *into_key,
+                         const odz_store_rekey *pairs, size_t n, int64_t now, odz_changes *c,
+                         char *err)
+{
+    if (!race_key || (n && !pairs))
+        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "retire: a race key is needed");
+    odz_drv *d = DRV(s);
+    odz_drv_tx *tx;
+    odz_race *work = malloc(2 * sizeof *work);
+    if (!work)
+        return odz_store__oom(err);
+    bool wrote = false;
+    int rc = wbegin(s, &tx, err);
+    if (rc == 0) {
+        rc = d->ops->end(
+            tx, retire(tx, d, race_key, into_key, pairs, n, now, c, work, &wrote, err), err);
+        /* copied points may be newer than the latest ones cached: read them again */
+        odz_store__cache_end(CACHE(s), rc == 0 && !wrote);
+    }
+    free(work);
+    return rc;
+}
+
 /* ---- the store ---- */
 
 static int m_schema_version(odz_store *s)
@@ -747,6 +879,8 @@ static const odz_store_ops merge_ops = {
     .race_books = m_race_books,
     .price_history = m_price_history,
     .scratch = m_scratch,
+    .retire_race = m_retire_race,
+    .merged_into = m_merged_into,
     .schema_version = m_schema_version,
 };
 

@@ -29,9 +29,10 @@ const char *const odz_pg__sql[PGQ_COUNT] = {
     [DQ_MEET_UPDATE] = "UPDATE meetings SET source_key = $2, name = $3, country = $4, region = $5, "
                        "race_type = $6, date = $7, first_start = $8 WHERE id = $1",
     [DQ_MEET_RANGE] = "SELECT " MEET_COLS " FROM meetings WHERE date >= $1 AND date <= $2 "
-                      "ORDER BY date, race_type, name COLLATE \"C\", id",
+                      "AND " ODZ_MEET_SHOWN "ORDER BY date, race_type, name COLLATE \"C\", id",
     [DQ_MEET_FIRST_START] = "UPDATE meetings SET first_start = (SELECT COALESCE(MIN("
-                            "scheduled_start), 0) FROM races WHERE meeting_id = $1) WHERE id = $1",
+                            "scheduled_start), 0) FROM races WHERE meeting_id = $1 "
+                            "AND " ODZ_NOT_RETIRED ") WHERE id = $1",
     [DQ_RACE_INSERT] = "INSERT INTO races (source_key, meeting_id, number, name, distance, "
                        "scheduled_start, actual_start, status, results, dividends, last_update) "
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -41,17 +42,19 @@ const char *const odz_pg__sql[PGQ_COUNT] = {
                        "distance = $6, scheduled_start = $7, actual_start = $8, status = $9, "
                        "results = $10, dividends = $11, last_update = $12 WHERE id = $1",
     [DQ_RACE_RANGE] = "SELECT " RACE_COLS_R " FROM races r JOIN meetings m ON m.id = r.meeting_id "
-                      "WHERE m.date >= $1 AND m.date <= $2 ORDER BY r.scheduled_start, r.id",
+                      "WHERE m.date >= $1 AND m.date <= $2 AND r." ODZ_NOT_RETIRED
+                      " ORDER BY r.scheduled_start, r.id",
     [DQ_RACE_OF_MEETING] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = $1 "
-                           "ORDER BY number, id",
+                           "AND " ODZ_NOT_RETIRED " ORDER BY number, id",
     [DQ_RACE_NEXT] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = $1 AND status = 0 "
-                     "AND scheduled_start >= $2 ORDER BY scheduled_start, number LIMIT 1",
+                     "AND " ODZ_NOT_RETIRED " AND scheduled_start >= $2 "
+                     "ORDER BY scheduled_start, number LIMIT 1",
     [DQ_RACES_NEXT] = "SELECT " RACE_COLS " FROM races WHERE status = 0 AND scheduled_start >= $1 "
-                      "ORDER BY scheduled_start, id LIMIT $2",
+                      "AND " ODZ_NOT_RETIRED " ORDER BY scheduled_start, id LIMIT $2",
     [DQ_RACES_NEXT_TYPE] = "SELECT " RACE_COLS_R " FROM races r JOIN meetings m "
                            "ON m.id = r.meeting_id WHERE r.status = 0 AND "
                            "r.scheduled_start >= $1 AND m.race_type = $3 "
-                           "ORDER BY r.scheduled_start, r.id LIMIT $2",
+                           "AND r." ODZ_NOT_RETIRED " ORDER BY r.scheduled_start, r.id LIMIT $2",
     [DQ_SEL_INSERT] = "INSERT INTO selections (source_key, race_id, number, barrier, name, jockey, "
                       "trainer, weight, claim, scratched, late_scratched, scratch_time, deduction, "
                       "emergency, silks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
@@ -87,6 +90,14 @@ const char *const odz_pg__sql[PGQ_COUNT] = {
                         "s.id = b.selection_id WHERE s.race_id = $1 "
                         "ORDER BY s.number, b.provider COLLATE \"C\", b.selection_id",
     [DQ_EPOCH_BUMP] = ODZ_EPOCH_BUMP,
+    [DQ_RACE_RETIRE] = "UPDATE races SET merged_into = NULLIF($2::bigint, 0), retired_at = $3 "
+                       "WHERE id = $1",
+    [DQ_RACE_MERGED] = "SELECT merged_into FROM races WHERE id = $1",
+    [DQ_PRICE_COPY] = "INSERT INTO prices (" PRICE_COLS ") SELECT $2::bigint, provider, market, "
+                      "odds, ts FROM prices WHERE selection_id = $1 ON CONFLICT DO NOTHING",
+    [DQ_BOOK_COPY] = "INSERT INTO exchange_books (" ODZ_BOOK_COLS ") SELECT $2::bigint, "
+                     ODZ_BOOK_DATA_COLS " FROM exchange_books WHERE selection_id = $1 "
+                     "ON CONFLICT DO NOTHING",
 };
 
 /* Versioned migrations, the SQLite ones in PostgreSQL types: migration i brings the schema to
@@ -148,5 +159,7 @@ const char *const odz_pg__migrations[] = {
     ODZ_BOOK_TABLE,
     /* 3: the write epoch, so a process knows when its write cache is stale */
     ODZ_EPOCH_TABLE,
+    /* 4: retired races (a market stored apart, then matched onto another source's race) */
+    ODZ_RETIRE_COLUMNS,
 };
 const int odz_pg__n_migrations = (int)(sizeof odz_pg__migrations / sizeof odz_pg__migrations[0]);

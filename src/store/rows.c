@@ -38,6 +38,10 @@ const char *const odz_drv_what[DQ_COUNT] = {
     [DQ_BOOK_PUT] = "write exchange book",
     [DQ_BOOK_OF_RACE] = "exchange books",
     [DQ_EPOCH_BUMP] = "write epoch",
+    [DQ_RACE_RETIRE] = "retire race",
+    [DQ_RACE_MERGED] = "race merged into",
+    [DQ_PRICE_COPY] = "copy price history",
+    [DQ_BOOK_COPY] = "copy exchange books",
 };
 
 /* ---- rows as data ---- */

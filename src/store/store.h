@@ -7,12 +7,18 @@
 #define ODZ_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/batch.h"
 #include "core/model.h"
 
 typedef struct odz_store odz_store;
+
+/* A runner's source key of one race and the one it becomes in another (retire_race). */
+typedef struct {
+    const char *from, *to;
+} odz_store_rekey;
 
 /* All functions return 0 or a negative ODZ_E* code and fill err (ODZ_ERRLEN) with words.
  * Outputs are caller-owned: arrays are freed with odz_*_free. */
@@ -71,6 +77,23 @@ typedef struct odz_store_ops {
     /* Scratch a selection (idempotent); sets changes for its race. */
     int (*scratch)(odz_store *s, int64_t selection_id, int64_t when, int deduction, bool late,
                    int64_t now, odz_changes *changes, char *err);
+    /* Retire race `race_key` (a market stored apart) into race `into_key` (the race it
+     * matched), in one transaction: each pair's runner of the retired race (from, by source key)
+     * gives its price history and exchange books to the runner of `into_key` (to), where `to`
+     * has no point of the same (provider, market, ts) or no book of that provider (copies: the
+     * retired race keeps its own); then the race is marked merged into the other, with `now`.
+     * A retired race is left out of list_races, list_meeting_races, next_race(s) and its
+     * meeting out of list_meetings when it has no other race; get_race still reads it and
+     * merged_into tells where it went. Both races go to changes (races_updated). Nothing to
+     * do (0): `race_key` unknown, or already merged into `into_key`; a pair whose `from` is
+     * unknown is skipped. ODZ_ENOTFOUND: `into_key` unknown, or a `to` unknown; ODZ_EINVAL:
+     * the same race, `into_key` itself retired, a `from` or `to` of another race. Undone with
+     * into_key NULL: the mark is cleared (the copies stay on the other race's runners). */
+    int (*retire_race)(odz_store *s, const char *race_key, const char *into_key,
+                       const odz_store_rekey *pairs, size_t n, int64_t now, odz_changes *changes,
+                       char *err);
+    /* The race a race was merged into (*into 0: not retired); unknown race: ODZ_ENOTFOUND. */
+    int (*merged_into)(odz_store *s, int64_t race_id, int64_t *into, char *err);
     /* Schema version after migrations. */
     int (*schema_version)(odz_store *s);
 } odz_store_ops;

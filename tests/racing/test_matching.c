@@ -1,5 +1,6 @@
 /* One race from many sources: exchange batches (upsert_batch with "match": true) against a
  * bookmaker's races in a SQLite store, through the racing service on the in-process bus. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/err.h"
@@ -121,16 +123,26 @@ static int64_t race_id_of(fx *f, const char *key)
     return id;
 }
 
-/* The betfair exchange_back odds of runner `number` of race `race_id`; 0 when none. */
-static int exchange_odds(fx *f, int64_t race_id, int number)
+/* The selection id of runner `number` of race `race_id`; 0 when none. */
+static int64_t selection_of(fx *f, int64_t race_id, int number)
 {
     json_t *ss = call_ok(f, "list_selections", json_pack("{s:I}", "race_id", (json_int_t)race_id));
-    json_t *ps = call_ok(f, "latest_prices", json_pack("{s:I}", "race_id", (json_int_t)race_id));
     int64_t sel = 0;
     size_t i;
     json_t *x;
     json_array_foreach(ss, i, x) if (json_integer_value(json_object_get(x, "number")) == number)
         sel = json_integer_value(json_object_get(x, "selection_id"));
+    json_decref(ss);
+    return sel;
+}
+
+/* The betfair exchange_back odds of runner `number` of race `race_id`; 0 when none. */
+static int exchange_odds(fx *f, int64_t race_id, int number)
+{
+    json_t *ps = call_ok(f, "latest_prices", json_pack("{s:I}", "race_id", (json_int_t)race_id));
+    int64_t sel = selection_of(f, race_id, number);
+    size_t i;
+    json_t *x;
     int odds = 0;
     json_array_foreach(ps, i, x) if (json_integer_value(json_object_get(x, "selection_id")) == sel &&
                                      !strcmp(json_string_value(json_object_get(x, "provider")),
@@ -138,7 +150,6 @@ static int exchange_odds(fx *f, int64_t race_id, int number)
                                      !strcmp(json_string_value(json_object_get(x, "market")),
                                              "exchange_back"))
         odds = (int)json_integer_value(json_object_get(x, "odds"));
-    json_decref(ss);
     json_decref(ps);
     return odds;
 }
@@ -268,6 +279,45 @@ static void must_not_match(void **st)
 }
 
 /* A market the bookmaker had not given yet is tried again when its race arrives. */
+/* race.<id>.updated events seen, by race id (the two a retirement names). */
+typedef struct {
+    pthread_mutex_t lock;
+    int64_t ids[2];
+    int seen[2];
+} updates;
+
+static void on_updated(odz_bus *b, const odz_msg *m, void *ud)
+{
+    (void)b;
+    updates *u = ud;
+    long long id = 0;
+    char tail[16] = "";
+    if (sscanf(m->subject, "race.%lld.%15s", &id, tail) != 2 || strcmp(tail, "updated"))
+        return;
+    pthread_mutex_lock(&u->lock);
+    for (int i = 0; i < 2; i++)
+        u->seen[i] += u->ids[i] == id;
+    pthread_mutex_unlock(&u->lock);
+}
+
+/* Whether both races' updates came (waits while the machine is busy). */
+static bool both_updated(updates *u)
+{
+    for (int i = 0; i < 5000; i++) {
+        pthread_mutex_lock(&u->lock);
+        bool both = u->seen[0] && u->seen[1];
+        pthread_mutex_unlock(&u->lock);
+        if (both)
+            return true;
+        usleep(2000);
+    }
+    return false;
+}
+
+/* A market stored apart (a past race, no bookmaker yet), then the bookmaker's race and runners
+ * arrive, then the market is decided again: it matches, and its race of its own is retired
+ * into the bookmaker's (the schedule shows one race with the exchange's prices, its history
+ * from before the match included; the old race card says where it went; both races updated). */
 static void retried_when_the_race_arrives(void **st)
 {
     fx *f = *st;
@@ -278,7 +328,15 @@ static void retried_when_the_race_arrives(void **st)
     json_t *u = unmatched(f, "betfair:906:1773460800");
     assert_non_null(u);
     json_decref(u);
+    int64_t apart = race_id_of(f, "betfair:906:1773460800");
+    assert_true(apart > 0);
     bookmaker(f);
+    assert_int_equal(races_of_day(f), 3);
+    int64_t r3 = race_id_of(f, "bk-r3");
+    updates seen = {.ids = {apart, r3}};
+    pthread_mutex_init(&seen.lock, NULL);
+    int64_t sub = f->bus->ops->subscribe(f->bus, "race.>", NULL, 0, on_updated, &seen);
+    assert_true(sub > 0);
     json_t *b = exchange("Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, ex, 5);
     size_t i;
     json_t *p;
@@ -286,7 +344,65 @@ static void retried_when_the_race_arrives(void **st)
         json_object_set_new(p, "ts", json_integer(T - 600));
     json_decref(call_ok(f, "upsert_batch", b));
     assert_null(unmatched(f, "betfair:906:1773460800"));
-    assert_int_equal(exchange_odds(f, race_id_of(f, "bk-r3"), 3), 202);
+    assert_int_equal(exchange_odds(f, r3, 3), 202);
+    assert_true(both_updated(&seen));
+    f->bus->ops->unsubscribe(f->bus, sub);
+    pthread_mutex_destroy(&seen.lock);
+    /* one race on the schedule, next to jump and in the meetings */
+    assert_int_equal(races_of_day(f), 2);
+    assert_int_equal(race_id_of(f, "betfair:906:1773460800"), 0);
+    json_t *ms = call_ok(f, "list_meetings", json_pack("{s:s,s:s}", "date_from", DAY, "date_to",
+                                                       DAY));
+    assert_int_equal(json_array_size(ms), 2);
+    json_decref(ms);
+    json_t *sched = call_ok(f, "schedule", json_pack("{s:s}", "date", DAY));
+    char *text = json_dumps(sched, JSON_COMPACT), *at = text;
+    int in_schedule = 0;
+    while ((at = strstr(at, "\"race_id\":")) != NULL) {
+        in_schedule++;
+        at++;
+    }
+    assert_int_equal(in_schedule, 2); /* Ballarat R3 and Bendigo R5, no market race */
+    free(text);
+    json_decref(sched);
+    /* the exchange's history from before the match is on the bookmaker's runner */
+    json_t *h = call_ok(f, "price_history", json_pack("{s:I,s:i}", "selection_id",
+                                                      (json_int_t)selection_of(f, r3, 3),
+                                                      "market", 4));
+    size_t betfair = 0;
+    json_int_t since = 0;
+    json_array_foreach(h, i, p) if (!strcmp(json_string_value(json_object_get(p, "provider")),
+                                            "betfair")) {
+        betfair++;
+        since = json_integer_value(json_object_get(p, "ts"));
+    }
+    /* 202 since T - 3600, while apart; at T - 600 once matched it repeats that point */
+    assert_int_equal(betfair, 1);
+    assert_int_equal(since, T - 3600);
+    json_decref(h);
+    /* the old race card says where the race went */
+    json_t *card = call_ok(f, "racecard", json_pack("{s:I}", "race_id", (json_int_t)apart));
+    assert_int_equal(json_integer_value(json_object_get(card, "merged_into")), r3);
+    json_decref(card);
+    card = call_ok(f, "racecard", json_pack("{s:I}", "race_id", (json_int_t)r3));
+    assert_null(json_object_get(card, "merged_into"));
+    json_decref(card);
+    /* a runner the bookmaker does not have: no longer sure, so the race is restored (the
+     * mark cleared) and the market stored apart again */
+    static const char *const more[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosbie",
+                                       "4. Mount Zion", "5. Dr Who", "6. Nobody Else"};
+    json_decref(call_ok(f, "upsert_batch",
+                        exchange("Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, more,
+                                 6)));
+    u = unmatched(f, "betfair:906:1773460800");
+    assert_non_null(u);
+    json_decref(u);
+    assert_int_equal(races_of_day(f), 3);
+    assert_int_equal(race_id_of(f, "betfair:906:1773460800"), apart);
+    card = call_ok(f, "racecard", json_pack("{s:I}", "race_id", (json_int_t)apart));
+    assert_null(json_object_get(card, "merged_into"));
+    assert_int_equal(json_array_size(json_object_get(card, "runners")), 6);
+    json_decref(card);
 }
 
 /* A market whose race has no runners yet is held back, not stored apart, until they come;

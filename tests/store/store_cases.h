@@ -53,6 +53,15 @@ static odz_race *race(const char *key, int64_t meeting_id, int number, int64_t s
     return r;
 }
 
+/* A race of meeting `mkey` in a batch. */
+static odz_batch_race batch_race(const char *mkey, const char *key, int number, int64_t start)
+{
+    odz_race *t = race(key, 0, number, start);
+    odz_batch_race br = {mkey, *t};
+    free(t);
+    return br;
+}
+
 static odz_selection runner(const char *key, int number)
 {
     odz_selection x = {0};
@@ -308,13 +317,8 @@ static void batch_upsert_by_source_key(void **st)
     odz_store *s = *st;
     char err[ODZ_ERRLEN];
     odz_meeting m = meeting("M", "2026-11-26", ODZ_GREYHOUND);
-    odz_batch_race br[2] = {{"M", {0}}, {"M", {0}}};
-    odz_race *t = race("R1", 0, 1, 1795620000);
-    br[0].race = *t;
-    free(t);
-    t = race("R2", 0, 2, 1795621000);
-    br[1].race = *t;
-    free(t);
+    odz_batch_race br[2] = {batch_race("M", "R1", 1, 1795620000),
+                            batch_race("M", "R2", 2, 1795621000)};
     odz_batch_selection bs[2] = {{"R1", runner("S1", 1)}, {"R1", runner("S2", 2)}};
     odz_batch_price bp[2] = {
         {"S1", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 250, .ts = 5}},
@@ -400,10 +404,7 @@ static void exchange_books(void **st)
     odz_store *s = *st;
     char err[ODZ_ERRLEN];
     odz_meeting m = meeting("XM", "2026-11-26", ODZ_THOROUGHBRED);
-    odz_batch_race br[1] = {{"XM", {0}}};
-    odz_race *t = race("XR", 0, 1, 1795620000);
-    br[0].race = *t;
-    free(t);
+    odz_batch_race br[1] = {batch_race("XM", "XR", 1, 1795620000)};
     odz_batch_selection bs[2] = {{"XR", runner("XS1", 1)}, {"XR", runner("XS2", 2)}};
     odz_batch_exbook bb[3] = {{"XS2", exbook("betfair", 345, 350, 100)},
                               {"XS1", exbook("betfair", 500, 520, 100)},
@@ -549,10 +550,7 @@ static void shared_database(void **st)
     char err[ODZ_ERRLEN];
     assert_non_null(b);
     odz_meeting m = meeting("SM", "2026-11-26", ODZ_THOROUGHBRED);
-    odz_batch_race br[1] = {{"SM", {0}}};
-    odz_race *t = race("SR", 0, 1, 1795620000);
-    br[0].race = *t;
-    free(t);
+    odz_batch_race br[1] = {batch_race("SM", "SR", 1, 1795620000)};
     odz_batch_selection bs[1] = {{"SR", runner("SS1", 1)}};
     odz_batch_exbook bb[1] = {{"SS1", exbook("betfair", 500, 520, 100)}};
     odz_batch seed_b = {&m, 1, br, 1, bs, 1, NULL, 0, bb, 1};
@@ -611,6 +609,174 @@ static void shared_database(void **st)
     b->ops->close(b);
 }
 
+/* How many meetings (else races) the lists of 2026-11-26 show. */
+static size_t n_of_day(odz_store *s, bool meetings)
+{
+    char err[ODZ_ERRLEN];
+    odz_races rs = {0};
+    odz_meetings ms = {0};
+    assert_int_equal(meetings ? s->ops->list_meetings(s, "2026-11-26", "2026-11-26", &ms, err)
+                              : s->ops->list_races(s, "2026-11-26", "2026-11-26", &rs, err),
+                     0);
+    size_t n = meetings ? ms.n : rs.n;
+    odz_races_free(&rs);
+    odz_meetings_free(&ms);
+    return n;
+}
+
+static int64_t selection_id_of(odz_store *s, int64_t race_id, const char *key)
+{
+    char err[ODZ_ERRLEN];
+    odz_selections ss = {0};
+    int64_t id = 0;
+    assert_int_equal(s->ops->list_selections(s, race_id, &ss, err), 0);
+    for (size_t i = 0; i < ss.n; i++)
+        if (!strcmp(ss.v[i].source_key, key))
+            id = ss.v[i].id;
+    odz_selections_free(&ss);
+    assert_true(id > 0);
+    return id;
+}
+
+/* A market stored apart, then retired into the bookmaker's race it matched: out of the lists
+ * (its meeting too, having no other race), its runners' exchange prices and books copied onto
+ * the bookmaker's runners (a point they already have kept), still read by id with where it
+ * went; bad calls change nothing; undone by clearing the mark. */
+static void retired_races(void **st)
+{
+    odz_store *s = *st;
+    char err[ODZ_ERRLEN];
+    odz_meeting ms[3] = {meeting("BM", "2026-11-26", ODZ_THOROUGHBRED),
+                         meeting("XM", "2026-11-26", ODZ_THOROUGHBRED),
+                         meeting("EMPTY", "2026-11-26", ODZ_HARNESS)};
+    odz_batch_race br[2] = {batch_race("BM", "BR", 3, 1795620000),
+                            batch_race("XM", "XR", 1, 1795620060)};
+    odz_batch_selection bs[5] = {{"BR", runner("BS1", 1)}, {"BR", runner("BS2", 2)},
+                                 {"XR", runner("XS1", 1)}, {"XR", runner("XS2", 2)},
+                                 {"XR", runner("XS3", 3)}};
+    odz_batch_price bp[6] = {
+        {"BS1", {.provider = "tab", .market = ODZ_FIXED_WIN, .odds = 450, .ts = 50}},
+        {"XS1", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 470, .ts = 120}},
+        {"BS1", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 510, .ts = 100}},
+        {"XS1", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 480, .ts = 90}},
+        {"XS1", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 500, .ts = 100}},
+        {"XS2", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 300, .ts = 90}},
+    };
+    odz_batch_exbook bb[1] = {{"XS2", exbook("betfair", 300, 310, 90)}};
+    odz_batch b = {ms, 3, br, 2, bs, 5, bp, 6, bb, 1};
+    odz_changes ch = {0};
+    assert_int_equal(s->ops->upsert_batch(s, &b, 10, &ch, err), 0);
+    odz_changes_free(&ch);
+    assert_int_equal(n_of_day(s, false), 2);
+    assert_int_equal(n_of_day(s, true), 3);
+    odz_race *x = calloc(1, sizeof *x), *bk = calloc(1, sizeof *bk);
+    odz_races rs = {0};
+    assert_int_equal(s->ops->list_races(s, "2026-11-26", "2026-11-26", &rs, err), 0);
+    *bk = rs.v[0];
+    *x = rs.v[1];
+    odz_races_free(&rs);
+    assert_string_equal(x->source_key, "XR");
+    int64_t bs1 = selection_id_of(s, bk->id, "BS1"), bs2 = selection_id_of(s, bk->id, "BS2");
+    int64_t xs1 = selection_id_of(s, x->id, "XS1");
+    odz_store_rekey pairs[3] = {{"XS1", "BS1"}, {"XS2", "BS2"}, {"XS9", "BS2"}};
+    odz_store_rekey wrong[1] = {{"XS1", "XS2"}};
+    int64_t into = -1;
+
+    /* refused, nothing changed */
+    assert_int_equal(s->ops->retire_race(s, "XR", "XR", pairs, 2, 20, &ch, err), ODZ_EINVAL);
+    assert_int_equal(s->ops->retire_race(s, "XR", "NOPE", pairs, 2, 20, &ch, err), ODZ_ENOTFOUND);
+    assert_int_equal(s->ops->retire_race(s, "XR", "BR", wrong, 1, 20, &ch, err), ODZ_EINVAL);
+    assert_int_equal(s->ops->retire_race(s, NULL, "BR", pairs, 2, 20, &ch, err), ODZ_EINVAL);
+    assert_int_equal(ch.n_race_ids, 0);
+    assert_int_equal(s->ops->retire_race(s, "UNSTORED", "BR", pairs, 2, 20, &ch, err), 0);
+    assert_int_equal(ch.n_race_ids, 0);
+    assert_int_equal(n_of_day(s, false), 2);
+    assert_int_equal(s->ops->merged_into(s, x->id, &into, err), 0);
+    assert_int_equal(into, 0);
+    odz_prices ps = {0};
+    assert_int_equal(s->ops->price_history(s, bs1, ODZ_EXCHANGE_BACK, &ps, err), 0);
+    assert_int_equal(ps.n, 1);
+    odz_prices_free(&ps);
+
+    /* retired: both races changed, the schedule shows one race with the exchange's prices */
+    assert_int_equal(s->ops->retire_race(s, "XR", "BR", pairs, 3, 30, &ch, err), 0);
+    assert_int_equal(ch.races_updated, 1);
+    assert_int_equal(ch.n_race_ids, 2);
+    odz_changes_free(&ch);
+    assert_int_equal(n_of_day(s, false), 1);
+    assert_int_equal(n_of_day(s, true), 2); /* XM had no other race; EMPTY has none at all */
+    assert_int_equal(s->ops->list_meeting_races(s, x->meeting_id, &rs, err), 0);
+    assert_int_equal(rs.n, 0);
+    odz_races_free(&rs);
+    assert_int_equal(s->ops->next_races(s, 0, 10, -1, &rs, err), 0);
+    assert_int_equal(rs.n, 1);
+    assert_int_equal(rs.v[0].id, bk->id);
+    odz_races_free(&rs);
+    assert_int_equal(s->ops->next_races(s, 0, 10, ODZ_THOROUGHBRED, &rs, err), 0);
+    assert_int_equal(rs.n, 1);
+    odz_races_free(&rs);
+    odz_race nr;
+    assert_int_equal(s->ops->next_race(s, x->meeting_id, 0, &nr, err), ODZ_ENOTFOUND);
+    odz_meeting xm;
+    assert_int_equal(s->ops->get_meeting(s, x->meeting_id, &xm, err), 0);
+    assert_int_equal(xm.first_start, 0);
+    assert_int_equal(s->ops->get_race(s, x->id, &nr, err), 0); /* still read by id */
+    assert_int_equal(s->ops->merged_into(s, x->id, &into, err), 0);
+    assert_int_equal(into, bk->id);
+    assert_int_equal(s->ops->merged_into(s, bk->id, &into, err), 0);
+    assert_int_equal(into, 0);
+    assert_int_equal(s->ops->merged_into(s, 999999, &into, err), ODZ_ENOTFOUND);
+    assert_int_equal(s->ops->price_history(s, bs1, ODZ_EXCHANGE_BACK, &ps, err), 0);
+    assert_int_equal(ps.n, 3); /* 480 at 90 copied; its own 510 at 100 kept over the copy */
+    assert_int_equal(ps.v[0].odds, 480);
+    assert_int_equal(ps.v[1].odds, 510);
+    assert_int_equal(ps.v[2].odds, 470);
+    odz_prices_free(&ps);
+    assert_int_equal(s->ops->price_history(s, xs1, ODZ_EXCHANGE_BACK, &ps, err), 0);
+    assert_int_equal(ps.n, 3); /* the retired race keeps its own */
+    odz_prices_free(&ps);
+    assert_int_equal(s->ops->latest_prices(s, bk->id, &ps, err), 0);
+    int found = 0;
+    for (size_t i = 0; i < ps.n; i++)
+        found += ps.v[i].selection_id == bs2 && ps.v[i].market == ODZ_EXCHANGE_BACK &&
+                 ps.v[i].odds == 300;
+    assert_int_equal(found, 1);
+    odz_prices_free(&ps);
+    odz_exbooks xb = {0};
+    assert_int_equal(s->ops->race_books(s, bk->id, &xb, err), 0);
+    assert_int_equal(xb.n, 1);
+    assert_int_equal(xb.v[0].selection_id, bs2);
+    assert_int_equal(xb.v[0].book.back[0].odds, 300);
+    odz_exbooks_free(&xb);
+    /* the write cache (510 at 100 the latest of BS1 it wrote) reads the copies again: 470 at
+     * 130 repeats the copied 470 at 120 */
+    odz_batch_price more[1] = {
+        {"BS1", {.provider = "betfair", .market = ODZ_EXCHANGE_BACK, .odds = 470, .ts = 130}}};
+    odz_batch b2 = {NULL, 0, NULL, 0, NULL, 0, more, 1, NULL, 0};
+    assert_int_equal(s->ops->upsert_batch(s, &b2, 40, &ch, err), 0);
+    assert_int_equal(ch.prices_added, 0);
+    odz_changes_free(&ch);
+
+    /* again: nothing to do; into a retired race: refused */
+    assert_int_equal(s->ops->retire_race(s, "XR", "BR", pairs, 3, 50, &ch, err), 0);
+    assert_int_equal(ch.n_race_ids, 0);
+    assert_int_equal(s->ops->retire_race(s, "BR", "XR", NULL, 0, 50, &ch, err), ODZ_EINVAL);
+    assert_int_equal(n_of_day(s, false), 1);
+
+    /* undone: the mark cleared, the race and its meeting back */
+    assert_int_equal(s->ops->retire_race(s, "XR", NULL, NULL, 0, 60, &ch, err), 0);
+    assert_int_equal(ch.n_race_ids, 2); /* the race back and the one it left */
+    odz_changes_free(&ch);
+    assert_int_equal(n_of_day(s, false), 2);
+    assert_int_equal(n_of_day(s, true), 3);
+    assert_int_equal(s->ops->merged_into(s, x->id, &into, err), 0);
+    assert_int_equal(into, 0);
+    assert_int_equal(s->ops->get_meeting(s, x->meeting_id, &xm, err), 0);
+    assert_int_equal(xm.first_start, 1795620060);
+    free(x);
+    free(bk);
+}
+
 #define STORE_TESTS                                                                               \
     cmocka_unit_test_setup_teardown(meetings_by_date_range, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(races_next_and_get, setup, teardown),                     \
@@ -619,4 +785,5 @@ static void shared_database(void **st)
         cmocka_unit_test_setup_teardown(prices_and_scratchings, setup, teardown),                 \
         cmocka_unit_test_setup_teardown(batch_upsert_by_source_key, setup, teardown),             \
         cmocka_unit_test_setup_teardown(exchange_books, setup, teardown),                         \
-        cmocka_unit_test_setup_teardown(shared_database, setup, teardown)
+        cmocka_unit_test_setup_teardown(shared_database, setup, teardown),                        \
+        cmocka_unit_test_setup_teardown(retired_races, setup, teardown)

@@ -173,28 +173,30 @@ static void open_migrate_and_errors(void **st)
     odz_store *s = open_store();
     assert_non_null(s);
     assert_string_equal(s->ops->name, "postgres");
-    assert_int_equal(s->ops->schema_version(s), 3);
+    assert_int_equal(s->ops->schema_version(s), 4);
     s->ops->close(s);
     /* postgresql:// too; reopening runs no migration again */
     snprintf(url, sizeof url, "postgresql%s", strchr(g_url, ':'));
     s = odz_store_open(url, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 3);
+    assert_int_equal(s->ops->schema_version(s), 4);
     s->ops->close(s);
-    assert_int_equal(admin(g_url, "SELECT count(*) FROM schema_migrations"), 3);
-    /* a database of version 1 (before the exchange books and the write epoch) migrates
-     * forward, its data kept */
+    assert_int_equal(admin(g_url, "SELECT count(*) FROM schema_migrations"), 4);
+    /* a database of version 1 (before the exchange books, the write epoch, retired races)
+     * migrates forward, its data kept */
     assert_int_equal(admin(g_url, "DROP TABLE exchange_books"), 0);
     assert_int_equal(admin(g_url, "DROP TABLE store_epoch"), 0);
+    assert_int_equal(admin(g_url, "ALTER TABLE races DROP COLUMN merged_into"), 0);
+    assert_int_equal(admin(g_url, "ALTER TABLE races DROP COLUMN retired_at"), 0);
     assert_int_equal(admin(g_url, "DELETE FROM schema_migrations WHERE version >= 2"), 0);
     assert_int_equal(admin(g_url, "INSERT INTO meetings (source_key, name, race_type, date) "
                                   "VALUES ('v1', 'Old', 0, '2026-11-26')"),
                      0);
     s = odz_store_open(url, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 3);
+    assert_int_equal(s->ops->schema_version(s), 4);
     s->ops->close(s);
-    assert_int_equal(admin(g_url, "SELECT count(*) FROM schema_migrations"), 3);
+    assert_int_equal(admin(g_url, "SELECT count(*) FROM schema_migrations"), 4);
     assert_int_equal(admin(g_url, "SELECT count(*) FROM meetings WHERE source_key = 'v1'"), 1);
     assert_int_equal(admin(g_url, "SELECT count(*) FROM exchange_books"), 0);
     /* nothing listening: a clear error, no store */
@@ -515,9 +517,9 @@ static void concurrent_migrations(void **st)
         if (!o[i].s)
             fprintf(stderr, "open %d: %s\n", i, o[i].err);
         assert_non_null(o[i].s);
-        assert_int_equal(o[i].s->ops->schema_version(o[i].s), 3);
+        assert_int_equal(o[i].s->ops->schema_version(o[i].s), 4);
     }
-    assert_int_equal(admin(url, "SELECT count(*) FROM schema_migrations"), 3);
+    assert_int_equal(admin(url, "SELECT count(*) FROM schema_migrations"), 4);
     char err[ODZ_ERRLEN];
     odz_meeting m = meeting("mig", "2026-11-26", ODZ_GREYHOUND);
     assert_int_equal(o[0].s->ops->add_meeting(o[0].s, &m, err), 0);

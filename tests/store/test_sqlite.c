@@ -50,7 +50,7 @@ static void file_reopen_keeps_data_and_schema(void **st)
     char err[ODZ_ERRLEN];
     odz_store *s = odz_store_open(path, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 3);
+    assert_int_equal(s->ops->schema_version(s), 4);
     odz_meeting m = meeting("keep", "2026-11-26", ODZ_HARNESS);
     assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
     s->ops->close(s);
@@ -80,8 +80,8 @@ static void exec_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
-/* A database of version 1 (before the exchange books and the write epoch) migrates forward,
- * its data kept. */
+/* A database of version 1 (before the exchange books, the write epoch and retired races)
+ * migrates forward, its data kept. */
 static void version_1_migrates_forward(void **st)
 {
     (void)st;
@@ -95,10 +95,12 @@ static void version_1_migrates_forward(void **st)
     assert_int_equal(s->ops->add_meeting(s, &m, err), 0);
     s->ops->close(s);
     exec_sql(path, "DROP TABLE exchange_books; DROP TABLE store_epoch; "
+                   "ALTER TABLE races DROP COLUMN merged_into; "
+                   "ALTER TABLE races DROP COLUMN retired_at; "
                    "DELETE FROM schema_version WHERE version >= 2");
     s = odz_store_open(path, err);
     assert_non_null(s);
-    assert_int_equal(s->ops->schema_version(s), 3);
+    assert_int_equal(s->ops->schema_version(s), 4);
     odz_meeting got;
     assert_int_equal(s->ops->get_meeting(s, m.id, &got, err), 0);
     odz_exbooks books = {0};
