@@ -713,6 +713,10 @@ static void on_event(odz_bus *bus, const odz_msg *m, void *ud)
     }
     snprintf(key, sizeof key, "racecard:%lld", id);
     invalidate(v, key, m->corr_id);
+    /* history no price event announced (a retired race's copied onto this one, a runner
+     * scratched) reaches the flucs through the service */
+    snprintf(key, sizeof key, "flucs:%lld", id);
+    invalidate(v, key, m->corr_id);
     json_t *j = json_loadb(m->data, m->len, 0, NULL);
     json_int_t start = json_integer_value(json_object_get(j, "scheduled_start"));
     json_int_t mid = json_integer_value(json_object_get(j, "meeting_id"));

@@ -795,6 +795,21 @@ static void price_events_patch_the_flucs(void **state)
     assert_true(rebuilds("service") == svc0 + 1);
     assert_true(odz_metric_value(refused) == ref0 + 1);
     assert_true(flucs_shows(f, path, &last)); /* the store's history: 9.99 was never stored */
+
+    /* a race update (status, scratching, a retired race's history copied onto this one) may
+     * bring points no price event announced: the flucs are built again by the service */
+    atomic_store(&flucs_requests, 0);
+    sub = f->bus->ops->subscribe(f->bus, "racing.flucs", NULL, 64, count_requests, &flucs_requests);
+    assert_true(sub > 0);
+    snprintf(subj, sizeof subj, "race.%lld.updated", (long long)race);
+    len = snprintf(ev, sizeof ev, "{\"race_id\":%lld}", (long long)race);
+    f->bus->ops->publish(f->bus, subj, ev, (size_t)len, NULL);
+    for (int i = 0; i < 500 && atomic_load(&flucs_requests) == 0; i++) {
+        json_decref(get_json(f, path));
+        sleep_us(10000);
+    }
+    f->bus->ops->unsubscribe(f->bus, sub);
+    assert_true(atomic_load(&flucs_requests) >= 1);
 }
 
 /* A burst of price events for one race, faster than any render: at most one render from

@@ -117,3 +117,11 @@ export function applyCardEvent(card, raceId, ev) {
     }
   return true;
 }
+
+/** Where a race card leads when its race was retired into another (an exchange market stored
+ * apart that later matched a bookmaker's race: `merged_into` in GET /api/racing/racecard):
+ * that race's id, or null to show this card. Never the same race; only a positive integer. */
+export function mergedTarget(body, raceId) {
+  const to = body && body.merged_into;
+  return Number.isInteger(to) && to > 0 && to !== raceId ? to : null;
+}

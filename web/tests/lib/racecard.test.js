@@ -9,6 +9,7 @@ import {
   isOurProvider,
   isPriceEvent,
   liveIsNewer,
+  mergedTarget,
   mergeFresh,
   PRICE_ASK,
   PRICE_DROP,
@@ -252,5 +253,20 @@ describe('a race event on the card', () => {
     expect(c.runners[0].is_scratched).toBeUndefined();
     applyCardEvent(c, 7, { race_id: 8, status: 'OPEN' });
     expect(c.meeting.races[1].status).toBe('CLOSED');
+  });
+});
+
+describe('mergedTarget', () => {
+  it('leads a retired race to the race it was merged into', () => {
+    expect(mergedTarget({ race: { race_id: 7 }, merged_into: 12 }, 7)).toBe(12);
+  });
+  it('stays on a card that was not merged, or names itself, or a bad id', () => {
+    expect(mergedTarget({ race: { race_id: 7 } }, 7)).toBe(null);
+    expect(mergedTarget({ merged_into: 7 }, 7)).toBe(null);
+    expect(mergedTarget({ merged_into: null }, 7)).toBe(null);
+    expect(mergedTarget({ merged_into: '12' }, 7)).toBe(null);
+    expect(mergedTarget({ merged_into: -3 }, 7)).toBe(null);
+    expect(mergedTarget({ merged_into: 1.5 }, 7)).toBe(null);
+    expect(mergedTarget(null, 7)).toBe(null);
   });
 });
