@@ -1,7 +1,7 @@
 /* The odds engine's text: matcher rows and race.<id>.odds events written as JSON text (best
  * prices and market percentages computed here), and their publishing on the bus. */
 #include "core/err.h"
-#include "core/json.h"
+#include "core/json_text.h"
 #include "racing/compare.h"
 #include "racing/matcher_internal.h"
 
@@ -11,36 +11,14 @@
 
 /* ---- JSON text ------------------------------------------------------------------------- */
 
-/* v in units of 10^-decimals, as a JSON number without trailing zeros: 984, 2 -> 9.84 */
-static void tb_fixed(tbuf *t, int64_t v, int decimals)
-{
-    char buf[48], *e = buf + sizeof buf, *p = e;
-    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    bool digits = false;
-    for (int d = 0; d < decimals; d++, x /= 10)
-        if (digits || x % 10) {
-            *--p = (char)('0' + x % 10);
-            digits = true;
-        }
-    if (digits)
-        *--p = '.';
-    do {
-        *--p = (char)('0' + x % 10);
-        x /= 10;
-    } while (x);
-    if (v < 0)
-        *--p = '-';
-    odz_text_put(t, p, (size_t)(e - p));
-}
-
 static void tb_int(tbuf *t, int64_t v)
 {
-    tb_fixed(t, v, 0);
+    odz_text_fixed(t, v, 0);
 }
 
 static void tb_units(tbuf *t, int64_t hundredths)
 {
-    tb_fixed(t, hundredths, 2);
+    odz_text_fixed(t, hundredths, 2);
 }
 
 static void tb_units_or_null(tbuf *t, int64_t hundredths)
@@ -59,19 +37,18 @@ static void tb_str(tbuf *t, const char *escaped)
     odz_text_put(t, "\"", 1);
 }
 
-/* The JSON escaping of s without its quotes (jansson's), malloc'd; "" for text jansson refuses
- * (not UTF-8). NULL when out of memory. */
+/* The JSON escaping of s without its quotes (core/json_text.h, jansson's), malloc'd; "" for
+ * text jansson refuses (not UTF-8). NULL when out of memory. */
 char *odz_matcher__esc(const char *s)
 {
-    json_t *j = json_string(s);
-    char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-    json_decref(j);
-    if (!d)
+    odz_text t = {0};
+    if (!odz_text_json_string(&t, s) || t.oom) {
+        free(t.s);
         return strdup("");
-    size_t n = strlen(d);
-    memmove(d, d + 1, n - 2);
-    d[n - 2] = '\0';
-    return d;
+    }
+    memmove(t.s, t.s + 1, t.n - 2);
+    t.s[t.n - 2] = '\0';
+    return t.s;
 }
 
 /* ---- rows -------------------------------------------------------------------------------- */
@@ -142,7 +119,7 @@ static void eachway_text(tbuf *t, const mrunner *u, const odz_match_in *in, cons
     f_int(t, "/", o->frac_den);
     /* exact place odds in 1/10000: hundredths place_num / place_den, rounded down */
     odz_text_str(t, "\",\"place_odds\":");
-    tb_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
+    odz_text_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
     f_units(t, ",\"lay_place\":", in->lay_place);
     odz_text_str(t, ",\"lay_place_size\":");
     tb_units_or_null(t, u->lay_size[1]);
