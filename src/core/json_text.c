@@ -43,19 +43,12 @@ bool odz_text_json_string(odz_text *t, const char *s)
             continue;
         odz_text_put(t, s + run, i - run);
         run = i + 1;
-        char seq[8];
-        const char *esc = seq;
-        switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        default: snprintf(seq, sizeof seq, "\\u%04X", (unsigned)c); break;
-        }
-        odz_text_str(t, esc);
+        static const char named[] = "\"\\\b\f\n\r\t", as[] = "\"\\bfnrt";
+        const char *k = strchr(named, c); /* c is not NUL: s[i] is inside the string */
+        char seq[8] = {'\\', k ? as[k - named] : 0};
+        if (!k)
+            snprintf(seq, sizeof seq, "\\u%04X", (unsigned)c);
+        odz_text_str(t, seq);
     }
     odz_text_put(t, s + run, n - run);
     odz_text_put(t, "\"", 1);
@@ -82,10 +75,21 @@ void odz_text_json_units(odz_text *t, int64_t hundredths)
     json_decref(j);
 }
 
-void odz_text_json_odds(odz_text *t, int odds)
+void odz_text_json_odds(odz_text *t, int64_t odds)
 {
     if (odds <= 0)
         odz_text_put(t, "null", 4);
     else
         odz_text_json_units(t, odds);
+}
+
+void odz_text_int(odz_text *t, int64_t v)
+{
+    odz_text_fixed(t, v, 0);
+}
+
+void odz_text_field(odz_text *t, void (*value)(odz_text *, int64_t), const char *key, int64_t v)
+{
+    odz_text_str(t, key);
+    value(t, v);
 }

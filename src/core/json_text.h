@@ -25,6 +25,13 @@ bool odz_text_json_string(odz_text *t, const char *s);
 void odz_text_json_units(odz_text *t, int64_t hundredths);
 
 /** Odds in hundredths as odz_json_odds writes them: 0 or less -> null. */
-void odz_text_json_odds(odz_text *t, int odds);
+void odz_text_json_odds(odz_text *t, int64_t odds);
+
+/** v as an integer (odz_text_fixed with no decimals). */
+void odz_text_int(odz_text *t, int64_t v);
+
+/** A member or element: `key`, the literal text before the value (",\"ts\":", "{\"race_id\":"),
+ *  then v written by `value` (odz_text_int, odz_text_json_units, ...). */
+void odz_text_field(odz_text *t, void (*value)(odz_text *, int64_t), const char *key, int64_t v);
 
 #endif

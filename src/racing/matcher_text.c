@@ -83,19 +83,7 @@ bool odz_matcher__row_in(const mrace *r, const mrunner *u, size_t p, int64_t sta
     return true;
 }
 
-/* ,"key":value pairs: `key` is the literal text before the value ("{\"rating\":") */
-static void f_units(tbuf *t, const char *key, int64_t hundredths)
-{
-    odz_text_str(t, key);
-    tb_units(t, hundredths);
-}
-
-static void f_int(tbuf *t, const char *key, int64_t v)
-{
-    odz_text_str(t, key);
-    tb_int(t, v);
-}
-
+/* ,"key":"escaped" (key: the literal text before the value, "{\"rating\":") */
 static void f_str(tbuf *t, const char *key, const char *escaped)
 {
     odz_text_str(t, key);
@@ -104,30 +92,30 @@ static void f_str(tbuf *t, const char *key, const char *escaped)
 
 static void bet_text(tbuf *t, const odz_matched_out *o, int rating)
 {
-    f_units(t, "{\"rating\":", rating);
-    f_units(t, ",\"lay_stake\":", o->lay_stake);
-    f_units(t, ",\"liability\":", o->liability);
-    f_units(t, ",\"back_wins\":", o->back_wins);
-    f_units(t, ",\"lay_wins\":", o->lay_wins);
+    odz_text_field(t, tb_units, "{\"rating\":", rating);
+    odz_text_field(t, tb_units, ",\"lay_stake\":", o->lay_stake);
+    odz_text_field(t, tb_units, ",\"liability\":", o->liability);
+    odz_text_field(t, tb_units, ",\"back_wins\":", o->back_wins);
+    odz_text_field(t, tb_units, ",\"lay_wins\":", o->lay_wins);
     odz_text_str(t, "}");
 }
 
 static void eachway_text(tbuf *t, const mrunner *u, const odz_match_in *in, const odz_match_out *o)
 {
-    f_int(t, "{\"places\":", o->places);
-    f_int(t, ",\"fraction\":\"", o->frac_num);
-    f_int(t, "/", o->frac_den);
+    odz_text_field(t, tb_int, "{\"places\":", o->places);
+    odz_text_field(t, tb_int, ",\"fraction\":\"", o->frac_num);
+    odz_text_field(t, tb_int, "/", o->frac_den);
     /* exact place odds in 1/10000: hundredths place_num / place_den, rounded down */
     odz_text_str(t, "\",\"place_odds\":");
     odz_text_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
-    f_units(t, ",\"lay_place\":", in->lay_place);
+    odz_text_field(t, tb_units, ",\"lay_place\":", in->lay_place);
     odz_text_str(t, ",\"lay_place_size\":");
     tb_units_or_null(t, u->lay_size[1]);
-    f_units(t, ",\"rating\":", o->ew_rating);
-    f_units(t, ",\"liability\":", o->ew.liability);
-    f_units(t, ",\"if_wins\":", o->ew.if_wins);
-    f_units(t, ",\"if_places\":", o->ew.if_places);
-    f_units(t, ",\"if_loses\":", o->ew.if_loses);
+    odz_text_field(t, tb_units, ",\"rating\":", o->ew_rating);
+    odz_text_field(t, tb_units, ",\"liability\":", o->ew.liability);
+    odz_text_field(t, tb_units, ",\"if_wins\":", o->ew.if_wins);
+    odz_text_field(t, tb_units, ",\"if_places\":", o->ew.if_places);
+    odz_text_field(t, tb_units, ",\"if_loses\":", o->ew.if_loses);
     odz_text_str(t, "}");
 }
 
@@ -138,28 +126,28 @@ void odz_matcher__row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p,
     const odz_matched_out *b = &o->bet[in->type];
     odz_text_str(t, "{\"key\":");
     row_key(t, r, u, p);
-    f_int(t, ",\"race_id\":", r->id);
-    f_int(t, ",\"selection_id\":", u->id);
-    f_int(t, ",\"number\":", u->number);
+    odz_text_field(t, tb_int, ",\"race_id\":", r->id);
+    odz_text_field(t, tb_int, ",\"selection_id\":", u->id);
+    odz_text_field(t, tb_int, ",\"number\":", u->number);
     f_str(t, ",\"runner\":", u->name_e);
     f_str(t, ",\"race_name\":", r->name_e);
-    f_int(t, ",\"race_number\":", r->number);
+    odz_text_field(t, tb_int, ",\"race_number\":", r->number);
     f_str(t, ",\"venue\":", r->venue_e);
     f_str(t, ",\"race_type\":", odz_race_type_name(r->type));
-    f_int(t, ",\"start\":", r->start);
+    odz_text_field(t, tb_int, ",\"start\":", r->start);
     f_str(t, ",\"bookmaker\":", r->pv_e[p]);
-    f_units(t, ",\"back\":", in->back);
-    f_units(t, ",\"lay\":", in->lay);
+    odz_text_field(t, tb_units, ",\"back\":", in->back);
+    odz_text_field(t, tb_units, ",\"lay\":", in->lay);
     odz_text_str(t, ",\"lay_size\":");
     tb_units_or_null(t, u->lay_size[0]);
-    f_units(t, ",\"stake\":", in->stake);
-    f_units(t, ",\"commission\":", in->commission);
+    odz_text_field(t, tb_units, ",\"stake\":", in->stake);
+    odz_text_field(t, tb_units, ",\"commission\":", in->commission);
     f_str(t, ",\"type\":", odz_bet_type_name(in->type));
-    f_units(t, ",\"rating\":", o->rating[in->type]);
-    f_units(t, ",\"lay_stake\":", b->lay_stake);
-    f_units(t, ",\"liability\":", b->liability);
-    f_units(t, ",\"back_wins\":", b->back_wins);
-    f_units(t, ",\"lay_wins\":", b->lay_wins);
+    odz_text_field(t, tb_units, ",\"rating\":", o->rating[in->type]);
+    odz_text_field(t, tb_units, ",\"lay_stake\":", b->lay_stake);
+    odz_text_field(t, tb_units, ",\"liability\":", b->liability);
+    odz_text_field(t, tb_units, ",\"back_wins\":", b->back_wins);
+    odz_text_field(t, tb_units, ",\"lay_wins\":", b->lay_wins);
     odz_text_str(t, ",\"bets\":{");
     for (int k = ODZ_BET_QUALIFYING; k <= ODZ_BET_SR; k++) {
         odz_text_str(t, k ? ",\"" : "\"");
@@ -188,8 +176,8 @@ void odz_matcher__publish_runner(odz_matcher *m, mrace *r, size_t ri)
 {
     mrunner *u = &r->r[ri];
     tbuf t = {0};
-    f_int(&t, "{\"race_id\":", r->id);
-    f_int(&t, ",\"selection_id\":", u->id);
+    odz_text_field(&t, tb_int, "{\"race_id\":", r->id);
+    odz_text_field(&t, tb_int, ",\"selection_id\":", u->id);
     odz_text_str(&t, ",\"rows\":[");
     uint64_t has = 0;
     for (size_t k = 0; k < r->np; k++) {
@@ -268,15 +256,15 @@ static void pct_text(tbuf *t, int pct, int n)
         odz_text_str(t, "null");
         return;
     }
-    f_units(t, "{\"percentage\":", pct);
-    f_int(t, ",\"runners\":", n);
+    odz_text_field(t, tb_units, "{\"percentage\":", pct);
+    odz_text_field(t, tb_int, ",\"runners\":", n);
     odz_text_str(t, "}");
 }
 
 /* race.<id>.odds: the shapes of the race card's comparison and runner "best" (compare.h). */
 static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
 {
-    f_int(t, "{\"race_id\":", r->id);
+    odz_text_field(t, tb_int, "{\"race_id\":", r->id);
     odz_text_str(t, ",\"providers\":[");
     for (size_t k = 0; k < r->np; k++) {
         size_t p = r->order[k];
@@ -302,8 +290,8 @@ static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
     }
     odz_text_str(t, "},\"runners\":[");
     for (size_t i = 0; i < r->nr; i++) {
-        f_int(t, i ? ",{\"selection_id\":" : "{\"selection_id\":", r->r[i].id);
-        f_int(t, ",\"number\":", r->r[i].number);
+        odz_text_field(t, tb_int, i ? ",{\"selection_id\":" : "{\"selection_id\":", r->r[i].id);
+        odz_text_field(t, tb_int, ",\"number\":", r->r[i].number);
         odz_text_str(t, ",\"best\":{");
         for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++) {
             odz_text_str(t, x ? ",\"" : "\"");
@@ -313,7 +301,7 @@ static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
                 odz_text_str(t, "null");
                 continue;
             }
-            f_units(t, "{\"price\":", s->best[i][x]);
+            odz_text_field(t, tb_units, "{\"price\":", s->best[i][x]);
             f_str(t, ",\"provider\":", r->pv_e[s->best_p[i][x]]);
             odz_text_str(t, "}");
         }
@@ -341,7 +329,7 @@ void odz_matcher__publish_odds(odz_matcher *m, mrace *r, bool force)
 void odz_matcher__publish_removed(odz_matcher *m, const mrace *r)
 {
     tbuf t = {0};
-    f_int(&t, "{\"race_id\":", r->id);
+    odz_text_field(&t, tb_int, "{\"race_id\":", r->id);
     odz_text_str(&t, ",\"selection_id\":null,\"rows\":[],\"removed\":[");
     bool first = true;
     for (size_t i = 0; i < r->nr; i++)

@@ -21,12 +21,11 @@
 
 static char *ref_price(const odz_price_change *pc)
 {
-    json_t *ev =
-        json_pack("{s:I,s:I,s:i,s:s,s:s,s:o,s:o,s:I}", "race_id", (json_int_t)pc->race_id,
-                  "selection_id", (json_int_t)pc->price.selection_id, "number", pc->number,
-                  "market", odz_market_name(pc->price.market), "provider", pc->price.provider,
-                  "price", odz_json_odds(pc->price.odds), "previous", odz_json_odds(pc->previous),
-                  "ts", (json_int_t)pc->price.ts);
+    json_t *ev = json_pack("{s:I,s:I,s:i,s:s,s:s,s:o,s:o,s:I}", "race_id", (json_int_t)pc->race_id,
+                           "selection_id", (json_int_t)pc->price.selection_id, "number", pc->number,
+                           "market", odz_market_name(pc->price.market), "provider",
+                           pc->price.provider, "price", odz_json_odds(pc->price.odds), "previous",
+                           odz_json_odds(pc->previous), "ts", (json_int_t)pc->price.ts);
     if (ev && (pc->price.market == ODZ_EXCHANGE_BACK || pc->price.market == ODZ_EXCHANGE_LAY))
         json_object_set_new(ev, "size", pc->size >= 0 ? odz_json_money(pc->size) : json_null());
     char *txt = ev ? odz_json_dumps(ev) : NULL;
@@ -53,14 +52,10 @@ static char *ref_book(const odz_exbook_change *bc)
 
 /* ---- generated input -------------------------------------------------------------------- */
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
+/* 64 random bits from libc's generator, seeded in main: the same input every run */
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return (uint64_t)random() << 33 ^ (uint64_t)random() << 2 ^ (uint64_t)random();
 }
 
 static int64_t range(int64_t lo, int64_t hi) /* lo..hi */
@@ -97,7 +92,8 @@ static size_t put_cp(char *p, uint32_t c)
  * (one in eight) arbitrary bytes, mostly not UTF-8. */
 static void gen_name(char *s, size_t cap)
 {
-    static const char *plain[] = {"betfair", "betfair_place", "tab", "ladbrokes", "neds", "O'Brien"};
+    static const char *plain[] = {"betfair",   "betfair_place", "tab",
+                                  "ladbrokes", "neds",          "O'Brien"};
     int kind = (int)range(0, 7);
     if (kind < 3) {
         snprintf(s, cap, "%s", plain[range(0, 5)]);
@@ -112,16 +108,26 @@ static void gen_name(char *s, size_t cap)
             k = 1;
         } else {
             switch (range(0, 5)) {
-            case 0: k = put_cp(b, (uint32_t)range(1, 0x1f)); break;
-            case 1: k = put_cp(b, range(0, 1) ? '"' : '\\'); break;
-            case 2: k = put_cp(b, (uint32_t)range(0x20, 0x7f)); break;
-            case 3: k = put_cp(b, (uint32_t)range(0x80, 0x7ff)); break;
+            case 0:
+                k = put_cp(b, (uint32_t)range(1, 0x1f));
+                break;
+            case 1:
+                k = put_cp(b, range(0, 1) ? '"' : '\\');
+                break;
+            case 2:
+                k = put_cp(b, (uint32_t)range(0x20, 0x7f));
+                break;
+            case 3:
+                k = put_cp(b, (uint32_t)range(0x80, 0x7ff));
+                break;
             case 4: {
                 uint32_t c = (uint32_t)range(0x800, 0xfffd);
                 k = put_cp(b, c >= 0xd800 && c <= 0xdfff ? 0xe9 : c);
                 break;
             }
-            default: k = put_cp(b, (uint32_t)range(0x10000, 0x10ffff)); break;
+            default:
+                k = put_cp(b, (uint32_t)range(0x10000, 0x10ffff));
+                break;
             }
         }
         if (n + k > want)
@@ -135,23 +141,34 @@ static void gen_name(char *s, size_t cap)
 static int gen_odds(void)
 {
     switch (range(0, 5)) {
-    case 0: return 0;
-    case 1: return (int)range(101, 1000) / 10 * 10; /* whole tenths: 4.2 */
-    case 2: return (int)range(1, 1000) * 100;       /* whole: 4.0 */
-    case 3: return INT_MAX - (int)range(0, 3);
-    default: return (int)range(101, 100000);
+    case 0:
+        return 0;
+    case 1:
+        return (int)range(101, 1000) / 10 * 10; /* whole tenths: 4.2 */
+    case 2:
+        return (int)range(1, 1000) * 100; /* whole: 4.0 */
+    case 3:
+        return INT_MAX - (int)range(0, 3);
+    default:
+        return (int)range(101, 100000);
     }
 }
 
 static int64_t gen_money(void)
 {
     switch (range(0, 5)) {
-    case 0: return 0;
-    case 1: return range(1, 100000) * 100;
-    case 2: return range(9999999990LL, 10000000010LL); /* around 10 significant digits */
-    case 3: return range(-100000, -1);
-    case 4: return range(ODZ_MONEY_MAX - 1000, ODZ_MONEY_MAX);
-    default: return range(1, ODZ_MONEY_MAX);
+    case 0:
+        return 0;
+    case 1:
+        return range(1, 100000) * 100;
+    case 2:
+        return range(9999999990LL, 10000000010LL); /* around 10 significant digits */
+    case 3:
+        return range(-100000, -1);
+    case 4:
+        return range(ODZ_MONEY_MAX - 1000, ODZ_MONEY_MAX);
+    default:
+        return range(1, ODZ_MONEY_MAX);
     }
 }
 
@@ -174,6 +191,17 @@ static void same(const char *ref, odz_text *t, bool ok)
 
 /* ---- tests ---------------------------------------------------------------------------- */
 
+/* s written by odz_text_json_string as jansson dumps it, or refused by both */
+static void escapes_as_jansson(odz_text *t, const char *s)
+{
+    json_t *j = json_string(s);
+    char *ref = j ? json_dumps(j, ODZ_JSON_DUMP_FLAGS | JSON_ENCODE_ANY) : NULL;
+    t->n = 0;
+    same(ref, t, odz_text_json_string(t, s));
+    free(ref);
+    json_decref(j);
+}
+
 static void strings_escape_as_jansson(void **state)
 {
     (void)state;
@@ -182,21 +210,11 @@ static void strings_escape_as_jansson(void **state)
     for (int c = 1; c < 256; c++) { /* every single byte */
         s[0] = (char)c;
         s[1] = '\0';
-        json_t *j = json_string(s);
-        char *ref = j ? json_dumps(j, ODZ_JSON_DUMP_FLAGS | JSON_ENCODE_ANY) : NULL;
-        t.n = 0;
-        same(ref, &t, odz_text_json_string(&t, s));
-        free(ref);
-        json_decref(j);
+        escapes_as_jansson(&t, s);
     }
     for (int i = 0; i < 20000; i++) {
         gen_name(s, sizeof s);
-        json_t *j = json_string(s);
-        char *ref = j ? json_dumps(j, ODZ_JSON_DUMP_FLAGS | JSON_ENCODE_ANY) : NULL;
-        t.n = 0;
-        same(ref, &t, odz_text_json_string(&t, s));
-        free(ref);
-        json_decref(j);
+        escapes_as_jansson(&t, s);
     }
     assert_false(odz_text_json_string(&t, NULL));
     free(t.s);
@@ -225,8 +243,10 @@ static void price_events_as_jansson(void **state)
     odz_text t = {0};
     int refused = 0;
     for (int i = 0; i < 50000; i++) {
-        odz_price_change pc = {.previous = gen_odds(), .race_id = gen_id(),
-                               .number = (int)range(INT_MIN / 2, INT_MAX / 2) % (range(0, 3) ? 30 : INT_MAX),
+        odz_price_change pc = {.previous = gen_odds(),
+                               .race_id = gen_id(),
+                               .number = (int)range(INT_MIN / 2, INT_MAX / 2) %
+                                         (range(0, 3) ? 30 : INT_MAX),
                                .size = range(0, 3) ? gen_money() : -1};
         pc.price.selection_id = gen_id();
         pc.price.market = (odz_market)range(0, ODZ_MARKETS - 1);
@@ -275,8 +295,8 @@ static void known_text(void **state)
 {
     (void)state;
     odz_price_change pc = {.previous = 400, .race_id = 7, .number = 3, .size = 12050};
-    pc.price = (odz_price){.selection_id = 71, .market = ODZ_EXCHANGE_BACK, .odds = 420,
-                           .ts = 1700000000};
+    pc.price =
+        (odz_price){.selection_id = 71, .market = ODZ_EXCHANGE_BACK, .odds = 420, .ts = 1700000000};
     snprintf(pc.price.provider, sizeof pc.price.provider, "bet\"fair\\\n\x01\xc3\xa9");
     odz_text t = {0};
     assert_true(odz_price_event_text(&t, &pc));
@@ -288,9 +308,12 @@ static void known_text(void **state)
 
 int main(void)
 {
+    srandom(20261203);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(strings_escape_as_jansson), cmocka_unit_test(units_as_jansson_reals),
-        cmocka_unit_test(price_events_as_jansson), cmocka_unit_test(book_events_as_jansson),
+        cmocka_unit_test(strings_escape_as_jansson),
+        cmocka_unit_test(units_as_jansson_reals),
+        cmocka_unit_test(price_events_as_jansson),
+        cmocka_unit_test(book_events_as_jansson),
         cmocka_unit_test(known_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
