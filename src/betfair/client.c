@@ -41,6 +41,7 @@ struct odz_bf_client {
     pthread_mutex_t lock;
     odz_bf_client_stats stats;
     char token[512];         /* the session token last read from cfg.session_file */
+    odz_scrape sc;           /* each flush's, its arrays kept between flushes */
 };
 
 /* ---- the connection ---- */
@@ -163,12 +164,12 @@ static int conn_write(odz_bf_client *c, const char *buf, size_t n)
 static void flush(odz_bf_client *c)
 {
     char err[ODZ_ERRLEN];
-    odz_scrape sc = {0};
-    int rc = odz_bf_to_scrape(&c->s.cache, NULL, c->cfg.tz, true, &sc, err, sizeof err);
-    if (rc == 0 && (sc.n_races || sc.meetings.n))
-        rc = odz_scrape_send_as(c->bus, &sc, odz_now(), ODZ_BF_PROVIDER, true, err);
+    odz_scrape *sc = &c->sc;
+    int rc = odz_bf_to_scrape(&c->s.cache, NULL, c->cfg.tz, true, sc, err, sizeof err);
+    if (rc == 0 && (sc->n_races || sc->meetings.n))
+        rc = odz_scrape_send_as(c->bus, sc, odz_now(), ODZ_BF_PROVIDER, true, err);
     pthread_mutex_lock(&c->lock);
-    if (sc.n_races || rc < 0)
+    if (sc->n_races || rc < 0)
         c->stats.batches++;
     if (rc < 0)
         c->stats.failed_batches++;
@@ -177,7 +178,7 @@ static void flush(odz_bf_client *c)
         odz_srcstat_error(ODZ_BF_PROVIDER, "exchange");
         odz_log_kv(ODZ_LOG_ERROR, "betfair changes not stored", "error", err, NULL);
     }
-    odz_scrape_free(&sc);
+    odz_scrape_clear(sc);
 }
 
 static void sleep_ms(odz_bf_client *c, int ms)
@@ -350,6 +351,7 @@ void odz_bf_client_stop(odz_bf_client *c)
     pthread_join(c->thread, NULL);
     hang_up(c);
     odz_bf_session_free(&c->s);
+    odz_scrape_free(&c->sc);
     SSL_CTX_free(c->ctx);
     pthread_mutex_destroy(&c->lock);
     free(c);

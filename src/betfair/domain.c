@@ -475,13 +475,18 @@ int odz_bf_to_scrape(odz_bf_cache *c, const odz_bf_catalogues *cats, const char 
         if (m->changed || !only_changed)
             g->any = m;
     }
-    odz_scrape tmp = {0};
+    /* An empty scrape (the replay's and the client's, kept between seconds) is filled in
+     * place, its arrays reused, and emptied again on a failure; any other is merged into. */
+    bool direct = odz_scrape_empty(out);
+    odz_scrape tmp = {0}, *into = direct ? out : &tmp;
     for (size_t j = 0; rc == 0 && j < n; j++)
         if (groups[j].any) {
             groups[j].any = groups[j].win ? groups[j].win : groups[j].place;
-            rc = convert_race(groups, n, &groups[j], cats, &tmp, err, errlen);
+            rc = convert_race(groups, n, &groups[j], cats, into, err, errlen);
         }
-    if (rc == 0 && (rc = odz__scrape_merge(out, &tmp)) != 0)
+    if (direct && rc)
+        odz_scrape_clear(out);
+    if (!direct && rc == 0 && (rc = odz__scrape_merge(out, &tmp)) != 0)
         odz_fail(err, errlen, rc, "scrape full: %s", odz_errcode(rc));
     odz_scrape_free(&tmp);
     if (rc == 0)

@@ -40,6 +40,7 @@ struct odz_replay {
     size_t n_files;
     odz_bf_cache cache;
     odz_bf_catalogues cats;
+    odz_scrape sc; /* each flush's, its arrays kept between flushes */
     odz_replay_stats stats;
     pthread_t thread;
     atomic_bool stop, done;
@@ -110,12 +111,12 @@ static rfile *earliest(odz_replay *r)
 static void flush(odz_replay *r, int64_t pt)
 {
     char err[ODZ_ERRLEN];
-    odz_scrape sc = {0};
-    int rc = odz_bf_to_scrape(&r->cache, &r->cats, r->tz[0] ? r->tz : NULL, true, &sc, err,
+    odz_scrape *sc = &r->sc;
+    int rc = odz_bf_to_scrape(&r->cache, &r->cats, r->tz[0] ? r->tz : NULL, true, sc, err,
                               sizeof err);
-    if (rc == 0 && (sc.n_races || sc.meetings.n)) {
+    if (rc == 0 && (sc->n_races || sc->meetings.n)) {
         r->stats.batches++;
-        rc = odz_scrape_send_as(r->bus, &sc, pt / 1000, REPLAY_SOURCE, true, err);
+        rc = odz_scrape_send_as(r->bus, sc, pt / 1000, REPLAY_SOURCE, true, err);
         if (rc >= 0)
             r->stats.races_changed += rc;
     }
@@ -124,7 +125,7 @@ static void flush(odz_replay *r, int64_t pt)
         odz_srcstat_error(REPLAY_SOURCE, "replay");
         odz_log_kv(ODZ_LOG_ERROR, "replay batch not stored", "error", err, NULL);
     }
-    odz_scrape_free(&sc);
+    odz_scrape_clear(sc);
 }
 
 /* Sleep until real time `until` (epoch ms) or a stop; false on stop. */
@@ -235,6 +236,7 @@ static void replay_free(odz_replay *r)
     free(r->files);
     odz_bf_cache_free(&r->cache);
     odz_bf_catalogues_free(&r->cats);
+    odz_scrape_free(&r->sc);
     free(r);
 }
 

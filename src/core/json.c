@@ -12,7 +12,7 @@
 
 char *odz_json_dumps(const json_t *j)
 {
-    return json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    return json_dumps(j, ODZ_JSON_DUMP_FLAGS);
 }
 
 json_t *odz_json_loadb(const char *buf, size_t len, size_t max, char *err, size_t errlen)

@@ -33,6 +33,8 @@ int odz_exbook_from_json(const json_t *j, odz_exbook *out, char *err, size_t err
 
 /** Compact serialization; returns malloc'd text the caller frees, NULL on out-of-memory. */
 char *odz_json_dumps(const json_t *j);
+/* Its json_dumps flags (reals with 10 significant digits; core/json_text.h writes the same). */
+#define ODZ_JSON_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(10))
 
 /** Parse at most `max` bytes of JSON text (bounded input). NULL with err filled on failure. */
 json_t *odz_json_loadb(const char *buf, size_t len, size_t max, char *err, size_t errlen);

@@ -68,7 +68,7 @@ struct odz_matcher {
 /* Rows and odds events are written as text: a change publishes a runner's rows and its race's
  * odds at once, and building them as jansson trees of reals cost ten times as much (the
  * formatting of doubles and the allocations; bench/matcher.sh). Strings from the sources are
- * escaped by jansson, once, when a race is put. */
+ * escaped as jansson escapes them (core/json_text.h), once, when a race is put. */
 typedef odz_text tbuf;
 
 /* matcher.c */

@@ -1,7 +1,7 @@
 /* The odds engine's text: matcher rows and race.<id>.odds events written as JSON text (best
  * prices and market percentages computed here), and their publishing on the bus. */
 #include "core/err.h"
-#include "core/json.h"
+#include "core/json_text.h"
 #include "racing/compare.h"
 #include "racing/matcher_internal.h"
 
@@ -11,36 +11,14 @@
 
 /* ---- JSON text ------------------------------------------------------------------------- */
 
-/* v in units of 10^-decimals, as a JSON number without trailing zeros: 984, 2 -> 9.84 */
-static void tb_fixed(tbuf *t, int64_t v, int decimals)
-{
-    char buf[48], *e = buf + sizeof buf, *p = e;
-    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    bool digits = false;
-    for (int d = 0; d < decimals; d++, x /= 10)
-        if (digits || x % 10) {
-            *--p = (char)('0' + x % 10);
-            digits = true;
-        }
-    if (digits)
-        *--p = '.';
-    do {
-        *--p = (char)('0' + x % 10);
-        x /= 10;
-    } while (x);
-    if (v < 0)
-        *--p = '-';
-    odz_text_put(t, p, (size_t)(e - p));
-}
-
 static void tb_int(tbuf *t, int64_t v)
 {
-    tb_fixed(t, v, 0);
+    odz_text_fixed(t, v, 0);
 }
 
 static void tb_units(tbuf *t, int64_t hundredths)
 {
-    tb_fixed(t, hundredths, 2);
+    odz_text_fixed(t, hundredths, 2);
 }
 
 static void tb_units_or_null(tbuf *t, int64_t hundredths)
@@ -59,19 +37,18 @@ static void tb_str(tbuf *t, const char *escaped)
     odz_text_put(t, "\"", 1);
 }
 
-/* The JSON escaping of s without its quotes (jansson's), malloc'd; "" for text jansson refuses
- * (not UTF-8). NULL when out of memory. */
+/* The JSON escaping of s without its quotes (core/json_text.h, jansson's), malloc'd; "" for
+ * text jansson refuses (not UTF-8). NULL when out of memory. */
 char *odz_matcher__esc(const char *s)
 {
-    json_t *j = json_string(s);
-    char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-    json_decref(j);
-    if (!d)
+    odz_text t = {0};
+    if (!odz_text_json_string(&t, s) || t.oom) {
+        free(t.s);
         return strdup("");
-    size_t n = strlen(d);
-    memmove(d, d + 1, n - 2);
-    d[n - 2] = '\0';
-    return d;
+    }
+    memmove(t.s, t.s + 1, t.n - 2);
+    t.s[t.n - 2] = '\0';
+    return t.s;
 }
 
 /* ---- rows -------------------------------------------------------------------------------- */
@@ -106,19 +83,7 @@ bool odz_matcher__row_in(const mrace *r, const mrunner *u, size_t p, int64_t sta
     return true;
 }
 
-/* ,"key":value pairs: `key` is the literal text before the value ("{\"rating\":") */
-static void f_units(tbuf *t, const char *key, int64_t hundredths)
-{
-    odz_text_str(t, key);
-    tb_units(t, hundredths);
-}
-
-static void f_int(tbuf *t, const char *key, int64_t v)
-{
-    odz_text_str(t, key);
-    tb_int(t, v);
-}
-
+/* ,"key":"escaped" (key: the literal text before the value, "{\"rating\":") */
 static void f_str(tbuf *t, const char *key, const char *escaped)
 {
     odz_text_str(t, key);
@@ -127,30 +92,30 @@ static void f_str(tbuf *t, const char *key, const char *escaped)
 
 static void bet_text(tbuf *t, const odz_matched_out *o, int rating)
 {
-    f_units(t, "{\"rating\":", rating);
-    f_units(t, ",\"lay_stake\":", o->lay_stake);
-    f_units(t, ",\"liability\":", o->liability);
-    f_units(t, ",\"back_wins\":", o->back_wins);
-    f_units(t, ",\"lay_wins\":", o->lay_wins);
+    odz_text_field(t, tb_units, "{\"rating\":", rating);
+    odz_text_field(t, tb_units, ",\"lay_stake\":", o->lay_stake);
+    odz_text_field(t, tb_units, ",\"liability\":", o->liability);
+    odz_text_field(t, tb_units, ",\"back_wins\":", o->back_wins);
+    odz_text_field(t, tb_units, ",\"lay_wins\":", o->lay_wins);
     odz_text_str(t, "}");
 }
 
 static void eachway_text(tbuf *t, const mrunner *u, const odz_match_in *in, const odz_match_out *o)
 {
-    f_int(t, "{\"places\":", o->places);
-    f_int(t, ",\"fraction\":\"", o->frac_num);
-    f_int(t, "/", o->frac_den);
+    odz_text_field(t, tb_int, "{\"places\":", o->places);
+    odz_text_field(t, tb_int, ",\"fraction\":\"", o->frac_num);
+    odz_text_field(t, tb_int, "/", o->frac_den);
     /* exact place odds in 1/10000: hundredths place_num / place_den, rounded down */
     odz_text_str(t, "\",\"place_odds\":");
-    tb_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
-    f_units(t, ",\"lay_place\":", in->lay_place);
+    odz_text_fixed(t, (int64_t)o->ew.place_num * 100 / o->ew.place_den, 4);
+    odz_text_field(t, tb_units, ",\"lay_place\":", in->lay_place);
     odz_text_str(t, ",\"lay_place_size\":");
     tb_units_or_null(t, u->lay_size[1]);
-    f_units(t, ",\"rating\":", o->ew_rating);
-    f_units(t, ",\"liability\":", o->ew.liability);
-    f_units(t, ",\"if_wins\":", o->ew.if_wins);
-    f_units(t, ",\"if_places\":", o->ew.if_places);
-    f_units(t, ",\"if_loses\":", o->ew.if_loses);
+    odz_text_field(t, tb_units, ",\"rating\":", o->ew_rating);
+    odz_text_field(t, tb_units, ",\"liability\":", o->ew.liability);
+    odz_text_field(t, tb_units, ",\"if_wins\":", o->ew.if_wins);
+    odz_text_field(t, tb_units, ",\"if_places\":", o->ew.if_places);
+    odz_text_field(t, tb_units, ",\"if_loses\":", o->ew.if_loses);
     odz_text_str(t, "}");
 }
 
@@ -161,28 +126,28 @@ void odz_matcher__row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p,
     const odz_matched_out *b = &o->bet[in->type];
     odz_text_str(t, "{\"key\":");
     row_key(t, r, u, p);
-    f_int(t, ",\"race_id\":", r->id);
-    f_int(t, ",\"selection_id\":", u->id);
-    f_int(t, ",\"number\":", u->number);
+    odz_text_field(t, tb_int, ",\"race_id\":", r->id);
+    odz_text_field(t, tb_int, ",\"selection_id\":", u->id);
+    odz_text_field(t, tb_int, ",\"number\":", u->number);
     f_str(t, ",\"runner\":", u->name_e);
     f_str(t, ",\"race_name\":", r->name_e);
-    f_int(t, ",\"race_number\":", r->number);
+    odz_text_field(t, tb_int, ",\"race_number\":", r->number);
     f_str(t, ",\"venue\":", r->venue_e);
     f_str(t, ",\"race_type\":", odz_race_type_name(r->type));
-    f_int(t, ",\"start\":", r->start);
+    odz_text_field(t, tb_int, ",\"start\":", r->start);
     f_str(t, ",\"bookmaker\":", r->pv_e[p]);
-    f_units(t, ",\"back\":", in->back);
-    f_units(t, ",\"lay\":", in->lay);
+    odz_text_field(t, tb_units, ",\"back\":", in->back);
+    odz_text_field(t, tb_units, ",\"lay\":", in->lay);
     odz_text_str(t, ",\"lay_size\":");
     tb_units_or_null(t, u->lay_size[0]);
-    f_units(t, ",\"stake\":", in->stake);
-    f_units(t, ",\"commission\":", in->commission);
+    odz_text_field(t, tb_units, ",\"stake\":", in->stake);
+    odz_text_field(t, tb_units, ",\"commission\":", in->commission);
     f_str(t, ",\"type\":", odz_bet_type_name(in->type));
-    f_units(t, ",\"rating\":", o->rating[in->type]);
-    f_units(t, ",\"lay_stake\":", b->lay_stake);
-    f_units(t, ",\"liability\":", b->liability);
-    f_units(t, ",\"back_wins\":", b->back_wins);
-    f_units(t, ",\"lay_wins\":", b->lay_wins);
+    odz_text_field(t, tb_units, ",\"rating\":", o->rating[in->type]);
+    odz_text_field(t, tb_units, ",\"lay_stake\":", b->lay_stake);
+    odz_text_field(t, tb_units, ",\"liability\":", b->liability);
+    odz_text_field(t, tb_units, ",\"back_wins\":", b->back_wins);
+    odz_text_field(t, tb_units, ",\"lay_wins\":", b->lay_wins);
     odz_text_str(t, ",\"bets\":{");
     for (int k = ODZ_BET_QUALIFYING; k <= ODZ_BET_SR; k++) {
         odz_text_str(t, k ? ",\"" : "\"");
@@ -211,8 +176,8 @@ void odz_matcher__publish_runner(odz_matcher *m, mrace *r, size_t ri)
 {
     mrunner *u = &r->r[ri];
     tbuf t = {0};
-    f_int(&t, "{\"race_id\":", r->id);
-    f_int(&t, ",\"selection_id\":", u->id);
+    odz_text_field(&t, tb_int, "{\"race_id\":", r->id);
+    odz_text_field(&t, tb_int, ",\"selection_id\":", u->id);
     odz_text_str(&t, ",\"rows\":[");
     uint64_t has = 0;
     for (size_t k = 0; k < r->np; k++) {
@@ -291,15 +256,15 @@ static void pct_text(tbuf *t, int pct, int n)
         odz_text_str(t, "null");
         return;
     }
-    f_units(t, "{\"percentage\":", pct);
-    f_int(t, ",\"runners\":", n);
+    odz_text_field(t, tb_units, "{\"percentage\":", pct);
+    odz_text_field(t, tb_int, ",\"runners\":", n);
     odz_text_str(t, "}");
 }
 
 /* race.<id>.odds: the shapes of the race card's comparison and runner "best" (compare.h). */
 static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
 {
-    f_int(t, "{\"race_id\":", r->id);
+    odz_text_field(t, tb_int, "{\"race_id\":", r->id);
     odz_text_str(t, ",\"providers\":[");
     for (size_t k = 0; k < r->np; k++) {
         size_t p = r->order[k];
@@ -325,8 +290,8 @@ static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
     }
     odz_text_str(t, "},\"runners\":[");
     for (size_t i = 0; i < r->nr; i++) {
-        f_int(t, i ? ",{\"selection_id\":" : "{\"selection_id\":", r->r[i].id);
-        f_int(t, ",\"number\":", r->r[i].number);
+        odz_text_field(t, tb_int, i ? ",{\"selection_id\":" : "{\"selection_id\":", r->r[i].id);
+        odz_text_field(t, tb_int, ",\"number\":", r->r[i].number);
         odz_text_str(t, ",\"best\":{");
         for (int x = ODZ_FIXED_WIN; x <= ODZ_FIXED_PLACE; x++) {
             odz_text_str(t, x ? ",\"" : "\"");
@@ -336,7 +301,7 @@ static void odds_text(tbuf *t, const mrace *r, const odds_state *s)
                 odz_text_str(t, "null");
                 continue;
             }
-            f_units(t, "{\"price\":", s->best[i][x]);
+            odz_text_field(t, tb_units, "{\"price\":", s->best[i][x]);
             f_str(t, ",\"provider\":", r->pv_e[s->best_p[i][x]]);
             odz_text_str(t, "}");
         }
@@ -364,7 +329,7 @@ void odz_matcher__publish_odds(odz_matcher *m, mrace *r, bool force)
 void odz_matcher__publish_removed(odz_matcher *m, const mrace *r)
 {
     tbuf t = {0};
-    f_int(&t, "{\"race_id\":", r->id);
+    odz_text_field(&t, tb_int, "{\"race_id\":", r->id);
     odz_text_str(&t, ",\"selection_id\":null,\"rows\":[],\"removed\":[");
     bool first = true;
     for (size_t i = 0; i < r->nr; i++)

@@ -39,6 +39,26 @@ void odz_scrape_free(odz_scrape *s)
     memset(s, 0, sizeof *s);
 }
 
+void odz_scrape_clear(odz_scrape *s)
+{
+    for (size_t i = 0; i < s->n_keys; i++)
+        free(s->keys[i]);
+    s->n_keys = 0;
+    s->meetings.n = s->n_races = s->n_selections = s->n_prices = s->n_books = 0;
+    if (s->sel_ix.cap)
+        memset(s->sel_ix.slot, 0, s->sel_ix.cap * sizeof *s->sel_ix.slot);
+    if (s->book_ix.cap)
+        memset(s->book_ix.slot, 0, s->book_ix.cap * sizeof *s->book_ix.slot);
+    s->n_warnings = 0;
+    s->warning[0] = '\0';
+}
+
+bool odz_scrape_empty(const odz_scrape *s)
+{
+    return !s->meetings.n && !s->n_races && !s->n_selections && !s->n_prices && !s->n_books &&
+           !s->n_keys && !s->n_warnings;
+}
+
 void odz_scrape_batch(const odz_scrape *s, odz_batch *out)
 {
     out->meetings = s->meetings.v;

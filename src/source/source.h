@@ -75,6 +75,14 @@ typedef struct odz_scrape {
 /** Free everything the scrape owns; it is then empty and reusable. */
 void odz_scrape_free(odz_scrape *s);
 
+/** Empty the scrape (no rows, keys or warnings) but keep its arrays and indexes allocated, for
+ * a source that fills one every second (the Betfair replay and stream client): the next fill
+ * writes into them instead of growing them afresh. Free with odz_scrape_free as ever. */
+void odz_scrape_clear(odz_scrape *s);
+
+/** Whether the scrape holds nothing: no rows, keys or warnings (new, freed or cleared). */
+bool odz_scrape_empty(const odz_scrape *s);
+
 /** A batch view of the scrape for store->ops->upsert_batch. Nothing is copied or allocated:
  * the view borrows the scrape's arrays and keys and is valid until the scrape is next
  * modified or freed. */

@@ -413,6 +413,109 @@ static void domain_rows_of_an_image(void **st)
     odz_bf_cache_free(&c);
 }
 
+/* Two scrapes hold the same rows (keys compared as text). */
+static void same_scrape(const odz_scrape *a, const odz_scrape *b)
+{
+    assert_int_equal(a->meetings.n, b->meetings.n);
+    assert_int_equal(a->n_races, b->n_races);
+    assert_int_equal(a->n_selections, b->n_selections);
+    assert_int_equal(a->n_prices, b->n_prices);
+    assert_int_equal(a->n_books, b->n_books);
+    assert_int_equal(a->n_warnings, b->n_warnings);
+    for (size_t i = 0; i < a->meetings.n; i++)
+        assert_memory_equal(&a->meetings.v[i], &b->meetings.v[i], sizeof a->meetings.v[i]);
+    for (size_t i = 0; i < a->n_races; i++) {
+        assert_string_equal(a->races[i].meeting_key, b->races[i].meeting_key);
+        assert_memory_equal(&a->races[i].race, &b->races[i].race, sizeof a->races[i].race);
+    }
+    for (size_t i = 0; i < a->n_selections; i++) {
+        assert_string_equal(a->selections[i].race_key, b->selections[i].race_key);
+        assert_memory_equal(&a->selections[i].sel, &b->selections[i].sel,
+                            sizeof a->selections[i].sel);
+    }
+    for (size_t i = 0; i < a->n_prices; i++) {
+        assert_string_equal(a->prices[i].selection_key, b->prices[i].selection_key);
+        assert_memory_equal(&a->prices[i].price, &b->prices[i].price, sizeof a->prices[i].price);
+    }
+    for (size_t i = 0; i < a->n_books; i++) {
+        assert_string_equal(a->books[i].selection_key, b->books[i].selection_key);
+        assert_memory_equal(&a->books[i].book, &b->books[i].book, sizeof a->books[i].book);
+    }
+}
+
+/* The replay's and the client's scrape is kept between seconds (odz_scrape_clear): each fill
+ * writes into the arrays of the one before, not grown afresh, and holds exactly the rows a new
+ * scrape gets; a scrape that holds rows is still merged into, not overwritten. */
+static void scrape_kept_between_seconds(void **st)
+{
+    (void)st;
+    const char *files[2] = {WIN_FILE, PLACE_FILE};
+    odz_bf_history *h[2];
+    char path[512], err[ODZ_ERRLEN] = "";
+    for (int f = 0; f < 2; f++)
+        assert_int_equal(odz_bf_history_open(fixture_path(files[f], path, sizeof path), &h[f],
+                                             err, sizeof err),
+                         0);
+    odz_bf_cache kept_c = {0}, fresh_c = {0};
+    odz_scrape kept = {0};
+    const odz_batch_selection *sel_at = NULL;
+    size_t fills = 0, same_arrays = 0, lines = 0;
+    for (int f = 0; f < 2; f++) {
+        const char *line;
+        size_t len;
+        while (odz_bf_history_next(h[f], &line, &len, err, sizeof err) == 1) {
+            assert_int_equal(odz_bf_apply(&kept_c, line, len, NULL, err, sizeof err), 0);
+            assert_int_equal(odz_bf_apply(&fresh_c, line, len, NULL, err, sizeof err), 0);
+            if (++lines % 7)
+                continue; /* a flush every few messages, as the replay's every second */
+            odz_scrape fresh = {0};
+            assert_int_equal(odz_bf_to_scrape(&fresh_c, NULL, "Europe/London", true, &fresh, err,
+                                              sizeof err),
+                             0);
+            assert_true(odz_scrape_empty(&kept));
+            assert_int_equal(odz_bf_to_scrape(&kept_c, NULL, "Europe/London", true, &kept, err,
+                                              sizeof err),
+                             0);
+            same_scrape(&kept, &fresh);
+            if (kept.n_selections) {
+                fills++;
+                same_arrays += kept.selections == sel_at;
+                sel_at = kept.selections;
+            }
+            odz_scrape_free(&fresh);
+            size_t had = kept.n_selections;
+            odz_scrape_clear(&kept);
+            /* emptied, its arrays kept for the next second */
+            assert_true(kept.cap_selections >= had && (!had || kept.selections == sel_at));
+        }
+        odz_bf_history_close(h[f]);
+    }
+    assert_true(fills > 10);
+    assert_true(same_arrays >= fills - 2); /* grown at most while the race gained a market */
+    /* into a scrape holding rows: merged (what was there stays, the race's rows join it) */
+    odz_scrape a = {0}, b = {0};
+    assert_int_equal(odz_bf_to_scrape(&kept_c, NULL, "Europe/London", false, &a, err, sizeof err),
+                     0);
+    assert_true(a.n_selections > 0);
+    odz_meeting other = {.type = ODZ_GREYHOUND};
+    snprintf(other.source_key, sizeof other.source_key, "other:meeting");
+    snprintf(other.name, sizeof other.name, "Elsewhere");
+    assert_int_equal(odz__scrape_add_meeting(&b, &other), 0);
+    assert_false(odz_scrape_empty(&b));
+    assert_int_equal(odz_bf_to_scrape(&fresh_c, NULL, "Europe/London", false, &b, err, sizeof err),
+                     0);
+    assert_int_equal(b.meetings.n, a.meetings.n + 1);
+    assert_string_equal(b.meetings.v[0].name, "Elsewhere");
+    assert_int_equal(b.n_selections, a.n_selections);
+    assert_int_equal(b.n_prices, a.n_prices);
+    assert_int_equal(b.n_books, a.n_books);
+    odz_scrape_free(&a);
+    odz_scrape_free(&b);
+    odz_scrape_free(&kept);
+    odz_bf_cache_free(&kept_c);
+    odz_bf_cache_free(&fresh_c);
+}
+
 static void runner_names_and_catalogue(void **st)
 {
     (void)st;
@@ -1202,6 +1305,7 @@ int main(void)
         cmocka_unit_test(books_of_an_image),
         cmocka_unit_test(books_of_the_historical_files),
         cmocka_unit_test(books_trimmed_and_reconciled),
+        cmocka_unit_test(scrape_kept_between_seconds),
         cmocka_unit_test(bzip2_reads_as_plain),
         cmocka_unit_test(long_lines_are_skipped),
         cmocka_unit_test(requests),
