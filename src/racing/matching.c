@@ -353,18 +353,26 @@ static const char *rekey(const rewritten *w, const char *key)
 /* Build w from b and the decisions of its races. Caller holds m->lock. */
 static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
 {
-    size_t nr = b->n_races ? b->n_races : 1;
-    w->out = calloc(nr, sizeof *w->out);
-    w->held = calloc(b->n_selections ? b->n_selections : 1, sizeof *w->held);
-    w->pairs = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->pairs);
-    w->to = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->to);
-    w->from = calloc(nr * ODZ_MAX_RUNNERS, sizeof *w->from);
+    /* sized to what is written (every slot is written before it is read, so nothing is
+     * zeroed): a batch of a few matched races must not allocate and clear room for every
+     * race's full field of runner keys */
+    size_t nr = b->n_races ? b->n_races : 1, np = 1;
+    for (size_t i = 0; i < b->n_races; i++) {
+        const decision *d = find(m, b->races[i].race.source_key);
+        if (d && !d->held && d->result == ODZ_MATCH_OK)
+            np += d->n_runners;
+    }
+    w->out = malloc(nr * sizeof *w->out);
+    w->held = malloc((b->n_selections ? b->n_selections : 1) * sizeof *w->held);
+    w->pairs = malloc(np * sizeof *w->pairs);
+    w->to = malloc(np * sizeof *w->to);
+    w->from = malloc(np * sizeof *w->from);
     odz_batch_owned *ow = &w->own;
-    ow->meetings = calloc(b->n_meetings ? b->n_meetings : 1, sizeof *ow->meetings);
-    ow->races = calloc(nr, sizeof *ow->races);
-    ow->selections = calloc(b->n_selections ? b->n_selections : 1, sizeof *ow->selections);
-    ow->prices = calloc(b->n_prices ? b->n_prices : 1, sizeof *ow->prices);
-    ow->books = calloc(b->n_books ? b->n_books : 1, sizeof *ow->books);
+    ow->meetings = malloc((b->n_meetings ? b->n_meetings : 1) * sizeof *ow->meetings);
+    ow->races = malloc(nr * sizeof *ow->races);
+    ow->selections = malloc((b->n_selections ? b->n_selections : 1) * sizeof *ow->selections);
+    ow->prices = malloc((b->n_prices ? b->n_prices : 1) * sizeof *ow->prices);
+    ow->books = malloc((b->n_books ? b->n_books : 1) * sizeof *ow->books);
     if (!w->out || !w->held || !w->pairs || !w->to || !w->from || !ow->meetings || !ow->races ||
         !ow->selections || !ow->prices || !ow->books)
         return ODZ_ENOMEM;
