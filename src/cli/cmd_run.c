@@ -15,6 +15,7 @@
 #include "obs/log.h"
 #include "prices/updater.h"
 #include "scraper/scraper.h"
+#include "scraper/share.h"
 #include "source/providers.h"
 
 #include <stdbool.h>
@@ -88,21 +89,19 @@ int odz_cmd_run(int argc, char **argv)
          "bookmaker preset (ladbrokes, neds, tab-nz)",
          NULL, 0},
         SOURCE_IDENT_OPTS,
-        {"format", "ODDZY_FORMAT", "entain", "format of --source: entain or oddscomau", NULL, 0},
+        SCRAPER_POLL_OPTS("",
+                          "requests a second towards the source (default 1 external, 50 "
+                          "simulated)",
+                          "seconds (simulated) between meetings-list polls"),
         {"sources", "ODDZY_SOURCES", "",
          "also scrape the sources of this YAML file (docs/operations.md), each with a scraper "
          "of its own, beside the simulated world (or --source)",
          NULL, 0},
-        {"rate", "ODDZY_RATE", "",
-         "requests a second towards the source (default 1 external, 50 simulated)", NULL, 0},
-        {"timeout-ms", "ODDZY_TIMEOUT_MS", "10000", "per-request timeout", NULL, 0},
-        {"schedule-interval", "ODDZY_SCHEDULE_INTERVAL", "300",
-         "seconds (simulated) between meetings-list polls", NULL, 0},
-        SCRAPER_INFLIGHT_OPT,
         FEED_OPTS,
         {"bookmakers", "ODDZY_BOOKMAKERS", "",
          "with the simulated world: also read these of its bookmaker brands (comma-separated: "
-         "ladbrokes, neds, tab-nz), each priced its own way and stored as its own provider",
+         "ladbrokes, neds, tab-nz), each priced its own way and stored as its own provider; "
+         "they share the world's ids, so only one of them stores the shared parts",
          NULL, 0},
         {"exchange", "ODDZY_EXCHANGE", "on",
          "with the simulated world: also run its Betfair exchange and stream it with the "
@@ -141,6 +140,9 @@ int odz_cmd_run(int argc, char **argv)
     const char *brand_names[RUN_BRANDS_MAX];
     size_t n_brands = 0, n_sources = 0;
     odz_scraper *brands[RUN_BRANDS_MAX] = {0};
+    odz_scraper_config bcfg[RUN_BRANDS_MAX];
+    static odz_share world_brands; /* the world's Entain-format bookmakers: one group */
+    size_t grouped = 0;
     static odz_source sources[ODZ_PROVIDERS_MAX];
     static odz_scraper *more[ODZ_PROVIDERS_MAX];
     char replay_list[1024];
@@ -193,17 +195,23 @@ int odz_cmd_run(int argc, char **argv)
                  odz_http_port(odz_feed_http_server(fh)));
         sc.source_url = source_url;
         sc.format = "entain";
+        /* the world's bookmakers, one scraper each: its own brand (sc) and --bookmakers give a
+         * race the same ids, so they form a group as the Entain brands of a file do */
+        odz_scraper_config *members[1 + RUN_BRANDS_MAX] = {&sc};
+        for (size_t i = 0; i < n_brands; i++) {
+            bcfg[i] = sc;
+            snprintf(brand_url[i], sizeof brand_url[i], "%s/b/%s", sc.source_url, brand_names[i]);
+            bcfg[i].source_url = brand_url[i];
+            bcfg[i].provider = brand_names[i];
+            members[1 + i] = &bcfg[i];
+        }
+        grouped = odz_sources_group(&world_brands, members, NULL, 1 + n_brands);
     }
     if (!(api = odz_api_new(bus, &ac, err)) || !(scraper = odz_scraper_start(bus, &sc, err)))
         goto out;
-    for (size_t i = 0; i < n_brands; i++) { /* the world's bookmakers, one scraper each */
-        odz_scraper_config bc = sc;
-        snprintf(brand_url[i], sizeof brand_url[i], "%s/b/%s", sc.source_url, brand_names[i]);
-        bc.source_url = brand_url[i];
-        bc.provider = brand_names[i];
-        if (!(brands[i] = odz_scraper_start(bus, &bc, err)))
+    for (size_t i = 0; i < n_brands; i++)
+        if (!(brands[i] = odz_scraper_start(bus, &bcfg[i], err)))
             goto out;
-    }
     for (size_t i = 0; i < n_sources; i++) {
         if (!(more[i] = odz_scraper_start(bus, &sources[i].cfg, err)))
             goto out;
@@ -259,6 +267,8 @@ out:
     odz_scraper_stop(scraper);
     for (size_t i = 0; i < n_brands; i++)
         odz_scraper_stop(brands[i]);
+    if (grouped)
+        odz_share_destroy(&world_brands);
     for (size_t i = 0; i < n_sources; i++)
         odz_scraper_stop(more[i]);
     odz_prices_stop(prices);

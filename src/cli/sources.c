@@ -66,31 +66,44 @@ int odz_source_apply(odz_source *src, bool rate_and_timeout)
     return 0;
 }
 
-/* The Entain-format sources of a file share meeting, event and entrant ids: one group, ranked
- * by the file's order after the one marked shared_owner (the first up owns the shared parts,
- * scraper/share.h). One group a process. */
+static bool is_entain(const odz_scraper_config *c)
+{
+    return c->format && !strcmp(c->format, odz_source_entain.name);
+}
+
+size_t odz_sources_group(odz_share *g, odz_scraper_config *const *cfg, const bool *owner, size_t n)
+{
+    size_t members = 0;
+    for (size_t i = 0; i < n; i++)
+        members += is_entain(cfg[i]);
+    if (members < 2)
+        return 0;
+    odz_share_init(g);
+    int rank = 0;
+    for (int marked = 1; marked >= 0; marked--) /* the one marked first, then the given order */
+        for (size_t i = 0; i < n; i++)
+            if (is_entain(cfg[i]) && (owner && owner[i]) == (marked == 1)) {
+                cfg[i]->share = g;
+                cfg[i]->share_rank = rank++;
+            }
+    return members;
+}
+
+/* The Entain-format sources of a file share meeting, event and entrant ids: one group, the one
+ * marked shared_owner first. One group a process (a file is read once). */
 static odz_share g_entain;
 
 static void group_entain(odz_source *out, size_t n)
 {
-    static bool inited;
-    size_t members = 0;
-    for (size_t i = 0; i < n; i++)
-        members += !strcmp(out[i].p.format, odz_source_entain.name);
-    if (members < 2)
-        return;
-    if (!inited) {
-        odz_share_init(&g_entain);
-        inited = true;
+    static bool grouped;
+    odz_scraper_config *cfg[ODZ_PROVIDERS_MAX];
+    bool owner[ODZ_PROVIDERS_MAX];
+    for (size_t i = 0; i < n; i++) { /* n <= ODZ_PROVIDERS_MAX: odz_providers_load */
+        cfg[i] = &out[i].cfg;
+        owner[i] = out[i].p.shared_owner;
     }
-    int rank = 0;
-    for (int marked = 1; marked >= 0; marked--) /* the one marked first, then the file's order */
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(out[i].p.format, odz_source_entain.name) &&
-                out[i].p.shared_owner == (marked == 1)) {
-                out[i].cfg.share = &g_entain;
-                out[i].cfg.share_rank = rank++;
-            }
+    if (!grouped && odz_sources_group(&g_entain, cfg, owner, n))
+        grouped = true;
 }
 
 int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,

@@ -29,10 +29,19 @@ typedef struct {
  * (headers that do not fit, a secret that cannot be read; the words never show the secret). */
 int odz_source_apply(odz_source *src, bool rate_and_timeout);
 
+/** The one rule for what forms a group sharing ids (scraper/share.h): the configurations among
+ * cfg[0..n-1] of the entain format (the Entain brands), when there are two or more, become the
+ * members of `g`, ranked with the one whose owner[i] is set first (owner may be NULL: none),
+ * then in the order given. g is initialised here: call this once per group, before any of its
+ * members starts, and odz_share_destroy(g) after they have stopped. Returns the number of
+ * members, 0 when there is no group (g then untouched). */
+size_t odz_sources_group(struct odz_share *g, odz_scraper_config *const *cfg, const bool *owner,
+                         size_t n);
+
 /** The sources of the YAML file `path`: up to ODZ_PROVIDERS_MAX into out[], each a copy of
  * `base` (time zone, schedule, requests in flight) with its provider applied; *n their count.
  * Two or more sources of the entain format (the Entain brands) become one group sharing ids
- * (scraper/share.h), ranked in the file's order: the first that is up stores the shared parts
+ * (odz_sources_group), ranked in the file's order: the first that is up stores the shared parts
  * (meetings, races, runners, results, scratchings), the others only their prices.
  * A bad file: ODZ_EINVAL after printing the line and what is wrong; nothing is started. */
 int odz_sources_load(const char *path, const odz_scraper_config *base, odz_source *out,

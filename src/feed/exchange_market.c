@@ -331,6 +331,17 @@ static int sp_of(double p)
     return v < 101 ? 101 : v > 100000 ? 100000 : (int)v;
 }
 
+/* The definition's raceType, as Betfair names a race's kind (the schema leaves it a plain
+ * string; the values are those of its horse-racing markets): greyhound markets carry none. */
+static const char *race_type(const odz_fw_meeting *m, const odz_fw_race *rc)
+{
+    if (m->type == ODZ_GREYHOUND)
+        return NULL;
+    if (m->type == ODZ_HARNESS)
+        return "Harness";
+    return strstr(rc->name, "Hurdle") ? "Hurdle" : strstr(rc->name, "Chase") ? "Chase" : "Flat";
+}
+
 void odz_fx_race_markets(odz_feed *f, const odz_fw_meeting *m, int race_idx, int64_t now,
                          odz_fw_state *st, odz_fx_market out[2])
 {
@@ -346,6 +357,7 @@ void odz_fx_race_markets(odz_feed *f, const odz_fw_meeting *m, int race_idx, int
     snprintf(w->event_id, sizeof w->event_id, "%lld",
              (long long)(31000000 + (int64_t)(f->seed % 30) * 300000 + code));
     w->greyhound = m->type == ODZ_GREYHOUND;
+    w->race_type = race_type(m, rc);
     w->country = odz_fw_regions[m->region].flag;
     w->country_code = w->country;
     w->timezone = odz_fw_zones[m->track->zone].name;
@@ -461,7 +473,7 @@ bool odz_fx_definition_same(const odz_fx_market *a, const odz_fx_market *b)
     if (a->status != b->status || a->in_play != b->in_play ||
         a->bsp_reconciled != b->bsp_reconciled || a->n != b->n || a->n_winners != b->n_winners ||
         a->market_time != b->market_time || a->settled_time != b->settled_time ||
-        strcmp(a->name, b->name) || strcmp(a->venue, b->venue))
+        strcmp(a->name, b->name) || strcmp(a->venue, b->venue) || a->race_type != b->race_type)
         return false;
     for (int i = 0; i < a->n; i++)
         if (a->r[i].id != b->r[i].id || a->r[i].status != b->r[i].status ||
@@ -503,6 +515,8 @@ static json_t *definition(const odz_fx_market *m)
         "timezone", m->timezone ? m->timezone : "UTC", "openDate", od, "version",
         (json_int_t)m->version, "name", m->name, "eventName", m->event_name,
         "priceLadderDefinition", "type", "CLASSIC");
+    if (d && m->race_type)
+        json_object_set_new(d, "raceType", json_string(m->race_type));
     if (d && m->settled_time) {
         iso(m->settled_time, st);
         json_object_set_new(d, "settledTime", json_string(st));

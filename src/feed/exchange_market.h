@@ -33,6 +33,8 @@ typedef struct {
     char event_id[16];
     bool place, greyhound;
     const char *country, *timezone; /* static */
+    const char *race_type;          /* static: the definition's raceType ("Flat", "Hurdle",
+                                     * "Chase", "Harness"); NULL for greyhounds, which have none */
     char venue[64], event_name[96], name[64];
     int64_t market_time, open_date, settled_time; /* epoch s; settled 0 until then */
     uint8_t status;

@@ -2,6 +2,10 @@
  * meeting, event and entrant ids): one race, each brand's prices under its own provider, the
  * shared parts (meetings, races, runners, results, scratchings) stored by one of them only.
  *
+ * A group: the entain-format sources of one --sources file, or the simulated world's
+ * bookmakers of `oddzy run` (its own brand, then --bookmakers); cli/sources.c
+ * odz_sources_group forms both.
+ *
  * The rule: the scrapers of one group are ranked (the one marked shared_owner in the --sources
  * file first, then the file's order); the owner of the shared parts is the first of them that
  * is up: running, and its last ODZ_SHARE_DOWN_AFTER requests to its source did not all fail.

@@ -60,6 +60,33 @@ static void entain_sources_share(void **st)
 }
 
 /* The secret goes out as one more header of every request. */
+/* The same rule for configurations without a file (`oddzy run`'s simulated bookmakers): the
+ * entain-format ones in the order given, no owner marked. */
+static void group_of_configs(void **st)
+{
+    (void)st;
+    odz_scraper_config c[4] = {{.format = "entain"},
+                               {.format = "oddscomau"},
+                               {.format = "entain", .provider = "ladbrokes"},
+                               {.format = "entain", .provider = "neds"}};
+    odz_scraper_config *p[4] = {&c[0], &c[1], &c[2], &c[3]};
+    odz_share g;
+    assert_int_equal(odz_sources_group(&g, p, NULL, 4), 3);
+    assert_ptr_equal(c[0].share, &g);
+    assert_null(c[1].share);
+    assert_ptr_equal(c[2].share, &g);
+    assert_ptr_equal(c[3].share, &g);
+    assert_int_equal(c[0].share_rank, 0);
+    assert_int_equal(c[2].share_rank, 1);
+    assert_int_equal(c[3].share_rank, 2);
+    odz_share_destroy(&g);
+    /* one entain configuration shares with nobody */
+    odz_scraper_config one[2] = {{.format = "entain"}, {.format = "oddscomau"}};
+    odz_scraper_config *q[2] = {&one[0], &one[1]};
+    assert_int_equal(odz_sources_group(&g, q, NULL, 2), 0);
+    assert_null(one[0].share);
+}
+
 static void secret_header_line(void **st)
 {
     (void)st;
@@ -85,6 +112,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(entain_sources_share),
         cmocka_unit_test(secret_header_line),
+        cmocka_unit_test(group_of_configs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -297,6 +297,54 @@ static void test_ladder_and_names(void **state)
     odz_feed_free(f);
 }
 
+/* The definition's raceType: a harness race's markets say "Harness" and land in a harness
+ * meeting (not a thoroughbred one); the other horse races say Flat, Hurdle or Chase; greyhound
+ * markets have none. */
+static void test_race_types(void **state)
+{
+    (void)state;
+    odz_feed *f = mk_feed();
+    odz_fx *x = odz_fx_new(f, NULL);
+    assert_true(odz_fx_tick(x, T0) > 0);
+    odz_bf_cache c = {0};
+    image_into(x, &c);
+    odz_scrape sc = {0};
+    char err[ODZ_ERRLEN], key[128];
+    assert_int_equal(odz_bf_to_scrape(&c, NULL, "Australia/Sydney", false, &sc, err, sizeof err),
+                     0);
+    int harness = 0, gallops = 0;
+    for (size_t i = 0; i < c.n_markets; i++) {
+        const odz_bf_market *m = c.markets[i];
+        if (m->event_type_id == 4339) {
+            assert_string_equal(m->race_type, "");
+            continue;
+        }
+        bool h = !strcmp(m->race_type, "Harness");
+        assert_true(h || !strcmp(m->race_type, "Flat") || !strcmp(m->race_type, "Hurdle") ||
+                    !strcmp(m->race_type, "Chase"));
+        assert_int_equal(odz_bf_race_key(m, key, sizeof key), 0);
+        const odz_batch_race *r = NULL;
+        for (size_t k = 0; k < sc.n_races && !r; k++)
+            if (!strcmp(sc.races[k].race.source_key, key))
+                r = &sc.races[k];
+        assert_non_null(r);
+        const odz_meeting *mt = NULL;
+        for (size_t k = 0; k < sc.meetings.n && !mt; k++)
+            if (!strcmp(sc.meetings.v[k].source_key, r->meeting_key))
+                mt = &sc.meetings.v[k];
+        assert_non_null(mt);
+        assert_int_equal(mt->type, h ? ODZ_HARNESS : ODZ_THOROUGHBRED);
+        harness += h;
+        gallops += !h;
+    }
+    assert_true(harness > 10);
+    assert_true(gallops > 10);
+    odz_scrape_free(&sc);
+    odz_bf_cache_free(&c);
+    odz_fx_free(x);
+    odz_feed_free(f);
+}
+
 static int parse(const char *s, odz_fx_request *r, char *code)
 {
     char err[ODZ_ERRLEN];
@@ -528,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_image_then_deltas), cmocka_unit_test(test_market_life),
         cmocka_unit_test(test_resume),            cmocka_unit_test(test_ladder_and_names),
         cmocka_unit_test(test_request_parser),    cmocka_unit_test(test_server),
+        cmocka_unit_test(test_race_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
