@@ -311,15 +311,22 @@ static void t_socketio_race_updated(void **st)
     server_stop(s);
 }
 
+/* curl -N on /api/stream for one race, once the server said it is subscribed. */
+static child *sse_client(server *s, int race)
+{
+    char url[128], line[4096];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?race_id=%d", s->port, race);
+    char *argv[] = {"curl", "-sN", url, NULL};
+    child *c = spawn(argv);
+    assert_int_equal(wait_line(c, ": subscribed", 5000, line, sizeof line), 0);
+    return c;
+}
+
 static void t_sse_curl(void **st)
 {
     server *s = server_start(1, 0);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?race_id=7", s->port);
-    char *argv[] = {"curl", "-sN", url, NULL};
-    child *c = spawn(argv);
     char line[4096];
-    assert_int_equal(wait_line(c, ": subscribed", 5000, line, sizeof line), 0);
+    child *c = sse_client(s, 7);
     publish_price(s, 7, 11, 420, NULL);
     assert_int_equal(wait_line(c, "event: updatePrice", 10000, line, sizeof line), 0);
     assert_int_equal(wait_line(c, "data: ", 10000, line, sizeof line), 0);
@@ -351,12 +358,8 @@ static void t_unheard_events_not_encoded(void **st)
     wait_metric("oddzy_live_events_unheard_total", 1);
     assert_true(metric("oddzy_live_events_total") == 0);
 
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?race_id=7", s->port);
-    char *argv[] = {"curl", "-sN", url, NULL};
-    child *c = spawn(argv);
     char line[4096];
-    assert_int_equal(wait_line(c, ": subscribed", 5000, line, sizeof line), 0);
+    child *c = sse_client(s, 7);
     publish_price(s, 7, 11, 430, NULL);
     assert_int_equal(wait_line(c, "data: ", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "\"price\":4.30"));
