@@ -14,22 +14,40 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 log=build/test-logs; mkdir -p "$log"
 
-run_cmocka() { # $1 binary, $2 label
+cmocka_one() { # $1 binary, $2 label: runs it, writes "passed failed" to its .res file
   local out="$log/$(echo "$2" | tr '/' '_').log" p f rc
   timeout 300 "$1" >"$out" 2>&1; rc=$?
   p=$(grep -Eo '\[  PASSED  \] [0-9]+' "$out" | awk '{s+=$4} END{print s+0}')
   f=$(grep -Eo '\[  FAILED  \] [0-9]+' "$out" | awk '{s+=$4} END{print s+0}')
   if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:' "$out"; then f=$((f+1)); rc=1; fi
   if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  passed=$((passed+p)); failed=$((failed+f))
-  if [ "$f" -ne 0 ]; then failures+=("$2"); echo "FAIL $2 (log: $out)"; tail -n 30 "$out" | sed 's/^/    /'; else echo "ok   $2 ($p)"; fi
+  echo "$p $f" >"$out.res"
+}
+
+# ODDZY_UNIT_JOBS test binaries at once (default 2: many wait on sockets and child
+# processes); results are reported in name order whatever order they finish in.
+run_cmocka_all() { # $1 directory, $2 label prefix
+  local jobs=${ODDZY_UNIT_JOBS:-2} running=0 t label out p f
+  local list; list=$(find "$1" -type f -perm -u+x -name 'test_*' 2>/dev/null | sort)
+  for t in $list; do
+    cmocka_one "$t" "$2/${t#$1/}" &
+    running=$((running+1))
+    if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running-1)); fi
+  done
+  wait
+  for t in $list; do
+    label="$2/${t#$1/}"; out="$log/$(echo "$label" | tr '/' '_').log"
+    read -r p f <"$out.res" 2>/dev/null || { p=0; f=1; }
+    passed=$((passed+p)); failed=$((failed+f))
+    if [ "$f" -ne 0 ]; then failures+=("$label"); echo "FAIL $label (log: $out)"; tail -n 30 "$out" | sed 's/^/    /'; else echo "ok   $label ($p)"; fi
+  done
 }
 
 suite_times=()
 for s in $suites; do
   suite_start=$(date +%s)
   case $s in
-  unit)  for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do run_cmocka "$t" "unit/${t#build/tests/}"; done
+  unit)  run_cmocka_all build/tests unit
     # the shape of src/: no include circle inside a folder (the check's own test first)
     out="$log/unit_check_includes.log"
     if { scripts/check-includes.py --self-test && scripts/check-includes.py src; } >"$out" 2>&1; then
@@ -44,8 +62,8 @@ for s in $suites; do
     passed=$((passed+p)); failed=$((failed+f))
     if [ "$f" -ne 0 ]; then failures+=("web/vitest"); echo "FAIL web/vitest (log: $out)"; tail -n 40 "$out" | sed 's/^/    /'
     else echo "ok   web/vitest ($p, $(( $(date +%s)-suite_start ))s)"; fi ;;
-  asan)  for t in $(find build/asan/tests -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do run_cmocka "$t" "asan/${t#build/asan/tests/}"; done ;;
-  tsan)  for t in $(find build/tsan/tests -type f -perm -u+x -name 'test_*' 2>/dev/null | sort); do run_cmocka "$t" "tsan/${t#build/tsan/tests/}"; done ;;
+  asan)  run_cmocka_all build/asan/tests asan ;;
+  tsan)  run_cmocka_all build/tsan/tests tsan ;;
   fuzz)
     for f in $(find build/fuzz -type f -perm -u+x -name 'fuzz_*' 2>/dev/null | sort); do
       n=$(basename "$f"); c="fuzz/corpus/${n#fuzz_}"
