@@ -82,9 +82,15 @@ static const live_topic *topic_of_key(const odz_live *lv, int64_t key)
     return &lv->topics[key % ODZ_LIVE_MAX_TOPICS];
 }
 
+/* A room key's top `bits` bits after a multiplicative mix: rooms' buckets and member slots. */
+static size_t key_hash(int64_t key, unsigned bits)
+{
+    return (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> (64 - bits));
+}
+
 static size_t room_bucket(int64_t key)
 {
-    return (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 54) % LIVE_ROOM_BUCKETS;
+    return key_hash(key, 10) % LIVE_ROOM_BUCKETS;
 }
 
 room *room_find(lstate *ls, int64_t key, int create)
@@ -106,7 +112,7 @@ room *room_find(lstate *ls, int64_t key, int create)
 
 static atomic_int *member_slot(odz_live *lv, int64_t key)
 {
-    return &lv->members[(uint64_t)key * 0x9E3779B97F4A7C15ull >> 52 & (LIVE_MEMBER_SLOTS - 1)];
+    return &lv->members[key_hash(key, 12) % LIVE_MEMBER_SLOTS];
 }
 
 int room_heard(odz_live *lv, const live_topic *t, int64_t race_id)
