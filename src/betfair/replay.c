@@ -24,6 +24,7 @@
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
 #include "scraper/scraper.h"
+#include "scraper/send_pipe.h"
 
 typedef struct {
     const char *path;
@@ -41,7 +42,8 @@ struct odz_replay {
     odz_bf_cache cache;
     odz_bf_catalogues cats;
     odz_scrape sc; /* each flush's, its arrays kept between flushes */
-    odz_replay_stats stats;
+    odz_send_pipe *pipe; /* stores one flush while the next is read */
+    odz_replay_stats stats; /* races_changed and failed_batches: written by the pipe's thread */
     pthread_t thread;
     atomic_bool stop, done;
 };
@@ -107,7 +109,21 @@ static rfile *earliest(odz_replay *r)
     return best;
 }
 
-/* Send the races changed since the last send. */
+/* A batch's outcome (on the pipe's thread). */
+static void sent(void *ud, int rc, const char *err)
+{
+    odz_replay *r = ud;
+    if (rc >= 0) {
+        r->stats.races_changed += rc;
+        return;
+    }
+    r->stats.failed_batches++;
+    odz_srcstat_error(REPLAY_SOURCE, "replay");
+    odz_log_kv(ODZ_LOG_ERROR, "replay batch not stored", "error", err, NULL);
+}
+
+/* Send the races changed since the last send: handed to the pipe, which stores them while
+ * the next lines are read. */
 static void flush(odz_replay *r, int64_t pt)
 {
     char err[ODZ_ERRLEN];
@@ -116,15 +132,11 @@ static void flush(odz_replay *r, int64_t pt)
                               sizeof err);
     if (rc == 0 && (sc->n_races || sc->meetings.n)) {
         r->stats.batches++;
-        rc = odz_scrape_send_as(r->bus, sc, pt / 1000, REPLAY_SOURCE, true, err);
-        if (rc >= 0)
-            r->stats.races_changed += rc;
+        odz_send_pipe_submit(r->pipe, sc, pt / 1000);
+        return;
     }
-    if (rc < 0) {
-        r->stats.failed_batches++;
-        odz_srcstat_error(REPLAY_SOURCE, "replay");
-        odz_log_kv(ODZ_LOG_ERROR, "replay batch not stored", "error", err, NULL);
-    }
+    if (rc < 0)
+        sent(r, rc, err);
     odz_scrape_clear(sc);
 }
 
@@ -195,6 +207,7 @@ static void *play(void *arg)
     }
     if (in_batch && !atomic_load(&r->stop))
         flush(r, batch_second * 1000);
+    odz_send_pipe_drain(r->pipe); /* done means stored */
     atomic_store(&r->done, true);
     return NULL;
 }
@@ -229,6 +242,7 @@ static void load_catalogues(odz_replay *r, const char *path)
 
 static void replay_free(odz_replay *r)
 {
+    odz_send_pipe_free(r->pipe);
     for (size_t i = 0; i < r->n_files; i++) {
         odz_bf_history_close(r->files[i].h);
         json_decref(r->files[i].msg);
@@ -271,6 +285,10 @@ odz_replay *odz_replay_start(odz_bus *bus, const odz_replay_config *cfg, char *e
         load_catalogues(r, f->path);
         advance(r, f);
     }
+    if (!(r->pipe = odz_send_pipe_new(bus, REPLAY_SOURCE, true, sent, r, err))) {
+        replay_free(r);
+        return NULL;
+    }
     if (pthread_create(&r->thread, NULL, play, r)) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the replay thread");
         replay_free(r);
@@ -305,6 +323,7 @@ void odz_replay_stop(odz_replay *r, odz_replay_stats *stats)
         return;
     atomic_store(&r->stop, true);
     pthread_join(r->thread, NULL);
+    odz_send_pipe_drain(r->pipe); /* its stats are final once the send in flight is done */
     if (stats)
         *stats = r->stats;
     replay_free(r);

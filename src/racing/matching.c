@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/source_metrics.h"
@@ -39,10 +40,16 @@ typedef struct {
     char to[ODZ_MAX_RUNNERS][ODZ_KEY_MAX];
 } decision;
 
+/* Decisions by key: open addressing over the indices of d (index + 1; 0 empty). */
+#define IX_CAP 4096
+_Static_assert(IX_CAP >= 2 * ODZ_MATCHING_MAX_MARKETS && (IX_CAP & (IX_CAP - 1)) == 0,
+               "the index is a power of two, at most half full");
+
 struct odz_matching {
     pthread_mutex_t lock;
     decision *d[ODZ_MATCHING_MAX_MARKETS];
     size_t n;
+    uint16_t ix[IX_CAP];
     uint64_t generation; /* batches of other sources that added meetings, races or runners */
     uint64_t tick;       /* for least recently seen */
 };
@@ -78,28 +85,102 @@ void odz_matching_free(odz_matching *m)
     free(m);
 }
 
+static size_t ix_home(const char *key)
+{
+    return odz_hash_text(ODZ_HASH_SEED, key) & (IX_CAP - 1);
+}
+
 static decision *find(odz_matching *m, const char *key)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (!strcmp(m->d[i]->key, key))
-            return m->d[i];
+    for (size_t i = ix_home(key); m->ix[i]; i = (i + 1) & (IX_CAP - 1))
+        if (!strcmp(m->d[m->ix[i] - 1]->key, key))
+            return m->d[m->ix[i] - 1];
     return NULL;
 }
 
-/* A slot for a new decision: a free one, else the least recently seen one, reused. */
-static decision *slot(odz_matching *m)
+static void ix_add(odz_matching *m, size_t at)
 {
+    size_t i = ix_home(m->d[at]->key);
+    while (m->ix[i])
+        i = (i + 1) & (IX_CAP - 1);
+    m->ix[i] = (uint16_t)(at + 1);
+}
+
+/* A slot for a new decision under key `key`, indexed by it: a free one, else the least
+ * recently seen one, reused (the index is then rebuilt without its old key). The caller
+ * fills in the rest, key unchanged. */
+static decision *slot(odz_matching *m, const char *key)
+{
+    size_t at;
     if (m->n < ODZ_MATCHING_MAX_MARKETS) {
         decision *d = malloc(sizeof *d);
-        if (d)
-            m->d[m->n++] = d;
-        return d;
+        if (!d)
+            return NULL;
+        at = m->n;
+        m->d[m->n++] = d;
+    } else {
+        at = 0;
+        for (size_t i = 1; i < m->n; i++)
+            if (m->d[i]->seen < m->d[at]->seen)
+                at = i;
+        memset(m->ix, 0, sizeof m->ix);
+        for (size_t i = 0; i < m->n; i++)
+            if (i != at)
+                ix_add(m, i);
     }
-    size_t old = 0;
-    for (size_t i = 1; i < m->n; i++)
-        if (m->d[i]->seen < m->d[old]->seen)
-            old = i;
-    return m->d[old];
+    snprintf(m->d[at]->key, sizeof m->d[at]->key, "%s", key);
+    ix_add(m, at);
+    return m->d[at];
+}
+
+/* A batch's selections by race key: chains of selection indices (index + 1; 0 ends), one
+ * per bucket of the key's hash, so finding a race's runners does not scan the batch. */
+typedef struct {
+    uint32_t *head, *next;
+    size_t mask;
+} by_race;
+
+static int by_race_build(by_race *x, const odz_batch *b)
+{
+    size_t cap = 16;
+    while (cap < b->n_selections * 2)
+        cap *= 2;
+    x->mask = cap - 1;
+    x->head = calloc(cap, sizeof *x->head);
+    x->next = malloc((b->n_selections ? b->n_selections : 1) * sizeof *x->next);
+    if (!x->head || !x->next)
+        return ODZ_ENOMEM;
+    for (size_t i = b->n_selections; i-- > 0;) { /* chains in batch order */
+        size_t h = odz_hash_text(ODZ_HASH_SEED, b->selections[i].race_key) & x->mask;
+        x->next[i] = x->head[h];
+        x->head[h] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+static void by_race_free(by_race *x)
+{
+    free(x->head);
+    free(x->next);
+}
+
+/* The first selection of race `key` at or after chain position `s` (index + 1), 0 when
+ * none: for (s = by_race_first(..); s; s = by_race_next(.., s)). */
+static uint32_t by_race_skip(const by_race *x, const odz_batch *b, const char *key, uint32_t s)
+{
+    while (s && strcmp(b->selections[s - 1].race_key, key))
+        s = x->next[s - 1];
+    return s;
+}
+
+static uint32_t by_race_first(const by_race *x, const odz_batch *b, const char *key)
+{
+    return by_race_skip(x, b, key, x->head[odz_hash_text(ODZ_HASH_SEED, key) & x->mask]);
+}
+
+static uint32_t by_race_next(const by_race *x, const odz_batch *b, const char *key, uint32_t s)
+{
+    return by_race_skip(x, b, key, x->next[s - 1]);
 }
 
 static int cmp_meeting_id(const void *a, const void *b)
@@ -281,14 +362,12 @@ out:
 }
 
 /* Does matched decision d know every runner the batch gives its market? */
-static bool knows_runners(const decision *d, const odz_batch *b)
+static bool knows_runners(const decision *d, const odz_batch *b, const by_race *x)
 {
-    for (size_t i = 0; i < b->n_selections; i++) {
-        if (strcmp(b->selections[i].race_key, d->key))
-            continue;
+    for (uint32_t s = by_race_first(x, b, d->key); s; s = by_race_next(x, b, d->key, s)) {
         bool known = false;
         for (size_t k = 0; k < d->n_runners && !known; k++)
-            known = !strcmp(d->from[k], b->selections[i].sel.source_key);
+            known = !strcmp(d->from[k], b->selections[s - 1].sel.source_key);
         if (!known)
             return false;
     }
@@ -325,17 +404,15 @@ static void rewritten_free(rewritten *w)
     free(w->held);
 }
 
-static bool left_out(const rewritten *w, const char *race_key)
-{
-    for (size_t i = 0; i < w->n_out; i++)
-        if (!strcmp(w->out[i], race_key))
-            return true;
-    return false;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* (w->out is sorted once it is complete) */
+static bool left_out(const rewritten *w, const char *race_key)
+{
+    return bsearch(&race_key, w->out, w->n_out, sizeof *w->out, cmp_str) != NULL;
 }
 
 /* Where a row of the market's runner `key` goes: our runner's key when its market matched,
@@ -350,17 +427,24 @@ static const char *rekey(const rewritten *w, const char *key)
     return bsearch(&key, w->held, w->n_held, sizeof *w->held, cmp_str) ? NULL : key;
 }
 
-/* Build w from b and the decisions of its races. Caller holds m->lock. */
-static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
+/* Build w from b and the decisions of its races (x: b's selections by race). Caller holds
+ * m->lock. */
+static int rewrite(odz_matching *m, const odz_batch *b, const by_race *x, rewritten *w)
 {
     /* sized to what is written (every slot is written before it is read, so nothing is
      * zeroed): a batch of a few matched races must not allocate and clear room for every
      * race's full field of runner keys */
     size_t nr = b->n_races ? b->n_races : 1, np = 1;
+    bool any = false; /* a race matched or held: else the batch passes as it came */
     for (size_t i = 0; i < b->n_races; i++) {
         const decision *d = find(m, b->races[i].race.source_key);
+        any |= d && (d->held || d->result == ODZ_MATCH_OK);
         if (d && !d->held && d->result == ODZ_MATCH_OK)
             np += d->n_runners;
+    }
+    if (!any) {
+        w->own.batch = *b;
+        return 0;
     }
     w->out = malloc(nr * sizeof *w->out);
     w->held = malloc((b->n_selections ? b->n_selections : 1) * sizeof *w->held);
@@ -388,9 +472,8 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
         const decision *d = find(m, b->races[i].race.source_key);
         if (d && d->held) {
             w->out[w->n_out++] = b->races[i].race.source_key;
-            for (size_t s = 0; s < b->n_selections; s++)
-                if (!strcmp(b->selections[s].race_key, d->key))
-                    w->held[w->n_held++] = b->selections[s].sel.source_key;
+            for (uint32_t s = by_race_first(x, b, d->key); s; s = by_race_next(x, b, d->key, s))
+                w->held[w->n_held++] = b->selections[s - 1].sel.source_key;
             continue;
         }
         if (!d || d->result != ODZ_MATCH_OK) {
@@ -407,6 +490,7 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
     }
     qsort(w->pairs, w->n_pairs, sizeof *w->pairs, cmp_pair);
     qsort(w->held, w->n_held, sizeof *w->held, cmp_str);
+    qsort(w->out, w->n_out, sizeof *w->out, cmp_str);
     for (size_t i = 0; i < b->n_meetings; i++) {
         bool used = false, kept = false;
         for (size_t r = 0; r < b->n_races; r++)
@@ -426,9 +510,9 @@ static int rewrite(odz_matching *m, const odz_batch *b, rewritten *w)
             ow->prices[o->n_prices++] = p;
     }
     for (size_t i = 0; i < b->n_books; i++) {
-        odz_batch_exbook x = b->books[i];
-        if ((x.selection_key = rekey(w, x.selection_key)) != NULL)
-            ow->books[o->n_books++] = x;
+        odz_batch_exbook eb = b->books[i];
+        if ((eb.selection_key = rekey(w, eb.selection_key)) != NULL)
+            ow->books[o->n_books++] = eb;
     }
     return 0;
 }
@@ -502,11 +586,15 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
     source_of(src, source);
     cands c = {0};
     rewritten w = {0};
+    by_race x = {0};
     int rc = 0;
     size_t n_due = 0; /* copies of the decisions whose race of its own to retire or restore */
-    decision *due = malloc((b->n_races ? b->n_races : 1) * sizeof *due);
-    if (!due)
+    decision **due = calloc(b->n_races ? b->n_races : 1, sizeof *due);
+    if (!due || by_race_build(&x, b)) {
+        free(due);
+        by_race_free(&x);
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    }
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; rc == 0 && i < b->n_races; i++) {
         const odz_batch_race *br = &b->races[i];
@@ -515,7 +603,7 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
                      (d->result != ODZ_MATCH_OK && (d->generation != m->generation ||
                                                     now - d->decided_at >= ODZ_MATCHING_RETRY_S ||
                                                     now < d->decided_at)) ||
-                     (d->result == ODZ_MATCH_OK && !knows_runners(d, b));
+                     (d->result == ODZ_MATCH_OK && !knows_runners(d, b, &x));
         if (again) {
             decision *nd = malloc(sizeof *nd);
             if (!nd) {
@@ -536,7 +624,7 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
             if (rc == 0)
                 nd->check |= !d || (d->result == ODZ_MATCH_OK) != (nd->result == ODZ_MATCH_OK) ||
                               strcmp(d->race_key, nd->race_key);
-            if (rc == 0 && (d = d ? d : slot(m)) != NULL) {
+            if (rc == 0 && (d = d ? d : slot(m, nd->key)) != NULL) {
                 *d = *nd;
                 if (d->result != ODZ_MATCH_OK && news)
                     odz_log_kv(ODZ_LOG_INFO, "market not matched", "source", source, "market",
@@ -553,10 +641,15 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
                   (d->wait_runners || (d->result == ODZ_MATCH_NONE && d->others && d->start > now &&
                                        odz_mono_ms() - d->first_seen_ms < ODZ_MATCHING_HOLD_MS));
         d->stored_apart |= d->result != ODZ_MATCH_OK && !d->held;
-        if (d->check && !d->held && (d->result == ODZ_MATCH_OK || d->retired))
-            due[n_due++] = *d;
+        if (d->check && !d->held && (d->result == ODZ_MATCH_OK || d->retired)) {
+            if (!(due[n_due] = malloc(sizeof *due[n_due]))) {
+                rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
+                break;
+            }
+            *due[n_due++] = *d;
+        }
     }
-    if (rc == 0 && rewrite(m, b, &w))
+    if (rc == 0 && rewrite(m, b, &x, &w))
         rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
     count_source(m, source);
     pthread_mutex_unlock(&m->lock);
@@ -566,8 +659,11 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
                    NULL);
     else
         for (size_t i = 0; i < n_due; i++)
-            settle(m, store, &due[i], now, ch);
+            settle(m, store, due[i], now, ch);
+    for (size_t i = 0; i < n_due; i++)
+        free(due[i]);
     free(due);
+    by_race_free(&x);
     rc = ODZ_STORE_CALL(store, upsert_batch, rc ? b : &w.own.batch, now, ch, err);
     rewritten_free(&w);
     return rc;

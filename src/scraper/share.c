@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "core/hash.h"
+
 void odz_share_init(odz_share *g)
 {
     memset(g, 0, sizeof *g);
@@ -69,12 +71,10 @@ int odz_share_owner(odz_share *g)
     return o;
 }
 
-/* FNV-1a, never 0 (0 marks an empty slot). */
+/* The key's hash, never 0 (0 marks an empty slot). */
 static uint64_t key_hash(const char *key)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
+    uint64_t h = odz_hash_text(ODZ_HASH_SEED, key);
     return h ? h : 1;
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
+
 typedef struct {
     size_t ksize, vsize;
     bool text;            /* keys are NUL-padded text: hashed up to the first NUL */
@@ -41,10 +43,8 @@ static void table_clear(table *t)
 
 static uint64_t hash(const table *t, const unsigned char *key)
 {
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < t->ksize && (!t->text || key[i]); i++)
-        h = (h ^ key[i]) * 1099511628211u;
-    return h;
+    return odz_hash_bytes(ODZ_HASH_SEED, key,
+                          t->text ? strnlen((const char *)key, t->ksize) : t->ksize);
 }
 
 /* The slot of `key`: its own, or the empty one where it would go; NULL when the table is

@@ -16,6 +16,7 @@
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
 #include "racing/racing.h"
+#include "racing/matching.h"
 #include "support/racing_call.h"
 
 #define DAY "2026-03-14"
@@ -492,6 +493,75 @@ static void only_when_asked(void **st)
     json_decref(a);
 }
 
+/* More markets than the matching remembers (ODZ_MATCHING_MAX_MARKETS): the least recently
+ * seen decisions make room, each market is listed once, and a market seen again after its
+ * decision was dropped is decided afresh, once. */
+static void decisions_past_the_limit(void **st)
+{
+    fx *f = *st;
+    long long soon = (long long)odz_now() + 3600;
+    char today[11];
+    odz_race_day(soon, NULL, today);
+    const int total = ODZ_MATCHING_MAX_MARKETS + 100, per = 150;
+    for (int first = 0; first < total; first += per) {
+        json_t *races = json_array(), *sels = json_array();
+        for (int i = first; i < first + per && i < total; i++) {
+            char rk[64], sk[80];
+            snprintf(rk, sizeof rk, "betfair:7%04d:%lld", i, soon + i);
+            snprintf(sk, sizeof sk, "%s:1", rk);
+            json_array_append_new(races, json_pack("{s:s,s:{s:s,s:i,s:s,s:I,s:s}}", "meeting_key",
+                                                   "bf-many", "race", "source_key", rk, "number",
+                                                   1, "name", "R1 1000m Mdn", "scheduled_start",
+                                                   (json_int_t)(soon + i), "status", "OPEN"));
+            json_array_append_new(sels, json_pack("{s:s,s:{s:s,s:i,s:s}}", "race_key", rk,
+                                                  "selection", "source_key", sk, "number", 1,
+                                                  "name", "1. Alpha"));
+        }
+        json_t *b = json_pack("{s:[{s:s,s:s,s:s,s:s,s:s,s:s,s:I}],s:o,s:o,s:b,s:s}", "meetings",
+                              "source_key", "bf-many", "name", "Cranbourne", "country", "AUS",
+                              "region", "Australia & New Zealand", "race_type", "thoroughbred",
+                              "date", today, "first_start", (json_int_t)soon, "races", races,
+                              "selections", sels, "match", 1, "source", "betfair");
+        json_decref(call_ok(f, "upsert_batch", b));
+    }
+    char first_key[64], last_key[64];
+    snprintf(first_key, sizeof first_key, "betfair:7%04d:%lld", 0, soon);
+    snprintf(last_key, sizeof last_key, "betfair:7%04d:%lld", total - 1, soon + total - 1);
+    for (int round = 0; round < 2; round++) {
+        json_t *a = call_ok(f, "unmatched", NULL), *x;
+        assert_int_equal(json_array_size(a), ODZ_MATCHING_MAX_MARKETS);
+        size_t i, seen_first = 0, seen_last = 0;
+        json_t *keys = json_object();
+        json_array_foreach(a, i, x) {
+            const char *k = json_string_value(json_object_get(x, "market_key"));
+            assert_null(json_object_get(keys, k)); /* listed once */
+            json_object_set_new(keys, k, json_true());
+            seen_first += !strcmp(k, first_key);
+            seen_last += !strcmp(k, last_key);
+        }
+        json_decref(keys);
+        json_decref(a);
+        assert_int_equal(seen_last, 1);
+        assert_int_equal(seen_first, (size_t)round); /* dropped, then decided afresh */
+        if (round == 0) { /* the first market again */
+            json_t *races = json_array(), *sels = json_array();
+            json_array_append_new(races, json_pack("{s:s,s:{s:s,s:i,s:s,s:I,s:s}}", "meeting_key",
+                                                   "bf-many", "race", "source_key", first_key,
+                                                   "number", 1, "name", "R1 1000m Mdn",
+                                                   "scheduled_start", (json_int_t)soon, "status",
+                                                   "OPEN"));
+            char sk[80];
+            snprintf(sk, sizeof sk, "%s:1", first_key);
+            json_array_append_new(sels, json_pack("{s:s,s:{s:s,s:i,s:s}}", "race_key", first_key,
+                                                  "selection", "source_key", sk, "number", 1,
+                                                  "name", "1. Alpha"));
+            json_decref(call_ok(f, "upsert_batch",
+                                json_pack("{s:[],s:o,s:o,s:b,s:s}", "meetings", "races", races,
+                                          "selections", sels, "match", 1, "source", "betfair")));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +571,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(held_until_the_runners_come, setup, teardown),
         cmocka_unit_test_setup_teardown(exchange_alone_is_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(only_when_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(decisions_past_the_limit, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     odz_metrics_free_all();
