@@ -283,7 +283,10 @@ void odz_matcher_put_race(odz_matcher *m, const odz_race *r, const odz_meeting *
     pthread_mutex_unlock(&m->lock);
 }
 
-static int price_locked(odz_matcher *m, int64_t race_id, const odz_price *p, int64_t lay_size)
+/* A price into its race and its runner's rows; the race's odds too unless `odds_later` (the
+ * caller publishes them once for all the prices of a batch). */
+static int price_locked(odz_matcher *m, int64_t race_id, const odz_price *p, int64_t lay_size,
+                        bool odds_later)
 {
     mrace *r = find(m, race_id, NULL);
     if (!r)
@@ -296,7 +299,8 @@ static int price_locked(odz_matcher *m, int64_t race_id, const odz_price *p, int
     if ((p->market == ODZ_FIXED_WIN && odz_matcher__is_bookmaker(r, (size_t)pi)) ||
         (p->market == ODZ_EXCHANGE_LAY && (pi == r->bf || pi == r->bfp)))
         odz_matcher__publish_runner(m, r, (size_t)ri);
-    odz_matcher__publish_odds(m, r, false);
+    if (!odds_later)
+        odz_matcher__publish_odds(m, r, false);
     return 0;
 }
 
@@ -317,7 +321,7 @@ static void book_locked(odz_matcher *m, int64_t race_id, const odz_exbook *b)
 int odz_matcher_price(odz_matcher *m, int64_t race_id, const odz_price *p, int64_t lay_size)
 {
     pthread_mutex_lock(&m->lock);
-    int rc = price_locked(m, race_id, p, lay_size);
+    int rc = price_locked(m, race_id, p, lay_size, false);
     pthread_mutex_unlock(&m->lock);
     return rc;
 }
@@ -364,6 +368,10 @@ out:
 
 void odz_matcher_apply(odz_matcher *m, odz_store *st, const odz_changes *ch)
 {
+    /* the races whose odds to publish once all their prices are in (ids, not pointers: a
+     * load may replace a race meanwhile) */
+    int64_t *odds = malloc((ch->n_prices ? ch->n_prices : 1) * sizeof *odds);
+    size_t n_odds = 0;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < ch->n_race_ids; i++)
         load_locked(m, st, ch->race_ids[i]);
@@ -374,10 +382,18 @@ void odz_matcher_apply(odz_matcher *m, odz_store *st, const odz_changes *ch)
             reread = ch->race_ids[k] == pc->race_id;
         if (reread) /* read whole just now, with this price */
             continue;
-        int rc = price_locked(m, pc->race_id, &pc->price, pc->size);
+        int rc = price_locked(m, pc->race_id, &pc->price, pc->size, odds != NULL);
+        if (rc == 0 && odds && (!n_odds || odds[n_odds - 1] != pc->race_id))
+            odds[n_odds++] = pc->race_id;
         if (rc == ODZ_ENOTFOUND && !closed_seen(m, pc->race_id))
             load_locked(m, st, pc->race_id);
     }
+    for (size_t i = 0; i < n_odds; i++) { /* (a race named twice publishes once: unchanged) */
+        mrace *r = find(m, odds[i], NULL);
+        if (r)
+            odz_matcher__publish_odds(m, r, false);
+    }
+    free(odds);
     for (size_t i = 0; i < ch->n_books; i++)
         book_locked(m, ch->books[i].race_id, &ch->books[i].book);
     pthread_mutex_unlock(&m->lock);

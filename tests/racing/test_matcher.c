@@ -482,6 +482,57 @@ static void incremental_events(void **state)
     pthread_mutex_destroy(&k.lock);
 }
 
+/* A write's prices go in together: the race's odds are published once, after the last of
+ * them, with their final state (not once a price). */
+static void batch_odds_once(void **state)
+{
+    (void)state;
+    sink k = {.ev = json_array()};
+    pthread_mutex_init(&k.lock, NULL);
+    odz_bus *bus = odz_bus_inproc_new();
+    bus->ops->subscribe(bus, "race.*.odds", NULL, 0, on_event, &k);
+    odz_matcher *m = odz_matcher_new(bus);
+    odz_selection s[3];
+    memset(s, 0, sizeof s);
+    odz_prices ps = {0};
+    for (int i = 0; i < 3; i++) {
+        s[i].id = 10 + i;
+        s[i].number = i + 1;
+        snprintf(s[i].name, sizeof s[i].name, "Runner %d", i + 1);
+        odz_price x = P(10 + i, "neds", ODZ_FIXED_WIN, 300 + 100 * i);
+        assert_int_equal(odz_prices_push(&ps, &x), 0);
+    }
+    odz_race r = race_of(6, ODZ_OPEN, 3000);
+    odz_meeting mt = meeting_of(ODZ_THOROUGHBRED);
+    odz_selections ss = {s, 3, 3};
+    odz_matcher_put_race(m, &r, &mt, &ss, &ps, NULL);
+    json_decref(take(&k, "race.6.odds", 1));
+    odz_changes ch = {0};
+    for (int i = 0; i < 3; i++) { /* neds moves every runner, then runner 1 once more */
+        odz_price_change pc = {.price = P(10 + i, "neds", ODZ_FIXED_WIN, 500 + 100 * i),
+                               .race_id = 6, .number = i + 1, .size = -1};
+        assert_int_equal(odz_changes_add_price(&ch, &pc), 0);
+    }
+    odz_price_change last = {.price = P(10, "neds", ODZ_FIXED_WIN, 990), .race_id = 6,
+                             .number = 1, .size = -1};
+    assert_int_equal(odz_changes_add_price(&ch, &last), 0);
+    odz_matcher_apply(m, NULL, &ch);
+    json_t *ev = take(&k, "race.6.odds", 1);
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *best = json_object_get(
+        json_object_get(json_array_get(json_object_get(json_array_get(ev, 0), "runners"), 0),
+                        "best"),
+        "fixed_win");
+    assert_true(num(best, "price") == 9.9);
+    json_decref(ev);
+    odz_changes_free(&ch);
+    odz_matcher_free(m);
+    bus->ops->close(bus);
+    odz_prices_free(&ps);
+    json_decref(k.ev);
+    pthread_mutex_destroy(&k.lock);
+}
+
 /* Through the racing service: a commit with the exchange and a bookmaker gives rows on
  * racing.oddsmatcher and odds.matcher; a price from the updater moves its runner's rows. */
 static void through_the_service(void **state)
@@ -632,6 +683,7 @@ int main(void)
         cmocka_unit_test(recorded_card),
         cmocka_unit_test(arbitrage_race),
         cmocka_unit_test(incremental_events),
+        cmocka_unit_test(batch_odds_once),
         cmocka_unit_test(through_the_service),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
