@@ -388,33 +388,28 @@ static int apply_runner_change(odz_bf_market *m, const json_t *rc, size_t idx, c
         return rc_;
     if ((v = json_object_get(rc, "spf")) && (rc_ = sp_price(v, &r->spf, "spf", err, errlen)))
         return rc_;
+    /* The ladders by position, then those keyed by price (the first bad one is reported). */
     static const struct {
         const char *name;
         size_t off;
-    } pos[] = {
-        {"batb", offsetof(odz_bf_runner, batb)},
-        {"batl", offsetof(odz_bf_runner, batl)},
-        {"bdatb", offsetof(odz_bf_runner, bdatb)},
-        {"bdatl", offsetof(odz_bf_runner, bdatl)},
+        bool keyed;
+    } ladders[] = {
+        {"batb", offsetof(odz_bf_runner, batb), false},
+        {"batl", offsetof(odz_bf_runner, batl), false},
+        {"bdatb", offsetof(odz_bf_runner, bdatb), false},
+        {"bdatl", offsetof(odz_bf_runner, bdatl), false},
+        {"atb", offsetof(odz_bf_runner, atb), true},
+        {"atl", offsetof(odz_bf_runner, atl), true},
+        {"trd", offsetof(odz_bf_runner, trd), true},
     };
-    for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
-        if ((v = json_object_get(rc, pos[i].name)) && !json_is_null(v) &&
-            (rc_ = apply_ladder(NULL, (odz_bf_level *)((char *)r + pos[i].off), v, pos[i].name,
-                                err, errlen)))
+    for (size_t i = 0; i < sizeof ladders / sizeof ladders[0]; i++) {
+        char *field = (char *)r + ladders[i].off;
+        if ((v = json_object_get(rc, ladders[i].name)) && !json_is_null(v) &&
+            (rc_ = apply_ladder(ladders[i].keyed ? (odz_bf_ladder *)field : NULL,
+                                ladders[i].keyed ? NULL : (odz_bf_level *)field, v,
+                                ladders[i].name, err, errlen)))
             return rc_;
-    static const struct {
-        const char *name;
-        size_t off;
-    } keyed[] = {
-        {"atb", offsetof(odz_bf_runner, atb)},
-        {"atl", offsetof(odz_bf_runner, atl)},
-        {"trd", offsetof(odz_bf_runner, trd)},
-    };
-    for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
-        if ((v = json_object_get(rc, keyed[i].name)) && !json_is_null(v) &&
-            (rc_ = apply_ladder((odz_bf_ladder *)((char *)r + keyed[i].off), NULL, v,
-                                keyed[i].name, err, errlen)))
-            return rc_;
+    }
     return 0;
 }
 

@@ -57,11 +57,13 @@ typedef struct {
 } odz_fw_track;
 
 typedef struct {
-    const char *country;     /* Entain country code: AUS, NZ, UK, IRE, USA, HK */
-    const char *description; /* odds-comparison regionDescription */
-    const char *flag;        /* flag code of regionIconURL */
-    const char *url_suffix;  /* odds-comparison URL suffix: "", "-nz", "-uk", ... */
-    bool anz;                /* Australia & New Zealand region group */
+    const char *country;                /* Entain country code: AUS, NZ, UK, IRE, USA, HK */
+    const char *description;            /* odds-comparison regionDescription */
+    const char *flag;                   /* flag code of regionIconURL */
+    const char *url_suffix;             /* odds-comparison URL suffix: "", "-nz", "-uk", ... */
+    bool anz;                           /* Australia & New Zealand region group */
+    const struct odz_fw_words *going;   /* track conditions of its gallops */
+    const struct odz_fw_words *weather; /* NULL: its feed gives none */
 } odz_fw_region;
 
 /* A group of tracks of one region and type, with how their meetings are shaped. */
@@ -85,14 +87,15 @@ extern const odz_fw_group odz_fw_groups[];
 extern const int odz_fw_n_groups;
 
 /* Word lists (world_data.c). */
-typedef struct {
+typedef struct odz_fw_words {
     const char *const *v;
     int n;
 } odz_fw_words;
 extern const odz_fw_words odz_fw_name_a, odz_fw_name_b, odz_fw_dog_a, odz_fw_dog_b,
     odz_fw_first_names, odz_fw_surnames, odz_fw_colours, odz_fw_silk_patterns, odz_fw_sponsors,
     odz_fw_race_kinds_aus, odz_fw_race_kinds_uk, odz_fw_race_kinds_usa, odz_fw_race_kinds_hk,
-    odz_fw_race_kinds_harness, odz_fw_race_kinds_dogs, odz_fw_hk_names;
+    odz_fw_race_kinds_harness, odz_fw_race_kinds_dogs, odz_fw_hk_names, odz_fw_going_dogs,
+    odz_fw_going_harness;
 
 /* ---- the feed object ---- */
 

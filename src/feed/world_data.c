@@ -2,9 +2,11 @@
 #include "feed/world.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-#define WORDS(name, ...)                                                                           \
+/* A word list; `linkage` is static for the lists only this file uses. */
+#define WORD_LIST(linkage, name, ...)                                                              \
     static const char *const name##_v[] = {__VA_ARGS__};                                           \
-    const odz_fw_words name = {name##_v, N(name##_v)}
+    linkage const odz_fw_words name = {name##_v, N(name##_v)}
+#define WORDS(name, ...) WORD_LIST(, name, __VA_ARGS__)
 
 const odz_fw_zone odz_fw_zones[ODZ_FW_ZONES] = {
     [ODZ_FW_Z_FEED] = {NULL, 600},
@@ -24,13 +26,26 @@ const odz_fw_zone odz_fw_zones[ODZ_FW_ZONES] = {
     [ODZ_FW_Z_HKG] = {"Asia/Hong_Kong", 480},
 };
 
+/* Track conditions and weather as each region's feed words them; repeats weight. */
+WORD_LIST(static, going_aus, "Good4", "Good4", "Good3", "Soft5", "Soft6", "Soft7", "Heavy8",
+          "Good4", "Synthetic");
+WORD_LIST(static, going_nz, "Good", "Good", "Dead", "Slow", "Soft", "Heavy", "Synthetic");
+WORD_LIST(static, going_uk, "Good", "Good to Firm", "Good to Soft", "Soft", "Standard", "Firm");
+WORD_LIST(static, going_usa, "Fast", "Fast", "Good", "Sloppy", "Firm", "Muddy");
+WORD_LIST(static, going_hk, "Good", "Good to Firm", "Good to Yielding", "Yielding");
+WORDS(odz_fw_going_dogs, "Good", "Good", "Good", "Fast", "Slow");
+WORDS(odz_fw_going_harness, "Good", "Fast", "Good", "Slow");
+WORD_LIST(static, weather_aus, "FINE", "FINE", "OCAST", "SHWRY", "FINE");
+WORD_LIST(static, weather_nz, "Fine", "Overcast", "Showery", "Fine");
+WORD_LIST(static, weather_usa, "Cloudy", "Clear", "", "Cloudy");
+
 const odz_fw_region odz_fw_regions[ODZ_FW_REGIONS] = {
-    [ODZ_FW_AUS] = {"AUS", "Australia", "AU", "", true},
-    [ODZ_FW_NZ] = {"NZ", "New Zealand", "NZ", "-nz", true},
-    [ODZ_FW_UK] = {"UK", "United Kingdom", "GB", "-uk", false},
-    [ODZ_FW_IRE] = {"IRE", "Ireland", "IE", "-ire", false},
-    [ODZ_FW_USA] = {"USA", "United States", "US", "-usa", false},
-    [ODZ_FW_HK] = {"HK", "Hong Kong", "HK", "", false},
+    [ODZ_FW_AUS] = {"AUS", "Australia", "AU", "", true, &going_aus, &weather_aus},
+    [ODZ_FW_NZ] = {"NZ", "New Zealand", "NZ", "-nz", true, &going_nz, &weather_nz},
+    [ODZ_FW_UK] = {"UK", "United Kingdom", "GB", "-uk", false, &going_uk, NULL},
+    [ODZ_FW_IRE] = {"IRE", "Ireland", "IE", "-ire", false, &going_uk, NULL},
+    [ODZ_FW_USA] = {"USA", "United States", "US", "-usa", false, &going_usa, &weather_usa},
+    [ODZ_FW_HK] = {"HK", "Hong Kong", "HK", "", false, &going_hk, NULL},
 };
 
 #define SYD ODZ_FW_Z_SYD
