@@ -1,6 +1,7 @@
 /* Internal to src/feed: the simulated world's types, its generation (world.c: meetings;
  * world_race.c: runners, prices and a race's state; world_results.c: placings and dividends),
- * its word lists (world_data.c) and ids (ids.c), for the renderers and the exchange. */
+ * its catalogue (zones, regions, tracks, word lists: data in world_catalog.txt, written as C at
+ * build time) and ids (ids.c), for the renderers and the exchange. */
 #ifndef ODZ_FEED_WORLD_H
 #define ODZ_FEED_WORLD_H
 
@@ -86,7 +87,7 @@ extern const odz_fw_region odz_fw_regions[ODZ_FW_REGIONS];
 extern const odz_fw_group odz_fw_groups[];
 extern const int odz_fw_n_groups;
 
-/* Word lists (world_data.c). */
+/* Word lists (world_catalog.txt). */
 typedef struct odz_fw_words {
     const char *const *v;
     int n;
