@@ -4,7 +4,7 @@
 # A record that is not what the format says stops the build with its line number.
 BEGIN {
     FS = "|"
-    nz = nl = nr = ng = nerr = 0
+    nz = nl = nr = ng = na = nerr = 0
 }
 
 function fail(msg) {
@@ -120,6 +120,19 @@ $1 == "track" {
     next
 }
 
+$1 == "agency" {
+    if (need(14)) {
+        if ($11 != "0" && $11 != "1")
+            fail("agency: the quickbet field is 1 or 0")
+        agency[na++] = sprintf("{%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s}", cstr($2),
+                               cstr($3), cstr($4), cstr($5), cstr($6), cstr($7), cstr($8),
+                               cstr($9), cstr($10), $11 == "1" ? "true" : "false",
+                               $12 == "" ? "NULL" : cstr($12), cstr($13),
+                               $14 == "" ? "NULL" : cstr($14))
+    }
+    next
+}
+
 { fail("unknown record '" $1 "'") }
 
 function ints(name, arr, g, n,    i, s) {
@@ -143,8 +156,8 @@ END {
         if (n_starts[g] % 2)
             fail(sprintf("group %d: starts come in (from, to) pairs", g + 1))
     }
-    if (nz == 0 || nr == 0 || ng == 0)
-        fail("the catalogue needs zones, regions and groups")
+    if (nz == 0 || nr == 0 || ng == 0 || na == 0)
+        fail("the catalogue needs zones, regions, groups and agencies")
     if (nerr)
         exit 1
 
@@ -187,6 +200,12 @@ END {
                n_tracks[g], group_shape[g], g, n_starts[g] / 2, g, n_dist[g]
     print "};"
     printf "const int odz_fw_n_groups = %d;\n", ng
+    print ""
+    printf "_Static_assert(ODZ_FW_AGENCIES == %d, \"world.h: ODZ_FW_AGENCIES is the number of agency records\");\n", na
+    print "const odz_fw_agency odz_fw_agencies[ODZ_FW_AGENCIES] = {"
+    for (i = 0; i < na; i++)
+        print "    " agency[i] ","
+    print "};"
     if (nerr)
         exit 1
 }

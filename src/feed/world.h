@@ -87,6 +87,17 @@ extern const odz_fw_region odz_fw_regions[ODZ_FW_REGIONS];
 extern const odz_fw_group odz_fw_groups[];
 extern const int odz_fw_n_groups;
 
+/* A bookmaker's product as the odds-comparison race card lists it, in the card's order. */
+typedef struct {
+    const char *name, *display, *lower, *bet_type, *general;
+    const char *primary, *secondary, *font, *secondary_font; /* colours */
+    bool quickbet;
+    const char *freebet;        /* NULL: absent */
+    const char *deal, *subtext; /* subtext NULL: null */
+} odz_fw_agency;
+#define ODZ_FW_AGENCIES 19
+extern const odz_fw_agency odz_fw_agencies[ODZ_FW_AGENCIES];
+
 /* Word lists (world_catalog.txt). */
 typedef struct odz_fw_words {
     const char *const *v;
