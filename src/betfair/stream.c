@@ -227,22 +227,18 @@ static bool id_ok(const char *s)
 static int runner_get(odz_bf_market *m, int64_t id, odz_bf_runner **out, char *err,
                       size_t errlen)
 {
-    for (size_t i = 0; i < m->n_runners; i++)
-        if (m->runners[i].id == id) {
-            *out = &m->runners[i];
-            return 0;
-        }
+    const odz_bf_runner *known = odz_bf_find_runner(m, id);
+    if (known) {
+        *out = &m->runners[known - m->runners];
+        return 0;
+    }
     if (m->n_runners >= ODZ_BF_MAX_RUNNERS)
         return odz_fail(err, errlen, ODZ_EFULL, "market %s: more than %d runners", m->id,
                         ODZ_BF_MAX_RUNNERS);
-    if (m->n_runners == m->cap_runners) {
-        size_t cap = m->cap_runners ? m->cap_runners * 2 : 8;
-        odz_bf_runner *v = realloc(m->runners, cap * sizeof *v);
-        if (!v)
-            return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
-        m->runners = v;
-        m->cap_runners = cap;
-    }
+    odz_bf_runner *v = odz_grow(m->runners, m->n_runners, &m->cap_runners, sizeof *v, 8);
+    if (!v)
+        return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
+    m->runners = v;
     odz_bf_runner *r = &m->runners[m->n_runners++];
     memset(r, 0, sizeof *r);
     r->id = id;
