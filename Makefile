@@ -26,8 +26,11 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 B        ?= build
 BA       ?= $(B)/asan
 
-LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
-LIB_OBJ_A := $(LIB_SRC:%.c=$(BA)/obj/%.o)
+# C written at build time from data: the simulated world's catalogue (scripts/world_catalog.awk)
+GEN_SRC  := $(B)/gen/feed/world_catalog.c
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o) $(GEN_SRC:%.c=$(B)/obj/%.o)
+LIB_OBJ_A := $(LIB_SRC:%.c=$(BA)/obj/%.o) $(GEN_SRC:%.c=$(BA)/obj/%.o)
 TEST_BIN  := $(TESTS:tests/%.c=$(B)/tests/%)
 TEST_BIN_A:= $(TESTS:tests/%.c=$(BA)/tests/%)
 FUZZ_BIN  := $(FUZZ:fuzz/%.c=$(B)/fuzz/%)
@@ -48,6 +51,10 @@ help:
 
 setup:
 	@scripts/setup.sh
+
+$(B)/gen/feed/world_catalog.c: src/feed/world_catalog.txt scripts/world_catalog.awk
+	@mkdir -p $(dir $@)
+	awk -f scripts/world_catalog.awk $< > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -227,22 +227,18 @@ static bool id_ok(const char *s)
 static int runner_get(odz_bf_market *m, int64_t id, odz_bf_runner **out, char *err,
                       size_t errlen)
 {
-    for (size_t i = 0; i < m->n_runners; i++)
-        if (m->runners[i].id == id) {
-            *out = &m->runners[i];
-            return 0;
-        }
+    const odz_bf_runner *known = odz_bf_find_runner(m, id);
+    if (known) {
+        *out = &m->runners[known - m->runners];
+        return 0;
+    }
     if (m->n_runners >= ODZ_BF_MAX_RUNNERS)
         return odz_fail(err, errlen, ODZ_EFULL, "market %s: more than %d runners", m->id,
                         ODZ_BF_MAX_RUNNERS);
-    if (m->n_runners == m->cap_runners) {
-        size_t cap = m->cap_runners ? m->cap_runners * 2 : 8;
-        odz_bf_runner *v = realloc(m->runners, cap * sizeof *v);
-        if (!v)
-            return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
-        m->runners = v;
-        m->cap_runners = cap;
-    }
+    odz_bf_runner *v = odz_grow(m->runners, m->n_runners, &m->cap_runners, sizeof *v, 8);
+    if (!v)
+        return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
+    m->runners = v;
     odz_bf_runner *r = &m->runners[m->n_runners++];
     memset(r, 0, sizeof *r);
     r->id = id;
@@ -388,33 +384,28 @@ static int apply_runner_change(odz_bf_market *m, const json_t *rc, size_t idx, c
         return rc_;
     if ((v = json_object_get(rc, "spf")) && (rc_ = sp_price(v, &r->spf, "spf", err, errlen)))
         return rc_;
+    /* The ladders by position, then those keyed by price (the first bad one is reported). */
     static const struct {
         const char *name;
         size_t off;
-    } pos[] = {
-        {"batb", offsetof(odz_bf_runner, batb)},
-        {"batl", offsetof(odz_bf_runner, batl)},
-        {"bdatb", offsetof(odz_bf_runner, bdatb)},
-        {"bdatl", offsetof(odz_bf_runner, bdatl)},
+        bool keyed;
+    } ladders[] = {
+        {"batb", offsetof(odz_bf_runner, batb), false},
+        {"batl", offsetof(odz_bf_runner, batl), false},
+        {"bdatb", offsetof(odz_bf_runner, bdatb), false},
+        {"bdatl", offsetof(odz_bf_runner, bdatl), false},
+        {"atb", offsetof(odz_bf_runner, atb), true},
+        {"atl", offsetof(odz_bf_runner, atl), true},
+        {"trd", offsetof(odz_bf_runner, trd), true},
     };
-    for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
-        if ((v = json_object_get(rc, pos[i].name)) && !json_is_null(v) &&
-            (rc_ = apply_ladder(NULL, (odz_bf_level *)((char *)r + pos[i].off), v, pos[i].name,
-                                err, errlen)))
+    for (size_t i = 0; i < sizeof ladders / sizeof ladders[0]; i++) {
+        char *field = (char *)r + ladders[i].off;
+        if ((v = json_object_get(rc, ladders[i].name)) && !json_is_null(v) &&
+            (rc_ = apply_ladder(ladders[i].keyed ? (odz_bf_ladder *)field : NULL,
+                                ladders[i].keyed ? NULL : (odz_bf_level *)field, v,
+                                ladders[i].name, err, errlen)))
             return rc_;
-    static const struct {
-        const char *name;
-        size_t off;
-    } keyed[] = {
-        {"atb", offsetof(odz_bf_runner, atb)},
-        {"atl", offsetof(odz_bf_runner, atl)},
-        {"trd", offsetof(odz_bf_runner, trd)},
-    };
-    for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
-        if ((v = json_object_get(rc, keyed[i].name)) && !json_is_null(v) &&
-            (rc_ = apply_ladder((odz_bf_ladder *)((char *)r + keyed[i].off), NULL, v,
-                                keyed[i].name, err, errlen)))
-            return rc_;
+    }
     return 0;
 }
 

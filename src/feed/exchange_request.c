@@ -66,16 +66,24 @@ static int list(const json_t *o, const char *key, int (*take)(void *, const char
     return 0;
 }
 
+/* A filter code of which two mean something to us (their flags are set) and others, made of
+ * `charset`, are valid but match nothing of ours. */
+static int take_code(const char *s, const char *a, bool *fa, const char *b, bool *fb,
+                     const char *charset)
+{
+    if (!strcmp(s, a))
+        *fa = true;
+    else if (!strcmp(s, b))
+        *fb = true;
+    else if (strspn(s, charset) != strlen(s))
+        return ODZ_EINVAL;
+    return 0;
+}
+
 static int take_event_type(void *ud, const char *s)
 {
     odz_fx_filter *f = ud;
-    if (!strcmp(s, "7"))
-        f->horses = true;
-    else if (!strcmp(s, "4339"))
-        f->greyhounds = true;
-    else if (strspn(s, "0123456789") != strlen(s))
-        return ODZ_EINVAL; /* other sports: valid, and nothing of ours */
-    return 0;
+    return take_code(s, "7", &f->horses, "4339", &f->greyhounds, "0123456789");
 }
 
 static int take_country(void *ud, const char *s)
@@ -90,13 +98,8 @@ static int take_country(void *ud, const char *s)
 static int take_market_type(void *ud, const char *s)
 {
     odz_fx_filter *f = ud;
-    if (!strcmp(s, "WIN"))
-        f->win = true;
-    else if (!strcmp(s, "PLACE"))
-        f->place = true;
-    else if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") != strlen(s))
-        return ODZ_EINVAL;
-    return 0;
+    return take_code(s, "WIN", &f->win, "PLACE", &f->place,
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789");
 }
 
 static int take_market_id(void *ud, const char *s)

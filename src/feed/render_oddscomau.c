@@ -189,64 +189,6 @@ json_t *odz_fw_oddscomau_schedule(odz_feed *f, const char *query, int64_t now, i
 
 /* ---- race card ---- */
 
-typedef struct {
-    const char *name, *display, *lower, *bet_type, *general;
-    const char *primary, *secondary, *font, *secondary_font;
-    bool quickbet;
-    const char *freebet; /* NULL: absent */
-    const char *deal, *subtext;
-} agency;
-
-static const agency agencies[] = {
-    {"NSWTAB", "NSWTAB", "nswtab", "DivWin", "Tote", "#008952", "#c3cf21", "#333732", "#333732",
-     false, "$100", "Join NSWTAB: Deposit $20 & get a bonus bet of $100", "Deposit Bonus"},
-    {"STAB", "STAB", "stab", "DivWin", "Tote", "#008952", "#c3cf21", "#333732", "#333732", false,
-     "$100", "Join STAB: Deposit $20 & get a bonus bet of $100", NULL},
-    {"Ubet", "UBET", "ubet", "DivWin", "Tote", "#3c3c3c", "#6bb53d", "#ffffff", "#ffffff", true,
-     NULL, "Join Ubet: Huge range of markets and daily jackpots.", "IN BONUS BETS"},
-    {"Ubet", "UBET", "ubet", "FixedWin", "Win", "#3c3c3c", "#6bb53d", "#ffffff", "#ffffff", true,
-     NULL, "Join Ubet: Huge range of markets and daily jackpots.", "IN BONUS BETS"},
-    {"Ladbrokes", "Ladbrokes", "ladbrokes", "FixedWin", "Win", "#eb1c24", "#333333", "#ffffff",
-     "#ffffff", true, "300%", "Join Ladbrokes: Deposit $50 Get $150 In Bonuses", "DEPOSIT BONUS"},
-    {"WilliamHill", "William Hill", "williamhill", "FixedWin", "Win", "#00143C", "#FAFF05",
-     "#ffffff", "#333732", true, "300%", "Join WilliamHill: Deposit $50 Get $150 in Bonus Bets",
-     "DEPOSIT BONUS"},
-    {"Sportsbet", "Sportsbet", "sportsbet", "FixedWin", "Win", "#30a5dd", "#f8d830", "#ffffff",
-     "#333732", true, "$501", "Join Sportsbet: 1st Bet matched in bonuses to $501",
-     "IN BONUS BETS"},
-    {"Unibet", "Unibet", "unibet", "FixedWin", "Win", "#147B45", "#4B9300", "#ffffff", "#ffffff",
-     false, "200%", "Join Unibet: Deposit $50 and receive $100 in Bonus Bets", "in bonus bets"},
-    {"SportsBetting", "SportsBetting", "sportsbetting", "FixedWin", "Win", "#000000", "#ffffff",
-     "#ffffff", "#000000", true, NULL, "Join SportsBetting: Great Fixed Odds, No Gimmicks", NULL},
-    {"Palmerbet", "PalmerBet", "palmerbet", "FixedWin", "Win", "#8391c0", "#2e2f34", "#333732",
-     "#ffffff", true, "$500", "Join Palmerbet: 100% first deposit match to $500", "BET BONUS"},
-    {"Bookmaker", "Bookmaker", "bookmaker", "FixedWin", "Win", "#000000", "#f8d830", "#ffffff",
-     "#333732", true, "$400", "Join Bookmaker: 100% first deposit match up to $400!",
-     "DEPOSIT BONUS"},
-    {"CrownBet", "CrownBet", "crownbet", "FixedWin", "Win", "#783075", "#ff992c", "#ffffff",
-     "#ffffff", true, "$500", "Join CrownBet: Deposit $500, get $500 in bonuses", "IN BONUS BETS"},
-    {"TopBetta", "TopBetta", "topbetta", "FixedWin", "Win", "#202b35", "#f58220", "#ffffff",
-     "#ffffff", false, "$100", "Join TopBetta: Deposit $100 & Get up to $100 in bonus bets",
-     "DEPOSIT BONUS"},
-    {"PointsBet", "PointsBet", "pointsbet", "FixedWin", "Win", "#111111", "#ed1d41", "#ffffff",
-     "#ffffff", false, "200%", "Join PointsBet: Deposit $75 and receive $150 in bonus bets",
-     "DEPOSIT BONUS"},
-    {"Bet365", "Bet365", "bet365", "FixedWin", "Win", "#0b7a5d", "#ffe53b", "#ffffff", "#333732",
-     false, NULL, "Join Bet365: More live streams than any other bookie", "live streaming"},
-    {"Betstar", "Betstar", "betstar", "FixedWin", "Win", "#034ea2", "#f79421", "#ffffff", "#333732",
-     true, "$250", "Join Betstar: 100% bonus bet bonus up to $250!", "BET BONUS"},
-    {"Centrebet", "Centrebet", "centrebet", "FixedWin", "Win", "#231f20", "#ffa200", "#ffffff",
-     "#333732", false, NULL, "Join Centrebet: Great odds on all metro racing",
-     "biggest metro limits"},
-    {"Betfair", "Betfair", "betfair", "ExchangeBack", "Back", "#ffb80c", "#1e1e1e", "#333732",
-     "#ffffff", false, "$500", "Join Betfair: 20% Winnings Boost up to $500 in first 7 days",
-     "WINNINGS BOOST"},
-    {"Betfair", "Betfair", "betfair", "ExchangeLay", "Lay", "#ffb80c", "#1e1e1e", "#333732",
-     "#ffffff", false, "$500", "Join Betfair: 20% Winnings Boost up to $500 in first 7 days",
-     "WINNINGS BOOST"},
-};
-#define N_AGENCIES ((int)(sizeof agencies / sizeof agencies[0]))
-
 static double book_ladder(double x)
 {
     if (x < 1.01)
@@ -284,7 +226,7 @@ static double agency_price(const odz_fw_state *st, int a, int i)
 {
     if (st->scr[i] || !(st->win[i] > 0))
         return 0;
-    const agency *ag = &agencies[a];
+    const odz_fw_agency *ag = &odz_fw_agencies[a];
     uint64_t h = odz_fw_hash3(st->run[i].seed, (uint64_t)a, (uint64_t)(st->tq / 300));
     double noise = odz_fw_u01(h) * 2 - 1;
     if (strcmp(ag->name, "Unibet") == 0 && odz_fw_u01(odz_fw_hash(st->r->seed, 0x756e69ULL)) < 0.4)
@@ -301,7 +243,7 @@ static double agency_price(const odz_fw_state *st, int a, int i)
 
 static json_t *agency_json(const odz_fw_state *st, int a, int64_t eid, double pct)
 {
-    const agency *ag = &agencies[a];
+    const odz_fw_agency *ag = &odz_fw_agencies[a];
     const char *kind = strcmp(ag->general, "Tote") == 0  ? "tote"
                        : strcmp(ag->general, "Lay") == 0 ? "lay"
                                                          : "back";
@@ -398,10 +340,10 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
     SET(o, "excludeQuickBet", json_false());
     SET(o, "showTote", json_true());
 
-    double prices[ODZ_FW_MAX_RUNNERS][N_AGENCIES];
-    double pct[N_AGENCIES] = {0};
+    double prices[ODZ_FW_MAX_RUNNERS][ODZ_FW_AGENCIES];
+    double pct[ODZ_FW_AGENCIES] = {0};
     for (int i = 0; i < st->n; i++)
-        for (int a = 0; a < N_AGENCIES; a++) {
+        for (int a = 0; a < ODZ_FW_AGENCIES; a++) {
             prices[i][a] = agency_price(st, a, i);
             if (prices[i][a] > 0)
                 pct[a] += 100 / prices[i][a];
@@ -420,8 +362,8 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
         snprintf(cids, sizeof cids, "%lld", cid);
         odz_fw_slug(u->name, nslug, sizeof nslug);
         int best = -1;
-        for (int a = 0; a < N_AGENCIES; a++)
-            if (strcmp(agencies[a].bet_type, "FixedWin") == 0 && prices[i][a] > 0 &&
+        for (int a = 0; a < ODZ_FW_AGENCIES; a++)
+            if (strcmp(odz_fw_agencies[a].bet_type, "FixedWin") == 0 && prices[i][a] > 0 &&
                 (best < 0 || prices[i][a] > prices[i][best]))
                 best = a;
         int pos = 0;
@@ -442,7 +384,7 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
         snprintf(buf, sizeof buf, "%s-Average-FixedWin", sids);
         SET(s, "flucsKey", json_string(buf));
         SET(s, "bestOdds", best >= 0 ? odz_fw_num(prices[i][best]) : json_null());
-        SET(s, "bestOddsBookie", best >= 0 ? json_string(agencies[best].name) : json_null());
+        SET(s, "bestOddsBookie", best >= 0 ? json_string(odz_fw_agencies[best].name) : json_null());
         /* flucs: JSON inside a string, [[epoch, price], ...] */
         char fl[ODZ_FW_MAX_FLUCS * 28 + 4];
         size_t fln = 0;
@@ -492,8 +434,8 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
             buf[0] = 0;
         SET(s, "weight", json_string(buf));
         json_t *pr = json_array();
-        for (int a = 0; a < N_AGENCIES; a++) {
-            const agency *ag = &agencies[a];
+        for (int a = 0; a < ODZ_FW_AGENCIES; a++) {
+            const odz_fw_agency *ag = &odz_fw_agencies[a];
             char colours[160], key[96], link[96];
             snprintf(colours, sizeof colours,
                      "{'primary':'%s','secondary':'%s','font':'%s','secondaryFont':'%s'}",
@@ -523,7 +465,7 @@ static json_t *card_json(odz_feed *f, const odz_fw_state *st, int64_t eid)
     }
     SET(o, "selections", sels);
     json_t *ags = json_array();
-    for (int a = 0; a < N_AGENCIES; a++)
+    for (int a = 0; a < ODZ_FW_AGENCIES; a++)
         json_array_append_new(ags, agency_json(st, a, eid, pct[a]));
     SET(o, "agencies", ags);
     SET(o, "hasBookieDeals", json_false());

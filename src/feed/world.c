@@ -216,48 +216,18 @@ const odz_fw_group *odz_fw_group_of(const odz_fw_meeting *m)
 
 static const char *pick_condition(odz_fw_rng *r, int region, int type)
 {
-    static const char *aus[] = {"Good4", "Good4",  "Good3", "Soft5",    "Soft6",
-                                "Soft7", "Heavy8", "Good4", "Synthetic"};
-    static const char *nz[] = {"Good", "Good", "Dead", "Slow", "Soft", "Heavy", "Synthetic"};
-    static const char *uk[] = {"Good", "Good to Firm", "Good to Soft", "Soft", "Standard", "Firm"};
-    static const char *usa[] = {"Fast", "Fast", "Good", "Sloppy", "Firm", "Muddy"};
-    static const char *hk[] = {"Good", "Good to Firm", "Good to Yielding", "Yielding"};
-    static const char *dogs[] = {"Good", "Good", "Good", "Fast", "Slow"};
-    static const char *harness[] = {"Good", "Fast", "Good", "Slow"};
     if (type == ODZ_GREYHOUND)
-        return dogs[odz_fw_range(r, 0, 4)];
+        return odz_fw_pick(r, &odz_fw_going_dogs);
     if (type == ODZ_HARNESS)
-        return harness[odz_fw_range(r, 0, 3)];
-    switch (region) {
-    case ODZ_FW_AUS:
-        return aus[odz_fw_range(r, 0, 8)];
-    case ODZ_FW_NZ:
-        return nz[odz_fw_range(r, 0, 6)];
-    case ODZ_FW_UK:
-    case ODZ_FW_IRE:
-        return uk[odz_fw_range(r, 0, 5)];
-    case ODZ_FW_USA:
-        return usa[odz_fw_range(r, 0, 5)];
-    default:
-        return hk[odz_fw_range(r, 0, 3)];
-    }
+        return odz_fw_pick(r, &odz_fw_going_harness);
+    return odz_fw_pick(r, odz_fw_regions[region].going);
 }
 
+/* "" where the region's feed gives no weather. */
 static const char *pick_weather(odz_fw_rng *r, int region)
 {
-    static const char *aus[] = {"FINE", "FINE", "OCAST", "SHWRY", "FINE"};
-    static const char *nz[] = {"Fine", "Overcast", "Showery", "Fine"};
-    static const char *usa[] = {"Cloudy", "Clear", "", "Cloudy"};
-    switch (region) {
-    case ODZ_FW_AUS:
-        return aus[odz_fw_range(r, 0, 4)];
-    case ODZ_FW_NZ:
-        return nz[odz_fw_range(r, 0, 3)];
-    case ODZ_FW_USA:
-        return usa[odz_fw_range(r, 0, 3)];
-    default:
-        return "";
-    }
+    const odz_fw_words *w = odz_fw_regions[region].weather;
+    return w ? odz_fw_pick(r, w) : "";
 }
 
 static void race_name(odz_fw_rng *r, const odz_fw_meeting *m, int number, int distance, char *out,

@@ -1,6 +1,7 @@
 /* Internal to src/feed: the simulated world's types, its generation (world.c: meetings;
  * world_race.c: runners, prices and a race's state; world_results.c: placings and dividends),
- * its word lists (world_data.c) and ids (ids.c), for the renderers and the exchange. */
+ * its catalogue (zones, regions, tracks, word lists: data in world_catalog.txt, written as C at
+ * build time) and ids (ids.c), for the renderers and the exchange. */
 #ifndef ODZ_FEED_WORLD_H
 #define ODZ_FEED_WORLD_H
 
@@ -57,11 +58,13 @@ typedef struct {
 } odz_fw_track;
 
 typedef struct {
-    const char *country;     /* Entain country code: AUS, NZ, UK, IRE, USA, HK */
-    const char *description; /* odds-comparison regionDescription */
-    const char *flag;        /* flag code of regionIconURL */
-    const char *url_suffix;  /* odds-comparison URL suffix: "", "-nz", "-uk", ... */
-    bool anz;                /* Australia & New Zealand region group */
+    const char *country;                /* Entain country code: AUS, NZ, UK, IRE, USA, HK */
+    const char *description;            /* odds-comparison regionDescription */
+    const char *flag;                   /* flag code of regionIconURL */
+    const char *url_suffix;             /* odds-comparison URL suffix: "", "-nz", "-uk", ... */
+    bool anz;                           /* Australia & New Zealand region group */
+    const struct odz_fw_words *going;   /* track conditions of its gallops */
+    const struct odz_fw_words *weather; /* NULL: its feed gives none */
 } odz_fw_region;
 
 /* A group of tracks of one region and type, with how their meetings are shaped. */
@@ -84,15 +87,27 @@ extern const odz_fw_region odz_fw_regions[ODZ_FW_REGIONS];
 extern const odz_fw_group odz_fw_groups[];
 extern const int odz_fw_n_groups;
 
-/* Word lists (world_data.c). */
+/* A bookmaker's product as the odds-comparison race card lists it, in the card's order. */
 typedef struct {
+    const char *name, *display, *lower, *bet_type, *general;
+    const char *primary, *secondary, *font, *secondary_font; /* colours */
+    bool quickbet;
+    const char *freebet;        /* NULL: absent */
+    const char *deal, *subtext; /* subtext NULL: null */
+} odz_fw_agency;
+#define ODZ_FW_AGENCIES 19
+extern const odz_fw_agency odz_fw_agencies[ODZ_FW_AGENCIES];
+
+/* Word lists (world_catalog.txt). */
+typedef struct odz_fw_words {
     const char *const *v;
     int n;
 } odz_fw_words;
 extern const odz_fw_words odz_fw_name_a, odz_fw_name_b, odz_fw_dog_a, odz_fw_dog_b,
     odz_fw_first_names, odz_fw_surnames, odz_fw_colours, odz_fw_silk_patterns, odz_fw_sponsors,
     odz_fw_race_kinds_aus, odz_fw_race_kinds_uk, odz_fw_race_kinds_usa, odz_fw_race_kinds_hk,
-    odz_fw_race_kinds_harness, odz_fw_race_kinds_dogs, odz_fw_hk_names;
+    odz_fw_race_kinds_harness, odz_fw_race_kinds_dogs, odz_fw_hk_names, odz_fw_going_dogs,
+    odz_fw_going_harness;
 
 /* ---- the feed object ---- */
 

@@ -253,6 +253,16 @@ static void fit(odz_book *b, const int *ceil, const bool *keep, bool scale)
     }
 }
 
+/* The last step of every whole-book change (open, adopt, scratching): fit into the band, where
+ * each runner lands is its new anchor, place prices follow the win prices. */
+static int settle(odz_book *b, const int *ceil, bool scale)
+{
+    fit(b, ceil, NULL, scale);
+    set_anchors(b);
+    set_places(b);
+    return 0;
+}
+
 static int init(odz_book *b, const odz_book_runner *in, size_t n, uint64_t seed)
 {
     if (n > ODZ_BOOK_RUNNERS || (n && !in))
@@ -276,9 +286,7 @@ static int lone(odz_book *b)
     for (size_t i = 0; i < b->n; i++)
         if (!b->r[i].scratched)
             b->r[i].win = ODZ_LADDER_FLOOR;
-    set_anchors(b);
-    set_places(b);
-    return 0;
+    return settle(b, NULL, true); /* fit leaves a lone runner alone */
 }
 
 int odz_book_open(odz_book *b, const odz_book_runner *in, size_t n, uint64_t seed)
@@ -323,10 +331,7 @@ int odz_book_open(odz_book *b, const odz_book_runner *in, size_t n, uint64_t see
         r->win = round_d(100.0 / (p[i] * over), ODZ_LADDER_FLOOR);
         r->trend = (signed char)((int)below(&b->rng, 3) - 1);
     }
-    fit(b, NULL, NULL, true);
-    set_anchors(b);
-    set_places(b);
-    return 0;
+    return settle(b, NULL, true);
 }
 
 int odz_book_adopt(odz_book *b, const odz_book_runner *in, size_t n, uint64_t seed)
@@ -342,10 +347,7 @@ int odz_book_adopt(odz_book *b, const odz_book_runner *in, size_t n, uint64_t se
     for (size_t i = 0; i < n; i++)
         if (!b->r[i].scratched)
             b->r[i].win = odz_ladder_round(in[i].win);
-    fit(b, NULL, NULL, true);
-    set_anchors(b);
-    set_places(b);
-    return 0;
+    return settle(b, NULL, true);
 }
 
 int odz_book_step(odz_book *b)
@@ -430,9 +432,7 @@ int odz_book_scratch(odz_book *b, int number)
         int w = round_d(r->win / k, ODZ_LADDER_FLOOR);
         r->win = w > old[i] ? old[i] : w; /* a scratching never lengthens the others */
     }
-    fit(b, old, NULL, false);
-    set_anchors(b);
-    set_places(b);
+    settle(b, old, false);
     return 1;
 }
 

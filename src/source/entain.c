@@ -561,27 +561,24 @@ static int parse_race(const char *body, size_t len, const char *race_key, odz_sc
 
 /* ---- requests ---- */
 
+/* One call a day keeps each response within the API's page of meetings. */
+static int schedule_path(const char *day, size_t j, char *path, size_t pathlen)
+{
+    (void)j;
+    return odz__request_path(path, pathlen, MEETINGS_PATH "?date_from=%s&date_to=%s", day, day);
+}
+
 static int schedule_requests(const char *date_from, const char *date_to, odz_source_request *out,
                              size_t max, size_t *n, char *err, size_t errlen)
 {
-    char days[ODZ_SOURCE_MAX_DAYS][ODZ_DATE_MAX];
-    size_t nd;
-    int rc = odz__request_days(date_from, date_to, 1, max, days, &nd, n, err, errlen);
-    if (rc)
-        return rc;
-    /* One call a day keeps each response within the API's page of meetings. */
-    for (size_t d = 0; d < nd; d++)
-        snprintf(out[(*n)++].path, ODZ_SOURCE_PATH_MAX, MEETINGS_PATH "?date_from=%s&date_to=%s",
-                 days[d], days[d]);
-    return 0;
+    return odz__schedule_paths(date_from, date_to, 1, schedule_path, out, max, n, err, errlen);
 }
 
 static int race_request(const char *race_key, char *path, size_t pathlen)
 {
     if (!uuid_ok(race_key))
         return ODZ_EINVAL;
-    int w = snprintf(path, pathlen, EVENT_PATH "%s", race_key);
-    return w < 0 || (size_t)w >= pathlen ? ODZ_EINVAL : 0;
+    return odz__request_path(path, pathlen, EVENT_PATH "%s", race_key);
 }
 
 const odz_source_ops odz_source_entain = {

@@ -804,19 +804,18 @@ out:
 
 /* ---- requests ---- */
 
+/* A call for each sport a day. */
+static int schedule_path(const char *day, size_t j, char *path, size_t pathlen)
+{
+    return odz__request_path(path, pathlen, SCHEDULE_PATH "?sport=%s&date=%s", sports[j].sport,
+                             day);
+}
+
 static int schedule_requests(const char *date_from, const char *date_to, odz_source_request *out,
                              size_t max, size_t *n, char *err, size_t errlen)
 {
-    char days[ODZ_SOURCE_MAX_DAYS][ODZ_DATE_MAX];
-    size_t nd;
-    int rc = odz__request_days(date_from, date_to, N_SPORTS, max, days, &nd, n, err, errlen);
-    if (rc)
-        return rc;
-    for (size_t d = 0; d < nd; d++)
-        for (size_t s = 0; s < N_SPORTS; s++)
-            snprintf(out[(*n)++].path, ODZ_SOURCE_PATH_MAX, SCHEDULE_PATH "?sport=%s&date=%s",
-                     sports[s].sport, days[d]);
-    return 0;
+    return odz__schedule_paths(date_from, date_to, N_SPORTS, schedule_path, out, max, n, err,
+                               errlen);
 }
 
 static int race_request(const char *race_key, char *path, size_t pathlen)
@@ -827,8 +826,7 @@ static int race_request(const char *race_key, char *path, size_t pathlen)
     for (size_t i = 0; i < n; i++)
         if (race_key[i] < '0' || race_key[i] > '9')
             return ODZ_EINVAL;
-    int w = snprintf(path, pathlen, CARD_PATH "?eventId=%s", race_key);
-    return w < 0 || (size_t)w >= pathlen ? ODZ_EINVAL : 0;
+    return odz__request_path(path, pathlen, CARD_PATH "?eventId=%s", race_key);
 }
 
 const odz_source_ops odz_source_oddscomau = {

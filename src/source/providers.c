@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,28 @@ static int boolean(ctx *c, const yaml_node_t *v, bool *out, const char *key)
     return bad(c, v, what);
 }
 
+/* The keys that are text, each with its field of odz_provider. */
+#define TEXT_KEY(key, field)                                                                       \
+    {key, offsetof(odz_provider, field), sizeof(((odz_provider *)0)->field)}
+static const struct {
+    const char *key;
+    size_t off, size;
+} text_keys[] = {
+    TEXT_KEY("format", format),         TEXT_KEY("url", base_url),
+    TEXT_KEY("from", from),             TEXT_KEY("partner", partner),
+    TEXT_KEY("partner_id", partner_id), TEXT_KEY("secret_env", secret_env),
+    TEXT_KEY("secret_file", secret_file), TEXT_KEY("secret_header", secret_header),
+};
+
+/* The index of a text key in text_keys, or -1. */
+static int text_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof text_keys / sizeof *text_keys; i++)
+        if (!strcmp(key, text_keys[i].key))
+            return (int)i;
+    return -1;
+}
+
 static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_provider *p)
 {
     if (m->type != YAML_MAPPING_NODE)
@@ -197,27 +220,13 @@ static int one_source(ctx *c, yaml_document_t *doc, const yaml_node_t *m, odz_pr
                           *v = yaml_document_get_node(doc, kv->value);
         const char *key = scalar(k);
         double d;
-        int rc = 0;
+        int rc = 0, t;
         if (!key)
             return bad(c, k, "keys must be plain words");
         if (!strcmp(key, "name"))
             continue;
-        else if (!strcmp(key, "format"))
-            rc = copy(c, v, p->format, sizeof p->format, key);
-        else if (!strcmp(key, "url"))
-            rc = copy(c, v, p->base_url, sizeof p->base_url, key);
-        else if (!strcmp(key, "from"))
-            rc = copy(c, v, p->from, sizeof p->from, key);
-        else if (!strcmp(key, "partner"))
-            rc = copy(c, v, p->partner, sizeof p->partner, key);
-        else if (!strcmp(key, "partner_id"))
-            rc = copy(c, v, p->partner_id, sizeof p->partner_id, key);
-        else if (!strcmp(key, "secret_env"))
-            rc = copy(c, v, p->secret_env, sizeof p->secret_env, key);
-        else if (!strcmp(key, "secret_file"))
-            rc = copy(c, v, p->secret_file, sizeof p->secret_file, key);
-        else if (!strcmp(key, "secret_header"))
-            rc = copy(c, v, p->secret_header, sizeof p->secret_header, key);
+        else if ((t = text_key(key)) >= 0)
+            rc = copy(c, v, (char *)p + text_keys[t].off, text_keys[t].size, key);
         else if (!strcmp(key, "shared_owner"))
             rc = boolean(c, v, &p->shared_owner, key);
         else if (!strcmp(key, "rate")) {

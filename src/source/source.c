@@ -3,6 +3,7 @@
 #include "source/source.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,14 @@ static void *grow(void *v, size_t *cap, size_t need, size_t size)
         }                                                                                      \
     } while (0)
 
+/* Room for one more row in a bounded table: returns ODZ_EFULL at `max` rows. */
+#define ROOM_FOR_ONE(arr, n, capf, max)                                                        \
+    do {                                                                                       \
+        if ((n) >= (max))                                                                      \
+            return ODZ_EFULL;                                                                  \
+        RESERVE(arr, capf, (n) + 1);                                                           \
+    } while (0)
+
 const char *odz__scrape_key(odz_scrape *s, const char *key)
 {
     if (s->n_keys && strcmp(s->keys[s->n_keys - 1], key) == 0)
@@ -281,9 +290,7 @@ int odz__scrape_add_meeting(odz_scrape *s, const odz_meeting *m)
         merge_meeting(o, m);
         return 0;
     }
-    if (s->meetings.n >= ODZ_SCRAPE_MAX_MEETINGS)
-        return ODZ_EFULL;
-    RESERVE(s->meetings.v, s->meetings.cap, s->meetings.n + 1);
+    ROOM_FOR_ONE(s->meetings.v, s->meetings.n, s->meetings.cap, ODZ_SCRAPE_MAX_MEETINGS);
     s->meetings.v[s->meetings.n++] = *m;
     return 0;
 }
@@ -295,63 +302,50 @@ int odz__scrape_add_race(odz_scrape *s, const char *meeting_key, const odz_race 
         merge_race(&o->race, r);
         return 0;
     }
-    if (s->n_races >= ODZ_SCRAPE_MAX_RACES)
-        return ODZ_EFULL;
-    RESERVE(s->races, s->cap_races, s->n_races + 1);
-    s->races[s->n_races].meeting_key = meeting_key;
-    s->races[s->n_races].race = *r;
-    s->n_races++;
+    ROOM_FOR_ONE(s->races, s->n_races, s->cap_races, ODZ_SCRAPE_MAX_RACES);
+    s->races[s->n_races++] = (odz_batch_race){.meeting_key = meeting_key, .race = *r};
+    return 0;
+}
+
+/* Index the row about to be appended to the selections (books false) or the books. */
+static int index_new_row(odz_scrape *s, bool books, uint64_t h)
+{
+    if (ix_reserve(s, s->n_selections + !books, s->n_books + books))
+        return ODZ_ENOMEM;
+    ix_put(books ? &s->book_ix : &s->sel_ix, h, books ? s->n_books : s->n_selections);
     return 0;
 }
 
 int odz__scrape_add_selection(odz_scrape *s, const char *race_key, const odz_selection *sel)
 {
     odz_batch_selection *o = find_selection(s, sel->source_key);
-    if (o) { /* the newer card wins whole */
-        o->race_key = race_key;
-        o->sel = *sel;
-        return 0;
+    if (!o) {
+        ROOM_FOR_ONE(s->selections, s->n_selections, s->cap_selections, ODZ_SCRAPE_MAX_SELECTIONS);
+        if (index_new_row(s, false, sel_hash(sel->source_key)))
+            return ODZ_ENOMEM;
+        o = &s->selections[s->n_selections++];
     }
-    if (s->n_selections >= ODZ_SCRAPE_MAX_SELECTIONS)
-        return ODZ_EFULL;
-    RESERVE(s->selections, s->cap_selections, s->n_selections + 1);
-    if (ix_reserve(s, s->n_selections + 1, s->n_books))
-        return ODZ_ENOMEM;
-    ix_put(&s->sel_ix, sel_hash(sel->source_key), s->n_selections);
-    s->selections[s->n_selections].race_key = race_key;
-    s->selections[s->n_selections].sel = *sel;
-    s->n_selections++;
+    *o = (odz_batch_selection){.race_key = race_key, .sel = *sel}; /* the newer card wins whole */
     return 0;
 }
 
 int odz__scrape_add_price(odz_scrape *s, const char *selection_key, const odz_price *p)
 {
-    if (s->n_prices >= ODZ_SCRAPE_MAX_PRICES)
-        return ODZ_EFULL;
-    RESERVE(s->prices, s->cap_prices, s->n_prices + 1);
-    s->prices[s->n_prices].selection_key = selection_key;
-    s->prices[s->n_prices].price = *p;
-    s->n_prices++;
+    ROOM_FOR_ONE(s->prices, s->n_prices, s->cap_prices, ODZ_SCRAPE_MAX_PRICES);
+    s->prices[s->n_prices++] = (odz_batch_price){.selection_key = selection_key, .price = *p};
     return 0;
 }
 
 int odz__scrape_add_exbook(odz_scrape *s, const char *selection_key, const odz_exbook *b)
 {
     odz_batch_exbook *o = find_book(s, selection_key, b->provider);
-    if (o) { /* the newer state wins whole */
-        o->selection_key = selection_key;
-        o->book = *b;
-        return 0;
+    if (!o) {
+        ROOM_FOR_ONE(s->books, s->n_books, s->cap_books, ODZ_SCRAPE_MAX_BOOKS);
+        if (index_new_row(s, true, book_hash(selection_key, b->provider)))
+            return ODZ_ENOMEM;
+        o = &s->books[s->n_books++];
     }
-    if (s->n_books >= ODZ_SCRAPE_MAX_BOOKS)
-        return ODZ_EFULL;
-    RESERVE(s->books, s->cap_books, s->n_books + 1);
-    if (ix_reserve(s, s->n_selections, s->n_books + 1))
-        return ODZ_ENOMEM;
-    ix_put(&s->book_ix, book_hash(selection_key, b->provider), s->n_books);
-    s->books[s->n_books].selection_key = selection_key;
-    s->books[s->n_books].book = *b;
-    s->n_books++;
+    *o = (odz_batch_exbook){.selection_key = selection_key, .book = *b}; /* the newer state wins */
     return 0;
 }
 
@@ -446,19 +440,17 @@ bool odz__key_ok(const char *key)
 const char *odz__region_of_country(const char *country)
 {
     static const struct {
-        const char *code, *region;
+        const char *region, *codes[7]; /* the region's country codes, NULL-ended */
     } map[] = {
-        {"AUS", "Australia & New Zealand"}, {"AU", "Australia & New Zealand"},
-        {"NZ", "Australia & New Zealand"},  {"NZL", "Australia & New Zealand"},
-        {"UK", "UK & Ireland"},             {"GB", "UK & Ireland"},
-        {"GBR", "UK & Ireland"},            {"IRE", "UK & Ireland"},
-        {"IE", "UK & Ireland"},             {"IRL", "UK & Ireland"},
-        {"USA", "USA"},                     {"US", "USA"},
-        {"HK", "Hong Kong"},                {"HKG", "Hong Kong"},
+        {"Australia & New Zealand", {"AUS", "AU", "NZ", "NZL"}},
+        {"UK & Ireland", {"UK", "GB", "GBR", "IRE", "IE", "IRL"}},
+        {"USA", {"USA", "US"}},
+        {"Hong Kong", {"HK", "HKG"}},
     };
     for (size_t i = 0; country && i < sizeof map / sizeof map[0]; i++)
-        if (strcasecmp(country, map[i].code) == 0)
-            return map[i].region;
+        for (const char *const *c = map[i].codes; *c; c++)
+            if (strcasecmp(country, *c) == 0)
+                return map[i].region;
     return "Rest of the world";
 }
 
@@ -485,15 +477,33 @@ int odz__date_range(const char *date_from, const char *date_to, char (*days)[ODZ
     }
 }
 
-int odz__request_days(const char *date_from, const char *date_to, size_t per_day, size_t max,
-                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err, size_t errlen)
+int odz__schedule_paths(const char *date_from, const char *date_to, size_t per_day,
+                        int (*path)(const char *day, size_t j, char *out, size_t outlen),
+                        odz_source_request *out, size_t max, size_t *n, char *err, size_t errlen)
 {
+    char days[ODZ_SOURCE_MAX_DAYS][ODZ_DATE_MAX];
+    size_t nd;
     *n = 0;
-    int rc = odz__date_range(date_from, date_to, days, ODZ_SOURCE_MAX_DAYS, nd, err, errlen);
-    if (rc == 0 && *nd * per_day > max)
-        rc = odz_fail(err, errlen, ODZ_EFULL, "%zu requests needed, room for %zu", *nd * per_day,
+    int rc = odz__date_range(date_from, date_to, days, ODZ_SOURCE_MAX_DAYS, &nd, err, errlen);
+    if (rc == 0 && nd * per_day > max)
+        rc = odz_fail(err, errlen, ODZ_EFULL, "%zu requests needed, room for %zu", nd * per_day,
                       max);
+    for (size_t d = 0; !rc && d < nd; d++)
+        for (size_t j = 0; !rc && j < per_day; j++)
+            if ((rc = path(days[d], j, out[(*n)++].path, ODZ_SOURCE_PATH_MAX)) != 0)
+                odz_fail(err, errlen, rc, "the request path for %s is too long", days[d]);
+    if (rc)
+        *n = 0;
     return rc;
+}
+
+int odz__request_path(char *path, size_t pathlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(path, pathlen, fmt, ap);
+    va_end(ap);
+    return w < 0 || (size_t)w >= pathlen ? ODZ_EINVAL : 0;
 }
 
 int odz__scrape_done(odz_scrape *out, odz_scrape *tmp, json_t *root, int rc, const char *what,

@@ -176,11 +176,15 @@ const char *odz__region_of_country(const char *country);
 /* The days date_from..date_to (inclusive, at most `max`) into days[0..*n). 0 or ODZ_EINVAL. */
 int odz__date_range(const char *date_from, const char *date_to, char (*days)[ODZ_DATE_MAX],
                     size_t max, size_t *n, char *err, size_t errlen);
-/* The days date_from..date_to (at most ODZ_SOURCE_MAX_DAYS) into days[0..*nd) for a schedule of
- * `per_day` requests a day; *n set to 0. ODZ_EINVAL for bad dates, ODZ_EFULL past `max`
- * requests. */
-int odz__request_days(const char *date_from, const char *date_to, size_t per_day, size_t max,
-                      char (*days)[ODZ_DATE_MAX], size_t *nd, size_t *n, char *err, size_t errlen);
+/* The schedule calls for race days date_from..date_to (at most ODZ_SOURCE_MAX_DAYS), `per_day`
+ * a day, call j of a day written by path(day, j, ...): fills out[0..*n). ODZ_EINVAL for bad
+ * dates or a path that does not fit, ODZ_EFULL past `max` calls (and then *n is 0). */
+int odz__schedule_paths(const char *date_from, const char *date_to, size_t per_day,
+                        int (*path)(const char *day, size_t j, char *out, size_t outlen),
+                        odz_source_request *out, size_t max, size_t *n, char *err, size_t errlen);
+/* A request path from a format: 0, or ODZ_EINVAL when it does not fit in pathlen. */
+int odz__request_path(char *path, size_t pathlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Strict "YYYY-MM-DDTHH:MM:SS[.fff...](Z|+HH:MM|-HH:MM)" to epoch s; 0 or ODZ_EINVAL. */
 int odz__iso_time(const char *s, int64_t *out);
 
