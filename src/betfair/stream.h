@@ -105,6 +105,8 @@ typedef struct {
     odz_bf_market **markets;
     size_t n_markets, cap_markets;
     size_t max_markets;
+    uint32_t *ix;                        /* markets by id: index + 1, 0 empty (stream.c) */
+    size_t ix_cap;
     char initial_clk[ODZ_BF_CLK_MAX];    /* to resubscribe after a reconnect */
     char clk[ODZ_BF_CLK_MAX];
     int64_t heartbeat_ms, conflate_ms;
