@@ -33,36 +33,24 @@
     "late_scratched, scratch_time, deduction, emergency, silks"
 #define ODZ_SQL_PRICE_COLS "selection_id, provider, market, odds, ts"
 
-/* A row by id, and by its source key. */
-#define ODZ_SQL_GET(cols, table) "SELECT " cols " FROM " table " WHERE id = $1"
-#define ODZ_SQL_BY_KEY(cols, table) "SELECT " cols " FROM " table " WHERE source_key = $1"
+/* The four statements of a table of rows (driver.h): T_INSERT (`insert`: the columns but id
+ * and their $n), T_GET by id, T_BY_KEY by source key, and T_UPDATE (`set`: every column but
+ * id from $2 on). */
+#define ODZ_SQL_ROW(T, table, cols, insert, set)                                                   \
+    [DQ_##T##_INSERT] = "INSERT INTO " table " " insert ODZ_SQL_RETURNING_ID,                      \
+    [DQ_##T##_GET] = "SELECT " cols " FROM " table " WHERE id = $1",                               \
+    [DQ_##T##_BY_KEY] = "SELECT " cols " FROM " table " WHERE source_key = $1",                    \
+    [DQ_##T##_UPDATE] = "UPDATE " table " SET " set " WHERE id = $1"
 
-/* The designated initializers of a table of DQ_COUNT statements:
- * `static const char *const text[DQ_COUNT] = {ODZ_SQL_STATEMENTS};` */
+/* The designated initializers of a table of DQ_COUNT statements, the four of each table of
+ * rows last: `static const char *const text[DQ_COUNT] = {ODZ_SQL_STATEMENTS};` */
 #define ODZ_SQL_STATEMENTS                                                                         \
-    [DQ_MEET_INSERT] =                                                                             \
-        "INSERT INTO meetings (source_key, name, country, region, race_type, "                     \
-        "date, first_start) VALUES ($1, $2, $3, $4, $5, $6, $7)" ODZ_SQL_RETURNING_ID,             \
-    [DQ_MEET_GET] = ODZ_SQL_GET(ODZ_SQL_MEET_COLS, "meetings"),                                    \
-    [DQ_MEET_BY_KEY] = ODZ_SQL_BY_KEY(ODZ_SQL_MEET_COLS, "meetings"),                              \
-    [DQ_MEET_UPDATE] = "UPDATE meetings SET source_key = $2, name = $3, country = $4, "            \
-                       "region = $5, race_type = $6, date = $7, first_start = $8 WHERE id = $1",   \
     [DQ_MEET_RANGE] = "SELECT " ODZ_SQL_MEET_COLS " FROM meetings WHERE date >= $1 AND "           \
                       "date <= $2 AND " ODZ_MEET_SHOWN "ORDER BY date, race_type, "                \
                       "name" ODZ_SQL_BYTEWISE ", id",                                              \
     [DQ_MEET_FIRST_START] = "UPDATE meetings SET first_start = (SELECT COALESCE(MIN("              \
                             "scheduled_start), 0) FROM races WHERE meeting_id = $1 "               \
                             "AND " ODZ_NOT_RETIRED ") WHERE id = $1",                              \
-    [DQ_RACE_INSERT] =                                                                             \
-        "INSERT INTO races (source_key, meeting_id, number, name, distance, "                      \
-        "scheduled_start, actual_start, status, results, dividends, "                              \
-        "last_update) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)" ODZ_SQL_RETURNING_ID, \
-    [DQ_RACE_GET] = ODZ_SQL_GET(ODZ_SQL_RACE_COLS, "races"),                                       \
-    [DQ_RACE_BY_KEY] = ODZ_SQL_BY_KEY(ODZ_SQL_RACE_COLS, "races"),                                 \
-    [DQ_RACE_UPDATE] = "UPDATE races SET source_key = $2, meeting_id = $3, number = $4, "          \
-                       "name = $5, distance = $6, scheduled_start = $7, actual_start = $8, "       \
-                       "status = $9, results = $10, dividends = $11, last_update = $12 "           \
-                       "WHERE id = $1",                                                            \
     [DQ_RACE_RANGE] = "SELECT " ODZ_SQL_RACE_COLS_R " FROM races r JOIN meetings m "               \
                       "ON m.id = r.meeting_id WHERE m.date >= $1 AND m.date <= $2 "                \
                       "AND r." ODZ_NOT_RETIRED " ORDER BY r.scheduled_start, r.id",                \
@@ -78,16 +66,6 @@
                            "ON m.id = r.meeting_id WHERE r.status = 0 AND "                        \
                            "r.scheduled_start >= $1 AND m.race_type = $3 AND "                     \
                            "r." ODZ_NOT_RETIRED " ORDER BY r.scheduled_start, r.id LIMIT $2",      \
-    [DQ_SEL_INSERT] = "INSERT INTO selections (source_key, race_id, number, barrier, name, "       \
-                      "jockey, trainer, weight, claim, scratched, late_scratched, scratch_time, "  \
-                      "deduction, emergency, silks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "  \
-                      "$10, $11, $12, $13, $14, $15)" ODZ_SQL_RETURNING_ID,                        \
-    [DQ_SEL_GET] = ODZ_SQL_GET(ODZ_SQL_SEL_COLS, "selections"),                                    \
-    [DQ_SEL_BY_KEY] = ODZ_SQL_BY_KEY(ODZ_SQL_SEL_COLS, "selections"),                              \
-    [DQ_SEL_UPDATE] = "UPDATE selections SET source_key = $2, race_id = $3, number = $4, "         \
-                      "barrier = $5, name = $6, jockey = $7, trainer = $8, weight = $9, "          \
-                      "claim = $10, scratched = $11, late_scratched = $12, scratch_time = $13, "   \
-                      "deduction = $14, emergency = $15, silks = $16 WHERE id = $1",               \
     [DQ_SEL_OF_RACE] = "SELECT " ODZ_SQL_SEL_COLS " FROM selections WHERE race_id = $1 "           \
                        "ORDER BY number, id",                                                      \
     [DQ_PRICE_LATEST_ONE] = "SELECT odds, ts FROM prices WHERE selection_id = $1 AND "             \
@@ -118,7 +96,27 @@
     [DQ_BOOK_COPY] =                                                                               \
         ODZ_SQL_INSERT_KEEP " exchange_books (" ODZ_BOOK_COLS ") SELECT "                          \
                             "CAST($2 AS BIGINT), " ODZ_BOOK_DATA_COLS " FROM exchange_books "      \
-                            "WHERE selection_id = $1" ODZ_SQL_KEEP
+                            "WHERE selection_id = $1" ODZ_SQL_KEEP,                                \
+    ODZ_SQL_ROW(MEET, "meetings", ODZ_SQL_MEET_COLS,                                               \
+                "(source_key, name, country, region, race_type, date, first_start) "               \
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",                                             \
+                "source_key = $2, name = $3, country = $4, region = $5, race_type = $6, "          \
+                "date = $7, first_start = $8"),                                                    \
+    ODZ_SQL_ROW(RACE, "races", ODZ_SQL_RACE_COLS,                                                  \
+                "(source_key, meeting_id, number, name, distance, scheduled_start, "               \
+                "actual_start, status, results, dividends, last_update) "                          \
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",                           \
+                "source_key = $2, meeting_id = $3, number = $4, name = $5, distance = $6, "        \
+                "scheduled_start = $7, actual_start = $8, status = $9, results = $10, "            \
+                "dividends = $11, last_update = $12"),                                             \
+    ODZ_SQL_ROW(SEL, "selections", ODZ_SQL_SEL_COLS,                                               \
+                "(source_key, race_id, number, barrier, name, jockey, trainer, weight, claim, "    \
+                "scratched, late_scratched, scratch_time, deduction, emergency, silks) "           \
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",       \
+                "source_key = $2, race_id = $3, number = $4, barrier = $5, name = $6, "            \
+                "jockey = $7, trainer = $8, weight = $9, claim = $10, scratched = $11, "           \
+                "late_scratched = $12, scratch_time = $13, deduction = $14, emergency = $15, "     \
+                "silks = $16")
 
 /* Migration 1: meetings, races, selections and their prices. Released: never edit it (each
  * dialect's text must stay byte for byte the same); change the schema in a new migration. */
@@ -176,8 +174,9 @@
     "CREATE UNIQUE INDEX prices_point ON prices (selection_id, provider, market, ts);"             \
     "CREATE INDEX prices_latest ON prices (selection_id, market, provider, ts);"
 
-/* The versioned migrations, initializers of the table: migration i brings the schema to version
- * i+1 (2: the exchange books, 3: the write epoch, 4: retired races; driver.h). Append new ones. */
+/* The versioned migrations, initializers of the table: migration i brings the
+ * schema to version i+1 (2: the exchange books, 3: the write epoch, 4: retired
+ * races; driver.h). Append new ones. */
 #define ODZ_SQL_MIGRATIONS ODZ_SQL_SCHEMA_1, ODZ_BOOK_TABLE, ODZ_EPOCH_TABLE, ODZ_RETIRE_COLUMNS
 
 #endif
