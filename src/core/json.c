@@ -230,63 +230,72 @@ int odz_meeting_from_json(const json_t *j, odz_meeting *m, char *err, size_t err
     return 0;
 }
 
-int odz_results_from_json(const json_t *a, odz_race *r, char *err, size_t errlen)
+/* Decodes one line of a race's results or dividends (an object) into *line. */
+typedef int (*line_fn)(const json_t *v, void *line, char *err, size_t errlen);
+
+/* A race's results or dividends: an array of at most `max` objects, each decoded by `one` into
+ * tmp (room for max lines of `size` bytes); absent or null is none. Only when every line is
+ * good are they copied to dst and *n set. `what` names the array, `line` one of its lines. */
+static int lines_from_json(const json_t *a, const char *what, const char *line, size_t max,
+                           line_fn one, void *tmp, size_t size, void *dst, size_t *n, char *err,
+                           size_t errlen)
 {
     if (!a || json_is_null(a)) {
-        r->n_results = 0;
+        *n = 0;
         return 0;
     }
     if (!json_is_array(a))
-        return odz_fail(err, errlen, ODZ_EINVAL, "results must be an array");
-    if (json_array_size(a) > ODZ_MAX_PLACINGS)
-        return odz_fail(err, errlen, ODZ_EINVAL, "more than %d result lines", ODZ_MAX_PLACINGS);
-    odz_placing tmp[ODZ_MAX_PLACINGS];
+        return odz_fail(err, errlen, ODZ_EINVAL, "%s must be an array", what);
+    if (json_array_size(a) > max)
+        return odz_fail(err, errlen, ODZ_EINVAL, "more than %zu %ss", max, line);
     size_t i;
     json_t *v;
     json_array_foreach(a, i, v)
     {
-        int64_t pos, num;
-        TRY(need_object(v, "result line", err, errlen));
-        TRY(get_int(v, "position", 1, 99, &pos, err, errlen));
-        TRY(get_int(v, "number", 1, 99, &num, err, errlen));
-        if (!pos || !num)
-            return odz_fail(err, errlen, ODZ_EINVAL, "result line needs position and number");
-        tmp[i].position = (int)pos;
-        tmp[i].number = (int)num;
-        TRY(get_str(v, "margin", tmp[i].margin, sizeof tmp[i].margin, 0, err, errlen));
+        TRY(need_object(v, line, err, errlen));
+        TRY(one(v, (char *)tmp + i * size, err, errlen));
     }
-    r->n_results = json_array_size(a);
-    memcpy(r->results, tmp, r->n_results * sizeof tmp[0]);
+    *n = json_array_size(a);
+    memcpy(dst, tmp, *n * size);
     return 0;
+}
+
+static int placing_from_json(const json_t *v, void *line, char *err, size_t errlen)
+{
+    odz_placing *p = line;
+    int64_t pos, num;
+    TRY(get_int(v, "position", 1, 99, &pos, err, errlen));
+    TRY(get_int(v, "number", 1, 99, &num, err, errlen));
+    if (!pos || !num)
+        return odz_fail(err, errlen, ODZ_EINVAL, "result line needs position and number");
+    p->position = (int)pos;
+    p->number = (int)num;
+    return get_str(v, "margin", p->margin, sizeof p->margin, 0, err, errlen);
+}
+
+int odz_results_from_json(const json_t *a, odz_race *r, char *err, size_t errlen)
+{
+    odz_placing tmp[ODZ_MAX_PLACINGS];
+    return lines_from_json(a, "results", "result line", ODZ_MAX_PLACINGS, placing_from_json, tmp,
+                           sizeof tmp[0], r->results, &r->n_results, err, errlen);
+}
+
+static int dividend_from_json(const json_t *v, void *line, char *err, size_t errlen)
+{
+    odz_dividend *d = line;
+    char status[16];
+    TRY(get_str(v, "pool", d->pool, sizeof d->pool, 1, err, errlen));
+    TRY(get_str(v, "status", status, sizeof status, 0, err, errlen));
+    d->interim = strcmp(status, "interim") == 0;
+    TRY(get_str(v, "combination", d->combination, sizeof d->combination, 0, err, errlen));
+    return get_int(v, "amount", 0, INT64_MAX / 4, &d->amount, err, errlen);
 }
 
 int odz_dividends_from_json(const json_t *a, odz_race *r, char *err, size_t errlen)
 {
-    if (!a || json_is_null(a)) {
-        r->n_dividends = 0;
-        return 0;
-    }
-    if (!json_is_array(a))
-        return odz_fail(err, errlen, ODZ_EINVAL, "dividends must be an array");
-    if (json_array_size(a) > ODZ_MAX_DIVIDENDS)
-        return odz_fail(err, errlen, ODZ_EINVAL, "more than %d dividends", ODZ_MAX_DIVIDENDS);
     odz_dividend tmp[ODZ_MAX_DIVIDENDS];
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        char status[16];
-        TRY(need_object(v, "dividend", err, errlen));
-        TRY(get_str(v, "pool", tmp[i].pool, sizeof tmp[i].pool, 1, err, errlen));
-        TRY(get_str(v, "status", status, sizeof status, 0, err, errlen));
-        tmp[i].interim = strcmp(status, "interim") == 0;
-        TRY(get_str(v, "combination", tmp[i].combination, sizeof tmp[i].combination, 0, err,
-                    errlen));
-        TRY(get_int(v, "amount", 0, INT64_MAX / 4, &tmp[i].amount, err, errlen));
-    }
-    r->n_dividends = json_array_size(a);
-    memcpy(r->dividends, tmp, r->n_dividends * sizeof tmp[0]);
-    return 0;
+    return lines_from_json(a, "dividends", "dividend", ODZ_MAX_DIVIDENDS, dividend_from_json, tmp,
+                           sizeof tmp[0], r->dividends, &r->n_dividends, err, errlen);
 }
 
 int odz_race_from_json(const json_t *j, odz_race *out, char *err, size_t errlen)

@@ -8,104 +8,59 @@
 #include "core/err.h"
 #include "http/http_internal.h"
 
+/* The statuses we send: reason phrase and the code word of a JSON error (NULL: the default,
+ * "error" below 500, "internal" from it). */
+static const struct {
+    int status;
+    const char *reason, *code;
+} statuses[] = {
+    {200, "OK", NULL},
+    {201, "Created", NULL},
+    {202, "Accepted", NULL},
+    {204, "No Content", NULL},
+    {301, "Moved Permanently", NULL},
+    {302, "Found", NULL},
+    {304, "Not Modified", NULL},
+    {400, "Bad Request", "bad_request"},
+    {401, "Unauthorized", "unauthorized"},
+    {403, "Forbidden", "forbidden"},
+    {404, "Not Found", "not_found"},
+    {405, "Method Not Allowed", "method_not_allowed"},
+    {409, "Conflict", "conflict"},
+    {413, "Payload Too Large", "payload_too_large"},
+    {414, "URI Too Long", "uri_too_long"},
+    {415, "Unsupported Media Type", "unsupported_media_type"},
+    {417, "Expectation Failed", "expectation_failed"},
+    {422, "Unprocessable Entity", "unprocessable"},
+    {429, "Too Many Requests", "too_many_requests"},
+    {431, "Request Header Fields Too Large", "headers_too_large"},
+    {500, "Internal Server Error", NULL},
+    {501, "Not Implemented", "not_implemented"},
+    {502, "Bad Gateway", "bad_gateway"},
+    {503, "Service Unavailable", "unavailable"},
+    {504, "Gateway Timeout", "timeout"},
+};
+
+static int status_row(int status)
+{
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (statuses[i].status == status)
+            return (int)i;
+    return -1;
+}
+
 const char *odz_http__reason(int status)
 {
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 202:
-        return "Accepted";
-    case 204:
-        return "No Content";
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Found";
-    case 304:
-        return "Not Modified";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Payload Too Large";
-    case 414:
-        return "URI Too Long";
-    case 415:
-        return "Unsupported Media Type";
-    case 417:
-        return "Expectation Failed";
-    case 422:
-        return "Unprocessable Entity";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return status < 400 ? "OK" : "Error";
-    }
+    int i = status_row(status);
+    return i >= 0 ? statuses[i].reason : status < 400 ? "OK" : "Error";
 }
 
 const char *odz_http__status_code(int status)
 {
-    switch (status) {
-    case 400:
-        return "bad_request";
-    case 401:
-        return "unauthorized";
-    case 403:
-        return "forbidden";
-    case 404:
-        return "not_found";
-    case 405:
-        return "method_not_allowed";
-    case 409:
-        return "conflict";
-    case 413:
-        return "payload_too_large";
-    case 414:
-        return "uri_too_long";
-    case 415:
-        return "unsupported_media_type";
-    case 417:
-        return "expectation_failed";
-    case 422:
-        return "unprocessable";
-    case 429:
-        return "too_many_requests";
-    case 431:
-        return "headers_too_large";
-    case 501:
-        return "not_implemented";
-    case 502:
-        return "bad_gateway";
-    case 503:
-        return "unavailable";
-    case 504:
-        return "timeout";
-    default:
-        return status < 500 ? "error" : "internal";
-    }
+    int i = status_row(status);
+    if (i >= 0 && statuses[i].code)
+        return statuses[i].code;
+    return status < 500 ? "error" : "internal";
 }
 
 int odz_http_status_of(int err)

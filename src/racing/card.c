@@ -97,6 +97,16 @@ json_t *odz_card_rows_to_json(const odz_card_rows *r)
     return json_pack("{s:o,s:o,s:o}", "selections", ss, "prices", ps, "books", bs);
 }
 
+/* While rc is 0: decode each element of JSON array `arr` as a `type` with from_json and push
+ * it onto `list` (the three typed lists of a card's rows). Uses err and errlen in scope. */
+#define ROWS_FROM_JSON(rc, arr, type, from_json, push, list)                                       \
+    for (size_t i_ = 0; (rc) == 0 && i_ < json_array_size(arr); i_++) {                            \
+        type row_;                                                                                 \
+        (rc) = from_json(json_array_get(arr, i_), &row_, err, errlen);                             \
+        if ((rc) == 0 && push(list, &row_))                                                        \
+            (rc) = odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");                             \
+    }
+
 int odz_card_rows_from_json(const json_t *j, odz_card_rows *out, char *err, size_t errlen)
 {
     odz_card_rows t = {0};
@@ -108,24 +118,9 @@ int odz_card_rows_from_json(const json_t *j, odz_card_rows *out, char *err, size
     else if (json_array_size(ss) > 99 || json_array_size(ps) > MAX_ROWS ||
              json_array_size(bs) > MAX_ROWS)
         rc = odz_fail(err, errlen, ODZ_EINVAL, "too many card rows");
-    for (size_t i = 0; rc == 0 && i < json_array_size(ss); i++) {
-        odz_selection s;
-        rc = odz_selection_from_json(json_array_get(ss, i), &s, err, errlen);
-        if (rc == 0 && odz_selections_push(&t.sels, &s))
-            rc = odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; rc == 0 && i < json_array_size(ps); i++) {
-        odz_price p;
-        rc = odz_price_from_json(json_array_get(ps, i), &p, err, errlen);
-        if (rc == 0 && odz_prices_push(&t.prices, &p))
-            rc = odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; rc == 0 && i < json_array_size(bs); i++) {
-        odz_exbook b;
-        rc = odz_exbook_from_json(json_array_get(bs, i), &b, err, errlen);
-        if (rc == 0 && odz_exbooks_push(&t.books, &b))
-            rc = odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
-    }
+    ROWS_FROM_JSON(rc, ss, odz_selection, odz_selection_from_json, odz_selections_push, &t.sels);
+    ROWS_FROM_JSON(rc, ps, odz_price, odz_price_from_json, odz_prices_push, &t.prices);
+    ROWS_FROM_JSON(rc, bs, odz_exbook, odz_exbook_from_json, odz_exbooks_push, &t.books);
     if (rc)
         odz_card_rows_free(&t);
     else

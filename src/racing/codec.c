@@ -91,6 +91,15 @@ static const char *take_key(const json_t *item, const char *k, char **cursor, ch
     return dst;
 }
 
+/* Item i's key (field k) copied into the key block, or ODZ_EINVAL "race 3 needs a
+ * meeting_key" when it is missing, empty, too long or past the block. */
+static int need_key(const json_t *item, const char *what, size_t i, const char *k, const char **key,
+                    char **cursor, char *end, char *err, size_t errlen)
+{
+    *key = take_key(item, k, cursor, end);
+    return *key ? 0 : odz_fail(err, errlen, ODZ_EINVAL, "%s %zu needs a %s", what, i, k);
+}
+
 int odz_batch_from_json(const json_t *j, odz_batch_owned *out, char *err, size_t errlen)
 {
     int rc = 0;
@@ -126,33 +135,24 @@ int odz_batch_from_json(const json_t *j, odz_batch_owned *out, char *err, size_t
     }
     json_array_foreach(ar, i, v)
     {
-        out->races[i].meeting_key = take_key(v, "meeting_key", &cur, end);
-        if (!out->races[i].meeting_key) {
-            rc = odz_fail(err, errlen, ODZ_EINVAL, "race %zu needs a meeting_key", i);
-            goto fail;
-        }
-        if ((rc = odz_race_from_json(json_object_get(v, "race"), &out->races[i].race, err,
-                                     errlen)))
+        if ((rc = need_key(v, "race", i, "meeting_key", &out->races[i].meeting_key, &cur, end, err,
+                           errlen)) ||
+            (rc = odz_race_from_json(json_object_get(v, "race"), &out->races[i].race, err, errlen)))
             goto fail;
     }
     json_array_foreach(as, i, v)
     {
-        out->selections[i].race_key = take_key(v, "race_key", &cur, end);
-        if (!out->selections[i].race_key) {
-            rc = odz_fail(err, errlen, ODZ_EINVAL, "selection %zu needs a race_key", i);
-            goto fail;
-        }
-        if ((rc = odz_selection_from_json(json_object_get(v, "selection"),
-                                          &out->selections[i].sel, err, errlen)))
+        if ((rc = need_key(v, "selection", i, "race_key", &out->selections[i].race_key, &cur, end,
+                           err, errlen)) ||
+            (rc = odz_selection_from_json(json_object_get(v, "selection"), &out->selections[i].sel,
+                                          err, errlen)))
             goto fail;
     }
     json_array_foreach(ap, i, v)
     {
-        out->prices[i].selection_key = take_key(v, "selection_key", &cur, end);
-        if (!out->prices[i].selection_key) {
-            rc = odz_fail(err, errlen, ODZ_EINVAL, "price %zu needs a selection_key", i);
+        if ((rc = need_key(v, "price", i, "selection_key", &out->prices[i].selection_key, &cur, end,
+                           err, errlen)))
             goto fail;
-        }
         /* selection_id is not known to the sender: decode with a placeholder */
         json_t *tmp = json_deep_copy(v);
         if (!tmp) {
@@ -168,11 +168,9 @@ int odz_batch_from_json(const json_t *j, odz_batch_owned *out, char *err, size_t
     }
     json_array_foreach(ab, i, v)
     {
-        out->books[i].selection_key = take_key(v, "selection_key", &cur, end);
-        if (!out->books[i].selection_key) {
-            rc = odz_fail(err, errlen, ODZ_EINVAL, "book %zu needs a selection_key", i);
+        if ((rc = need_key(v, "book", i, "selection_key", &out->books[i].selection_key, &cur, end,
+                           err, errlen)))
             goto fail;
-        }
         char why[ODZ_ERRLEN];
         if (odz_exbook_from_json(v, &out->books[i].book, why, sizeof why)) {
             rc = odz_fail(err, errlen, ODZ_EINVAL, "book %zu: %s", i, why);

@@ -8,10 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What every row written names: the source key it is matched by ("race needs a source key"),
+ * and for races and runners a number of 1 to 99 ("runner number 0 out of range"). */
+static int need_key(const char *what, const char *key, char *err)
+{
+    return key[0] ? 0 : odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "%s needs a source key", what);
+}
+
+static int need_number(const char *what, const char *key, const char *noun, int number, char *err)
+{
+    int rc = need_key(what, key, err);
+    if (!rc && (number < 1 || number > 99))
+        rc = odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "%s number %d out of range", noun, number);
+    return rc;
+}
+
 int odz_store__validate_meeting(const odz_meeting *m, char *err)
 {
-    if (!m->source_key[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "meeting needs a source key");
+    int rc = need_key("meeting", m->source_key, err);
+    if (rc)
+        return rc;
     if (!m->name[0])
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "meeting needs a name");
     if ((unsigned)m->type >= ODZ_RACE_TYPES)
@@ -33,10 +49,9 @@ int odz_store__check_range(const char *a, const char *b, char *err)
 
 int odz_store__validate_race(const odz_race *r, char *err)
 {
-    if (!r->source_key[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race needs a source key");
-    if (r->number < 1 || r->number > 99)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race number %d out of range", r->number);
+    int rc = need_number("race", r->source_key, "race", r->number, err);
+    if (rc)
+        return rc;
     if ((unsigned)r->status > ODZ_ABANDONED)
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "unknown race status");
     if (r->n_results > ODZ_MAX_PLACINGS || r->n_dividends > ODZ_MAX_DIVIDENDS)
@@ -85,10 +100,9 @@ int odz_store__same_race(const odz_race *a, const odz_race *b)
 
 int odz_store__validate_selection(const odz_selection *x, char *err)
 {
-    if (!x->source_key[0])
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "selection needs a source key");
-    if (x->number < 1 || x->number > 99)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "runner number %d out of range", x->number);
+    int rc = need_number("selection", x->source_key, "runner", x->number, err);
+    if (rc)
+        return rc;
     if (!x->name[0])
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "runner %d needs a name", x->number);
     return 0;

@@ -10,156 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MEET_COLS "id, source_key, name, country, region, race_type, date, first_start"
-#define RACE_COLS                                                                                 \
-    "id, source_key, meeting_id, number, name, distance, scheduled_start, actual_start, status, " \
-    "results, dividends, last_update"
-#define RACE_COLS_R                                                                               \
-    "r.id, r.source_key, r.meeting_id, r.number, r.name, r.distance, r.scheduled_start, "         \
-    "r.actual_start, r.status, r.results, r.dividends, r.last_update"
-#define SEL_COLS                                                                                  \
-    "id, source_key, race_id, number, barrier, name, jockey, trainer, weight, claim, scratched, " \
-    "late_scratched, scratch_time, deduction, emergency, silks"
-#define PRICE_COLS "selection_id, provider, market, odds, ts"
+/* Dates are TEXT 'YYYY-MM-DD' and text orders byte by byte (BINARY) already; the new row's
+ * id comes from sqlite3_last_insert_rowid. */
+#define ODZ_SQL_DAY "date"
+#define ODZ_SQL_BYTEWISE ""
+#define ODZ_SQL_RETURNING_ID ""
+#define ODZ_SQL_INSERT_KEEP "INSERT OR IGNORE INTO"
+#define ODZ_SQL_KEEP ""
+/* The latest point of each (selection, provider, market) of a race, by a correlated subquery
+ * on the prices_latest index. */
+#define ODZ_SQL_PRICE_LATEST_RACE                                                                  \
+    "SELECT p.selection_id, p.provider, p.market, p.odds, p.ts FROM prices p "                     \
+    "JOIN selections s ON s.id = p.selection_id WHERE s.race_id = $1 AND p.id = "                  \
+    "(SELECT q.id FROM prices q WHERE q.selection_id = p.selection_id AND "                        \
+    "q.provider = p.provider AND q.market = p.market ORDER BY q.ts DESC, q.id DESC LIMIT 1) "      \
+    "ORDER BY s.number, p.market, p.provider"
+#define ODZ_SQL_ID "INTEGER PRIMARY KEY"
+#define ODZ_SQL_BIG "INTEGER"
+#define ODZ_SQL_SMALL "INTEGER"
+#define ODZ_SQL_DATE "TEXT"
+#define ODZ_SQL_JSON "TEXT"
+#define ODZ_SQL_FLAG "INTEGER NOT NULL DEFAULT 0"
+#include "store/sql.h"
 
-static const char *const sql_text[DQ_COUNT] = {
-    [DQ_MEET_INSERT] = "INSERT INTO meetings (source_key, name, country, region, race_type, date, "
-                       "first_start) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [DQ_MEET_GET] = "SELECT " MEET_COLS " FROM meetings WHERE id = ?1",
-    [DQ_MEET_BY_KEY] = "SELECT " MEET_COLS " FROM meetings WHERE source_key = ?1",
-    [DQ_MEET_UPDATE] = "UPDATE meetings SET source_key = ?2, name = ?3, country = ?4, region = ?5, "
-                       "race_type = ?6, date = ?7, first_start = ?8 WHERE id = ?1",
-    [DQ_MEET_RANGE] = "SELECT " MEET_COLS " FROM meetings WHERE date >= ?1 AND date <= ?2 "
-                      "AND " ODZ_MEET_SHOWN "ORDER BY date, race_type, name, id",
-    [DQ_MEET_FIRST_START] = "UPDATE meetings SET first_start = (SELECT COALESCE(MIN("
-                            "scheduled_start), 0) FROM races WHERE meeting_id = ?1 "
-                            "AND " ODZ_NOT_RETIRED ") WHERE id = ?1",
-    [DQ_RACE_INSERT] = "INSERT INTO races (source_key, meeting_id, number, name, distance, "
-                       "scheduled_start, actual_start, status, results, dividends, last_update) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [DQ_RACE_GET] = "SELECT " RACE_COLS " FROM races WHERE id = ?1",
-    [DQ_RACE_BY_KEY] = "SELECT " RACE_COLS " FROM races WHERE source_key = ?1",
-    [DQ_RACE_UPDATE] = "UPDATE races SET source_key = ?2, meeting_id = ?3, number = ?4, name = ?5, "
-                       "distance = ?6, scheduled_start = ?7, actual_start = ?8, status = ?9, "
-                       "results = ?10, dividends = ?11, last_update = ?12 WHERE id = ?1",
-    [DQ_RACE_RANGE] = "SELECT " RACE_COLS_R " FROM races r JOIN meetings m ON m.id = r.meeting_id "
-                      "WHERE m.date >= ?1 AND m.date <= ?2 AND r." ODZ_NOT_RETIRED
-                      " ORDER BY r.scheduled_start, r.id",
-    [DQ_RACE_OF_MEETING] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = ?1 "
-                           "AND " ODZ_NOT_RETIRED " ORDER BY number, id",
-    [DQ_RACE_NEXT] = "SELECT " RACE_COLS " FROM races WHERE meeting_id = ?1 AND status = 0 "
-                     "AND " ODZ_NOT_RETIRED " AND scheduled_start >= ?2 "
-                     "ORDER BY scheduled_start, number LIMIT 1",
-    [DQ_RACES_NEXT] = "SELECT " RACE_COLS " FROM races WHERE status = 0 AND scheduled_start >= ?1 "
-                      "AND " ODZ_NOT_RETIRED " ORDER BY scheduled_start, id LIMIT ?2",
-    [DQ_RACES_NEXT_TYPE] = "SELECT " RACE_COLS_R " FROM races r JOIN meetings m "
-                           "ON m.id = r.meeting_id WHERE r.status = 0 AND "
-                           "r.scheduled_start >= ?1 AND m.race_type = ?3 "
-                           "AND r." ODZ_NOT_RETIRED " ORDER BY r.scheduled_start, r.id LIMIT ?2",
-    [DQ_SEL_INSERT] = "INSERT INTO selections (source_key, race_id, number, barrier, name, jockey, "
-                      "trainer, weight, claim, scratched, late_scratched, scratch_time, deduction, "
-                      "emergency, silks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                      "?12, ?13, ?14, ?15)",
-    [DQ_SEL_GET] = "SELECT " SEL_COLS " FROM selections WHERE id = ?1",
-    [DQ_SEL_BY_KEY] = "SELECT " SEL_COLS " FROM selections WHERE source_key = ?1",
-    [DQ_SEL_UPDATE] = "UPDATE selections SET source_key = ?2, race_id = ?3, number = ?4, "
-                      "barrier = ?5, name = ?6, jockey = ?7, trainer = ?8, weight = ?9, "
-                      "claim = ?10, scratched = ?11, late_scratched = ?12, scratch_time = ?13, "
-                      "deduction = ?14, emergency = ?15, silks = ?16 WHERE id = ?1",
-    [DQ_SEL_OF_RACE] = "SELECT " SEL_COLS " FROM selections WHERE race_id = ?1 ORDER BY number, id",
-    [DQ_PRICE_LATEST_ONE] = "SELECT odds, ts FROM prices WHERE selection_id = ?1 AND provider = ?2 "
-                            "AND market = ?3 ORDER BY ts DESC, id DESC LIMIT 1",
-    [DQ_PRICE_INSERT] = "INSERT OR IGNORE INTO prices (selection_id, provider, market, odds, ts) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [DQ_PRICE_LATEST_RACE] =
-        "SELECT p.selection_id, p.provider, p.market, p.odds, p.ts FROM prices p "
-        "JOIN selections s ON s.id = p.selection_id WHERE s.race_id = ?1 AND p.id = "
-        "(SELECT q.id FROM prices q WHERE q.selection_id = p.selection_id AND "
-        "q.provider = p.provider AND q.market = p.market ORDER BY q.ts DESC, q.id DESC LIMIT 1) "
-        "ORDER BY s.number, p.market, p.provider",
-    [DQ_PRICE_HISTORY] = "SELECT " PRICE_COLS " FROM prices WHERE selection_id = ?1 AND "
-                         "market = ?2 ORDER BY ts, id",
-    [DQ_PRICE_HISTORY_ALL] = "SELECT " PRICE_COLS " FROM prices WHERE selection_id = ?1 "
-                             "ORDER BY ts, id",
-    [DQ_BOOK_GET] = "SELECT " ODZ_BOOK_COLS " FROM exchange_books WHERE selection_id = ?1 AND "
-                    "provider = ?2",
-    [DQ_BOOK_PUT] = "INSERT INTO exchange_books (" ODZ_BOOK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
-                    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)" ODZ_BOOK_UPSERT,
-    [DQ_BOOK_OF_RACE] = "SELECT " ODZ_BOOK_COLS " FROM exchange_books b JOIN selections s ON "
-                        "s.id = b.selection_id WHERE s.race_id = ?1 "
-                        "ORDER BY s.number, b.provider, b.selection_id",
-    [DQ_EPOCH_BUMP] = ODZ_EPOCH_BUMP,
-    [DQ_RACE_RETIRE] = "UPDATE races SET merged_into = NULLIF(?2, 0), retired_at = ?3 "
-                       "WHERE id = ?1",
-    [DQ_RACE_MERGED] = "SELECT merged_into FROM races WHERE id = ?1",
-    [DQ_PRICE_COPY] = "INSERT OR IGNORE INTO prices (" PRICE_COLS ") SELECT ?2, provider, market, "
-                      "odds, ts FROM prices WHERE selection_id = ?1",
-    [DQ_BOOK_COPY] = "INSERT OR IGNORE INTO exchange_books (" ODZ_BOOK_COLS ") SELECT ?2, "
-                     ODZ_BOOK_DATA_COLS " FROM exchange_books WHERE selection_id = ?1",
-};
+static const char *const sql_text[DQ_COUNT] = {ODZ_SQL_STATEMENTS};
+static const char *const migrations[] = {ODZ_SQL_MIGRATIONS};
 
-/* Versioned migrations: migration i brings the schema to version i+1. Never edit a released
- * one; append a new one. */
-static const char *const migrations[] = {
-    "CREATE TABLE meetings ("
-    " id INTEGER PRIMARY KEY,"
-    " source_key TEXT NOT NULL UNIQUE,"
-    " name TEXT NOT NULL,"
-    " country TEXT NOT NULL DEFAULT '',"
-    " region TEXT NOT NULL DEFAULT '',"
-    " race_type INTEGER NOT NULL CHECK (race_type BETWEEN 0 AND 2),"
-    " date TEXT NOT NULL,"
-    " first_start INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX meetings_date ON meetings (date, race_type);"
-    "CREATE TABLE races ("
-    " id INTEGER PRIMARY KEY,"
-    " source_key TEXT NOT NULL UNIQUE,"
-    " meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,"
-    " number INTEGER NOT NULL,"
-    " name TEXT NOT NULL DEFAULT '',"
-    " distance INTEGER NOT NULL DEFAULT 0,"
-    " scheduled_start INTEGER NOT NULL,"
-    " actual_start INTEGER NOT NULL DEFAULT 0,"
-    " status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 4),"
-    " results TEXT NOT NULL DEFAULT '[]',"
-    " dividends TEXT NOT NULL DEFAULT '[]',"
-    " last_update INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX races_meeting ON races (meeting_id, number);"
-    "CREATE INDEX races_start ON races (status, scheduled_start);"
-    "CREATE TABLE selections ("
-    " id INTEGER PRIMARY KEY,"
-    " source_key TEXT NOT NULL UNIQUE,"
-    " race_id INTEGER NOT NULL REFERENCES races (id) ON DELETE CASCADE,"
-    " number INTEGER NOT NULL,"
-    " barrier INTEGER NOT NULL DEFAULT 0,"
-    " name TEXT NOT NULL,"
-    " jockey TEXT NOT NULL DEFAULT '',"
-    " trainer TEXT NOT NULL DEFAULT '',"
-    " weight INTEGER NOT NULL DEFAULT 0,"
-    " claim INTEGER NOT NULL DEFAULT 0,"
-    " scratched INTEGER NOT NULL DEFAULT 0,"
-    " late_scratched INTEGER NOT NULL DEFAULT 0,"
-    " scratch_time INTEGER NOT NULL DEFAULT 0,"
-    " deduction INTEGER NOT NULL DEFAULT 0,"
-    " emergency INTEGER NOT NULL DEFAULT 0,"
-    " silks TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX selections_race ON selections (race_id, number);"
-    "CREATE TABLE prices ("
-    " id INTEGER PRIMARY KEY,"
-    " selection_id INTEGER NOT NULL REFERENCES selections (id) ON DELETE CASCADE,"
-    " provider TEXT NOT NULL,"
-    " market INTEGER NOT NULL CHECK (market BETWEEN 0 AND 5),"
-    " odds INTEGER NOT NULL CHECK (odds >= 100),"
-    " ts INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX prices_point ON prices (selection_id, provider, market, ts);"
-    "CREATE INDEX prices_latest ON prices (selection_id, market, provider, ts);",
-    /* 2: the exchange book of each selection and provider, as it stands */
-    ODZ_BOOK_TABLE,
-    /* 3: the write epoch, so a process knows when its write cache is stale */
-    ODZ_EPOCH_TABLE,
-    /* 4: retired races (a market stored apart, then matched onto another source's race) */
-    ODZ_RETIRE_COLUMNS,
-};
+/* A copy of shared statement text with its $n parameters as ?n (store/sql.h); the caller frees
+ * it. NULL when out of memory. */
+static char *numbered(const char *sql)
+{
+    char *text = strdup(sql);
+    for (char *p = text; p && (p = strchr(p, '$')) != NULL; p++)
+        if (p[1] >= '0' && p[1] <= '9')
+            *p = '?';
+    return text;
+}
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum { T_BEGIN, T_COMMIT, T_ROLLBACK, T_COUNT };
@@ -384,9 +270,14 @@ odz_drv *odz_drv_sqlite_open(const char *path, char *err)
         exec_fixed(s, "PRAGMA foreign_keys = ON", err, "foreign keys") ||
         exec_fixed(s, "PRAGMA synchronous = NORMAL", err, "synchronous") || migrate(s, err))
         goto fail;
-    for (int i = 0; i < DQ_COUNT; i++)
-        if (prepare(s, sql_text[i], &s->q[i], err))
+    for (int i = 0; i < DQ_COUNT; i++) {
+        char *text = numbered(sql_text[i]);
+        int rc = text ? prepare(s, text, &s->q[i], err)
+                      : odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+        free(text);
+        if (rc)
             goto fail;
+    }
     for (int i = 0; i < T_COUNT; i++)
         if (prepare(s, tx_text[i], &s->t[i], err))
             goto fail;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -123,6 +124,72 @@ static void json_decoders_reject_bad_input(void **st)
     assert_null(odz_json_loadb("{}", 2, 1, err, sizeof err));
 }
 
+/* Results and dividends: bounded arrays of objects, copied into the race only when every line
+ * is good. */
+static void results_and_dividends_lines(void **st)
+{
+    (void)st;
+    char err[ODZ_ERRLEN];
+    odz_race *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    json_t *j = json_loads("[{\"position\":1,\"number\":4,\"margin\":\"1.5L\"},"
+                           "{\"position\":1,\"number\":7}]",
+                           0, NULL);
+    assert_int_equal(odz_results_from_json(j, r, err, sizeof err), 0);
+    json_decref(j);
+    assert_int_equal(r->n_results, 2);
+    assert_int_equal(r->results[1].number, 7);
+    assert_string_equal(r->results[0].margin, "1.5L");
+    j = json_loads("[{\"pool\":\"WIN\",\"status\":\"interim\",\"combination\":\"4\","
+                   "\"amount\":350}]",
+                   0, NULL);
+    assert_int_equal(odz_dividends_from_json(j, r, err, sizeof err), 0);
+    json_decref(j);
+    assert_int_equal(r->n_dividends, 1);
+    assert_true(r->dividends[0].interim);
+    assert_int_equal(r->dividends[0].amount, 350);
+    static const struct {
+        int dividends;
+        const char *text, *words;
+    } bad[] = {
+        {0, "{}", "results must be an array"},
+        {0, "[{\"position\":1,\"number\":2},3]", "result line must be a JSON object"},
+        {0, "[{\"position\":1}]", "result line needs position and number"},
+        {1, "\"WIN\"", "dividends must be an array"},
+        {1, "[[]]", "dividend must be a JSON object"},
+        {1, "[{\"status\":\"final\"}]", "pool"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = json_loads(bad[i].text, JSON_DECODE_ANY, NULL);
+        assert_non_null(j);
+        int rc = bad[i].dividends ? odz_dividends_from_json(j, r, err, sizeof err)
+                                  : odz_results_from_json(j, r, err, sizeof err);
+        json_decref(j);
+        assert_int_equal(rc, ODZ_EINVAL);
+        assert_non_null(strstr(err, bad[i].words));
+    }
+    /* more lines than a race holds */
+    json_t *many = json_array(), *divs = json_array();
+    for (int i = 0; i <= ODZ_MAX_DIVIDENDS; i++) {
+        json_array_append_new(many, json_pack("{s:i,s:i}", "position", 1, "number", 1));
+        json_array_append_new(divs, json_pack("{s:s}", "pool", "WIN"));
+    }
+    assert_int_equal(odz_results_from_json(many, r, err, sizeof err), ODZ_EINVAL);
+    assert_string_equal(err, "more than 32 result lines");
+    assert_int_equal(odz_dividends_from_json(divs, r, err, sizeof err), ODZ_EINVAL);
+    assert_string_equal(err, "more than 48 dividends");
+    json_decref(many);
+    json_decref(divs);
+    /* nothing written by a refused decode; null is none */
+    assert_int_equal(r->n_results, 2);
+    assert_int_equal(r->n_dividends, 1);
+    assert_int_equal(odz_results_from_json(json_null(), r, err, sizeof err), 0);
+    assert_int_equal(odz_dividends_from_json(NULL, r, err, sizeof err), 0);
+    assert_int_equal(r->n_results, 0);
+    assert_int_equal(r->n_dividends, 0);
+    free(r);
+}
+
 static void race_days_in_sydney(void **st)
 {
     (void)st;
@@ -177,6 +244,7 @@ int main(void)
         cmocka_unit_test(odds_are_integer_hundredths),
         cmocka_unit_test(race_json_round_trip_with_dead_heat),
         cmocka_unit_test(json_decoders_reject_bad_input),
+        cmocka_unit_test(results_and_dividends_lines),
         cmocka_unit_test(race_days_in_sydney),
         cmocka_unit_test(strlcpy_cuts_on_utf8_boundary),
     };

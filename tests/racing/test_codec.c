@@ -130,11 +130,35 @@ static void bad_books_refused(void **st)
     json_decref(j);
 }
 
+/* A race, selection or price without the key of what it belongs to is refused by its place. */
+static void keyless_rows_refused(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *batch, *words;
+    } bad[] = {
+        {"{\"races\":[{\"race\":{}}]}", "race 0 needs a meeting_key"},
+        {"{\"selections\":[{\"selection\":{}}]}", "selection 0 needs a race_key"},
+        {"{\"prices\":[{\"odds\":250}]}", "price 0 needs a selection_key"},
+        {"{\"races\":[{\"meeting_key\":\"\",\"race\":{}}]}", "race 0 needs a meeting_key"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[ODZ_ERRLEN] = "";
+        json_t *j = json_loads(bad[i].batch, 0, NULL);
+        assert_non_null(j);
+        odz_batch_owned o;
+        assert_int_equal(odz_batch_from_json(j, &o, err, sizeof err), ODZ_EINVAL);
+        assert_string_equal(err, bad[i].words);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(books_round_trip),
         cmocka_unit_test(bad_books_refused),
+        cmocka_unit_test(keyless_rows_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

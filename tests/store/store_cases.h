@@ -115,6 +115,9 @@ static void meetings_by_date_range(void **st)
     assert_int_equal(s->ops->add_meeting(s, &dup, err), ODZ_EINVAL);
     odz_meeting bad = meeting("bad", "2026-11-31", ODZ_HARNESS);
     assert_int_equal(s->ops->add_meeting(s, &bad, err), ODZ_EINVAL);
+    odz_meeting keyless = meeting("", "2026-11-26", ODZ_HARNESS);
+    assert_int_equal(s->ops->add_meeting(s, &keyless, err), ODZ_EINVAL);
+    assert_string_equal(err, "meeting needs a source key");
 }
 
 static void races_next_and_get(void **st)
@@ -373,6 +376,7 @@ static void batch_upsert_by_source_key(void **st)
     bs[0].sel.number = 0;
     br[0].race.status = ODZ_FINAL;
     assert_int_equal(s->ops->upsert_batch(s, &b, 60, &ch, err), ODZ_EINVAL);
+    assert_non_null(strstr(err, "runner number 0 out of range"));
     odz_changes_free(&ch);
     assert_int_equal(s->ops->get_race(s, rid, got, err), 0);
     assert_int_equal(got->status, ODZ_CLOSED);
