@@ -2,7 +2,9 @@
  * coalesce) per subscription; a message is allocated once, refcounted, and shared by every
  * subscriber it reaches. */
 #include "bus/bus.h"
+#include "core/clock.h"
 #include "core/err.h"
+#include "core/wait.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -537,11 +539,7 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
     waiter w = {0};
     snprintf(w.subject, sizeof w.subject, "_INBOX.%llu",
              (unsigned long long)atomic_fetch_add(&b->inbox_seq, 1));
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w.cond, &ca);
-    pthread_condattr_destroy(&ca);
+    odz_cond_init_mono(&w.cond);
 
     if (odz_subject_valid(subject, 0) || len > ODZ_BUS_MSG_MAX ||
         (corr && strlen(corr) >= ODZ_CORR_MAX)) {
@@ -568,17 +566,10 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
     int rc = publish_msg(b, m);
     qmsg_unref(m);
 
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    int64_t due = odz_mono_ms() + timeout_ms;
     pthread_mutex_lock(&b->lock);
     while (rc == 0 && !w.done && !b->closed)
-        if (pthread_cond_timedwait(&w.cond, &b->lock, &dl) == ETIMEDOUT)
+        if (odz_cond_wait_until(&w.cond, &b->lock, due) == ETIMEDOUT)
             rc = ODZ_ETIMEOUT;
     if (rc == 0 && !w.done)
         rc = ODZ_ECLOSED;

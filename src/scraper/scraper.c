@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/tz.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
@@ -581,18 +582,10 @@ static void start_due(odz_scraper *s, int64_t now, int64_t *wait_ms)
                    (double)unresolved);
 }
 
-static bool stopping(odz_scraper *s)
-{
-    pthread_mutex_lock(&s->lock);
-    bool stop = s->stop;
-    pthread_mutex_unlock(&s->lock);
-    return stop;
-}
-
 static void *loop(void *arg)
 {
     odz_scraper *s = arg;
-    while (!stopping(s)) {
+    while (!odz_stop_seen(&s->lock, &s->stop)) {
         int64_t wait = 1000;
         start_due(s, odz_now(), &wait);
         int running = 0;
@@ -763,9 +756,7 @@ void odz_scraper_stop(odz_scraper *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->lock);
-    s->stop = true;
-    pthread_mutex_unlock(&s->lock);
+    odz_stop_raise(&s->lock, NULL, &s->stop);
     curl_multi_wakeup(s->multi);
     pthread_join(s->thread, NULL);
     if (s->share)
