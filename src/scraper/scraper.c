@@ -5,6 +5,7 @@
 #include "scraper/scraper.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/grow.h"
 #include "core/json.h"
 #include "core/tz.h"
 #include "core/wait.h"
@@ -64,16 +65,10 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
         b->too_big = true;
         return 0; /* abort the transfer */
     }
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return 0;
-        b->data = d;
-        b->cap = cap;
-    }
+    char *d = odz_grow_bytes(b->data, b->len + add + 1, &b->cap, 65536);
+    if (!d)
+        return 0;
+    b->data = d;
     memcpy(b->data + b->len, p, add);
     b->len += add;
     b->data[b->len] = '\0';
