@@ -3,6 +3,7 @@
  * token bucket; failed race polls retried within a budget (schedule.c); reconciliation through
  * the racing service (upsert by source key); the monitor data (status, work queue, history). */
 #include "scraper/scraper.h"
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/grow.h"
@@ -689,11 +690,9 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
         return NULL;
     const odz_source_ops *src = odz_source_find(cfg->format);
     const char *u = cfg->source_url;
-    odz_scraper *s = calloc(1, sizeof *s);
-    if (!s) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    odz_scraper *s = odz_zalloc(sizeof *s, err, ODZ_ERRLEN);
+    if (!s)
         return NULL;
-    }
     pthread_mutex_init(&s->lock, NULL);
     s->bus = bus;
     s->src = src;

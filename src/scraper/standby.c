@@ -1,6 +1,7 @@
 /* Active-standby scraping: a thread that holds (or waits for) the leadership lock and
  * runs the scraper only while it holds it. */
 #include "scraper/standby.h"
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/model.h"
@@ -142,11 +143,9 @@ odz_standby *odz_standby_start(odz_bus *bus, odz_leader *leader, const odz_scrap
         odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "leadership name is empty or too long");
         return NULL;
     }
-    odz_standby *s = calloc(1, sizeof *s);
-    if (!s) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    odz_standby *s = odz_zalloc(sizeof *s, err, ODZ_ERRLEN);
+    if (!s)
         return NULL;
-    }
     s->bus = bus;
     s->leadership = leader;
     s->cfg = *cfg;
