@@ -2,6 +2,7 @@
  * coalesce) per subscription; a message is allocated once, refcounted, and shared by every
  * subscriber it reaches. */
 #include "bus/bus.h"
+#include "bus/bus_internal.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/wait.h"
@@ -14,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define DEFAULT_QUEUE 1024
-#define MAX_QUEUE 65536
 
 typedef struct qmsg {
     atomic_int refs;
@@ -45,7 +43,7 @@ typedef struct sub {
     struct sub *next;
     int64_t id;
     char pattern[ODZ_SUBJECT_MAX];
-    char group[64];
+    char group[ODZ_BUS_GROUP_MAX];
     odz_bus_handler handler;
     void *ud;
     pthread_t thread;
@@ -400,10 +398,7 @@ static int publish_msg(inproc *b, qmsg *m)
 static int publish_checked(odz_bus *bb, const char *subject, const char *reply, const char *key,
                            const void *data, size_t len, const char *corr)
 {
-    if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
-        return ODZ_EINVAL;
-    if (len > ODZ_BUS_MSG_MAX || (corr && strlen(corr) >= ODZ_CORR_MAX) ||
-        (key && strlen(key) >= ODZ_BUS_KEY_MAX))
+    if (odz_bus__check_publish(subject, reply, key, len, corr))
         return ODZ_EINVAL;
     qmsg *m = qmsg_new(subject, reply, key, data, len, corr);
     if (!m)
@@ -437,9 +432,7 @@ static int64_t ip_subscribe(odz_bus *bb, const char *pattern, const char *group,
                             odz_bus_handler h, void *ud)
 {
     inproc *b = IP(bb);
-    if (odz_subject_valid(pattern, 1) || !h || (group && strlen(group) >= 64))
-        return ODZ_EINVAL;
-    if (qlen > MAX_QUEUE)
+    if (odz_bus__check_subscribe(pattern, &group, qlen, h))
         return ODZ_EINVAL;
     sub *s = calloc(1, sizeof *s);
     if (!s)
@@ -448,7 +441,7 @@ static int64_t ip_subscribe(odz_bus *bb, const char *pattern, const char *group,
     snprintf(s->group, sizeof s->group, "%s", group ? group : "");
     s->handler = h;
     s->ud = ud;
-    s->cap = qlen ? qlen : DEFAULT_QUEUE;
+    s->cap = qlen ? qlen : ODZ_BUS_QUEUE_DEFAULT;
     s->bus = b;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
@@ -531,21 +524,12 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
                       int timeout_ms, const char *corr, char **reply, size_t *reply_len)
 {
     inproc *b = IP(bb);
-    *reply = NULL;
-    if (reply_len)
-        *reply_len = 0;
-    if (timeout_ms <= 0 || timeout_ms > 600000)
+    if (odz_bus__check_request(subject, len, corr, timeout_ms, reply, reply_len))
         return ODZ_EINVAL;
     waiter w = {0};
     snprintf(w.subject, sizeof w.subject, "_INBOX.%llu",
              (unsigned long long)atomic_fetch_add(&b->inbox_seq, 1));
     odz_cond_init_mono(&w.cond);
-
-    if (odz_subject_valid(subject, 0) || len > ODZ_BUS_MSG_MAX ||
-        (corr && strlen(corr) >= ODZ_CORR_MAX)) {
-        pthread_cond_destroy(&w.cond);
-        return ODZ_EINVAL;
-    }
     qmsg *m = qmsg_new(subject, w.subject, NULL, data, len, corr);
     if (!m) {
         pthread_cond_destroy(&w.cond);
