@@ -26,7 +26,25 @@ int odz_bus_respond(odz_bus *b, const odz_msg *req, const void *data, size_t len
     return b->ops->publish(b, req->reply, data, len, req->corr_id);
 }
 
-/* ---- argument checks shared by the back-ends (bus_internal.h) ---- */
+/* ---- shared by the back-ends (bus_internal.h) ---- */
+
+int odz_bus__publish(odz_bus *b, const char *subject, const void *data, size_t len,
+                     const char *corr)
+{
+    return b->ops->send(b, subject, NULL, NULL, data, len, corr);
+}
+
+int odz_bus__publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
+                           size_t len, const char *corr)
+{
+    return b->ops->send(b, subject, reply, NULL, data, len, corr);
+}
+
+int odz_bus__publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
+                           size_t len, const char *corr)
+{
+    return b->ops->send(b, subject, NULL, key, data, len, corr);
+}
 
 /* printable: no control bytes; `space_ok`: and no spaces either when 0 */
 static int printable(const char *s, size_t max, int space_ok)

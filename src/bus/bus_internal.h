@@ -9,6 +9,15 @@
 #define ODZ_BUS_QUEUE_MAX 65536    /* largest queue_len */
 #define ODZ_BUS_GROUP_MAX 64       /* longest queue group name, NUL included */
 
+/* The ops publish, publish_reply and publish_keyed of every back-end: its send with the
+ * arguments the call does not take left NULL. */
+int odz_bus__publish(odz_bus *b, const char *subject, const void *data, size_t len,
+                     const char *corr);
+int odz_bus__publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
+                           size_t len, const char *corr);
+int odz_bus__publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
+                           size_t len, const char *corr);
+
 /* Each returns 0 or ODZ_EINVAL and changes nothing else unless said. */
 
 /** A publish: a concrete subject, a reply subject when not NULL or "", at most ODZ_BUS_MSG_MAX

@@ -395,8 +395,8 @@ static int publish_msg(inproc *b, qmsg *m)
     return full ? ODZ_EFULL : ODZ_ENORESP;
 }
 
-static int publish_checked(odz_bus *bb, const char *subject, const char *reply, const char *key,
-                           const void *data, size_t len, const char *corr)
+static int ip_send(odz_bus *bb, const char *subject, const char *reply, const char *key,
+                   const void *data, size_t len, const char *corr)
 {
     if (odz_bus__check_publish(subject, reply, key, len, corr))
         return ODZ_EINVAL;
@@ -406,24 +406,6 @@ static int publish_checked(odz_bus *bb, const char *subject, const char *reply, 
     int rc = publish_msg(IP(bb), m);
     qmsg_unref(m);
     return rc == ODZ_ENORESP ? 0 : rc; /* fire and forget: nobody listening is not an error */
-}
-
-static int ip_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
-                            size_t len, const char *corr)
-{
-    return publish_checked(b, subject, reply, NULL, data, len, corr);
-}
-
-static int ip_publish(odz_bus *b, const char *subject, const void *data, size_t len,
-                      const char *corr)
-{
-    return publish_checked(b, subject, NULL, NULL, data, len, corr);
-}
-
-static int ip_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
-                            size_t len, const char *corr)
-{
-    return publish_checked(b, subject, NULL, key, data, len, corr);
 }
 
 /* ---- subscribe ---- */
@@ -619,13 +601,14 @@ static void ip_close(odz_bus *bb)
 static const odz_bus_ops inproc_ops = {
     .name = "inproc",
     .close = ip_close,
-    .publish = ip_publish,
-    .publish_reply = ip_publish_reply,
-    .publish_keyed = ip_publish_keyed,
+    .publish = odz_bus__publish,
+    .publish_reply = odz_bus__publish_reply,
+    .publish_keyed = odz_bus__publish_keyed,
     .subscribe = ip_subscribe,
     .unsubscribe = ip_unsubscribe,
     .request = ip_request,
     .stats = ip_stats,
+    .send = ip_send,
 };
 
 odz_bus *odz_bus_inproc_new(void)

@@ -224,8 +224,10 @@ static void on_complete(void *closure)
 
 /* ---- publish ---- */
 
-static int publish_msg(odz_bus *bb, const char *subject, const char *reply, const char *key,
-                       const void *data, size_t len, const char *corr)
+/* NATS queues every message (server and client library): a key does not coalesce here, it
+ * travels in a header to the subscribers (odz_msg.key), which may coalesce on it. */
+static int nb_send(odz_bus *bb, const char *subject, const char *reply, const char *key,
+                   const void *data, size_t len, const char *corr)
 {
     nbus *b = NB(bb);
     if (odz_bus__check_publish(subject, reply, key, len, corr))
@@ -255,26 +257,6 @@ static int publish_msg(odz_bus *bb, const char *subject, const char *reply, cons
     if (s == NATS_OK)
         atomic_fetch_add(&b->published, 1);
     return map_status(s);
-}
-
-static int nb_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
-                            size_t len, const char *corr)
-{
-    return publish_msg(b, subject, reply, NULL, data, len, corr);
-}
-
-static int nb_publish(odz_bus *b, const char *subject, const void *data, size_t len,
-                      const char *corr)
-{
-    return publish_msg(b, subject, NULL, NULL, data, len, corr);
-}
-
-/* NATS queues every message (server and client library): the key does not coalesce here, it
- * travels in a header to the subscribers (odz_msg.key), which may coalesce on it. */
-static int nb_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
-                            size_t len, const char *corr)
-{
-    return publish_msg(b, subject, NULL, key, data, len, corr);
 }
 
 /* ---- subscribe ---- */
@@ -461,13 +443,14 @@ static void nb_close(odz_bus *bb)
 static const odz_bus_ops nats_ops = {
     .name = "nats",
     .close = nb_close,
-    .publish = nb_publish,
-    .publish_reply = nb_publish_reply,
-    .publish_keyed = nb_publish_keyed,
+    .publish = odz_bus__publish,
+    .publish_reply = odz_bus__publish_reply,
+    .publish_keyed = odz_bus__publish_keyed,
     .subscribe = nb_subscribe,
     .unsubscribe = nb_unsubscribe,
     .request = nb_request,
     .stats = nb_stats,
+    .send = nb_send,
 };
 
 /* ---- open ---- */
