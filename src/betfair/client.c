@@ -19,6 +19,7 @@
 
 #include "betfair/domain.h"
 #include "betfair/session.h"
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "obs/log.h"
@@ -300,11 +301,9 @@ odz_bf_client *odz_bf_client_start(odz_bus *bus, const odz_bf_client_config *cfg
                  "betfair stream: host, port, app key, session token and subscription needed");
         return NULL;
     }
-    odz_bf_client *c = calloc(1, sizeof *c);
-    if (!c) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    odz_bf_client *c = odz_zalloc(sizeof *c, err, ODZ_ERRLEN);
+    if (!c)
         return NULL;
-    }
     c->bus = bus;
     c->cfg = *cfg;
     c->fd = -1;

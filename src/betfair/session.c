@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/grow.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -146,16 +147,10 @@ int odz_bf_session_feed(odz_bf_session *s, const char *data, size_t n, int64_t n
         size_t take = nl ? (size_t)(nl - data) : n;
         if (s->line_len + take > ODZ_BF_MSG_MAX)
             return fail(s, "a message longer than %u bytes", ODZ_BF_MSG_MAX);
-        if (s->line_len + take + 1 > s->line_cap) {
-            size_t cap = s->line_cap ? s->line_cap : 4096;
-            while (cap < s->line_len + take + 1)
-                cap *= 2;
-            char *v = realloc(s->line, cap);
-            if (!v)
-                return fail(s, "out of memory");
-            s->line = v;
-            s->line_cap = cap;
-        }
+        char *v = odz_grow_bytes(s->line, s->line_len + take + 1, &s->line_cap, 4096);
+        if (!v)
+            return fail(s, "out of memory");
+        s->line = v;
         memcpy(s->line + s->line_len, data, take);
         s->line_len += take;
         data += take + (nl != NULL);

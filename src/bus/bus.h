@@ -82,6 +82,11 @@ typedef struct odz_bus_ops {
     int (*request)(odz_bus *b, const char *subject, const void *data, size_t len,
                    int timeout_ms, const char *corr_id, char **reply, size_t *reply_len);
     void (*stats)(odz_bus *b, odz_bus_stats *out);
+    /* The one publish of the back-end: reply and key NULL or "" when not wanted. Every
+     * back-end's publish, publish_reply and publish_keyed are bus.c's, which call it (see
+     * bus_internal.h); callers use those three. Returns as publish_reply. */
+    int (*send)(odz_bus *b, const char *subject, const char *reply, const char *key,
+                const void *data, size_t len, const char *corr_id);
 } odz_bus_ops;
 
 struct odz_bus {

@@ -2,7 +2,10 @@
  * coalesce) per subscription; a message is allocated once, refcounted, and shared by every
  * subscriber it reaches. */
 #include "bus/bus.h"
+#include "bus/bus_internal.h"
+#include "core/clock.h"
 #include "core/err.h"
+#include "core/wait.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define DEFAULT_QUEUE 1024
-#define MAX_QUEUE 65536
 
 typedef struct qmsg {
     atomic_int refs;
@@ -43,7 +43,7 @@ typedef struct sub {
     struct sub *next;
     int64_t id;
     char pattern[ODZ_SUBJECT_MAX];
-    char group[64];
+    char group[ODZ_BUS_GROUP_MAX];
     odz_bus_handler handler;
     void *ud;
     pthread_t thread;
@@ -395,13 +395,10 @@ static int publish_msg(inproc *b, qmsg *m)
     return full ? ODZ_EFULL : ODZ_ENORESP;
 }
 
-static int publish_checked(odz_bus *bb, const char *subject, const char *reply, const char *key,
-                           const void *data, size_t len, const char *corr)
+static int ip_send(odz_bus *bb, const char *subject, const char *reply, const char *key,
+                   const void *data, size_t len, const char *corr)
 {
-    if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
-        return ODZ_EINVAL;
-    if (len > ODZ_BUS_MSG_MAX || (corr && strlen(corr) >= ODZ_CORR_MAX) ||
-        (key && strlen(key) >= ODZ_BUS_KEY_MAX))
+    if (odz_bus__check_publish(subject, reply, key, len, corr))
         return ODZ_EINVAL;
     qmsg *m = qmsg_new(subject, reply, key, data, len, corr);
     if (!m)
@@ -411,33 +408,13 @@ static int publish_checked(odz_bus *bb, const char *subject, const char *reply, 
     return rc == ODZ_ENORESP ? 0 : rc; /* fire and forget: nobody listening is not an error */
 }
 
-static int ip_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
-                            size_t len, const char *corr)
-{
-    return publish_checked(b, subject, reply, NULL, data, len, corr);
-}
-
-static int ip_publish(odz_bus *b, const char *subject, const void *data, size_t len,
-                      const char *corr)
-{
-    return publish_checked(b, subject, NULL, NULL, data, len, corr);
-}
-
-static int ip_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
-                            size_t len, const char *corr)
-{
-    return publish_checked(b, subject, NULL, key, data, len, corr);
-}
-
 /* ---- subscribe ---- */
 
 static int64_t ip_subscribe(odz_bus *bb, const char *pattern, const char *group, size_t qlen,
                             odz_bus_handler h, void *ud)
 {
     inproc *b = IP(bb);
-    if (odz_subject_valid(pattern, 1) || !h || (group && strlen(group) >= 64))
-        return ODZ_EINVAL;
-    if (qlen > MAX_QUEUE)
+    if (odz_bus__check_subscribe(pattern, &group, qlen, h))
         return ODZ_EINVAL;
     sub *s = calloc(1, sizeof *s);
     if (!s)
@@ -446,7 +423,7 @@ static int64_t ip_subscribe(odz_bus *bb, const char *pattern, const char *group,
     snprintf(s->group, sizeof s->group, "%s", group ? group : "");
     s->handler = h;
     s->ud = ud;
-    s->cap = qlen ? qlen : DEFAULT_QUEUE;
+    s->cap = qlen ? qlen : ODZ_BUS_QUEUE_DEFAULT;
     s->bus = b;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
@@ -529,25 +506,12 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
                       int timeout_ms, const char *corr, char **reply, size_t *reply_len)
 {
     inproc *b = IP(bb);
-    *reply = NULL;
-    if (reply_len)
-        *reply_len = 0;
-    if (timeout_ms <= 0 || timeout_ms > 600000)
+    if (odz_bus__check_request(subject, len, corr, timeout_ms, reply, reply_len))
         return ODZ_EINVAL;
     waiter w = {0};
     snprintf(w.subject, sizeof w.subject, "_INBOX.%llu",
              (unsigned long long)atomic_fetch_add(&b->inbox_seq, 1));
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w.cond, &ca);
-    pthread_condattr_destroy(&ca);
-
-    if (odz_subject_valid(subject, 0) || len > ODZ_BUS_MSG_MAX ||
-        (corr && strlen(corr) >= ODZ_CORR_MAX)) {
-        pthread_cond_destroy(&w.cond);
-        return ODZ_EINVAL;
-    }
+    odz_cond_init_mono(&w.cond);
     qmsg *m = qmsg_new(subject, w.subject, NULL, data, len, corr);
     if (!m) {
         pthread_cond_destroy(&w.cond);
@@ -568,17 +532,10 @@ static int ip_request(odz_bus *bb, const char *subject, const void *data, size_t
     int rc = publish_msg(b, m);
     qmsg_unref(m);
 
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    int64_t due = odz_mono_ms() + timeout_ms;
     pthread_mutex_lock(&b->lock);
     while (rc == 0 && !w.done && !b->closed)
-        if (pthread_cond_timedwait(&w.cond, &b->lock, &dl) == ETIMEDOUT)
+        if (odz_cond_wait_until(&w.cond, &b->lock, due) == ETIMEDOUT)
             rc = ODZ_ETIMEOUT;
     if (rc == 0 && !w.done)
         rc = ODZ_ECLOSED;
@@ -644,13 +601,14 @@ static void ip_close(odz_bus *bb)
 static const odz_bus_ops inproc_ops = {
     .name = "inproc",
     .close = ip_close,
-    .publish = ip_publish,
-    .publish_reply = ip_publish_reply,
-    .publish_keyed = ip_publish_keyed,
+    .publish = odz_bus__publish,
+    .publish_reply = odz_bus__publish_reply,
+    .publish_keyed = odz_bus__publish_keyed,
     .subscribe = ip_subscribe,
     .unsubscribe = ip_unsubscribe,
     .request = ip_request,
     .stats = ip_stats,
+    .send = ip_send,
 };
 
 odz_bus *odz_bus_inproc_new(void)

@@ -1,6 +1,8 @@
 /* NATS bus: the bus contract over one nats.c connection; each subscription gets the library's
  * own delivery thread and pending limit, correlation ids travel in the "Oddzy-Corr" header. */
 #include "bus/bus.h"
+#include "bus/bus_internal.h"
+#include "core/alloc.h"
 #include "core/err.h"
 #include "obs/log.h"
 
@@ -14,9 +16,6 @@
 
 #define CORR_HEADER "Oddzy-Corr"
 #define KEY_HEADER "Oddzy-Key" /* publish_keyed's key, handed to subscribers (odz_msg.key) */
-#define DEFAULT_QUEUE 1024
-#define MAX_QUEUE 65536
-#define GROUP_MAX 64
 /* Bytes a subscription may hold pending: room for a few of the largest messages, so the
  * count (queue_len) is what normally bounds it. */
 #define PENDING_BYTES_MAX (16 * (int)ODZ_BUS_MSG_MAX)
@@ -86,20 +85,6 @@ static int map_status(natsStatus s)
     default:
         return ODZ_EIO;
     }
-}
-
-/* A header value cannot hold CR/LF or other control bytes. */
-static int corr_valid(const char *corr)
-{
-    if (!corr)
-        return 0;
-    size_t n = strnlen(corr, ODZ_CORR_MAX);
-    if (n >= ODZ_CORR_MAX)
-        return ODZ_EINVAL;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)corr[i] < 0x20 || corr[i] == 0x7f)
-            return ODZ_EINVAL;
-    return 0;
 }
 
 /* Calls that use the connection register here so close() can wait for them. */
@@ -239,13 +224,13 @@ static void on_complete(void *closure)
 
 /* ---- publish ---- */
 
-static int publish_msg(odz_bus *bb, const char *subject, const char *reply, const char *key,
-                       const void *data, size_t len, const char *corr)
+/* NATS queues every message (server and client library): a key does not coalesce here, it
+ * travels in a header to the subscribers (odz_msg.key), which may coalesce on it. */
+static int nb_send(odz_bus *bb, const char *subject, const char *reply, const char *key,
+                   const void *data, size_t len, const char *corr)
 {
     nbus *b = NB(bb);
-    if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
-        return ODZ_EINVAL;
-    if (len > ODZ_BUS_MSG_MAX || corr_valid(corr))
+    if (odz_bus__check_publish(subject, reply, key, len, corr))
         return ODZ_EINVAL;
     if (reply && !*reply)
         reply = NULL;
@@ -274,50 +259,13 @@ static int publish_msg(odz_bus *bb, const char *subject, const char *reply, cons
     return map_status(s);
 }
 
-static int nb_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
-                            size_t len, const char *corr)
-{
-    return publish_msg(b, subject, reply, NULL, data, len, corr);
-}
-
-static int nb_publish(odz_bus *b, const char *subject, const void *data, size_t len,
-                      const char *corr)
-{
-    return publish_msg(b, subject, NULL, NULL, data, len, corr);
-}
-
-/* NATS queues every message (server and client library): the key does not coalesce here, it
- * travels in a header to the subscribers (odz_msg.key), which may coalesce on it. */
-static int nb_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
-                            size_t len, const char *corr)
-{
-    if (key && strnlen(key, ODZ_BUS_KEY_MAX) >= ODZ_BUS_KEY_MAX)
-        return ODZ_EINVAL;
-    return publish_msg(b, subject, NULL, key, data, len, corr);
-}
-
 /* ---- subscribe ---- */
-
-static int group_valid(const char *g)
-{
-    size_t n = strnlen(g, GROUP_MAX);
-    if (n >= GROUP_MAX)
-        return ODZ_EINVAL;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)g[i] <= ' ' || g[i] == 0x7f)
-            return ODZ_EINVAL;
-    return 0;
-}
 
 static int64_t nb_subscribe(odz_bus *bb, const char *pattern, const char *group, size_t qlen,
                             odz_bus_handler h, void *ud)
 {
     nbus *b = NB(bb);
-    if (group && !*group)
-        group = NULL;
-    if (odz_subject_valid(pattern, 1) || !h || (group && group_valid(group)))
-        return ODZ_EINVAL;
-    if (qlen > MAX_QUEUE)
+    if (odz_bus__check_subscribe(pattern, &group, qlen, h))
         return ODZ_EINVAL;
     nsub *s = calloc(1, sizeof *s);
     if (!s)
@@ -351,7 +299,8 @@ static int64_t nb_subscribe(odz_bus *bb, const char *pattern, const char *group,
         natsSubscription_Destroy(s->ns);
         return map_status(st);
     }
-    natsSubscription_SetPendingLimits(s->ns, (int)(qlen ? qlen : DEFAULT_QUEUE), PENDING_BYTES_MAX);
+    natsSubscription_SetPendingLimits(s->ns, (int)(qlen ? qlen : ODZ_BUS_QUEUE_DEFAULT),
+                                      PENDING_BYTES_MAX);
     s->id = ++b->next_id;
     s->next = b->subs;
     b->subs = s;
@@ -405,12 +354,7 @@ static int nb_request(odz_bus *bb, const char *subject, const void *data, size_t
                       int timeout_ms, const char *corr, char **reply, size_t *reply_len)
 {
     nbus *b = NB(bb);
-    *reply = NULL;
-    if (reply_len)
-        *reply_len = 0;
-    if (timeout_ms <= 0 || timeout_ms > 600000)
-        return ODZ_EINVAL;
-    if (odz_subject_valid(subject, 0) || len > ODZ_BUS_MSG_MAX || corr_valid(corr))
+    if (odz_bus__check_request(subject, len, corr, timeout_ms, reply, reply_len))
         return ODZ_EINVAL;
     int rc = op_enter(b);
     if (rc)
@@ -499,13 +443,14 @@ static void nb_close(odz_bus *bb)
 static const odz_bus_ops nats_ops = {
     .name = "nats",
     .close = nb_close,
-    .publish = nb_publish,
-    .publish_reply = nb_publish_reply,
-    .publish_keyed = nb_publish_keyed,
+    .publish = odz_bus__publish,
+    .publish_reply = odz_bus__publish_reply,
+    .publish_keyed = odz_bus__publish_keyed,
     .subscribe = nb_subscribe,
     .unsubscribe = nb_unsubscribe,
     .request = nb_request,
     .stats = nb_stats,
+    .send = nb_send,
 };
 
 /* ---- open ---- */
@@ -556,11 +501,9 @@ odz_bus *odz_bus_nats_open(const char *url, char *err, size_t errlen)
     char buf[URL_MAX];
     const char *urls[MAX_SERVERS];
     int n = 0;
-    nbus *b = calloc(1, sizeof *b);
-    if (!b) {
-        odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
+    nbus *b = odz_zalloc(sizeof *b, err, errlen);
+    if (!b)
         return NULL;
-    }
     if (parse_servers(url, buf, sizeof buf, urls, &n, b->where, sizeof b->where, err, errlen)) {
         free(b);
         return NULL;

@@ -18,22 +18,31 @@ void *odz_grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
     return p;
 }
 
+void *odz_grow_bytes(void *p, size_t need, size_t *cap, size_t first)
+{
+    if (need <= *cap)
+        return p;
+    size_t want = *cap ? *cap : first;
+    while (want && want < need)
+        want = want > SIZE_MAX / 2 ? 0 : want * 2;
+    if (want == 0)
+        return NULL;
+    void *g = realloc(p, want);
+    if (g)
+        *cap = want;
+    return g;
+}
+
 void odz_text_put(odz_text *t, const char *s, size_t len)
 {
     if (t->oom)
         return;
-    if (t->n + len + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (cap < t->n + len + 1)
-            cap *= 2;
-        char *g = realloc(t->s, cap);
-        if (!g) {
-            t->oom = true;
-            return;
-        }
-        t->s = g;
-        t->cap = cap;
+    char *g = odz_grow_bytes(t->s, t->n + len + 1, &t->cap, 1024);
+    if (!g) {
+        t->oom = true;
+        return;
     }
+    t->s = g;
     memcpy(t->s + t->n, s, len);
     t->n += len;
     t->s[t->n] = '\0';

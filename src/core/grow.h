@@ -12,6 +12,12 @@
  *  and frees `v`). */
 void *odz_grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
 
+/** Room for `need` bytes in buffer `p` (`*cap` bytes allocated): `p` itself while need <= *cap,
+ *  else `p` reallocated to the first doubling of *cap (from `first` when *cap is 0) that holds
+ *  `need`, with *cap updated. NULL when out of memory, and then `p` and *cap are unchanged (the
+ *  caller still owns and frees `p`). */
+void *odz_grow_bytes(void *p, size_t need, size_t *cap, size_t first);
+
 /* Text built by appending (a rendered page, a JSON message): s[0..n) is always NUL-terminated
  * once anything was added. Out of memory is sticky: every later append does nothing and `oom`
  * says the text is incomplete. Start from {0}; the owner frees `s`. */

@@ -3,12 +3,12 @@
 #include "core/pool.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/wait.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 typedef struct {
     int64_t due_ms;
@@ -79,9 +79,7 @@ static void *worker(void *arg)
         }
         int64_t now = odz_mono_ms();
         if (p->heap[0].due_ms > now) {
-            int64_t due = p->heap[0].due_ms;
-            struct timespec ts = {(time_t)(due / 1000), (long)(due % 1000) * 1000000L};
-            pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+            odz_cond_wait_until(&p->cond, &p->lock, p->heap[0].due_ms);
             continue;
         }
         job j = heap_pop(p);
@@ -105,11 +103,7 @@ odz_pool *odz_pool_new(int threads, size_t max_jobs)
     p->heap = calloc(max_jobs, sizeof *p->heap);
     p->threads = calloc((size_t)threads, sizeof *p->threads);
     p->cap = max_jobs;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    odz_cond_init_mono(&p->cond);
     pthread_mutex_init(&p->lock, NULL);
     if (!p->heap || !p->threads) {
         odz_pool_free(p);
@@ -153,10 +147,7 @@ void odz_pool_free(odz_pool *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->lock);
-    p->stop = true;
-    pthread_cond_broadcast(&p->cond);
-    pthread_mutex_unlock(&p->lock);
+    odz_stop_raise(&p->lock, &p->cond, &p->stop);
     for (int i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     /* nothing runs any more; a job cancelled here may not submit again (ODZ_ECLOSED) */

@@ -10,22 +10,17 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/grow.h"
 #include "feed/exchange_market.h"
 
 int odz_fx_buf_add(odz_fx_buf *b, const char *s, size_t n)
 {
     if (b->max && b->len + n > b->max)
         return ODZ_EFULL;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return ODZ_ENOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
+    char *p = odz_grow_bytes(b->p, b->len + n + 1, &b->cap, 4096);
+    if (!p)
+        return ODZ_ENOMEM;
+    b->p = p;
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';

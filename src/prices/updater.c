@@ -5,6 +5,8 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/recent.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "prices/market.h"
@@ -15,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define CLOSED_RING 1024     /* races seen leaving OPEN, so a late refresh cannot reopen them */
 #define EVENT_MAX (1u << 20) /* largest race.<id>.updated body read */
@@ -51,13 +52,6 @@ struct odz_price_updater {
     bool refresh_failing; /* loop thread only */
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void odz_prices_config_defaults(odz_prices_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -77,22 +71,6 @@ static size_t find(const odz_price_updater *p, int64_t race_id)
         if (p->m[i]->race_id == race_id)
             return i;
     return p->nm;
-}
-
-static bool was_closed(const odz_price_updater *p, int64_t race_id)
-{
-    for (size_t i = 0; i < CLOSED_RING; i++)
-        if (p->closed[i] == race_id)
-            return true;
-    return false;
-}
-
-static void remember_closed(odz_price_updater *p, int64_t race_id)
-{
-    if (was_closed(p, race_id))
-        return;
-    p->closed[p->closed_pos] = race_id;
-    p->closed_pos = (p->closed_pos + 1) % CLOSED_RING;
 }
 
 static void set_gauge(const odz_price_updater *p)
@@ -347,7 +325,7 @@ static void refresh(odz_price_updater *p)
             p->m[k++]->start = starts[w];
     }
     for (size_t w = 0; w < nw; w++)
-        if (find(p, want[w]) == p->nm && !was_closed(p, want[w])) {
+        if (find(p, want[w]) == p->nm && !odz_recent_has(p->closed, CLOSED_RING, want[w])) {
             fresh[nf] = want[w];
             fresh_start[nf++] = starts[w];
         }
@@ -363,7 +341,8 @@ static void refresh(odz_price_updater *p)
             continue;
         pthread_mutex_lock(&p->lock);
         /* the race may have closed while we asked: the event handler saw it first */
-        if (!p->stop && find(p, mk->race_id) == p->nm && !was_closed(p, mk->race_id) &&
+        if (!p->stop && find(p, mk->race_id) == p->nm &&
+            !odz_recent_has(p->closed, CLOSED_RING, mk->race_id) &&
             p->nm < (size_t)p->cfg.max_races) {
             mk->dirty = p->dirty = true;
             p->m[p->nm++] = mk;
@@ -402,7 +381,7 @@ static void on_race_updated(odz_bus *bus, const odz_msg *msg, void *ud)
     pthread_mutex_lock(&p->lock);
     size_t i = find(p, race_id);
     if (st != ODZ_OPEN) {
-        remember_closed(p, race_id);
+        odz_recent_note(p->closed, CLOSED_RING, &p->closed_pos, race_id);
         if (i < p->nm)
             drop(p, i, odz_status_name(st));
     } else if (i == p->nm) {
@@ -439,10 +418,10 @@ static void on_race_updated(odz_bus *bus, const odz_msg *msg, void *ud)
 static void *loop(void *arg)
 {
     odz_price_updater *p = arg;
-    int64_t next_tick = mono_ms() + p->cfg.interval_ms, next_refresh = 0, last_refresh = 0;
+    int64_t next_tick = odz_mono_ms() + p->cfg.interval_ms, next_refresh = 0, last_refresh = 0;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
-        int64_t t = mono_ms();
+        int64_t t = odz_mono_ms();
         if (p->want_refresh && last_refresh + REFRESH_MIN_MS < next_refresh)
             next_refresh = last_refresh + REFRESH_MIN_MS;
         if (t >= next_refresh) {
@@ -450,7 +429,7 @@ static void *loop(void *arg)
             pthread_mutex_unlock(&p->lock);
             refresh(p);
             pthread_mutex_lock(&p->lock);
-            last_refresh = mono_ms();
+            last_refresh = odz_mono_ms();
             next_refresh = last_refresh + p->cfg.refresh_ms;
             continue;
         }
@@ -469,16 +448,8 @@ static void *loop(void *arg)
             int64_t turn = t + odz_clock_real_interval_ms(1000 - odz_now_ms() % 1000);
             until = turn < until ? turn : until;
         }
-        if (!p->dirty && !p->stop && until > t) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            int64_t w = until - t;
-            ts.tv_sec += w / 1000;
-            ts.tv_nsec += (w % 1000) * 1000000L;
-            ts.tv_sec += ts.tv_nsec / 1000000000L;
-            ts.tv_nsec %= 1000000000L;
-            pthread_cond_timedwait(&p->wake, &p->lock, &ts);
-        }
+        if (!p->dirty && !p->stop && until > t)
+            odz_cond_wait_until(&p->wake, &p->lock, until);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -508,11 +479,7 @@ odz_price_updater *odz_prices_start(odz_bus *bus, const odz_prices_config *cfg, 
     p->cfg = *cfg;
     odz_rng_seed(&p->rng, cfg->seed ^ 0x7072696365730000ULL);
     pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    odz_cond_init_mono(&p->wake);
     set_gauge(p);
     p->sub = bus->ops->subscribe(bus, "race.*.updated", NULL, EVENT_QUEUE, on_race_updated, p);
     if (p->sub < 0 || pthread_create(&p->thread, NULL, loop, p) != 0) {
@@ -539,10 +506,7 @@ void odz_prices_stop(odz_price_updater *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->lock);
-    p->stop = true;
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->lock);
+    odz_stop_raise(&p->lock, &p->wake, &p->stop);
     pthread_join(p->thread, NULL);
     /* waits for a running handler: the markets are freed only after */
     p->bus->ops->unsubscribe(p->bus, p->sub);

@@ -4,6 +4,7 @@
 #include "racing/matcher.h"
 #include "betfair/domain.h"
 #include "core/err.h"
+#include "core/recent.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "racing/matcher_internal.h"
@@ -142,19 +143,6 @@ bool odz_matcher__is_bookmaker(const mrace *r, size_t p)
 
 /* ---- changes ----------------------------------------------------------------------------- */
 
-static void closed_note(odz_matcher *m, int64_t id)
-{
-    m->closed[m->closed_at++ % CLOSED_RING] = id;
-}
-
-static bool closed_seen(const odz_matcher *m, int64_t id)
-{
-    for (size_t i = 0; i < CLOSED_RING; i++)
-        if (m->closed[i] == id)
-            return true;
-    return false;
-}
-
 static void remove_locked(odz_matcher *m, int64_t id)
 {
     size_t at;
@@ -203,7 +191,7 @@ static void put_locked(odz_matcher *m, const odz_race *race, const odz_meeting *
                        const odz_selections *ss, const odz_prices *latest, const odz_exbooks *books)
 {
     if (race->status != ODZ_OPEN) {
-        closed_note(m, race->id);
+        odz_recent_note(m->closed, CLOSED_RING, &m->closed_at, race->id);
         remove_locked(m, race->id);
         return;
     }
@@ -339,7 +327,7 @@ static void load_locked(odz_matcher *m, odz_store *st, int64_t id)
     if (!rc)
         rc = st->ops->get_race(st, id, r, err);
     if (!rc && r->status != ODZ_OPEN) {
-        closed_note(m, id);
+        odz_recent_note(m->closed, CLOSED_RING, &m->closed_at, id);
         remove_locked(m, id);
         goto out;
     }
@@ -385,7 +373,7 @@ void odz_matcher_apply(odz_matcher *m, odz_store *st, const odz_changes *ch)
         int rc = price_locked(m, pc->race_id, &pc->price, pc->size, odds != NULL);
         if (rc == 0 && odds && (!n_odds || odds[n_odds - 1] != pc->race_id))
             odds[n_odds++] = pc->race_id;
-        if (rc == ODZ_ENOTFOUND && !closed_seen(m, pc->race_id))
+        if (rc == ODZ_ENOTFOUND && !odz_recent_has(m->closed, CLOSED_RING, pc->race_id))
             load_locked(m, st, pc->race_id);
     }
     for (size_t i = 0; i < n_odds; i++) { /* (a race named twice publishes once: unchanged) */

@@ -1,5 +1,6 @@
 /* The racing service: bus requests to store operations, and change events after commits. */
 #include "racing/racing.h"
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -97,11 +98,18 @@ json_t *odz_racing__races_json(const odz_races *rs)
 
 /* ---- simple operations ---- */
 
+/* The days a listing covers: date_from and date_to, both required. */
+static int req_dates(call *c, const char **from, const char **to)
+{
+    int rc = odz_racing__req_date(c, "date_from", from);
+    return rc ? rc : odz_racing__req_date(c, "date_to", to);
+}
+
 static int op_list_meetings(call *c)
 {
     const char *a, *b;
     int rc;
-    if ((rc = odz_racing__req_date(c, "date_from", &a)) || (rc = odz_racing__req_date(c, "date_to", &b)))
+    if ((rc = req_dates(c, &a, &b)))
         return rc;
     odz_meetings ms = {0};
     if ((rc = SOP(c, list_meetings, a, b, &ms, c->err)) == 0)
@@ -115,7 +123,7 @@ static int op_list_races(call *c)
 {
     const char *a, *b;
     int rc;
-    if ((rc = odz_racing__req_date(c, "date_from", &a)) || (rc = odz_racing__req_date(c, "date_to", &b)))
+    if ((rc = req_dates(c, &a, &b)))
         return rc;
     odz_races rs = {0};
     rc = SOP(c, list_races, a, b, &rs, c->err);
@@ -524,11 +532,9 @@ static void on_price(odz_bus *bus, const odz_msg *msg, void *ud)
 
 odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, char *err)
 {
-    odz_racing *r = calloc(1, sizeof *r);
-    if (!r) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    odz_racing *r = odz_zalloc(sizeof *r, err, ODZ_ERRLEN);
+    if (!r)
         return NULL;
-    }
     r->bus = bus;
     r->store = store;
     pthread_mutex_init(&r->apply, NULL);

@@ -3,10 +3,13 @@
  * token bucket; failed race polls retried within a budget (schedule.c); reconciliation through
  * the racing service (upsert by source key); the monitor data (status, work queue, history). */
 #include "scraper/scraper.h"
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/grow.h"
 #include "core/json.h"
 #include "core/tz.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
@@ -63,16 +66,10 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
         b->too_big = true;
         return 0; /* abort the transfer */
     }
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return 0;
-        b->data = d;
-        b->cap = cap;
-    }
+    char *d = odz_grow_bytes(b->data, b->len + add + 1, &b->cap, 65536);
+    if (!d)
+        return 0;
+    b->data = d;
     memcpy(b->data + b->len, p, add);
     b->len += add;
     b->data[b->len] = '\0';
@@ -581,18 +578,10 @@ static void start_due(odz_scraper *s, int64_t now, int64_t *wait_ms)
                    (double)unresolved);
 }
 
-static bool stopping(odz_scraper *s)
-{
-    pthread_mutex_lock(&s->lock);
-    bool stop = s->stop;
-    pthread_mutex_unlock(&s->lock);
-    return stop;
-}
-
 static void *loop(void *arg)
 {
     odz_scraper *s = arg;
-    while (!stopping(s)) {
+    while (!odz_stop_seen(&s->lock, &s->stop)) {
         int64_t wait = 1000;
         start_due(s, odz_now(), &wait);
         int running = 0;
@@ -701,11 +690,9 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
         return NULL;
     const odz_source_ops *src = odz_source_find(cfg->format);
     const char *u = cfg->source_url;
-    odz_scraper *s = calloc(1, sizeof *s);
-    if (!s) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    odz_scraper *s = odz_zalloc(sizeof *s, err, ODZ_ERRLEN);
+    if (!s)
         return NULL;
-    }
     pthread_mutex_init(&s->lock, NULL);
     s->bus = bus;
     s->src = src;
@@ -763,9 +750,7 @@ void odz_scraper_stop(odz_scraper *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->lock);
-    s->stop = true;
-    pthread_mutex_unlock(&s->lock);
+    odz_stop_raise(&s->lock, NULL, &s->stop);
     curl_multi_wakeup(s->multi);
     pthread_join(s->thread, NULL);
     if (s->share)

@@ -1,8 +1,11 @@
 /* Active-standby scraping: a thread that holds (or waits for) the leadership lock and
  * runs the scraper only while it holds it. */
 #include "scraper/standby.h"
+#include "core/alloc.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/model.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -12,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct odz_standby {
     odz_bus *bus;
@@ -45,14 +47,8 @@ static void set_gauge(const odz_standby *s, int v)
 static bool nap(odz_standby *s, int ms)
 {
     pthread_mutex_lock(&s->lock);
-    if (!s->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&s->wake, &s->lock, &ts);
-    }
+    if (!s->stop)
+        odz_cond_wait_until(&s->wake, &s->lock, odz_mono_ms() + ms);
     bool stop = s->stop;
     pthread_mutex_unlock(&s->lock);
     return stop;
@@ -98,10 +94,7 @@ static void *run(void *arg)
     char err[ODZ_ERRLEN], last_err[ODZ_ERRLEN] = "";
     bool announced = false;
     for (;;) {
-        pthread_mutex_lock(&s->lock);
-        bool stop = s->stop;
-        pthread_mutex_unlock(&s->lock);
-        if (stop)
+        if (odz_stop_seen(&s->lock, &s->stop))
             break;
         bool lead = true;
         int rc = 0;
@@ -150,11 +143,9 @@ odz_standby *odz_standby_start(odz_bus *bus, odz_leader *leader, const odz_scrap
         odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "leadership name is empty or too long");
         return NULL;
     }
-    odz_standby *s = calloc(1, sizeof *s);
-    if (!s) {
-        odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    odz_standby *s = odz_zalloc(sizeof *s, err, ODZ_ERRLEN);
+    if (!s)
         return NULL;
-    }
     s->bus = bus;
     s->leadership = leader;
     s->cfg = *cfg;
@@ -162,7 +153,7 @@ odz_standby *odz_standby_start(odz_bus *bus, odz_leader *leader, const odz_scrap
     s->retry_ms = sc && sc->retry_ms > 0 ? sc->retry_ms : 2000;
     s->check_ms = sc && sc->check_ms > 0 ? sc->check_ms : 1000;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
+    odz_cond_init_mono(&s->wake);
     set_gauge(s, 0);
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         pthread_mutex_destroy(&s->lock);
@@ -188,10 +179,7 @@ void odz_standby_stop(odz_standby *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->lock);
-    s->stop = true;
-    pthread_cond_broadcast(&s->wake);
-    pthread_mutex_unlock(&s->lock);
+    odz_stop_raise(&s->lock, &s->wake, &s->stop);
     pthread_join(s->thread, NULL);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake);

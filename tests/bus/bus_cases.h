@@ -139,6 +139,33 @@ static void queue_group_delivers_once(void **st)
     assert_true(atomic_load(&g2.count) > 0);
 }
 
+/* Every back-end refuses the same calls: what one refuses (a header cannot carry a line break,
+ * NATS takes no space in a queue group) is refused by the other too. */
+static void bad_arguments_refused_alike(void **st)
+{
+    odz_bus *b = *st;
+    sink s = {0};
+    char *rep = (char *)"x";
+    size_t len = 7;
+    assert_int_equal(b->ops->publish(b, "args.x", "z", 1, "bad\r\nid"), ODZ_EINVAL);
+    assert_int_equal(b->ops->publish_reply(b, "args.x", "args.*", "z", 1, NULL), ODZ_EINVAL);
+    assert_int_equal(b->ops->request(b, "args.x", "z", 1, 100, "tab\tid", &rep, &len), ODZ_EINVAL);
+    assert_null(rep); /* the outputs are cleared whatever the answer */
+    assert_int_equal(len, 0);
+    assert_int_equal(b->ops->request(b, "args.x", "z", 1, 600001, NULL, &rep, &len), ODZ_EINVAL);
+    assert_true(b->ops->subscribe(b, "args.*", "two words", 0, on_msg, &s) < 0);
+    assert_true(b->ops->subscribe(b, "args.*", "bell\a", 0, on_msg, &s) < 0);
+    char group[65];
+    memset(group, 'g', 64);
+    group[64] = '\0';
+    assert_true(b->ops->subscribe(b, "args.*", group, 0, on_msg, &s) < 0);
+    group[63] = '\0'; /* 63 bytes: the longest group */
+    assert_true(b->ops->subscribe(b, "args.*", group, 0, on_msg, &s) > 0);
+    assert_true(b->ops->subscribe(b, "args.*", "", 0, on_msg, &s) > 0); /* "": no group */
+    assert_true(b->ops->subscribe(b, "args.*", NULL, 65537, on_msg, &s) < 0);
+    assert_true(b->ops->subscribe(b, "args.*", NULL, 0, NULL, &s) < 0);
+}
+
 static void echo(odz_bus *b, const odz_msg *m, void *ud)
 {
     (void)ud;
@@ -426,6 +453,7 @@ static void unsubscribe_from_own_handler(void **st)
         cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),              \
         cmocka_unit_test_setup_teardown(unsubscribe_stops_delivery, setup, teardown),              \
         cmocka_unit_test_setup_teardown(queue_group_delivers_once, setup, teardown),               \
+        cmocka_unit_test_setup_teardown(bad_arguments_refused_alike, setup, teardown),             \
         cmocka_unit_test_setup_teardown(request_reply_and_timeout, setup, teardown),               \
         cmocka_unit_test_setup_teardown(full_queue_drops_and_counts, setup, teardown),             \
         cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                     \

@@ -1,0 +1,42 @@
+/* Monotonic-clock condition waits and the stop flag of a background thread; see core/wait.h. */
+#include "core/wait.h"
+
+#include <time.h>
+
+int odz_cond_init_mono(pthread_cond_t *c)
+{
+    pthread_condattr_t ca;
+    int rc = pthread_condattr_init(&ca);
+    if (rc)
+        return rc;
+    rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(c, &ca);
+    pthread_condattr_destroy(&ca);
+    return rc;
+}
+
+int odz_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t due_ms)
+{
+    if (due_ms < 0)
+        due_ms = 0;
+    struct timespec ts = {(time_t)(due_ms / 1000), (long)(due_ms % 1000) * 1000000L};
+    return pthread_cond_timedwait(c, m, &ts);
+}
+
+void odz_stop_raise(pthread_mutex_t *m, pthread_cond_t *c, bool *stop)
+{
+    pthread_mutex_lock(m);
+    *stop = true;
+    if (c)
+        pthread_cond_broadcast(c);
+    pthread_mutex_unlock(m);
+}
+
+bool odz_stop_seen(pthread_mutex_t *m, const bool *stop)
+{
+    pthread_mutex_lock(m);
+    bool s = *stop;
+    pthread_mutex_unlock(m);
+    return s;
+}

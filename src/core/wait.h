@@ -1,0 +1,27 @@
+/* Waiting on a condition variable with a deadline on the monotonic clock, and the stop flag a
+ * background thread sleeps on: one way to set them up, to wait and to stop, so a clock step
+ * never stretches or cuts a wait and every thread is told to stop the same way. */
+#ifndef ODZ_CORE_WAIT_H
+#define ODZ_CORE_WAIT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Initialise `c` so that odz_cond_wait_until measures its deadline on CLOCK_MONOTONIC. 0, or
+ *  the errno of pthread_cond_init. Destroy with pthread_cond_destroy. */
+int odz_cond_init_mono(pthread_cond_t *c);
+
+/** With `m` held: wait on `c` (from odz_cond_init_mono) until woken or until odz_mono_ms()
+ *  reaches due_ms. ETIMEDOUT once the deadline has passed, else 0 (woken, perhaps
+ *  spuriously: the caller checks its own condition again). */
+int odz_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t due_ms);
+
+/** Tell a thread to stop: sets *stop under `m` and wakes every waiter on `c` (NULL: the thread
+ *  waits on something else, which the caller wakes after this). The caller then joins. */
+void odz_stop_raise(pthread_mutex_t *m, pthread_cond_t *c, bool *stop);
+
+/** *stop, read under `m`. */
+bool odz_stop_seen(pthread_mutex_t *m, const bool *stop);
+
+#endif

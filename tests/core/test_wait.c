@@ -1,0 +1,104 @@
+/* The shared thread helpers of core/: a timed wait ends at its monotonic deadline, a raised stop
+ * wakes a sleeping thread at once, and the ring of recent ids forgets the oldest first and
+ * does not let a repeated id push another out. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+/* cmocka needs the three above first */
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+
+#include "core/clock.h"
+#include "core/recent.h"
+#include "core/wait.h"
+
+static void timed_wait_ends_at_the_deadline(void **state)
+{
+    (void)state;
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t c;
+    assert_int_equal(odz_cond_init_mono(&c), 0);
+    pthread_mutex_lock(&m);
+    int64_t t0 = odz_mono_ms();
+    int rc = 0;
+    while (rc != ETIMEDOUT)
+        rc = odz_cond_wait_until(&c, &m, t0 + 50);
+    int64_t took = odz_mono_ms() - t0;
+    assert_true(took >= 50);
+    assert_true(took < 5000);
+    /* a deadline already past answers at once */
+    assert_int_equal(odz_cond_wait_until(&c, &m, t0 - 1000), ETIMEDOUT);
+    pthread_mutex_unlock(&m);
+    pthread_cond_destroy(&c);
+}
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+    int64_t woke_after;
+} sleeper;
+
+static void *sleep_until_stopped(void *arg)
+{
+    sleeper *s = arg;
+    int64_t t0 = odz_mono_ms();
+    pthread_mutex_lock(&s->lock);
+    while (!s->stop)
+        if (odz_cond_wait_until(&s->wake, &s->lock, t0 + 60000) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&s->lock);
+    s->woke_after = odz_mono_ms() - t0;
+    return NULL;
+}
+
+static void stop_wakes_the_sleeper(void **state)
+{
+    (void)state;
+    sleeper s = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    assert_int_equal(odz_cond_init_mono(&s.wake), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, sleep_until_stopped, &s), 0);
+    assert_false(odz_stop_seen(&s.lock, &s.stop));
+    odz_stop_raise(&s.lock, &s.wake, &s.stop);
+    pthread_join(t, NULL);
+    assert_true(odz_stop_seen(&s.lock, &s.stop));
+    assert_true(s.woke_after < 30000); /* woken, not timed out after a minute */
+    pthread_cond_destroy(&s.wake);
+    pthread_mutex_destroy(&s.lock);
+}
+
+static void recent_ring_forgets_the_oldest(void **state)
+{
+    (void)state;
+    int64_t ring[3] = {0};
+    size_t at = 0;
+    assert_false(odz_recent_has(ring, 3, 7));
+    odz_recent_note(ring, 3, &at, 7);
+    odz_recent_note(ring, 3, &at, 8);
+    odz_recent_note(ring, 3, &at, 7); /* already there: nothing moves */
+    odz_recent_note(ring, 3, &at, 9);
+    assert_true(odz_recent_has(ring, 3, 7));
+    assert_true(odz_recent_has(ring, 3, 8));
+    assert_true(odz_recent_has(ring, 3, 9));
+    odz_recent_note(ring, 3, &at, 10); /* full: 7, the oldest, goes */
+    assert_false(odz_recent_has(ring, 3, 7));
+    assert_true(odz_recent_has(ring, 3, 8));
+    assert_true(odz_recent_has(ring, 3, 10));
+    odz_recent_note(ring, 3, &at, 11); /* then 8 */
+    assert_false(odz_recent_has(ring, 3, 8));
+    assert_true(odz_recent_has(ring, 3, 9));
+    assert_true(at < 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(timed_wait_ends_at_the_deadline),
+        cmocka_unit_test(stop_wakes_the_sleeper),
+        cmocka_unit_test(recent_ring_forgets_the_oldest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
