@@ -87,8 +87,10 @@ $(BA)/tests/%: tests/%.c $(LIB_OBJ_A)
 # ASan, so each links only the sources it tests (TSAN_<name>), built with TSan here.
 BT       ?= $(B)/tsan
 TSAN     := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS := core/test_tz
+TSAN_TESTS := core/test_tz core/test_wait core/test_pool
 TSAN_core/test_tz := src/core/tz.c src/core/err.c
+TSAN_core/test_wait := src/core/wait.c src/core/recent.c src/core/clock.c src/core/err.c
+TSAN_core/test_pool := src/core/pool.c src/core/wait.c src/core/clock.c src/core/err.c
 TSAN_BIN := $(TSAN_TESTS:%=$(BT)/tests/%)
 .SECONDEXPANSION:
 $(BT)/tests/%: tests/%.c $$(TSAN_$$*)

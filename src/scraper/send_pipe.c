@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/model.h"
+#include "core/wait.h"
 #include "scraper/scraper.h"
 
 struct odz_send_pipe {
@@ -100,10 +101,7 @@ void odz_send_pipe_free(odz_send_pipe *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->mu);
-    p->stop = true;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    odz_stop_raise(&p->mu, &p->cv, &p->stop);
     pthread_join(p->thread, NULL); /* (the thread sends what it holds before it stops) */
     odz_scrape_free(&p->slot);
     pthread_mutex_destroy(&p->mu);
