@@ -2,6 +2,7 @@
 #include "api/views.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "core/tz.h"
 #include "obs/log.h"
@@ -92,11 +93,7 @@ struct odz_views {
 
 static uint64_t fnv(const void *p, size_t n)
 {
-    const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 1099511628211ULL;
-    return h;
+    return odz_hash_bytes(1469598103934665603ULL, p, n); /* (the seed the etags were made with) */
 }
 
 static view **slot(odz_views *v, const char *key)

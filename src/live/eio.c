@@ -4,6 +4,7 @@
  * connection's, polling packets in the session's, flushed once at the end of a loop turn. */
 #include "live/live_internal.h"
 #include "core/err.h"
+#include "core/hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +48,7 @@ unsigned *sio_client_nsps(sio_client *c)
 
 static size_t sid_bucket(const char *sid)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = sid; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return (size_t)(h % LIVE_SID_BUCKETS);
+    return (size_t)(odz_hash_text(ODZ_HASH_SEED, sid) % LIVE_SID_BUCKETS);
 }
 
 static void sid_insert(lstate *ls, sio_client *c)

@@ -3,6 +3,7 @@
  * every loop, and queued there for each client of the rooms it concerns. */
 #include "live/live_internal.h"
 #include "core/err.h"
+#include "core/hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,12 +147,6 @@ static int64_t subject_race(const char *s)
     return id > 0 && *end == '.' ? id : -1;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
-    return h;
-}
 
 /* The event's coalescing key: what the publisher said it is the newest state of (subject and
  * key), 0 when it did not say. Kept clear of the few keys websocket.c uses for its own frames
@@ -160,8 +155,8 @@ static uint64_t event_key(const odz_msg *msg)
 {
     if (!msg->key || !*msg->key)
         return 0;
-    uint64_t h = fnv(1469598103934665603ull, msg->subject, strlen(msg->subject) + 1);
-    h = fnv(h, msg->key, strlen(msg->key));
+    uint64_t h = odz_hash_bytes(ODZ_HASH_SEED, msg->subject, strlen(msg->subject) + 1);
+    h = odz_hash_bytes(h, msg->key, strlen(msg->key));
     h >>= 1;
     return h ? h : 1;
 }

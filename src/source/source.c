@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hash.h"
 #include "core/tz.h"
 
 const odz_source_ops *odz_source_find(const char *name)
@@ -103,22 +104,14 @@ static odz_batch_race *find_race(const odz_scrape *s, const char *key)
 
 /* Selections and books by hash (FNV-1a of the key, then the provider), so merging thousands
  * of runners is not quadratic. */
-static uint64_t hash_text(uint64_t h, const char *t)
-{
-    for (; *t; t++)
-        h = (h ^ (unsigned char)*t) * 1099511628211u;
-    return h;
-}
-#define HASH_SEED 14695981039346656037u
-
 static uint64_t sel_hash(const char *key)
 {
-    return hash_text(HASH_SEED, key);
+    return odz_hash_text(ODZ_HASH_SEED, key);
 }
 
 static uint64_t book_hash(const char *key, const char *provider)
 {
-    return hash_text(hash_text(HASH_SEED, key) * 1099511628211u, provider);
+    return odz_hash_text(odz_hash_text(ODZ_HASH_SEED, key) * 1099511628211u, provider);
 }
 
 static bool sel_is(const odz_scrape *s, size_t i, const char *key, const char *unused)

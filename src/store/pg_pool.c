@@ -3,6 +3,7 @@
  * statement the first time they run it and are reconnected on their next use after a loss. */
 #include "store/pg_internal.h"
 #include "core/err.h"
+#include "core/hash.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -28,12 +29,8 @@ void odz_pg__arg(odz_pg__args *a, const odz_arg *x)
 
 int64_t odz_pg__lock_key(const char *prefix, const char *name)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = prefix; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    for (const char *p = name; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return (int64_t)h;
+    /* (the seed every release has used: another version's scraper must find the same lock) */
+    return (int64_t)odz_hash_text(odz_hash_text(1469598103934665603ull, prefix), name);
 }
 
 void odz_pg__one_line(char *dst, size_t len, const char *msg)
