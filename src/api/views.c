@@ -22,6 +22,8 @@
 #define MAX_WAITERS 4096
 #define JOBS 8192
 #define PATCH_MIN_MS 50 /* a view patched from events is re-rendered at most this often */
+#define PATCH_SETTLE_MS 3 /* and not before the burst that patched it has landed: a write's
+                           * events for one race come together, within a millisecond or two */
 #define MAX_PENDING 256 /* events held for a patched view while the service builds it */
 
 /* A price or book event held while a service build of its view runs. */
@@ -169,19 +171,19 @@ static void enqueue(odz_views *v, view *e, const char *corr)
     push_job(v, e);
 }
 
-/* Re-render patched card e from memory: now, or once PATCH_MIN_MS have passed since its last
- * render (the first event after a quiet spell shows at once, the rest of a burst waits). A queued or running build takes the patch with
- * it (the worker looks at `patched` when it ends). Caller holds lock. */
+/* Re-render patched card e from memory once PATCH_SETTLE_MS have passed since this event
+ * and PATCH_MIN_MS since its last render: the first event after a quiet spell shows a few
+ * milliseconds later with the rest of its write's events for the race, not alone at once
+ * with the rest waiting out PATCH_MIN_MS. A queued or running build takes the patch with it
+ * (the worker looks at `patched` when it ends). Caller holds lock. */
 static void schedule_render(odz_views *v, view *e, const char *corr)
 {
     keep_corr(e, corr);
     if (e->queued || e->building || e->delayed)
         return;
-    int64_t due = e->rendered_ms + PATCH_MIN_MS;
-    if (odz_mono_ms() >= due) {
-        push_job(v, e);
-        return;
-    }
+    int64_t now = odz_mono_ms(), due = e->rendered_ms + PATCH_MIN_MS;
+    if (due < now + PATCH_SETTLE_MS)
+        due = now + PATCH_SETTLE_MS;
     e->delayed = true;
     e->due_ms = due;
     e->dnext = v->delayed;
