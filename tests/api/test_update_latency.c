@@ -814,8 +814,8 @@ static void price_events_patch_the_flucs(void **state)
 
 /* A burst of price events for one race, faster than any render: at most one render from
  * memory per 50 ms (the first a few ms after the burst begins), and the card ends on the
- * burst's last price. The events are published straight on the bus (the store does not have them: a later service
- * rebuild of this card puts the store's prices back). */
+ * burst's last price. The events are published straight on the bus (the store does not have
+ * them: a later service rebuild of this card puts the store's prices back). */
 static void price_burst_renders_once_per_50ms(void **state)
 {
     fx *f = *state;
