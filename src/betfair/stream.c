@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/grow.h"
 #include "core/hash.h"
+#include "core/rowix.h"
 #include "core/tz.h"
 
 #define MAX_SIZE_CENTS 100000000000000LL /* $1e12: more than any market ever matched */
@@ -115,45 +116,37 @@ void odz_bf_cache_free(odz_bf_cache *c)
     for (size_t i = 0; i < c->n_markets; i++)
         market_free(c->markets[i]);
     free(c->markets);
-    free(c->ix);
+    odz_rowix_free(&c->ix);
     size_t max = c->max_markets;
     *c = (odz_bf_cache){0};
     c->max_markets = max;
 }
 
-/* The index slot of market `id`: its own, or the empty one where it would go. The index
- * (open addressing, at most half full) is kept by commit, the only writer of the markets. */
-static size_t ix_slot(const odz_bf_cache *c, const char *id)
+/* The markets by id (c->ix over c->markets), kept by commit, the only writer of the markets. */
+static bool market_is(const void *rows, size_t i, const void *id)
 {
-    size_t i = odz_hash_text(ODZ_HASH_SEED, id) & (c->ix_cap - 1);
-    while (c->ix[i] && strcmp(c->markets[c->ix[i] - 1]->id, id))
-        i = (i + 1) & (c->ix_cap - 1);
-    return i;
+    return strcmp(((odz_bf_market *const *)rows)[i]->id, id) == 0;
 }
 
-/* Index every market again, in a table for at least `n` (ODZ_ENOMEM: unchanged). */
-static int ix_rebuild(odz_bf_cache *c, size_t n)
+static uint64_t id_hash(const char *id)
 {
-    size_t cap = c->ix_cap ? c->ix_cap : 64;
-    while (cap < 2 * n)
-        cap *= 2;
-    uint32_t *ix = calloc(cap, sizeof *ix);
-    if (!ix)
-        return ODZ_ENOMEM;
-    free(c->ix);
-    c->ix = ix;
-    c->ix_cap = cap;
-    for (size_t i = 0; i < c->n_markets; i++)
-        c->ix[ix_slot(c, c->markets[i]->id)] = (uint32_t)i + 1;
-    return 0;
+    return odz_hash_text(ODZ_HASH_SEED, id);
+}
+
+static uint64_t market_hash(const void *rows, size_t i)
+{
+    return id_hash(((odz_bf_market *const *)rows)[i]->id);
+}
+
+static long market_row(const odz_bf_cache *c, const char *id)
+{
+    return odz_rowix_find(&c->ix, id_hash(id), market_is, c->markets, id);
 }
 
 odz_bf_market *odz_bf_find_market(const odz_bf_cache *c, const char *id)
 {
-    if (!c->ix_cap)
-        return NULL; /* (no market yet) */
-    size_t i = ix_slot(c, id);
-    return c->ix[i] ? c->markets[c->ix[i] - 1] : NULL;
+    long i = market_row(c, id);
+    return i < 0 ? NULL : c->markets[i];
 }
 
 const odz_bf_runner *odz_bf_find_runner(const odz_bf_market *m, int64_t id)
@@ -651,23 +644,23 @@ static int commit(odz_bf_cache *c, staged *s, bool image, char *err, size_t errl
         c->markets = v;
         c->cap_markets = cap;
     }
-    if (2 * total > c->ix_cap && ix_rebuild(c, total)) /* room first: nothing below fails */
+    /* room first: nothing below fails */
+    if (odz_rowix_reserve(&c->ix, total, c->n_markets, market_hash, c->markets))
         return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
     if (image) {
         for (size_t i = 0; i < c->n_markets; i++)
             market_free(c->markets[i]);
         c->n_markets = 0;
-        if (c->ix)
-            memset(c->ix, 0, c->ix_cap * sizeof *c->ix);
+        odz_rowix_clear(&c->ix);
     }
     for (size_t i = 0; i < s->n; i++) {
-        size_t k = ix_slot(c, s->v[i]->id);
-        if (c->ix[k]) {
-            market_free(c->markets[c->ix[k] - 1]);
-            c->markets[c->ix[k] - 1] = s->v[i];
+        long k = market_row(c, s->v[i]->id);
+        if (k >= 0) {
+            market_free(c->markets[k]);
+            c->markets[k] = s->v[i];
         } else {
+            odz_rowix_put(&c->ix, id_hash(s->v[i]->id), c->n_markets);
             c->markets[c->n_markets++] = s->v[i];
-            c->ix[k] = (uint32_t)c->n_markets;
         }
     }
     s->n = 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/model.h"
+#include "core/rowix.h"
 
 /* Hard limits. A message past one of them is refused whole (ODZ_EINVAL or ODZ_EFULL) and
  * the cache is left as it was. */
@@ -105,8 +106,7 @@ typedef struct {
     odz_bf_market **markets;
     size_t n_markets, cap_markets;
     size_t max_markets;
-    uint32_t *ix;                        /* markets by id: index + 1, 0 empty (stream.c) */
-    size_t ix_cap;
+    odz_rowix ix;                        /* markets by id */
     char initial_clk[ODZ_BF_CLK_MAX];    /* to resubscribe after a reconnect */
     char clk[ODZ_BF_CLK_MAX];
     int64_t heartbeat_ms, conflate_ms;

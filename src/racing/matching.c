@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/hash.h"
+#include "core/rowix.h"
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/source_metrics.h"
@@ -40,16 +41,11 @@ typedef struct {
     char to[ODZ_MAX_RUNNERS][ODZ_KEY_MAX];
 } decision;
 
-/* Decisions by key: open addressing over the indices of d (index + 1; 0 empty). */
-#define IX_CAP 4096
-_Static_assert(IX_CAP >= 2 * ODZ_MATCHING_MAX_MARKETS && (IX_CAP & (IX_CAP - 1)) == 0,
-               "the index is a power of two, at most half full");
-
 struct odz_matching {
     pthread_mutex_t lock;
     decision *d[ODZ_MATCHING_MAX_MARKETS];
     size_t n;
-    uint16_t ix[IX_CAP];
+    odz_rowix ix; /* d by key */
     uint64_t generation; /* batches of other sources that added meetings, races or runners */
     uint64_t tick;       /* for least recently seen */
 };
@@ -81,55 +77,55 @@ void odz_matching_free(odz_matching *m)
         return;
     for (size_t i = 0; i < m->n; i++)
         free(m->d[i]);
+    odz_rowix_free(&m->ix);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
-static size_t ix_home(const char *key)
+static uint64_t key_hash(const char *key)
 {
-    return odz_hash_text(ODZ_HASH_SEED, key) & (IX_CAP - 1);
+    return odz_hash_text(ODZ_HASH_SEED, key);
+}
+
+static bool decision_is(const void *rows, size_t i, const void *key)
+{
+    return strcmp(((decision *const *)rows)[i]->key, key) == 0;
+}
+
+static uint64_t decision_hash(const void *rows, size_t i)
+{
+    return key_hash(((decision *const *)rows)[i]->key);
 }
 
 static decision *find(odz_matching *m, const char *key)
 {
-    for (size_t i = ix_home(key); m->ix[i]; i = (i + 1) & (IX_CAP - 1))
-        if (!strcmp(m->d[m->ix[i] - 1]->key, key))
-            return m->d[m->ix[i] - 1];
-    return NULL;
-}
-
-static void ix_add(odz_matching *m, size_t at)
-{
-    size_t i = ix_home(m->d[at]->key);
-    while (m->ix[i])
-        i = (i + 1) & (IX_CAP - 1);
-    m->ix[i] = (uint16_t)(at + 1);
+    long i = odz_rowix_find(&m->ix, key_hash(key), decision_is, m->d, key);
+    return i < 0 ? NULL : m->d[i];
 }
 
 /* A slot for a new decision under key `key`, indexed by it: a free one, else the least
  * recently seen one, reused (the index is then rebuilt without its old key). The caller
- * fills in the rest, key unchanged. */
+ * fills in the rest, key unchanged. NULL when out of memory. */
 static decision *slot(odz_matching *m, const char *key)
 {
-    size_t at;
     if (m->n < ODZ_MATCHING_MAX_MARKETS) {
         decision *d = malloc(sizeof *d);
-        if (!d)
+        if (!d || odz_rowix_reserve(&m->ix, m->n + 1, m->n, decision_hash, m->d)) {
+            free(d);
             return NULL;
-        at = m->n;
-        m->d[m->n++] = d;
-    } else {
-        at = 0;
-        for (size_t i = 1; i < m->n; i++)
-            if (m->d[i]->seen < m->d[at]->seen)
-                at = i;
-        memset(m->ix, 0, sizeof m->ix);
-        for (size_t i = 0; i < m->n; i++)
-            if (i != at)
-                ix_add(m, i);
+        }
+        snprintf(d->key, sizeof d->key, "%s", key);
+        odz_rowix_put(&m->ix, key_hash(key), m->n);
+        return m->d[m->n++] = d;
     }
+    size_t at = 0;
+    for (size_t i = 1; i < m->n; i++)
+        if (m->d[i]->seen < m->d[at]->seen)
+            at = i;
     snprintf(m->d[at]->key, sizeof m->d[at]->key, "%s", key);
-    ix_add(m, at);
+    odz_rowix_clear(&m->ix);
+    for (size_t i = 0; i < m->n; i++)
+        odz_rowix_put(&m->ix, decision_hash(m->d, i), i);
     return m->d[at];
 }
 
@@ -151,7 +147,7 @@ static int by_race_build(by_race *x, const odz_batch *b)
     if (!x->head || !x->next)
         return ODZ_ENOMEM;
     for (size_t i = b->n_selections; i-- > 0;) { /* chains in batch order */
-        size_t h = odz_hash_text(ODZ_HASH_SEED, b->selections[i].race_key) & x->mask;
+        size_t h = key_hash(b->selections[i].race_key) & x->mask;
         x->next[i] = x->head[h];
         x->head[h] = (uint32_t)i + 1;
     }
@@ -175,7 +171,7 @@ static uint32_t by_race_skip(const by_race *x, const odz_batch *b, const char *k
 
 static uint32_t by_race_first(const by_race *x, const odz_batch *b, const char *key)
 {
-    return by_race_skip(x, b, key, x->head[odz_hash_text(ODZ_HASH_SEED, key) & x->mask]);
+    return by_race_skip(x, b, key, x->head[key_hash(key) & x->mask]);
 }
 
 static uint32_t by_race_next(const by_race *x, const odz_batch *b, const char *key, uint32_t s)

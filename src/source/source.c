@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/hash.h"
+#include "core/rowix.h"
 #include "core/tz.h"
 
 const odz_source_ops *odz_source_find(const char *name)
@@ -33,8 +34,8 @@ void odz_scrape_free(odz_scrape *s)
     free(s->selections);
     free(s->prices);
     free(s->books);
-    free(s->sel_ix.slot);
-    free(s->book_ix.slot);
+    odz_rowix_free(&s->sel_ix);
+    odz_rowix_free(&s->book_ix);
     for (size_t i = 0; i < s->n_keys; i++)
         free(s->keys[i]);
     free(s->keys);
@@ -47,10 +48,8 @@ void odz_scrape_clear(odz_scrape *s)
         free(s->keys[i]);
     s->n_keys = 0;
     s->meetings.n = s->n_races = s->n_selections = s->n_prices = s->n_books = 0;
-    if (s->sel_ix.cap)
-        memset(s->sel_ix.slot, 0, s->sel_ix.cap * sizeof *s->sel_ix.slot);
-    if (s->book_ix.cap)
-        memset(s->book_ix.slot, 0, s->book_ix.cap * sizeof *s->book_ix.slot);
+    odz_rowix_clear(&s->sel_ix);
+    odz_rowix_clear(&s->book_ix);
     s->n_warnings = 0;
     s->warning[0] = '\0';
 }
@@ -114,72 +113,53 @@ static uint64_t book_hash(const char *key, const char *provider)
     return odz_hash_text(odz_hash_text(ODZ_HASH_SEED, key) * 1099511628211u, provider);
 }
 
-static bool sel_is(const odz_scrape *s, size_t i, const char *key, const char *unused)
+/* (rows: the selections or the books; a book's key is its selection key and provider) */
+typedef struct {
+    const char *key, *provider;
+} book_key;
+
+static bool sel_is(const void *rows, size_t i, const void *key)
 {
-    (void)unused;
-    return strcmp(s->selections[i].sel.source_key, key) == 0;
+    return strcmp(((const odz_batch_selection *)rows)[i].sel.source_key, key) == 0;
 }
 
-static bool book_is(const odz_scrape *s, size_t i, const char *key, const char *provider)
+static bool book_is(const void *rows, size_t i, const void *key)
 {
-    return strcmp(s->books[i].selection_key, key) == 0 &&
-           strcmp(s->books[i].book.provider, provider) == 0;
+    const odz_batch_exbook *b = &((const odz_batch_exbook *)rows)[i];
+    const book_key *k = key;
+    return strcmp(b->selection_key, k->key) == 0 && strcmp(b->book.provider, k->provider) == 0;
 }
 
-/* The row index of (key, provider) in ix, or -1. */
-static long ix_find(const odz_scrape *s, const odz_scrape_index *ix, uint64_t h,
-                    bool (*is)(const odz_scrape *, size_t, const char *, const char *),
-                    const char *key, const char *provider)
+static uint64_t sel_row_hash(const void *rows, size_t i)
 {
-    for (size_t i = ix->cap ? h & (ix->cap - 1) : 0; ix->cap && ix->slot[i];
-         i = (i + 1) & (ix->cap - 1))
-        if (is(s, ix->slot[i] - 1, key, provider))
-            return (long)ix->slot[i] - 1;
-    return -1;
+    return sel_hash(((const odz_batch_selection *)rows)[i].sel.source_key);
 }
 
-static void ix_put(odz_scrape_index *ix, uint64_t h, size_t row)
+static uint64_t book_row_hash(const void *rows, size_t i)
 {
-    size_t i = h & (ix->cap - 1);
-    while (ix->slot[i])
-        i = (i + 1) & (ix->cap - 1);
-    ix->slot[i] = (uint32_t)row + 1;
+    const odz_batch_exbook *b = &((const odz_batch_exbook *)rows)[i];
+    return book_hash(b->selection_key, b->book.provider);
 }
 
-/* Room in the indexes for `ns` selections and `nb` books (rebuilt larger when needed). */
+/* Room in the indexes for `ns` selections and `nb` books. */
 static int ix_reserve(odz_scrape *s, size_t ns, size_t nb)
 {
-    for (int w = 0; w < 2; w++) {
-        odz_scrape_index *ix = w ? &s->book_ix : &s->sel_ix;
-        size_t need = w ? nb : ns, cap = ix->cap ? ix->cap : 64;
-        if (need * 2 <= ix->cap)
-            continue;
-        while (need * 2 > cap)
-            cap *= 2;
-        uint32_t *v = calloc(cap, sizeof *v);
-        if (!v)
-            return ODZ_ENOMEM;
-        free(ix->slot);
-        ix->slot = v;
-        ix->cap = cap;
-        size_t n = w ? s->n_books : s->n_selections;
-        for (size_t i = 0; i < n; i++)
-            ix_put(ix, w ? book_hash(s->books[i].selection_key, s->books[i].book.provider)
-                         : sel_hash(s->selections[i].sel.source_key),
-                   i);
-    }
-    return 0;
+    return odz_rowix_reserve(&s->sel_ix, ns, s->n_selections, sel_row_hash, s->selections) ||
+                   odz_rowix_reserve(&s->book_ix, nb, s->n_books, book_row_hash, s->books)
+               ? ODZ_ENOMEM
+               : 0;
 }
 
 static odz_batch_selection *find_selection(const odz_scrape *s, const char *key)
 {
-    long i = ix_find(s, &s->sel_ix, sel_hash(key), sel_is, key, NULL);
+    long i = odz_rowix_find(&s->sel_ix, sel_hash(key), sel_is, s->selections, key);
     return i < 0 ? NULL : &s->selections[i];
 }
 
 static odz_batch_exbook *find_book(const odz_scrape *s, const char *key, const char *provider)
 {
-    long i = ix_find(s, &s->book_ix, book_hash(key, provider), book_is, key, provider);
+    book_key k = {key, provider};
+    long i = odz_rowix_find(&s->book_ix, book_hash(key, provider), book_is, s->books, &k);
     return i < 0 ? NULL : &s->books[i];
 }
 
@@ -305,7 +285,7 @@ static int index_new_row(odz_scrape *s, bool books, uint64_t h)
 {
     if (ix_reserve(s, s->n_selections + !books, s->n_books + books))
         return ODZ_ENOMEM;
-    ix_put(books ? &s->book_ix : &s->sel_ix, h, books ? s->n_books : s->n_selections);
+    odz_rowix_put(books ? &s->book_ix : &s->sel_ix, h, books ? s->n_books : s->n_selections);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/model.h"
+#include "core/rowix.h"
 #include "store/store.h"
 
 /* Hard limits. Bigger bodies are refused (ODZ_EINVAL); past the per-response counts the
@@ -49,12 +50,6 @@
  *
  * Prices whose time the source does not give have ts 0: stamp them with odz_scrape_stamp.
  */
-/* Rows of a scrape by key: an open-addressing hash of row indices (source.c keeps it). */
-typedef struct {
-    uint32_t *slot; /* row index + 1; 0 empty */
-    size_t cap;     /* a power of two, at least twice the rows */
-} odz_scrape_index;
-
 typedef struct odz_scrape {
     odz_meetings meetings;
     odz_batch_race *races;             /* .meeting_key: key of a meeting (here or stored) */
@@ -65,7 +60,7 @@ typedef struct odz_scrape {
     size_t n_prices, cap_prices;
     odz_batch_exbook *books;           /* .selection_key; one per (selection, provider) */
     size_t n_books, cap_books;
-    odz_scrape_index sel_ix, book_ix;  /* selections by key, books by (key, provider) */
+    odz_rowix sel_ix, book_ix;         /* selections by key, books by (key, provider) */
     char **keys;                       /* the owned strings the rows' keys point to */
     size_t n_keys, cap_keys;
     size_t n_warnings;                 /* data kept with a loss (cut text, skipped rows) */
