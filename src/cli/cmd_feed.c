@@ -46,13 +46,26 @@ int odz_opts_exchange(const odz_opt *opts, odz_fx_server_config *xc)
     return 0;
 }
 
+int odz_world_start(odz_world *w, const odz_feed_config *fc, const char *host, int port,
+                    char *err)
+{
+    if (!(w->feed = odz_feed_new(fc, err, ODZ_ERRLEN)))
+        return ODZ_EINVAL;
+    return (w->http = odz_feed_http_new(w->feed, host, port, err)) ? 0 : ODZ_EIO;
+}
+
+void odz_world_stop(odz_world *w)
+{
+    odz_fx_server_stop(w->fx);
+    odz_feed_http_free(w->http);
+    odz_feed_free(w->feed);
+}
+
 typedef struct {
     int64_t port, xport;
     odz_feed_config fc;
     odz_fx_server_config xc;
-    odz_feed *f;
-    odz_feed_http *fh;
-    odz_fx_server *xs;
+    odz_world w;
 } feed_role;
 
 static int feed_configure(const odz_opt *opts, const char **args, size_t n_args, void *ctx)
@@ -67,28 +80,24 @@ static int feed_start(odz_role_env *env, const odz_opt *opts, void *ctx, odz_rol
                       char *err)
 {
     feed_role *r = ctx;
-    if (!(r->f = odz_feed_new(&r->fc, err, ODZ_ERRLEN)))
-        return 2;
-    if (!(r->fh = odz_feed_http_new(r->f, odz_opt_get(opts, "host"), (int)r->port, err)))
-        return 1;
+    int rc = odz_world_start(&r->w, &r->fc, odz_opt_get(opts, "host"), (int)r->port, err);
+    if (rc)
+        return rc == ODZ_EINVAL ? 2 : 1;
     r->xc.port = (int)r->xport;
-    if (r->xport && !(r->xs = odz_fx_server_start(r->f, &r->xc, err, ODZ_ERRLEN)))
+    if (r->xport && !(r->w.fx = odz_fx_server_start(r->w.feed, &r->xc, err, ODZ_ERRLEN)))
         return 1;
     char ps[16], xps[16];
-    snprintf(ps, sizeof ps, "%d", odz_http_port(odz_feed_http_server(r->fh)));
-    snprintf(xps, sizeof xps, "%d", r->xs ? odz_fx_server_port(r->xs) : 0);
+    snprintf(ps, sizeof ps, "%d", odz_http_port(odz_feed_http_server(r->w.http)));
+    snprintf(xps, sizeof xps, "%d", r->w.fx ? odz_fx_server_port(r->w.fx) : 0);
     odz_log_kv(ODZ_LOG_INFO, "simulated source ready", "port", ps, "exchange_port", xps, "seed",
                odz_opt_get(opts, "seed"), "speed", odz_opt_get(opts, "speed"), NULL);
-    http->main = odz_feed_http_server(r->fh);
+    http->main = odz_feed_http_server(r->w.http);
     return 0;
 }
 
 static void feed_stop(void *ctx)
 {
-    feed_role *r = ctx;
-    odz_fx_server_stop(r->xs);
-    odz_feed_http_free(r->fh);
-    odz_feed_free(r->f);
+    odz_world_stop(&((feed_role *)ctx)->w);
 }
 
 static const char usage[] =

@@ -98,14 +98,12 @@ typedef struct {
     odz_replay_config rcfg;
     char source_url[64], xport[16];
     /* what runs */
-    odz_feed *feed;
-    odz_feed_http *fh;
+    odz_world world; /* without --source */
     odz_scraper *scraper;
     odz_scraper *brands[RUN_BRANDS_MAX];
     odz_scraper *more[ODZ_PROVIDERS_MAX];
     odz_price_updater *prices;
     odz_replay *replay;
-    odz_fx_server *xsrv;
     odz_bf_client *xcli;
     odz_api *api;
 } run_role;
@@ -145,11 +143,10 @@ static int run_configure(const odz_opt *opts, const char **args, size_t n_args, 
  * Entain brands of a file do. */
 static int run_world(run_role *r, char *err)
 {
-    if (!(r->feed = odz_feed_new(&r->fc, err, ODZ_ERRLEN)) ||
-        !(r->fh = odz_feed_http_new(r->feed, "127.0.0.1", 0, err)))
+    if (odz_world_start(&r->world, &r->fc, "127.0.0.1", 0, err))
         return ODZ_EIO;
     snprintf(r->source_url, sizeof r->source_url, "http://127.0.0.1:%d",
-             odz_http_port(odz_feed_http_server(r->fh)));
+             odz_http_port(odz_feed_http_server(r->world.http)));
     r->sc.source_url = r->source_url;
     r->sc.format = "entain";
     odz_scraper_config *members[1 + RUN_BRANDS_MAX] = {&r->sc};
@@ -168,9 +165,9 @@ static int run_world(run_role *r, char *err)
 /* The world's exchange, and the Betfair client streaming from it. */
 static int run_exchange(run_role *r, odz_bus *bus, char *err)
 {
-    if (!(r->xsrv = odz_fx_server_start(r->feed, &r->xc, err, ODZ_ERRLEN)))
+    if (!(r->world.fx = odz_fx_server_start(r->world.feed, &r->xc, err, ODZ_ERRLEN)))
         return ODZ_EIO;
-    snprintf(r->xport, sizeof r->xport, "%d", odz_fx_server_port(r->xsrv));
+    snprintf(r->xport, sizeof r->xport, "%d", odz_fx_server_port(r->world.fx));
     static const char *const types[] = {"7", "4339"}, *const markets[] = {"WIN", "PLACE"};
     odz_bf_client_config bc = {
         .host = "127.0.0.1",
@@ -226,7 +223,7 @@ static int run_start(odz_role_env *env, const odz_opt *opts, void *ctx, odz_role
                     "/metrics; Ctrl-C stops)\n\n",
             ps);
     http->main = odz_api_http(r->api);
-    http->also = r->fh ? odz_feed_http_server(r->fh) : NULL;
+    http->also = r->world.http ? odz_feed_http_server(r->world.http) : NULL;
     return 0;
 }
 
@@ -235,7 +232,6 @@ static void run_stop(void *ctx)
     run_role *r = ctx;
     odz_replay_stop(r->replay, NULL);
     odz_bf_client_stop(r->xcli);
-    odz_fx_server_stop(r->xsrv);
     odz_scraper_stop(r->scraper);
     for (size_t i = 0; i < r->n_brands; i++)
         odz_scraper_stop(r->brands[i]);
@@ -245,8 +241,7 @@ static void run_stop(void *ctx)
         odz_scraper_stop(r->more[i]);
     odz_prices_stop(r->prices);
     odz_api_free(r->api);
-    odz_feed_http_free(r->fh);
-    odz_feed_free(r->feed);
+    odz_world_stop(&r->world);
 }
 
 static const char usage[] =
