@@ -37,47 +37,57 @@ int odz_opts_api(const odz_opt *opts, odz_api_config *ac)
     return 0;
 }
 
-int odz_cmd_api(int argc, char **argv)
-{
-    odz_opt opts[] = {
-        API_OPTS,
-        ODZ_OPT_BUS,
-        {"db", "ODDZY_DB", "var/oddzy.db",
-         "with the in-process bus, the API runs the racing service on this database (unused "
-         "over NATS)",
-         NULL, 0},
-        ODZ_OPT_TZ,
-        ODZ_OPT_CLOCK,
-        ODZ_OPT_LOGGING,
-        ODZ_OPT_END,
-    };
-    int rc = odz_opts_parse("Usage: oddzy api [--port N] [--web DIR]\n\n"
-                            "The racing API: /api/racing/schedule, /api/racing/racecard,\n"
-                            "/api/racing/next, /api/races/{id}[/flucs], /api/meetings/{id},\n"
-                            "/api/scraper/*, /healthz, /readyz, /metrics (loopback peers only unless\n"
-                            "--metrics-public; --metrics-addr serves it on a listener of its own)\n"
-                            "and the web front end.",
-                            opts, argc, argv);
-    if (rc)
-        return rc > 0 ? 0 : 2;
+typedef struct {
     odz_api_config ac;
-    if (odz_role_init(opts, "api", ODZ_ROLE_CLOCK) || odz_opts_api(opts, &ac))
-        return 2;
-    char err[ODZ_ERRLEN];
-    odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "api", ac.tz, ODZ_ROLE_BUS, &env)))
-        return rc;
-    odz_api *api = odz_api_new(env.bus, &ac, err);
-    if (!api) {
-        fprintf(stderr, "oddzy api: %s\n", err);
-        odz_role_env_close(&env);
+    odz_api *api;
+} api_role;
+
+static int api_configure(const odz_opt *opts, const char **args, size_t n_args, void *ctx)
+{
+    api_role *r = ctx;
+    return odz_opts_api(opts, &r->ac);
+}
+
+static int api_start(odz_role_env *env, const odz_opt *opts, void *ctx, odz_role_http *http,
+                     char *err)
+{
+    api_role *r = ctx;
+    if (!(r->api = odz_api_new(env->bus, &r->ac, err)))
         return 1;
-    }
     char ps[16];
-    snprintf(ps, sizeof ps, "%d", odz_api_port(api));
+    snprintf(ps, sizeof ps, "%d", odz_api_port(r->api));
     odz_log_kv(ODZ_LOG_INFO, "api ready", "port", ps, "bus", odz_opt_get(opts, "bus"), NULL);
-    odz_role_serve(&env, odz_api_http(api), NULL);
-    odz_api_free(api);
-    odz_role_env_close(&env);
+    http->main = odz_api_http(r->api);
     return 0;
 }
+
+static void api_stop(void *ctx)
+{
+    api_role *r = ctx;
+    odz_api_free(r->api);
+}
+
+static const char usage[] =
+    "Usage: oddzy api [--port N] [--web DIR]\n\n"
+    "The racing API: /api/racing/schedule, /api/racing/racecard,\n"
+    "/api/racing/next, /api/races/{id}[/flucs], /api/meetings/{id},\n"
+    "/api/scraper/*, /healthz, /readyz, /metrics (loopback peers only unless\n"
+    "--metrics-public; --metrics-addr serves it on a listener of its own)\n"
+    "and the web front end.";
+
+static const odz_opt opts[] = {
+    API_OPTS,
+    ODZ_OPT_BUS,
+    {"db", "ODDZY_DB", "var/oddzy.db",
+     "with the in-process bus, the API runs the racing service on this database (unused over "
+     "NATS)",
+     NULL, 0},
+    ODZ_OPT_TZ,
+    ODZ_OPT_END,
+};
+
+const odz_role_def odz_role_api = {
+    .name = "api", .summary = "racing API: JSON over HTTP, live push, the web front end",
+    .usage = usage, .opts = opts, .flags = ODZ_ROLE_CLOCK | ODZ_ROLE_BUS | ODZ_ROLE_METRICS,
+    .ctx_size = sizeof(api_role),
+    .configure = api_configure, .start = api_start, .stop = api_stop};

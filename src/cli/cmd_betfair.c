@@ -49,99 +49,109 @@ static int secret(const odz_opt *opts, const char *env, const char *file, char *
     return 0;
 }
 
-int odz_cmd_betfair(int argc, char **argv)
-{
-    odz_opt opts[] = {
-        {"stream", "ODDZY_BETFAIR_STREAM", "stream-api.betfair.com:443",
-         "HOST:PORT of the Exchange Stream API", NULL, 0},
-        {"plain", NULL, NULL, "plain TCP instead of TLS (a local simulated exchange)", NULL, 1},
-        {"ca-file", "ODDZY_BETFAIR_CA_FILE", "", "TLS: trust these certificates (PEM)", NULL, 0},
-        {"app-key-file", "ODDZY_BETFAIR_APP_KEY_FILE", "",
-         "file holding the application key (or env ODDZY_BETFAIR_APP_KEY)", NULL, 0},
-        {"session-file", "ODDZY_BETFAIR_SESSION_FILE", "",
-         "file holding the session token from the Betfair login (or env ODDZY_BETFAIR_SESSION)",
-         NULL, 0},
-        {"event-types", "ODDZY_BETFAIR_EVENT_TYPES", "7,4339",
-         "event type ids: 7 horse racing, 4339 greyhounds", NULL, 0},
-        {"countries", "ODDZY_BETFAIR_COUNTRIES", "", "country codes, e.g. AU,NZ,GB (empty: all)",
-         NULL, 0},
-        {"market-types", "ODDZY_BETFAIR_MARKET_TYPES", "WIN,PLACE", "market types", NULL, 0},
-        ODZ_OPT_BUS,
-        {"db", "ODDZY_DB", "var/oddzy.db",
-         "with the in-process bus, the role runs the racing service on this database", NULL, 0},
-        ODZ_OPT_TZ,
-        ODZ_OPT_METRICS_ADDR,
-        ODZ_OPT_LOGGING,
-        ODZ_OPT_END,
-    };
-    int rc = odz_opts_parse(
-        "Usage: oddzy betfair [--stream HOST:PORT] [--countries AU,NZ] [--db ...]\n\n"
-        "Subscribes to the Betfair Exchange Stream API (best offers 3 deep, last traded price,\n"
-        "traded volume, market definitions) for horse racing and greyhound WIN and PLACE\n"
-        "markets and sends what changes to the racing service about once a second: meetings,\n"
-        "races, runners, exchange back and lay prices, scratchings and results. Reconnects\n"
-        "with backoff and resubscribes from the last clk. The application key and the session\n"
-        "token (from Betfair's login, which this role does not do) come from the environment\n"
-        "or files, never from flags.",
-        opts, argc, argv);
-    if (rc)
-        return rc > 0 ? 0 : 2;
-    static char app_key[SECRET_MAX], session[SECRET_MAX];
+typedef struct {
+    char app_key[SECRET_MAX], session[SECRET_MAX];
     char hostport[256], types[256], countries[256], markets[256];
     const char *type_v[LIST_MAX], *country_v[LIST_MAX], *market_v[LIST_MAX];
-    odz_bf_client_config cfg = {.tls = !*odz_opt_get(opts, "plain"),
-                                .tz = odz_opt_get(opts, "tz")};
+    odz_bf_client_config cfg;
+    odz_bf_client *c;
+} betfair_role;
+
+static int betfair_configure(const odz_opt *opts, const char **args, size_t n_args, void *ctx)
+{
+    betfair_role *r = ctx;
+    odz_bf_client_config *cfg = &r->cfg;
+    cfg->tls = !*odz_opt_get(opts, "plain");
+    cfg->tz = odz_opt_get(opts, "tz");
     char *colon;
-    if (odz_role_init(opts, "betfair", 0) ||
-        odz_strlcpy(hostport, odz_opt_get(opts, "stream"), sizeof hostport) ||
-        !(colon = strrchr(hostport, ':')) || colon == hostport || !colon[1]) {
+    if (odz_strlcpy(r->hostport, odz_opt_get(opts, "stream"), sizeof r->hostport) ||
+        !(colon = strrchr(r->hostport, ':')) || colon == r->hostport || !colon[1]) {
         fprintf(stderr, "oddzy betfair: --stream must be HOST:PORT\n");
-        return 2;
+        return ODZ_EINVAL;
     }
     *colon = '\0';
-    cfg.host = hostport;
-    cfg.port = colon + 1;
-    cfg.ca_file = *odz_opt_get(opts, "ca-file") ? odz_opt_get(opts, "ca-file") : NULL;
-    if (secret(opts, "ODDZY_BETFAIR_APP_KEY", "app-key-file", app_key, sizeof app_key) ||
-        secret(opts, "ODDZY_BETFAIR_SESSION", "session-file", session, sizeof session))
-        return 2;
-    cfg.app_key = app_key;
-    cfg.session_token = session;
+    cfg->host = r->hostport;
+    cfg->port = colon + 1;
+    cfg->ca_file = *odz_opt_get(opts, "ca-file") ? odz_opt_get(opts, "ca-file") : NULL;
+    if (secret(opts, "ODDZY_BETFAIR_APP_KEY", "app-key-file", r->app_key, sizeof r->app_key) ||
+        secret(opts, "ODDZY_BETFAIR_SESSION", "session-file", r->session, sizeof r->session))
+        return ODZ_EINVAL;
+    cfg->app_key = r->app_key;
+    cfg->session_token = r->session;
     /* a token from a file is read again at every connection: oddzy betfair-login renews it */
     const char *env_session = getenv("ODDZY_BETFAIR_SESSION");
     if (!env_session || !*env_session)
-        cfg.session_file = odz_opt_get(opts, "session-file");
-    cfg.sub.event_type_ids = type_v;
-    cfg.sub.country_codes = country_v;
-    cfg.sub.market_types = market_v;
-    if (odz_strlcpy(types, odz_opt_get(opts, "event-types"), sizeof types) ||
-        odz_strlcpy(countries, odz_opt_get(opts, "countries"), sizeof countries) ||
-        odz_strlcpy(markets, odz_opt_get(opts, "market-types"), sizeof markets) ||
-        odz_opt_list(types, type_v, LIST_MAX, &cfg.sub.n_event_type_ids) ||
-        odz_opt_list(countries, country_v, LIST_MAX, &cfg.sub.n_country_codes) ||
-        odz_opt_list(markets, market_v, LIST_MAX, &cfg.sub.n_market_types)) {
+        cfg->session_file = odz_opt_get(opts, "session-file");
+    cfg->sub.event_type_ids = r->type_v;
+    cfg->sub.country_codes = r->country_v;
+    cfg->sub.market_types = r->market_v;
+    if (odz_strlcpy(r->types, odz_opt_get(opts, "event-types"), sizeof r->types) ||
+        odz_strlcpy(r->countries, odz_opt_get(opts, "countries"), sizeof r->countries) ||
+        odz_strlcpy(r->markets, odz_opt_get(opts, "market-types"), sizeof r->markets) ||
+        odz_opt_list(r->types, r->type_v, LIST_MAX, &cfg->sub.n_event_type_ids) ||
+        odz_opt_list(r->countries, r->country_v, LIST_MAX, &cfg->sub.n_country_codes) ||
+        odz_opt_list(r->markets, r->market_v, LIST_MAX, &cfg->sub.n_market_types)) {
         fprintf(stderr, "oddzy betfair: --event-types, --countries or --market-types too long "
                         "(at most %d items)\n",
                 LIST_MAX);
-        return 2;
+        return ODZ_EINVAL;
     }
-    char err[ODZ_ERRLEN];
-    odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "betfair", cfg.tz, ODZ_ROLE_BUS, &env)))
-        return rc;
-    odz_bf_client *c = odz_bf_client_start(env.bus, &cfg, err);
-    if (!c) {
-        fprintf(stderr, "oddzy betfair: %s\n", err);
-        odz_role_env_close(&env);
-        return 2;
-    }
-    odz_log_kv(ODZ_LOG_INFO, "betfair stream started", "host", cfg.host, "port", cfg.port,
-               "tls", cfg.tls ? "true" : "false", NULL);
-    odz_role_wait(&env);
-    odz_bf_client_stop(c);
-    odz_role_env_close(&env);
     return 0;
 }
+
+static int betfair_start(odz_role_env *env, const odz_opt *opts, void *ctx, odz_role_http *http,
+                         char *err)
+{
+    betfair_role *r = ctx;
+    if (!(r->c = odz_bf_client_start(env->bus, &r->cfg, err)))
+        return 2;
+    odz_log_kv(ODZ_LOG_INFO, "betfair stream started", "host", r->cfg.host, "port", r->cfg.port,
+               "tls", r->cfg.tls ? "true" : "false", NULL);
+    return 0;
+}
+
+static void betfair_stop(void *ctx)
+{
+    odz_bf_client_stop(((betfair_role *)ctx)->c);
+}
+
+static const char betfair_usage[] =
+    "Usage: oddzy betfair [--stream HOST:PORT] [--countries AU,NZ] [--db ...]\n\n"
+    "Subscribes to the Betfair Exchange Stream API (best offers 3 deep, last traded price,\n"
+    "traded volume, market definitions) for horse racing and greyhound WIN and PLACE\n"
+    "markets and sends what changes to the racing service about once a second: meetings,\n"
+    "races, runners, exchange back and lay prices, scratchings and results. Reconnects\n"
+    "with backoff and resubscribes from the last clk. The application key and the session\n"
+    "token (from Betfair's login, which this role does not do) come from the environment\n"
+    "or files, never from flags.";
+
+static const odz_opt betfair_opts[] = {
+    {"stream", "ODDZY_BETFAIR_STREAM", "stream-api.betfair.com:443",
+     "HOST:PORT of the Exchange Stream API", NULL, 0},
+    {"plain", NULL, NULL, "plain TCP instead of TLS (a local simulated exchange)", NULL, 1},
+    {"ca-file", "ODDZY_BETFAIR_CA_FILE", "", "TLS: trust these certificates (PEM)", NULL, 0},
+    {"app-key-file", "ODDZY_BETFAIR_APP_KEY_FILE", "",
+     "file holding the application key (or env ODDZY_BETFAIR_APP_KEY)", NULL, 0},
+    {"session-file", "ODDZY_BETFAIR_SESSION_FILE", "",
+     "file holding the session token from the Betfair login (or env ODDZY_BETFAIR_SESSION)",
+     NULL, 0},
+    {"event-types", "ODDZY_BETFAIR_EVENT_TYPES", "7,4339",
+     "event type ids: 7 horse racing, 4339 greyhounds", NULL, 0},
+    {"countries", "ODDZY_BETFAIR_COUNTRIES", "", "country codes, e.g. AU,NZ,GB (empty: all)",
+     NULL, 0},
+    {"market-types", "ODDZY_BETFAIR_MARKET_TYPES", "WIN,PLACE", "market types", NULL, 0},
+    ODZ_OPT_BUS,
+    {"db", "ODDZY_DB", "var/oddzy.db",
+     "with the in-process bus, the role runs the racing service on this database", NULL, 0},
+    ODZ_OPT_TZ,
+    ODZ_OPT_END,
+};
+
+const odz_role_def odz_role_betfair = {
+    .name = "betfair", .summary = "Betfair Exchange stream (live markets) into the racing service",
+    .usage = betfair_usage, .opts = betfair_opts, .flags = ODZ_ROLE_BUS | ODZ_ROLE_METRICS,
+    .ctx_size = sizeof(betfair_role),
+    .configure = betfair_configure, .start = betfair_start, .stop = betfair_stop};
 
 /* ---- oddzy betfair-login ---- */
 
@@ -262,114 +272,70 @@ static int write_token(const char *path, const char *token, char *err)
     return 0;
 }
 
-/* Wait up to `s` seconds for SIGINT/SIGTERM (blocked); true if one came. */
-static bool stop_within(int64_t s)
+typedef struct {
+    char app_key[SECRET_MAX], password[SECRET_MAX];
+    int64_t every;
+    const char *out;
+    sso_config c;
+} login_role;
+
+static int login_configure(const odz_opt *opts, const char **args, size_t n_args, void *ctx)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    struct timespec ts = {(time_t)s, 0};
-    for (;;) {
-        int sig = sigtimedwait(&set, NULL, &ts);
-        if (sig > 0)
-            return true;
-        if (errno != EINTR)
-            return false;
+    login_role *r = ctx;
+    int64_t timeout;
+    r->out = odz_opt_get(opts, "out");
+    r->c = (sso_config){.sso = odz_opt_get(opts, "sso"),
+                        .cert_sso = odz_opt_get(opts, "cert-sso"),
+                        .cert = odz_opt_get(opts, "cert-file"),
+                        .key = odz_opt_get(opts, "key-file"),
+                        .user = odz_opt_get(opts, "username"),
+                        .app_key = r->app_key,
+                        .password = r->password};
+    if (odz_opt_int(opts, "keep-alive", 0, 43200, &r->every) ||
+        odz_opt_int(opts, "timeout-ms", 1000, 120000, &timeout))
+        return ODZ_EINVAL;
+    if (!*r->c.user || !*r->out) {
+        fprintf(stderr, "oddzy betfair-login: --username and --out are needed\n");
+        return ODZ_EINVAL;
     }
+    if (!*r->c.cert != !*r->c.key) {
+        fprintf(stderr, "oddzy betfair-login: --cert-file and --key-file go together\n");
+        return ODZ_EINVAL;
+    }
+    if (secret(opts, "ODDZY_BETFAIR_APP_KEY", "app-key-file", r->app_key, sizeof r->app_key) ||
+        secret(opts, "ODDZY_BETFAIR_PASSWORD", "password-file", r->password,
+               sizeof r->password))
+        return ODZ_EINVAL;
+    r->c.timeout_ms = (long)timeout;
+    return 0;
 }
 
-int odz_cmd_betfair_login(int argc, char **argv)
+/* Log in and write the token; with --keep-alive, keep it alive (logging in again when that
+ * fails) until a signal. The exit status. */
+static int login_wait(void *ctx)
 {
-    odz_opt opts[] = {
-        {"username", "ODDZY_BETFAIR_USERNAME", "", "Betfair account name", NULL, 0},
-        {"password-file", "ODDZY_BETFAIR_PASSWORD_FILE", "",
-         "file holding the password (or env ODDZY_BETFAIR_PASSWORD)", NULL, 0},
-        {"app-key-file", "ODDZY_BETFAIR_APP_KEY_FILE", "",
-         "file holding the application key (or env ODDZY_BETFAIR_APP_KEY)", NULL, 0},
-        {"out", "ODDZY_BETFAIR_SESSION_FILE", "",
-         "write the session token to this file (mode 0600); oddzy betfair --session-file "
-         "reads it at every connection",
-         NULL, 0},
-        {"sso", "ODDZY_BETFAIR_SSO", "https://identitysso.betfair.com/api",
-         "identity service for login and keepAlive (Australian and New Zealand accounts: "
-         "https://identitysso.betfair.com.au/api)",
-         NULL, 0},
-        {"cert-sso", "ODDZY_BETFAIR_CERT_SSO", "https://identitysso-cert.betfair.com/api",
-         "identity service for certificate login", NULL, 0},
-        {"cert-file", "ODDZY_BETFAIR_CERT_FILE", "",
-         "client certificate (PEM) registered on the account: log in with certlogin, "
-         "Betfair's way for unattended programs",
-         NULL, 0},
-        {"key-file", "ODDZY_BETFAIR_KEY_FILE", "", "private key of --cert-file (PEM)", NULL, 0},
-        {"keep-alive", "ODDZY_BETFAIR_KEEP_ALIVE", "0",
-         "0: log in once and exit; N: stay running, keepAlive every N seconds (up to 43200; "
-         "Betfair expires an unused token after some hours: 3600 is plenty), logging in again "
-         "when it fails",
-         NULL, 0},
-        {"timeout-ms", NULL, "15000", "per-request timeout", NULL, 0},
-        ODZ_OPT_LOGGING,
-        ODZ_OPT_END,
-    };
-    int rc = odz_opts_parse(
-        "Usage: oddzy betfair-login --username NAME --out FILE [--keep-alive SECONDS]\n"
-        "                           [--cert-file CRT --key-file KEY]\n\n"
-        "Logs in to Betfair's identity service with the account name, the password (from\n"
-        "ODDZY_BETFAIR_PASSWORD or --password-file) and the application key, and writes the\n"
-        "session token to --out for `oddzy betfair --session-file`. With --keep-alive it\n"
-        "stays running and refreshes the token until stopped. Secrets are never logged.",
-        opts, argc, argv);
-    if (rc)
-        return rc > 0 ? 0 : 2;
-    static char app_key[SECRET_MAX], password[SECRET_MAX];
-    int64_t every, timeout;
-    const char *out = odz_opt_get(opts, "out");
-    sso_config c = {.sso = odz_opt_get(opts, "sso"),
-                    .cert_sso = odz_opt_get(opts, "cert-sso"),
-                    .cert = odz_opt_get(opts, "cert-file"),
-                    .key = odz_opt_get(opts, "key-file"),
-                    .user = odz_opt_get(opts, "username"),
-                    .app_key = app_key,
-                    .password = password};
-    if (odz_role_init(opts, "betfair-login", 0) ||
-        odz_opt_int(opts, "keep-alive", 0, 43200, &every) ||
-        odz_opt_int(opts, "timeout-ms", 1000, 120000, &timeout))
-        return 2;
-    if (!*c.user || !*out) {
-        fprintf(stderr, "oddzy betfair-login: --username and --out are needed\n");
-        return 2;
-    }
-    if (!*c.cert != !*c.key) {
-        fprintf(stderr, "oddzy betfair-login: --cert-file and --key-file go together\n");
-        return 2;
-    }
-    if (secret(opts, "ODDZY_BETFAIR_APP_KEY", "app-key-file", app_key, sizeof app_key) ||
-        secret(opts, "ODDZY_BETFAIR_PASSWORD", "password-file", password, sizeof password))
-        return 2;
-    c.timeout_ms = (long)timeout;
-    odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "betfair-login", NULL, ODZ_ROLE_CURL, &env)))
-        return rc;
+    login_role *r = ctx;
+    const sso_config *c = &r->c;
     char token[ODZ_BF_TOKEN_MAX], err[ODZ_ERRLEN];
     int status = 0;
     bool logged_in = false;
     for (;;) {
         if (!logged_in) {
-            if ((rc = sso_login(&c, token, err)) || (rc = write_token(out, token, err))) {
+            if (sso_login(c, token, err) || write_token(r->out, token, err)) {
                 odz_log_kv(ODZ_LOG_ERROR, "betfair login failed", "error", err, NULL);
-                if (!every) {
+                if (!r->every) {
                     fprintf(stderr, "oddzy betfair-login: %s\n", err);
                     status = 1;
                     break;
                 }
             } else {
                 logged_in = true;
-                odz_log_kv(ODZ_LOG_INFO, "betfair session token written", "file", out, NULL);
+                odz_log_kv(ODZ_LOG_INFO, "betfair session token written", "file", r->out, NULL);
             }
         } else {
             char fresh[ODZ_BF_TOKEN_MAX];
-            if (sso_call(&c, "keepAlive", c.sso, NULL, token, fresh, err) ||
-                (strcmp(fresh, token) && write_token(out, fresh, err))) {
+            if (sso_call(c, "keepAlive", c->sso, NULL, token, fresh, err) ||
+                (strcmp(fresh, token) && write_token(r->out, fresh, err))) {
                 odz_log_kv(ODZ_LOG_WARN, "betfair keepAlive failed: logging in again", "error",
                            err, NULL);
                 logged_in = false;
@@ -379,11 +345,54 @@ int odz_cmd_betfair_login(int argc, char **argv)
             odz_log_kv(ODZ_LOG_INFO, "betfair session kept alive", NULL);
         }
         /* once: done; kept alive: the next keepAlive, or a retry of the login in a minute */
-        if (!every || stop_within(logged_in ? every : 60))
+        if (!r->every || odz_signals_timedwait((logged_in ? r->every : 60) * 1000))
             break;
     }
     explicit_bzero(token, sizeof token);
-    explicit_bzero(password, sizeof password);
-    odz_role_env_close(&env);
     return status;
 }
+
+static const char login_usage[] =
+    "Usage: oddzy betfair-login --username NAME --out FILE [--keep-alive SECONDS]\n"
+    "                           [--cert-file CRT --key-file KEY]\n\n"
+    "Logs in to Betfair's identity service with the account name, the password (from\n"
+    "ODDZY_BETFAIR_PASSWORD or --password-file) and the application key, and writes the\n"
+    "session token to --out for `oddzy betfair --session-file`. With --keep-alive it\n"
+    "stays running and refreshes the token until stopped. Secrets are never logged.";
+
+static const odz_opt login_opts[] = {
+    {"username", "ODDZY_BETFAIR_USERNAME", "", "Betfair account name", NULL, 0},
+    {"password-file", "ODDZY_BETFAIR_PASSWORD_FILE", "",
+     "file holding the password (or env ODDZY_BETFAIR_PASSWORD)", NULL, 0},
+    {"app-key-file", "ODDZY_BETFAIR_APP_KEY_FILE", "",
+     "file holding the application key (or env ODDZY_BETFAIR_APP_KEY)", NULL, 0},
+    {"out", "ODDZY_BETFAIR_SESSION_FILE", "",
+     "write the session token to this file (mode 0600); oddzy betfair --session-file "
+     "reads it at every connection",
+     NULL, 0},
+    {"sso", "ODDZY_BETFAIR_SSO", "https://identitysso.betfair.com/api",
+     "identity service for login and keepAlive (Australian and New Zealand accounts: "
+     "https://identitysso.betfair.com.au/api)",
+     NULL, 0},
+    {"cert-sso", "ODDZY_BETFAIR_CERT_SSO", "https://identitysso-cert.betfair.com/api",
+     "identity service for certificate login", NULL, 0},
+    {"cert-file", "ODDZY_BETFAIR_CERT_FILE", "",
+     "client certificate (PEM) registered on the account: log in with certlogin, "
+     "Betfair's way for unattended programs",
+     NULL, 0},
+    {"key-file", "ODDZY_BETFAIR_KEY_FILE", "", "private key of --cert-file (PEM)", NULL, 0},
+    {"keep-alive", "ODDZY_BETFAIR_KEEP_ALIVE", "0",
+     "0: log in once and exit; N: stay running, keepAlive every N seconds (up to 43200; "
+     "Betfair expires an unused token after some hours: 3600 is plenty), logging in again "
+     "when it fails",
+     NULL, 0},
+    {"timeout-ms", NULL, "15000", "per-request timeout", NULL, 0},
+    ODZ_OPT_END,
+};
+
+const odz_role_def odz_role_betfair_login = {
+    .name = "betfair-login",
+    .summary = "log in to Betfair and keep the stream's session token alive",
+    .usage = login_usage, .opts = login_opts, .flags = ODZ_ROLE_CURL,
+    .ctx_size = sizeof(login_role),
+    .configure = login_configure, .wait = login_wait};

@@ -46,71 +46,88 @@ int odz_opts_exchange(const odz_opt *opts, odz_fx_server_config *xc)
     return 0;
 }
 
-int odz_cmd_feed(int argc, char **argv)
+int odz_world_start(odz_world *w, const odz_feed_config *fc, const char *host, int port,
+                    char *err)
 {
-    odz_opt opts[] = {
-        {"host", "ODDZY_HOST", "127.0.0.1", "address to listen on", NULL, 0},
-        {"port", "ODDZY_PORT", "8090", "port to listen on", NULL, 0},
-        ODZ_OPT_TZ,
-        FEED_OPTS,
-        {"exchange-port", "ODDZY_EXCHANGE_PORT", "0",
-         "also serve the world's Betfair exchange (Stream API, plain TCP) on this port (0: off)",
-         NULL, 0},
-        EXCHANGE_FAULT_OPTS,
-        ODZ_OPT_CLOCK,
-        ODZ_OPT_METRICS_ADDR,
-        ODZ_OPT_LOGGING,
-        ODZ_OPT_END,
-    };
-    int rc = odz_opts_parse(
-        "Usage: oddzy feed [--port N] [--seed N] [--speed N] [--fail-rate F] ...\n"
-        "                  [--exchange-port P [--exchange-drop-after N]]\n\n"
-        "A simulated racing world served over HTTP in the Entain affiliates format\n"
-        "(/affiliates/v1/racing/meetings, /affiliates/v1/racing/events/{id}; each bookmaker\n"
-        "brand under /b/{ladbrokes|neds|tab-nz}/...) and the odds-comparison format\n"
-        "(/api/web/public/Racing/getUpcomingRaces/, /api/web/public/Odds/getOddsComparisonCacheable/),\n"
-        "for `oddzy scraper`. With --exchange-port, also the world's Betfair exchange: the\n"
-        "Exchange Stream API (connection, authentication with any app key and session token,\n"
-        "heartbeat, marketSubscription for event types 7 and 4339, WIN and PLACE markets, best\n"
-        "offers 3 deep, last traded price, traded volume, market definitions; images, deltas,\n"
-        "heartbeats, resuming from initialClk/clk) for `oddzy betfair --plain`.",
-        opts, argc, argv);
-    if (rc)
-        return rc > 0 ? 0 : 2;
+    if (!(w->feed = odz_feed_new(fc, err, ODZ_ERRLEN)))
+        return ODZ_EINVAL;
+    return (w->http = odz_feed_http_new(w->feed, host, port, err)) ? 0 : ODZ_EIO;
+}
+
+void odz_world_stop(odz_world *w)
+{
+    odz_fx_server_stop(w->fx);
+    odz_feed_http_free(w->http);
+    odz_feed_free(w->feed);
+}
+
+typedef struct {
     int64_t port, xport;
     odz_feed_config fc;
     odz_fx_server_config xc;
-    if (odz_role_init(opts, "feed", ODZ_ROLE_CLOCK) ||
-        odz_opt_int(opts, "port", 0, 65535, &port) ||
-        odz_opt_int(opts, "exchange-port", 0, 65535, &xport) || odz_opts_exchange(opts, &xc) ||
-        odz_opts_feed(opts, &fc))
-        return 2;
-    char err[ODZ_ERRLEN];
-    odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "feed", fc.tz, 0, &env)))
-        return rc;
-    odz_feed *f = odz_feed_new(&fc, err, sizeof err);
-    odz_feed_http *fh = NULL;
-    odz_fx_server *xs = NULL;
-    int status = f ? 1 : 2;
-    if (!f || !(fh = odz_feed_http_new(f, odz_opt_get(opts, "host"), (int)port, err)))
-        goto out;
-    xc.port = (int)xport;
-    if (xport && !(xs = odz_fx_server_start(f, &xc, err, sizeof err)))
-        goto out;
+    odz_world w;
+} feed_role;
+
+static int feed_configure(const odz_opt *opts, const char **args, size_t n_args, void *ctx)
+{
+    feed_role *r = ctx;
+    return odz_opt_int(opts, "port", 0, 65535, &r->port) ||
+           odz_opt_int(opts, "exchange-port", 0, 65535, &r->xport) ||
+           odz_opts_exchange(opts, &r->xc) || odz_opts_feed(opts, &r->fc);
+}
+
+static int feed_start(odz_role_env *env, const odz_opt *opts, void *ctx, odz_role_http *http,
+                      char *err)
+{
+    feed_role *r = ctx;
+    int rc = odz_world_start(&r->w, &r->fc, odz_opt_get(opts, "host"), (int)r->port, err);
+    if (rc)
+        return rc == ODZ_EINVAL ? 2 : 1;
+    r->xc.port = (int)r->xport;
+    if (r->xport && !(r->w.fx = odz_fx_server_start(r->w.feed, &r->xc, err, ODZ_ERRLEN)))
+        return 1;
     char ps[16], xps[16];
-    snprintf(ps, sizeof ps, "%d", odz_http_port(odz_feed_http_server(fh)));
-    snprintf(xps, sizeof xps, "%d", xs ? odz_fx_server_port(xs) : 0);
+    snprintf(ps, sizeof ps, "%d", odz_http_port(odz_feed_http_server(r->w.http)));
+    snprintf(xps, sizeof xps, "%d", r->w.fx ? odz_fx_server_port(r->w.fx) : 0);
     odz_log_kv(ODZ_LOG_INFO, "simulated source ready", "port", ps, "exchange_port", xps, "seed",
                odz_opt_get(opts, "seed"), "speed", odz_opt_get(opts, "speed"), NULL);
-    odz_role_serve(&env, odz_feed_http_server(fh), NULL);
-    status = 0;
-out:
-    if (status)
-        fprintf(stderr, "oddzy feed: %s\n", err);
-    odz_fx_server_stop(xs);
-    odz_feed_http_free(fh);
-    odz_feed_free(f);
-    odz_role_env_close(&env);
-    return status;
+    http->main = odz_feed_http_server(r->w.http);
+    return 0;
 }
+
+static void feed_stop(void *ctx)
+{
+    odz_world_stop(&((feed_role *)ctx)->w);
+}
+
+static const char usage[] =
+    "Usage: oddzy feed [--port N] [--seed N] [--speed N] [--fail-rate F] ...\n"
+    "                  [--exchange-port P [--exchange-drop-after N]]\n\n"
+    "A simulated racing world served over HTTP in the Entain affiliates format\n"
+    "(/affiliates/v1/racing/meetings, /affiliates/v1/racing/events/{id}; each bookmaker\n"
+    "brand under /b/{ladbrokes|neds|tab-nz}/...) and the odds-comparison format\n"
+    "(/api/web/public/Racing/getUpcomingRaces/, /api/web/public/Odds/getOddsComparisonCacheable/),\n"
+    "for `oddzy scraper`. With --exchange-port, also the world's Betfair exchange: the\n"
+    "Exchange Stream API (connection, authentication with any app key and session token,\n"
+    "heartbeat, marketSubscription for event types 7 and 4339, WIN and PLACE markets, best\n"
+    "offers 3 deep, last traded price, traded volume, market definitions; images, deltas,\n"
+    "heartbeats, resuming from initialClk/clk) for `oddzy betfair --plain`.";
+
+static const odz_opt opts[] = {
+    {"host", "ODDZY_HOST", "127.0.0.1", "address to listen on", NULL, 0},
+    {"port", "ODDZY_PORT", "8090", "port to listen on", NULL, 0},
+    ODZ_OPT_TZ,
+    FEED_OPTS,
+    {"exchange-port", "ODDZY_EXCHANGE_PORT", "0",
+     "also serve the world's Betfair exchange (Stream API, plain TCP) on this port (0: off)", NULL,
+     0},
+    EXCHANGE_FAULT_OPTS,
+    ODZ_OPT_END,
+};
+
+const odz_role_def odz_role_feed = {
+    .name = "feed",
+    .summary = "simulated racing source served over HTTP (Entain / odds-comparison)",
+    .usage = usage, .opts = opts, .flags = ODZ_ROLE_CLOCK | ODZ_ROLE_METRICS,
+    .ctx_size = sizeof(feed_role),
+    .configure = feed_configure, .start = feed_start, .stop = feed_stop};

@@ -96,100 +96,114 @@ int odz_opts_scraper(const odz_opt *opts, odz_scraper_config *sc, odz_source *id
     return 0;
 }
 
-int odz_cmd_scraper(int argc, char **argv)
-{
-    odz_opt opts[] = {
-        SCRAPER_OPTS,
-        {"sources", "ODDZY_SOURCES", "",
-         "YAML file of several sources (docs/operations.md), each scraped on its own in this "
-         "process; instead of --source",
-         NULL, 0},
-        {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]",
-         NULL, 0},
-        {"db", "ODDZY_DB", "var/oddzy.db",
-         "with the in-process bus, the scraper runs the racing service on this database; with "
-         "a postgres:// URL, the scrapers sharing it run active-standby (one scrapes)",
-         NULL, 0},
-        {"standby-retry-ms", "ODDZY_STANDBY_RETRY_MS", "2000",
-         "standby: how often to try to become the active scraper", NULL, 0},
-        {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0},
-        ODZ_OPT_CLOCK,
-        ODZ_OPT_METRICS_ADDR,
-        ODZ_OPT_LOGGING,
-        ODZ_OPT_END,
-    };
-    int rc = odz_opts_parse(
-        "Usage: oddzy scraper --source URL --format entain|oddscomau [--rate N]\n"
-        "                     [--metrics-addr HOST:PORT]\n\n"
-        "Polls a racing data source on the adaptive schedule (every 6 h days away, hourly\n"
-        "within 12 h, every 10 min within the hour, every 30 s near the jump, every 60 s\n"
-        "when overdue, until FINAL with results or ABANDONED) and stores what changed\n"
-        "through the racing service. Up to --max-inflight requests are under way at once,\n"
-        "within --rate; races that have run and races within the hour go first.\n\n"
-        "With --db postgres://... several scrapers run active-standby: the holder of a\n"
-        "PostgreSQL advisory lock scrapes, the others retry every --standby-retry-ms and take\n"
-        "over when it dies (gauge oddzy_scraper_leader).",
-        opts, argc, argv);
-    if (rc)
-        return rc > 0 ? 0 : 2;
+/* One source (--source), or several (--sources), each with its own leadership lock. */
+typedef struct {
     odz_scraper_config sc;
     odz_source ident;
-    odz_standby_config sbc = {0};
+    odz_standby_config sbc;
+    const char *file; /* --sources, or "" */
+    size_t n;
+    odz_source many[ODZ_PROVIDERS_MAX];
+    char locks[ODZ_PROVIDERS_MAX][ODZ_KEY_MAX];
+    odz_standby *s[ODZ_PROVIDERS_MAX];
+    odz_leader *leader;
+} scraper_role;
+
+static int scraper_configure(const odz_opt *opts, const char **args, size_t n_args, void *ctx)
+{
+    scraper_role *r = ctx;
     int64_t retry;
-    if (odz_role_init(opts, "scraper", ODZ_ROLE_CLOCK) || odz_opts_scraper(opts, &sc, &ident) ||
+    if (odz_opts_scraper(opts, &r->sc, &r->ident) ||
         odz_opt_int(opts, "standby-retry-ms", 100, 60000, &retry))
-        return 2;
-    sbc.retry_ms = (int)retry;
-    sbc.check_ms = retry < 1000 ? (int)retry : 1000;
-    /* one source (--source), or several (--sources), each with its own leadership lock */
-    static odz_source many[ODZ_PROVIDERS_MAX];
-    static char locks[ODZ_PROVIDERS_MAX][ODZ_KEY_MAX];
-    static odz_standby *s[ODZ_PROVIDERS_MAX];
-    const char *file = odz_opt_get(opts, "sources");
-    size_t n = 1;
-    if (*file && odz_opt_given(opts, "source")) {
+        return ODZ_EINVAL;
+    r->sbc.retry_ms = (int)retry;
+    r->sbc.check_ms = retry < 1000 ? (int)retry : 1000;
+    r->file = odz_opt_get(opts, "sources");
+    r->n = 1;
+    if (*r->file && odz_opt_given(opts, "source")) {
         fprintf(stderr, "oddzy scraper: --source and --sources are either-or\n");
-        return 2;
+        return ODZ_EINVAL;
     }
-    if (*file && odz_sources_load(file, &sc, many, &n))
-        return 2;
-    char err[ODZ_ERRLEN];
-    odz_role_env env;
-    if ((rc = odz_role_env_open(opts, "scraper", sc.tz, ODZ_ROLE_BUS | ODZ_ROLE_CURL, &env)))
-        return rc;
+    if (*r->file && odz_sources_load(r->file, &r->sc, r->many, &r->n))
+        return ODZ_EINVAL;
+    return 0;
+}
+
+static int scraper_start(odz_role_env *env, const odz_opt *opts, void *ctx, odz_role_http *http,
+                         char *err)
+{
+    scraper_role *r = ctx;
+    const char *file = r->file;
     /* Over NATS the racing service is another process; a PostgreSQL database is then only
      * for the leadership session (no store, no migrations). */
     const char *db = odz_opt_get(opts, "db");
     bool shared = odz_store_url_is_postgres(db, NULL) == 1;
-    odz_leader *leader = shared ? odz_leader_open(db, err) : NULL;
-    bool ok = !shared || leader;
-    for (size_t i = 0; ok && i < n; i++) {
-        odz_standby_config one = sbc;
+    if (shared && !(r->leader = odz_leader_open(db, err)))
+        return 2;
+    for (size_t i = 0; i < r->n; i++) {
+        odz_standby_config one = r->sbc;
         if (*file) {
-            if (snprintf(locks[i], sizeof locks[i], "%s/%s", ODZ_SCRAPER_LEADER_NAME,
-                         many[i].p.name) >= (int)sizeof locks[i])
+            if (snprintf(r->locks[i], sizeof r->locks[i], "%s/%s", ODZ_SCRAPER_LEADER_NAME,
+                         r->many[i].p.name) >= (int)sizeof r->locks[i])
                 abort(); /* a provider name is at most ODZ_PROVIDER_MAX - 1 bytes */
-            one.lock_name = locks[i];
+            one.lock_name = r->locks[i];
         }
-        ok = (s[i] = odz_standby_start(env.bus, leader, *file ? &many[i].cfg : &sc, &one, err));
-        if (ok)
-            odz_log_kv(ODZ_LOG_INFO, "scraper started", "source",
-                       *file ? many[i].cfg.source_url : sc.source_url, "provider",
-                       *file ? many[i].p.name : sc.provider ? sc.provider : sc.format, "bus",
-                       odz_opt_get(opts, "bus"), "leadership",
-                       leader      ? leader->ops->name
-                       : env.store ? env.store->ops->name
-                                   : "none (always active)",
-                       NULL);
+        const odz_scraper_config *sc = *file ? &r->many[i].cfg : &r->sc;
+        if (!(r->s[i] = odz_standby_start(env->bus, r->leader, sc, &one, err)))
+            return 2;
+        odz_log_kv(ODZ_LOG_INFO, "scraper started", "source", sc->source_url, "provider",
+                   *file ? r->many[i].p.name : sc->provider ? sc->provider : sc->format, "bus",
+                   odz_opt_get(opts, "bus"), "leadership",
+                   r->leader   ? r->leader->ops->name
+                   : env->store ? env->store->ops->name
+                                : "none (always active)",
+                   NULL);
     }
-    if (ok)
-        odz_role_wait(&env);
-    else
-        fprintf(stderr, "oddzy scraper: %s\n", err);
-    for (size_t i = 0; i < n; i++)
-        odz_standby_stop(s[i]);
-    if (leader)
-        leader->ops->close(leader);
-    odz_role_env_close(&env);
-    return ok ? 0 : 2;
+    return 0;
 }
+
+static void scraper_stop(void *ctx)
+{
+    scraper_role *r = ctx;
+    for (size_t i = 0; i < r->n; i++)
+        odz_standby_stop(r->s[i]);
+    if (r->leader)
+        r->leader->ops->close(r->leader);
+}
+
+static const char usage[] =
+    "Usage: oddzy scraper --source URL --format entain|oddscomau [--rate N]\n"
+    "                     [--metrics-addr HOST:PORT]\n\n"
+    "Polls a racing data source on the adaptive schedule (every 6 h days away, hourly\n"
+    "within 12 h, every 10 min within the hour, every 30 s near the jump, every 60 s\n"
+    "when overdue, until FINAL with results or ABANDONED) and stores what changed\n"
+    "through the racing service. Up to --max-inflight requests are under way at once,\n"
+    "within --rate; races that have run and races within the hour go first.\n\n"
+    "With --db postgres://... several scrapers run active-standby: the holder of a\n"
+    "PostgreSQL advisory lock scrapes, the others retry every --standby-retry-ms and take\n"
+    "over when it dies (gauge oddzy_scraper_leader).";
+
+static const odz_opt opts[] = {
+    SCRAPER_OPTS,
+    {"sources", "ODDZY_SOURCES", "",
+     "YAML file of several sources (docs/operations.md), each scraped on its own in this "
+     "process; instead of --source",
+     NULL, 0},
+    ODZ_OPT_BUS,
+    {"db", "ODDZY_DB", "var/oddzy.db",
+     "with the in-process bus, the scraper runs the racing service on this database; with "
+     "a postgres:// URL, the scrapers sharing it run active-standby (one scrapes)",
+     NULL, 0},
+    {"standby-retry-ms", "ODDZY_STANDBY_RETRY_MS", "2000",
+     "standby: how often to try to become the active scraper", NULL, 0},
+    ODZ_OPT_TZ,
+    ODZ_OPT_END,
+};
+
+const odz_role_def odz_role_scraper = {
+    .name = "scraper",
+    .summary = "race scraper: polls a racing data source on the adaptive schedule",
+    .usage = usage, .opts = opts,
+    .flags = ODZ_ROLE_CLOCK | ODZ_ROLE_BUS | ODZ_ROLE_CURL | ODZ_ROLE_METRICS,
+    .ctx_size = sizeof(scraper_role),
+    .configure = scraper_configure, .start = scraper_start, .stop = scraper_stop};

@@ -1,17 +1,15 @@
-/* The roles of the oddzy executable; each takes (argc, argv) with argv[0] = role name and
- * returns the process exit status (0 ok, 1 runtime failure, 2 bad usage). */
+/* The commands of the oddzy executable: the long-running roles as definitions for
+ * odz_role_main (cli/role.h), each in its file cmd_<role>.c, and oddzy migrate, which takes
+ * (argc, argv) with argv[0] = "migrate" and returns the process exit status (0 ok, 1 runtime
+ * failure, 2 bad usage). */
 #ifndef ODZ_COMMANDS_H
 #define ODZ_COMMANDS_H
 
+#include "cli/role.h"
+
 int odz_cmd_migrate(int argc, char **argv);
-int odz_cmd_racing(int argc, char **argv);
-int odz_cmd_feed(int argc, char **argv);
-int odz_cmd_scraper(int argc, char **argv);
-int odz_cmd_api(int argc, char **argv);
-int odz_cmd_prices(int argc, char **argv);
-int odz_cmd_run(int argc, char **argv);
-int odz_cmd_replay(int argc, char **argv);
-int odz_cmd_betfair(int argc, char **argv);
-int odz_cmd_betfair_login(int argc, char **argv);
+
+extern const odz_role_def odz_role_racing, odz_role_feed, odz_role_scraper, odz_role_api,
+    odz_role_prices, odz_role_run, odz_role_replay, odz_role_betfair, odz_role_betfair_login;
 
 #endif

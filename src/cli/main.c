@@ -10,24 +10,10 @@
 #define ODDZY_VERSION "0.1.0"
 #endif
 
-typedef struct {
-    const char *name;
-    int (*fn)(int, char **);
-    const char *summary;
-} role;
-
-static const role roles[] = {
-    {"run", odz_cmd_run, "everything in one process: http://localhost:8080 with live data"},
-    {"racing", odz_cmd_racing, "racing service: owns the store, answers racing.* on the bus"},
-    {"scraper", odz_cmd_scraper, "race scraper: polls a racing data source on the adaptive schedule"},
-    {"api", odz_cmd_api, "racing API: JSON over HTTP, live push, the web front end"},
-    {"prices", odz_cmd_prices, "price updater: a simulated live price market"},
-    {"replay", odz_cmd_replay, "recorded Betfair markets (historical files) through the racing service"},
-    {"betfair", odz_cmd_betfair, "Betfair Exchange stream (live markets) into the racing service"},
-    {"betfair-login", odz_cmd_betfair_login,
-     "log in to Betfair and keep the stream's session token alive"},
-    {"feed", odz_cmd_feed, "simulated racing source served over HTTP (Entain / odds-comparison)"},
-    {"migrate", odz_cmd_migrate, "create or upgrade the database schema, then exit"},
+/* the long-running roles, in the order `oddzy --help` lists them; then oddzy migrate */
+static const odz_role_def *const roles[] = {
+    &odz_role_run,    &odz_role_racing,  &odz_role_scraper,       &odz_role_api,  &odz_role_prices,
+    &odz_role_replay, &odz_role_betfair, &odz_role_betfair_login, &odz_role_feed,
 };
 
 static void usage(FILE *f)
@@ -36,7 +22,8 @@ static void usage(FILE *f)
                "Usage: oddzy <role> [options]     oddzy <role> --help\n\nRoles:\n",
             ODDZY_VERSION);
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        fprintf(f, "  %-9s %s\n", roles[i].name, roles[i].summary);
+        fprintf(f, "  %-9s %s\n", roles[i]->name, roles[i]->summary);
+    fprintf(f, "  %-9s %s\n", "migrate", "create or upgrade the database schema, then exit");
     fprintf(f, "\nConfiguration: flags, or ODDZY_* environment variables (see each role's --help).\n"
                "  --version  print the version\n");
 }
@@ -52,12 +39,12 @@ int main(int argc, char **argv)
         printf("oddzy %s\n", ODDZY_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        if (strcmp(argv[1], roles[i].name))
-            continue;
-        odz_metrics_set_version(ODDZY_VERSION); /* oddzy_build_info{version} */
-        return roles[i].fn(argc - 1, argv + 1);
-    }
+    odz_metrics_set_version(ODDZY_VERSION); /* oddzy_build_info{version} */
+    if (!strcmp(argv[1], "migrate"))
+        return odz_cmd_migrate(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (!strcmp(argv[1], roles[i]->name))
+            return odz_role_main(roles[i], argc - 1, argv + 1);
     fprintf(stderr, "oddzy: unknown role '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

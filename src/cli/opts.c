@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_VALUE 4096
 /* user text echoed in an error: at most 64 bytes, so a huge argument cannot flood the terminal */
@@ -221,12 +222,18 @@ int odz_opts_metrics_start(const odz_opt *opts, const char *role, odz_metrics_se
     return 0;
 }
 
+/* The signals that stop a role. */
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
 void odz_signals_block(void)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    stop_signals(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
@@ -235,9 +242,21 @@ int odz_signals_wait(void)
 {
     sigset_t set;
     int sig = 0;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    stop_signals(&set);
     sigwait(&set, &sig);
     return sig;
+}
+
+int odz_signals_timedwait(int64_t ms)
+{
+    sigset_t set;
+    stop_signals(&set);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    for (;;) {
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig > 0)
+            return sig;
+        if (errno != EINTR)
+            return 0;
+    }
 }

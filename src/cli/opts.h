@@ -75,5 +75,7 @@ int odz_opts_metrics_start(const odz_opt *opts, const char *role, odz_metrics_se
  * for one; returns the signal number. */
 void odz_signals_block(void);
 int odz_signals_wait(void);
+/** The same, waiting `ms` at most: the signal number, or 0 when the time passed. */
+int odz_signals_timedwait(int64_t ms);
 
 #endif

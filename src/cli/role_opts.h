@@ -8,6 +8,7 @@
 #include "cli/sources.h"
 #include "feed/exchange.h"
 #include "feed/feed.h"
+#include "feed/http.h"
 #include "scraper/scraper.h"
 
 #define FEED_OPTS                                                                                  \
@@ -70,5 +71,21 @@ int odz_opts_exchange(const odz_opt *opts, odz_fx_server_config *xc);
 int odz_opts_scraper(const odz_opt *opts, odz_scraper_config *sc, odz_source *id);
 /** The API's settings of API_OPTS and --tz. 0 or ODZ_EINVAL after printing what is wrong. */
 int odz_opts_api(const odz_opt *opts, odz_api_config *ac);
+
+/* The simulated world served over HTTP, and its Betfair exchange once started: `oddzy feed`
+ * serves it alone, `oddzy run` beside everything else. */
+typedef struct {
+    odz_feed *feed;
+    odz_feed_http *http;
+    odz_fx_server *fx; /* set by the caller (odz_fx_server_start on feed), or NULL */
+} odz_world;
+
+/** The world of fc served on host:port (0: any free port). 0, or ODZ_EINVAL (a world that
+ * cannot be built from fc) or ODZ_EIO (cannot listen) with words in err[ODZ_ERRLEN]; then
+ * odz_world_stop undoes what was started. */
+int odz_world_start(odz_world *w, const odz_feed_config *fc, const char *host, int port,
+                    char *err);
+/** Stop the exchange, the HTTP server and the world (any of them not started: skipped). */
+void odz_world_stop(odz_world *w);
 
 #endif
