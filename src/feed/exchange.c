@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/grow.h"
+#include "core/sort.h"
 #include "feed/exchange_market.h"
 
 int odz_fx_buf_add(odz_fx_buf *b, const char *s, size_t n)
@@ -254,7 +255,7 @@ int odz_fx_tick(odz_fx *x, int64_t now)
                 continue;
             picks[np++] = (pick){rc_->start, (int)i, r};
         }
-    qsort(picks, np, sizeof *picks, cmp_pick);
+    odz_sort(picks, np, sizeof *picks, cmp_pick);
     if (np > ODZ_FX_MAX_MARKETS / 2)
         np = ODZ_FX_MAX_MARKETS / 2;
     cap = 2 * np;
@@ -265,7 +266,7 @@ int odz_fx_tick(odz_fx *x, int64_t now)
     for (size_t i = 0; i < np; i++)
         odz_fx_race_markets(x->f, &ms[picks[i].meeting], picks[i].race, now, x->st,
                             &next[2 * i]);
-    qsort(next, cap, sizeof *next, cmp_market);
+    odz_sort(next, cap, sizeof *next, cmp_market);
     for (size_t i = 0; i < cap; i++) {
         odz_fx_market *m = &next[i];
         const odz_fx_market *old = find(x->mk, x->n, m->id);

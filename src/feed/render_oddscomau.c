@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "core/err.h"
+#include "core/sort.h"
 #include "core/tz.h"
 
 #define SET(o, k, v) json_object_set_new((o), (k), (v))
@@ -116,7 +117,7 @@ json_t *odz_fw_oddscomau_schedule(odz_feed *f, const char *query, int64_t now, i
             es[ne].desc = odz_fw_regions[ms[i].region].description;
             ne++;
         }
-    qsort(es, (size_t)ne, sizeof *es, cmp_sched);
+    odz_sort(es, (size_t)ne, sizeof *es, cmp_sched);
 
     static const char *groups[3][2] = {
         {"Australia & New Zealand Horse Racing", "International Horse Racing"},

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/sort.h"
 #include "core/tz.h"
 
 /* ---- deterministic randomness: splitmix64 everywhere, nothing depends on request order ---- */
@@ -434,7 +435,7 @@ int odz_fw_race_day(odz_feed *f, int32_t day, odz_fw_meeting *out, int max)
         }
     }
     free(tmp);
-    qsort(out, (size_t)n, sizeof *out, cmp_meeting);
+    odz_sort(out, (size_t)n, sizeof *out, cmp_meeting);
     return n;
 }
 

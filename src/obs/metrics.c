@@ -1,5 +1,6 @@
 /* Prometheus metrics registry: lock-free updates, get-or-create by name+labels, text render. */
 #include "obs/metrics.h"
+#include "core/sort.h"
 #include "core/utf8.h"
 
 #include <dirent.h>
@@ -747,7 +748,7 @@ int odz_metrics_render(char **out, size_t *len)
             return ODZ_ENOMEM;
         }
         memcpy(fams, g_fams, nfam * sizeof *fams);
-        qsort(fams, nfam, sizeof *fams, fam_cmp);
+        odz_sort(fams, nfam, sizeof *fams, fam_cmp);
     }
     for (size_t i = 0; i < nfam; i++) {
         family *f = fams[i];

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "obs/metrics.h"
+#include "core/sort.h"
 
 typedef struct {
     char name[ODZ_SOURCE_STATS_NAME_MAX];
@@ -123,7 +124,7 @@ json_t *odz_srcstat_json(void)
     size_t n = n_table;
     memcpy(copy, table, n * sizeof *copy);
     pthread_mutex_unlock(&lock);
-    qsort(copy, n, sizeof *copy, cmp_name);
+    odz_sort(copy, n, sizeof *copy, cmp_name);
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
         const entry *e = &copy[i];

@@ -2,6 +2,7 @@
  * /api/arbitrage races, at the query's stake and commission, over the races held. */
 #include "core/err.h"
 #include "core/json.h"
+#include "core/sort.h"
 #include "racing/matcher_internal.h"
 
 #include <stdlib.h>
@@ -102,7 +103,7 @@ static cand *collect(odz_matcher *m, const odz_matcher_query *q, int64_t now, bo
 /* The first q->limit rows in the query's order, written as published and read back. */
 static json_t *rows_json(cand *v, size_t n, const odz_matcher_query *q)
 {
-    qsort(v, n, sizeof *v, cmp_cand);
+    odz_sort(v, n, sizeof *v, cmp_cand);
     tbuf t = {0};
     odz_text_str(&t, "[");
     for (size_t i = 0; i < n && i < (size_t)q->limit; i++) {

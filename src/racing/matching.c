@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/hash.h"
 #include "core/rowix.h"
+#include "core/sort.h"
 #include "core/tz.h"
 #include "obs/log.h"
 #include "obs/source_metrics.h"
@@ -217,7 +218,7 @@ static int cands_load(cands *c, odz_store *store, const char *date, char *err)
         return rc;
     }
     if (c->ms.n)
-        qsort(c->ms.v, c->ms.n, sizeof *c->ms.v, cmp_meeting_id);
+        odz_sort(c->ms.v, c->ms.n, sizeof *c->ms.v, cmp_meeting_id);
     memcpy(c->from, from, sizeof from);
     memcpy(c->to, to, sizeof to);
     c->loaded = true;
@@ -484,9 +485,9 @@ static int rewrite(odz_matching *m, const odz_batch *b, const by_race *x, rewrit
             w->n_pairs++;
         }
     }
-    qsort(w->pairs, w->n_pairs, sizeof *w->pairs, cmp_pair);
-    qsort(w->held, w->n_held, sizeof *w->held, cmp_str);
-    qsort(w->out, w->n_out, sizeof *w->out, cmp_str);
+    odz_sort(w->pairs, w->n_pairs, sizeof *w->pairs, cmp_pair);
+    odz_sort(w->held, w->n_held, sizeof *w->held, cmp_str);
+    odz_sort(w->out, w->n_out, sizeof *w->out, cmp_str);
     for (size_t i = 0; i < b->n_meetings; i++) {
         bool used = false, kept = false;
         for (size_t r = 0; r < b->n_races; r++)
@@ -683,7 +684,7 @@ json_t *odz_matching_unmatched(odz_matching *m)
         if (m->d[i]->result != ODZ_MATCH_OK)
             v[n++] = m->d[i];
     if (v)
-        qsort(v, n, sizeof *v, cmp_start);
+        odz_sort(v, n, sizeof *v, cmp_start);
     for (size_t i = 0; a && v && i < n; i++)
         json_array_append_new(
             a, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:I,s:b}", "source", v[i]->source,

@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/sort.h"
 #include "racing/card.h"
 #include "racing/service_internal.h"
 #include "racing/store_metrics.h"
@@ -125,7 +126,7 @@ int odz_racing__op_schedule(call *c)
     if ((rc = SOP(c, list_meetings, date, date, &ms, c->err)) ||
         (rc = SOP(c, list_races, date, date, &rs, c->err)))
         goto out;
-    qsort(ms.v, ms.n, sizeof ms.v[0], cmp_meeting);
+    odz_sort(ms.v, ms.n, sizeof ms.v[0], cmp_meeting);
     int64_t now = odz_now();
     json_t *groups = json_array(), *group = NULL, *gmeets = NULL;
     for (size_t i = 0; i < ms.n; i++) {

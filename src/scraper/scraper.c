@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/grow.h"
 #include "core/json.h"
+#include "core/sort.h"
 #include "core/tz.h"
 #include "core/wait.h"
 #include "obs/log.h"
@@ -261,7 +262,7 @@ static void queue_from_scrape(odz_scraper *s, const odz_scrape *sc, int64_t now)
                  odz_status_transition(e->status, r->status, NULL, 0) == 0)
             e->next_poll = 1; /* the schedule saw it move: read its card now for results */
     }
-    qsort(s->q, s->nq, sizeof *s->q, cmp_entry_key);
+    odz_sort(s->q, s->nq, sizeof *s->q, cmp_entry_key);
     if (overflow) {
         s->overflow += overflow;
         odz_metric_add(odz_counter("oddzy_scraper_queue_overflow_total",

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/json.h"
+#include "core/sort.h"
 #include "core/tz.h"
 
 #define MEETINGS_PATH "/affiliates/v1/racing/meetings"
@@ -378,7 +379,7 @@ static int parse_flucs(odz_scrape *s, const json_t *fw, const char *sel_key)
     static const char *const named[] = {"open", "high", "low", "nine_am"};
     for (size_t k = 0; k < 4; k++)
         add_fluc(f, &n, json_object_get(fw, named[k]));
-    qsort(f, n, sizeof *f, fluc_cmp);
+    odz_sort(f, n, sizeof *f, fluc_cmp);
     for (size_t k = 0; k < n; k++) {
         if (k && f[k].ts == f[k - 1].ts)
             continue;
