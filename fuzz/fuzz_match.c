@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         int no, dist;
         odz_match_market_name(line[i], &no, &dist);
-        races[i] = (odz_match_race){line[i], 1650392760 + (int64_t)(i % 4) * 300, (int)(i % 3)};
+        races[i] = (odz_match_race){line[i], 1650392760 + (int64_t)(i % 4) * 300, (int)(i % 3),
+                                     NULL};
         runners[i] = (odz_match_runner){(int)(i % 5), line[i]};
     }
     size_t at = 0;

@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/grow.h"
 #include "core/hash.h"
+#include "core/json.h"
 #include "core/rowix.h"
 #include "core/tz.h"
 
@@ -213,15 +214,7 @@ static int to_int(const json_t *v, int64_t lo, int64_t hi, int64_t *out)
 /* Optional text into a field; absent or null leaves "". Too long: ODZ_EINVAL. */
 static int text(const json_t *obj, const char *field, char *dst, size_t n)
 {
-    const json_t *v = json_object_get(obj, field);
-    dst[0] = '\0';
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v) || json_string_length(v) >= n ||
-        strlen(json_string_value(v)) != json_string_length(v))
-        return ODZ_EINVAL;
-    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-    return 0;
+    return odz_json_opt_text(obj, field, dst, n, false);
 }
 
 static int boolean(const json_t *obj, const char *field, bool *out)

@@ -460,3 +460,20 @@ int odz_exbook_from_json(const json_t *j, odz_exbook *out, char *err, size_t err
     *out = t;
     return 0;
 }
+
+int odz_json_opt_text(const json_t *o, const char *key, char *dst, size_t n, bool token)
+{
+    const json_t *v = json_object_get(o, key);
+    dst[0] = '\0';
+    if (!v || json_is_null(v))
+        return 0;
+    const char *s = json_string_value(v);
+    size_t len = s ? json_string_length(v) : 0;
+    if (!s || len >= n || strlen(s) != len || (token && len == 0))
+        return ODZ_EINVAL;
+    for (size_t i = 0; token && i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return ODZ_EINVAL;
+    memcpy(dst, s, len + 1);
+    return 0;
+}

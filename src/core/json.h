@@ -3,6 +3,7 @@
 #define ODZ_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "core/model.h"
 
@@ -38,6 +39,12 @@ char *odz_json_dumps(const json_t *j);
 
 /** Parse at most `max` bytes of JSON text (bounded input). NULL with err filled on failure. */
 json_t *odz_json_loadb(const char *buf, size_t len, size_t max, char *err, size_t errlen);
+
+/** An optional string member `key` of `o` into `dst` (`n` bytes): absent or null leaves ""
+ * and returns 0; a string shorter than n with no NUL byte in it is copied (0); with `token`
+ * it must also be 1 or more printable ASCII characters (a protocol's clocks, ids and keys).
+ * Anything else: ODZ_EINVAL, dst "". */
+int odz_json_opt_text(const json_t *o, const char *key, char *dst, size_t n, bool token);
 
 /** Odds in hundredths to a JSON number (350 -> 3.5); 0 -> null. */
 json_t *odz_json_odds(int odds);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/json.h"
 
 static int bad(char *code, const char *c, char *err, size_t errlen, const char *what)
 {
@@ -31,19 +32,7 @@ static int int_field(const json_t *o, const char *key, int64_t lo, int64_t hi, i
 /* An optional string of 1..n-1 printable ASCII characters into out ("" when absent). */
 static int str_field(const json_t *o, const char *key, char *out, size_t n)
 {
-    const json_t *v = json_object_get(o, key);
-    out[0] = '\0';
-    if (!v || json_is_null(v))
-        return 0;
-    const char *s = json_string_value(v);
-    size_t len = s ? json_string_length(v) : 0;
-    if (!s || len == 0 || len >= n)
-        return ODZ_EINVAL;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return ODZ_EINVAL;
-    memcpy(out, s, len + 1);
-    return 0;
+    return odz_json_opt_text(o, key, out, n, true);
 }
 
 /* A list of strings; each is handed to `take`, which may refuse it. */

@@ -56,6 +56,7 @@ typedef struct {
     char from[ODZ_DATE_MAX], to[ODZ_DATE_MAX];
     bool loaded;
     odz_meetings ms; /* sorted by id */
+    char (*keys)[ODZ_MATCH_KEY_MAX]; /* each meeting's venue key (odz_match_venue_key), as ms */
     odz_races rs;
 } cands;
 
@@ -197,6 +198,8 @@ static const odz_meeting *meeting_of(const cands *c, int64_t id)
 static void cands_free(cands *c)
 {
     odz_meetings_free(&c->ms);
+    free(c->keys);
+    c->keys = NULL;
     odz_races_free(&c->rs);
     c->loaded = false;
 }
@@ -217,8 +220,14 @@ static int cands_load(cands *c, odz_store *store, const char *date, char *err)
         cands_free(c);
         return rc;
     }
-    if (c->ms.n)
-        odz_sort(c->ms.v, c->ms.n, sizeof *c->ms.v, cmp_meeting_id);
+    odz_sort(c->ms.v, c->ms.n, sizeof *c->ms.v, cmp_meeting_id);
+    if (!(c->keys = malloc((c->ms.n ? c->ms.n : 1) * sizeof *c->keys))) {
+        cands_free(c);
+        return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < c->ms.n; i++) /* once a load, not once a market and candidate */
+        if (!odz_match_venue_key(c->ms.v[i].name, c->keys[i], sizeof c->keys[i]))
+            c->keys[i][0] = '\0';
     memcpy(c->from, from, sizeof from);
     memcpy(c->to, to, sizeof to);
     c->loaded = true;
@@ -284,7 +293,8 @@ static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br
         if (!rm || !types_fit(mt->type, rm->type) || !strcmp(r->source_key, race->source_key) ||
             (fam && !strncmp(r->source_key, race->source_key, fam)))
             continue;
-        cr[n] = (odz_match_race){rm->name, r->scheduled_start, r->number};
+        cr[n] = (odz_match_race){rm->name, r->scheduled_start, r->number,
+                                 c->keys[rm - c->ms.v]};
         which[n++] = r;
     }
     d->others = n > 0;

@@ -187,11 +187,14 @@ int odz_match_market_name(const char *name, int *race_number, int *distance_m)
     return 0;
 }
 
-static bool venue_same(const char *a, const char *b)
+/* Whether race r is at the venue of key `ka` (a venue with no key is at none). */
+static bool venue_same(const char *ka, const odz_match_race *r)
 {
-    char ka[ODZ_MATCH_KEY_MAX], kb[ODZ_MATCH_KEY_MAX];
-    return odz_match_venue_key(a, ka, sizeof ka) && odz_match_venue_key(b, kb, sizeof kb) &&
-           !strcmp(ka, kb);
+    char kb[ODZ_MATCH_KEY_MAX];
+    const char *k = r->venue_key;
+    if (!k)
+        k = odz_match_venue_key(r->venue, kb, sizeof kb) ? kb : "";
+    return *ka && !strcmp(ka, k);
 }
 
 odz_match_result odz_match_find_race(const char *venue, int64_t start, int number,
@@ -200,8 +203,11 @@ odz_match_result odz_match_find_race(const char *venue, int64_t start, int numbe
 {
     size_t found = n, near = 0, same_venue = 0;
     int other_number = 0;
+    char ka[ODZ_MATCH_KEY_MAX];
+    if (!odz_match_venue_key(venue, ka, sizeof ka)) /* once, not once a candidate */
+        ka[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        if (!venue_same(venue, races[i].venue))
+        if (!venue_same(ka, &races[i]))
             continue;
         same_venue++;
         int64_t d = races[i].start - start;

@@ -45,9 +45,10 @@ size_t odz_match_venue_key(const char *venue, char *key, size_t n);
 
 /** A race we know, as a candidate for a market. */
 typedef struct {
-    const char *venue; /* meeting name */
-    int64_t start;     /* scheduled start, epoch s */
-    int number;        /* race number, 0 when unknown */
+    const char *venue;     /* meeting name */
+    int64_t start;         /* scheduled start, epoch s */
+    int number;            /* race number, 0 when unknown */
+    const char *venue_key; /* odz_match_venue_key of venue when the caller has it, else NULL */
 } odz_match_race;
 
 /** Which of `races` is the market at `venue` starting at `start` with race number `number`

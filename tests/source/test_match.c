@@ -118,13 +118,13 @@ static void venue_keys(void **state)
 }
 
 static const odz_match_race day[] = {
-    {"Sheffield", 1650392760, 0},          /* 2022-04-19T18:26Z, the recorded market's time */
-    {"Sheffield", 1650393720, 0},          /* 16 minutes later */
-    {"Romford Bags", 1650392760, 0},       /* same minute, another track */
-    {"Sportsbet-Ballarat", 1650400000, 1},
-    {"Sportsbet-Ballarat", 1650401800, 2},
-    {"Randwick", 1650400000, 5},
-    {"Randwick", 1650400300, 6}, /* five minutes apart: the number has to decide */
+    {"Sheffield", 1650392760, 0, NULL},    /* 2022-04-19T18:26Z, the recorded market's time */
+    {"Sheffield", 1650393720, 0, NULL},    /* 16 minutes later */
+    {"Romford Bags", 1650392760, 0, NULL}, /* same minute, another track */
+    {"Sportsbet-Ballarat", 1650400000, 1, NULL},
+    {"Sportsbet-Ballarat", 1650401800, 2, NULL},
+    {"Randwick", 1650400000, 5, NULL},
+    {"Randwick", 1650400300, 6, NULL}, /* five minutes apart: the number has to decide */
 };
 #define N_DAY (sizeof day / sizeof *day)
 
@@ -177,6 +177,27 @@ static void races(void **state)
     assert_int_equal(odz_match_find_race("Sheffield", 1650392760, 0, day, 0, 600, &i, NULL, 0),
                      ODZ_MATCH_NONE);
     assert_int_equal(i, 99); /* untouched when not OK */
+
+    /* the candidates' venue keys given by the caller (read once a batch): the same answers;
+     * a wrong key given wins over the name, so it is the key that is read */
+    odz_match_race keyed[N_DAY];
+    char keys[N_DAY][ODZ_MATCH_KEY_MAX];
+    for (size_t k = 0; k < N_DAY; k++) {
+        keyed[k] = day[k];
+        odz_match_venue_key(day[k].venue, keys[k], sizeof keys[k]);
+        keyed[k].venue_key = keys[k];
+    }
+    assert_int_equal(odz_match_find_race("Royal Randwick", 1650400300, 6, keyed, N_DAY, 600, &i,
+                                         why, sizeof why),
+                     ODZ_MATCH_OK);
+    assert_int_equal(i, 6);
+    assert_int_equal(odz_match_find_race("Randwick", 1650400100, 0, keyed, N_DAY, 600, &i, why,
+                                         sizeof why),
+                     ODZ_MATCH_UNSURE);
+    keyed[0].venue_key = "elsewhere";
+    assert_int_equal(odz_match_find_race("Sheffield", 1650392760, 0, keyed, N_DAY, 600, &i, why,
+                                         sizeof why),
+                     ODZ_MATCH_NONE); /* the other Sheffield race is 16 minutes out */
 }
 
 /* The recorded greyhound market's runners (trap numbers in the names) against a bookmaker's
