@@ -115,7 +115,7 @@ FUZZ_SRC_fuzz_card_event := src/racing/card.c src/racing/compare.c $(wildcard sr
 FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
 FUZZ_SRC_fuzz_matcher_query := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
 FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
-FUZZ_SRC_fuzz_exchange_request := src/feed/exchange_request.c src/core/err.c
+FUZZ_SRC_fuzz_exchange_request := src/feed/exchange_request.c $(wildcard src/core/*.c)
 fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
 FUZZ_SRC_fuzz_live_filter := src/live/matcher_filter.c $(wildcard src/core/*.c)
 .SECONDEXPANSION:
