@@ -42,16 +42,8 @@ typedef struct {
     char to[ODZ_MAX_RUNNERS][ODZ_KEY_MAX];
 } decision;
 
-struct odz_matching {
-    pthread_mutex_t lock;
-    decision *d[ODZ_MATCHING_MAX_MARKETS];
-    size_t n;
-    odz_rowix ix; /* d by key */
-    uint64_t generation; /* batches of other sources that added meetings, races or runners */
-    uint64_t tick;       /* for least recently seen */
-};
-
-/* The candidates of one batch: races of a span of race days, with their meetings. */
+/* The candidates: races of a span of race days, with their meetings (kept between batches,
+ * see matching.h). */
 typedef struct {
     char from[ODZ_DATE_MAX], to[ODZ_DATE_MAX];
     bool loaded;
@@ -59,6 +51,20 @@ typedef struct {
     char (*keys)[ODZ_MATCH_KEY_MAX]; /* each meeting's venue key (odz_match_venue_key), as ms */
     odz_races rs;
 } cands;
+
+struct odz_matching {
+    pthread_mutex_t lock;
+    decision *d[ODZ_MATCHING_MAX_MARKETS];
+    size_t n;
+    odz_rowix ix;        /* d by key */
+    cands cache;         /* the candidates last read */
+    uint64_t cache_gen;  /* the generation they were read at */
+    int64_t cache_ms;    /* and when (monotonic) */
+    uint64_t generation; /* batches of other sources that added meetings, races or runners */
+    uint64_t tick;       /* for least recently seen */
+};
+
+static void cands_free(cands *c);
 
 /* A selection key of the market and the key of ours it matched. */
 typedef struct {
@@ -80,6 +86,7 @@ void odz_matching_free(odz_matching *m)
     for (size_t i = 0; i < m->n; i++)
         free(m->d[i]);
     odz_rowix_free(&m->ix);
+    cands_free(&m->cache);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
@@ -204,9 +211,11 @@ static void cands_free(cands *c)
     c->loaded = false;
 }
 
-/* The races of `date` and the day either side, read once per batch and span. */
-static int cands_load(cands *c, odz_store *store, const char *date, char *err)
+/* The races of `date` and the day either side: m->cache, read again for another span (or
+ * once dropped, see odz_matching_upsert). Caller holds m->lock. */
+static int cands_load(odz_matching *m, odz_store *store, const char *date, char *err)
 {
+    cands *c = &m->cache;
     char from[ODZ_DATE_MAX], to[ODZ_DATE_MAX];
     if (odz_date_add(date, -1, from) || odz_date_add(date, 1, to))
         return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race day '%.16s' is not a date", date);
@@ -231,6 +240,8 @@ static int cands_load(cands *c, odz_store *store, const char *date, char *err)
     memcpy(c->from, from, sizeof from);
     memcpy(c->to, to, sizeof to);
     c->loaded = true;
+    m->cache_gen = m->generation;
+    m->cache_ms = odz_mono_ms();
     return 0;
 }
 
@@ -254,8 +265,8 @@ static void set_result(decision *d, odz_match_result r, const char *why)
 
 /* Decide market `br` (a race of b) into d: the race, then every runner. A failure to read the
  * store is returned (d is then not a decision). */
-static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br, cands *c,
-                  decision *d, char *err)
+static int decide(odz_matching *m, odz_store *store, const odz_batch *b,
+                  const odz_batch_race *br, decision *d, char *err)
 {
     const odz_race *race = &br->race;
     const odz_meeting *mt = NULL;
@@ -275,9 +286,10 @@ static int decide(odz_store *store, const odz_batch *b, const odz_batch_race *br
         set_result(d, ODZ_MATCH_NONE, "its meeting is not in the batch");
         return 0;
     }
-    int rc = cands_load(c, store, mt->date, err);
+    int rc = cands_load(m, store, mt->date, err);
     if (rc)
         return rc;
+    const cands *c = &m->cache;
     size_t fam = family(race->source_key);
     odz_match_race *cr = malloc((c->rs.n ? c->rs.n : 1) * sizeof *cr);
     const odz_race **which = malloc((c->rs.n ? c->rs.n : 1) * sizeof *which);
@@ -591,7 +603,6 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
     }
     char source[ODZ_MATCHING_SOURCE_MAX], why[ODZ_ERRLEN] = "";
     source_of(src, source);
-    cands c = {0};
     rewritten w = {0};
     by_race x = {0};
     int rc = 0;
@@ -603,11 +614,17 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     }
     pthread_mutex_lock(&m->lock);
+    /* the candidates kept, unless another source added some and they are old enough to read
+     * again; the generation decisions now see is theirs */
+    if (m->cache.loaded && m->cache_gen != m->generation &&
+        odz_mono_ms() - m->cache_ms >= ODZ_MATCHING_CANDS_MS)
+        cands_free(&m->cache);
+    uint64_t gen = m->cache.loaded ? m->cache_gen : m->generation;
     for (size_t i = 0; rc == 0 && i < b->n_races; i++) {
         const odz_batch_race *br = &b->races[i];
         decision *d = find(m, br->race.source_key);
         bool again = !d ||
-                     (d->result != ODZ_MATCH_OK && (d->generation != m->generation ||
+                     (d->result != ODZ_MATCH_OK && (d->generation != gen ||
                                                     now - d->decided_at >= ODZ_MATCHING_RETRY_S ||
                                                     now < d->decided_at)) ||
                      (d->result == ODZ_MATCH_OK && !knows_runners(d, b, &x));
@@ -619,13 +636,13 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
             }
             snprintf(nd->key, sizeof nd->key, "%s", br->race.source_key);
             snprintf(nd->source, sizeof nd->source, "%s", source);
-            nd->generation = m->generation;
+            nd->generation = gen;
             nd->decided_at = now;
             nd->first_seen_ms = d ? d->first_seen_ms : odz_mono_ms();
             nd->stored_apart = d && d->stored_apart;
             nd->retired = !d || d->retired; /* not known at a first decision: may be */
             nd->check = d ? d->check : true; /* a store another process wrote may have it */
-            rc = decide(store, b, br, &c, nd, why);
+            rc = decide(m, store, b, br, nd, why);
             /* said once per market and reason, not at every try */
             bool news = !d || d->result != nd->result || strcmp(d->reason, nd->reason);
             if (rc == 0)
@@ -660,7 +677,6 @@ int odz_matching_upsert(odz_matching *m, odz_store *store, const odz_batch *b, c
         rc = odz_fail(why, sizeof why, ODZ_ENOMEM, "out of memory");
     count_source(m, source);
     pthread_mutex_unlock(&m->lock);
-    cands_free(&c);
     if (rc) /* cannot decide now: stored as it came, as without matching */
         odz_log_kv(ODZ_LOG_WARN, "markets not matched this time", "source", source, "error", why,
                    NULL);

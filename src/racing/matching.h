@@ -38,6 +38,11 @@
  *    batch of another source added meetings, races or runners since (in this process), or
  *    ODZ_MATCHING_RETRY_S simulated seconds after its last try (another process may have added
  *    them). A decision takes about 9 KB (its runners' keys): 18 MB at the bound.
+ *  - The candidates (the races of a market's race day and the day either side, with their
+ *    meetings) are read from the store once and kept while no other source adds to it; after
+ *    an addition they are read again at most every ODZ_MATCHING_CANDS_MS, and the unmatched
+ *    markets are tried again then. (Read once a batch, they cost half the ingest's CPU while
+ *    a bookmaker's first sweep added races every few milliseconds.)
  *  - A market stored as a race of its own before it matched (a past race, the exchange alone on
  *    its days then, or after its hold) has that race retired when it matches (store.h
  *    retire_race, before the batch is stored): marked merged into the bookmaker's race, left
@@ -60,6 +65,7 @@
 
 #define ODZ_MATCHING_MAX_MARKETS 2000
 #define ODZ_MATCHING_RETRY_S 60
+#define ODZ_MATCHING_CANDS_MS 250 /* real ms */
 #define ODZ_MATCHING_HOLD_MS 120000 /* real ms */
 #define ODZ_MATCHING_SOURCE_MAX 32
 

@@ -315,6 +315,14 @@ static bool both_updated(updates *u)
     return false;
 }
 
+/* The matching keeps the candidates it read while they are younger than
+ * ODZ_MATCHING_CANDS_MS, whatever other sources added meanwhile: wait that long for the next
+ * exchange batch to see what a bookmaker's batch just added. */
+static void cands_age(void)
+{
+    usleep((ODZ_MATCHING_CANDS_MS + 50) * 1000);
+}
+
 /* A market stored apart (a past race, no bookmaker yet), then the bookmaker's race and runners
  * arrive, then the market is decided again: it matches, and its race of its own is retired
  * into the bookmaker's (the schedule shows one race with the exchange's prices, its history
@@ -338,6 +346,7 @@ static void retried_when_the_race_arrives(void **st)
     pthread_mutex_init(&seen.lock, NULL);
     int64_t sub = f->bus->ops->subscribe(f->bus, "race.>", NULL, 0, on_updated, &seen);
     assert_true(sub > 0);
+    cands_age();
     json_t *b = exchange("Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, ex, 5);
     size_t i;
     json_t *p;
@@ -427,6 +436,7 @@ static void held_until_the_runners_come(void **st)
     assert_non_null(strstr(json_string_value(json_object_get(u, "reason")), "no runners yet"));
     json_decref(u);
     bookmaker(f); /* the race card: its runners */
+    cands_age();
     json_decref(call_ok(f, "upsert_batch", exchange("Ballarat", "betfair:907:1773460800",
                                                     "R3 1200m Mdn", T, ex, 5)));
     assert_null(unmatched(f, "betfair:907:1773460800"));
@@ -491,6 +501,28 @@ static void only_when_asked(void **st)
     json_t *a = call_ok(f, "unmatched", NULL);
     assert_int_equal(json_array_size(a), 0);
     json_decref(a);
+}
+
+/* The candidates read for one exchange batch serve the next ones for ODZ_MATCHING_CANDS_MS
+ * even when a bookmaker adds races meanwhile (read once a batch, they cost half the ingest);
+ * after that the market is tried against what was added. */
+static void candidates_kept_a_moment(void **st)
+{
+    fx *f = *st;
+    static const char *const ex[] = {"1. O'Reilly", "2. Saint Kilda", "3. Frosbie",
+                                     "4. Mount Zion", "5. Dr Who"};
+    json_decref(call_ok(f, "upsert_batch",
+                        exchange("Ballarat", "betfair:908:1773460800", "R3 1200m Mdn", T, ex, 5)));
+    bookmaker(f);
+    json_decref(call_ok(f, "upsert_batch",
+                        exchange("Ballarat", "betfair:908:1773460800", "R3 1200m Mdn", T, ex, 5)));
+    json_t *u = unmatched(f, "betfair:908:1773460800");
+    assert_non_null(u); /* the kept candidates have no Ballarat yet */
+    json_decref(u);
+    cands_age();
+    json_decref(call_ok(f, "upsert_batch",
+                        exchange("Ballarat", "betfair:908:1773460800", "R3 1200m Mdn", T, ex, 5)));
+    assert_null(unmatched(f, "betfair:908:1773460800"));
 }
 
 /* More markets than the matching remembers (ODZ_MATCHING_MAX_MARKETS): the least recently
@@ -571,6 +603,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(held_until_the_runners_come, setup, teardown),
         cmocka_unit_test_setup_teardown(exchange_alone_is_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(only_when_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(candidates_kept_a_moment, setup, teardown),
         cmocka_unit_test_setup_teardown(decisions_past_the_limit, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
