@@ -102,7 +102,8 @@ $(BT)/tests/%: tests/%.c $$(TSAN_$$*)
 # FUZZ_SRC (the domain core, the source adapters, the Betfair stream and files, and what they log
 # and count with).
 FUZZ_CC  ?= clang
-FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
+FUZZ_BASE  := -std=c11 -g -O1 -fno-sanitize-recover=all $(DEFS) -Isrc $(PKG_CFLAGS) -pthread
+FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 FUZZ_SRC := $(sort $(wildcard src/core/*.c src/source/*.c) $(filter-out src/betfair/replay.c src/betfair/client.c,\
             $(wildcard src/betfair/*.c)) src/obs/log.c src/obs/metrics.c)
 FUZZ_SRC_fuzz_ws_reader := src/http/ws_reader.c src/core/utf8.c
@@ -116,12 +117,19 @@ FUZZ_SRC_fuzz_calc := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
 FUZZ_SRC_fuzz_matcher_query := $(wildcard src/calc/*.c src/core/*.c) src/http/query.c
 FUZZ_SRC_fuzz_opts := src/cli/opts.c $(wildcard src/core/*.c src/obs/*.c src/http/*.c)
 FUZZ_SRC_fuzz_exchange_request := src/feed/exchange_request.c $(wildcard src/core/*.c)
-fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
 FUZZ_SRC_fuzz_live_filter := src/live/matcher_filter.c $(wildcard src/core/*.c)
-.SECONDEXPANSION:
-$(B)/fuzz/%: fuzz/%.c $$(call fuzz_src,$$*)
+fuzz_src = $(or $(FUZZ_SRC_$(1)),$(FUZZ_SRC))
+# each source compiled once for every target that links it (instrumented for the fuzzer, not
+# linked with its main), the target's own file with its main
+FUZZ_OBJ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
+fuzz_obj = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(call fuzz_src,$(1)))
+$(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(call fuzz_src,$*) $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) -MMD -MP -c $< -o $@
+.SECONDEXPANSION:
+$(B)/fuzz/%: fuzz/%.c $$(call fuzz_obj,$$*)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(call fuzz_obj,$*) $(PKG_LIBS) -lm
 
 web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json
 	@if [ -f web/package.json ]; then cd web && npm run build --silent; fi
