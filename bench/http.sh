@@ -35,6 +35,7 @@ SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 
 die() { echo "bench/http.sh: $*" >&2; exit 1; }
+[ -x /usr/bin/time ] || die "/usr/bin/time is not installed (scripts/setup.sh installs it)"
 for c in wrk nginx node taskset curl python3; do command -v "$c" >/dev/null || die "$c is not installed (scripts/setup.sh installs it)"; done
 [ -x "$ODDZY" ] || die "$ODDZY not built (make)"
 [ "$(nproc)" -ge 2 ] || die "needs 2 cores: one for the server, one for wrk"
@@ -187,7 +188,9 @@ measure() { # view conns server path round
   local hdr=(); case $view in *-browser) hdr=(-H "Accept-Encoding: $AE") ;; esac
   if [ "$srv" = oddzy ]; then r0=$(rebuilds); else kill -STOP "$ODDZY_PID"; fi
   local t0 t1; t0=$(cpu_ticks "$srv")
-  taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" \
+  # (wrk's own CPU too: when its one core is full, it, not the server, sets the rate)
+  /usr/bin/time -o "$out.time" -f '%e %U %S' taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" \
+    -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" \
     "http://127.0.0.1:$(port_of "$srv")$path" >"$out" 2>&1 || true
   t1=$(cpu_ticks "$srv")
   if [ "$srv" = oddzy ]; then r1=$(rebuilds); else kill -CONT "$ODDZY_PID"; fi
@@ -202,6 +205,9 @@ measure() { # view conns server path round
   local nreq; nreq=$(awk '/requests in/{print $1}' "$out")
   if [ -n "$nreq" ] && [ "$nreq" -gt 0 ]; then
     note="$note cpu $(awk -v t=$((t1 - t0)) -v h="$(getconf CLK_TCK)" -v n="$nreq" 'BEGIN{printf "%.1f", t / h * 1e6 / n}') us/req"
+  fi
+  if [ -s "$out.time" ]; then
+    note="$note wrk cpu $(awk '{ if ($1 > 0) printf "%.0f%%", ($2 + $3) / $1 * 100 }' "$out.time")"
   fi
   if [ "$srv" = oddzy ]; then note="$note view rebuilds $((${r1%.*} - ${r0%.*}))"; fi
   if [ -z "$rps" ]; then note="wrk failed: $(tail -n 1 "$out")"; rps=0; fi

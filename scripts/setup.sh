@@ -11,7 +11,7 @@ DEB_PKGS=(
   libnats-dev libssl-dev zlib1g-dev libbz2-dev libcmocka-dev libpq-dev libyaml-dev libglib2.0-dev
   libbrotli-dev
   sqlite3 curl python3 nodejs npm chromium wrk nginx-light prometheus nats-server postgresql
-  faketime
+  faketime time
 )
 
 missing=()
