@@ -340,6 +340,15 @@ static void arbitrage_race(void **state)
     odz_prices_free(&ps);
 }
 
+/* The best fixed-win price of runner `i` (in card order) in a race.<id>.odds event. */
+static double best_fixed_win(const json_t *ev, size_t i)
+{
+    return num(json_object_get(json_object_get(json_array_get(json_object_get(ev, "runners"), i),
+                                               "best"),
+                               "fixed_win"),
+               "price");
+}
+
 /* What changes publish: a runner's rows only, nothing for a price no row reads, removals. */
 static void incremental_events(void **state)
 {
@@ -398,11 +407,7 @@ static void incremental_events(void **state)
     /* and the race's odds: runner 3's best is now neds at 5.60 */
     ev = take(&k, "race.5.odds", 1);
     assert_int_equal(json_array_size(ev), 1);
-    json_t *best = json_object_get(
-        json_object_get(json_array_get(json_object_get(json_array_get(ev, 0), "runners"), 2),
-                        "best"),
-        "fixed_win");
-    assert_true(num(best, "price") == 5.6);
+    assert_true(best_fixed_win(json_array_get(ev, 0), 2) == 5.6);
     json_decref(ev);
 
     /* a tote price: no row reads it, no matcher message; a percentage moved: odds */
@@ -519,11 +524,7 @@ static void batch_odds_once(void **state)
     odz_matcher_apply(m, NULL, &ch);
     json_t *ev = take(&k, "race.6.odds", 1);
     assert_int_equal(json_array_size(ev), 1);
-    json_t *best = json_object_get(
-        json_object_get(json_array_get(json_object_get(json_array_get(ev, 0), "runners"), 0),
-                        "best"),
-        "fixed_win");
-    assert_true(num(best, "price") == 9.9);
+    assert_true(best_fixed_win(json_array_get(ev, 0), 0) == 9.9);
     json_decref(ev);
     odz_changes_free(&ch);
     odz_matcher_free(m);

@@ -78,14 +78,21 @@ static odz_bus *bus_with_racing(void)
     return bus;
 }
 
+/* A pipe on `bus` that reports to done(); the test fails when it cannot start. */
+static odz_send_pipe *pipe_on(odz_bus *bus, const char *source, bool match)
+{
+    char err[ODZ_ERRLEN];
+    odz_send_pipe *p = odz_send_pipe_new(bus, source, match, done, NULL, err);
+    assert_non_null(p);
+    return p;
+}
+
 /* The caller hands over a scrape and goes on while it is stored; the next hand-over waits. */
 static void caller_goes_on_while_stored(void **st)
 {
     (void)st;
     odz_bus *bus = bus_with_racing();
-    char err[ODZ_ERRLEN];
-    odz_send_pipe *p = odz_send_pipe_new(bus, "replay", true, done, NULL, err);
-    assert_non_null(p);
+    odz_send_pipe *p = pipe_on(bus, "replay", true);
     odz_scrape sc = {0};
     pthread_mutex_lock(&mu);
     gate_open = 0;
@@ -112,9 +119,7 @@ static void order_kept_nothing_dropped(void **st)
 {
     (void)st;
     odz_bus *bus = bus_with_racing();
-    char err[ODZ_ERRLEN];
-    odz_send_pipe *p = odz_send_pipe_new(bus, "replay", true, done, NULL, err);
-    assert_non_null(p);
+    odz_send_pipe *p = pipe_on(bus, "replay", true);
     odz_scrape sc = {0};
     for (int i = 0; i < 8; i++) {
         char k[16];
@@ -141,9 +146,7 @@ static void refusal_reported(void **st)
 {
     (void)st;
     odz_bus *bus = bus_with_racing();
-    char err[ODZ_ERRLEN];
-    odz_send_pipe *p = odz_send_pipe_new(bus, NULL, false, done, NULL, err);
-    assert_non_null(p);
+    odz_send_pipe *p = pipe_on(bus, NULL, false);
     odz_scrape sc = {0};
     one_race(&sc, "bad");
     odz_send_pipe_submit(p, &sc, 1773460000);
