@@ -26,6 +26,7 @@
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
 #include "scraper/scraper.h"
+#include "scraper/send_pipe.h"
 
 #define POLL_MS 200
 #define CONNECT_TIMEOUT_MS 10000
@@ -43,6 +44,7 @@ struct odz_bf_client {
     odz_bf_client_stats stats;
     char token[512];         /* the session token last read from cfg.session_file */
     odz_scrape sc;           /* each flush's, its arrays kept between flushes */
+    odz_send_pipe *pipe;     /* stores one flush while the stream is read on */
 };
 
 /* ---- the connection ---- */
@@ -162,23 +164,38 @@ static int conn_write(odz_bf_client *c, const char *buf, size_t n)
 
 /* ---- the loop ---- */
 
+/* A batch's outcome (on the pipe's thread for a batch sent; on the stream's when it could not
+ * be made). */
+static void sent(void *ud, int rc, const char *err)
+{
+    odz_bf_client *c = ud;
+    if (rc >= 0)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stats.failed_batches++;
+    pthread_mutex_unlock(&c->lock);
+    odz_srcstat_error(ODZ_BF_PROVIDER, "exchange");
+    odz_log_kv(ODZ_LOG_ERROR, "betfair changes not stored", "error", err, NULL);
+}
+
+/* The races changed since the last flush, handed to the pipe: stored while the stream is read
+ * on (a slow store does not hold up the socket, its heartbeats or the next changes). */
 static void flush(odz_bf_client *c)
 {
     char err[ODZ_ERRLEN];
     odz_scrape *sc = &c->sc;
     int rc = odz_bf_to_scrape(&c->s.cache, NULL, c->cfg.tz, true, sc, err, sizeof err);
-    if (rc == 0 && (sc->n_races || sc->meetings.n))
-        rc = odz_scrape_send_as(c->bus, sc, odz_now(), ODZ_BF_PROVIDER, true, err);
+    bool send = rc == 0 && (sc->n_races || sc->meetings.n);
     pthread_mutex_lock(&c->lock);
-    if (sc->n_races || rc < 0)
+    if ((rc == 0 && sc->n_races) || rc < 0)
         c->stats.batches++;
-    if (rc < 0)
-        c->stats.failed_batches++;
     pthread_mutex_unlock(&c->lock);
-    if (rc < 0) {
-        odz_srcstat_error(ODZ_BF_PROVIDER, "exchange");
-        odz_log_kv(ODZ_LOG_ERROR, "betfair changes not stored", "error", err, NULL);
+    if (send) {
+        odz_send_pipe_submit(c->pipe, sc, odz_now());
+        return;
     }
+    if (rc < 0)
+        sent(c, rc, err);
     odz_scrape_clear(sc);
 }
 
@@ -311,6 +328,11 @@ odz_bf_client *odz_bf_client_start(odz_bus *bus, const odz_bf_client_config *cfg
     c->s.session = cfg->session_token;
     c->s.sub = cfg->sub;
     pthread_mutex_init(&c->lock, NULL);
+    if (!(c->pipe = odz_send_pipe_new(bus, ODZ_BF_PROVIDER, true, sent, c, err))) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return NULL;
+    }
     if (cfg->tls) {
         c->ctx = SSL_CTX_new(TLS_client_method());
         if (!c->ctx ||
@@ -318,6 +340,7 @@ odz_bf_client *odz_bf_client_start(odz_bus *bus, const odz_bf_client_config *cfg
                            : SSL_CTX_set_default_verify_paths(c->ctx))) {
             odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "betfair stream: cannot load trusted certificates");
             SSL_CTX_free(c->ctx);
+            odz_send_pipe_free(c->pipe);
             pthread_mutex_destroy(&c->lock);
             free(c);
             return NULL;
@@ -328,6 +351,7 @@ odz_bf_client *odz_bf_client_start(odz_bus *bus, const odz_bf_client_config *cfg
     if (pthread_create(&c->thread, NULL, client_thread, c)) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the betfair stream thread");
         SSL_CTX_free(c->ctx);
+        odz_send_pipe_free(c->pipe);
         pthread_mutex_destroy(&c->lock);
         free(c);
         return NULL;
@@ -348,6 +372,7 @@ void odz_bf_client_stop(odz_bf_client *c)
         return;
     atomic_store(&c->stop, true);
     pthread_join(c->thread, NULL);
+    odz_send_pipe_free(c->pipe); /* what was handed over is stored first */
     hang_up(c);
     odz_bf_session_free(&c->s);
     odz_scrape_free(&c->sc);
