@@ -8,12 +8,12 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$P/readyz" 20 || { cat "$TMP/run.log"; fail "not ready"; }
 U="http://127.0.0.1:$P"
 for _ in $(seq 1 50); do
-  RID=$(curl -fsS "$U/api/racing/next?limit=1" | python3 -c 'import json,sys; r=json.load(sys.stdin)["races"]; print(r[0]["race_id"] if r else "")')
+  RID=$(curl -fsS "$U/api/racing/next?limit=1" | "$PY" -c 'import json,sys; r=json.load(sys.stdin)["races"]; print(r[0]["race_id"] if r else "")')
   [ -n "$RID" ] && break; sleep 0.2
 done
 [ -n "$RID" ] || fail "no next race"
 [ "$(code "$U/api/racing/racecard?race_id=$RID")" = 200 ] || fail "racecard"
-python3 - "$TMP/body" "$RID" <<'PY' || fail "racecard content"
+"$PY" - "$TMP/body" "$RID" <<'PY' || fail "racecard content"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["race"]["race_id"] == int(sys.argv[2])
@@ -27,10 +27,10 @@ PY
 [ "$(code "$U/api/races/$RID")" = 200 ] || fail "/api/races/{id}"
 [ "$(code "$U/api/races/$RID/flucs")" = 200 ] || fail "flucs"
 [ "$(code "$U/api/racing/schedule")" = 200 ] || fail "schedule"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=d["groups"]; assert g and g[0]["meetings"][0]["has_races"]' "$TMP/body" || fail "schedule content"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); g=d["groups"]; assert g and g[0]["meetings"][0]["has_races"]' "$TMP/body" || fail "schedule content"
 [ "$(code "$U/api/racing/schedule?type=greyhound")" = 200 ] || fail "schedule by type"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(g["race_type"]=="greyhound" for g in d["groups"])' "$TMP/body" || fail "type filter"
-MID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["groups"][0]["meetings"][0]["meeting_id"])' "$TMP/body")
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(g["race_type"]=="greyhound" for g in d["groups"])' "$TMP/body" || fail "type filter"
+MID=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["groups"][0]["meetings"][0]["meeting_id"])' "$TMP/body")
 [ "$(code "$U/api/meetings/$MID")" = 200 ] || fail "meeting"
 # errors
 [ "$(code "$U/api/racing/schedule?date=2026-02-30")" = 400 ] || fail "bad date not 400"
@@ -55,7 +55,7 @@ curl -s -D "$TMP/hb" -o "$TMP/br" -H 'Accept-Encoding: gzip, deflate, br, zstd' 
 grep -qi '^content-encoding: br' "$TMP/hb" || fail "no brotli for a browser's Accept-Encoding"
 grep -qi '^vary: accept-encoding' "$TMP/hb" || fail "no Vary on the brotli answer"
 curl -s --compressed -o "$TMP/unbr" -H 'Accept-Encoding: br' "$U/api/racing/schedule"
-python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["groups"]' "$TMP/unbr" || fail "brotli body does not decode to the schedule"
+"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["groups"]' "$TMP/unbr" || fail "brotli body does not decode to the schedule"
 [ "$(stat -c %s "$TMP/br")" -lt "$(stat -c %s "$TMP/unbr")" ] || fail "brotli body not smaller"
 curl -s -D "$TMP/hp" -o /dev/null -H 'Accept-Encoding: br;q=0, identity' "$U/api/racing/schedule"
 grep -qi '^content-encoding' "$TMP/hp" && fail "br refused and identity asked, a coding sent"
@@ -69,7 +69,7 @@ grep -q '^oddzy_http_requests_total{' "$TMP/body" || fail "no request metrics"
 grep -q '^oddzy_scrapes_total{' "$TMP/body" || fail "no scrape metrics"
 if command -v promtool >/dev/null; then promtool check metrics < "$TMP/body" || fail "promtool"; fi
 # HTTP hardening: what the engine refuses is answered in JSON, CL+TE is refused, nosniff
-python3 - "$P" <<'PY' || fail "engine rejections"
+"$PY" - "$P" <<'PY' || fail "engine rejections"
 import json, socket, sys, threading
 port = int(sys.argv[1])
 def send(data):
@@ -119,7 +119,7 @@ grep -qi '^content-security-policy' "$TMP/h" && fail "CSP on a non-HTML response
 [ "$(code "$U/api/scraper/status")" = 200 ] || fail "scraper status"
 [ "$(code "$U/api/scraper/queue")" = 200 ] || fail "scraper queue"
 [ "$(code "$U/api/scraper/history")" = 200 ] || fail "scraper history"
-python3 -c 'import json,sys; h=json.load(open(sys.argv[1])); assert h and h[0]["outcome"]' "$TMP/body" || fail "history content"
+"$PY" -c 'import json,sys; h=json.load(open(sys.argv[1])); assert h and h[0]["outcome"]' "$TMP/body" || fail "history content"
 # /metrics on the API port: loopback peers only unless opened; the HTML gets its policy.
 # Needs an address of this host that is not loopback to be the peer.
 IP=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.' | grep -v '^127\.' | head -n1 || true)
@@ -135,7 +135,7 @@ else
   wait_http "http://$IP:$P2/healthz" 20 || { cat "$TMP/api2.log"; fail "api on $IP"; }
   wait_http "http://$IP:$P3/healthz" 20 || { cat "$TMP/api3.log"; fail "api on $IP (public metrics)"; }
   [ "$(code "http://$IP:$P2/metrics")" = 403 ] || fail "/metrics from $IP not 403"
-  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["error"]=="forbidden" and j["message"]' "$TMP/body" || fail "403 body"
+  "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["error"]=="forbidden" and j["message"]' "$TMP/body" || fail "403 body"
   [ "$(code "http://$IP:$P4/metrics")" = 200 ] || fail "/metrics on the api's --metrics-addr listener not 200"
   grep -q '^oddzy_http_requests_total{' "$TMP/body" || fail "metrics listener content"
   [ "$(code "http://$IP:$P3/metrics")" = 200 ] || fail "/metrics with ODDZY_METRICS_PUBLIC=1 not 200"

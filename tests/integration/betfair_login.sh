@@ -4,7 +4,7 @@
 # keep-alive sending the token back and writing a renewed one, no secret in any log line.
 source "$(dirname "$0")/lib.bash"
 P=$(free_port)
-python3 - "$P" "$TMP/sso.log" <<'PY' &
+"$PY" - "$P" "$TMP/sso.log" <<'PY' &
 import http.server, json, sys, urllib.parse
 port, logf = int(sys.argv[1]), sys.argv[2]
 class H(http.server.BaseHTTPRequestHandler):

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.bash"
 FIX=${ODDZY_FIXTURES:-$ROOT/tests/fixtures}/betfair
 P=$(free_port)
-python3 - "$P" "$FIX/historic-1.197931750-greyhound-win" "$TMP/requests" <<'PY' &
+"$PY" - "$P" "$FIX/historic-1.197931750-greyhound-win" "$TMP/requests" <<'PY' &
 import json, socket, sys
 port, path, reqs = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

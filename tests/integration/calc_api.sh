@@ -59,7 +59,7 @@ expect400 'matched?back=nan&lay=3.1&stake=10' 'back'
 expect400 'eachway?back=19&lay_win=20&lay_place=6&stake=5&places=5' 'fraction'
 expect400 'eachway?back=19&lay_win=20&lay_place=6&stake=5&places=11&fraction=1/4' 'places'
 expect400 'eachway?back=19&lay_win=20&lay_place=6&stake=5&places=3&fraction=5/4' 'fraction'
-expect400 "dutch?stake=10&runners=$(python3 -c 'print(",".join(["5"] * 101))')" '2 to 100'
+expect400 "dutch?stake=10&runners=$("$PY" -c 'print(",".join(["5"] * 101))')" '2 to 100'
 expect400 'dutch?stake=10&runners=5' '2 to 100'
 expect400 'dutch?stake=10&runners=5,,6' 'runners'
 expect400 'dutch?stake=10&profit=5&runners=5,6' 'either'
@@ -71,7 +71,7 @@ expect400 'deduction?method=au&prices=2&cents=4' 'not both'
 expect400 'deduction?method=rule4&cents=101' 'cents'
 expect400 'deduction?method=rule4&prices=4&odds=9' 'both odds and stake'
 # 10,000 odds do not fit a request target (4096 bytes): 414 before any parsing
-[ "$(code "$U/dutch?stake=10&runners=$(python3 -c 'print(",".join(["5"] * 10000))')")" = 414 ] ||
+[ "$(code "$U/dutch?stake=10&runners=$("$PY" -c 'print(",".join(["5"] * 10000))')")" = 414 ] ||
   fail "10,000 odds not 414"
 grep -q '"error":"uri_too_long"' "$TMP/body" || fail "414 body"
 [ "$(code -X POST "$U/matched?back=3&lay=3.1&stake=10")" = 405 ] || fail "POST not 405"

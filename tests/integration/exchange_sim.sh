@@ -75,7 +75,7 @@ xp=$(free_port)
 "$ODDZY" feed --port 0 --exchange-port "$xp" >"$TMP/feed-c.log" 2>&1 &
 PIDS+=($!)
 wait_log "$TMP/feed-c.log"
-python3 - "$xp" <<'PY' || fail "authentication without a session accepted"
+"$PY" - "$xp" <<'PY' || fail "authentication without a session accepted"
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 f = s.makefile("rb")
@@ -101,7 +101,7 @@ while [ $SECONDS -lt $deadline ]; do
 done
 [ -n "$RID" ] || { tail -5 "$TMP/run.log"; fail "run: no betfair prices stored"; }
 curl -fsS "http://127.0.0.1:$P/api/racing/racecard?race_id=$RID" >"$TMP/card.json" || fail "racecard"
-python3 - "$TMP/card.json" <<'PY' || fail "run: racecard without betfair prices"
+"$PY" - "$TMP/card.json" <<'PY' || fail "run: racecard without betfair prices"
 import json, sys
 d = json.load(open(sys.argv[1]))
 text = json.dumps(d.get("data", d))

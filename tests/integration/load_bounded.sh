@@ -14,7 +14,7 @@ PIDS+=($PID)
 U="http://127.0.0.1:$P"
 wait_http "$U/readyz" 20 || { cat "$TMP/run.log"; fail "not ready"; }
 for _ in $(seq 1 100); do
-  n=$(curl -fsS "$U/api/racing/next?limit=5" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["races"]))' 2>/dev/null || echo 0)
+  n=$(curl -fsS "$U/api/racing/next?limit=5" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["races"]))' 2>/dev/null || echo 0)
   [ "$n" -gt 0 ] && break; sleep 0.2
 done
 [ "$n" -gt 0 ] || fail "no next races"
@@ -49,7 +49,7 @@ sample_threads() { # seconds
 
 # /api/racing/next once every 50 ms while the load runs; prints p50 and p99 in ms
 probe_next() { # seconds
-  python3 - "$U/api/racing/next?limit=5" "$1" <<'PY'
+  "$PY" - "$U/api/racing/next?limit=5" "$1" <<'PY'
 import sys, time, urllib.request
 url, secs = sys.argv[1], float(sys.argv[2])
 lat, bad, end = [], 0, time.time() + secs

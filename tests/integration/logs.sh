@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.bash"
 
 # every line JSON with the standard fields; prints the number of lines
 check_json_lines() {
-  python3 - "$1" <<'PY'
+  "$PY" - "$1" <<'PY'
 import json, sys
 n = 0
 for i, line in enumerate(open(sys.argv[1]), 1):
@@ -76,7 +76,7 @@ P3=$(free_port)
 PIDS+=($!)
 wait_http "http://127.0.0.1:$P3/readyz" 20 || { cat "$TMP/run.log"; fail "run not ready"; }
 for _ in $(seq 1 50); do
-  RID=$(curl -fsS "http://127.0.0.1:$P3/api/racing/next?limit=1" | python3 -c 'import json,sys; r=json.load(sys.stdin)["races"]; print(r[0]["race_id"] if r else "")')
+  RID=$(curl -fsS "http://127.0.0.1:$P3/api/racing/next?limit=1" | "$PY" -c 'import json,sys; r=json.load(sys.stdin)["races"]; print(r[0]["race_id"] if r else "")')
   [ -n "$RID" ] && break; sleep 0.2
 done
 [ -n "$RID" ] || fail "no race"
@@ -87,7 +87,7 @@ grep -qi '^x-correlation-id: it-corr-42' "$TMP/h" || { cat "$TMP/h"; fail "corre
 curl -s -D "$TMP/h" -o /dev/null -H 'X-Correlation-Id: it-corr-43' "http://127.0.0.1:$P3/api/racing/racecard?race_id=99999999"
 grep -qi '^x-correlation-id: it-corr-43' "$TMP/h" || { cat "$TMP/h"; fail "correlation id not returned on a 404"; }
 sleep 0.5
-python3 - "$TMP/run.log" <<'PY' || fail "correlation id not in the build's log lines"
+"$PY" - "$TMP/run.log" <<'PY' || fail "correlation id not in the build's log lines"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 mine = [d for d in lines if d.get("correlation_id") == "it-corr-42"]

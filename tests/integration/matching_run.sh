@@ -37,7 +37,7 @@ dup=$(sql "$DB" "select count(*) from races a join meetings ma on ma.id = a.meet
 echo "exchange races retired into a bookmaker's: $(sql "$DB" "select count(*) from races where merged_into is not null")"
 [ "${dup:-1}" = 0 ] || { sql "$DB" "select a.source_key, ma.name, a.scheduled_start from races a join meetings ma on ma.id = a.meeting_id where a.source_key like 'betfair:%' limit 10";
   head -c 3000 "$TMP/unmatched.json"; fail "$dup exchange races stand beside a bookmaker's"; }
-python3 - "$TMP/sources.json" <<'PY' || fail "/api/sources: the exchange and the bookmakers"
+"$PY" - "$TMP/sources.json" <<'PY' || fail "/api/sources: the exchange and the bookmakers"
 import json, sys
 s = {x["source"]: x for x in json.load(open(sys.argv[1]))}
 b = s.get("betfair")

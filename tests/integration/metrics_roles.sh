@@ -117,7 +117,7 @@ else
 fi
 
 # ---- every metric the dashboard and the alerts query is one some role exports ----
-python3 - "$ROOT/deploy/grafana/oddzy-dashboard.json" "$ROOT/deploy/prometheus/alerts.yml" "$TMP"/*.metrics <<'PY' || fail "dashboard or alerts query metrics no role exports"
+"$PY" - "$ROOT/deploy/grafana/oddzy-dashboard.json" "$ROOT/deploy/prometheus/alerts.yml" "$TMP"/*.metrics <<'PY' || fail "dashboard or alerts query metrics no role exports"
 import glob, json, re, sys
 dash, alerts, outputs = sys.argv[1], sys.argv[2], sys.argv[3:]
 have = set()

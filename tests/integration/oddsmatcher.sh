@@ -18,7 +18,7 @@ U="http://127.0.0.1:$P/api"
 
 # rows appear once the scraper has read race cards with the exchange's lay prices
 for _ in $(seq 1 120); do
-  n=$(curl -s "$U/oddsmatcher?limit=1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))')
+  n=$(curl -s "$U/oddsmatcher?limit=1000" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))')
   [ "$n" -ge 50 ] && break
   sleep 0.5
 done
@@ -27,7 +27,7 @@ echo "matcher rows: $n"
 
 # every row is the matched bet calculator's answer for its prices (here 25.00 at 2 %)
 curl -s "$U/oddsmatcher?stake=25&commission=2&limit=20&sort=start" >"$TMP/rows.json"
-python3 - "$TMP/rows.json" "$U" <<'PY' || fail "rows disagree with /api/calc/matched"
+"$PY" - "$TMP/rows.json" "$U" <<'PY' || fail "rows disagree with /api/calc/matched"
 import json, sys, urllib.request
 rows = json.load(open(sys.argv[1]))["rows"]
 assert rows, "no rows"
@@ -68,7 +68,7 @@ fi
 
 # filters
 expect "oddsmatcher?limit=1000" 'len(rows) > 0' 'all(rows[i]["rating"] >= rows[i+1]["rating"] for i in range(len(rows)-1))'
-BK=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rows"][0]["bookmaker"])' "$TMP/rows.json")
+BK=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["rows"][0]["bookmaker"])' "$TMP/rows.json")
 expect "oddsmatcher?bookmaker=$BK&limit=1000" 'len(rows) > 0' "all(r['bookmaker'] == '$BK' for r in rows)"
 expect "oddsmatcher?min_odds=3&max_odds=8&limit=1000" 'all(3 <= r["back"] <= 8 for r in rows)'
 expect "oddsmatcher?type=snr&min_rating=50&limit=1000" 'all(r["type"] == "snr" and r["rating"] >= 50 for r in rows)'
@@ -91,15 +91,15 @@ expect400 "oddsmatcher?type=free" "type must be"
 expect400 "oddsmatcher?sort=name" "sort must be"
 expect400 "oddsmatcher?limit=0" "limit must be"
 expect400 "arbitrage?stake=-1" "stake must be"
-IDS=$(python3 -c 'print(",".join(str(i) for i in range(1, 34)))')
+IDS=$("$PY" -c 'print(",".join(str(i) for i in range(1, 34)))')
 expect400 "oddsmatcher?race_id=$IDS" "race_id must be 1 to 32"
 # 10,000 ids are past the server's 4096-byte request target: 414 before any handler
-IDS=$(python3 -c 'print(",".join(str(i) for i in range(1, 10001)))')
+IDS=$("$PY" -c 'print(",".join(str(i) for i in range(1, 10001)))')
 [ "$(code "$U/oddsmatcher?race_id=$IDS")" = 414 ] || fail "10,000 ids: $(cat "$TMP/body")"
 curl -fsS -o /dev/null "http://127.0.0.1:$P/healthz" || fail "the server went away"
 # what the matcher holds and publishes, on /metrics
 curl -fsS "http://127.0.0.1:$P/metrics" >"$TMP/metrics"
-python3 - "$TMP/metrics" <<'PY' || fail "matcher metrics: $(grep oddzy_matcher "$TMP/metrics")"
+"$PY" - "$TMP/metrics" <<'PY' || fail "matcher metrics: $(grep oddzy_matcher "$TMP/metrics")"
 import sys
 m = {l.split()[0]: float(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("oddzy_matcher")}
 assert m["oddzy_matcher_races"] > 0 and m["oddzy_matcher_rows"] >= 50, m

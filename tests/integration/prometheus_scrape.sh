@@ -18,7 +18,7 @@ wait_http "http://127.0.0.1:$P/readyz" 20 || { cat "$TMP/run.log"; fail "oddzy r
 # this Prometheus; the other roles (not running here) on a port where nothing listens.
 mkdir -p "$TMP/prom"
 cp "$ROOT/deploy/prometheus/alerts.yml" "$TMP/prom/alerts.yml"
-python3 - "$ROOT/deploy/prometheus/prometheus.yml" "$TMP/prom/prometheus.yml" "$P" "$PP" "$DOWN" <<'PY'
+"$PY" - "$ROOT/deploy/prometheus/prometheus.yml" "$TMP/prom/prometheus.yml" "$P" "$PP" "$DOWN" <<'PY'
 import re, sys
 src, dst, api, prom, down = sys.argv[1:]
 text = open(src).read()
@@ -55,7 +55,7 @@ wait_http "$U/-/ready" 30 || { cat "$TMP/prom.log"; fail "prometheus not ready";
 for _ in $(seq 1 5); do curl -s -o /dev/null "http://127.0.0.1:$P/api/racing/schedule"; done
 # query EXPR: the value of the first result of an instant query ("" if none)
 query() {
-  curl -s --get "$U/api/v1/query" --data-urlencode "query=$1" | python3 -c '
+  curl -s --get "$U/api/v1/query" --data-urlencode "query=$1" | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 r = d["data"]["result"] if d.get("status") == "success" else []
@@ -64,24 +64,37 @@ print(r[0]["value"][1] if r else "")'
 got=""
 for _ in $(seq 1 60); do
   got=$(query 'sum(oddzy_races_updated_total{job="oddzy-api",role="api"})')
-  [ -n "$got" ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0 else 1)' "$got" && break
+  [ -n "$got" ] && "$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0 else 1)' "$got" && break
   got=""; sleep 0.5
 done
 [ -n "$got" ] || { cat "$TMP/prom.log"; curl -s "$U/api/v1/targets" | head -c 2000; fail "no oddzy_races_updated_total > 0 scraped"; }
 echo "ok   scraped oddzy_races_updated_total = $got"
 req=$(query 'sum(oddzy_http_requests_total{job="oddzy-api",route="/api/racing/schedule",status="200"})')
-[ -n "$req" ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)' "$req" || fail "oddzy_http_requests_total for the schedule: '$req'"
+[ -n "$req" ] && "$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)' "$req" || fail "oddzy_http_requests_total for the schedule: '$req'"
 echo "ok   scraped oddzy_http_requests_total{route=\"/api/racing/schedule\"} = $req"
 [ "$(query 'up{job="oddzy-api"}')" = 1 ] || fail "the api target is not up"
-[ "$(query 'up{job="oddzy-racing"}')" = 0 ] || fail "a target with nothing listening should be down"
-h=$(query 'histogram_quantile(0.99, sum by (le) (rate(oddzy_store_op_seconds_bucket{job="oddzy-api"}[10s])))')
+# (its first scrape may not have come yet: wait for the series)
+down=""
+for _ in $(seq 1 40); do
+  down=$(query 'up{job="oddzy-racing"}')
+  [ -n "$down" ] && break
+  sleep 0.5
+done
+[ "$down" = 0 ] || fail "a target with nothing listening should be down (up = '$down')"
+# (a rate needs two scrapes in its window: wait for them)
+h=""
+for _ in $(seq 1 40); do
+  h=$(query 'histogram_quantile(0.99, sum by (le) (rate(oddzy_store_op_seconds_bucket{job="oddzy-api"}[10s])))')
+  [ -n "$h" ] && break
+  sleep 0.5
+done
 [ -n "$h" ] || fail "no store latency histogram scraped"
 echo "ok   store op p99 over 10 s: $h s"
 
 # The alert rules are loaded and evaluate without errors.
 for _ in $(seq 1 40); do
   curl -s "$U/api/v1/rules" >"$TMP/rules.json"
-  python3 - "$TMP/rules.json" <<'PY' && break
+  "$PY" - "$TMP/rules.json" <<'PY' && break
 import json, sys
 d = json.load(open(sys.argv[1]))
 rules = [r for g in d["data"]["groups"] for r in g["rules"]]
@@ -97,14 +110,14 @@ print("ok   %d alert rules loaded from alerts.yml, all evaluated ok" % len(names
 PY
   sleep 0.5
 done
-python3 - "$TMP/rules.json" <<'PY' || fail "alert rules not loaded or not healthy"
+"$PY" - "$TMP/rules.json" <<'PY' || fail "alert rules not loaded or not healthy"
 import json, sys
 d = json.load(open(sys.argv[1]))
 rules = [r for g in d["data"]["groups"] for r in g["rules"]]
 sys.exit(0 if all(r.get("health") == "ok" for r in rules) and len(rules) >= 8 else 1)
 PY
 # The racing target is down; its alert is pending (it fires only after 2 minutes).
-curl -s "$U/api/v1/rules?type=alert" | python3 -c '
+curl -s "$U/api/v1/rules?type=alert" | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 for g in d["data"]["groups"]:

@@ -59,7 +59,7 @@ check_race "$TMP/a.db" "plain, max ($max_ms ms)"
 # 2. the WIN file bzip2-compressed as downloaded, catalogue names only (no names in the
 #    definitions until the last line): the race day follows --tz
 mkdir -p "$TMP/bz"
-python3 -c 'import bz2,sys; open(sys.argv[2],"wb").write(bz2.compress(open(sys.argv[1],"rb").read()))' "$WIN" "$TMP/bz/1.197931750.bz2"
+"$PY" -c 'import bz2,sys; open(sys.argv[2],"wb").write(bz2.compress(open(sys.argv[1],"rb").read()))' "$WIN" "$TMP/bz/1.197931750.bz2"
 cp "$PLACE" "$TMP/bz/1.197931751"
 "$ODDZY" replay --speed max --db "$TMP/b.db" --tz Europe/London --log-format text "$TMP/bz/1.197931750.bz2" "$TMP/bz/1.197931751" \
   >"$TMP/b.log" 2>&1 || { cat "$TMP/b.log"; fail "bz2 replay exited $?"; }
@@ -71,8 +71,8 @@ check_race "$TMP/b.db" "bz2"
 #    come from the catalogue beside the file (the definitions have none yet)
 head -n 20 "$WIN" >"$TMP/bz/head-win"
 cp "$FIX/catalogue-1.197931750.json" "$TMP/bz/"
-first=$(head -n1 "$WIN" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["pt"])')
-last=$(sed -n 20p "$WIN" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["pt"])')
+first=$(head -n1 "$WIN" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read())["pt"])')
+last=$(sed -n 20p "$WIN" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read())["pt"])')
 want_ms=$(( (last - first) / 40 ))
 start=$(date +%s%N)
 "$ODDZY" replay --speed 40 --db "$TMP/c.db" --tz Australia/Sydney --log-format text "$TMP/bz/head-win" \
@@ -92,7 +92,7 @@ deep=$(sql "$TMP/c.db" "select count(*) from exchange_books where provider='betf
 
 # 4. a scratching and a garbage line, in a file built from the recording: trap 5 REMOVED with
 #    a 15.5 % reduction factor from the first suspension on
-python3 - "$WIN" "$TMP/scratch" <<'EOF'
+"$PY" - "$WIN" "$TMP/scratch" <<'EOF'
 import json, sys
 out = []
 removed = False
@@ -137,7 +137,7 @@ done
 [ "$st" = 3 ] || { cat "$TMP/f.log"; fail "run --replay: race not FINAL (status '${st:-none}')"; }
 RID=$(sql "$TMP/f.db" "select id from races where source_key='$RACE'")
 curl -fsS "http://127.0.0.1:$P/api/racing/racecard?race_id=$RID" >"$TMP/card.json" || fail "racecard"
-python3 - "$TMP/card.json" <<'PY' || fail "run --replay: racecard content"
+"$PY" - "$TMP/card.json" <<'PY' || fail "run --replay: racecard content"
 import json, sys
 d = json.load(open(sys.argv[1]))
 d = d.get("data", d)
@@ -154,7 +154,7 @@ echo "run --replay: race $RID FINAL and on the API race card"
 curl -fsS "http://127.0.0.1:$P/api/sources/unmatched" >"$TMP/unmatched.json" || fail "unmatched"
 curl -fsS "http://127.0.0.1:$P/api/sources" >"$TMP/sources.json" || fail "sources"
 curl -fsS "http://127.0.0.1:$P/metrics" >"$TMP/metrics.txt" || fail "metrics"
-python3 - "$TMP/unmatched.json" "$TMP/sources.json" "$RACE" <<'PY' || fail "run --replay: unmatched and sources"
+"$PY" - "$TMP/unmatched.json" "$TMP/sources.json" "$RACE" <<'PY' || fail "run --replay: unmatched and sources"
 import json, sys
 u = json.load(open(sys.argv[1]))
 s = json.load(open(sys.argv[2]))
@@ -171,5 +171,5 @@ grep -q '^oddzy_source_markets{source="replay",state="unmatched"} 1' "$TMP/metri
   fail "metrics: no unmatched market of the replay"
 grep -q '^oddzy_source_requests_total{source="replay"} 332' "$TMP/metrics.txt" ||
   fail "metrics: replayed lines not counted as requests of the replay"
-echo "run --replay: the market listed on /api/sources/unmatched: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["reason"])' "$TMP/unmatched.json")"
+echo "run --replay: the market listed on /api/sources/unmatched: $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["reason"])' "$TMP/unmatched.json")"
 echo "PASS"

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.bash"
 
 # ---- headers: a source that records what it was sent ----
 CP=$(free_port)
-python3 - "$CP" "$TMP/headers" >"$TMP/capture.log" 2>&1 <<'PY' &
+"$PY" - "$CP" "$TMP/headers" >"$TMP/capture.log" 2>&1 <<'PY' &
 import http.server, sys
 port, out = int(sys.argv[1]), sys.argv[2]
 class H(http.server.BaseHTTPRequestHandler):
@@ -53,7 +53,7 @@ for _ in $(seq 1 100); do
   [ "$(grep -c '^/[kb]/affiliates' "$TMP/headers" 2>/dev/null)" -ge 4 ] && break; sleep 0.1
 done
 kill $SP 2>/dev/null || true; wait $SP 2>/dev/null || true
-python3 - "$TMP/headers" <<'PY' || fail "the secrets were not sent on every request"
+"$PY" - "$TMP/headers" <<'PY' || fail "the secrets were not sent on every request"
 import sys
 reqs = [b.split("\n") for b in open(sys.argv[1]).read().split("\n\n") if b.strip()]
 keyed = [r for r in reqs if r[0].startswith("/k/")]
@@ -133,7 +133,7 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$RP/readyz" 30 || { cat "$TMP/run.log"; fail "oddzy run not ready"; }
 # the providers on the race cards of the next races of the API on port $1
 card_providers() {
-  curl -fsS "http://127.0.0.1:$1/api/racing/next?limit=5" | python3 -c '
+  curl -fsS "http://127.0.0.1:$1/api/racing/next?limit=5" | "$PY" -c '
 import json, sys, urllib.request
 port = sys.argv[1]
 seen = set()

@@ -47,7 +47,7 @@ else
 fi
 
 # base port B with B..B+19 free (below the ephemeral range, where free_port draws from)
-B=$(python3 - <<'PY'
+B=$("$PY" - <<'PY'
 import random, socket
 for _ in range(500):
     b = random.randrange(12000, 30000)
@@ -111,7 +111,7 @@ grep -q '^READY' "$EV" || { cat "$EV" "$TMP/client.err"; fail "socket.io client 
 # ours EV SINCE_MS: the last updatePrice of our own market (provider oddzy, fixed_win) received
 # after SINCE_MS for each (race, runner), as lines "race number price recv_ms", newest last
 ours() {
-  python3 - "$1" "$2" <<'PY'
+  "$PY" - "$1" "$2" <<'PY'
 import json, sys
 last = {}
 for line in open(sys.argv[1]):
@@ -132,7 +132,7 @@ PY
 # for some runner the price of the client's latest event for it (received after SINCE_MS);
 # prints "race number price", or on failure what the cards showed instead
 card_shows() {
-  python3 - "$EV" "$1" "$2" <<'PY'
+  "$PY" - "$EV" "$1" "$2" <<'PY'
 import json, sys, time, urllib.request
 ev, port, since = sys.argv[1], sys.argv[2], int(sys.argv[3])
 deadline, seen = time.time() + 20, []
@@ -186,7 +186,7 @@ echo "ok   (a) client on API :$mine; race card from API :$other shows the pushed
 # ---- (b) both racing services answer requests ----
 g1=$(metric "$STACK_P_RACING1" 'oddzy_store_op_seconds_count\{op="get_race"\}')
 g2=$(metric "$STACK_P_RACING2" 'oddzy_store_op_seconds_count\{op="get_race"\}')
-ids=$(curl -fsS "$NGX/api/racing/schedule" | python3 -c '
+ids=$(curl -fsS "$NGX/api/racing/schedule" | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 ids = []
@@ -253,11 +253,11 @@ dups=$(psql_q "SELECT (SELECT count(*) - count(DISTINCT source_key) FROM meeting
 # nothing lost: every meeting and race the source lists for the scraper's window is stored
 lost=""
 for _ in $(seq 1 40); do
-  win=$(curl -fsS -m 3 "$NGX/api/scraper/status" | python3 -c 'import json,sys; w=json.load(sys.stdin)["window"]; print(w["from"], w["to"])' 2>/dev/null) || { sleep 0.5; continue; }
+  win=$(curl -fsS -m 3 "$NGX/api/scraper/status" | "$PY" -c 'import json,sys; w=json.load(sys.stdin)["window"]; print(w["from"], w["to"])' 2>/dev/null) || { sleep 0.5; continue; }
   read -r from to <<<"$win"
   curl -fsS "http://127.0.0.1:$STACK_P_FEED/affiliates/v1/racing/meetings?date_from=$from&date_to=$to" >"$TMP/feed.json" || { sleep 0.5; continue; }
   psql_q "SELECT 'm ' || source_key FROM meetings UNION ALL SELECT 'r ' || source_key FROM races" >"$TMP/stored.txt"
-  lost=$(python3 - "$TMP/feed.json" "$TMP/stored.txt" <<'PY'
+  lost=$("$PY" - "$TMP/feed.json" "$TMP/stored.txt" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))["data"]["meetings"]
 stored = set(l.strip() for l in open(sys.argv[2]))
