@@ -22,6 +22,7 @@
 #define MAX_WAITERS 4096
 #define JOBS 8192
 #define PATCH_MIN_MS 50 /* a view patched from events is re-rendered at most this often */
+#define REBUILD_MIN_MS 50 /* a view an event invalidates is rebuilt at most this often */
 #define PATCH_SETTLE_MS 3 /* and not before the burst that patched it has landed: a write's
                            * events for one race come together, within a millisecond or two */
 #define MAX_PENDING 256 /* events held for a patched view while the service builds it */
@@ -66,6 +67,7 @@ typedef struct view {
     bool mem_build;      /* the running build renders from rows */
     bool delayed;        /* on the delayed list, due at due_ms */
     int64_t due_ms, rendered_ms; /* rendered_ms: the last render from rows */
+    int64_t built_ms;            /* the end of its last build, either kind */
     /* events that came during a service build: applied to the rows it brings (an event the
      * service's read already saw changes nothing: rows keep the latest by ts) */
     pending_patch *pending;
@@ -82,7 +84,7 @@ struct odz_views {
     size_t entries;
     view *jobs[JOBS];
     size_t jhead, jlen;
-    view *delayed; /* patched cards waiting out PATCH_MIN_MS since their last build */
+    view *delayed; /* views waiting out PATCH_MIN_MS or REBUILD_MIN_MS since their last build */
     bool stop;
     pthread_t *threads;
     int n_threads;
@@ -171,6 +173,37 @@ static void enqueue(odz_views *v, view *e, const char *corr)
     push_job(v, e);
 }
 
+/* Put e on the delayed list, due at `due`. Caller holds lock. */
+static void delay(odz_views *v, view *e, int64_t due)
+{
+    e->delayed = true;
+    e->due_ms = due;
+    e->dnext = v->delayed;
+    v->delayed = e;
+    pthread_cond_signal(&v->cond);
+}
+
+/* A change an event announced: rebuild e through the racing service, at once when its last
+ * build ended REBUILD_MIN_MS ago or more, else then: a burst of updates (a scraper's first
+ * sweep lands a race card every few milliseconds, each changing the schedule and next to
+ * jump) makes one build a gap, not one each. Caller holds lock. */
+static void enqueue_event(odz_views *v, view *e, const char *corr)
+{
+    keep_corr(e, corr);
+    e->service = true;
+    if (e->building) {
+        e->dirty = true; /* rebuild after the running build */
+        return;
+    }
+    if (e->queued || e->delayed)
+        return; /* on its way: the build it gets asks the service */
+    int64_t due = e->built_ms + REBUILD_MIN_MS;
+    if (odz_mono_ms() >= due)
+        push_job(v, e);
+    else
+        delay(v, e, due);
+}
+
 /* Re-render patched card e from memory once PATCH_SETTLE_MS have passed since this event
  * and PATCH_MIN_MS since its last render: the first event after a quiet spell shows a few
  * milliseconds later with the rest of its write's events for the race, not alone at once
@@ -184,11 +217,7 @@ static void schedule_render(odz_views *v, view *e, const char *corr)
     int64_t now = odz_mono_ms(), due = e->rendered_ms + PATCH_MIN_MS;
     if (due < now + PATCH_SETTLE_MS)
         due = now + PATCH_SETTLE_MS;
-    e->delayed = true;
-    e->due_ms = due;
-    e->dnext = v->delayed;
-    v->delayed = e;
-    pthread_cond_signal(&v->cond);
+    delay(v, e, due);
 }
 
 /* Move the delayed renders that are due to the job queue; the earliest due time of those left
@@ -201,7 +230,7 @@ static int64_t release_due(odz_views *v)
         if (e->due_ms <= now) {
             *pp = e->dnext;
             e->delayed = false;
-            if (e->patched)
+            if (e->patched || e->service)
                 push_job(v, e);
         } else {
             if (e->due_ms < next)
@@ -431,6 +460,7 @@ static void *worker(void *arg)
         }
         pthread_mutex_lock(&v->lock);
         e->building = false;
+        e->built_ms = odz_mono_ms();
         waiter *w = e->waiters;
         size_t nw = e->n_waiters;
         e->waiters = NULL;
@@ -487,8 +517,10 @@ static void *worker(void *arg)
         free(rows);
         bool mem_build = e->mem_build;
         e->mem_build = false;
-        if (e->dirty || (rc != 0 && mem_build))
+        if (rc != 0 && mem_build)
             enqueue(v, e, NULL);
+        else if (e->dirty)
+            enqueue_event(v, e, NULL);
         else if (e->patched)
             schedule_render(v, e, NULL);
         else if (rc != 0 && !e->var[ODZ_ENC_IDENTITY]) {
@@ -597,12 +629,12 @@ static void invalidate(odz_views *v, const char *key, const char *corr)
     if (!prefix) {
         view *e = *slot(v, key);
         if (e && e->var[ODZ_ENC_IDENTITY])
-            enqueue(v, e, corr);
+            enqueue_event(v, e, corr);
     } else {
         for (int b = 0; b < BUCKETS; b++)
             for (view *e = v->buckets[b]; e; e = e->next)
                 if (e->var[ODZ_ENC_IDENTITY] && !strncmp(e->key, key, kl - 1))
-                    enqueue(v, e, corr);
+                    enqueue_event(v, e, corr);
     }
     pthread_mutex_unlock(&v->lock);
 }
