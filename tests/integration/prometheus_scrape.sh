@@ -73,21 +73,20 @@ req=$(query 'sum(oddzy_http_requests_total{job="oddzy-api",route="/api/racing/sc
 [ -n "$req" ] && "$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)' "$req" || fail "oddzy_http_requests_total for the schedule: '$req'"
 echo "ok   scraped oddzy_http_requests_total{route=\"/api/racing/schedule\"} = $req"
 [ "$(query 'up{job="oddzy-api"}')" = 1 ] || fail "the api target is not up"
-# (its first scrape may not have come yet: wait for the series)
-down=""
-for _ in $(seq 1 40); do
-  down=$(query 'up{job="oddzy-racing"}')
-  [ -n "$down" ] && break
-  sleep 0.5
-done
+# query_soon EXPR: query's answer once it has one (up to 20 s): a series needs its first
+# scrape, a rate two in its window
+query_soon() {
+  local v=""
+  for _ in $(seq 1 40); do
+    v=$(query "$1")
+    [ -n "$v" ] && break
+    sleep 0.5
+  done
+  echo "$v"
+}
+down=$(query_soon 'up{job="oddzy-racing"}')
 [ "$down" = 0 ] || fail "a target with nothing listening should be down (up = '$down')"
-# (a rate needs two scrapes in its window: wait for them)
-h=""
-for _ in $(seq 1 40); do
-  h=$(query 'histogram_quantile(0.99, sum by (le) (rate(oddzy_store_op_seconds_bucket{job="oddzy-api"}[10s])))')
-  [ -n "$h" ] && break
-  sleep 0.5
-done
+h=$(query_soon 'histogram_quantile(0.99, sum by (le) (rate(oddzy_store_op_seconds_bucket{job="oddzy-api"}[10s])))')
 [ -n "$h" ] || fail "no store latency histogram scraped"
 echo "ok   store op p99 over 10 s: $h s"
 
