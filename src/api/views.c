@@ -159,18 +159,25 @@ static void push_job(odz_views *v, view *e)
     pthread_cond_signal(&v->cond);
 }
 
-/* Queue a build of e through the racing service on behalf of `corr` (a request's or an
- * event's correlation id, or NULL): the first id since the last build start goes with the
- * build. Caller holds lock. */
-static void enqueue(odz_views *v, view *e, const char *corr)
+/* Mark e for a build through the racing service on behalf of `corr` (a request's or an
+ * event's correlation id, or NULL: the first id since the last build start goes with the
+ * build). True when a build is running: it is then marked to run again once it ends, and the
+ * caller queues nothing. Caller holds lock. */
+static bool want_service(view *e, const char *corr)
 {
     keep_corr(e, corr);
     e->service = true;
-    if (e->building) {
-        e->dirty = true; /* rebuild after the running build */
-        return;
-    }
-    push_job(v, e);
+    if (e->building)
+        e->dirty = true;
+    return e->building;
+}
+
+/* Queue a build of e through the racing service at once (see want_service). Caller holds
+ * lock. */
+static void enqueue(odz_views *v, view *e, const char *corr)
+{
+    if (!want_service(e, corr))
+        push_job(v, e);
 }
 
 /* Put e on the delayed list, due at `due`. Caller holds lock. */
@@ -189,13 +196,7 @@ static void delay(odz_views *v, view *e, int64_t due)
  * jump) makes one build a gap, not one each. Caller holds lock. */
 static void enqueue_event(odz_views *v, view *e, const char *corr)
 {
-    keep_corr(e, corr);
-    e->service = true;
-    if (e->building) {
-        e->dirty = true; /* rebuild after the running build */
-        return;
-    }
-    if (e->queued || e->delayed)
+    if (want_service(e, corr) || e->queued || e->delayed)
         return; /* on its way: the build it gets asks the service */
     int64_t due = e->built_ms + REBUILD_MIN_MS;
     if (odz_mono_ms() >= due)

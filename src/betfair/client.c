@@ -328,35 +328,30 @@ odz_bf_client *odz_bf_client_start(odz_bus *bus, const odz_bf_client_config *cfg
     c->s.session = cfg->session_token;
     c->s.sub = cfg->sub;
     pthread_mutex_init(&c->lock, NULL);
-    if (!(c->pipe = odz_send_pipe_new(bus, ODZ_BF_PROVIDER, true, sent, c, err))) {
-        pthread_mutex_destroy(&c->lock);
-        free(c);
-        return NULL;
-    }
+    if (!(c->pipe = odz_send_pipe_new(bus, ODZ_BF_PROVIDER, true, sent, c, err)))
+        goto fail;
     if (cfg->tls) {
         c->ctx = SSL_CTX_new(TLS_client_method());
         if (!c->ctx ||
             !(cfg->ca_file ? SSL_CTX_load_verify_locations(c->ctx, cfg->ca_file, NULL)
                            : SSL_CTX_set_default_verify_paths(c->ctx))) {
             odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "betfair stream: cannot load trusted certificates");
-            SSL_CTX_free(c->ctx);
-            odz_send_pipe_free(c->pipe);
-            pthread_mutex_destroy(&c->lock);
-            free(c);
-            return NULL;
+            goto fail;
         }
         SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
         SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
     }
     if (pthread_create(&c->thread, NULL, client_thread, c)) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the betfair stream thread");
-        SSL_CTX_free(c->ctx);
-        odz_send_pipe_free(c->pipe);
-        pthread_mutex_destroy(&c->lock);
-        free(c);
-        return NULL;
+        goto fail;
     }
     return c;
+fail:
+    SSL_CTX_free(c->ctx); /* NULL-safe, as is odz_send_pipe_free */
+    odz_send_pipe_free(c->pipe);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    return NULL;
 }
 
 void odz_bf_client_stats_get(odz_bf_client *c, odz_bf_client_stats *out)

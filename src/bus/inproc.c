@@ -425,11 +425,7 @@ static int64_t ip_subscribe(odz_bus *bb, const char *pattern, const char *group,
     s->ud = ud;
     s->cap = qlen ? qlen : ODZ_BUS_QUEUE_DEFAULT;
     s->bus = b;
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->cond, NULL);
-    if (pthread_create(&s->thread, NULL, deliver_loop, s) != 0) {
-        pthread_mutex_destroy(&s->lock);
-        pthread_cond_destroy(&s->cond);
+    if (odz_thread_start(&s->thread, &s->lock, &s->cond, deliver_loop, s)) {
         free(s);
         return ODZ_ENOMEM;
     }

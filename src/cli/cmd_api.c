@@ -77,12 +77,7 @@ static const char usage[] =
 
 static const odz_opt opts[] = {
     API_OPTS,
-    ODZ_OPT_BUS,
-    {"db", "ODDZY_DB", "var/oddzy.db",
-     "with the in-process bus, the API runs the racing service on this database (unused over "
-     "NATS)",
-     NULL, 0},
-    ODZ_OPT_TZ,
+    ODZ_OPT_ON_BUS("the API", " (unused over NATS)"),
     ODZ_OPT_END,
 };
 

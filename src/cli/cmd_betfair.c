@@ -140,10 +140,7 @@ static const odz_opt betfair_opts[] = {
     {"countries", "ODDZY_BETFAIR_COUNTRIES", "", "country codes, e.g. AU,NZ,GB (empty: all)",
      NULL, 0},
     {"market-types", "ODDZY_BETFAIR_MARKET_TYPES", "WIN,PLACE", "market types", NULL, 0},
-    ODZ_OPT_BUS,
-    {"db", "ODDZY_DB", "var/oddzy.db",
-     "with the in-process bus, the role runs the racing service on this database", NULL, 0},
-    ODZ_OPT_TZ,
+    ODZ_OPT_ON_BUS("the role", ""),
     ODZ_OPT_END,
 };
 

@@ -57,10 +57,7 @@ static const char usage[] =
     "on prices.<race_id>, which records them as price history (flucs).";
 
 static const odz_opt opts[] = {
-    ODZ_OPT_BUS,
-    {"db", "ODDZY_DB", "var/oddzy.db",
-     "with the in-process bus, the updater runs the racing service on this database", NULL, 0},
-    ODZ_OPT_TZ,
+    ODZ_OPT_ON_BUS("the updater", ""),
     {"seed", "ODDZY_SEED", "1", "market seed: same seed, same markets", NULL, 0},
     {"interval-ms", "ODDZY_PRICES_INTERVAL_MS", "1000", "real ms between market moves", NULL, 0},
     {"window-min", "ODDZY_PRICES_WINDOW_MIN", "120",

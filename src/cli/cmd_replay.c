@@ -80,10 +80,7 @@ static const char usage[] =
 static const odz_opt opts[] = {
     {"speed", "ODDZY_REPLAY_SPEED", "1",
      "play N times faster than recorded, or max: as fast as the racing service takes it", NULL, 0},
-    ODZ_OPT_BUS,
-    {"db", "ODDZY_DB", "var/oddzy.db",
-     "with the in-process bus, the replay runs the racing service on this database", NULL, 0},
-    ODZ_OPT_TZ,
+    ODZ_OPT_ON_BUS("the replay", ""),
     ODZ_OPT_END,
 };
 

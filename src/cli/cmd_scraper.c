@@ -190,10 +190,8 @@ static const odz_opt opts[] = {
      "process; instead of --source",
      NULL, 0},
     ODZ_OPT_BUS,
-    {"db", "ODDZY_DB", "var/oddzy.db",
-     "with the in-process bus, the scraper runs the racing service on this database; with "
-     "a postgres:// URL, the scrapers sharing it run active-standby (one scrapes)",
-     NULL, 0},
+    ODZ_OPT_BUS_DB("the scraper", "; with a postgres:// URL, the scrapers sharing it run "
+                                  "active-standby (one scrapes)"),
     {"standby-retry-ms", "ODDZY_STANDBY_RETRY_MS", "2000",
      "standby: how often to try to become the active scraper", NULL, 0},
     ODZ_OPT_TZ,

@@ -43,11 +43,20 @@ int odz_opts_logging(const odz_opt *opts, const char *service);
         {"log-format", "ODDZY_LOG_FORMAT", "json", "json (one object a line) or text", NULL, 0}
 /* The database (where a role opens the store itself), the message bus and the race days' time
  * zone, the same in every role that has them. */
+#define ODZ_DEFAULT_DB "var/oddzy.db"
 #define ODZ_OPT_DB                                                                                \
-    {"db", "ODDZY_DB", "var/oddzy.db", "database: SQLite file path or postgres:// URL", NULL, 0}
+    {"db", "ODDZY_DB", ODZ_DEFAULT_DB, "database: SQLite file path or postgres:// URL", NULL, 0}
 #define ODZ_OPT_BUS                                                                               \
     {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]", NULL, 0}
 #define ODZ_OPT_TZ {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0}
+/* A role on the bus runs the racing service itself when the bus is the in-process one (over
+ * NATS the service is a process of its own): the database it then opens, `who` ("the API")
+ * saying who runs it and `more` what else the option does (or ""). */
+#define ODZ_OPT_BUS_DB(who, more)                                                                 \
+    {"db", "ODDZY_DB", ODZ_DEFAULT_DB,                                                            \
+     "with the in-process bus, " who " runs the racing service on this database" more, NULL, 0}
+/* The rows of a role on the bus: the bus, that database and the race days' zone. */
+#define ODZ_OPT_ON_BUS(who, more) ODZ_OPT_BUS, ODZ_OPT_BUS_DB(who, more), ODZ_OPT_TZ
 #define ODZ_OPT_METRICS_ADDR                                                                      \
     {"metrics-addr", "ODDZY_METRICS_ADDR", "",                                                   \
      "serve /metrics and /healthz on HOST:PORT, e.g. 127.0.0.1:9101 (empty: off)", NULL, 0}

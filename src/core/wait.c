@@ -3,6 +3,23 @@
 
 #include <time.h>
 
+int odz_thread_start(pthread_t *t, pthread_mutex_t *m, pthread_cond_t *c, void *(*fn)(void *),
+                     void *arg)
+{
+    int rc = pthread_mutex_init(m, NULL);
+    if (rc)
+        return rc;
+    if ((rc = odz_cond_init_mono(c)) != 0) {
+        pthread_mutex_destroy(m);
+        return rc;
+    }
+    if ((rc = pthread_create(t, NULL, fn, arg)) != 0) {
+        pthread_cond_destroy(c);
+        pthread_mutex_destroy(m);
+    }
+    return rc;
+}
+
 int odz_cond_init_mono(pthread_cond_t *c)
 {
     pthread_condattr_t ca;

@@ -21,6 +21,12 @@ int odz_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t due_ms);
  *  waits on something else, which the caller wakes after this). The caller then joins. */
 void odz_stop_raise(pthread_mutex_t *m, pthread_cond_t *c, bool *stop);
 
+/** A background thread with its lock and wake-up: initialise `m` and `c` (as
+ *  odz_cond_init_mono does) and start fn(arg) on *t. 0, or the errno of what failed, with `m`
+ *  and `c` destroyed again (the caller frees only its own state). */
+int odz_thread_start(pthread_t *t, pthread_mutex_t *m, pthread_cond_t *c, void *(*fn)(void *),
+                     void *arg);
+
 /** *stop, read under `m`. */
 bool odz_stop_seen(pthread_mutex_t *m, const bool *stop);
 

@@ -105,47 +105,37 @@ static int req_dates(call *c, const char **from, const char **to)
     return rc ? rc : odz_racing__req_date(c, "date_to", to);
 }
 
-static int op_list_meetings(call *c)
-{
-    const char *a, *b;
-    int rc;
-    if ((rc = req_dates(c, &a, &b)))
-        return rc;
-    odz_meetings ms = {0};
-    if ((rc = SOP(c, list_meetings, a, b, &ms, c->err)) == 0)
-        c->data = rows_json(ms.v, ms.n, sizeof *ms.v, meeting_json);
-    odz_meetings_free(&ms);
-    return rc;
-}
-
-
-static int op_list_races(call *c)
-{
-    const char *a, *b;
-    int rc;
-    if ((rc = req_dates(c, &a, &b)))
-        return rc;
-    odz_races rs = {0};
-    rc = SOP(c, list_races, a, b, &rs, c->err);
-    if (rc == 0)
-        c->data = odz_racing__races_json(&rs);
-    odz_races_free(&rs);
-    return rc;
-}
-
-static int op_list_meeting_races(call *c)
-{
+/* What a listing's request names: a parent's id, or the days date_from to date_to. */
+typedef struct {
     int64_t id;
-    int rc = odz_racing__req_id(c, "meeting_id", &id);
-    if (rc)
-        return rc;
-    odz_races rs = {0};
-    rc = SOP(c, list_meeting_races, id, &rs, c->err);
-    if (rc == 0)
-        c->data = odz_racing__races_json(&rs);
-    odz_races_free(&rs);
-    return rc;
-}
+    const char *from, *to;
+} list_args;
+
+/* An operation that answers a store listing as a JSON array of to_json's objects: `read`
+ * fills list_args q from the request (0 or an error), then store_op(args..., &l) lists into
+ * l, of list type T (rows v, count n, freed by T##_free). */
+#define LIST_OP(name, T, to_json, read, store_op, ...)                                         \
+    static int name(call *c)                                                                   \
+    {                                                                                          \
+        list_args q = {0};                                                                     \
+        T l = {0};                                                                             \
+        int rc = read;                                                                         \
+        if (rc == 0 && (rc = SOP(c, store_op, __VA_ARGS__, &l, c->err)) == 0)                  \
+            c->data = rows_json(l.v, l.n, sizeof *l.v, to_json);                               \
+        T##_free(&l);                                                                          \
+        return rc;                                                                             \
+    }
+
+LIST_OP(op_list_meetings, odz_meetings, meeting_json, req_dates(c, &q.from, &q.to), list_meetings,
+        q.from, q.to)
+LIST_OP(op_list_races, odz_races, race_json, req_dates(c, &q.from, &q.to), list_races, q.from,
+        q.to)
+LIST_OP(op_list_meeting_races, odz_races, race_json, odz_racing__req_id(c, "meeting_id", &q.id),
+        list_meeting_races, q.id)
+LIST_OP(op_list_selections, odz_selections, selection_json,
+        odz_racing__req_id(c, "race_id", &q.id), list_selections, q.id)
+LIST_OP(op_latest_prices, odz_prices, price_json, odz_racing__req_id(c, "race_id", &q.id),
+        latest_prices, q.id)
 
 static int op_add_meeting(call *c)
 {
@@ -255,19 +245,6 @@ static int op_next_race(call *c)
     return rc;
 }
 
-static int op_list_selections(call *c)
-{
-    int64_t id;
-    int rc = odz_racing__req_id(c, "race_id", &id);
-    if (rc)
-        return rc;
-    odz_selections ss = {0};
-    if ((rc = SOP(c, list_selections, id, &ss, c->err)) == 0)
-        c->data = rows_json(ss.v, ss.n, sizeof *ss.v, selection_json);
-    odz_selections_free(&ss);
-    return rc;
-}
-
 static json_t *changes_json(const odz_changes *ch)
 {
     return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "meetings_added",
@@ -339,19 +316,6 @@ static int op_price_history(call *c)
         return rc;
     odz_prices ps = {0};
     if ((rc = SOP(c, price_history, id, (int)market, &ps, c->err)) == 0)
-        c->data = rows_json(ps.v, ps.n, sizeof *ps.v, price_json);
-    odz_prices_free(&ps);
-    return rc;
-}
-
-static int op_latest_prices(call *c)
-{
-    int64_t id;
-    int rc = odz_racing__req_id(c, "race_id", &id);
-    if (rc)
-        return rc;
-    odz_prices ps = {0};
-    if ((rc = SOP(c, latest_prices, id, &ps, c->err)) == 0)
         c->data = rows_json(ps.v, ps.n, sizeof *ps.v, price_json);
     odz_prices_free(&ps);
     return rc;

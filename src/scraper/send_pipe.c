@@ -63,11 +63,7 @@ odz_send_pipe *odz_send_pipe_new(odz_bus *bus, const char *source, bool match,
     p->match = match;
     p->done = done;
     p->ud = ud;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
-    if (pthread_create(&p->thread, NULL, run, p)) {
-        pthread_mutex_destroy(&p->mu);
-        pthread_cond_destroy(&p->cv);
+    if (odz_thread_start(&p->thread, &p->mu, &p->cv, run, p)) {
         free(p);
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the sender thread");
         return NULL;

@@ -152,12 +152,8 @@ odz_standby *odz_standby_start(odz_bus *bus, odz_leader *leader, const odz_scrap
     odz_strlcpy(s->name, name, sizeof s->name);
     s->retry_ms = sc && sc->retry_ms > 0 ? sc->retry_ms : 2000;
     s->check_ms = sc && sc->check_ms > 0 ? sc->check_ms : 1000;
-    pthread_mutex_init(&s->lock, NULL);
-    odz_cond_init_mono(&s->wake);
     set_gauge(s, 0);
-    if (pthread_create(&s->thread, NULL, run, s) != 0) {
-        pthread_mutex_destroy(&s->lock);
-        pthread_cond_destroy(&s->wake);
+    if (odz_thread_start(&s->thread, &s->lock, &s->wake, run, s)) {
         free(s);
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot start the leadership thread");
         return NULL;

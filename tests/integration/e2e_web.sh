@@ -39,10 +39,15 @@ rc=0
   # about 200 s on a quiet machine; a loaded one needs more (run-tests.sh allows a script 600 s)
   TMPDIR="$TMP" ODDZY_BIN="$ODDZY" CHROMIUM="$CHROMIUM" ODDZY_E2E_PIDFILE="$PIDFILE" \
     exec timeout -k 10 540 node --test --test-reporter=spec --test-concurrency=1 web.test.mjs
-) || rc=$?
+) >"$TMP/node.out" 2>&1 || rc=$?
+cat "$TMP/node.out"
 echo "browser tests took $(( $(date +%s) - start ))s"
 if [ "$rc" -ne 0 ]; then
-  [ -f "$ROOT/build/e2e-server.log" ] && { echo "--- server log (tail)"; tail -n 30 "$ROOT/build/e2e-server.log"; }
+  [ -f "$ROOT/build/e2e-server.log" ] && { echo "--- server log (tail)"; tail -n 12 "$ROOT/build/e2e-server.log"; }
+  # last, so that the runner's tail of this log shows which test failed and why: node's own
+  # summary of the failing tests, without the stack frames that fill it
+  echo "--- failing tests"
+  sed -n '/failing tests:/,$p' "$TMP/node.out" | grep -v '^ *at ' | head -n 24
   fail "browser tests failed (exit $rc)"
 fi
 for f in "$ROOT"/build/screenshots/{schedule,racecard,odds,matcher}-{desktop,phone}.png; do
