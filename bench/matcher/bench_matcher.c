@@ -135,7 +135,7 @@ static void *naive_loop(void *arg)
             char corr[32] = "";
             if (r == RACES)
                 snprintf(corr, sizeof corr, "%ld", s);
-            BUS->ops->publish(BUS, "bench.snapshot", txt, strlen(txt), corr);
+            odz_bus_publish(BUS, "bench.snapshot", txt, strlen(txt), corr);
             free(txt);
             json_decref(rows);
         }
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
     samples = calloc(cap_samples, sizeof *samples);
     change_at = calloc((size_t)total + 1, sizeof *change_at);
     BUS = odz_bus_inproc_new();
-    BUS->ops->subscribe(BUS, naive ? "bench.snapshot" : ODZ_MATCHER_SUBJECT, NULL, 65536,
+    odz_bus_subscribe(BUS, naive ? "bench.snapshot" : ODZ_MATCHER_SUBJECT, NULL, 65536,
                         naive ? on_snapshot : on_rows, NULL);
     M = odz_matcher_new(naive ? NULL : BUS);
     put_races();
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
            mode, RACES, RUNNERS, BOOKS, rate, seconds, total, n, (unsigned long long)deliveries,
            cpu / 1e9, 100.0 * (double)cpu / (double)wall, p50, p99, max, query_ms);
     pthread_mutex_unlock(&lock);
-    BUS->ops->close(BUS);
+    odz_bus_close(BUS);
     odz_matcher_free(M);
     free(samples);
     free(change_at);

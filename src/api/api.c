@@ -240,7 +240,7 @@ static void monitor_run(void *arg, int status)
         size_t len = 0;
         odz_log_set_corr(corr);
         int rc =
-            a->bus->ops->request(a->bus, m->subject, "{}", 2, MONITOR_TIMEOUT_MS, corr, &rep, &len);
+            odz_bus_request(a->bus, m->subject, "{}", 2, MONITOR_TIMEOUT_MS, corr, &rep, &len);
         json_t *r = rc == 0 ? json_loadb(rep, len, 0, NULL) : NULL;
         json_t *data = json_object_get(r, "data");
         char *txt = data ? odz_json_dumps(data) : NULL;

@@ -810,7 +810,7 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
     v->threads = calloc((size_t)v->n_threads, sizeof *v->threads);
     for (int i = 0; v->threads && i < v->n_threads; i++)
         pthread_create(&v->threads[i], NULL, worker, v);
-    v->sub = bus->ops->subscribe(bus, "race.>", NULL, 65536, on_event, v);
+    v->sub = odz_bus_subscribe(bus, "race.>", NULL, 65536, on_event, v);
     if (!v->threads || v->sub < 0) {
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot start the view cache");
         odz_views_free(v);
@@ -826,7 +826,7 @@ void odz_views_free(odz_views *v)
         return;
     odz_metrics_off_collect(collect, v);
     if (v->sub > 0)
-        v->bus->ops->unsubscribe(v->bus, v->sub);
+        odz_bus_unsubscribe(v->bus, v->sub);
     pthread_mutex_lock(&v->lock);
     v->stop = true;
     pthread_cond_broadcast(&v->cond);

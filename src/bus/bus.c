@@ -23,27 +23,7 @@ int odz_bus_respond(odz_bus *b, const odz_msg *req, const void *data, size_t len
 {
     if (!req->reply || !*req->reply)
         return 0;
-    return b->ops->publish(b, req->reply, data, len, req->corr_id);
-}
-
-/* ---- shared by the back-ends (bus_internal.h) ---- */
-
-int odz_bus__publish(odz_bus *b, const char *subject, const void *data, size_t len,
-                     const char *corr)
-{
-    return b->ops->send(b, subject, NULL, NULL, data, len, corr);
-}
-
-int odz_bus__publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
-                           size_t len, const char *corr)
-{
-    return b->ops->send(b, subject, reply, NULL, data, len, corr);
-}
-
-int odz_bus__publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
-                           size_t len, const char *corr)
-{
-    return b->ops->send(b, subject, NULL, key, data, len, corr);
+    return odz_bus_publish(b, req->reply, data, len, req->corr_id);
 }
 
 /* printable: no control bytes; `space_ok`: and no spaces either when 0 */
@@ -58,40 +38,111 @@ static int printable(const char *s, size_t max, int space_ok)
     return 0;
 }
 
-int odz_bus__check_corr(const char *corr)
+/* Each check returns 0 or ODZ_EINVAL and changes nothing else unless said. */
+
+/* A correlation id: NULL, or shorter than ODZ_CORR_MAX with no control bytes (it travels in a
+ * header, where CR or LF would end it). */
+static int check_corr(const char *corr)
 {
     return corr ? printable(corr, ODZ_CORR_MAX, 1) : 0;
 }
 
-int odz_bus__check_publish(const char *subject, const char *reply, const char *key, size_t len,
-                           const char *corr)
+/* A publish: a concrete subject, a reply subject when not NULL or "", at most ODZ_BUS_MSG_MAX
+ * bytes, a correlation id and a key that fit or are NULL. */
+static int check_publish(const char *subject, const char *reply, const char *key, size_t len,
+                         const char *corr)
 {
     if (odz_subject_valid(subject, 0) || (reply && *reply && odz_subject_valid(reply, 0)))
         return ODZ_EINVAL;
-    if (len > ODZ_BUS_MSG_MAX || odz_bus__check_corr(corr))
+    if (len > ODZ_BUS_MSG_MAX || check_corr(corr))
         return ODZ_EINVAL;
     if (key && strnlen(key, ODZ_BUS_KEY_MAX) >= ODZ_BUS_KEY_MAX)
         return ODZ_EINVAL;
     return 0;
 }
 
-int odz_bus__check_request(const char *subject, size_t len, const char *corr, int timeout_ms,
-                           char **reply, size_t *reply_len)
+/* A request: *reply = NULL and *reply_len = 0 (when given) first, whatever the answer; then a
+ * timeout of 1..600000 ms and the subject, payload and correlation id of a publish. */
+static int check_request(const char *subject, size_t len, const char *corr, int timeout_ms,
+                         char **reply, size_t *reply_len)
 {
     *reply = NULL;
     if (reply_len)
         *reply_len = 0;
     if (timeout_ms <= 0 || timeout_ms > 600000)
         return ODZ_EINVAL;
-    return odz_bus__check_publish(subject, NULL, NULL, len, corr);
+    return check_publish(subject, NULL, NULL, len, corr);
 }
 
-int odz_bus__check_subscribe(const char *pattern, const char **group, size_t queue_len,
-                             odz_bus_handler h)
+/* A subscription: a valid pattern (wildcards allowed), a handler, a queue length up to
+ * ODZ_BUS_QUEUE_MAX and a queue group of printable bytes without spaces, shorter than
+ * ODZ_BUS_GROUP_MAX. *group "" becomes NULL (no group). */
+static int check_subscribe(const char *pattern, const char **group, size_t queue_len,
+                           odz_bus_handler h)
 {
     if (*group && !**group)
         *group = NULL;
     if (odz_subject_valid(pattern, 1) || !h || (*group && printable(*group, ODZ_BUS_GROUP_MAX, 0)))
         return ODZ_EINVAL;
     return queue_len > ODZ_BUS_QUEUE_MAX ? ODZ_EINVAL : 0;
+}
+
+/* ---- the calls ---- */
+
+static int send_checked(odz_bus *b, const char *subject, const char *reply, const char *key,
+                        const void *data, size_t len, const char *corr)
+{
+    if (check_publish(subject, reply, key, len, corr))
+        return ODZ_EINVAL;
+    return b->ops->send(b, subject, reply, key, data, len, corr);
+}
+
+int odz_bus_publish(odz_bus *b, const char *subject, const void *data, size_t len,
+                    const char *corr)
+{
+    return send_checked(b, subject, NULL, NULL, data, len, corr);
+}
+
+int odz_bus_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
+                          size_t len, const char *corr)
+{
+    return send_checked(b, subject, reply, NULL, data, len, corr);
+}
+
+int odz_bus_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
+                          size_t len, const char *corr)
+{
+    return send_checked(b, subject, NULL, key, data, len, corr);
+}
+
+int64_t odz_bus_subscribe(odz_bus *b, const char *pattern, const char *group, size_t queue_len,
+                          odz_bus_handler h, void *ud)
+{
+    if (check_subscribe(pattern, &group, queue_len, h))
+        return ODZ_EINVAL;
+    return b->ops->subscribe(b, pattern, group, queue_len, h, ud);
+}
+
+int odz_bus_unsubscribe(odz_bus *b, int64_t sub_id)
+{
+    return b->ops->unsubscribe(b, sub_id);
+}
+
+int odz_bus_request(odz_bus *b, const char *subject, const void *data, size_t len,
+                    int timeout_ms, const char *corr, char **reply, size_t *reply_len)
+{
+    if (check_request(subject, len, corr, timeout_ms, reply, reply_len))
+        return ODZ_EINVAL;
+    return b->ops->request(b, subject, data, len, timeout_ms, corr, reply, reply_len);
+}
+
+void odz_bus_get_stats(odz_bus *b, odz_bus_stats *out)
+{
+    b->ops->stats(b, out);
+}
+
+void odz_bus_close(odz_bus *b)
+{
+    if (b)
+        b->ops->close(b);
 }

@@ -48,45 +48,66 @@ typedef struct {
     uint64_t rejected;  /* requests refused with ODZ_EFULL because the responder was full */
 } odz_bus_stats;
 
+/* ---- the calls (bus.c): each checks its arguments once, whatever the back-end, and refuses
+ * a bad one with ODZ_EINVAL before the back-end sees it ---- */
+
+/** Fire and forget. 0, or ODZ_EINVAL for a bad subject, an oversized payload (over
+ *  ODZ_BUS_MSG_MAX) or a correlation id that does not fit. Subscribers whose queue is full
+ *  miss the message (counted as dropped). */
+int odz_bus_publish(odz_bus *b, const char *subject, const void *data, size_t len,
+                    const char *corr_id);
+
+/** Publish with a reply subject: a request whose answer is awaited elsewhere. ODZ_EFULL when
+ *  every matching responder's request lane was full (in-process only). */
+int odz_bus_publish_reply(odz_bus *b, const char *subject, const char *reply, const void *data,
+                          size_t len, const char *corr_id);
+
+/** Publish the newest state of one thing: while an earlier message with the same subject and
+ *  `key` (at most ODZ_BUS_KEY_MAX - 1 bytes; NULL or "" = no key, as publish) still waits in a
+ *  subscriber's queue, this one replaces it there (in place, so it keeps its turn) instead of
+ *  queueing behind it. Over NATS the key travels in a header; the server and the client
+ *  library queue every message. Returns as publish. */
+int odz_bus_publish_keyed(odz_bus *b, const char *subject, const char *key, const void *data,
+                          size_t len, const char *corr_id);
+
+/** Subscribe `pattern`; with a queue group, each message goes to one member of the group.
+ *  `queue_len` bounds the subscription's pending messages (0: default 1024); in-process, each
+ *  lane (requests, events) holds up to `queue_len`. Returns a subscription id > 0, or a
+ *  negative code. */
+int64_t odz_bus_subscribe(odz_bus *b, const char *pattern, const char *queue_group,
+                          size_t queue_len, odz_bus_handler h, void *ud);
+
+/** Stop a subscription; waits for a running handler of it to return unless called from it. */
+int odz_bus_unsubscribe(odz_bus *b, int64_t sub_id);
+
+/** Send and wait up to timeout_ms (1..600000) for one reply. *reply is malloc'd
+ *  (NUL-terminated), the caller frees it; NULL (and *reply_len 0) whatever went wrong.
+ *  ODZ_ETIMEOUT, ODZ_ENORESP (nobody subscribed), ODZ_EFULL (the responder's queue is full;
+ *  in-process only: over NATS the responder's client drops it and the request times out). */
+int odz_bus_request(odz_bus *b, const char *subject, const void *data, size_t len,
+                    int timeout_ms, const char *corr_id, char **reply, size_t *reply_len);
+
+/** The bus's counters since it opened. */
+void odz_bus_get_stats(odz_bus *b, odz_bus_stats *out);
+
+/** Stop delivery, join threads, free everything (NULL: nothing). Handlers are not called
+ *  after it returns. */
+void odz_bus_close(odz_bus *b);
+
+/* ---- the back-ends: what each implements, called only by the calls above, which have
+ * checked the arguments (a queue group "" is passed as NULL) ---- */
 typedef struct odz_bus_ops {
     const char *name;
-    /* Stop delivery, join threads, free everything. Handlers are not called after it returns. */
     void (*close)(odz_bus *b);
-    /* Fire and forget. 0, or ODZ_EINVAL for a bad subject or an oversized payload.
-     * Subscribers whose queue is full miss the message (counted as dropped). */
-    int (*publish)(odz_bus *b, const char *subject, const void *data, size_t len,
-                   const char *corr_id);
-    /* Publish with a reply subject: a request whose answer is awaited elsewhere. ODZ_EFULL
-     * when every matching responder's request lane was full (in-process only). */
-    int (*publish_reply)(odz_bus *b, const char *subject, const char *reply, const void *data,
-                         size_t len, const char *corr_id);
-    /* Publish the newest state of one thing: while an earlier message with the same subject
-     * and `key` (at most ODZ_BUS_KEY_MAX - 1 bytes; NULL or "" = no key, as publish) still
-     * waits in a subscriber's queue, this one replaces it there (in place, so it keeps its
-     * turn) instead of queueing behind it. Over NATS the key is not used: the server and the
-     * client library queue every message. Returns as publish. */
-    int (*publish_keyed)(odz_bus *b, const char *subject, const char *key, const void *data,
-                         size_t len, const char *corr_id);
-    /* Subscribe `pattern`; with a queue group, each message goes to one member of the group.
-     * `queue_len` bounds the subscription's pending messages (0: default 1024); in-process,
-     * each lane (requests, events) holds up to `queue_len`.
-     * Returns a subscription id > 0, or a negative code. */
+    /* The one publish: reply and key NULL or "" when not wanted. */
+    int (*send)(odz_bus *b, const char *subject, const char *reply, const char *key,
+                const void *data, size_t len, const char *corr_id);
     int64_t (*subscribe)(odz_bus *b, const char *pattern, const char *queue_group,
                          size_t queue_len, odz_bus_handler h, void *ud);
-    /* Stop a subscription; waits for a running handler of it to return unless called from it. */
     int (*unsubscribe)(odz_bus *b, int64_t sub_id);
-    /* Send and wait up to timeout_ms for one reply. *reply is malloc'd (NUL-terminated), the
-     * caller frees it. ODZ_ETIMEOUT, ODZ_ENORESP (nobody subscribed), ODZ_EFULL (the
-     * responder's queue is full; in-process only: over NATS the responder's client drops it
-     * and the request times out). */
     int (*request)(odz_bus *b, const char *subject, const void *data, size_t len,
                    int timeout_ms, const char *corr_id, char **reply, size_t *reply_len);
     void (*stats)(odz_bus *b, odz_bus_stats *out);
-    /* The one publish of the back-end: reply and key NULL or "" when not wanted. Every
-     * back-end's publish, publish_reply and publish_keyed are bus.c's, which call it (see
-     * bus_internal.h); callers use those three. Returns as publish_reply. */
-    int (*send)(odz_bus *b, const char *subject, const char *reply, const char *key,
-                const void *data, size_t len, const char *corr_id);
 } odz_bus_ops;
 
 struct odz_bus {
@@ -99,7 +120,7 @@ odz_bus *odz_bus_inproc_new(void);
 
 /** NATS bus (src/bus/nats.c): `url` is "nats://[user:pass@]host:port", or several separated by
  * commas (one cluster). Reconnects forever and resubscribes after a server restart. NULL + err
- * when no server can be reached now. Close with ops->close. */
+ * when no server can be reached now. Close with odz_bus_close. */
 odz_bus *odz_bus_nats_open(const char *url, char *err, size_t errlen);
 
 /** Open by URL: "inproc" (or NULL/empty) or "nats://..." (see odz_bus_nats_open). NULL + err

@@ -9,10 +9,8 @@
 static void collect(void *ud)
 {
     odz_bus *bus = ud;
-    if (!bus->ops->stats)
-        return;
     odz_bus_stats st = {0};
-    bus->ops->stats(bus, &st);
+    odz_bus_get_stats(bus, &st);
     char labels[64];
     snprintf(labels, sizeof labels, "bus=\"%s\"", bus->ops->name ? bus->ops->name : "unknown");
     odz_metric_set(odz_counter("oddzy_bus_messages_published_total",

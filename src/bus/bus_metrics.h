@@ -1,5 +1,5 @@
 /* Bus counters for Prometheus: published, delivered, dropped and coalesced messages and
- * rejected requests of a bus, read from bus->ops->stats at every render of /metrics. */
+ * rejected requests of a bus, read from odz_bus_get_stats at every render of /metrics. */
 #ifndef ODZ_BUS_METRICS_H
 #define ODZ_BUS_METRICS_H
 

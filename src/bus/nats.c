@@ -230,8 +230,6 @@ static int nb_send(odz_bus *bb, const char *subject, const char *reply, const ch
                    const void *data, size_t len, const char *corr)
 {
     nbus *b = NB(bb);
-    if (odz_bus__check_publish(subject, reply, key, len, corr))
-        return ODZ_EINVAL;
     if (reply && !*reply)
         reply = NULL;
     int rc = op_enter(b);
@@ -265,8 +263,6 @@ static int64_t nb_subscribe(odz_bus *bb, const char *pattern, const char *group,
                             odz_bus_handler h, void *ud)
 {
     nbus *b = NB(bb);
-    if (odz_bus__check_subscribe(pattern, &group, qlen, h))
-        return ODZ_EINVAL;
     nsub *s = calloc(1, sizeof *s);
     if (!s)
         return ODZ_ENOMEM;
@@ -354,8 +350,6 @@ static int nb_request(odz_bus *bb, const char *subject, const void *data, size_t
                       int timeout_ms, const char *corr, char **reply, size_t *reply_len)
 {
     nbus *b = NB(bb);
-    if (odz_bus__check_request(subject, len, corr, timeout_ms, reply, reply_len))
-        return ODZ_EINVAL;
     int rc = op_enter(b);
     if (rc)
         return rc;
@@ -443,9 +437,6 @@ static void nb_close(odz_bus *bb)
 static const odz_bus_ops nats_ops = {
     .name = "nats",
     .close = nb_close,
-    .publish = odz_bus__publish,
-    .publish_reply = odz_bus__publish_reply,
-    .publish_keyed = odz_bus__publish_keyed,
     .subscribe = nb_subscribe,
     .unsubscribe = nb_unsubscribe,
     .request = nb_request,

@@ -130,7 +130,7 @@ static void env_close(odz_role_env *env)
     odz_racing_stop(env->racing);
     if (env->bus) {
         odz_bus_metrics_unregister(env->bus);
-        env->bus->ops->close(env->bus);
+        odz_bus_close(env->bus);
     }
     if (env->store)
         env->store->ops->close(env->store);

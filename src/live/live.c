@@ -87,7 +87,7 @@ int odz_live_add_topic(odz_live *lv, const odz_live_topic *d, char *err, size_t 
         snprintf(t->sio_pre, sizeof t->sio_pre, "42[\"%s\",", d->event);
     snprintf(t->ws_pre, sizeof t->ws_pre, "{\"type\":\"%s\",\"data\":", d->event);
     snprintf(t->sse_pre, sizeof t->sse_pre, "event: %s\ndata: ", d->event);
-    t->sub_id = lv->bus->ops->subscribe(lv->bus, d->subject, NULL, 65536, live_on_bus_event, t);
+    t->sub_id = odz_bus_subscribe(lv->bus, d->subject, NULL, 65536, live_on_bus_event, t);
     if (t->sub_id <= 0)
         return odz_fail(err, errlen, ODZ_EIO, "cannot subscribe to %s", d->subject);
     lv->ntopics++;
@@ -257,7 +257,7 @@ void odz_live_detach(odz_live *lv)
         return;
     for (int i = 0; i < lv->ntopics; i++)
         if (lv->topics[i].sub_id > 0) {
-            lv->bus->ops->unsubscribe(lv->bus, lv->topics[i].sub_id);
+            odz_bus_unsubscribe(lv->bus, lv->topics[i].sub_id);
             lv->topics[i].sub_id = 0;
         }
 }

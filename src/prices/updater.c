@@ -127,7 +127,7 @@ static int publish_market(odz_price_updater *p, market *mk)
     if (n) {
         char subject[ODZ_SUBJECT_MAX], *txt = odz_json_dumps(a);
         snprintf(subject, sizeof subject, "prices.%lld", (long long)mk->race_id);
-        rc = txt ? p->bus->ops->publish(p->bus, subject, txt, strlen(txt), "") : ODZ_ENOMEM;
+        rc = txt ? odz_bus_publish(p->bus, subject, txt, strlen(txt), "") : ODZ_ENOMEM;
         free(txt);
         if (rc == 0) {
             mk->last_ts = ts;
@@ -481,11 +481,11 @@ odz_price_updater *odz_prices_start(odz_bus *bus, const odz_prices_config *cfg, 
     pthread_mutex_init(&p->lock, NULL);
     odz_cond_init_mono(&p->wake);
     set_gauge(p);
-    p->sub = bus->ops->subscribe(bus, "race.*.updated", NULL, EVENT_QUEUE, on_race_updated, p);
+    p->sub = odz_bus_subscribe(bus, "race.*.updated", NULL, EVENT_QUEUE, on_race_updated, p);
     if (p->sub < 0 || pthread_create(&p->thread, NULL, loop, p) != 0) {
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot start the price updater");
         if (p->sub > 0)
-            bus->ops->unsubscribe(bus, p->sub);
+            odz_bus_unsubscribe(bus, p->sub);
         pthread_mutex_destroy(&p->lock);
         pthread_cond_destroy(&p->wake);
         free(p->m);
@@ -509,7 +509,7 @@ void odz_prices_stop(odz_price_updater *p)
     odz_stop_raise(&p->lock, &p->wake, &p->stop);
     pthread_join(p->thread, NULL);
     /* waits for a running handler: the markets are freed only after */
-    p->bus->ops->unsubscribe(p->bus, p->sub);
+    odz_bus_unsubscribe(p->bus, p->sub);
     for (size_t i = 0; i < p->nm; i++)
         free(p->m[i]);
     p->nm = 0;

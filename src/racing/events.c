@@ -40,7 +40,7 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
         if (txt) {
             /* the whole state of the race: a newer one replaces an older one still queued */
             snprintf(subject, sizeof subject, "race.%lld.updated", (long long)r->id);
-            bus->ops->publish_keyed(bus, subject, "race", txt, strlen(txt), corr);
+            odz_bus_publish_keyed(bus, subject, "race", txt, strlen(txt), corr);
         }
         free(txt);
         json_decref(ev);
@@ -60,7 +60,7 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
             _Static_assert(20 + 4 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "price key fits");
             snprintf(key, sizeof key, "%lld.%d.%s", (long long)pc->price.selection_id,
                      (int)pc->price.market, pc->price.provider);
-            bus->ops->publish_keyed(bus, subject, key, t.s, t.n, corr);
+            odz_bus_publish_keyed(bus, subject, key, t.s, t.n, corr);
         }
         t.oom = false;
     }
@@ -74,7 +74,7 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
             snprintf(subject, sizeof subject, "race.%lld.exchange", (long long)bc->race_id);
             _Static_assert(20 + 1 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "book key fits");
             snprintf(key, sizeof key, "%lld.%s", (long long)b->selection_id, b->provider);
-            bus->ops->publish_keyed(bus, subject, key, t.s, t.n, corr);
+            odz_bus_publish_keyed(bus, subject, key, t.s, t.n, corr);
         }
         t.oom = false;
     }

@@ -167,7 +167,7 @@ void odz_matcher__row_text(tbuf *t, const mrace *r, const mrunner *u, size_t p,
 static void publish(odz_matcher *m, const char *subject, const char *key, tbuf *t)
 {
     if (m->bus && !t->oom && t->n)
-        m->bus->ops->publish_keyed(m->bus, subject, key, t->s, t->n, NULL);
+        odz_bus_publish_keyed(m->bus, subject, key, t->s, t->n, NULL);
     free(t->s);
 }
 

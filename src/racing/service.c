@@ -521,8 +521,8 @@ odz_racing *odz_racing_start(odz_bus *bus, odz_store *store, const char *tz, cha
             return NULL;
         }
     }
-    r->sub_req = bus->ops->subscribe(bus, ODZ_RACING_SUBJECTS, "racing", 4096, on_request, r);
-    r->sub_prices = bus->ops->subscribe(bus, ODZ_PRICES_IN, "racing", 16384, on_price, r);
+    r->sub_req = odz_bus_subscribe(bus, ODZ_RACING_SUBJECTS, "racing", 4096, on_request, r);
+    r->sub_prices = odz_bus_subscribe(bus, ODZ_PRICES_IN, "racing", 16384, on_price, r);
     if (r->sub_req < 0 || r->sub_prices < 0) {
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot subscribe to the bus");
         odz_racing_stop(r);
@@ -551,9 +551,9 @@ void odz_racing_stop(odz_racing *r)
         pthread_cond_wait(&local_idle, &local_lock);
     pthread_mutex_unlock(&local_lock);
     if (r->sub_req > 0)
-        r->bus->ops->unsubscribe(r->bus, r->sub_req);
+        odz_bus_unsubscribe(r->bus, r->sub_req);
     if (r->sub_prices > 0)
-        r->bus->ops->unsubscribe(r->bus, r->sub_prices);
+        odz_bus_unsubscribe(r->bus, r->sub_prices);
     odz_matching_free(r->matching);
     odz_matcher_free(r->matcher);
     pthread_mutex_destroy(&r->apply);
@@ -629,7 +629,7 @@ int odz_racing_call(odz_bus *bus, const char *op, json_t *req, int timeout_ms, j
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
     char *rep = NULL;
     size_t rlen = 0;
-    int rc = bus->ops->request(bus, subject, body, strlen(body), timeout_ms, odz_log_corr(), &rep,
+    int rc = odz_bus_request(bus, subject, body, strlen(body), timeout_ms, odz_log_corr(), &rep,
                                &rlen);
     free(body);
     if (rc)

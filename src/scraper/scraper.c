@@ -729,16 +729,16 @@ odz_scraper *odz_scraper_start(odz_bus *bus, const odz_scraper_config *cfg, char
         return NULL;
     }
     s->subs[0] =
-        bus->ops->subscribe(bus, "scraper.status", "scraper", 64, odz__scraper_on_status, s);
-    s->subs[1] = bus->ops->subscribe(bus, "scraper.queue", "scraper", 64, odz__scraper_on_queue, s);
+        odz_bus_subscribe(bus, "scraper.status", "scraper", 64, odz__scraper_on_status, s);
+    s->subs[1] = odz_bus_subscribe(bus, "scraper.queue", "scraper", 64, odz__scraper_on_queue, s);
     s->subs[2] =
-        bus->ops->subscribe(bus, "scraper.history", "scraper", 64, odz__scraper_on_history, s);
+        odz_bus_subscribe(bus, "scraper.history", "scraper", 64, odz__scraper_on_history, s);
     if (s->subs[0] < 0 || s->subs[1] < 0 || s->subs[2] < 0 ||
         pthread_create(&s->thread, NULL, loop, s) != 0) {
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot start the scraper");
         for (int i = 0; i < 3; i++)
             if (s->subs[i] > 0)
-                bus->ops->unsubscribe(bus, s->subs[i]);
+                odz_bus_unsubscribe(bus, s->subs[i]);
         scraper_free(s);
         return NULL;
     }
@@ -757,6 +757,6 @@ void odz_scraper_stop(odz_scraper *s)
     if (s->share)
         odz_share_leave(s->share, s->share_rank);
     for (int i = 0; i < 3; i++)
-        s->bus->ops->unsubscribe(s->bus, s->subs[i]);
+        odz_bus_unsubscribe(s->bus, s->subs[i]);
     scraper_free(s);
 }

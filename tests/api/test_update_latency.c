@@ -273,7 +273,7 @@ static int teardown(void **state)
     pthread_join(f->http_thread, NULL);
     odz_api_free(f->api);
     odz_racing_stop(f->racing);
-    f->bus->ops->close(f->bus);
+    odz_bus_close(f->bus);
     f->store->ops->close(f->store);
     curl_global_cleanup();
     odz_metrics_free_all();
@@ -574,7 +574,7 @@ static void failed_rebuild_is_retried(void **state)
     snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
     int n = snprintf(ev, sizeof ev, "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":"
                      "\"fixed_win\",\"price\":5.55}", (long long)race, (long long)sel);
-    f->bus->ops->publish(f->bus, subj, ev, (size_t)n, NULL);
+    odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
     sleep_us(300000); /* the rebuild runs and fails: nobody answers racing.* */
     f->racing = odz_racing_start(f->bus, f->store, NULL, err);
     assert_non_null(f->racing);
@@ -623,7 +623,7 @@ static void price_events_patch_the_card(void **state)
     odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
     double ref0 = odz_metric_value(refused);
     atomic_store(&racecard_requests, 0);
-    int64_t sub = f->bus->ops->subscribe(f->bus, "racing.racecard", NULL, 64, count_requests,
+    int64_t sub = odz_bus_subscribe(f->bus, "racing.racecard", NULL, 64, count_requests,
                                          &racecard_requests);
     assert_true(sub > 0);
 
@@ -669,7 +669,7 @@ static void price_events_patch_the_card(void **state)
     assert_true(card_shows(f, path, &last));
     int64_t took_ms = (now_us() - t0) / 1000;
     sleep_us(200000); /* a render still due would show here */
-    f->bus->ops->unsubscribe(f->bus, sub);
+    odz_bus_unsubscribe(f->bus, sub);
     json_t *sj = get_json(f, sched), *nj = get_json(f, "/api/racing/next?limit=100");
     assert_non_null(sj);
     assert_non_null(nj);
@@ -734,7 +734,7 @@ static void price_events_patch_the_flucs(void **state)
     double ref0 = odz_metric_value(refused);
     atomic_store(&flucs_requests, 0);
     int64_t sub =
-        f->bus->ops->subscribe(f->bus, "racing.flucs", NULL, 64, count_requests, &flucs_requests);
+        odz_bus_subscribe(f->bus, "racing.flucs", NULL, 64, count_requests, &flucs_requests);
     assert_true(sub > 0);
 
     int64_t t = odz_now();
@@ -758,7 +758,7 @@ static void price_events_patch_the_flucs(void **state)
                                "odds", 1234, "ts", (json_int_t)(t + 20))));
     assert_true(flucs_shows(f, path, &last));
     sleep_us(200000); /* a render still due would show here */
-    f->bus->ops->unsubscribe(f->bus, sub);
+    odz_bus_unsubscribe(f->bus, sub);
     double patches = rebuilds("event_patch") - pat0;
     print_message("41 price events: %.0f flucs renders from memory, %.0f service rebuilds, %d "
                   "racing.flucs requests\n",
@@ -789,7 +789,7 @@ static void price_events_patch_the_flucs(void **state)
                        "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
                        "\"provider\":\"oddzy\",\"price\":9.99,\"previous\":55.5,\"ts\":%lld}",
                        (long long)race, (long long)last.sel_id, (long long)(t + 30));
-    f->bus->ops->publish(f->bus, subj, ev, (size_t)len, NULL);
+    odz_bus_publish(f->bus, subj, ev, (size_t)len, NULL);
     for (int i = 0; i < 500 && rebuilds("service") == svc0; i++)
         sleep_us(10000);
     assert_true(rebuilds("service") == svc0 + 1);
@@ -799,16 +799,16 @@ static void price_events_patch_the_flucs(void **state)
     /* a race update (status, scratching, a retired race's history copied onto this one) may
      * bring points no price event announced: the flucs are built again by the service */
     atomic_store(&flucs_requests, 0);
-    sub = f->bus->ops->subscribe(f->bus, "racing.flucs", NULL, 64, count_requests, &flucs_requests);
+    sub = odz_bus_subscribe(f->bus, "racing.flucs", NULL, 64, count_requests, &flucs_requests);
     assert_true(sub > 0);
     snprintf(subj, sizeof subj, "race.%lld.updated", (long long)race);
     len = snprintf(ev, sizeof ev, "{\"race_id\":%lld}", (long long)race);
-    f->bus->ops->publish(f->bus, subj, ev, (size_t)len, NULL);
+    odz_bus_publish(f->bus, subj, ev, (size_t)len, NULL);
     for (int i = 0; i < 500 && atomic_load(&flucs_requests) == 0; i++) {
         json_decref(get_json(f, path));
         sleep_us(10000);
     }
-    f->bus->ops->unsubscribe(f->bus, sub);
+    odz_bus_unsubscribe(f->bus, sub);
     assert_true(atomic_load(&flucs_requests) >= 1);
 }
 
@@ -834,7 +834,7 @@ static void price_burst_renders_once_per_50ms(void **state)
                          "\"provider\":\"oddzy\",\"price\":%d.%02d,\"ts\":%lld}",
                          (long long)race, (long long)sel, 2 + k / 100, k % 100,
                          (long long)(t + k));
-        f->bus->ops->publish(f->bus, subj, ev, (size_t)n, NULL);
+        odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
     }
     /* the card's number for the last price, as odz_json_odds writes it */
     want last = {.race_id = race, .sel_id = sel, .price = (200 + burst - 1) / 100.0};
@@ -865,7 +865,7 @@ static void updated_burst_rebuilds_once_per_50ms(void **state)
         int64_t race = f->race_id[k % RACES];
         snprintf(subj, sizeof subj, "race.%lld.updated", (long long)race);
         int n = snprintf(ev, sizeof ev, "{\"race_id\":%lld}", (long long)race);
-        f->bus->ops->publish(f->bus, subj, ev, (size_t)n, NULL);
+        odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
         if (k % 10 == 9)
             sleep_us(2000); /* spread over about 60 ms, as a sweep spreads them */
     }
@@ -893,7 +893,7 @@ static void odds_events_rebuild_nothing(void **state)
     char subj[64];
     for (int i = 0; i < 200; i++) {
         snprintf(subj, sizeof subj, "race.%lld.odds", (long long)f->race_id[i % RACES]);
-        f->bus->ops->publish(f->bus, subj, "{}", 2, NULL);
+        odz_bus_publish(f->bus, subj, "{}", 2, NULL);
     }
     sleep_us(300000);
     assert_true(rebuilds("service") + rebuilds("event_patch") == before);
@@ -913,11 +913,11 @@ static void missed_events_rebuild_every_view(void **state)
     assert_false(card && card_price(card, &w)); /* no event: the cached card does not know */
     json_decref(card);
     odz_bus_stats before, after;
-    f->bus->ops->stats(f->bus, &before);
+    odz_bus_get_stats(f->bus, &before);
     /* only the view cache listens to race.>: events of another race, faster than it takes them */
     for (int i = 0; i < 300000; i++)
-        f->bus->ops->publish(f->bus, "race.999999.noise", "{}", 2, NULL);
-    f->bus->ops->stats(f->bus, &after);
+        odz_bus_publish(f->bus, "race.999999.noise", "{}", 2, NULL);
+    odz_bus_get_stats(f->bus, &after);
     assert_true(after.dropped > before.dropped);
     assert_true(card_shows(f, path, &w));
     assert_true(odz_metric_value(odz_counter("oddzy_view_resyncs_total", NULL, NULL)) > 0);

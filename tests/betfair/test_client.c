@@ -288,7 +288,7 @@ static void run_exchange(bool tls, const char *session_file)
     odz_races_free(&races);
     odz_racing_stop(racing);
     store->ops->close(store);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
     close(x.lfd);
     free(body);
     SSL_free(x.ssl);
@@ -356,7 +356,7 @@ static void client_checks_the_certificate(void **st)
     SSL_free(ssl);
     close(fd);
     close(lfd);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
     SSL_CTX_free(srv);
     SSL_CTX_free(unused);
     unlink(pem);

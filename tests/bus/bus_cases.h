@@ -29,7 +29,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     odz_bus *b = *st;
-    b->ops->close(b);
+    odz_bus_close(b);
     return 0;
 }
 
@@ -87,11 +87,11 @@ static void publish_subscribe_wildcard(void **st)
 {
     odz_bus *b = *st;
     sink all = {0}, upd = {0};
-    assert_true(b->ops->subscribe(b, "race.>", NULL, 0, on_msg, &all) > 0);
-    assert_true(b->ops->subscribe(b, "race.*.updated", NULL, 0, on_msg, &upd) > 0);
-    assert_int_equal(b->ops->publish(b, "race.7.updated", "{\"x\":1}", 7, "corr-1"), 0);
-    assert_int_equal(b->ops->publish(b, "race.7.price", "p", 1, NULL), 0);
-    assert_int_equal(b->ops->publish(b, "other", "o", 1, NULL), 0);
+    assert_true(odz_bus_subscribe(b, "race.>", NULL, 0, on_msg, &all) > 0);
+    assert_true(odz_bus_subscribe(b, "race.*.updated", NULL, 0, on_msg, &upd) > 0);
+    assert_int_equal(odz_bus_publish(b, "race.7.updated", "{\"x\":1}", 7, "corr-1"), 0);
+    assert_int_equal(odz_bus_publish(b, "race.7.price", "p", 1, NULL), 0);
+    assert_int_equal(odz_bus_publish(b, "other", "o", 1, NULL), 0);
     wait_count(&all, 2);
     wait_count(&upd, 1);
     usleep(20000);
@@ -100,36 +100,36 @@ static void publish_subscribe_wildcard(void **st)
     assert_string_equal(upd.last_subject, "race.7.updated");
     assert_string_equal(upd.last_data, "{\"x\":1}");
     assert_string_equal(upd.last_corr, "corr-1");
-    assert_int_equal(b->ops->publish(b, "race.*", "x", 1, NULL), ODZ_EINVAL);
+    assert_int_equal(odz_bus_publish(b, "race.*", "x", 1, NULL), ODZ_EINVAL);
     char *big = calloc(1, ODZ_BUS_MSG_MAX + 2);
-    assert_int_equal(b->ops->publish(b, "race.1", big, ODZ_BUS_MSG_MAX + 1, NULL), ODZ_EINVAL);
+    assert_int_equal(odz_bus_publish(b, "race.1", big, ODZ_BUS_MSG_MAX + 1, NULL), ODZ_EINVAL);
     free(big);
-    assert_true(b->ops->subscribe(b, "bad..pattern", NULL, 0, on_msg, &all) < 0);
+    assert_true(odz_bus_subscribe(b, "bad..pattern", NULL, 0, on_msg, &all) < 0);
 }
 
 static void unsubscribe_stops_delivery(void **st)
 {
     odz_bus *b = *st;
     sink s = {0};
-    int64_t id = b->ops->subscribe(b, "x", NULL, 0, on_msg, &s);
-    b->ops->publish(b, "x", "1", 1, NULL);
+    int64_t id = odz_bus_subscribe(b, "x", NULL, 0, on_msg, &s);
+    odz_bus_publish(b, "x", "1", 1, NULL);
     wait_count(&s, 1);
-    assert_int_equal(b->ops->unsubscribe(b, id), 0);
-    b->ops->publish(b, "x", "2", 1, NULL);
+    assert_int_equal(odz_bus_unsubscribe(b, id), 0);
+    odz_bus_publish(b, "x", "2", 1, NULL);
     usleep(20000);
     assert_int_equal(atomic_load(&s.count), 1);
-    assert_int_equal(b->ops->unsubscribe(b, id), ODZ_ENOTFOUND);
+    assert_int_equal(odz_bus_unsubscribe(b, id), ODZ_ENOTFOUND);
 }
 
 static void queue_group_delivers_once(void **st)
 {
     odz_bus *b = *st;
     sink g1 = {0}, g2 = {0}, plain = {0};
-    b->ops->subscribe(b, "work.*", "workers", 0, on_msg, &g1);
-    b->ops->subscribe(b, "work.*", "workers", 0, on_msg, &g2);
-    b->ops->subscribe(b, "work.*", NULL, 0, on_msg, &plain);
+    odz_bus_subscribe(b, "work.*", "workers", 0, on_msg, &g1);
+    odz_bus_subscribe(b, "work.*", "workers", 0, on_msg, &g2);
+    odz_bus_subscribe(b, "work.*", NULL, 0, on_msg, &plain);
     for (int i = 0; i < 100; i++)
-        b->ops->publish(b, "work.item", "w", 1, NULL);
+        odz_bus_publish(b, "work.item", "w", 1, NULL);
     wait_count(&plain, 100);
     for (int i = 0; i < 500 && atomic_load(&g1.count) + atomic_load(&g2.count) < 100; i++)
         usleep(2000);
@@ -147,23 +147,23 @@ static void bad_arguments_refused_alike(void **st)
     sink s = {0};
     char *rep = (char *)"x";
     size_t len = 7;
-    assert_int_equal(b->ops->publish(b, "args.x", "z", 1, "bad\r\nid"), ODZ_EINVAL);
-    assert_int_equal(b->ops->publish_reply(b, "args.x", "args.*", "z", 1, NULL), ODZ_EINVAL);
-    assert_int_equal(b->ops->request(b, "args.x", "z", 1, 100, "tab\tid", &rep, &len), ODZ_EINVAL);
+    assert_int_equal(odz_bus_publish(b, "args.x", "z", 1, "bad\r\nid"), ODZ_EINVAL);
+    assert_int_equal(odz_bus_publish_reply(b, "args.x", "args.*", "z", 1, NULL), ODZ_EINVAL);
+    assert_int_equal(odz_bus_request(b, "args.x", "z", 1, 100, "tab\tid", &rep, &len), ODZ_EINVAL);
     assert_null(rep); /* the outputs are cleared whatever the answer */
     assert_int_equal(len, 0);
-    assert_int_equal(b->ops->request(b, "args.x", "z", 1, 600001, NULL, &rep, &len), ODZ_EINVAL);
-    assert_true(b->ops->subscribe(b, "args.*", "two words", 0, on_msg, &s) < 0);
-    assert_true(b->ops->subscribe(b, "args.*", "bell\a", 0, on_msg, &s) < 0);
+    assert_int_equal(odz_bus_request(b, "args.x", "z", 1, 600001, NULL, &rep, &len), ODZ_EINVAL);
+    assert_true(odz_bus_subscribe(b, "args.*", "two words", 0, on_msg, &s) < 0);
+    assert_true(odz_bus_subscribe(b, "args.*", "bell\a", 0, on_msg, &s) < 0);
     char group[65];
     memset(group, 'g', 64);
     group[64] = '\0';
-    assert_true(b->ops->subscribe(b, "args.*", group, 0, on_msg, &s) < 0);
+    assert_true(odz_bus_subscribe(b, "args.*", group, 0, on_msg, &s) < 0);
     group[63] = '\0'; /* 63 bytes: the longest group */
-    assert_true(b->ops->subscribe(b, "args.*", group, 0, on_msg, &s) > 0);
-    assert_true(b->ops->subscribe(b, "args.*", "", 0, on_msg, &s) > 0); /* "": no group */
-    assert_true(b->ops->subscribe(b, "args.*", NULL, 65537, on_msg, &s) < 0);
-    assert_true(b->ops->subscribe(b, "args.*", NULL, 0, NULL, &s) < 0);
+    assert_true(odz_bus_subscribe(b, "args.*", group, 0, on_msg, &s) > 0);
+    assert_true(odz_bus_subscribe(b, "args.*", "", 0, on_msg, &s) > 0); /* "": no group */
+    assert_true(odz_bus_subscribe(b, "args.*", NULL, 65537, on_msg, &s) < 0);
+    assert_true(odz_bus_subscribe(b, "args.*", NULL, 0, NULL, &s) < 0);
 }
 
 static void echo(odz_bus *b, const odz_msg *m, void *ud)
@@ -177,42 +177,42 @@ static void echo(odz_bus *b, const odz_msg *m, void *ud)
 static void request_reply_and_timeout(void **st)
 {
     odz_bus *b = *st;
-    b->ops->subscribe(b, "svc.echo", "svc", 0, echo, NULL);
+    odz_bus_subscribe(b, "svc.echo", "svc", 0, echo, NULL);
     char *rep = NULL;
     size_t len = 0;
-    assert_int_equal(b->ops->request(b, "svc.echo", "hi", 2, 1000, "c9", &rep, &len), 0);
+    assert_int_equal(odz_bus_request(b, "svc.echo", "hi", 2, 1000, "c9", &rep, &len), 0);
     assert_string_equal(rep, "echo:hi:c9");
     assert_int_equal(len, 10);
     free(rep);
     /* nobody listening */
-    assert_int_equal(b->ops->request(b, "svc.none", "x", 1, 200, NULL, &rep, &len), ODZ_ENORESP);
+    assert_int_equal(odz_bus_request(b, "svc.none", "x", 1, 200, NULL, &rep, &len), ODZ_ENORESP);
     assert_null(rep);
     /* a subscriber that never replies: timeout */
     sink silent = {0};
-    b->ops->subscribe(b, "svc.silent", NULL, 0, on_msg, &silent);
+    odz_bus_subscribe(b, "svc.silent", NULL, 0, on_msg, &silent);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(b->ops->request(b, "svc.silent", "x", 1, 150, NULL, &rep, &len),
+    assert_int_equal(odz_bus_request(b, "svc.silent", "x", 1, 150, NULL, &rep, &len),
                      ODZ_ETIMEOUT);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     assert_true(ms >= 140 && ms < 1000);
-    assert_int_equal(b->ops->request(b, "svc.echo", "x", 1, 0, NULL, &rep, &len), ODZ_EINVAL);
+    assert_int_equal(odz_bus_request(b, "svc.echo", "x", 1, 0, NULL, &rep, &len), ODZ_EINVAL);
 }
 
 static void full_queue_drops_and_counts(void **st)
 {
     odz_bus *b = *st;
     sink slow = {.delay_ms = 50};
-    b->ops->subscribe(b, "slow", NULL, 2, on_msg, &slow);
+    odz_bus_subscribe(b, "slow", NULL, 2, on_msg, &slow);
     for (int i = 0; i < 10; i++)
-        assert_int_equal(b->ops->publish(b, "slow", "m", 1, NULL), 0);
+        assert_int_equal(odz_bus_publish(b, "slow", "m", 1, NULL), 0);
     odz_bus_stats stats;
-    b->ops->stats(b, &stats);
+    odz_bus_get_stats(b, &stats);
 #ifdef BUS_REMOTE_QUEUES
     for (int i = 0; i < 500 && stats.dropped < 7; i++) {
         usleep(2000);
-        b->ops->stats(b, &stats);
+        odz_bus_get_stats(b, &stats);
     }
 #endif
     assert_true(stats.dropped >= 7);
@@ -223,24 +223,24 @@ static void full_queue_drops_and_counts(void **st)
     assert_int_equal(atomic_load(&slow.missed), stats.dropped);
     /* a request to a responder whose request lane is full fails fast */
     sink blocked = {.delay_ms = 300};
-    b->ops->subscribe(b, "busy", NULL, 1, on_msg, &blocked);
-    b->ops->publish(b, "busy", "1", 1, NULL); /* being handled */
+    odz_bus_subscribe(b, "busy", NULL, 1, on_msg, &blocked);
+    odz_bus_publish(b, "busy", "1", 1, NULL); /* being handled */
     usleep(20000);
     /* queued: the request lane is now full */
-    assert_int_equal(b->ops->publish_reply(b, "busy", "nobody.listens", "2", 1, NULL), 0);
+    assert_int_equal(odz_bus_publish_reply(b, "busy", "nobody.listens", "2", 1, NULL), 0);
     char *rep = NULL;
 #ifdef BUS_REMOTE_QUEUES
-    b->ops->stats(b, &stats);
+    odz_bus_get_stats(b, &stats);
     uint64_t before = stats.dropped;
-    assert_int_equal(b->ops->request(b, "busy", "3", 1, 200, NULL, &rep, NULL), ODZ_ETIMEOUT);
-    b->ops->stats(b, &stats);
+    assert_int_equal(odz_bus_request(b, "busy", "3", 1, 200, NULL, &rep, NULL), ODZ_ETIMEOUT);
+    odz_bus_get_stats(b, &stats);
     assert_true(stats.dropped > before); /* the request itself was dropped, not lost */
 #else
-    assert_int_equal(b->ops->request(b, "busy", "3", 1, 1000, NULL, &rep, NULL), ODZ_EFULL);
-    assert_int_equal(b->ops->publish_reply(b, "busy", "nobody.listens", "4", 1, NULL), ODZ_EFULL);
+    assert_int_equal(odz_bus_request(b, "busy", "3", 1, 1000, NULL, &rep, NULL), ODZ_EFULL);
+    assert_int_equal(odz_bus_publish_reply(b, "busy", "nobody.listens", "4", 1, NULL), ODZ_EFULL);
     /* events have their own lane: still taken */
-    assert_int_equal(b->ops->publish(b, "busy", "5", 1, NULL), 0);
-    b->ops->stats(b, &stats);
+    assert_int_equal(odz_bus_publish(b, "busy", "5", 1, NULL), 0);
+    odz_bus_get_stats(b, &stats);
     assert_int_equal(stats.rejected, 2);
     wait_count(&blocked, 3);
 #endif
@@ -253,22 +253,22 @@ static void keyed_publish_delivers(void **st)
 {
     odz_bus *b = *st;
     sink s = {0};
-    assert_true(b->ops->subscribe(b, "k.>", NULL, 0, on_msg, &s) > 0);
-    assert_int_equal(b->ops->publish_keyed(b, "k.a", "runner.7", "one", 3, "c-k"), 0);
+    assert_true(odz_bus_subscribe(b, "k.>", NULL, 0, on_msg, &s) > 0);
+    assert_int_equal(odz_bus_publish_keyed(b, "k.a", "runner.7", "one", 3, "c-k"), 0);
     wait_count(&s, 1);
     assert_string_equal(s.last_data, "one");
     assert_string_equal(s.last_corr, "c-k");
     /* the key travels with the message, for subscribers that coalesce themselves */
     assert_string_equal(s.last_key, "runner.7");
-    assert_int_equal(b->ops->publish_keyed(b, "k.b", NULL, "two", 3, NULL), 0);
+    assert_int_equal(odz_bus_publish_keyed(b, "k.b", NULL, "two", 3, NULL), 0);
     wait_count(&s, 2);
     assert_string_equal(s.last_subject, "k.b");
     assert_string_equal(s.last_key, "(none)");
     char key[ODZ_BUS_KEY_MAX + 1];
     memset(key, 'k', ODZ_BUS_KEY_MAX);
     key[ODZ_BUS_KEY_MAX] = '\0';
-    assert_int_equal(b->ops->publish_keyed(b, "k.c", key, "x", 1, NULL), ODZ_EINVAL);
-    assert_int_equal(b->ops->publish_keyed(b, "k.*", "a", "x", 1, NULL), ODZ_EINVAL);
+    assert_int_equal(odz_bus_publish_keyed(b, "k.c", key, "x", 1, NULL), ODZ_EINVAL);
+    assert_int_equal(odz_bus_publish_keyed(b, "k.*", "a", "x", 1, NULL), ODZ_EINVAL);
     usleep(20000);
     assert_int_equal(atomic_load(&s.count), 2);
     assert_int_equal(atomic_load(&s.missed), 0);
@@ -305,19 +305,19 @@ static void keyed_burst_keeps_newest(void **st)
     keyed_sink *k = calloc(1, sizeof *k);
     for (int i = 0; i < KEYS; i++)
         k->last[i] = -1;
-    assert_true(b->ops->subscribe(b, "race.*.price", NULL, 1024, on_keyed, k) > 0);
+    assert_true(odz_bus_subscribe(b, "race.*.price", NULL, 1024, on_keyed, k) > 0);
     char subject[64], key[32], data[32];
     for (int i = 0; i < BURST; i++) {
         int kk = i % KEYS;
         snprintf(subject, sizeof subject, "race.%d.price", kk % 7);
         snprintf(key, sizeof key, "%d", kk);
         int n = snprintf(data, sizeof data, "%d:%d", kk, i);
-        assert_int_equal(b->ops->publish_keyed(b, subject, key, data, (size_t)n, NULL), 0);
+        assert_int_equal(odz_bus_publish_keyed(b, subject, key, data, (size_t)n, NULL), 0);
     }
     atomic_store(&k->gate, 1);
     odz_bus_stats stats;
     for (int i = 0; i < 2000; i++) {
-        b->ops->stats(b, &stats);
+        odz_bus_get_stats(b, &stats);
         if (stats.delivered + stats.coalesced == BURST)
             break;
         usleep(2000);
@@ -332,12 +332,12 @@ static void keyed_burst_keeps_newest(void **st)
     print_message("keyed burst: %d events, %llu delivered, %llu coalesced, %llu dropped\n", BURST,
                   (unsigned long long)stats.delivered, (unsigned long long)stats.coalesced,
                   (unsigned long long)stats.dropped);
-    assert_int_equal(b->ops->publish_keyed(b, "race.1.price",
+    assert_int_equal(odz_bus_publish_keyed(b, "race.1.price",
                                            "0123456789012345678901234567890123456789012345678901"
                                            "234567890123",
                                            "x", 1, NULL),
                      ODZ_EINVAL);
-    b->ops->close(b); /* before freeing what the handler uses */
+    odz_bus_close(b); /* before freeing what the handler uses */
     *st = open_bus();
     free(k);
 }
@@ -352,7 +352,7 @@ static void *flooder(void *p)
 {
     flood_arg *f = p;
     while (!atomic_load(&f->stop)) {
-        f->b->ops->publish(f->b, "svc2.event", "e", 1, NULL);
+        odz_bus_publish(f->b, "svc2.event", "e", 1, NULL);
         atomic_fetch_add(&f->sent, 1);
     }
     return NULL;
@@ -371,7 +371,7 @@ static void mixed(odz_bus *b, const odz_msg *m, void *ud)
 static void requests_answered_under_event_flood(void **st)
 {
     odz_bus *b = *st;
-    assert_true(b->ops->subscribe(b, "svc2.*", NULL, 256, mixed, NULL) > 0);
+    assert_true(odz_bus_subscribe(b, "svc2.*", NULL, 256, mixed, NULL) > 0);
     flood_arg f = {b, 0, 0};
     pthread_t t;
     pthread_create(&t, NULL, flooder, &f);
@@ -380,7 +380,7 @@ static void requests_answered_under_event_flood(void **st)
     int ok = 0;
     for (int i = 0; i < 50; i++) {
         char *rep = NULL;
-        if (b->ops->request(b, "svc2.ask", "q", 1, 2000, NULL, &rep, NULL) == 0 &&
+        if (odz_bus_request(b, "svc2.ask", "q", 1, 2000, NULL, &rep, NULL) == 0 &&
             !strcmp(rep, "ok"))
             ok++;
         free(rep);
@@ -389,7 +389,7 @@ static void requests_answered_under_event_flood(void **st)
     pthread_join(t, NULL);
     assert_int_equal(ok, 50);
     odz_bus_stats stats;
-    b->ops->stats(b, &stats);
+    odz_bus_get_stats(b, &stats);
     assert_true(stats.dropped > 0); /* the flood did overflow its lane */
     assert_int_equal(stats.rejected, 0);
 }
@@ -405,7 +405,7 @@ static void *requester(void *p)
     thread_arg *a = p;
     for (int i = 0; i < 200; i++) {
         char *rep = NULL;
-        if (a->b->ops->request(a->b, "svc.echo", "t", 1, 2000, NULL, &rep, NULL) == 0)
+        if (odz_bus_request(a->b, "svc.echo", "t", 1, 2000, NULL, &rep, NULL) == 0)
             atomic_fetch_add(&a->ok, 1);
         free(rep);
     }
@@ -415,8 +415,8 @@ static void *requester(void *p)
 static void safe_across_threads(void **st)
 {
     odz_bus *b = *st;
-    b->ops->subscribe(b, "svc.echo", "svc", 0, echo, NULL);
-    b->ops->subscribe(b, "svc.echo", "svc", 0, echo, NULL);
+    odz_bus_subscribe(b, "svc.echo", "svc", 0, echo, NULL);
+    odz_bus_subscribe(b, "svc.echo", "svc", 0, echo, NULL);
     thread_arg a = {b, 0};
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
@@ -432,18 +432,18 @@ static void unsub_self(odz_bus *b, const odz_msg *m, void *ud)
     (void)m;
     sink *s = ud;
     atomic_fetch_add(&s->count, 1);
-    b->ops->unsubscribe(b, self_sub);
+    odz_bus_unsubscribe(b, self_sub);
 }
 
 static void unsubscribe_from_own_handler(void **st)
 {
     odz_bus *b = *st;
     sink s = {0};
-    self_sub = b->ops->subscribe(b, "once", NULL, 0, unsub_self, &s);
-    b->ops->publish(b, "once", "1", 1, NULL);
+    self_sub = odz_bus_subscribe(b, "once", NULL, 0, unsub_self, &s);
+    odz_bus_publish(b, "once", "1", 1, NULL);
     wait_count(&s, 1);
     usleep(20000);
-    b->ops->publish(b, "once", "2", 1, NULL);
+    odz_bus_publish(b, "once", "2", 1, NULL);
     usleep(20000);
     assert_int_equal(atomic_load(&s.count), 1);
 }

@@ -155,7 +155,7 @@ static void open_errors(void **st)
     snprintf(url, sizeof url, "nats://127.0.0.1:%d, %s", dead, server_url);
     odz_bus *b = odz_bus_open(url, err, sizeof err);
     assert_non_null(b);
-    b->ops->close(b);
+    odz_bus_close(b);
 }
 
 /* The correlation id crosses the wire as the Oddzy-Corr header: seen by a plain nats.c client,
@@ -169,7 +169,7 @@ static void corr_id_in_header(void **st)
     assert_int_equal(natsConnection_SubscribeSync(&raw, nc, "corr.out"), NATS_OK);
     assert_int_equal(natsConnection_Flush(nc), NATS_OK);
 
-    assert_int_equal(b->ops->publish(b, "corr.out", "x", 1, "corr-abc-123"), 0);
+    assert_int_equal(odz_bus_publish(b, "corr.out", "x", 1, "corr-abc-123"), 0);
     natsMsg *m = NULL;
     assert_int_equal(natsSubscription_NextMsg(&m, raw, 2000), NATS_OK);
     const char *v = NULL;
@@ -178,16 +178,16 @@ static void corr_id_in_header(void **st)
     assert_string_equal(natsMsg_GetData(m), "x");
     natsMsg_Destroy(m);
     /* no id: no header */
-    assert_int_equal(b->ops->publish(b, "corr.out", "y", 1, NULL), 0);
+    assert_int_equal(odz_bus_publish(b, "corr.out", "y", 1, NULL), 0);
     assert_int_equal(natsSubscription_NextMsg(&m, raw, 2000), NATS_OK);
     assert_int_equal(natsMsgHeader_Get(m, "Oddzy-Corr", &v), NATS_NOT_FOUND);
     natsMsg_Destroy(m);
     /* a header value cannot carry line breaks */
-    assert_int_equal(b->ops->publish(b, "corr.out", "z", 1, "bad\r\nid"), ODZ_EINVAL);
+    assert_int_equal(odz_bus_publish(b, "corr.out", "z", 1, "bad\r\nid"), ODZ_EINVAL);
 
     /* inbound: a foreign publisher's header becomes msg->corr_id */
     sink s = {0};
-    assert_true(b->ops->subscribe(b, "corr.in", NULL, 0, on_msg, &s) > 0);
+    assert_true(odz_bus_subscribe(b, "corr.in", NULL, 0, on_msg, &s) > 0);
     natsMsg *out = NULL;
     assert_int_equal(natsMsg_Create(&out, "corr.in", NULL, "hello", 5), NATS_OK);
     assert_int_equal(natsMsgHeader_Set(out, "Oddzy-Corr", "from-raw"), NATS_OK);
@@ -200,7 +200,7 @@ static void corr_id_in_header(void **st)
     assert_string_equal(s.last_data, "hello");
 
     /* a raw request to a bus responder: odz_bus_respond answers with the header */
-    assert_true(b->ops->subscribe(b, "corr.echo", NULL, 0, echo, NULL) > 0);
+    assert_true(odz_bus_subscribe(b, "corr.echo", NULL, 0, echo, NULL) > 0);
     assert_int_equal(natsMsg_Create(&out, "corr.echo", NULL, "q", 1), NATS_OK);
     assert_int_equal(natsMsgHeader_Set(out, "Oddzy-Corr", "rq-7"), NATS_OK);
     natsMsg *rep = NULL;
@@ -222,18 +222,18 @@ static void queue_group_across_connections(void **st)
     assert_non_null(w1);
     assert_non_null(w2);
     sink g1 = {0}, g2 = {0};
-    assert_true(w1->ops->subscribe(w1, "jobs.*", "workers", 0, on_msg, &g1) > 0);
-    assert_true(w2->ops->subscribe(w2, "jobs.*", "workers", 0, on_msg, &g2) > 0);
+    assert_true(odz_bus_subscribe(w1, "jobs.*", "workers", 0, on_msg, &g1) > 0);
+    assert_true(odz_bus_subscribe(w2, "jobs.*", "workers", 0, on_msg, &g2) > 0);
     for (int i = 0; i < 200; i++)
-        assert_int_equal(b->ops->publish(b, "jobs.scrape", "j", 1, NULL), 0);
+        assert_int_equal(odz_bus_publish(b, "jobs.scrape", "j", 1, NULL), 0);
     for (int i = 0; i < 1000 && atomic_load(&g1.count) + atomic_load(&g2.count) < 200; i++)
         usleep(2000);
     usleep(20000);
     assert_int_equal(atomic_load(&g1.count) + atomic_load(&g2.count), 200);
     assert_true(atomic_load(&g1.count) > 0);
     assert_true(atomic_load(&g2.count) > 0);
-    w1->ops->close(w1);
-    w2->ops->close(w2);
+    odz_bus_close(w1);
+    odz_bus_close(w2);
 }
 
 static void echo_all(odz_bus *b, const odz_msg *m, void *ud)
@@ -246,7 +246,7 @@ static void echo_all(odz_bus *b, const odz_msg *m, void *ud)
 static void large_payload(void **st)
 {
     odz_bus *b = *st;
-    assert_true(b->ops->subscribe(b, "big.echo", NULL, 0, echo_all, NULL) > 0);
+    assert_true(odz_bus_subscribe(b, "big.echo", NULL, 0, echo_all, NULL) > 0);
     size_t n = ODZ_BUS_MSG_MAX;
     char *big = malloc(n);
     assert_non_null(big);
@@ -254,7 +254,7 @@ static void large_payload(void **st)
         big[i] = (char)('a' + i % 26);
     char *rep = NULL;
     size_t len = 0;
-    assert_int_equal(b->ops->request(b, "big.echo", big, n, 5000, "big", &rep, &len), 0);
+    assert_int_equal(odz_bus_request(b, "big.echo", big, n, 5000, "big", &rep, &len), 0);
     assert_int_equal(len, n);
     assert_memory_equal(rep, big, n);
     assert_int_equal(rep[n], '\0');
@@ -279,16 +279,16 @@ static void server_restart(void **st)
     odz_bus *b = *st;
     counter c = {b, 0};
     sink ev = {0};
-    assert_true(b->ops->subscribe(b, "svc.ping", "svc", 0, count_and_echo, &c) > 0);
-    assert_true(b->ops->subscribe(b, "race.*.updated", NULL, 0, on_msg, &ev) > 0);
+    assert_true(odz_bus_subscribe(b, "svc.ping", "svc", 0, count_and_echo, &c) > 0);
+    assert_true(odz_bus_subscribe(b, "race.*.updated", NULL, 0, on_msg, &ev) > 0);
     char *rep = NULL;
-    assert_int_equal(b->ops->request(b, "svc.ping", "", 0, 2000, NULL, &rep, NULL), 0);
+    assert_int_equal(odz_bus_request(b, "svc.ping", "", 0, 2000, NULL, &rep, NULL), 0);
     free(rep);
 
     server_stop();
     /* while down, a publish is buffered for the reconnect and a request times out */
-    assert_int_equal(b->ops->publish(b, "race.1.updated", "during", 6, NULL), 0);
-    assert_int_equal(b->ops->request(b, "svc.ping", "", 0, 100, NULL, &rep, NULL), ODZ_ETIMEOUT);
+    assert_int_equal(odz_bus_publish(b, "race.1.updated", "during", 6, NULL), 0);
+    assert_int_equal(odz_bus_request(b, "svc.ping", "", 0, 100, NULL, &rep, NULL), ODZ_ETIMEOUT);
     assert_int_equal(server_start(), 0);
 
     struct timespec t0, t1;
@@ -296,7 +296,7 @@ static void server_restart(void **st)
     int ok = 0;
     for (int i = 0; i < 50 && !ok; i++) { /* up to ~5 s */
         rep = NULL;
-        ok = b->ops->request(b, "svc.ping", "", 0, 100, NULL, &rep, NULL) == 0;
+        ok = odz_bus_request(b, "svc.ping", "", 0, 100, NULL, &rep, NULL) == 0;
         if (ok)
             assert_string_equal(rep, "pong");
         free(rep);
@@ -309,7 +309,7 @@ static void server_restart(void **st)
     print_message("request answered %ld ms after the server came back\n", ms);
     assert_true(ms < 5000);
     /* the subscription came back too, and the buffered publish arrived */
-    assert_int_equal(b->ops->publish(b, "race.2.updated", "after", 5, NULL), 0);
+    assert_int_equal(odz_bus_publish(b, "race.2.updated", "after", 5, NULL), 0);
     wait_count(&ev, 2);
     assert_true(atomic_load(&ev.count) >= 1);
     assert_string_equal(ev.last_data, "after");
@@ -338,7 +338,7 @@ static void *unsub_later(void *p)
     slow_handler *h = p;
     for (int i = 0; i < 2000 && !atomic_load(&h->entered); i++)
         usleep(1000);
-    h->b->ops->unsubscribe(h->b, h->id);
+    odz_bus_unsubscribe(h->b, h->id);
     atomic_store(&h->left_seen_at_return, atomic_load(&h->left));
     return NULL;
 }
@@ -348,11 +348,11 @@ static void unsubscribe_waits_for_handler(void **st)
 {
     odz_bus *b = *st;
     slow_handler h = {.b = b};
-    h.id = b->ops->subscribe(b, "slow.one", NULL, 0, slow_one, &h);
+    h.id = odz_bus_subscribe(b, "slow.one", NULL, 0, slow_one, &h);
     assert_true(h.id > 0);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, unsub_later, &h), 0);
-    assert_int_equal(b->ops->publish(b, "slow.one", "1", 1, NULL), 0);
+    assert_int_equal(odz_bus_publish(b, "slow.one", "1", 1, NULL), 0);
     pthread_join(t, NULL);
     assert_int_equal(atomic_load(&h.entered), 1);
     assert_int_equal(atomic_load(&h.left_seen_at_return), 1);
@@ -369,7 +369,7 @@ static void *slow_request(void *p)
     req_arg *a = p;
     char *rep = NULL;
     atomic_store(&a->started, 1);
-    a->rc = a->b->ops->request(a->b, "svc.silent", "x", 1, 10000, NULL, &rep, NULL);
+    a->rc = odz_bus_request(a->b, "svc.silent", "x", 1, 10000, NULL, &rep, NULL);
     free(rep);
     return NULL;
 }
@@ -382,7 +382,7 @@ static void close_with_request_in_flight(void **st)
     odz_bus *b = open_bus();
     assert_non_null(b);
     sink silent = {0};
-    assert_true(b->ops->subscribe(b, "svc.silent", NULL, 0, on_msg, &silent) > 0);
+    assert_true(odz_bus_subscribe(b, "svc.silent", NULL, 0, on_msg, &silent) > 0);
     req_arg a = {.b = b, .rc = 1};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, slow_request, &a), 0);
@@ -390,7 +390,7 @@ static void close_with_request_in_flight(void **st)
     assert_int_equal(atomic_load(&silent.count), 1);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    b->ops->close(b);
+    odz_bus_close(b);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_join(t, NULL);
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;

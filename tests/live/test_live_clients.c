@@ -118,7 +118,7 @@ static void server_stop(server *s)
     pthread_join(s->th, NULL);
     odz_live_free(s->live);
     odz_http_free(s->http);
-    s->bus->ops->close(s->bus);
+    odz_bus_close(s->bus);
     free(s);
     odz_metrics_free_all();
 }
@@ -133,7 +133,7 @@ static void publish_price(server *s, int64_t race, int sel, int price_hundredths
                      (long long)race, sel, sel % 100, price_hundredths / 100, price_hundredths % 100,
                      (long long)(wall_ms() / 1000), pad ? ",\"pad\":\"" : "", pad ? pad : "",
                      pad ? "\"" : "");
-    assert_int_equal(s->bus->ops->publish(s->bus, subj, body, (size_t)n, NULL), 0);
+    assert_int_equal(odz_bus_publish(s->bus, subj, body, (size_t)n, NULL), 0);
 }
 
 /* ---- child clients ----------------------------------------------------------------------- */
@@ -303,7 +303,7 @@ static void t_socketio_race_updated(void **st)
     assert_int_equal(wait_line(c, "READY", 10000, line, sizeof line), 0);
     const char *ev = "{\"race_id\":9,\"status\":\"CLOSED\",\"results\":[],\"scratched\":[3],"
                      "\"last_update\":1}";
-    s->bus->ops->publish(s->bus, "race.9.updated", ev, strlen(ev), NULL);
+    odz_bus_publish(s->bus, "race.9.updated", ev, strlen(ev), NULL);
     assert_int_equal(wait_line(c, "EVENT", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "\"status\":\"CLOSED\""));
     assert_non_null(strstr(line, "\"scratched\":[3]"));
@@ -557,7 +557,7 @@ static void t_sse_slow_client_gets_latest(void **st)
         for (int k = 0; k < SLOW_KEYS; k++) {
             int n = keyed_price(body, sizeof body, 100 + k, rounds, pad);
             snprintf(key, sizeof key, "%d.1.oddzy", 100 + k);
-            assert_int_equal(s->bus->ops->publish_keyed(s->bus, "race.7.price", key, body,
+            assert_int_equal(odz_bus_publish_keyed(s->bus, "race.7.price", key, body,
                                                          (size_t)n, NULL),
                              0);
         }
@@ -570,10 +570,10 @@ static void t_sse_slow_client_gets_latest(void **st)
     const char *same_b = "{\"race_id\":7,\"selection_id\":5002,\"price\":1.60}";
     const char *twin_a = "{\"race_id\":7,\"selection_id\":6000,\"price\":2.00,\"twin\":\"a\"}";
     const char *twin_b = "{\"race_id\":7,\"selection_id\":6000,\"price\":3.00,\"twin\":\"b\"}";
-    s->bus->ops->publish_keyed(s->bus, "race.7.price", "one-key", same_a, strlen(same_a), NULL);
-    s->bus->ops->publish_keyed(s->bus, "race.7.price", "one-key", same_b, strlen(same_b), NULL);
-    s->bus->ops->publish_keyed(s->bus, "race.7.price", "twin-a", twin_a, strlen(twin_a), NULL);
-    s->bus->ops->publish_keyed(s->bus, "race.7.price", "twin-b", twin_b, strlen(twin_b), NULL);
+    odz_bus_publish_keyed(s->bus, "race.7.price", "one-key", same_a, strlen(same_a), NULL);
+    odz_bus_publish_keyed(s->bus, "race.7.price", "one-key", same_b, strlen(same_b), NULL);
+    odz_bus_publish_keyed(s->bus, "race.7.price", "twin-a", twin_a, strlen(twin_a), NULL);
+    odz_bus_publish_keyed(s->bus, "race.7.price", "twin-b", twin_b, strlen(twin_b), NULL);
     usleep(300000);
     odz_live_stats_get(s->live, &ls);
     fprintf(stderr, "slow SSE client: %d rounds, %lu events queued, %lu coalesced, %lu dropped\n",
@@ -758,8 +758,8 @@ static void t_odds_namespace_and_filters(void **st)
     assert_non_null(strstr(line, "min_rating must be"));
 
     const char *ev = "{\"race_id\":7,\"best\":[{\"selection_id\":11,\"back\":3.5}],\"book\":104.2}";
-    s->bus->ops->publish(s->bus, "race.8.odds", "{\"race_id\":8}", 13, NULL);
-    s->bus->ops->publish_keyed(s->bus, "race.7.odds", "odds", ev, strlen(ev), NULL);
+    odz_bus_publish(s->bus, "race.8.odds", "{\"race_id\":8}", 13, NULL);
+    odz_bus_publish_keyed(s->bus, "race.7.odds", "odds", ev, strlen(ev), NULL);
     assert_int_equal(wait_line(odds, "EVENT", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "{\"event\":\"oddsUpdated\",\"data\":{\"race_id\":7,"));
     assert_non_null(strstr(line, "\"book\":104.2"));
@@ -773,7 +773,7 @@ static void t_odds_namespace_and_filters(void **st)
      * client's filter applied row by row */
     char runner[2048];
     matcher_runner(runner, sizeof runner, 96.12);
-    s->bus->ops->publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
+    odz_bus_publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
     assert_int_equal(wait_line(matcher, "EVENT", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "{\"event\":\"matcherRows\",\"data\":{\"race_id\":7,"));
     assert_non_null(strstr(line, "\"7.11.neds\""));
@@ -791,14 +791,14 @@ static void t_odds_namespace_and_filters(void **st)
     assert_null(strstr(line, "\"7.11.tab\""));
     /* neds's rating falls below 95: that client is told the runner has no row for it now */
     matcher_runner(runner, sizeof runner, 90.0);
-    s->bus->ops->publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
+    odz_bus_publish_keyed(s->bus, "odds.matcher", "7.11", runner, strlen(runner), NULL);
     assert_int_equal(wait_line(neds95, "EVENT", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "\"selection_id\":11,\"rows\":[]"));
 
     atomic_store(&rows_decoded, 0);
     const char *runner_key[] = {"r1", "r2", "r3"};
     for (int i = 0; i < 3; i++)
-        s->bus->ops->publish_keyed(s->bus, "test.rows", runner_key[i], runner_ev[i],
+        odz_bus_publish_keyed(s->bus, "test.rows", runner_key[i], runner_ev[i],
                                    strlen(runner_ev[i]), NULL);
     /* min 50: some rows of r1 and r2; none of r3, which it is still told about; min 80 on /ws */
     expect_runner_rows(sio50, "[{\"rating\":60},{\"rating\":85}]", "[{\"rating\":90}]");
@@ -840,8 +840,8 @@ static void t_exchange_books(void **st)
         "\"back\":[{\"price\":3.4,\"size\":120.5},{\"price\":3.35,\"size\":40}],"
         "\"lay\":[{\"price\":3.5,\"size\":88}],\"last_traded\":3.45,\"traded_volume\":5012.25,"
         "\"starting_price\":null,\"ts\":1781070000}";
-    s->bus->ops->publish_keyed(s->bus, "race.8.exchange", "21.betfair", other, strlen(other), NULL);
-    s->bus->ops->publish_keyed(s->bus, "race.7.exchange", "11.betfair", book, strlen(book), NULL);
+    odz_bus_publish_keyed(s->bus, "race.8.exchange", "21.betfair", other, strlen(other), NULL);
+    odz_bus_publish_keyed(s->bus, "race.7.exchange", "11.betfair", book, strlen(book), NULL);
     /* race 7 only on Socket.IO and SSE: the book as published */
     assert_int_equal(wait_line(sio, "EVENT", 10000, line, sizeof line), 0);
     assert_non_null(strstr(line, "{\"event\":\"exchangeUpdated\",\"data\":{\"race_id\":7,"));
@@ -1008,7 +1008,7 @@ static void hold_loop(void *arg)
     int64_t end = wall_ms() + 10000;
     do {
         usleep(5000);
-        h->bus->ops->stats(h->bus, &bs);
+        odz_bus_get_stats(h->bus, &bs);
     } while (bs.delivered < h->want && wall_ms() < end);
     usleep(20000); /* (the handler's post comes before the delivery is counted) */
     atomic_store(&h->done, 1);
@@ -1037,7 +1037,7 @@ static void t_polling_one_response_per_turn(void **st)
     FILE *f = popen(poll, "r");
     usleep(300000);
     odz_bus_stats bs;
-    s->bus->ops->stats(s->bus, &bs);
+    odz_bus_get_stats(s->bus, &bs);
     hold h = {s->bus, bs.delivered + 20, 0};
     assert_int_equal(odz_http_call(s->http, 0, hold_loop, &h), 0);
     for (int i = 0; i < 20; i++)

@@ -129,9 +129,9 @@ static int setup(void **st)
     seed_race(f);
     char subj[64];
     snprintf(subj, sizeof subj, "race.%lld.price", (long long)f->race_id);
-    f->bus->ops->subscribe(f->bus, subj, NULL, 0, on_price_event, f);
+    odz_bus_subscribe(f->bus, subj, NULL, 0, on_price_event, f);
     snprintf(subj, sizeof subj, "prices.%lld", (long long)f->race_id);
-    f->bus->ops->subscribe(f->bus, subj, NULL, 0, on_price_message, f);
+    odz_bus_subscribe(f->bus, subj, NULL, 0, on_price_message, f);
     return 0;
 }
 
@@ -140,7 +140,7 @@ static int teardown(void **st)
     fx *f = *st;
     odz_prices_stop(f->up);
     odz_racing_stop(f->svc);
-    f->bus->ops->close(f->bus);
+    odz_bus_close(f->bus);
     if (f->store)
         f->store->ops->close(f->store);
     pthread_mutex_destroy(&f->lock);

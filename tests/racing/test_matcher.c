@@ -356,8 +356,8 @@ static void incremental_events(void **state)
     sink k = {.ev = json_array()};
     pthread_mutex_init(&k.lock, NULL);
     odz_bus *bus = odz_bus_inproc_new();
-    bus->ops->subscribe(bus, ODZ_MATCHER_SUBJECT, NULL, 0, on_event, &k);
-    bus->ops->subscribe(bus, "race.*.odds", NULL, 0, on_event, &k);
+    odz_bus_subscribe(bus, ODZ_MATCHER_SUBJECT, NULL, 0, on_event, &k);
+    odz_bus_subscribe(bus, "race.*.odds", NULL, 0, on_event, &k);
     odz_matcher *m = odz_matcher_new(bus);
 
     odz_selection s[5];
@@ -481,7 +481,7 @@ static void incremental_events(void **state)
     assert_int_equal(odz_matcher_price(m, 5, &p, -1), ODZ_ENOTFOUND);
 
     odz_matcher_free(m);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
     odz_prices_free(&ps);
     json_decref(k.ev);
     pthread_mutex_destroy(&k.lock);
@@ -495,7 +495,7 @@ static void batch_odds_once(void **state)
     sink k = {.ev = json_array()};
     pthread_mutex_init(&k.lock, NULL);
     odz_bus *bus = odz_bus_inproc_new();
-    bus->ops->subscribe(bus, "race.*.odds", NULL, 0, on_event, &k);
+    odz_bus_subscribe(bus, "race.*.odds", NULL, 0, on_event, &k);
     odz_matcher *m = odz_matcher_new(bus);
     odz_selection s[3];
     memset(s, 0, sizeof s);
@@ -528,7 +528,7 @@ static void batch_odds_once(void **state)
     json_decref(ev);
     odz_changes_free(&ch);
     odz_matcher_free(m);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
     odz_prices_free(&ps);
     json_decref(k.ev);
     pthread_mutex_destroy(&k.lock);
@@ -547,7 +547,7 @@ static void through_the_service(void **state)
     assert_non_null(st);
     odz_racing *svc = odz_racing_start(bus, st, NULL, err);
     assert_non_null(svc);
-    bus->ops->subscribe(bus, ODZ_MATCHER_SUBJECT, NULL, 0, on_event, &k);
+    odz_bus_subscribe(bus, ODZ_MATCHER_SUBJECT, NULL, 0, on_event, &k);
     json_t *batch = json_pack(
         "{s:[{s:s,s:s,s:s,s:s,s:s,s:s}],"
         "s:[{s:s,s:{s:s,s:i,s:s,s:I,s:s}}],"
@@ -620,7 +620,7 @@ static void through_the_service(void **state)
              "[{\"selection_id\":2,\"provider\":\"neds\",\"market\":\"fixed_win\","
              "\"odds\":220,\"ts\":%lld}]",
              (long long)odz_now() + 2);
-    bus->ops->publish(bus, "prices.1", msg, strlen(msg), NULL);
+    odz_bus_publish(bus, "prices.1", msg, strlen(msg), NULL);
     ev = take(&k, ODZ_MATCHER_SUBJECT, 1);
     assert_int_equal(json_array_size(ev), 1);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(ev, 0), "selection_id")), 2);
@@ -672,7 +672,7 @@ static void through_the_service(void **state)
     json_decref(data);
 
     odz_racing_stop(svc);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
     st->ops->close(st);
     json_decref(k.ev);
     pthread_mutex_destroy(&k.lock);

@@ -344,7 +344,7 @@ static void retried_when_the_race_arrives(void **st)
     int64_t r3 = race_id_of(f, "bk-r3");
     updates seen = {.ids = {apart, r3}};
     pthread_mutex_init(&seen.lock, NULL);
-    int64_t sub = f->bus->ops->subscribe(f->bus, "race.>", NULL, 0, on_updated, &seen);
+    int64_t sub = odz_bus_subscribe(f->bus, "race.>", NULL, 0, on_updated, &seen);
     assert_true(sub > 0);
     cands_age();
     json_t *b = exchange("Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, ex, 5);
@@ -356,7 +356,7 @@ static void retried_when_the_race_arrives(void **st)
     assert_null(unmatched(f, "betfair:906:1773460800"));
     assert_int_equal(exchange_odds(f, r3, 3), 202);
     assert_true(both_updated(&seen));
-    f->bus->ops->unsubscribe(f->bus, sub);
+    odz_bus_unsubscribe(f->bus, sub);
     pthread_mutex_destroy(&seen.lock);
     /* one race on the schedule, next to jump and in the meetings */
     assert_int_equal(races_of_day(f), 2);

@@ -44,7 +44,7 @@ static int setup(void **st)
     *st = f;
     if (rc)
         return rc;
-    f->bus->ops->subscribe(f->bus, "race.>", NULL, 0, on_event, f);
+    odz_bus_subscribe(f->bus, "race.>", NULL, 0, on_event, f);
     return 0;
 }
 
@@ -202,7 +202,7 @@ static void batch_in_process_without_the_bus(void **st)
     assert_int_equal(odz_batch_from_json(j, &b, err, sizeof err), 0);
     json_decref(j);
     int requests = 0;
-    assert_true(f->bus->ops->subscribe(f->bus, "racing.>", NULL, 0, count_request, &requests) > 0);
+    assert_true(odz_bus_subscribe(f->bus, "racing.>", NULL, 0, count_request, &requests) > 0);
     odz_upsert_result res;
     assert_int_equal(odz_racing_upsert(f->bus, &b.batch, "replay", false, 2000, &res, err), 0);
     assert_int_equal(res.races_changed, 1);
@@ -216,7 +216,7 @@ static void batch_in_process_without_the_bus(void **st)
 
     odz_bus *other = odz_bus_inproc_new();
     json_t *body = NULL;
-    assert_true(other->ops->subscribe(other, "racing.upsert_batch", NULL, 0, fake_upsert, &body) > 0);
+    assert_true(odz_bus_subscribe(other, "racing.upsert_batch", NULL, 0, fake_upsert, &body) > 0);
     assert_int_equal(odz_racing_upsert(other, &b.batch, "replay", true, 2000, &res, err), 0);
     assert_int_equal(res.races_changed, 2);
     assert_int_equal(res.scratchings, 1);
@@ -255,7 +255,7 @@ static void errors_are_clear(void **st)
     assert_int_equal(call_err(f, "upsert_batch", bad, err), ODZ_EINVAL);
     /* malformed body straight on the bus */
     char *rep = NULL;
-    assert_int_equal(f->bus->ops->request(f->bus, "racing.get_race", "{oops", 5, 1000, NULL, &rep, NULL), 0);
+    assert_int_equal(odz_bus_request(f->bus, "racing.get_race", "{oops", 5, 1000, NULL, &rep, NULL), 0);
     assert_non_null(strstr(rep, "\"ok\":false"));
     free(rep);
 }
@@ -270,7 +270,7 @@ static void price_points_from_the_updater(void **st)
     pthread_mutex_unlock(&f->lock);
     const char *msg = "[{\"selection_id\":1,\"provider\":\"oddzy\",\"market\":\"fixed_win\","
                       "\"odds\":300,\"ts\":1795600100},{\"selection_id\":1,\"market\":\"nope\"}]";
-    f->bus->ops->publish(f->bus, "prices.1", msg, strlen(msg), NULL);
+    odz_bus_publish(f->bus, "prices.1", msg, strlen(msg), NULL);
     assert_true(wait_events(f, 1) >= 1);
     json_t *h = call_ok(f, "price_history", json_pack("{s:i}", "selection_id", 1));
     assert_int_equal(json_array_size(h), 2);
@@ -296,7 +296,7 @@ static void prices_refused_once_closed(void **st)
     pthread_mutex_unlock(&f->lock);
     const char *msg = "[{\"selection_id\":1,\"provider\":\"oddzy\",\"market\":\"fixed_win\","
                       "\"odds\":300,\"ts\":1795600100}]";
-    f->bus->ops->publish(f->bus, "prices.1", msg, strlen(msg), NULL);
+    odz_bus_publish(f->bus, "prices.1", msg, strlen(msg), NULL);
     usleep(300000);
     json_t *h = call_ok(f, "price_history", json_pack("{s:i}", "selection_id", 1));
     for (size_t i = 0; i < json_array_size(h); i++)

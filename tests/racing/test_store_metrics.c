@@ -101,7 +101,7 @@ static void test_service_measures_its_store_calls(void **state)
     assert_true(sample("oddzy_store_errors_total{op=\"next_races\"}") >= 1);
     assert_true(sample("oddzy_races_open") == -1);
     odz_racing_stop(r);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
 }
 
 /* ---- open races near the jump, on a real SQLite store ---- */
@@ -172,7 +172,7 @@ static void test_races_open_gauge(void **state)
     assert_true(sample("oddzy_races_open") == 4);
 
     odz_racing_stop(r);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
     s->ops->close(s);
 }
 

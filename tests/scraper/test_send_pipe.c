@@ -71,7 +71,7 @@ static odz_bus *bus_with_racing(void)
 {
     odz_bus *bus = odz_bus_inproc_new();
     assert_non_null(bus);
-    assert_true(bus->ops->subscribe(bus, "racing.upsert_batch", "racing", 8, fake_racing, NULL) >
+    assert_true(odz_bus_subscribe(bus, "racing.upsert_batch", "racing", 8, fake_racing, NULL) >
                 0);
     n_got = n_done = started = changed_sum = failures = 0;
     gate_open = 1;
@@ -111,7 +111,7 @@ static void caller_goes_on_while_stored(void **st)
     assert_int_equal(n_done, 1);
     odz_send_pipe_free(p);
     odz_scrape_free(&sc);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
 }
 
 /* Batches arrive in the order handed over, and freeing the pipe sends what it holds. */
@@ -137,7 +137,7 @@ static void order_kept_nothing_dropped(void **st)
         assert_string_equal(order[i], k);
     }
     odz_scrape_free(&sc);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
 }
 
 /* A batch the racing service refuses is reported to the source with its words; the next one
@@ -159,7 +159,7 @@ static void refusal_reported(void **st)
     assert_string_equal(order[1], "good");
     odz_send_pipe_free(p);
     odz_scrape_free(&sc);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
 }
 
 int main(void)

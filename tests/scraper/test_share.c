@@ -163,7 +163,7 @@ static void prices_only_batch(void **st)
     (void)st;
     odz_bus *bus = odz_bus_inproc_new();
     assert_non_null(bus);
-    assert_true(bus->ops->subscribe(bus, "racing.upsert_batch", "racing", 8, fake_racing, NULL) >
+    assert_true(odz_bus_subscribe(bus, "racing.upsert_batch", "racing", 8, fake_racing, NULL) >
                 0);
     size_t len;
     char *body = fixture_slurp("entain/race-event-full-response.json", &len);
@@ -183,7 +183,7 @@ static void prices_only_batch(void **st)
     assert_int_equal(seen_rows("selections"), sc.n_selections);
     assert_int_equal(seen_rows("prices"), sc.n_prices);
     odz_scrape_free(&sc);
-    bus->ops->close(bus);
+    odz_bus_close(bus);
     json_decref(seen);
     seen = NULL;
 }

@@ -33,7 +33,7 @@ static inline void racing_env_close(odz_bus *bus, odz_store *store, odz_racing *
 {
     odz_racing_stop(svc);
     if (bus)
-        bus->ops->close(bus);
+        odz_bus_close(bus);
     if (store)
         store->ops->close(store);
 }
