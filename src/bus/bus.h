@@ -110,6 +110,14 @@ typedef struct odz_bus_ops {
     void (*stats)(odz_bus *b, odz_bus_stats *out);
 } odz_bus_ops;
 
+/* A back-end's table from its functions PREFIX_close, PREFIX_send, PREFIX_subscribe,
+ * PREFIX_unsubscribe, PREFIX_request and PREFIX_stats: the members are listed here once, and a
+ * member added to odz_bus_ops is one every back-end must then define. */
+#define ODZ_BUS_OPS(name_, prefix)                                                                \
+    {.name = name_, .close = prefix##_close, .send = prefix##_send,                             \
+     .subscribe = prefix##_subscribe, .unsubscribe = prefix##_unsubscribe,                      \
+     .request = prefix##_request, .stats = prefix##_stats}
+
 struct odz_bus {
     const odz_bus_ops *ops;
 };

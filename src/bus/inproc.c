@@ -588,15 +588,7 @@ static void ip_close(odz_bus *bb)
     free(b);
 }
 
-static const odz_bus_ops inproc_ops = {
-    .name = "inproc",
-    .close = ip_close,
-    .subscribe = ip_subscribe,
-    .unsubscribe = ip_unsubscribe,
-    .request = ip_request,
-    .stats = ip_stats,
-    .send = ip_send,
-};
+static const odz_bus_ops inproc_ops = ODZ_BUS_OPS("inproc", ip);
 
 odz_bus *odz_bus_inproc_new(void)
 {

@@ -434,15 +434,7 @@ static void nb_close(odz_bus *bb)
     free(b);
 }
 
-static const odz_bus_ops nats_ops = {
-    .name = "nats",
-    .close = nb_close,
-    .subscribe = nb_subscribe,
-    .unsubscribe = nb_unsubscribe,
-    .request = nb_request,
-    .stats = nb_stats,
-    .send = nb_send,
-};
+static const odz_bus_ops nats_ops = ODZ_BUS_OPS("nats", nb);
 
 /* ---- open ---- */
 

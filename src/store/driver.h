@@ -168,6 +168,13 @@ typedef struct {
     void (*close)(odz_drv *d);
 } odz_drv_ops;
 
+/* A driver's table from its functions PREFIX_begin, PREFIX_end, PREFIX_query, PREFIX_exec,
+ * PREFIX_schema_version and PREFIX_close: the members are listed here once, and a member added
+ * to odz_drv_ops is one every driver must then define. */
+#define ODZ_DRV_OPS(name_, prefix)                                                                \
+    {.name = name_, .begin = prefix##_begin, .end = prefix##_end, .query = prefix##_query,      \
+     .exec = prefix##_exec, .schema_version = prefix##_schema_version, .close = prefix##_close}
+
 struct odz_drv {
     const odz_drv_ops *ops;
 };

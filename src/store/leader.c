@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static int solo_try(odz_leader *l, const char *name, bool *is_leader, char *err)
+static int solo_try_lead(odz_leader *l, const char *name, bool *is_leader, char *err)
 {
     (void)l;
     *is_leader = false;
@@ -29,12 +29,7 @@ static void solo_close(odz_leader *l)
     (void)l; /* static */
 }
 
-static const odz_leader_ops solo_ops = {
-    .name = "solo",
-    .try_lead = solo_try,
-    .release = solo_release,
-    .close = solo_close,
-};
+static const odz_leader_ops solo_ops = ODZ_LEADER_OPS("solo", solo);
 static odz_leader solo = {&solo_ops};
 
 odz_leader *odz_leader_open(const char *url, char *err)

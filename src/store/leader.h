@@ -24,6 +24,12 @@ typedef struct {
     void (*close)(odz_leader *l);
 } odz_leader_ops;
 
+/* An implementation's table from its functions PREFIX_try_lead, PREFIX_release and
+ * PREFIX_close (the members listed once, as ODZ_DRV_OPS does for drivers). */
+#define ODZ_LEADER_OPS(name_, prefix)                                                             \
+    {.name = name_, .try_lead = prefix##_try_lead, .release = prefix##_release,                 \
+     .close = prefix##_close}
+
 struct odz_leader {
     const odz_leader_ops *ops;
 };

@@ -5,6 +5,7 @@
  * first bumps the write epoch, so the latest prices, books and selections can be kept in
  * memory (cache.h) and a price costs one INSERT. */
 #include "store/cache.h"
+#include "store/retire.h"
 #include "store/driver.h"
 #include "store/rows.h"
 #include "store/rules.h"
@@ -279,13 +280,6 @@ static int upsert_meeting(odz_drv_tx *tx, odz_drv *d, const odz_meeting *in, odz
 
 /* ---- races ---- */
 
-static int first_start(odz_drv_tx *tx, odz_drv *d, int64_t meeting_id, char *err)
-{
-    odz_store__args a = {0};
-    odz_store__arg_i64(&a, meeting_id);
-    return d->ops->exec(tx, DQ_MEET_FIRST_START, a.v, a.n, NULL, NULL, err);
-}
-
 /* Insert r (its meeting_id set) with last_update = now; sets r->id. */
 static int insert_race(odz_drv_tx *tx, odz_drv *d, odz_race *r, int64_t now, char *err)
 {
@@ -297,7 +291,7 @@ static int insert_race(odz_drv_tx *tx, odz_drv *d, odz_race *r, int64_t now, cha
     if (rc == ODZ_ENOTFOUND)
         return odz_fail(err, ODZ_ERRLEN, ODZ_ENOTFOUND, "unknown meeting %lld",
                         (long long)r->meeting_id);
-    return rc ? rc : first_start(tx, d, r->meeting_id, err);
+    return rc ? rc : odz_store__first_start(tx, d, r->meeting_id, err);
 }
 
 static int add_race_row(odz_drv_tx *tx, odz_drv *d, void *r, char *err)
@@ -327,7 +321,7 @@ static int write_race(odz_drv_tx *tx, odz_drv *d, const odz_race *old, const odz
     int rc = odz_store__update(tx, d, DQ_RACE_UPDATE, &odz_row_race, w, err);
     free(w);
     if (rc == 0 && old->scheduled_start != r->scheduled_start)
-        rc = first_start(tx, d, old->meeting_id, err);
+        rc = odz_store__first_start(tx, d, old->meeting_id, err);
     if (rc == 0 && c) {
         c->races_updated++;
         rc = odz_store__note_race(c, old->id, err);
@@ -712,24 +706,7 @@ static int m_upsert_batch(odz_store *s, const odz_batch *b, int64_t now, odz_cha
     return rc;
 }
 
-/* ---- retired races ---- */
-
-static int merged_row(void *ctx, const char *const *vals, int n)
-{
-    if (n != 1)
-        return ODZ_EINVAL;
-    *(int64_t *)ctx = vals[0] ? odz_store__num(vals[0]) : 0;
-    return 0;
-}
-
-/* The race race `id` was merged into: 0 when it is not retired. */
-static int race_merged(odz_drv_tx *tx, odz_drv *d, int64_t id, int64_t *into, char *err)
-{
-    odz_store__args a = {0};
-    odz_store__arg_i64(&a, id);
-    *into = 0;
-    return d->ops->query(tx, DQ_RACE_MERGED, a.v, a.n, merged_row, into, err);
-}
+/* ---- retired races (the rules: retire.c) ---- */
 
 static int m_merged_into(odz_store *s, int64_t race_id, int64_t *into, char *err)
 {
@@ -742,82 +719,10 @@ static int m_merged_into(odz_store *s, int64_t race_id, int64_t *into, char *err
     if (rc == 0) {
         rc = odz_store__get(tx, d, DQ_RACE_GET, &odz_row_race, race_id, NULL, r, "race", err);
         if (rc == 0)
-            rc = race_merged(tx, d, race_id, into, err);
+            rc = odz_store__race_merged(tx, d, race_id, into, err);
         rc = d->ops->end(tx, rc, err);
     }
     free(r);
-    return rc;
-}
-
-/* One runner of the retired race `old` gives its history and books to its runner of `into`;
- * a runner never stored (the market had not got it yet) has nothing to give. */
-static int rekey_runner(odz_drv_tx *tx, odz_drv *d, const odz_store_rekey *p, int64_t old,
-                        int64_t into, char *err)
-{
-    if (!p->from || !p->to)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "a runner pair needs both keys");
-    odz_selection f, t;
-    int rc = odz_store__get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, p->from, &f,
-                            "selection", err);
-    if (rc == ODZ_ENOTFOUND)
-        return 0;
-    if (rc || (rc = odz_store__get(tx, d, DQ_SEL_BY_KEY, &odz_row_selection, 0, p->to, &t,
-                                   "selection", err)))
-        return rc;
-    if (f.race_id != old || t.race_id != into)
-        return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "runners '%.100s' and '%.100s' are not of "
-                        "the races retired and kept", p->from, p->to);
-    odz_store__args a = {0};
-    odz_store__arg_i64(&a, f.id);
-    odz_store__arg_i64(&a, t.id);
-    rc = d->ops->exec(tx, DQ_PRICE_COPY, a.v, a.n, NULL, NULL, err);
-    return rc ? rc : d->ops->exec(tx, DQ_BOOK_COPY, a.v, a.n, NULL, NULL, err);
-}
-
-/* `work` holds two races of scratch space; *wrote set when anything was written. */
-static int retire(odz_drv_tx *tx, odz_drv *d, const char *race_key, const char *into_key,
-                  const odz_store_rekey *pairs, size_t n, int64_t now, odz_changes *c,
-                  odz_race *work, bool *wrote, char *err)
-{
-    odz_race *old = &work[0], *into = &work[1];
-    int64_t was = 0, target = 0, further = 0;
-    int rc = odz_store__get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, race_key, old, "race", err);
-    if (rc == ODZ_ENOTFOUND)
-        return 0; /* never stored apart */
-    if (rc || (rc = race_merged(tx, d, old->id, &was, err)))
-        return rc;
-    if (into_key) {
-        if ((rc = odz_store__get(tx, d, DQ_RACE_BY_KEY, &odz_row_race, 0, into_key, into, "race",
-                                 err)))
-            return rc;
-        if (into->id == old->id)
-            return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race '%.100s' cannot be merged into "
-                            "itself", race_key);
-        if ((rc = race_merged(tx, d, into->id, &further, err)))
-            return rc;
-        if (further)
-            return odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL, "race '%.100s' is itself merged into "
-                            "race %lld", into_key, (long long)further);
-        target = into->id;
-    }
-    if (was == target)
-        return 0;
-    *wrote = true;
-    for (size_t i = 0; rc == 0 && target && i < n; i++)
-        rc = rekey_runner(tx, d, &pairs[i], old->id, target, err);
-    odz_store__args a = {0};
-    odz_store__arg_i64(&a, old->id);
-    odz_store__arg_i64(&a, target);
-    odz_store__arg_i64(&a, now);
-    if (rc || (rc = d->ops->exec(tx, DQ_RACE_RETIRE, a.v, a.n, NULL, NULL, err)) ||
-        (rc = first_start(tx, d, old->meeting_id, err)) || !c)
-        return rc;
-    c->races_updated++;
-    rc = odz_store__note_race(c, old->id, err);
-    if (rc == 0 && target)
-        rc = odz_store__note_race(c, target, err);
-    if (rc == 0 && was && was != target)
-        rc = odz_store__note_race(c, was, err);
     return rc;
 }
 
@@ -836,7 +741,8 @@ static int m_retire_race(odz_store *s, const char *race_key, const char *into_ke
     int rc = wbegin(s, &tx, err);
     if (rc == 0) {
         rc = d->ops->end(
-            tx, retire(tx, d, race_key, into_key, pairs, n, now, c, work, &wrote, err), err);
+            tx, odz_store__retire(tx, d, race_key, into_key, pairs, n, now, c, work, &wrote, err),
+            err);
         /* copied points may be newer than the latest ones cached: read them again */
         odz_store__cache_end(CACHE(s), rc == 0 && !wrote);
     }

@@ -106,15 +106,7 @@ static void pg_close(odz_drv *d)
     free(d);
 }
 
-static const odz_drv_ops postgres_ops = {
-    .name = "postgres",
-    .begin = pg_begin,
-    .end = pg_end,
-    .query = pg_query,
-    .exec = pg_exec,
-    .schema_version = pg_schema_version,
-    .close = pg_close,
-};
+static const odz_drv_ops postgres_ops = ODZ_DRV_OPS("postgres", pg);
 
 odz_drv *odz_drv_postgres_open(const char *url, char *err)
 {

@@ -98,7 +98,7 @@ static int lost(const char *name, char *err)
                     "database connection lost: leadership '%s' ended with its session", name);
 }
 
-static int pl_try(odz_leader *l, const char *name, bool *is_leader, char *err)
+static int pl_try_lead(odz_leader *l, const char *name, bool *is_leader, char *err)
 {
     pg_leader *s = PL(l);
     *is_leader = false;
@@ -181,12 +181,7 @@ static void pl_close(odz_leader *l)
     free(s);
 }
 
-static const odz_leader_ops pg_leader_ops = {
-    .name = "postgres",
-    .try_lead = pl_try,
-    .release = pl_release,
-    .close = pl_close,
-};
+static const odz_leader_ops pg_leader_ops = ODZ_LEADER_OPS("postgres", pl);
 
 odz_leader *odz_leader_postgres_open(const char *url, char *err)
 {

@@ -321,3 +321,10 @@ int odz_store__note_race(odz_changes *c, int64_t race_id, char *err)
 {
     return c && odz_changes_add_race(c, race_id) ? odz_store__oom(err) : 0;
 }
+
+int odz_store__first_start(odz_drv_tx *tx, odz_drv *d, int64_t meeting_id, char *err)
+{
+    odz_store__args a = {0};
+    odz_store__arg_i64(&a, meeting_id);
+    return d->ops->exec(tx, DQ_MEET_FIRST_START, a.v, a.n, NULL, NULL, err);
+}

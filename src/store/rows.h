@@ -43,6 +43,8 @@ int odz_store__update(odz_drv_tx *tx, odz_drv *d, int q, const odz_row_desc *rd,
 int64_t odz_store__num(const char *v);
 /* ODZ_ENOMEM "out of memory". */
 int odz_store__oom(char *err);
+/* Set meeting_id's first start again from its races (after a race moved or left it). */
+int odz_store__first_start(odz_drv_tx *tx, odz_drv *d, int64_t meeting_id, char *err);
 /* Add race_id to the change set (c may be NULL). */
 int odz_store__note_race(odz_changes *c, int64_t race_id, char *err);
 

@@ -241,15 +241,7 @@ static int prepare(sq_drv *s, const char *sql, sqlite3_stmt **st, char *err)
                     sqlite3_errmsg(s->db));
 }
 
-static const odz_drv_ops sqlite_ops = {
-    .name = "sqlite",
-    .begin = sq_begin,
-    .end = sq_end,
-    .query = sq_query,
-    .exec = sq_exec,
-    .schema_version = sq_schema_version,
-    .close = sq_close,
-};
+static const odz_drv_ops sqlite_ops = ODZ_DRV_OPS("sqlite", sq);
 
 odz_drv *odz_drv_sqlite_open(const char *path, char *err)
 {
