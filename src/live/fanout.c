@@ -5,13 +5,14 @@
 #include "core/err.h"
 #include "core/hash.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MASK_CACHE 32 /* distinct row sets rendered per event and loop, shared by clients */
 
-static void frames_unref(live_frames *f)
+void live_frames_unref(live_frames *f)
 {
     odz_buf_unref(f->sio_raw);
     odz_buf_unref(f->sio_frame);
@@ -24,13 +25,13 @@ static void event_unref(live_event *ev)
 {
     if (atomic_fetch_sub(&ev->refs, 1) != 1)
         return;
-    frames_unref(&ev->f);
+    live_frames_unref(&ev->f);
     if (ev->decoded && ev->t->filter->free_decoded)
         ev->t->filter->free_decoded(ev->decoded);
     free(ev);
 }
 
-static int frames_build(const live_topic *t, const char *data, size_t len, live_frames *f);
+static int frames_build(const live_prefixes *p, const char *data, size_t len, live_frames *f);
 
 /* ---- on a loop --------------------------------------------------------------------------- */
 
@@ -61,8 +62,8 @@ static const live_frames *frames_of_mask(const live_event *ev, uint64_t mask,
     if (!out)
         return &ev->f; /* the payload as it came */
     live_frames *f = mc->n < MASK_CACHE ? &mc->f[mc->n] : &mc->spill;
-    frames_unref(&mc->spill);
-    int rc = len && len <= LIVE_MAX_EVENT ? frames_build(ev->t, out, len, f) : ODZ_EINVAL;
+    live_frames_unref(&mc->spill);
+    int rc = len && len <= LIVE_MAX_EVENT ? frames_build(&ev->t->pre, out, len, f) : ODZ_EINVAL;
     free(out);
     if (rc)
         return NULL;
@@ -95,42 +96,62 @@ static int deliver(client *c, void *filter, const live_event *ev, struct mask_ca
     return rc < 0 ? rc : 0;
 }
 
+/* Clients found behind while delivering (dropped after the pass: dropping leaves rooms,
+ * which would move the member arrays being walked). */
+struct slow_list {
+    client **v;
+    size_t n, cap;
+};
+
+static void deliver_room(room *r, const live_event *ev, struct mask_cache *mc,
+                         struct slow_list *slow)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        client *c = r->v[i].c;
+        /* a resync goes to every member as it is: it carries no rows to filter */
+        if (deliver(c, ev->resync ? NULL : r->v[i].filter, ev, mc) != ODZ_EFULL)
+            continue;
+        if (slow->n == slow->cap) {
+            size_t cap = slow->cap ? slow->cap * 2 : 8;
+            client **v = realloc(slow->v, cap * sizeof(*v));
+            if (!v)
+                continue;
+            slow->v = v;
+            slow->cap = cap;
+        }
+        slow->v[slow->n++] = c;
+    }
+}
+
 static void fanout_on_loop(void *arg)
 {
     struct event_post *ep = arg;
     live_event *ev = ep->ev;
     lstate *ls = ep->ls;
-    int64_t keys[2] = {room_key(ev->t, ev->race_id), room_key(ev->t, 0)};
-    int nkeys = ev->race_id ? 2 : 1;
-    client **slow = NULL;
-    size_t nslow = 0, capslow = 0;
+    struct slow_list slow = {0};
     struct mask_cache mc;
     mc.n = 0;
     memset(&mc.spill, 0, sizeof mc.spill);
-    for (int k = 0; k < nkeys; k++) {
-        room *r = room_find(ls, keys[k], 0);
-        for (size_t i = 0; r && i < r->n; i++) {
-            client *c = r->v[i].c;
-            if (deliver(c, r->v[i].filter, ev, &mc) != ODZ_EFULL)
-                continue;
-            /* (dropped after the loop: dropping leaves rooms, which would move r->v) */
-            if (nslow == capslow) {
-                size_t cap = capslow ? capslow * 2 : 8;
-                client **v = realloc(slow, cap * sizeof(*v));
-                if (!v)
-                    continue;
-                slow = v;
-                capslow = cap;
-            }
-            slow[nslow++] = c;
+    if (ev->resync) {
+        /* every room of the topic on this loop (rare: only after events were lost) */
+        for (int b = 0; b < LIVE_ROOM_BUCKETS; b++)
+            for (room *r = ls->rooms[b]; r; r = r->next)
+                if (r->key % ODZ_LIVE_MAX_TOPICS == ev->t->index)
+                    deliver_room(r, ev, &mc, &slow);
+    } else {
+        int64_t keys[2] = {room_key(ev->t, ev->race_id), room_key(ev->t, 0)};
+        for (int k = 0; k < (ev->race_id ? 2 : 1); k++) {
+            room *r = room_find(ls, keys[k], 0);
+            if (r)
+                deliver_room(r, ev, &mc, &slow);
         }
     }
-    for (size_t i = 0; i < nslow; i++)
-        client_abort(slow[i]);
-    free(slow);
+    for (size_t i = 0; i < slow.n; i++)
+        client_abort(slow.v[i]);
+    free(slow.v);
     for (size_t i = 0; i < mc.n; i++)
-        frames_unref(&mc.f[i]);
-    frames_unref(&mc.spill);
+        live_frames_unref(&mc.f[i]);
+    live_frames_unref(&mc.spill);
     event_unref(ev);
     free(ep);
 }
@@ -175,18 +196,18 @@ static odz_buf *concat3(const char *a, const char *b, size_t blen, const char *c
 
 /* "event: name\ndata: payload\n\n"; a line break inside the payload (JSON whitespace) starts
  * another data line, which the client joins back with a line feed. */
-static odz_buf *sse_bytes(const live_topic *t, const char *data, size_t len)
+static odz_buf *sse_bytes(const char *pre, const char *data, size_t len)
 {
     if (!memchr(data, '\n', len) && !memchr(data, '\r', len))
-        return concat3(t->sse_pre, data, len, "\n\n");
+        return concat3(pre, data, len, "\n\n");
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += data[i] == '\n' || data[i] == '\r';
-    size_t lp = strlen(t->sse_pre), cap = lp + len + lines * 6 + 2;
+    size_t lp = strlen(pre), cap = lp + len + lines * 6 + 2;
     char *m = malloc(cap), *o = m;
     if (!m)
         return NULL;
-    memcpy(o, t->sse_pre, lp);
+    memcpy(o, pre, lp);
     o += lp;
     for (size_t i = 0; i < len; i++) {
         if (data[i] == '\n' || data[i] == '\r') {
@@ -204,22 +225,87 @@ static odz_buf *sse_bytes(const live_topic *t, const char *data, size_t len)
 }
 
 /* The payload's bytes as they came, inside each framing. 0 or ODZ_ENOMEM. */
-static int frames_build(const live_topic *t, const char *data, size_t len, live_frames *f)
+static int frames_build(const live_prefixes *p, const char *data, size_t len, live_frames *f)
 {
     memset(f, 0, sizeof *f);
-    f->sio_raw = concat3(t->sio_pre, data, len, "]");
-    odz_buf *wtxt = concat3(t->ws_pre, data, len, "}");
-    f->sse = sse_bytes(t, data, len);
+    f->sio_raw = concat3(p->sio, data, len, "]");
+    odz_buf *wtxt = concat3(p->ws, data, len, "}");
+    f->sse = sse_bytes(p->sse, data, len);
     if (f->sio_raw)
         f->sio_frame = odz_ws_frame_text(odz_buf_data(f->sio_raw), odz_buf_len(f->sio_raw));
     if (wtxt)
         f->ws_frame = odz_ws_frame_text(odz_buf_data(wtxt), odz_buf_len(wtxt));
     odz_buf_unref(wtxt);
     if (!f->sio_raw || !f->sio_frame || !f->ws_frame || !f->sse) {
-        frames_unref(f);
+        live_frames_unref(f);
         return ODZ_ENOMEM;
     }
     return 0;
+}
+
+void live_prefixes_set(live_prefixes *p, const char *nsp, const char *event)
+{
+    if (strcmp(nsp, "/"))
+        snprintf(p->sio, sizeof p->sio, "42%s,[\"%s\",", nsp, event);
+    else
+        snprintf(p->sio, sizeof p->sio, "42[\"%s\",", event);
+    snprintf(p->ws, sizeof p->ws, "{\"type\":\"%s\",\"data\":", event);
+    snprintf(p->sse, sizeof p->sse, "event: %s\ndata: ", event);
+}
+
+int live_resync_build(live_topic *t, const char *nsp)
+{
+    live_prefixes p;
+    live_prefixes_set(&p, nsp, LIVE_RESYNC_EVENT);
+    char data[64];
+    int n = snprintf(data, sizeof data, "{\"topic\":\"%s\"}", t->name);
+    return frames_build(&p, data, (size_t)n, &t->resync);
+}
+
+/* Each loop's clients of topic t may have missed an event: owe them the topic's resync. */
+static void owe_resync(odz_live *lv, const live_topic *t, int loop)
+{
+    for (int i = 0; i < lv->nloops; i++)
+        if (loop < 0 || i == loop)
+            atomic_store(&lv->loops[i].resync_owed[t->index], true);
+}
+
+/* Posts t's resync to every loop owed one; a loop that cannot take it now stays owed (the
+ * topic's next event tries again). Keyed, so a client with one still queued keeps one. */
+static void pay_resyncs(odz_live *lv, const live_topic *t)
+{
+    for (int i = 0; i < lv->nloops; i++) {
+        atomic_bool *owed = &lv->loops[i].resync_owed[t->index];
+        if (!atomic_load(owed) || !atomic_exchange(owed, false))
+            continue;
+        live_event *ev = calloc(1, sizeof(*ev));
+        struct event_post *ep = ev ? malloc(sizeof(*ep)) : NULL;
+        if (!ep) {
+            free(ev);
+            atomic_store(owed, true);
+            return;
+        }
+        atomic_init(&ev->refs, 1);
+        ev->t = t;
+        ev->resync = 1;
+        ev->seq = atomic_fetch_add(&lv->seq, 1) + 1;
+        uint64_t h = odz_hash_bytes(ODZ_HASH_SEED, LIVE_RESYNC_EVENT, sizeof LIVE_RESYNC_EVENT);
+        h = odz_hash_bytes(h, t->name, strlen(t->name)) >> 1;
+        ev->key = h ? h : 1;
+        ev->f.sio_raw = odz_buf_ref(t->resync.sio_raw);
+        ev->f.sio_frame = odz_buf_ref(t->resync.sio_frame);
+        ev->f.ws_frame = odz_buf_ref(t->resync.ws_frame);
+        ev->f.sse = odz_buf_ref(t->resync.sse);
+        ep->ev = ev;
+        ep->ls = &lv->loops[i];
+        if (odz_http_call(lv->srv, i, fanout_on_loop, ep) != 0) {
+            free(ep);
+            event_unref(ev);
+            atomic_store(owed, true);
+            continue;
+        }
+        odz_metric_inc(lv->m_resyncs);
+    }
 }
 
 void live_on_bus_event(odz_bus *bus, const odz_msg *msg, void *ud)
@@ -227,6 +313,10 @@ void live_on_bus_event(odz_bus *bus, const odz_msg *msg, void *ud)
     live_topic *t = ud;
     odz_live *lv = t->lv;
     int64_t race = 0;
+    /* events of this topic were dropped before they reached us: nobody knows whose */
+    if (msg->missed)
+        owe_resync(lv, t, -1);
+    pay_resyncs(lv, t);
     if (t->per_race && (race = subject_race(msg->subject)) <= 0)
         return;
     if (msg->len == 0 || msg->len > LIVE_MAX_EVENT)
@@ -238,8 +328,10 @@ void live_on_bus_event(odz_bus *bus, const odz_msg *msg, void *ud)
         return;
     }
     live_event *ev = calloc(1, sizeof(*ev));
-    if (!ev)
+    if (!ev) {
+        owe_resync(lv, t, -1);
         return;
+    }
     atomic_init(&ev->refs, 1);
     ev->t = t;
     ev->race_id = race;
@@ -247,22 +339,24 @@ void live_on_bus_event(odz_bus *bus, const odz_msg *msg, void *ud)
     ev->key = event_key(msg);
     if (t->filter && t->filter->decode)
         ev->decoded = t->filter->decode(msg->data, msg->len);
-    if (frames_build(t, msg->data, msg->len, &ev->f) != 0) {
+    if (frames_build(&t->pre, msg->data, msg->len, &ev->f) != 0) {
         event_unref(ev);
+        owe_resync(lv, t, -1);
         return;
     }
     odz_metric_inc(lv->m_events);
     for (int i = 0; i < lv->nloops; i++) {
         struct event_post *ep = malloc(sizeof(*ep));
-        if (!ep)
-            continue;
-        ep->ev = ev;
-        ep->ls = &lv->loops[i];
-        atomic_fetch_add(&ev->refs, 1);
-        if (odz_http_call(lv->srv, i, fanout_on_loop, ep) != 0) {
+        if (ep) {
+            ep->ev = ev;
+            ep->ls = &lv->loops[i];
+            atomic_fetch_add(&ev->refs, 1);
+            if (odz_http_call(lv->srv, i, fanout_on_loop, ep) == 0)
+                continue;
             atomic_fetch_sub(&ev->refs, 1);
             free(ep);
         }
+        owe_resync(lv, t, i); /* this loop's clients did not get it */
     }
     event_unref(ev);
 }

@@ -81,15 +81,14 @@ int odz_live_add_topic(odz_live *lv, const odz_live_topic *d, char *err, size_t 
     snprintf(t->name, sizeof t->name, "%s", d->name);
     snprintf(t->event, sizeof t->event, "%s", d->event);
     snprintf(t->subject, sizeof t->subject, "%s", d->subject);
-    if (strcmp(d->nsp, "/"))
-        snprintf(t->sio_pre, sizeof t->sio_pre, "42%s,[\"%s\",", d->nsp, d->event);
-    else
-        snprintf(t->sio_pre, sizeof t->sio_pre, "42[\"%s\",", d->event);
-    snprintf(t->ws_pre, sizeof t->ws_pre, "{\"type\":\"%s\",\"data\":", d->event);
-    snprintf(t->sse_pre, sizeof t->sse_pre, "event: %s\ndata: ", d->event);
+    live_prefixes_set(&t->pre, d->nsp, d->event);
+    if (live_resync_build(t, d->nsp))
+        return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
     t->sub_id = odz_bus_subscribe(lv->bus, d->subject, NULL, 65536, live_on_bus_event, t);
-    if (t->sub_id <= 0)
+    if (t->sub_id <= 0) {
+        live_frames_unref(&t->resync);
         return odz_fail(err, errlen, ODZ_EIO, "cannot subscribe to %s", d->subject);
+    }
     lv->ntopics++;
     return 0;
 }
@@ -179,6 +178,11 @@ static void register_metrics(odz_live *lv)
                                NULL);
     lv->m_unheard = odz_counter("oddzy_live_events_unheard_total",
                                 "Bus events no live client was subscribed to (not encoded)", NULL);
+    lv->m_resyncs = odz_counter("oddzy_live_resyncs_total",
+                                "Resync messages posted to an event loop for a topic's clients "
+                                "because events of the topic were lost on their way (they fetch "
+                                "again what they show)",
+                                NULL);
     odz_metrics_on_collect(collect, lv);
 }
 
@@ -286,6 +290,8 @@ void odz_live_free(odz_live *lv)
             }
         free(ls->flushq);
     }
+    for (int i = 0; i < lv->ntopics; i++)
+        live_frames_unref(&lv->topics[i].resync);
     free(lv->loops);
     free(lv);
 }

@@ -22,7 +22,13 @@
  * (subject and odz_msg.key). All client state lives on the event loop that owns the
  * connection, so fan-out takes no locks. Each client has one keyed, bounded queue
  * (http/outq.h): a newer event with the same key replaces a queued older one, whatever waits
- * leaves in one write per loop turn, and a client that cannot keep up is dropped. */
+ * leaves in one write per loop turn, and a client that cannot keep up is dropped.
+ *
+ * Events lost on their way to a loop (the topic's bus subscription fell behind and dropped
+ * some, or a loop could not take one) are not guessed at: every client in any room of that
+ * topic on the loops concerned gets the event "resync" with {"topic": name} (in the topic's
+ * namespace on Socket.IO; {"type":"resync",...} on /ws; "event: resync" on SSE), and fetches
+ * again what it shows (counted in oddzy_live_resyncs_total). */
 #ifndef ODZ_LIVE_H
 #define ODZ_LIVE_H
 

@@ -38,6 +38,26 @@ typedef struct client client;
 typedef struct live_event live_event;
 typedef struct sio_client sio_client; /* an Engine.IO session (eio.c) */
 
+/* One payload in every transport's framing, built once, shared by every client. */
+typedef struct live_frames {
+    odz_buf *sio_raw;   /* 42/nsp,["event",payload] (polling) */
+    odz_buf *sio_frame; /* the same as one WebSocket frame */
+    odz_buf *ws_frame;  /* {"type":"event","data":payload} as a frame */
+    odz_buf *sse;       /* event: ..\ndata: payload\n\n */
+} live_frames;
+
+/* What goes before an event's payload in each framing (its name, and its namespace). */
+typedef struct live_prefixes {
+    char sio[ODZ_SIO_NSP_MAX + ODZ_SIO_EVENT_MAX + 8]; /* 42/nsp,["event", */
+    char ws[ODZ_SIO_EVENT_MAX + 24];                   /* {"type":"event","data": */
+    char sse[ODZ_SIO_EVENT_MAX + 16];                  /* event: event\ndata: */
+} live_prefixes;
+
+/* The event that tells a topic's clients to fetch again what they show: "resync" with
+ * {"topic": name}, sent when events of the topic were lost on their way to them (the bus
+ * subscription fell behind, a loop could not take an event). */
+#define LIVE_RESYNC_EVENT "resync"
+
 typedef struct live_topic {
     odz_live *lv;
     int index;
@@ -47,18 +67,9 @@ typedef struct live_topic {
     char name[16], event[ODZ_SIO_EVENT_MAX];
     char subject[ODZ_SUBJECT_MAX];
     int64_t sub_id;
-    char sio_pre[ODZ_SIO_NSP_MAX + ODZ_SIO_EVENT_MAX + 8]; /* 42/nsp,["event", */
-    char ws_pre[ODZ_SIO_EVENT_MAX + 24];                   /* {"type":"event","data": */
-    char sse_pre[ODZ_SIO_EVENT_MAX + 16];                  /* event: event\ndata: */
+    live_prefixes pre;
+    live_frames resync; /* LIVE_RESYNC_EVENT of this topic, built when it is added */
 } live_topic;
-
-/* One payload in every transport's framing, built once, shared by every client. */
-typedef struct live_frames {
-    odz_buf *sio_raw;   /* 42/nsp,["event",payload] (polling) */
-    odz_buf *sio_frame; /* the same as one WebSocket frame */
-    odz_buf *ws_frame;  /* {"type":"event","data":payload} as a frame */
-    odz_buf *sse;       /* event: ..\ndata: payload\n\n */
-} live_frames;
 
 /* What a transport does for its clients (one table in each transport's file). */
 struct client_ops {
@@ -116,6 +127,9 @@ struct lstate {
     client **flushq; /* polling sessions with a flush due at the end of this turn (eio.c) */
     size_t nflush, capflush;
     int flush_posted;
+    /* Set (bus thread) when an event of topic i may not have reached this loop's clients;
+     * cleared once the topic's resync is posted to the loop. */
+    atomic_bool resync_owed[ODZ_LIVE_MAX_TOPICS];
 };
 
 struct live_event {
@@ -125,6 +139,7 @@ struct live_event {
     uint64_t seq;
     uint64_t key;    /* coalescing key from the bus message (subject + odz_msg.key), 0 none */
     void *decoded;   /* t->filter->decode of the payload, or NULL */
+    int resync;      /* the topic's resync: to every client in any of its rooms, unfiltered */
     live_frames f;   /* the payload as it came */
 };
 
@@ -144,7 +159,7 @@ struct odz_live {
      * no room of those keys has a member anywhere (room_heard). */
     atomic_int members[LIVE_MEMBER_SLOTS];
     odz_metric *m_pushed[TR_N], *m_dropped, *m_coalesced, *m_events, *m_unheard,
-        *m_conns[TR_N], *m_subs;
+        *m_conns[TR_N], *m_subs, *m_resyncs;
 };
 
 /* ---- live.c ---- */
@@ -195,6 +210,12 @@ extern const odz_live_filter live_matcher_filter;
 
 /* ---- fanout.c ---- */
 void live_on_bus_event(odz_bus *bus, const odz_msg *msg, void *ud);
+/* The prefixes of event `event` in Socket.IO namespace `nsp` ("/" the default one). */
+void live_prefixes_set(live_prefixes *p, const char *nsp, const char *event);
+/* Builds t->resync (after t->name and its namespace are set). 0 or ODZ_ENOMEM. */
+int live_resync_build(live_topic *t, const char *nsp);
+/* Lets go of the frames' bytes (t->resync when the topic goes). */
+void live_frames_unref(live_frames *f);
 
 /* ---- transports ---- */
 int live_eio_handler(odz_http_req *req, void *ud);  /* /socket.io/ (eio.c) */

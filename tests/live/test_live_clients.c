@@ -818,6 +818,94 @@ static void t_odds_namespace_and_filters(void **st)
     server_stop(s);
 }
 
+/* ---- events lost on their way: the topic's clients are told to fetch again ------------- */
+
+/* A topic whose decode (on the bus thread, once an event) waits while `held` is set: events
+ * published meanwhile pile up in the topic's bus subscription until it drops some. */
+static pthread_mutex_t held_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t held_cv = PTHREAD_COND_INITIALIZER;
+static int held;
+static atomic_int held_waiting;
+static int held_parse(const json_t *spec, void **state, char *err, size_t errlen)
+{
+    (void)spec, (void)err, (void)errlen;
+    *state = NULL;
+    return 0;
+}
+static void *held_decode(const char *data, size_t len)
+{
+    (void)data, (void)len;
+    pthread_mutex_lock(&held_mu);
+    atomic_store(&held_waiting, 1);
+    while (held)
+        pthread_cond_wait(&held_cv, &held_mu);
+    atomic_store(&held_waiting, 0);
+    pthread_mutex_unlock(&held_mu);
+    return NULL; /* undecodable: only clients without a filter get it */
+}
+static void held_free(void *d)
+{
+    (void)d;
+}
+static uint64_t held_match(const void *state, const void *decoded)
+{
+    (void)state, (void)decoded;
+    return 1;
+}
+static const odz_live_filter held_filter = {held_parse, free, held_decode, held_free, held_match,
+                                            NULL};
+static const odz_live_topic held_topic = {"held", "race.*.held", "/held", "heldEvent", 1, 0,
+                                          &held_filter};
+
+static void t_lost_events_resync(void **st)
+{
+    (void)st;
+    extra_topic = &held_topic;
+    server *s = server_start(1, 0);
+    char line[4096];
+    child *sio = spawn_client("sio-ws", s->port, "{\"topic\":\"held\",\"race_id\":7}", "/held");
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?topic=held&race_id=9", s->port);
+    char *argv[] = {"curl", "-sN", url, NULL};
+    child *sse = spawn(argv);
+    assert_int_equal(wait_line(sio, "READY", 60000, line, sizeof line), 0);
+    assert_int_equal(wait_line(sse, ": subscribed to 9", 60000, line, sizeof line), 0);
+    const char *ev = "{\"race_id\":7,\"n\":1}";
+    /* nothing lost: the event, no resync */
+    odz_bus_publish(s->bus, "race.7.held", ev, strlen(ev), NULL);
+    assert_int_equal(wait_line(sio, "EVENT", 10000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"heldEvent\",\"data\":{\"race_id\":7,\"n\":1}}"));
+    assert_true(metric("oddzy_live_resyncs_total") == 0);
+
+    /* the bus thread held inside one event while far more than the subscription's queue
+     * (65,536) is published: the rest are dropped by the bus */
+    pthread_mutex_lock(&held_mu);
+    held = 1;
+    pthread_mutex_unlock(&held_mu);
+    odz_bus_publish(s->bus, "race.7.held", ev, strlen(ev), NULL);
+    for (int i = 0; i < 200 && !atomic_load(&held_waiting); i++)
+        usleep(10000);
+    assert_true(atomic_load(&held_waiting));
+    for (int i = 0; i < 70000; i++)
+        odz_bus_publish(s->bus, "race.8.held", "{\"race_id\":8}", 13, NULL);
+    pthread_mutex_lock(&held_mu);
+    held = 0;
+    pthread_cond_broadcast(&held_cv);
+    pthread_mutex_unlock(&held_mu);
+    /* both clients, in other races' rooms than the lost events', are told to fetch again */
+    assert_int_equal(wait_line(sio, "EVENT", 20000, line, sizeof line), 0);
+    if (!strstr(line, "\"resync\"")) /* the held race-7 event may come first */
+        assert_int_equal(wait_line(sio, "EVENT", 20000, line, sizeof line), 0);
+    assert_non_null(strstr(line, "{\"event\":\"resync\",\"data\":{\"topic\":\"held\"}}"));
+    assert_int_equal(wait_line(sse, "event: resync", 20000, line, sizeof line), 0);
+    assert_int_equal(wait_line(sse, "data: ", 10000, line, sizeof line), 0);
+    assert_string_equal(line, "data: {\"topic\":\"held\"}");
+    assert_true(metric("oddzy_live_resyncs_total") >= 1);
+    child_end(sio);
+    child_end(sse);
+    server_stop(s);
+}
+
 /* The exchange topic: a runner's whole exchange book (race.<id>.exchange, ExchangeBookEvent),
  * pushed as exchangeUpdated in rooms per race, on Socket.IO /odds, /ws and SSE alike. */
 static void t_exchange_books(void **st)
@@ -1105,6 +1193,7 @@ int main(void)
         cmocka_unit_test(t_sse_slow_client_gets_latest),
         cmocka_unit_test(t_odds_namespace_and_filters),
         cmocka_unit_test(t_exchange_books),
+        cmocka_unit_test(t_lost_events_resync),
         cmocka_unit_test(t_bad_subscriptions),
         cmocka_unit_test(t_churn_no_growth),
         cmocka_unit_test(t_bad_requests),

@@ -1,5 +1,6 @@
 // Live updates over Socket.IO: namespaces "/prices" (updatePrice), "/racing" (raceUpdated)
-// and "/odds" (matcherRows, the odds matcher's rows).
+// and "/odds" (matcherRows, the odds matcher's rows); in each, "resync" when the server lost
+// events on their way to this page (onReconnect's hooks re-fetch).
 // Subscriptions are reference-counted and replayed after every (re)connect; `liveDown` is true
 // while a namespace that has subscribers is disconnected (after a short grace period), which
 // drives the "Live updates disconnected, reconnecting…" banner.
@@ -55,6 +56,12 @@ function ns(name) {
     refreshDown();
   });
   socket.on('connect_error', refreshDown);
+  // The server lost events of one of this namespace's topics on their way here (it was
+  // overloaded): what the page shows may be stale, so whoever re-fetches after a reconnect
+  // does it now too.
+  socket.on('resync', () => {
+    for (const fn of reconnectHooks) fn(name);
+  });
   return entry;
 }
 
@@ -109,7 +116,8 @@ export function on(name, event, fn) {
   return () => entry.socket.off(event, fn);
 }
 
-/** Called with the namespace name whenever a namespace reconnects (missed updates: re-fetch). */
+/** Called with the namespace name whenever a namespace reconnects, or the server says it lost
+ * updates for it (a "resync" event): updates were missed, re-fetch. */
 export function onReconnect(fn) {
   reconnectHooks.add(fn);
   return () => reconnectHooks.delete(fn);
