@@ -312,12 +312,20 @@ static void t_socketio_race_updated(void **st)
 }
 
 /* curl -N on /api/stream for one race, once the server said it is subscribed. */
+/* curl -N on /api/stream?<query>, not yet waited for. */
+static child *sse_spawn(server *s, const char *query)
+{
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?%s", s->port, query);
+    char *argv[] = {"curl", "-sN", url, NULL};
+    return spawn(argv);
+}
+
 static child *sse_client(server *s, int race)
 {
-    char url[128], line[4096];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?race_id=%d", s->port, race);
-    char *argv[] = {"curl", "-sN", url, NULL};
-    child *c = spawn(argv);
+    char q[64], line[4096];
+    snprintf(q, sizeof q, "race_id=%d", race);
+    child *c = sse_spawn(s, q);
     assert_int_equal(wait_line(c, ": subscribed", 5000, line, sizeof line), 0);
     return c;
 }
@@ -741,12 +749,7 @@ static void t_odds_namespace_and_filters(void **st)
     child *wsodds = spawn_client("ws", s->port, "{\"topic\":\"odds\",\"race_id\":\"all\"}", NULL);
     child *bad = spawn_client("ws", s->port,
                               "{\"topic\":\"testrows\",\"filter\":{\"min_rating\":\"x\"}}", NULL);
-    char url[256];
-    snprintf(url, sizeof url,
-             "http://127.0.0.1:%d/api/stream?topic=testrows&filter=%%7B%%22min_rating%%22%%3A30%%7D",
-             s->port);
-    char *argv[] = {"curl", "-sN", url, NULL};
-    child *sse = spawn(argv);
+    child *sse = sse_spawn(s, "topic=testrows&filter=%7B%22min_rating%22%3A30%7D");
     child *ready[] = {odds, matcher, neds95, odds33, sio50, ws80, wsodds};
     /* (nine Node.js clients start at once: on a loaded machine that takes a while) */
     for (size_t i = 0; i < sizeof ready / sizeof *ready; i++)
@@ -864,10 +867,7 @@ static void t_lost_events_resync(void **st)
     server *s = server_start(1, 0);
     char line[4096];
     child *sio = spawn_client("sio-ws", s->port, "{\"topic\":\"held\",\"race_id\":7}", "/held");
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?topic=held&race_id=9", s->port);
-    char *argv[] = {"curl", "-sN", url, NULL};
-    child *sse = spawn(argv);
+    child *sse = sse_spawn(s, "topic=held&race_id=9");
     assert_int_equal(wait_line(sio, "READY", 60000, line, sizeof line), 0);
     assert_int_equal(wait_line(sse, ": subscribed to 9", 60000, line, sizeof line), 0);
     const char *ev = "{\"race_id\":7,\"n\":1}";
@@ -914,10 +914,7 @@ static void t_exchange_books(void **st)
     char line[4096];
     child *sio = spawn_client("sio-ws", s->port, "{\"topic\":\"exchange\",\"race_id\":7}", "/odds");
     child *ws = spawn_client("ws", s->port, "{\"topic\":\"exchange\",\"race_id\":\"all\"}", NULL);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/stream?topic=exchange&race_id=7", s->port);
-    char *argv[] = {"curl", "-sN", url, NULL};
-    child *sse = spawn(argv);
+    child *sse = sse_spawn(s, "topic=exchange&race_id=7");
     assert_int_equal(wait_line(sio, "READY", 60000, line, sizeof line), 0);
     assert_int_equal(wait_line(ws, "READY", 60000, line, sizeof line), 0);
     assert_int_equal(wait_line(sse, ": subscribed to 7", 60000, line, sizeof line), 0);
