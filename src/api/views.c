@@ -5,6 +5,7 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "core/tz.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "racing/card.h"
@@ -404,6 +405,7 @@ static int apply(view *e, const pending_patch *pp)
 
 static void *worker(void *arg)
 {
+    odz_thread_background(); /* yields to the threads answering requests */
     odz_views *v = arg;
     pthread_mutex_lock(&v->lock);
     for (;;) {

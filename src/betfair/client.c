@@ -22,6 +22,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
@@ -283,6 +284,7 @@ static void reread_token(odz_bf_client *c)
 
 static void *client_thread(void *arg)
 {
+    odz_thread_background(); /* yields to the threads answering requests */
     odz_bf_client *c = arg;
     int backoff = 250, cap = c->cfg.backoff_max_ms > 0 ? c->cfg.backoff_max_ms : 30000;
     while (!atomic_load(&c->stop)) {

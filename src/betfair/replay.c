@@ -20,6 +20,7 @@
 #include "betfair/stream.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
@@ -158,6 +159,7 @@ static bool wait_until(odz_replay *r, int64_t until)
 
 static void *play(void *arg)
 {
+    odz_thread_background(); /* yields to the threads answering requests */
     odz_replay *r = arg;
     char err[ODZ_ERRLEN];
     int64_t start_real = odz_real_ms(), first_pt = 0, batch_second = -1;

@@ -49,6 +49,13 @@ int odz_opts_logging(const odz_opt *opts, const char *service);
 #define ODZ_OPT_BUS                                                                               \
     {"bus", "ODDZY_BUS", "inproc", "message bus: inproc or nats://HOST:PORT[,nats://...]", NULL, 0}
 #define ODZ_OPT_TZ {"tz", "ODDZY_TZ", ODZ_DEFAULT_TZ, "IANA time zone of race days", NULL, 0}
+/* Every long-running role: how far its background threads yield to those answering requests
+ * (core/wait.h odz_thread_background). */
+#define ODZ_OPT_BACKGROUND_NICE                                                                   \
+    {"background-nice", "ODDZY_BACKGROUND_NICE", "10",                                            \
+     "niceness added to the threads that ingest, simulate and rebuild views, so that under a "   \
+     "full CPU the ones answering requests go first (0-19; 0: the same priority)",               \
+     NULL, 0}
 /* A role on the bus runs the racing service itself when the bus is the in-process one (over
  * NATS the service is a process of its own): the database it then opens, `who` ("the API")
  * saying who runs it and `more` what else the option does (or ""). */

@@ -11,6 +11,7 @@
 
 #include "bus/bus_metrics.h"
 #include "core/err.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -34,6 +35,10 @@ static int env_open(const odz_opt *opts, const char *role, const char *tz, unsig
     memset(env, 0, sizeof *env);
     env->role = role;
     env->flags = flags;
+    int64_t nice;
+    if (odz_opt_int(opts, "background-nice", 0, 19, &nice))
+        return 2;
+    odz_thread_set_background_nice((int)nice);
     odz_signals_block();
     int rc = odz_opts_metrics_start(opts, role, &env->ms);
     if (rc)
@@ -95,8 +100,10 @@ static void *wait_signal(void *arg)
     return NULL;
 }
 
+/* The `also` server: the simulated world's (oddzy run), background work (see role.h). */
 static void *http_thread(void *arg)
 {
+    odz_thread_background();
     odz_http_run(arg);
     return NULL;
 }
@@ -145,7 +152,7 @@ static void env_close(odz_role_env *env)
 static int role_opts(const odz_role_def *def, odz_opt all[ODZ_ROLE_OPTS_MAX])
 {
     static const odz_opt clock[] = {ODZ_OPT_CLOCK}, metrics[] = {ODZ_OPT_METRICS_ADDR},
-                         logging[] = {ODZ_OPT_LOGGING, ODZ_OPT_END};
+                         logging[] = {ODZ_OPT_BACKGROUND_NICE, ODZ_OPT_LOGGING, ODZ_OPT_END};
     size_t n = 0;
     bool listed_metrics = false;
     for (; def->opts[n].name; n++)

@@ -45,7 +45,8 @@ typedef struct {
 } odz_role_env;
 
 /* What a started role serves until SIGINT or SIGTERM, `also` on a thread of its own; no
- * `main`: it only waits for the signal. */
+ * `main`: it only waits for the signal. `also` is background work (the simulated world of
+ * oddzy run): its thread yields to `main`'s (core/wait.h odz_thread_background). */
 typedef struct {
     odz_http_server *main, *also;
 } odz_role_http;

@@ -1,7 +1,35 @@
 /* Monotonic-clock condition waits and the stop flag of a background thread; see core/wait.h. */
 #include "core/wait.h"
 
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/resource.h>
 #include <time.h>
+
+static atomic_int background_nice;
+static _Thread_local bool thread_lowered;
+
+void odz_thread_set_background_nice(int nice)
+{
+    atomic_store(&background_nice, nice < 0 ? 0 : nice > 19 ? 19 : nice);
+}
+
+void odz_thread_background(void)
+{
+    int nice = atomic_load(&background_nice);
+    if (thread_lowered || nice == 0)
+        return;
+    thread_lowered = true;
+    /* on Linux PRIO_PROCESS with who 0 is the calling thread; its niceness goes `nice` above
+     * what it is (the process's: a service started with Nice= keeps its place), and raising
+     * niceness needs no privilege; a failure leaves the thread as it was */
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, 0);
+    if (cur == -1 && errno)
+        return;
+    (void)setpriority(PRIO_PROCESS, 0, cur + nice > 19 ? 19 : cur + nice);
+}
 
 int odz_thread_start(pthread_t *t, pthread_mutex_t *m, pthread_cond_t *c, void *(*fn)(void *),
                      void *arg)

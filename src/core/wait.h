@@ -27,6 +27,14 @@ void odz_stop_raise(pthread_mutex_t *m, pthread_cond_t *c, bool *stop);
 int odz_thread_start(pthread_t *t, pthread_mutex_t *m, pthread_cond_t *c, void *(*fn)(void *),
                      void *arg);
 
+/** Background work (ingest, the simulated world, view rebuilds) yields the CPU to the threads
+ *  that answer requests: a thread that does it calls odz_thread_background() (at its start, or
+ *  in a handler: once a thread is enough), which raises that thread's niceness by the amount
+ *  set here for the process (0, the default: no change; at most 19 in all). The event loops
+ *  that serve HTTP and live clients never call it. Linux: niceness is per thread. */
+void odz_thread_set_background_nice(int nice);
+void odz_thread_background(void);
+
 /** *stop, read under `m`. */
 bool odz_stop_seen(pthread_mutex_t *m, const bool *stop);
 

@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/tz.h"
+#include "core/wait.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/source_metrics.h"
@@ -400,6 +401,9 @@ static void reply(odz_bus *bus, const odz_msg *msg, json_t *body)
 static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
 {
     odz_racing *rs = ud;
+    /* the racing service's threads write what sources send and build views: background work,
+     * behind the event loops that answer from the views (core/wait.h) */
+    odz_thread_background();
     odz_log_set_corr(msg->corr_id);
     int64_t t0 = odz_real_ms();
     const char *op = strchr(msg->subject, '.');
@@ -451,6 +455,7 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
 static void on_price(odz_bus *bus, const odz_msg *msg, void *ud)
 {
     odz_racing *rs = ud;
+    odz_thread_background();
     char err[ODZ_ERRLEN];
     odz_log_set_corr(msg->corr_id);
     json_t *j = odz_json_loadb(msg->data, msg->len, 1u << 20, err, sizeof err);
