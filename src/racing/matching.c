@@ -252,9 +252,14 @@ static size_t family(const char *key)
     return c ? (size_t)(c - key) + 1 : 0;
 }
 
+/* A greyhound market fits greyhound races only, a harness market (the exchange says so:
+ * raceType Harness) harness races only; a thoroughbred market (what the exchange's definition
+ * is when it names no race type) a thoroughbred or a harness race. */
 static bool types_fit(odz_race_type market, odz_race_type ours)
 {
-    return market == ODZ_GREYHOUND ? ours == ODZ_GREYHOUND : ours != ODZ_GREYHOUND;
+    if (market == ODZ_GREYHOUND || market == ODZ_HARNESS)
+        return ours == market;
+    return ours != ODZ_GREYHOUND;
 }
 
 static void set_result(decision *d, odz_match_result r, const char *why)

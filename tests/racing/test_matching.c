@@ -77,16 +77,22 @@ static json_t *batch(const char *mkey, const char *venue, const char *type, cons
 
 /* The exchange's batch: "match": true from source "betfair", its own keys, prices of provider
  * betfair as exchange_back. */
-static json_t *exchange(const char *venue, const char *rkey, const char *market_name,
-                        long long start, const char *const *names, int n)
+static json_t *exchange_typed(const char *venue, const char *rkey, const char *market_name,
+                              long long start, const char *const *names, int n, const char *type)
 {
     char mkey[128];
-    snprintf(mkey, sizeof mkey, "betfair:%s:%s:thoroughbred", DAY, rkey + 8);
-    json_t *b = batch(mkey, venue, "thoroughbred", rkey, market_name, 1, start, names, n,
-                      "betfair", "exchange_back");
+    snprintf(mkey, sizeof mkey, "betfair:%s:%s:%s", DAY, rkey + 8, type);
+    json_t *b = batch(mkey, venue, type, rkey, market_name, 1, start, names, n, "betfair",
+                      "exchange_back");
     json_object_set_new(b, "match", json_true());
     json_object_set_new(b, "source", json_string("betfair"));
     return b;
+}
+
+static json_t *exchange(const char *venue, const char *rkey, const char *market_name,
+                        long long start, const char *const *names, int n)
+{
+    return exchange_typed(venue, rkey, market_name, start, names, n, "thoroughbred");
 }
 
 static const char *const ballarat[] = {"O'Reilly", "Saint Kilda", "Frosbie", "Mount Zion",
@@ -233,21 +239,27 @@ static void must_not_match(void **st)
         long long start;
         const char *const *names;
         const char *reason; /* words the reason must hold */
+        const char *type;   /* the market's race type; NULL: thoroughbred */
     } cases[] = {
         /* another venue at the very same time as both bookmaker races */
-        {"Cranbourne", "betfair:902:1773460800", "R3 1200m Mdn", T, ex, "no race at venue"},
+        {"Cranbourne", "betfair:902:1773460800", "R3 1200m Mdn", T, ex, "no race at venue", NULL},
         /* the same venue, 30 minutes later */
-        {"Ballarat", "betfair:903:1773462600", "R3 1200m Mdn", T + 1800, ex, "within 600 s"},
+        {"Ballarat", "betfair:903:1773462600", "R3 1200m Mdn", T + 1800, ex, "within 600 s", NULL},
         /* the same race, but one runner's name differs */
-        {"Ballarat", "betfair:904:1773460800", "R3 1200m Mdn", T, other, "Frosby"},
+        {"Ballarat", "betfair:904:1773460800", "R3 1200m Mdn", T, other, "Frosby", NULL},
         /* the same venue and time, but the market says race 4 */
-        {"Ballarat", "betfair:905:1773460800", "R4 1200m Mdn", T, ex, "the market says race 4"},
+        {"Ballarat", "betfair:905:1773460800", "R4 1200m Mdn", T, ex, "the market says race 4", NULL},
+        /* the same venue, time, race and runners, but the exchange says it is a harness race
+         * (the bookmaker's is thoroughbred) */
+        {"Ballarat", "betfair:906:1773460800", "R3 1200m Mdn", T, ex, "no race at venue",
+         "harness"},
     };
     size_t n = sizeof cases / sizeof *cases;
     for (size_t i = 0; i < n; i++) {
-        json_t *ch = call_ok(f, "upsert_batch", exchange(cases[i].venue, cases[i].key,
-                                                         cases[i].market, cases[i].start,
-                                                         cases[i].names, 5));
+        json_t *ch = call_ok(
+            f, "upsert_batch",
+            exchange_typed(cases[i].venue, cases[i].key, cases[i].market, cases[i].start,
+                           cases[i].names, 5, cases[i].type ? cases[i].type : "thoroughbred"));
         assert_int_equal(json_integer_value(json_object_get(ch, "races_added")), 1);
         json_decref(ch);
         json_t *u = unmatched(f, cases[i].key);
@@ -275,7 +287,7 @@ static void must_not_match(void **st)
     char *txt = NULL;
     size_t len = 0;
     assert_int_equal(odz_metrics_render(&txt, &len), 0);
-    assert_non_null(strstr(txt, "oddzy_source_markets{source=\"betfair\",state=\"unmatched\"} 4"));
+    assert_non_null(strstr(txt, "oddzy_source_markets{source=\"betfair\",state=\"unmatched\"} 5"));
     free(txt);
 }
 
