@@ -405,7 +405,7 @@ static int apply(view *e, const pending_patch *pp)
 
 static void *worker(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-views"); /* yields to the threads answering requests */
     odz_views *v = arg;
     pthread_mutex_lock(&v->lock);
     for (;;) {

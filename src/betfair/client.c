@@ -284,7 +284,7 @@ static void reread_token(odz_bf_client *c)
 
 static void *client_thread(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-betfair"); /* yields to the threads answering requests */
     odz_bf_client *c = arg;
     int backoff = 250, cap = c->cfg.backoff_max_ms > 0 ? c->cfg.backoff_max_ms : 30000;
     while (!atomic_load(&c->stop)) {

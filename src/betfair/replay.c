@@ -159,7 +159,7 @@ static bool wait_until(odz_replay *r, int64_t until)
 
 static void *play(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-replay"); /* yields to the threads answering requests */
     odz_replay *r = arg;
     char err[ODZ_ERRLEN];
     int64_t start_real = odz_real_ms(), first_pt = 0, batch_second = -1;

@@ -276,6 +276,7 @@ static qnode *dequeue(sub *s)
 static void *deliver_loop(void *arg)
 {
     sub *s = arg;
+    odz_thread_name("odz-bus");
     inproc *b = s->bus;
     for (;;) {
         pthread_mutex_lock(&s->lock);

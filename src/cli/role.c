@@ -103,7 +103,7 @@ static void *wait_signal(void *arg)
 /* The `also` server: the simulated world's (oddzy run), background work (see role.h). */
 static void *http_thread(void *arg)
 {
-    odz_thread_background();
+    odz_thread_background("odz-world");
     odz_http_run(arg);
     return NULL;
 }

@@ -71,6 +71,7 @@ static job heap_pop(odz_pool *p)
 static void *worker(void *arg)
 {
     odz_pool *p = arg;
+    odz_thread_name("odz-pool");
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
         if (p->n == 0) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -15,12 +16,23 @@ void odz_thread_set_background_nice(int nice)
     atomic_store(&background_nice, nice < 0 ? 0 : nice > 19 ? 19 : nice);
 }
 
-void odz_thread_background(void)
+void odz_thread_name(const char *name)
 {
-    int nice = atomic_load(&background_nice);
-    if (thread_lowered || nice == 0)
+    char n[16];
+    snprintf(n, sizeof n, "%s", name);
+    (void)pthread_setname_np(pthread_self(), n);
+}
+
+void odz_thread_background(const char *name)
+{
+    if (thread_lowered)
         return;
     thread_lowered = true;
+    if (name)
+        odz_thread_name(name);
+    int nice = atomic_load(&background_nice);
+    if (nice == 0)
+        return;
     /* on Linux PRIO_PROCESS with who 0 is the calling thread; its niceness goes `nice` above
      * what it is (the process's: a service started with Nice= keeps its place), and raising
      * niceness needs no privilege; a failure leaves the thread as it was */

@@ -28,12 +28,17 @@ int odz_thread_start(pthread_t *t, pthread_mutex_t *m, pthread_cond_t *c, void *
                      void *arg);
 
 /** Background work (ingest, the simulated world, view rebuilds) yields the CPU to the threads
- *  that answer requests: a thread that does it calls odz_thread_background() (at its start, or
- *  in a handler: once a thread is enough), which raises that thread's niceness by the amount
+ *  that answer requests: a thread that does it calls odz_thread_background(name) (at its
+ *  start, or in a handler: the first call in a thread acts, later ones cost a load), which
+ *  names it `name` (see odz_thread_name; NULL: unnamed) and raises its niceness by the amount
  *  set here for the process (0, the default: no change; at most 19 in all). The event loops
  *  that serve HTTP and live clients never call it. Linux: niceness is per thread. */
 void odz_thread_set_background_nice(int nice);
-void odz_thread_background(void);
+void odz_thread_background(const char *name);
+
+/** Names the calling thread (at most 15 bytes; longer is cut) for `top -H`, `ps -L` and
+ *  debuggers: "odz-<what>". */
+void odz_thread_name(const char *name);
 
 /** *stop, read under `m`. */
 bool odz_stop_seen(pthread_mutex_t *m, const bool *stop);

@@ -388,7 +388,7 @@ static void service(odz_fx_server *s, client *c, int64_t now_ms)
 
 static void *server_thread(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-exchange"); /* yields to the threads answering requests */
     odz_fx_server *s = arg;
     int max = s->cfg.max_clients;
     struct pollfd *pf = calloc((size_t)max + 1, sizeof *pf);

@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "http/http_internal.h"
+#include "core/wait.h"
 
 #define DEF_MAX_HEADER (16 * 1024)
 #define DEF_MAX_BODY (1024 * 1024)
@@ -578,6 +579,8 @@ static void *loop_main(void *arg)
 {
     odz_http_loop *lp = arg;
     odz_http_server *srv = lp->srv;
+    if (lp->index > 0) /* loop 0 runs on the caller's thread, which keeps its name */
+        odz_thread_name("odz-http");
 
     h2o_linklist_init_anchor(&lp->conns);
     h2o_linklist_init_anchor(&lp->pendings);

@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "obs/metrics.h"
+#include "core/wait.h"
 
 /* A listener for Prometheus and health checks: a few connections are plenty. */
 #define MS_MAX_CONNECTIONS 64
@@ -133,6 +134,7 @@ int odz_metrics_addr_check(const char *addr, char *err, size_t errlen)
 static void *serve(void *arg)
 {
     odz_metrics_server *s = arg;
+    odz_thread_name("odz-metrics");
     odz_http_run(s->http);
     return NULL;
 }

@@ -417,7 +417,7 @@ static void on_race_updated(odz_bus *bus, const odz_msg *msg, void *ud)
 
 static void *loop(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-prices"); /* yields to the threads answering requests */
     odz_price_updater *p = arg;
     int64_t next_tick = odz_mono_ms() + p->cfg.interval_ms, next_refresh = 0, last_refresh = 0;
     pthread_mutex_lock(&p->lock);

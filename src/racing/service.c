@@ -403,7 +403,7 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
     odz_racing *rs = ud;
     /* the racing service's threads write what sources send and build views: background work,
      * behind the event loops that answer from the views (core/wait.h) */
-    odz_thread_background();
+    odz_thread_background("odz-racing");
     odz_log_set_corr(msg->corr_id);
     int64_t t0 = odz_real_ms();
     const char *op = strchr(msg->subject, '.');
@@ -455,7 +455,7 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
 static void on_price(odz_bus *bus, const odz_msg *msg, void *ud)
 {
     odz_racing *rs = ud;
-    odz_thread_background();
+    odz_thread_background("odz-racing");
     char err[ODZ_ERRLEN];
     odz_log_set_corr(msg->corr_id);
     json_t *j = odz_json_loadb(msg->data, msg->len, 1u << 20, err, sizeof err);

@@ -581,7 +581,7 @@ static void start_due(odz_scraper *s, int64_t now, int64_t *wait_ms)
 
 static void *loop(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-scraper"); /* yields to the threads answering requests */
     odz_scraper *s = arg;
     while (!odz_stop_seen(&s->lock, &s->stop)) {
         int64_t wait = 1000;

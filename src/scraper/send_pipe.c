@@ -26,7 +26,7 @@ struct odz_send_pipe {
 
 static void *run(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-sender"); /* yields to the threads answering requests */
     odz_send_pipe *p = arg;
     char err[ODZ_ERRLEN];
     pthread_mutex_lock(&p->mu);

@@ -90,7 +90,7 @@ static void become_standby(odz_standby *s, const char *why)
 
 static void *run(void *arg)
 {
-    odz_thread_background(); /* yields to the threads answering requests */
+    odz_thread_background("odz-standby"); /* yields to the threads answering requests */
     odz_standby *s = arg;
     char err[ODZ_ERRLEN], last_err[ODZ_ERRLEN] = "";
     bool announced = false;

@@ -5,11 +5,11 @@
 source "$(dirname "$0")/lib.bash"
 unset ODDZY_BACKGROUND_NICE # lib.bash sets 0 for the other tests: here the default
 
-# nice of each thread of $1: "tid nice" lines (field 19 of /proc/PID/task/TID/stat, after
+# each thread of $1: "tid name nice" (its comm, and field 19 of /proc/PID/task/TID/stat, after
 # the command name in parentheses)
 thread_nices() {
   for t in /proc/"$1"/task/*; do
-    awk -v tid="${t##*/}" '{sub(/^.*\) /, ""); print tid, $17}' "$t/stat" 2>/dev/null || true
+    echo "${t##*/} $(cat "$t/comm" 2>/dev/null) $(awk '{sub(/^.*\) /, ""); print $17}' "$t/stat" 2>/dev/null)"
   done
 }
 
@@ -32,18 +32,22 @@ start() { # extra args...; sets PID and U
 
 start
 thread_nices "$PID" >"$TMP/default.txt"
-main=$(awk -v p="$PID" '$1 == p {print $2}' "$TMP/default.txt")
-niced=$(awk '$2 == 10' "$TMP/default.txt" | wc -l)
-others=$(awk '$2 != 0 && $2 != 10' "$TMP/default.txt" | wc -l)
+main=$(awk -v p="$PID" '$1 == p {print $3}' "$TMP/default.txt")
 [ "$main" = 0 ] || fail "the API's event loop (the main thread) runs at nice $main, not 0"
-# the world's HTTP server, its exchange, the scraper and its sender, the price updater, the
-# view workers, the racing service's subscriptions: at least six of them
-[ "$niced" -ge 6 ] || { cat "$TMP/default.txt"; fail "only $niced threads at nice 10"; }
-[ "$others" = 0 ] || { cat "$TMP/default.txt"; fail "threads at another nice"; }
+# the world's HTTP server, the scraper and its sender, the price updater, the view workers and
+# the racing service's subscriptions, each named: nice 10
+for name in odz-world odz-scraper odz-sender odz-prices odz-views odz-racing; do
+  n=$(awk -v w="$name" '$2 == w' "$TMP/default.txt" | wc -l)
+  bad=$(awk -v w="$name" '$2 == w && $3 != 10' "$TMP/default.txt" | wc -l)
+  [ "$n" -ge 1 ] && [ "$bad" = 0 ] || { cat "$TMP/default.txt"; fail "$name: $n threads, $bad not at nice 10"; }
+done
+# every other thread (the main loop, bus deliveries, pools, the metrics listener) at 0
+others=$(awk '$2 !~ /^odz-(world|scraper|sender|prices|views|racing|exchange|betfair|replay|standby)$/ && $3 != 0' "$TMP/default.txt" | wc -l)
+[ "$others" = 0 ] || { cat "$TMP/default.txt"; fail "$others other threads niced"; }
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
 start --background-nice 0
-n=$(thread_nices "$PID" | awk '$2 != 0' | wc -l)
+n=$(thread_nices "$PID" | awk '$3 != 0' | wc -l)
 [ "$n" = 0 ] || fail "--background-nice 0: $n threads niced"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
