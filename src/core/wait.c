@@ -1,4 +1,4 @@
-/* Monotonic-clock condition waits and the stop flag of a background thread; see core/wait.h. */
+/* A background thread's start, waits, stop flag, name and priority; see core/wait.h. */
 #include "core/wait.h"
 
 #include <errno.h>

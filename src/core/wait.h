@@ -1,6 +1,8 @@
-/* Waiting on a condition variable with a deadline on the monotonic clock, and the stop flag a
- * background thread sleeps on: one way to set them up, to wait and to stop, so a clock step
- * never stretches or cuts a wait and every thread is told to stop the same way. */
+/* A background thread's life: starting it with its lock and wake-up, waiting on a condition
+ * variable with a deadline on the monotonic clock, the stop flag it sleeps on, its name and its
+ * priority against the threads answering requests: one way to set them up, to wait and to
+ * stop, so a clock step never stretches or cuts a wait and every thread is told to stop the
+ * same way. */
 #ifndef ODZ_CORE_WAIT_H
 #define ODZ_CORE_WAIT_H
 

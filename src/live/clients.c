@@ -77,9 +77,14 @@ int64_t room_key(const live_topic *t, int64_t race_id)
     return race_id * ODZ_LIVE_MAX_TOPICS + t->index;
 }
 
+int room_topic(int64_t key)
+{
+    return (int)(key % ODZ_LIVE_MAX_TOPICS);
+}
+
 static const live_topic *topic_of_key(const odz_live *lv, int64_t key)
 {
-    return &lv->topics[key % ODZ_LIVE_MAX_TOPICS];
+    return &lv->topics[room_topic(key)];
 }
 
 /* A room key's top `bits` bits after a multiplicative mix: rooms' buckets and member slots. */

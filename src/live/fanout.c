@@ -3,6 +3,7 @@
  * every loop, and queued there for each client of the rooms it concerns. */
 #include "live/live_internal.h"
 #include "core/err.h"
+#include "core/grow.h"
 #include "core/hash.h"
 
 #include <stdbool.h>
@@ -111,14 +112,10 @@ static void deliver_room(room *r, const live_event *ev, struct mask_cache *mc,
         /* a resync goes to every member as it is: it carries no rows to filter */
         if (deliver(c, ev->resync ? NULL : r->v[i].filter, ev, mc) != ODZ_EFULL)
             continue;
-        if (slow->n == slow->cap) {
-            size_t cap = slow->cap ? slow->cap * 2 : 8;
-            client **v = realloc(slow->v, cap * sizeof(*v));
-            if (!v)
-                continue;
-            slow->v = v;
-            slow->cap = cap;
-        }
+        client **v = odz_grow(slow->v, slow->n, &slow->cap, sizeof *v, 8);
+        if (!v)
+            continue; /* not dropped now: it will be at its next event */
+        slow->v = v;
         slow->v[slow->n++] = c;
     }
 }
@@ -136,7 +133,7 @@ static void fanout_on_loop(void *arg)
         /* every room of the topic on this loop (rare: only after events were lost) */
         for (int b = 0; b < LIVE_ROOM_BUCKETS; b++)
             for (room *r = ls->rooms[b]; r; r = r->next)
-                if (r->key % ODZ_LIVE_MAX_TOPICS == ev->t->index)
+                if (room_topic(r->key) == ev->t->index)
                     deliver_room(r, ev, &mc, &slow);
     } else {
         int64_t keys[2] = {room_key(ev->t, ev->race_id), room_key(ev->t, 0)};
@@ -172,14 +169,17 @@ static int64_t subject_race(const char *s)
 /* The event's coalescing key: what the publisher said it is the newest state of (subject and
  * key), 0 when it did not say. Kept clear of the few keys websocket.c uses for its own frames
  * (pings and pongs, at the top of the range). */
-static uint64_t event_key(const odz_msg *msg)
+static uint64_t coalescing_key(const char *subject, const char *key)
 {
-    if (!msg->key || !*msg->key)
-        return 0;
-    uint64_t h = odz_hash_bytes(ODZ_HASH_SEED, msg->subject, strlen(msg->subject) + 1);
-    h = odz_hash_bytes(h, msg->key, strlen(msg->key));
+    uint64_t h = odz_hash_bytes(ODZ_HASH_SEED, subject, strlen(subject) + 1);
+    h = odz_hash_bytes(h, key, strlen(key));
     h >>= 1;
     return h ? h : 1;
+}
+
+static uint64_t event_key(const odz_msg *msg)
+{
+    return msg->key && *msg->key ? coalescing_key(msg->subject, msg->key) : 0;
 }
 
 static odz_buf *concat3(const char *a, const char *b, size_t blen, const char *c)
@@ -259,6 +259,7 @@ int live_resync_build(live_topic *t, const char *nsp)
     live_prefixes_set(&p, nsp, LIVE_RESYNC_EVENT);
     char data[64];
     int n = snprintf(data, sizeof data, "{\"topic\":\"%s\"}", t->name);
+    t->resync_key = coalescing_key(LIVE_RESYNC_EVENT, t->name); /* one queued a client at most */
     return frames_build(&p, data, (size_t)n, &t->resync);
 }
 
@@ -289,13 +290,12 @@ static void pay_resyncs(odz_live *lv, const live_topic *t)
         ev->t = t;
         ev->resync = 1;
         ev->seq = atomic_fetch_add(&lv->seq, 1) + 1;
-        uint64_t h = odz_hash_bytes(ODZ_HASH_SEED, LIVE_RESYNC_EVENT, sizeof LIVE_RESYNC_EVENT);
-        h = odz_hash_bytes(h, t->name, strlen(t->name)) >> 1;
-        ev->key = h ? h : 1;
-        ev->f.sio_raw = odz_buf_ref(t->resync.sio_raw);
-        ev->f.sio_frame = odz_buf_ref(t->resync.sio_frame);
-        ev->f.ws_frame = odz_buf_ref(t->resync.ws_frame);
-        ev->f.sse = odz_buf_ref(t->resync.sse);
+        ev->key = t->resync_key;
+        ev->f = t->resync; /* the topic's bytes, shared: each one referenced once more */
+        odz_buf_ref(ev->f.sio_raw);
+        odz_buf_ref(ev->f.sio_frame);
+        odz_buf_ref(ev->f.ws_frame);
+        odz_buf_ref(ev->f.sse);
         ep->ev = ev;
         ep->ls = &lv->loops[i];
         if (odz_http_call(lv->srv, i, fanout_on_loop, ep) != 0) {

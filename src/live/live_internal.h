@@ -69,6 +69,7 @@ typedef struct live_topic {
     int64_t sub_id;
     live_prefixes pre;
     live_frames resync; /* LIVE_RESYNC_EVENT of this topic, built when it is added */
+    uint64_t resync_key; /* its coalescing key */
 } live_topic;
 
 /* What a transport does for its clients (one table in each transport's file). */
@@ -188,6 +189,8 @@ const char *live_transport_label(int transport);
 
 /* ---- clients.c: rooms and subscriptions ---- */
 int64_t room_key(const live_topic *t, int64_t race_id);
+/* The index of the topic a room key belongs to (room_key's inverse, for the topic part). */
+int room_topic(int64_t key);
 room *room_find(lstate *ls, int64_t key, int create);
 /* Whether an event of topic t for race_id (0: not per race) may have a member to reach, on
  * any loop: its race's room or the topic's every-race room. Any thread; no false "no". */
