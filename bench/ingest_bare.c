@@ -170,6 +170,7 @@ static void run_sqlite(const char *path, size_t *tx, size_t *upserts)
     sq_exec(db, "PRAGMA journal_mode = WAL"); /* oddzy's settings (src/store/sqlite.c) */
     sq_exec(db, "PRAGMA foreign_keys = ON");
     sq_exec(db, "PRAGMA synchronous = NORMAL");
+    sq_exec(db, "PRAGMA cache_size = -32768");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT selection_id, provider, market, odds, ts FROM prices "
                                "ORDER BY ts, id", -1, &st, NULL) != SQLITE_OK)

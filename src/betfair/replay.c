@@ -30,7 +30,8 @@
 typedef struct {
     const char *path;
     odz_bf_history *h;
-    json_t *msg;       /* the next message to play, parsed once (owned), NULL at the end */
+    odz_json_arena *arena; /* holds msg */
+    const json_t *msg; /* the next message to play, parsed once (the arena's), NULL at the end */
     int64_t pt;        /* its publish time */
 } rfile;
 
@@ -46,7 +47,10 @@ struct odz_replay {
     odz_send_pipe *pipe; /* stores one flush while the next is read */
     odz_replay_stats stats; /* races_changed and failed_batches: written by the pipe's thread */
     pthread_t thread;
-    atomic_bool stop, done;
+    atomic_bool stop;
+    pthread_mutex_t done_mu; /* done, and the wake-up of odz_replay_wait */
+    pthread_cond_t done_cv;
+    bool done;
 };
 
 #define REPLAY_SOURCE "replay" /* its name in the per-source monitor and the matching */
@@ -77,23 +81,21 @@ static void advance(odz_replay *r, rfile *f)
             if (rc < 0)
                 odz_log_kv(ODZ_LOG_ERROR, "replay file ends early", "file", f->path, "error",
                            err, NULL);
-            json_decref(f->msg);
             f->msg = NULL;
             return;
         }
         char lineno[24];
         snprintf(lineno, sizeof lineno, "%zu", odz_bf_history_lineno(f->h));
-        json_t *j = rc == 1 ? odz_bf_parse(line, len, err, sizeof err) : NULL;
+        f->msg = NULL; /* the parse below drops it */
+        const json_t *j = rc == 1 ? odz_bf_parse(f->arena, line, len, err, sizeof err) : NULL;
         int64_t pt = msg_pt(j);
         if (!pt) {
             r->stats.bad_lines++;
             count("oddzy_replay_bad_lines_total", "Replayed lines refused", 1);
             odz_log_kv(ODZ_LOG_WARN, "replay line skipped", "file", f->path, "line", lineno,
                        "error", rc == 1 && j ? "no publish time (pt)" : err, NULL);
-            json_decref(j);
             continue;
         }
-        json_decref(f->msg);
         f->msg = j;
         f->pt = pt;
         return;
@@ -210,7 +212,10 @@ static void *play(void *arg)
     if (in_batch && !atomic_load(&r->stop))
         flush(r, batch_second * 1000);
     odz_send_pipe_drain(r->pipe); /* done means stored */
-    atomic_store(&r->done, true);
+    pthread_mutex_lock(&r->done_mu);
+    r->done = true;
+    pthread_cond_broadcast(&r->done_cv);
+    pthread_mutex_unlock(&r->done_mu);
     return NULL;
 }
 
@@ -247,7 +252,7 @@ static void replay_free(odz_replay *r)
     odz_send_pipe_free(r->pipe);
     for (size_t i = 0; i < r->n_files; i++) {
         odz_bf_history_close(r->files[i].h);
-        json_decref(r->files[i].msg);
+        odz_json_arena_free(r->files[i].arena);
     }
     free(r->files);
     odz_bf_cache_free(&r->cache);
@@ -277,13 +282,17 @@ odz_replay *odz_replay_start(odz_bus *bus, const odz_replay_config *cfg, char *e
     r->speed = cfg->speed;
     odz_strlcpy(r->tz, cfg->tz ? cfg->tz : "", sizeof r->tz);
     for (size_t i = 0; i < cfg->n_files; i++) {
-        rfile *f = &r->files[r->n_files];
+        rfile *f = &r->files[r->n_files++];
         f->path = cfg->files[i];
+        if (!(f->arena = odz_json_arena_new(0))) {
+            odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "out of memory");
+            replay_free(r);
+            return NULL;
+        }
         if (odz_bf_history_open(f->path, &f->h, err, ODZ_ERRLEN)) {
             replay_free(r);
             return NULL;
         }
-        r->n_files++;
         load_catalogues(r, f->path);
         advance(r, f);
     }
@@ -291,7 +300,7 @@ odz_replay *odz_replay_start(odz_bus *bus, const odz_replay_config *cfg, char *e
         replay_free(r);
         return NULL;
     }
-    if (pthread_create(&r->thread, NULL, play, r)) {
+    if (odz_thread_start(&r->thread, &r->done_mu, &r->done_cv, play, r)) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the replay thread");
         replay_free(r);
         return NULL;
@@ -314,9 +323,15 @@ int odz_replay_speed_parse(const char *s, double *out)
     return 0;
 }
 
-bool odz_replay_done(odz_replay *r)
+bool odz_replay_wait(odz_replay *r, int64_t ms)
 {
-    return atomic_load(&r->done);
+    int64_t due = odz_mono_ms() + ms;
+    pthread_mutex_lock(&r->done_mu);
+    while (!r->done && odz_cond_wait_until(&r->done_cv, &r->done_mu, due) != ETIMEDOUT)
+        ;
+    bool done = r->done;
+    pthread_mutex_unlock(&r->done_mu);
+    return done;
 }
 
 void odz_replay_stop(odz_replay *r, odz_replay_stats *stats)
@@ -328,5 +343,7 @@ void odz_replay_stop(odz_replay *r, odz_replay_stats *stats)
     odz_send_pipe_drain(r->pipe); /* its stats are final once the send in flight is done */
     if (stats)
         *stats = r->stats;
+    pthread_mutex_destroy(&r->done_mu);
+    pthread_cond_destroy(&r->done_cv);
     replay_free(r);
 }

@@ -39,8 +39,9 @@ int odz_replay_speed_parse(const char *s, double *out);
  * words in err (ODZ_ERRLEN) for no files, too many, a bad speed or a file that cannot be
  * opened. */
 odz_replay *odz_replay_start(odz_bus *bus, const odz_replay_config *cfg, char *err);
-/** true once every file has been played to its end and the last batch sent. */
-bool odz_replay_done(odz_replay *r);
+/** true once every file has been played to its end and the last batch stored; waits up to
+ *  `ms` milliseconds for that (0: answers at once), woken as soon as it happens. */
+bool odz_replay_wait(odz_replay *r, int64_t ms);
 /** Stop (at once if still playing), fill *stats (may be NULL) and free. NULL is a no-op. */
 void odz_replay_stop(odz_replay *r, odz_replay_stats *stats);
 

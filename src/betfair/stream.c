@@ -118,6 +118,7 @@ void odz_bf_cache_free(odz_bf_cache *c)
         market_free(c->markets[i]);
     free(c->markets);
     odz_rowix_free(&c->ix);
+    odz_json_arena_free(c->arena);
     size_t max = c->max_markets;
     *c = (odz_bf_cache){0};
     c->max_markets = max;
@@ -735,7 +736,7 @@ static int parse_status(const json_t *j, odz_bf_msg *out, char *err, size_t errl
     return 0;
 }
 
-json_t *odz_bf_parse(const char *msg, size_t len, char *err, size_t errlen)
+json_t *odz_bf_parse(odz_json_arena *a, const char *msg, size_t len, char *err, size_t errlen)
 {
     if (len > ODZ_BF_MSG_MAX) {
         odz_fail(err, errlen, ODZ_EINVAL, "message of %zu bytes (limit %u)", len,
@@ -743,7 +744,8 @@ json_t *odz_bf_parse(const char *msg, size_t len, char *err, size_t errlen)
         return NULL;
     }
     json_error_t je;
-    json_t *j = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = a ? odz_json_arena_loadb(a, msg, len, JSON_REJECT_DUPLICATES, &je)
+                  : json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
         odz_fail(err, errlen, ODZ_EINVAL, "not JSON: %s (column %d)", je.text, je.column);
     return j;
@@ -787,12 +789,10 @@ int odz_bf_apply(odz_bf_cache *c, const char *msg, size_t len, odz_bf_msg *out, 
 {
     if (out)
         memset(out, 0, sizeof *out);
-    json_t *j = odz_bf_parse(msg, len, err, errlen);
-    if (!j)
-        return ODZ_EINVAL;
-    int rc = odz_bf_apply_parsed(c, j, out, err, errlen);
-    json_decref(j);
-    return rc;
+    if (!c->arena && !(c->arena = odz_json_arena_new(0)))
+        return odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
+    const json_t *j = odz_bf_parse(c->arena, msg, len, err, errlen);
+    return j ? odz_bf_apply_parsed(c, j, out, err, errlen) : ODZ_EINVAL;
 }
 
 /* ---- our units ---- */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/json_arena.h"
 #include "core/model.h"
 #include "core/rowix.h"
 
@@ -111,6 +112,7 @@ typedef struct {
     char clk[ODZ_BF_CLK_MAX];
     int64_t heartbeat_ms, conflate_ms;
     int64_t pt;                          /* publish time of the last mcm, epoch ms */
+    odz_json_arena *arena;               /* odz_bf_apply's parsed messages (made on first use) */
 } odz_bf_cache;
 
 typedef enum {
@@ -159,9 +161,11 @@ void odz_bf_cache_free(odz_bf_cache *c);
 int odz_bf_apply(odz_bf_cache *c, const char *msg, size_t len, odz_bf_msg *out, char *err,
                  size_t errlen);
 /** odz_bf_apply in two steps, for a reader that looks at a message (its pt) before applying
- * it: the parse (the size limit, JSON with no duplicate keys; a new value the caller decrefs,
- * or NULL with words in err), then the same rules on the parsed message (borrowed). */
-json_t *odz_bf_parse(const char *msg, size_t len, char *err, size_t errlen);
+ * it: the parse (the size limit, JSON with no duplicate keys; NULL with words in err), then
+ * the same rules on the parsed message (borrowed). The parse goes into arena `a` (the
+ * message is the arena's until its next parse: never json_decref it), or without an arena
+ * (NULL) into a new value the caller decrefs. */
+json_t *odz_bf_parse(odz_json_arena *a, const char *msg, size_t len, char *err, size_t errlen);
 int odz_bf_apply_parsed(odz_bf_cache *c, const json_t *j, odz_bf_msg *out, char *err,
                         size_t errlen);
 

@@ -47,8 +47,8 @@ static int replay_wait(void *ctx)
 {
     replay_role *r = ctx;
     int sig = 0;
-    while (!sig && !odz_replay_done(r->r))
-        sig = odz_signals_timedwait(100);
+    while (!sig && !odz_replay_wait(r->r, 100))
+        sig = odz_signals_timedwait(0);
     if (sig)
         odz_role_log_stop(sig);
     odz_replay_stats st;

@@ -397,6 +397,20 @@ static int selection_by_key(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, cons
     return rc;
 }
 
+/* selection_by_key, skipped when `key` is *seen, the key *out was last read for (a batch's
+ * runs of one runner); *seen is NULL until a read succeeds. */
+static int same_selection(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const char *key,
+                          const char **seen, odz_selection *out, char *err)
+{
+    if (*seen && !strcmp(*seen, key))
+        return 0;
+    *seen = NULL;
+    int rc = selection_by_key(tx, d, k, key, out, err);
+    if (rc == 0)
+        *seen = key;
+    return rc;
+}
+
 static int upsert_selection(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, int64_t race_id,
                             const odz_selection *in, odz_changes *c, char *err)
 {
@@ -668,19 +682,21 @@ static int upsert_all(odz_drv_tx *tx, odz_drv *d, odz_store_cache *k, const odz_
         if (rc == 0)
             rc = upsert_selection(tx, d, k, work->id, &b->selections[i].sel, c, err);
     }
-    /* books before prices: an exchange price change carries its book's size */
+    /* books before prices: an exchange price change carries its book's size. From here on
+     * no selection changes, and a runner's books and prices come one after another: x is
+     * the selection of key `seen`, looked up once for them. */
+    odz_selection x;
+    const char *seen = NULL;
     for (size_t i = 0; rc == 0 && i < b->n_books; i++) {
-        odz_selection x;
-        rc = selection_by_key(tx, d, k, b->books[i].selection_key, &x, err);
+        rc = same_selection(tx, d, k, b->books[i].selection_key, &seen, &x, err);
         if (rc == 0)
             rc = upsert_book(tx, d, k, &b->books[i].book, &x, now, c, err);
     }
     for (size_t i = 0; rc == 0 && i < b->n_prices; i++) {
-        odz_selection x;
         odz_price p = b->prices[i].price;
         if (p.odds == 0)
             continue;
-        rc = selection_by_key(tx, d, k, b->prices[i].selection_key, &x, err);
+        rc = same_selection(tx, d, k, b->prices[i].selection_key, &seen, &x, err);
         if (rc == 0) {
             p.selection_id = x.id;
             if (!p.ts)

@@ -243,15 +243,25 @@ static int prepare(sq_drv *s, const char *sql, sqlite3_stmt **st, char *err)
 
 static const odz_drv_ops sqlite_ops = ODZ_DRV_OPS("sqlite", sq);
 
+/* Before SQLite's first use in the process (this file is its only user): no count of the
+ * memory it holds, which took a process-wide lock on every one of its allocations. */
+static void configure_once(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 odz_drv *odz_drv_sqlite_open(const char *path, char *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_once);
     sq_drv *s = odz_store__new("database path", path, 4096, sizeof *s, err);
     if (!s)
         return NULL;
     s->base.ops = &sqlite_ops;
     pthread_mutex_init(&s->lock, NULL);
+    /* no mutex of SQLite's own per call: every use of the connection is under s->lock */
     if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         odz_fail(err, ODZ_ERRLEN, ODZ_EIO, "cannot open database %s: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -260,7 +270,8 @@ odz_drv *odz_drv_sqlite_open(const char *path, char *err)
     sqlite3_busy_timeout(s->db, 5000);
     if (exec_fixed(s, "PRAGMA journal_mode = WAL", err, "WAL") ||
         exec_fixed(s, "PRAGMA foreign_keys = ON", err, "foreign keys") ||
-        exec_fixed(s, "PRAGMA synchronous = NORMAL", err, "synchronous") || migrate(s, err))
+        exec_fixed(s, "PRAGMA synchronous = NORMAL", err, "synchronous") ||
+        exec_fixed(s, "PRAGMA cache_size = -32768", err, "cache size") || migrate(s, err))
         goto fail;
     for (int i = 0; i < DQ_COUNT; i++) {
         char *text = numbered(sql_text[i]);

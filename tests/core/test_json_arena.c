@@ -1,0 +1,151 @@
+/* Parsed JSON from an arena (core/json_arena.h): the tree reads as json_loadb's would, comes
+ * from the arena's blocks, goes with the next parse, stays within the arena's bound, and
+ * jansson everywhere else (another thread included) still allocates and frees one by one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+/* cmocka needs the three above first */
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json_arena.h"
+
+/* A message of n runner changes, like a Betfair mcm line. */
+static char *message(size_t n)
+{
+    size_t cap = 64 + n * 96, len = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    len += (size_t)snprintf(s + len, cap - len, "{\"op\":\"mcm\",\"pt\":1700000000000,\"rc\":[");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len,
+                                "%s{\"id\":%zu,\"batb\":[[0,3.45,120.5],[1,3.4,12]],\"ltp\":3.5}",
+                                i ? "," : "", i + 1);
+    snprintf(s + len, cap - len, "]}");
+    return s;
+}
+
+static void reads_as_json_loadb_does(void **state)
+{
+    (void)state;
+    odz_json_arena *a = odz_json_arena_new(0);
+    assert_non_null(a);
+    char *text = message(50);
+    json_error_t je;
+    const json_t *j = odz_json_arena_loadb(a, text, strlen(text), JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(j);
+    json_t *plain = json_loadb(text, strlen(text), JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(plain);
+    assert_true(json_equal(j, plain));
+    const json_t *rc = json_object_get(j, "rc");
+    assert_int_equal(json_array_size(rc), 50);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(rc, 49), "id")), 50);
+    assert_true(odz_json_arena_bytes(a) > 0); /* the tree is in the arena's blocks */
+    json_decref(plain);
+    /* the same errors as json_loadb, and the arena is ready for the next message */
+    assert_null(odz_json_arena_loadb(a, "{\"a\":1,\"a\":2}", 13, JSON_REJECT_DUPLICATES, &je));
+    assert_non_null(strstr(je.text, "duplicate"));
+    assert_null(odz_json_arena_loadb(a, "{\"a\":", 5, 0, &je));
+    j = odz_json_arena_loadb(a, "[1,2,3]", 7, 0, &je);
+    assert_int_equal(json_array_size(j), 3);
+    free(text);
+    odz_json_arena_free(a);
+    odz_json_arena_free(NULL);
+}
+
+static void the_next_parse_reuses_the_blocks(void **state)
+{
+    (void)state;
+    odz_json_arena *a = odz_json_arena_new(0);
+    char *text = message(200);
+    json_error_t je;
+    assert_non_null(odz_json_arena_loadb(a, text, strlen(text), 0, &je));
+    size_t held = odz_json_arena_bytes(a);
+    for (int i = 0; i < 1000; i++) /* a thousand messages: the arena does not grow */
+        assert_non_null(odz_json_arena_loadb(a, text, strlen(text), 0, &je));
+    assert_int_equal(odz_json_arena_bytes(a), held);
+    free(text);
+    /* a large message's blocks past what is kept go at the next parse */
+    char *big = message(40000);
+    assert_non_null(odz_json_arena_loadb(a, big, strlen(big), 0, &je));
+    assert_true(odz_json_arena_bytes(a) > ((size_t)8 << 20));
+    assert_non_null(odz_json_arena_loadb(a, "{}", 2, 0, &je));
+    assert_true(odz_json_arena_bytes(a) <= ((size_t)4 << 20));
+    free(big);
+    odz_json_arena_free(a);
+}
+
+static void bounded(void **state)
+{
+    (void)state;
+    odz_json_arena *a = odz_json_arena_new(256 << 10); /* 256 KiB */
+    char *text = message(20000);                       /* about 1.5 MB of text */
+    json_error_t je;
+    assert_null(odz_json_arena_loadb(a, text, strlen(text), 0, &je));
+    assert_true(odz_json_arena_bytes(a) <= (256 << 10));
+    free(text);
+    /* a message that fits still parses in the same arena */
+    text = message(10);
+    assert_non_null(odz_json_arena_loadb(a, text, strlen(text), 0, &je));
+    free(text);
+    odz_json_arena_free(a);
+}
+
+/* Another thread builds, dumps and frees jansson values while this one parses into an arena:
+ * its values are malloc's, freed one by one (ASan would report a free of arena memory or a
+ * leak), and both trees come out whole. */
+static void *other_thread(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 2000; i++) {
+        json_t *o = json_pack("{s:i,s:[s,f]}", "n", i, "xs", "text", 1.5);
+        if (!o)
+            return "pack";
+        char *s = json_dumps(o, JSON_COMPACT);
+        bool ok = s && strstr(s, "\"text\"");
+        free(s);
+        json_decref(o);
+        if (!ok)
+            return "dump";
+    }
+    return NULL;
+}
+
+static void other_jansson_use_is_unchanged(void **state)
+{
+    (void)state;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, other_thread, NULL), 0);
+    odz_json_arena *a = odz_json_arena_new(0);
+    char *text = message(100);
+    json_error_t je;
+    for (int i = 0; i < 200; i++) {
+        const json_t *j = odz_json_arena_loadb(a, text, strlen(text), 0, &je);
+        assert_int_equal(json_array_size(json_object_get(j, "rc")), 100);
+        /* jansson on this thread outside a parse: malloc and free as ever */
+        json_t *own = json_integer(i);
+        assert_int_equal(json_integer_value(own), i);
+        json_decref(own);
+    }
+    void *res;
+    pthread_join(t, &res);
+    assert_null(res);
+    free(text);
+    odz_json_arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_as_json_loadb_does),
+        cmocka_unit_test(the_next_parse_reuses_the_blocks),
+        cmocka_unit_test(bounded),
+        cmocka_unit_test(other_jansson_use_is_unchanged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
