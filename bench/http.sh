@@ -11,7 +11,12 @@
 # shared machine, where requests a second follow the neighbours), and the ratios oddzy/nginx and
 # oddzy/node against issue 16's targets; a markdown copy goes to build/bench/.
 #
-#   bench/http.sh                      (make bench runs it too; about 3 minutes)
+# The -pipelined points (race card at BENCH_PIPELINE_CONNS, "64 1000" by default; "" skips them)
+# send the plain request BENCH_PIPELINE_DEPTH (8) at a time on each connection
+# (bench/pipeline.lua): wrk spends less per request, so the round measures the server, not the
+# one-core client (which is full in every plain oddzy round; see the "wrk cpu" note).
+#
+#   bench/http.sh                      (make bench runs it too; about 4 minutes)
 #   BENCH_DURATION=5 BENCH_ROUNDS=2 BENCH_CONNS="64 1000 10000" BENCH_SPEED=10 bench/http.sh
 #
 # Each point is measured BENCH_ROUNDS times, the servers taking turns (oddzy, nginx, node,
@@ -29,6 +34,8 @@ ROUNDS=${BENCH_ROUNDS:-2}
 CONNS=${BENCH_CONNS:-64 1000 10000}
 SCHEDULE_CONNS=${BENCH_SCHEDULE_CONNS:-64}
 BROWSER_CONNS=${BENCH_BROWSER_CONNS:-64}
+PIPELINE_CONNS=${BENCH_PIPELINE_CONNS-64 1000}
+PIPELINE_DEPTH=${BENCH_PIPELINE_DEPTH:-8}
 AE=${BENCH_AE:-gzip, deflate, br, zstd}
 SPEED=${BENCH_SPEED:-10} # simulated time 10x real: more race updates than live racing
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
@@ -82,18 +89,29 @@ taskset -c "$SERVER_CPU" "$ODDZY" run --host 127.0.0.1 --port "$P_ODDZY" --threa
 ODDZY_PID=$!
 PIDS+=("$ODDZY_PID")
 wait_http "http://127.0.0.1:$P_ODDZY/readyz"
-# The first minute (BENCH_FIRST_MINUTE=0 skips it): one 5 s round of the race card of the next
-# race at 64 connections as soon as the schedule has one, while the scraper's first sweep lands
-# its race cards; compared at the end with nginx's best plain race card at 64.
+# The first races to jump with a full field (at least 8 runners, fixed win prices): a card of
+# several KB, as nginx serves in the steady rounds (the next race's card before the scraper
+# has landed it is a 1 KB shell, which would flatter any server).
+full_race() {
+  python3 - "http://127.0.0.1:$P_ODDZY" <<'PY' || true
+import json, sys, urllib.request
+base = sys.argv[1]
+get = lambda p: json.load(urllib.request.urlopen(base + p, timeout=5))
+for r in get("/api/racing/next?limit=30")["races"]:
+    c = get("/api/racing/racecard?race_id=%d" % r["race_id"])
+    if len(c["runners"]) >= 8 and any(x["prices"]["fixed_win"] for x in c["runners"]):
+        print(r["race_id"]); break
+PY
+}
+# The first minute (BENCH_FIRST_MINUTE=0 skips it): one 5 s round at 64 connections of the card
+# of the first race with a full field, as soon as there is one, while the scraper's first sweep
+# lands the rest of the day; compared at the end with nginx's best plain race card at 64.
 FIRST_NOTE=
 if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
   t_ready=$(date +%s%N)
   FRID=
   for _ in $(seq 1 100); do
-    FRID=$(curl -fsS "http://127.0.0.1:$P_ODDZY/api/racing/next?limit=1" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)["races"]
-print(r[0]["race_id"] if r else "")' 2>/dev/null || true)
+    FRID=$(full_race)
     [ -n "$FRID" ] && break
     sleep 0.1
   done
@@ -120,16 +138,7 @@ done
 # the open race soonest to jump with a full field (runners and prices: a card of several KB)
 RID=
 for _ in $(seq 1 150); do
-  RID=$(python3 - "http://127.0.0.1:$P_ODDZY" <<'PY' || true
-import json, sys, urllib.request
-base = sys.argv[1]
-get = lambda p: json.load(urllib.request.urlopen(base + p, timeout=5))
-for r in get("/api/racing/next?limit=30")["races"]:
-    c = get("/api/racing/racecard?race_id=%d" % r["race_id"])
-    if len(c["runners"]) >= 8 and any(x["prices"]["fixed_win"] for x in c["runners"]):
-        print(r["race_id"]); break
-PY
-)
+  RID=$(full_race)
   [ -n "$RID" ] && break
   sleep 0.2
 done
@@ -212,13 +221,14 @@ RESULTS=()
 declare -A BEST   # "view c srv" -> "rps|p50|p99|note" of its best round
 measure() { # view conns server path round
   local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt" r0=0 r1=0
-  local hdr=(); case $view in *-browser) hdr=(-H "Accept-Encoding: $AE") ;; esac
+  local hdr=() pipe=(); case $view in *-browser) hdr=(-H "Accept-Encoding: $AE") ;; esac
+  case $view in *-pipelined) pipe=(-s "$ROOT/bench/pipeline.lua") ;; esac
   if [ "$srv" = oddzy ]; then r0=$(rebuilds); else kill -STOP "$ODDZY_PID"; fi
   local t0 t1; t0=$(cpu_ticks "$srv")
   # (wrk's own CPU too: when its one core is full, it, not the server, sets the rate)
   /usr/bin/time -o "$out.time" -f '%e %U %S' taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" \
-    -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" \
-    "http://127.0.0.1:$(port_of "$srv")$path" >"$out" 2>&1 || true
+    -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" "${pipe[@]}" \
+    "http://127.0.0.1:$(port_of "$srv")$path" ${pipe:+-- "$PIPELINE_DEPTH"} >"$out" 2>&1 || true
   t1=$(cpu_ticks "$srv")
   if [ "$srv" = oddzy ]; then r1=$(rebuilds); else kill -CONT "$ODDZY_PID"; fi
   local rps p50 p99 errs non2xx note=""
@@ -263,6 +273,7 @@ done
 
 echo
 for c in "${RUN_CONNS[@]}"; do run_point racecard "$c" "$CARD_PATH"; done
+for c in $PIPELINE_CONNS; do run_point racecard-pipelined "$c" "$CARD_PATH"; done
 for c in $SCHEDULE_CONNS; do run_point schedule "$c" "$SCHED_PATH"; done
 for c in $BROWSER_CONNS; do
   run_point racecard-browser "$c" "$CARD_PATH"
@@ -293,8 +304,8 @@ echo
 # at least 1.0x, plain and compressed (the -browser points); Node.js is shown, not targeted
 target_of() { case $1 in racecard*) echo 1.2 ;; *) echo 1.0 ;; esac; }
 echo "ratios (requests a second; targets: race card >= 1.2x nginx at every connection count, schedule >= 1.0x nginx, plain and compressed)"
-ALL_CONNS=$(printf '%s\n' "${RUN_CONNS[@]}" $SCHEDULE_CONNS $BROWSER_CONNS | sort -nu)
-for view in racecard schedule racecard-browser schedule-browser; do
+ALL_CONNS=$(printf '%s\n' "${RUN_CONNS[@]}" $SCHEDULE_CONNS $BROWSER_CONNS $PIPELINE_CONNS | sort -nu)
+for view in racecard racecard-pipelined schedule racecard-browser schedule-browser; do
   for c in $ALL_CONNS; do
     o=; g=; n=; po=; pg=; pn=
     for r in "${RESULTS[@]}"; do
