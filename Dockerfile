@@ -13,7 +13,8 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config \
       libjansson-dev libsqlite3-dev libh2o-evloop-dev libwslay-dev libcurl4-openssl-dev \
-      libnats-dev libssl-dev zlib1g-dev libpq-dev \
+      libnats-dev libssl-dev zlib1g-dev libpq-dev libbz2-dev libyaml-dev libglib2.0-dev \
+      libbrotli-dev liburing-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -54,7 +55,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata curl \
       libcurl4 libh2o-evloop0.13 libjansson4 libnats3.4 libpq5 libsqlite3-0 libssl3 libwslay1 \
-      zlib1g \
+      zlib1g libbz2-1.0 libyaml-0-2 libglib2.0-0 libbrotli1 liburing2 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/oddzy oddzy
 COPY --from=build /src/build/oddzy /usr/local/bin/oddzy

@@ -6,7 +6,7 @@
 
 CC       ?= cc
 PKGS     := jansson sqlite3 libpq libh2o-evloop libcurl libnats openssl zlib yaml-0.1 glib-2.0 \
-            libbrotlienc libbrotlidec
+            libbrotlienc libbrotlidec liburing
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lbz2
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -32,6 +32,8 @@
 #include <jansson.h>
 #include <wslay/wslay.h>
 
+#include "core/json_arena.h"
+
 #define CONCURRENCY 250    /* connections being set up at once */
 #define HS_MAX 4096        /* handshake answer */
 #define FINE 100000        /* 0 .. 1000 ms by 0.01 ms */
@@ -47,7 +49,19 @@ typedef struct conn {
     char hs[HS_MAX]; /* handshake answer; bytes past it are WebSocket data */
     size_t hs_len, hs_off, hs_end;
     int want_write;
+    int drained; /* the last recv emptied the socket: the next one would only say EAGAIN */
 } conn;
+
+/* every message is parsed into this arena and dropped by the next parse */
+static odz_json_arena *g_arena;
+
+static json_t *parse(const char *s, size_t n)
+{
+    json_error_t je;
+    if (!g_arena && !(g_arena = odz_json_arena_new(0)))
+        return NULL;
+    return odz_json_arena_loadb(g_arena, s, n, 0, &je);
+}
 
 static int g_sio, g_race, g_count, g_ep;
 static char g_host[256], g_port[16], g_path[512];
@@ -170,7 +184,7 @@ static void on_text(conn *c, const char *s, size_t n)
 {
     char sub[96];
     if (!g_sio) {
-        json_t *j = json_loadb(s, n, 0, NULL);
+        json_t *j = parse(s, n);
         const char *type = json_string_value(json_object_get(j, "type"));
         if (type && !strcmp(type, "updatePrice"))
             on_data(json_object_get(j, "data"));
@@ -178,7 +192,6 @@ static void on_text(conn *c, const char *s, size_t n)
             became_ready(c);
         else if (type && !strcmp(type, "error") && c->state == ST_OPEN)
             fail_conn(c, "subscribe refused");
-        json_decref(j);
         return;
     }
     /* Engine.IO v4: 0 open, 2 ping (answer 3), 4 message; Socket.IO inside: 0 connect, 2 event,
@@ -194,23 +207,21 @@ static void on_text(conn *c, const char *s, size_t n)
     static const char ev[] = "42/prices,", ack[] = "43/prices,1", con[] = "40/prices,",
                       cerr[] = "44/prices,";
     if (n > sizeof ev - 1 && !memcmp(s, ev, sizeof ev - 1)) {
-        json_t *a = json_loadb(s + sizeof ev - 1, n - (sizeof ev - 1), 0, NULL);
+        json_t *a = parse(s + sizeof ev - 1, n - (sizeof ev - 1));
         const char *name = json_string_value(json_array_get(a, 0));
         if (name && !strcmp(name, "updatePrice"))
             on_data(json_array_get(a, 1));
         else
             g_stray++;
-        json_decref(a);
     } else if (n >= sizeof con - 1 && !memcmp(s, con, sizeof con - 1) && c->state == ST_OPEN) {
         snprintf(sub, sizeof sub, "42/prices,1[\"subscribe\",{\"race_id\":%d}]", g_race);
         send_text(c, sub);
     } else if (n > sizeof ack - 1 && !memcmp(s, ack, sizeof ack - 1) && c->state == ST_OPEN) {
-        json_t *a = json_loadb(s + sizeof ack - 1, n - (sizeof ack - 1), 0, NULL);
+        json_t *a = parse(s + sizeof ack - 1, n - (sizeof ack - 1));
         if (json_is_true(json_object_get(json_array_get(a, 0), "ok")))
             became_ready(c);
         else
             fail_conn(c, "subscribe refused");
-        json_decref(a);
     } else if (n >= sizeof cerr - 1 && !memcmp(s, cerr, sizeof cerr - 1)) {
         fail_conn(c, "namespace refused");
     }
@@ -225,9 +236,17 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
         c->hs_off += n;
         return (ssize_t)n;
     }
+    /* a short read emptied the socket; the level-triggered epoll says when more comes */
+    if (c->drained) {
+        c->drained = 0;
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
     ssize_t r = recv(c->fd, buf, len, 0);
-    if (r > 0)
+    if (r > 0) {
+        c->drained = (size_t)r < len;
         return r;
+    }
     wslay_event_set_error(ctx, r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
                                    ? WSLAY_ERR_WOULDBLOCK
                                    : WSLAY_ERR_CALLBACK_FAILURE);
@@ -559,6 +578,7 @@ int main(int argc, char **argv)
     free(g_first_by_seq);
     free(g_last_by_seq);
     json_decref(g_close_reasons);
+    odz_json_arena_free(g_arena);
     close(g_ep);
     return 0;
 }

@@ -9,7 +9,7 @@ DEB_PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libjansson-dev libsqlite3-dev libh2o-evloop-dev libwslay-dev libcurl4-openssl-dev
   libnats-dev libssl-dev zlib1g-dev libbz2-dev libcmocka-dev libpq-dev libyaml-dev libglib2.0-dev
-  libbrotli-dev
+  libbrotli-dev liburing-dev
   sqlite3 curl python3 nodejs npm chromium wrk nginx-light prometheus nats-server postgresql
   faketime time
 )

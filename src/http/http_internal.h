@@ -58,6 +58,11 @@ typedef struct odz_http_loop {
     h2o_linklist_t pendings;   /* odz_http_pending not yet answered */
     h2o_linklist_t streams;    /* odz_http_stream still attached to a request */
     h2o_linklist_t websockets; /* odz_ws open on this loop */
+    /* WebSocket writes of this turn, sent together at its end (websocket.c, sendbatch.h) */
+    struct odz_sendbatch *sendbatch; /* made on first use; NULL: none (each writes alone) */
+    int sendbatch_off;               /* io_uring unavailable or failed here: do not retry */
+    h2o_linklist_t ws_sending;       /* odz_ws with a write waiting for the batch */
+    h2o_timeout_entry_t ws_submit;   /* on zero_timeout: writes the batch */
     struct odz_http_ticker_ent {
         h2o_timeout_t timeout;
         h2o_timeout_entry_t entry;
@@ -177,6 +182,8 @@ void odz_http__async_shutdown(odz_http_loop *lp, int force);
 
 /* websocket.c: shutdown closes every WebSocket of the loop with 1001 and `reason`. */
 void odz_http__ws_shutdown(odz_http_loop *lp, const char *reason);
+/* lp->ws_submit's callback: the turn's WebSocket writes, in one batch (websocket.c) */
+void odz_http__ws_submit(h2o_timeout_entry_t *e);
 
 /* static.c: answers GET/HEAD from static_root (with SPA fallback) or with a JSON 404. */
 int odz_http__static_serve(odz_http_req *r);

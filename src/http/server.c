@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "http/http_internal.h"
+#include "http/sendbatch.h"
 #include "core/wait.h"
 
 #define DEF_MAX_HEADER (16 * 1024)
@@ -586,6 +587,8 @@ static void *loop_main(void *arg)
     h2o_linklist_init_anchor(&lp->pendings);
     h2o_linklist_init_anchor(&lp->streams);
     h2o_linklist_init_anchor(&lp->websockets);
+    h2o_linklist_init_anchor(&lp->ws_sending);
+    lp->ws_submit.cb = odz_http__ws_submit;
     lp->evloop = h2o_evloop_create();
     h2o_context_init(&lp->ctx, lp->evloop, &srv->gconf);
     for (size_t i = 0; i < srv->ntickers; i++) {
@@ -636,6 +639,8 @@ static void *loop_main(void *arg)
     }
     for (size_t i = 0; i < srv->ntickers; i++)
         h2o_timeout_dispose(lp->evloop, &lp->tickers[i].timeout);
+    if (h2o_timeout_is_linked(&lp->ws_submit)) /* its connections are all closed */
+        h2o_timeout_unlink(&lp->ws_submit);
     h2o_multithread_queue_t *queue = lp->ctx.queue;
     h2o_context_dispose(&lp->ctx);
 #if H2O_VERSION_MAJOR == 2 && H2O_VERSION_MINOR == 2
@@ -647,6 +652,8 @@ static void *loop_main(void *arg)
     h2o_evloop_run(lp->evloop, 0); /* frees sockets closed above */
     h2o_evloop_destroy(lp->evloop);
     lp->evloop = NULL;
+    odz_sendbatch_free(lp->sendbatch);
+    lp->sendbatch = NULL;
     /* h2o caches freed socket buffers per thread and never releases them; empty the cache
      * so a loop thread that ends leaves nothing behind */
     h2o_mem_recycle_t *cache = &h2o_socket_buffer_prototype.allocator;

@@ -7,11 +7,15 @@
  * through refcounted buffers, and everything queued leaves in one writev. Reading (message
  * assembly, control frames, UTF-8 checks and limits, RFC 6455 sections 5 and 8) is a pure
  * function over bytes in ws_reader.c; this file ties it and the writing to h2o's sockets. */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <netdb.h>
 
 #include <h2o/websocket.h>
@@ -22,7 +26,14 @@
 #include "core/utf8.h"
 #include "http/http_internal.h"
 #include "http/outq.h"
+#include "http/sendbatch.h"
 #include "http/ws_reader.h"
+
+/* the batch writes a connection's h2o_iovec_t array as the kernel's iovecs */
+_Static_assert(sizeof(h2o_iovec_t) == sizeof(struct iovec) &&
+                   offsetof(h2o_iovec_t, base) == offsetof(struct iovec, iov_base) &&
+                   offsetof(h2o_iovec_t, len) == offsetof(struct iovec, iov_len),
+               "h2o_iovec_t is laid out as struct iovec");
 
 #define DEF_MAX_MESSAGE (64 * 1024)
 #define DEF_MAX_QUEUED (256 * 1024)
@@ -58,6 +69,9 @@ struct odz_ws {
     h2o_timeout_entry_t close_timer;
     h2o_timeout_entry_t flush_timer; /* on zero_timeout: writes what waits at the loop turn's end */
     unsigned long writes;            /* writes started (one writev each) */
+    h2o_linklist_t send_link;        /* in lp->ws_sending while the write waits for the batch */
+    long batch_ix;                   /* its place in the batch (-1: not in it) */
+    size_t batch_bytes;              /* the bytes of that write */
 };
 
 static void ws_write(odz_ws *ws);
@@ -153,6 +167,8 @@ static void on_sock_close(void *data)
         h2o_timeout_unlink(&ws->close_timer);
     if (h2o_timeout_is_linked(&ws->flush_timer))
         h2o_timeout_unlink(&ws->flush_timer);
+    if (h2o_linklist_is_linked(&ws->send_link))
+        h2o_linklist_unlink(&ws->send_link); /* a write not sent, or not yet settled */
     h2o_linklist_unlink(&ws->link);
     if (ws->cb.on_close)
         ws->cb.on_close(ws, ws->close_code ? ws->close_code : 1006, ws->ud);
@@ -240,11 +256,78 @@ static void ws_write(odz_ws *ws)
     }
     /* what waits becomes the write in flight, all of it in one writev */
     odz_outq_move(&ws->q, &ws->w);
-    for (size_t i = 0; i < ws->w.n; i++)
+    ws->batch_bytes = 0;
+    for (size_t i = 0; i < ws->w.n; i++) {
         ws->iov[i] = h2o_iovec_init(odz_buf_data(ws->w.v[i]), odz_buf_len(ws->w.v[i]));
+        ws->batch_bytes += ws->iov[i].len;
+    }
     ws->writing = 1;
     ws->writes++;
+    odz_http_loop *lp = ws->lp;
+    if (!lp->sendbatch && !lp->sendbatch_off && !(lp->sendbatch = odz_sendbatch_new()))
+        lp->sendbatch_off = 1;
+    if (lp->sendbatch && !ws->sock->ssl && ws->w.n <= IOV_MAX) {
+        /* with every other connection's write of this turn, at its end */
+        h2o_linklist_insert(&lp->ws_sending, &ws->send_link);
+        if (!h2o_timeout_is_linked(&lp->ws_submit))
+            h2o_timeout_link(lp->evloop, &lp->ctx.zero_timeout, &lp->ws_submit);
+        return;
+    }
     h2o_socket_write(ws->sock, ws->iov, ws->w.n, on_written);
+}
+
+/* The batch's outcome for one connection's write: done, the rest handed to h2o (which waits
+ * for the socket to drain, as for any write), or a failed connection. */
+static void batch_written(odz_ws *ws, ssize_t r)
+{
+    if (r >= 0 && (size_t)r == ws->batch_bytes) {
+        on_written(ws->sock, NULL);
+        return;
+    }
+    if (r < 0 && r != -EAGAIN && r != -EINVAL) {
+        on_written(ws->sock, "write failed");
+        return;
+    }
+    size_t skip = r > 0 ? (size_t)r : 0, k = 0;
+    while (k < ws->w.n && skip >= ws->iov[k].len)
+        skip -= ws->iov[k++].len;
+    ws->iov[k].base += skip;
+    ws->iov[k].len -= skip;
+    h2o_socket_write(ws->sock, ws->iov + k, ws->w.n - k, on_written);
+}
+
+void odz_http__ws_submit(h2o_timeout_entry_t *e)
+{
+    odz_http_loop *lp = H2O_STRUCT_FROM_MEMBER(odz_http_loop, ws_submit, e);
+    /* the writes go to the batch and wait in `sent` for their outcome; a connection that
+     * closes meanwhile (a callback below closing it) leaves the list on its own */
+    h2o_linklist_t sent;
+    h2o_linklist_init_anchor(&sent);
+    long n = 0;
+    while (!h2o_linklist_is_empty(&lp->ws_sending)) {
+        odz_ws *ws = H2O_STRUCT_FROM_MEMBER(odz_ws, send_link, lp->ws_sending.next);
+        h2o_linklist_unlink(&ws->send_link);
+        h2o_linklist_insert(&sent, &ws->send_link);
+        ws->batch_ix = odz_sendbatch_add(lp->sendbatch, h2o_socket_get_fd(ws->sock),
+                                         (const struct iovec *)(void *)ws->iov, ws->w.n)
+                           ? n++
+                           : -1;
+    }
+    int rc = odz_sendbatch_flush(lp->sendbatch);
+    while (!h2o_linklist_is_empty(&sent)) {
+        odz_ws *ws = H2O_STRUCT_FROM_MEMBER(odz_ws, send_link, sent.next);
+        h2o_linklist_unlink(&ws->send_link);
+        batch_written(ws, ws->batch_ix < 0 ? -EAGAIN
+                                           : odz_sendbatch_result(lp->sendbatch,
+                                                                  (size_t)ws->batch_ix));
+    }
+    if (rc < 0) {
+        fprintf(stderr, "http: loop %d: io_uring writes failed (%s); writing each alone\n",
+                lp->index, strerror(-rc));
+        odz_sendbatch_free(lp->sendbatch);
+        lp->sendbatch = NULL;
+        lp->sendbatch_off = 1;
+    }
 }
 
 static void on_flush_timer(h2o_timeout_entry_t *e)

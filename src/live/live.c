@@ -2,6 +2,7 @@
  * shutdown every transport's clients get. See live.h; the parts are listed in live_internal.h. */
 #include "live/live_internal.h"
 #include "core/err.h"
+#include "http/sendbatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,8 @@ static void collect(void *ud)
     for (int i = 0; i < TR_N; i++)
         odz_metric_set(lv->m_conns[i], (double)atomic_load(&lv->n_conns[i]));
     odz_metric_set(lv->m_subs, (double)atomic_load(&lv->n_subs));
+    odz_metric_set(lv->m_batch_writes, (double)odz_sendbatch_writes());
+    odz_metric_set(lv->m_batch_submits, (double)odz_sendbatch_submits());
 }
 
 void odz_live_stats_get(odz_live *lv, odz_live_stats *out)
@@ -183,6 +186,12 @@ static void register_metrics(odz_live *lv)
                                 "because events of the topic were lost on their way (they fetch "
                                 "again what they show)",
                                 NULL);
+    lv->m_batch_writes = odz_counter("oddzy_live_batched_writes_total",
+                                     "WebSocket writes sent through the io_uring batch (many "
+                                     "connections' writes in one system call)",
+                                     NULL);
+    lv->m_batch_submits = odz_counter("oddzy_live_batch_submits_total",
+                                      "System calls that sent a batch of WebSocket writes", NULL);
     odz_metrics_on_collect(collect, lv);
 }
 

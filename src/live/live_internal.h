@@ -160,7 +160,7 @@ struct odz_live {
      * no room of those keys has a member anywhere (room_heard). */
     atomic_int members[LIVE_MEMBER_SLOTS];
     odz_metric *m_pushed[TR_N], *m_dropped, *m_coalesced, *m_events, *m_unheard,
-        *m_conns[TR_N], *m_subs, *m_resyncs;
+        *m_conns[TR_N], *m_subs, *m_resyncs, *m_batch_writes, *m_batch_submits;
 };
 
 /* ---- live.c ---- */

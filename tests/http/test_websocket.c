@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "http/sendbatch.h"
 #include "http/server.h"
 
 const char *__lsan_default_suppressions(void);
@@ -40,6 +41,8 @@ typedef struct {
     int closes, last_code;
     unsigned long coalesced;
     unsigned long writes_before; /* odz_ws_writes when "burst" arrived */
+    odz_ws *open[512];           /* connections open, for "all" */
+    int nopen;
 } server;
 
 static void on_text(odz_ws *ws, const char *data, size_t len, void *ud)
@@ -75,6 +78,15 @@ static void on_text(odz_ws *ws, const char *data, size_t len, void *ud)
         }
         return;
     }
+    if (len == 3 && !memcmp(data, "all", 3)) {
+        /* one shared frame to every open connection, as a live event fans out */
+        server *sv = ud;
+        odz_buf *f = odz_ws_frame_text("to-all", 6);
+        for (int i = 0; i < sv->nopen; i++)
+            odz_ws_send_frame(sv->open[i], f);
+        odz_buf_unref(f);
+        return;
+    }
     if (len == 6 && !memcmp(data, "writes", 6)) {
         char b[32];
         int n = snprintf(b, sizeof b, "writes:%lu",
@@ -99,6 +111,11 @@ static void on_close(odz_ws *ws, int code, void *ud)
     server *s = ud;
     s->closes++;
     s->last_code = code;
+    for (int i = 0; i < s->nopen; i++)
+        if (s->open[i] == ws) {
+            s->open[i] = s->open[--s->nopen];
+            break;
+        }
 }
 
 static int h_ws(odz_http_req *req, void *ud)
@@ -106,8 +123,11 @@ static int h_ws(odz_http_req *req, void *ud)
     odz_ws_limits lim = {1024, 0};
     server *s = ud;
     static const odz_ws_callbacks cb = {on_text, on_close};
-    if (!odz_ws_accept(req, &lim, &cb, s))
+    odz_ws *ws = odz_ws_accept(req, &lim, &cb, s);
+    if (!ws)
         return odz_http_respond_json_error(req, 400, "bad_request", "not a websocket handshake");
+    if (s->nopen < (int)(sizeof s->open / sizeof s->open[0]))
+        s->open[s->nopen++] = ws;
     return 0;
 }
 
@@ -375,6 +395,40 @@ static void t_burst_one_write(void **st)
     close(fd);
 }
 
+/* One frame to 300 connections in one loop turn: with io_uring, 300 writes in two
+ * submissions (sendbatch.h), every client getting its frame whole. */
+static void t_fanout_batched(void **st)
+{
+    server *s = *st;
+    enum { N = 300 };
+    int fds[N];
+    for (int i = 0; i < N; i++) {
+        int status;
+        fds[i] = connect_ws(s->port, &status);
+        assert_int_equal(status, 101);
+    }
+    odz_sendbatch *probe = odz_sendbatch_new();
+    int batched = probe != NULL;
+    odz_sendbatch_free(probe);
+    unsigned long w0 = odz_sendbatch_writes(), s0 = odz_sendbatch_submits();
+    send_frame(fds[0], 1, 0, 1, 1, "all", 3);
+    for (int i = 0; i < N; i++) {
+        uint8_t *p;
+        size_t n;
+        assert_int_equal(read_frame(fds[i], &p, &n), 1);
+        assert_string_equal((char *)p, "to-all");
+        free(p);
+    }
+    if (batched) {
+        assert_true(odz_sendbatch_writes() - w0 >= N);
+        assert_true(odz_sendbatch_submits() - s0 <= 3);
+    } else {
+        print_message("io_uring is not available here: each write went alone\n");
+    }
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}
+
 /* A client that falls behind gets the latest state of each thing, not the backlog. */
 static void t_slow_reader_gets_latest(void **st)
 {
@@ -519,6 +573,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_server_close, setup, teardown),
         cmocka_unit_test_setup_teardown(t_protocol_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(t_burst_one_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_fanout_batched, setup, teardown),
         cmocka_unit_test_setup_teardown(t_slow_reader_gets_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(t_ping_flood, setup, teardown),
         cmocka_unit_test_setup_teardown(t_not_a_handshake, setup, teardown),
