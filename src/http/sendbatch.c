@@ -96,7 +96,7 @@ int odz_sendbatch_flush(odz_sendbatch *b)
         ssize_t *r = realloc(b->res, b->cap * sizeof *r); /* cap >= n */
         if (!r) {
             b->n = 0;
-            return -ENOMEM; /* nothing was sent */
+            return -ENOMEM; /* nothing was sent: every result says -EINVAL */
         }
         b->res = r;
         b->res_cap = b->cap;
@@ -132,7 +132,7 @@ int odz_sendbatch_flush(odz_sendbatch *b)
         done += k;
     }
     for (size_t i = done; i < b->n; i++)
-        res[i] = rc;
+        res[i] = -ECANCELED; /* never handed to the kernel */
     b->nres = b->n;
     b->n = 0;
     return rc;

@@ -36,12 +36,13 @@ size_t odz_sendbatch_count(const odz_sendbatch *b);
 /** Write everything queued, without blocking (MSG_DONTWAIT | MSG_NOSIGNAL), then read each
  *  write's outcome with odz_sendbatch_result. The batch is then empty for the next adds. 0, or
  *  -errno when io_uring itself failed: then free the batch and write on your own from then on
- *  (the writes whose fate is unknown report -EIO or that -errno). */
+ *  (the writes whose fate is unknown report -EIO). */
 int odz_sendbatch_flush(odz_sendbatch *b);
 /** The outcome of the i-th write of the last flush: the bytes written (fewer than asked when
  *  the socket's buffer filled: write the rest when it drains) or -errno (-EAGAIN: nothing
- *  fitted; another error: part of it may have gone, close the connection). -EINVAL for an i
- *  the flush did not send at all (it ran out of memory first): write that one yourself. */
+ *  fitted; another error: part of it may have gone, close the connection). Nothing of it was
+ *  sent, write it yourself: -ECANCELED (the ring failed before its turn) and -EINVAL (an i
+ *  the flush did not have, or it ran out of memory before sending anything). */
 ssize_t odz_sendbatch_result(const odz_sendbatch *b, size_t i);
 
 /** Submissions made (system calls entering the ring) and writes done through it, since the

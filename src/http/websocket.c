@@ -284,7 +284,7 @@ static void batch_written(odz_ws *ws, ssize_t r)
         on_written(ws->sock, NULL);
         return;
     }
-    if (r < 0 && r != -EAGAIN && r != -EINVAL) {
+    if (r < 0 && r != -EAGAIN && r != -EINVAL && r != -ECANCELED) { /* else nothing went */
         on_written(ws->sock, "write failed");
         return;
     }
