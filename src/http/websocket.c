@@ -308,12 +308,15 @@ void odz_http__ws_submit(h2o_timeout_entry_t *e)
         odz_ws *ws = H2O_STRUCT_FROM_MEMBER(odz_ws, send_link, lp->ws_sending.next);
         h2o_linklist_unlink(&ws->send_link);
         h2o_linklist_insert(&sent, &ws->send_link);
-        ws->batch_ix = odz_sendbatch_add(lp->sendbatch, h2o_socket_get_fd(ws->sock),
-                                         (const struct iovec *)(void *)ws->iov, ws->w.n)
+        /* (no batch: it failed while this write waited, which then goes alone) */
+        ws->batch_ix = lp->sendbatch && odz_sendbatch_add(lp->sendbatch,
+                                                          h2o_socket_get_fd(ws->sock),
+                                                          (const struct iovec *)(void *)ws->iov,
+                                                          ws->w.n)
                            ? n++
                            : -1;
     }
-    int rc = odz_sendbatch_flush(lp->sendbatch);
+    int rc = lp->sendbatch ? odz_sendbatch_flush(lp->sendbatch) : 0;
     while (!h2o_linklist_is_empty(&sent)) {
         odz_ws *ws = H2O_STRUCT_FROM_MEMBER(odz_ws, send_link, sent.next);
         h2o_linklist_unlink(&ws->send_link);
@@ -321,7 +324,7 @@ void odz_http__ws_submit(h2o_timeout_entry_t *e)
                                            : odz_sendbatch_result(lp->sendbatch,
                                                                   (size_t)ws->batch_ix));
     }
-    if (rc < 0) {
+    if (rc < 0 && lp->sendbatch) {
         fprintf(stderr, "http: loop %d: io_uring writes failed (%s); writing each alone\n",
                 lp->index, strerror(-rc));
         odz_sendbatch_free(lp->sendbatch);
