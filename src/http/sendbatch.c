@@ -26,6 +26,7 @@ struct odz_sendbatch {
 };
 
 static atomic_ulong submits, writes;
+static atomic_int fail_next; /* tests: the next submission fails with this -errno */
 
 odz_sendbatch *odz_sendbatch_new(void)
 {
@@ -116,7 +117,8 @@ int odz_sendbatch_flush(odz_sendbatch *b)
         /* nonblocking sends complete while they are submitted: the wait costs no sleep */
         unsigned submitted = 0;
         while (rc == 0 && submitted < k) {
-            int s = io_uring_submit(&b->ring);
+            int injected = atomic_exchange(&fail_next, 0);
+            int s = injected ? injected : io_uring_submit(&b->ring);
             if (s == -EINTR)
                 continue;
             if (s <= 0)
@@ -125,6 +127,10 @@ int odz_sendbatch_flush(odz_sendbatch *b)
                 submitted += (unsigned)s;
             atomic_fetch_add_explicit(&submits, 1, memory_order_relaxed);
         }
+        /* the kernel takes a ring's entries in order: those after the ones it took were not
+         * sent (they stay in the ring, which the caller now frees) */
+        for (unsigned j = submitted; j < k; j++)
+            res[done + j] = -ECANCELED;
         int r = reap(b, submitted, res);
         if (rc == 0)
             rc = r;
@@ -141,6 +147,11 @@ int odz_sendbatch_flush(odz_sendbatch *b)
 ssize_t odz_sendbatch_result(const odz_sendbatch *b, size_t i)
 {
     return i < b->nres ? b->res[i] : -EINVAL;
+}
+
+void odz_sendbatch__fail_next_submit(int err)
+{
+    atomic_store(&fail_next, err);
 }
 
 unsigned long odz_sendbatch_submits(void)

@@ -36,7 +36,7 @@ size_t odz_sendbatch_count(const odz_sendbatch *b);
 /** Write everything queued, without blocking (MSG_DONTWAIT | MSG_NOSIGNAL), then read each
  *  write's outcome with odz_sendbatch_result. The batch is then empty for the next adds. 0, or
  *  -errno when io_uring itself failed: then free the batch and write on your own from then on
- *  (the writes whose fate is unknown report -EIO). */
+ *  (writes the kernel took but did not answer for report -EIO: their fate is unknown). */
 int odz_sendbatch_flush(odz_sendbatch *b);
 /** The outcome of the i-th write of the last flush: the bytes written (fewer than asked when
  *  the socket's buffer filled: write the rest when it drains) or -errno (-EAGAIN: nothing
@@ -44,6 +44,10 @@ int odz_sendbatch_flush(odz_sendbatch *b);
  *  sent, write it yourself: -ECANCELED (the ring failed before its turn) and -EINVAL (an i
  *  the flush did not have, or it ran out of memory before sending anything). */
 ssize_t odz_sendbatch_result(const odz_sendbatch *b, size_t i);
+
+/** Tests: the next submission of any batch fails with `err` (a -errno) without reaching the
+ *  kernel, as io_uring_enter failing would. */
+void odz_sendbatch__fail_next_submit(int err);
 
 /** Submissions made (system calls entering the ring) and writes done through it, since the
  *  process started (all batches). */

@@ -147,6 +147,36 @@ static void full_socket_and_closed_peer(void **state)
     odz_sendbatch_free(b);
 }
 
+/* io_uring_enter failing: nothing of the batch was sent, every write says so (-ECANCELED),
+ * and the flush reports the error so that the caller writes on its own from then on. */
+static void a_failed_submission_sends_nothing(void **state)
+{
+    (void)state;
+    odz_sendbatch *b = batch_or_skip();
+    struct sockaddr_in a;
+    int l = listener(&a);
+    static int fds[300][2];
+    struct iovec iov = {"never", 5};
+    for (int i = 0; i < 300; i++) {
+        tcp_pair(l, &a, fds[i]);
+        assert_true(odz_sendbatch_add(b, fds[i][1], &iov, 1));
+    }
+    unsigned long writes = odz_sendbatch_writes();
+    odz_sendbatch__fail_next_submit(-EBUSY);
+    assert_int_equal(odz_sendbatch_flush(b), -EBUSY);
+    assert_int_equal(odz_sendbatch_writes(), writes);
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(odz_sendbatch_result(b, (size_t)i), -ECANCELED);
+        char c;
+        assert_int_equal(recv(fds[i][0], &c, 1, MSG_DONTWAIT), -1); /* nothing arrived */
+        assert_int_equal(errno, EAGAIN);
+        close(fds[i][0]);
+        close(fds[i][1]);
+    }
+    close(l);
+    odz_sendbatch_free(b);
+}
+
 static void turned_off_by_the_environment(void **state)
 {
     (void)state;
@@ -166,6 +196,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_byte_in_order_in_few_submissions),
         cmocka_unit_test(full_socket_and_closed_peer),
+        cmocka_unit_test(a_failed_submission_sends_nothing),
         cmocka_unit_test(turned_off_by_the_environment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -430,6 +430,37 @@ static void t_fanout_batched(void **st)
         close(fds[i]);
 }
 
+/* io_uring fails while a turn's writes wait: they are written one by one instead (nothing
+ * was sent, so nothing is lost or sent twice), and the loop writes alone from then on. */
+static void t_batch_failure_falls_back(void **st)
+{
+    server *s = *st;
+    enum { N = 300 };
+    int fds[N];
+    for (int i = 0; i < N; i++) {
+        int status;
+        fds[i] = connect_ws(s->port, &status);
+        assert_int_equal(status, 101);
+    }
+    odz_sendbatch__fail_next_submit(-EBUSY); /* (unused where io_uring is off or missing) */
+    for (int round = 0; round < 2; round++) {
+        unsigned long w0 = odz_sendbatch_writes();
+        send_frame(fds[0], 1, 0, 1, 1, "all", 3);
+        for (int i = 0; i < N; i++) {
+            uint8_t *p;
+            size_t n;
+            assert_int_equal(read_frame(fds[i], &p, &n), 1);
+            assert_string_equal((char *)p, "to-all");
+            free(p);
+        }
+        assert_int_equal(odz_sendbatch_writes(), w0); /* nothing through a batch */
+    }
+    odz_sendbatch__fail_next_submit(0);
+    assert_int_equal(s->closes, 0);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}
+
 /* A client that falls behind gets the latest state of each thing, not the backlog. */
 static void t_slow_reader_gets_latest(void **st)
 {
@@ -575,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_protocol_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(t_burst_one_write, setup, teardown),
         cmocka_unit_test_setup_teardown(t_fanout_batched, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_batch_failure_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(t_slow_reader_gets_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(t_ping_flood, setup, teardown),
         cmocka_unit_test_setup_teardown(t_not_a_handshake, setup, teardown),
