@@ -136,6 +136,11 @@ int odz_bus_request(odz_bus *b, const char *subject, const void *data, size_t le
     return b->ops->request(b, subject, data, len, timeout_ms, corr, reply, reply_len);
 }
 
+bool odz_bus_heard(odz_bus *b, const char *subject)
+{
+    return b && subject && b->ops->heard(b, subject);
+}
+
 void odz_bus_get_stats(odz_bus *b, odz_bus_stats *out)
 {
     b->ops->stats(b, out);

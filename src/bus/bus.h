@@ -12,6 +12,7 @@
 #ifndef ODZ_BUS_H
 #define ODZ_BUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,12 @@ int odz_bus_unsubscribe(odz_bus *b, int64_t sub_id);
 int odz_bus_request(odz_bus *b, const char *subject, const void *data, size_t len,
                     int timeout_ms, const char *corr_id, char **reply, size_t *reply_len);
 
+/** false only when the bus knows nothing subscribed now would receive a message on `subject`
+ *  (in-process: no subscription's pattern matches it); true otherwise (over NATS the
+ *  subscribers are other processes: always true). A publisher may then skip building a message
+ *  nobody would hear: nothing observable changes, since the bus would drop it. */
+bool odz_bus_heard(odz_bus *b, const char *subject);
+
 /** The bus's counters since it opened. */
 void odz_bus_get_stats(odz_bus *b, odz_bus_stats *out);
 
@@ -108,15 +115,16 @@ typedef struct odz_bus_ops {
     int (*request)(odz_bus *b, const char *subject, const void *data, size_t len,
                    int timeout_ms, const char *corr_id, char **reply, size_t *reply_len);
     void (*stats)(odz_bus *b, odz_bus_stats *out);
+    bool (*heard)(odz_bus *b, const char *subject);
 } odz_bus_ops;
 
 /* A back-end's table from its functions PREFIX_close, PREFIX_send, PREFIX_subscribe,
- * PREFIX_unsubscribe, PREFIX_request and PREFIX_stats: the members are listed here once, and a
- * member added to odz_bus_ops is one every back-end must then define. */
+ * PREFIX_unsubscribe, PREFIX_request, PREFIX_stats and PREFIX_heard: the members are listed
+ * here once, and a member added to odz_bus_ops is one every back-end must then define. */
 #define ODZ_BUS_OPS(name_, prefix)                                                                \
     {.name = name_, .close = prefix##_close, .send = prefix##_send,                             \
      .subscribe = prefix##_subscribe, .unsubscribe = prefix##_unsubscribe,                      \
-     .request = prefix##_request, .stats = prefix##_stats}
+     .request = prefix##_request, .stats = prefix##_stats, .heard = prefix##_heard}
 
 struct odz_bus {
     const odz_bus_ops *ops;

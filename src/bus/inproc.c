@@ -559,6 +559,20 @@ static void ip_stats(odz_bus *bb, odz_bus_stats *out)
     out->rejected = atomic_load(&b->rejected);
 }
 
+/* A subscription whose pattern matches, or a request waiting on this very subject. */
+static bool ip_heard(odz_bus *bb, const char *subject)
+{
+    inproc *b = IP(bb);
+    bool heard = false;
+    pthread_mutex_lock(&b->lock);
+    for (sub *s = b->subs; s && !heard; s = s->next)
+        heard = odz_subject_match(s->pattern, subject);
+    for (waiter *w = b->waiters; w && !heard; w = w->next)
+        heard = !w->done && strcmp(w->subject, subject) == 0;
+    pthread_mutex_unlock(&b->lock);
+    return heard;
+}
+
 static void ip_close(odz_bus *bb)
 {
     inproc *b = IP(bb);

@@ -12,6 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether anything would hear `subject` of race `race_id`, asked once per run of one race (a
+ * change set lists a race's changes together): an event nobody hears is not built at all
+ * (odz_bus_heard; `oddzy replay` into a database, say, has no listener). */
+typedef struct {
+    int64_t race_id;
+    bool heard;
+} heard_memo;
+
+static bool race_heard(odz_bus *bus, heard_memo *m, int64_t race_id, const char *subject)
+{
+    if (m->race_id != race_id) {
+        m->race_id = race_id;
+        m->heard = odz_bus_heard(bus, subject);
+    }
+    return m->heard;
+}
+
 void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
                          const odz_changes *ch, const char *corr)
 {
@@ -21,6 +38,9 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
         return;
     for (size_t i = 0; i < ch->n_race_ids; i++) {
         odz_selections ss = {0};
+        snprintf(subject, sizeof subject, "race.%lld.updated", (long long)ch->race_ids[i]);
+        if (!odz_bus_heard(bus, subject))
+            continue;
         if (ODZ_STORE_CALL(store, get_race, ch->race_ids[i], r, err) ||
             ODZ_STORE_CALL(store, list_selections, ch->race_ids[i], &ss, err)) {
             odz_log_kv(ODZ_LOG_WARN, "cannot read changed race", "error", err, NULL);
@@ -37,11 +57,8 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
                       odz_results_to_json(r), "scratched", scr, "scheduled_start",
                       (json_int_t)r->scheduled_start, "last_update", (json_int_t)r->last_update);
         char *txt = ev ? odz_json_dumps(ev) : NULL;
-        if (txt) {
-            /* the whole state of the race: a newer one replaces an older one still queued */
-            snprintf(subject, sizeof subject, "race.%lld.updated", (long long)r->id);
+        if (txt) /* the whole state of the race: a newer one replaces an older one queued */
             odz_bus_publish_keyed(bus, subject, "race", txt, strlen(txt), corr);
-        }
         free(txt);
         json_decref(ev);
         odz_selections_free(&ss);
@@ -50,13 +67,16 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
     /* The per-price events are written as text into one buffer reused for each: a jansson tree
      * of reals per change was a quarter of an ingest's CPU (docs/performance.md). */
     odz_text t = {0};
+    heard_memo prices = {0}, books = {0};
     for (size_t i = 0; i < ch->n_prices; i++) {
         const odz_price_change *pc = &ch->prices[i];
+        snprintf(subject, sizeof subject, "race.%lld.price", (long long)pc->race_id);
+        if (!race_heard(bus, &prices, pc->race_id, subject))
+            continue;
         t.n = 0;
         if (odz_price_event_text(&t, pc)) {
             /* the newest price of one runner in one market of one provider */
             char key[ODZ_BUS_KEY_MAX];
-            snprintf(subject, sizeof subject, "race.%lld.price", (long long)pc->race_id);
             _Static_assert(20 + 4 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "price key fits");
             snprintf(key, sizeof key, "%lld.%d.%s", (long long)pc->price.selection_id,
                      (int)pc->price.market, pc->price.provider);
@@ -67,11 +87,13 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
     for (size_t i = 0; i < ch->n_books; i++) {
         const odz_exbook_change *bc = &ch->books[i];
         const odz_exbook *b = &bc->book;
+        snprintf(subject, sizeof subject, "race.%lld.exchange", (long long)bc->race_id);
+        if (!race_heard(bus, &books, bc->race_id, subject))
+            continue;
         t.n = 0;
         if (odz_book_event_text(&t, bc)) {
             /* the whole book of one runner on one exchange provider: a newer one replaces it */
             char key[ODZ_BUS_KEY_MAX];
-            snprintf(subject, sizeof subject, "race.%lld.exchange", (long long)bc->race_id);
             _Static_assert(20 + 1 + ODZ_PROVIDER_MAX <= ODZ_BUS_KEY_MAX, "book key fits");
             snprintf(key, sizeof key, "%lld.%s", (long long)b->selection_id, b->provider);
             odz_bus_publish_keyed(bus, subject, key, t.s, t.n, corr);

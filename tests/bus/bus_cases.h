@@ -448,6 +448,29 @@ static void unsubscribe_from_own_handler(void **st)
     assert_int_equal(atomic_load(&s.count), 1);
 }
 
+/* A publisher may skip building a message nobody would hear: in this process the bus knows
+ * whether a subscription matches the subject; across processes (NATS) it cannot, and says
+ * yes. */
+static void heard_follows_subscriptions(void **st)
+{
+    odz_bus *b = *st;
+    sink s = {0};
+#ifdef BUS_REMOTE_QUEUES
+    const bool nobody = true; /* other processes might be listening */
+#else
+    const bool nobody = false;
+#endif
+    assert_int_equal(odz_bus_heard(b, "race.7.price"), nobody);
+    int64_t id = odz_bus_subscribe(b, "race.*.price", NULL, 0, on_msg, &s);
+    assert_true(id > 0);
+    assert_true(odz_bus_heard(b, "race.7.price"));
+    assert_int_equal(odz_bus_heard(b, "race.7.odds"), nobody);
+    assert_int_equal(odz_bus_unsubscribe(b, id), 0);
+    assert_int_equal(odz_bus_heard(b, "race.7.price"), nobody);
+    assert_false(odz_bus_heard(NULL, "race.7.price"));
+    assert_false(odz_bus_heard(b, NULL));
+}
+
 #define BUS_TESTS                                                                                  \
     cmocka_unit_test(subjects_and_wildcards),                                                      \
         cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),              \
@@ -458,7 +481,8 @@ static void unsubscribe_from_own_handler(void **st)
         cmocka_unit_test_setup_teardown(full_queue_drops_and_counts, setup, teardown),             \
         cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(unsubscribe_from_own_handler, setup, teardown),            \
-        cmocka_unit_test_setup_teardown(keyed_publish_delivers, setup, teardown) BUS_LOCAL_TESTS
+        cmocka_unit_test_setup_teardown(keyed_publish_delivers, setup, teardown),                  \
+        cmocka_unit_test_setup_teardown(heard_follows_subscriptions, setup, teardown) BUS_LOCAL_TESTS
 
 #ifdef BUS_REMOTE_QUEUES
 #define BUS_LOCAL_TESTS
