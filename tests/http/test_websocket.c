@@ -395,6 +395,28 @@ static void t_burst_one_write(void **st)
     close(fd);
 }
 
+static void connect_many(int port, int *fds, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int status;
+        fds[i] = connect_ws(port, &status);
+        assert_int_equal(status, 101);
+    }
+}
+
+/* The first connection asks for "all"; every connection gets that one frame. */
+static void all_get_one(const int *fds, int n)
+{
+    send_frame(fds[0], 1, 0, 1, 1, "all", 3);
+    for (int i = 0; i < n; i++) {
+        uint8_t *p;
+        size_t len;
+        assert_int_equal(read_frame(fds[i], &p, &len), 1);
+        assert_string_equal((char *)p, "to-all");
+        free(p);
+    }
+}
+
 /* One frame to 300 connections in one loop turn: with io_uring, 300 writes in two
  * submissions (sendbatch.h), every client getting its frame whole. */
 static void t_fanout_batched(void **st)
@@ -402,23 +424,12 @@ static void t_fanout_batched(void **st)
     server *s = *st;
     enum { N = 300 };
     int fds[N];
-    for (int i = 0; i < N; i++) {
-        int status;
-        fds[i] = connect_ws(s->port, &status);
-        assert_int_equal(status, 101);
-    }
+    connect_many(s->port, fds, N);
     odz_sendbatch *probe = odz_sendbatch_new();
     int batched = probe != NULL;
     odz_sendbatch_free(probe);
     unsigned long w0 = odz_sendbatch_writes(), s0 = odz_sendbatch_submits();
-    send_frame(fds[0], 1, 0, 1, 1, "all", 3);
-    for (int i = 0; i < N; i++) {
-        uint8_t *p;
-        size_t n;
-        assert_int_equal(read_frame(fds[i], &p, &n), 1);
-        assert_string_equal((char *)p, "to-all");
-        free(p);
-    }
+    all_get_one(fds, N);
     if (batched) {
         assert_true(odz_sendbatch_writes() - w0 >= N);
         assert_true(odz_sendbatch_submits() - s0 <= 3);
@@ -437,22 +448,11 @@ static void t_batch_failure_falls_back(void **st)
     server *s = *st;
     enum { N = 300 };
     int fds[N];
-    for (int i = 0; i < N; i++) {
-        int status;
-        fds[i] = connect_ws(s->port, &status);
-        assert_int_equal(status, 101);
-    }
+    connect_many(s->port, fds, N);
     odz_sendbatch__fail_next_submit(-EBUSY); /* (unused where io_uring is off or missing) */
     for (int round = 0; round < 2; round++) {
         unsigned long w0 = odz_sendbatch_writes();
-        send_frame(fds[0], 1, 0, 1, 1, "all", 3);
-        for (int i = 0; i < N; i++) {
-            uint8_t *p;
-            size_t n;
-            assert_int_equal(read_frame(fds[i], &p, &n), 1);
-            assert_string_equal((char *)p, "to-all");
-            free(p);
-        }
+        all_get_one(fds, N);
         assert_int_equal(odz_sendbatch_writes(), w0); /* nothing through a batch */
     }
     odz_sendbatch__fail_next_submit(0);
