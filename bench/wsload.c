@@ -55,7 +55,7 @@ typedef struct conn {
 /* every message is parsed into this arena and dropped by the next parse */
 static odz_json_arena *g_arena;
 
-static json_t *parse(const char *s, size_t n)
+static const json_t *parse(const char *s, size_t n)
 {
     json_error_t je;
     if (!g_arena && !(g_arena = odz_json_arena_new(0)))
@@ -163,7 +163,7 @@ static void remember(const char *s, size_t n, const event_vals *v)
     g_seen_next = (g_seen_next + 1) % SEEN;
 }
 
-static event_vals values_of(json_t *d)
+static event_vals values_of(const json_t *d)
 {
     event_vals v = {0};
     const char *ph = json_string_value(json_object_get(d, "phase"));
@@ -241,7 +241,7 @@ static void on_text(conn *c, const char *s, size_t n)
         return;
     }
     if (!g_sio) {
-        json_t *j = parse(s, n);
+        const json_t *j = parse(s, n);
         const char *type = json_string_value(json_object_get(j, "type"));
         if (type && !strcmp(type, "updatePrice")) {
             event_vals v = values_of(json_object_get(j, "data"));
@@ -267,7 +267,7 @@ static void on_text(conn *c, const char *s, size_t n)
     static const char ev[] = "42/prices,", ack[] = "43/prices,1", con[] = "40/prices,",
                       cerr[] = "44/prices,";
     if (n > sizeof ev - 1 && !memcmp(s, ev, sizeof ev - 1)) {
-        json_t *a = parse(s + sizeof ev - 1, n - (sizeof ev - 1));
+        const json_t *a = parse(s + sizeof ev - 1, n - (sizeof ev - 1));
         const char *name = json_string_value(json_array_get(a, 0));
         if (name && !strcmp(name, "updatePrice")) {
             event_vals v = values_of(json_array_get(a, 1));
@@ -280,7 +280,7 @@ static void on_text(conn *c, const char *s, size_t n)
         snprintf(sub, sizeof sub, "42/prices,1[\"subscribe\",{\"race_id\":%d}]", g_race);
         send_text(c, sub);
     } else if (n > sizeof ack - 1 && !memcmp(s, ack, sizeof ack - 1) && c->state == ST_OPEN) {
-        json_t *a = parse(s + sizeof ack - 1, n - (sizeof ack - 1));
+        const json_t *a = parse(s + sizeof ack - 1, n - (sizeof ack - 1));
         if (json_is_true(json_object_get(json_array_get(a, 0), "ok")))
             became_ready(c);
         else

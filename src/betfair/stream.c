@@ -736,7 +736,8 @@ static int parse_status(const json_t *j, odz_bf_msg *out, char *err, size_t errl
     return 0;
 }
 
-json_t *odz_bf_parse(odz_json_arena *a, const char *msg, size_t len, char *err, size_t errlen)
+const json_t *odz_bf_parse(odz_json_arena *a, const char *msg, size_t len, char *err,
+                           size_t errlen)
 {
     if (len > ODZ_BF_MSG_MAX) {
         odz_fail(err, errlen, ODZ_EINVAL, "message of %zu bytes (limit %u)", len,
@@ -744,8 +745,7 @@ json_t *odz_bf_parse(odz_json_arena *a, const char *msg, size_t len, char *err, 
         return NULL;
     }
     json_error_t je;
-    json_t *j = a ? odz_json_arena_loadb(a, msg, len, JSON_REJECT_DUPLICATES, &je)
-                  : json_loadb(msg, len, JSON_REJECT_DUPLICATES, &je);
+    const json_t *j = odz_json_arena_loadb(a, msg, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
         odz_fail(err, errlen, ODZ_EINVAL, "not JSON: %s (column %d)", je.text, je.column);
     return j;

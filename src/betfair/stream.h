@@ -161,11 +161,11 @@ void odz_bf_cache_free(odz_bf_cache *c);
 int odz_bf_apply(odz_bf_cache *c, const char *msg, size_t len, odz_bf_msg *out, char *err,
                  size_t errlen);
 /** odz_bf_apply in two steps, for a reader that looks at a message (its pt) before applying
- * it: the parse (the size limit, JSON with no duplicate keys; NULL with words in err), then
- * the same rules on the parsed message (borrowed). The parse goes into arena `a` (the
- * message is the arena's until its next parse: never json_decref it), or without an arena
- * (NULL) into a new value the caller decrefs. */
-json_t *odz_bf_parse(odz_json_arena *a, const char *msg, size_t len, char *err, size_t errlen);
+ * it: the parse into arena `a` (the size limit, JSON with no duplicate keys; NULL with words
+ * in err; the message is the arena's until its next parse), then the same rules on the parsed
+ * message (borrowed). */
+const json_t *odz_bf_parse(odz_json_arena *a, const char *msg, size_t len, char *err,
+                           size_t errlen);
 int odz_bf_apply_parsed(odz_bf_cache *c, const json_t *j, odz_bf_msg *out, char *err,
                         size_t errlen);
 

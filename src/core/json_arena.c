@@ -124,8 +124,8 @@ void odz_json_arena_free(odz_json_arena *a)
     free(a);
 }
 
-json_t *odz_json_arena_loadb(odz_json_arena *a, const char *buf, size_t len, size_t flags,
-                             json_error_t *je)
+const json_t *odz_json_arena_loadb(odz_json_arena *a, const char *buf, size_t len,
+                                   size_t flags, json_error_t *je)
 {
     reset(a);
     odz_json_arena *outer = parsing;

@@ -27,9 +27,9 @@ void odz_json_arena_free(odz_json_arena *a);
 
 /** Drops the arena's last tree, then parses buf[0..len) (json_loadb with `flags`) into it.
  *  NULL with `je` filled when the text is not JSON or the tree would pass the arena's bound
- *  ("out of memory"). */
-json_t *odz_json_arena_loadb(odz_json_arena *a, const char *buf, size_t len, size_t flags,
-                             json_error_t *je);
+ *  ("out of memory"). The tree is read-only: it belongs to the arena. */
+const json_t *odz_json_arena_loadb(odz_json_arena *a, const char *buf, size_t len,
+                                   size_t flags, json_error_t *je);
 
 /** Bytes the arena holds from malloc (its blocks), for tests and bounds. */
 size_t odz_json_arena_bytes(const odz_json_arena *a);
