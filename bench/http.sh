@@ -40,6 +40,11 @@ AE=${BENCH_AE:-gzip, deflate, br, zstd}
 SPEED=${BENCH_SPEED:-10} # simulated time 10x real: more race updates than live racing
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
+# Percent of one core the measured server may use (a cgroup CPU quota; 0: the whole core). With
+# the whole core, wrk on its one core is full before either server is, and both measure the
+# client; at 33 (the default) the client has three times the server's CPU, enough for the 60-150 KB
+# schedule, and the server sets the rate.
+QUOTA=${BENCH_SERVER_QUOTA:-33}
 
 die() { echo "bench/http.sh: $*" >&2; exit 1; }
 [ -x /usr/bin/time ] || die "/usr/bin/time is not installed (scripts/setup.sh installs it)"
@@ -54,6 +59,7 @@ cleanup() {
   [ -n "$ODDZY_PID" ] && kill -CONT "$ODDZY_PID" 2>/dev/null || true
   for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$p" 2>/dev/null || true; done
+  for d in "${CGS[@]+"${CGS[@]}"}"; do rmdir "$d" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -74,16 +80,52 @@ for c in $CONNS; do
   else RUN_CONNS+=("$c"); fi
 done
 
+# A cgroup per server, so that the world oddzy keeps going is charged to oddzy alone: cgroup v2's
+# cpu.max where the cpu controller is enabled, else v1's cfs quota. A 10 ms period keeps the
+# throttling pauses short.
+CGS=()
+cap_dir() { # server -> its group's directory ("" when uncapped)
+  [ "$QUOTA" != 0 ] || return 0
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo "/sys/fs/cgroup/oddzy-bench-$$-$1"
+  else echo "/sys/fs/cgroup/cpu/oddzy-bench-$$-$1"; fi
+}
+cap_init() {
+  [ "$QUOTA" != 0 ] || return 0
+  local q=$((QUOTA * 100)) s d
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+  fi
+  for s in oddzy nginx node; do
+    d=$(cap_dir "$s")
+    mkdir "$d" 2>/dev/null || die "cannot make cgroup $d (needs root and a cgroup cpu controller); BENCH_SERVER_QUOTA=0 runs uncapped"
+    CGS+=("$d")
+    if [ -f "$d/cpu.max" ]; then echo "$q 10000" >"$d/cpu.max"
+    else echo 10000 >"$d/cpu.cfs_period_us" && echo "$q" >"$d/cpu.cfs_quota_us"; fi || die "cannot set a CPU quota in $d"
+  done
+}
+# `capped SERVER cmd... &`: runs cmd in the server's group from its first instruction (nginx's
+# worker is born in it), as the same process ($! is the server's pid)
+capped() {
+  local d; d=$(cap_dir "$1"); shift
+  if [ -n "$d" ]; then exec sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$d" "$@"; else exec "$@"; fi
+}
+cap_init
+
 CPU_MODEL=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "# oddzy HTTP benchmark, $START"
 echo "# $(nproc) cores ($CPU_MODEL), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$QUOTA" != 0 ]; then
+  echo "# each server capped at $QUOTA% of cpu $SERVER_CPU (cgroup quota $((QUOTA * 100)) us every 10 ms): wrk has more CPU than the server it measures"
+else
+  echo "# servers uncapped (BENCH_SERVER_QUOTA=0): a full wrk core limits both servers alike"
+fi
 echo "# server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU, keep-alive; plain points without Accept-Encoding, -browser points with '$AE'; best of $ROUNDS rounds of ${DURATION}s per point"
 
 # ---- oddzy: simulated world, races updating in the background ----
 P_ODDZY=$(free_port); P_NGINX=$(free_port); P_NODE=$(free_port)
-taskset -c "$SERVER_CPU" "$ODDZY" run --host 127.0.0.1 --port "$P_ODDZY" --threads 1 \
+capped oddzy taskset -c "$SERVER_CPU" "$ODDZY" run --host 127.0.0.1 --port "$P_ODDZY" --threads 1 \
   --max-connections 20000 --db "$TMP/bench.db" --speed "$SPEED" --seed 7 --rate 200 --web "" \
   --log-level warn >"$TMP/oddzy.log" 2>&1 &
 ODDZY_PID=$!
@@ -189,12 +231,12 @@ http {
     }
 }
 EOF
-taskset -c "$SERVER_CPU" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
+capped nginx taskset -c "$SERVER_CPU" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
 
 # ---- Node.js http: the same bytes from memory ----
-taskset -c "$SERVER_CPU" node "$ROOT/bench/node_server.mjs" "$P_NODE" \
+capped node taskset -c "$SERVER_CPU" node "$ROOT/bench/node_server.mjs" "$P_NODE" \
   "/api/racing/racecard=$TMP/www/racecard.json" "/api/racing/schedule=$TMP/www/schedule.json" \
   >"$TMP/node.log" 2>&1 &
 NODE_PID=$!
@@ -290,7 +332,7 @@ done
 mkdir -p "$ROOT/build/bench"
 MD="$ROOT/build/bench/http-$(date -u +%Y%m%d-%H%M%S).md"
 {
-  echo "Run $START, $(nproc) cores ($CPU_MODEL), kernel $(uname -r), best of $ROUNDS rounds of ${DURATION}s per point, load average before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Run $START, $(nproc) cores ($CPU_MODEL), kernel $(uname -r), servers $([ "$QUOTA" != 0 ] && echo "capped at $QUOTA% of a core" || echo uncapped), best of $ROUNDS rounds of ${DURATION}s per point, load average before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| view | connections | server | req/s | p50 ms | p99 ms | notes |"
   echo "| --- | ---: | --- | ---: | ---: | ---: | --- |"
