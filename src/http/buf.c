@@ -1,8 +1,12 @@
 /* Refcounted immutable byte buffers (odz_buf) and their gzip and brotli pre-compression. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <brotli/encode.h>
@@ -10,11 +14,14 @@
 #include "core/err.h"
 #include "http/server.h"
 
+enum { BUF_INLINE, BUF_MALLOC, BUF_FILE };
+
 struct odz_buf {
     atomic_int refs;
     size_t len;
-    char *data; /* points into `inline_bytes` or to a taken malloc block */
-    int owned;  /* data is a separate malloc block */
+    char *data; /* into `inline_bytes`, a taken malloc block or a read-only mapping of `fd` */
+    int kind;   /* BUF_* */
+    int fd;     /* BUF_FILE: the sealed memfd holding the bytes; -1 otherwise */
     char inline_bytes[];
 };
 
@@ -28,7 +35,8 @@ odz_buf *odz_buf_new(const void *data, size_t len)
     atomic_init(&b->refs, 1);
     b->len = len;
     b->data = b->inline_bytes;
-    b->owned = 0;
+    b->kind = BUF_INLINE;
+    b->fd = -1;
     if (len)
         memcpy(b->data, data, len);
     b->data[len] = '\0'; /* convenience for text; not part of len */
@@ -45,8 +53,64 @@ odz_buf *odz_buf_take(void *data, size_t len)
     atomic_init(&b->refs, 1);
     b->len = len;
     b->data = data;
-    b->owned = 1;
+    b->kind = BUF_MALLOC;
+    b->fd = -1;
     return b;
+}
+
+/* The bytes in a memfd, written once, sealed against change and mapped read-only. -1 (and
+ * nothing left open) on any failure. */
+static int file_of(const void *data, size_t len, char **map)
+{
+    int fd = memfd_create("oddzy-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, (const char *)data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto fail;
+        off += (size_t)n;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        goto fail;
+    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED)
+        goto fail;
+    *map = m;
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+odz_buf *odz_buf_take_file(void *data, size_t len)
+{
+    char *map;
+    int fd = len >= ODZ_BUF_FILE_MIN ? file_of(data, len, &map) : -1;
+    if (fd < 0)
+        return odz_buf_take(data, len);
+    odz_buf *b = malloc(sizeof(*b));
+    if (!b) {
+        munmap(map, len);
+        close(fd);
+        free(data);
+        return NULL;
+    }
+    free(data);
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    b->data = map;
+    b->kind = BUF_FILE;
+    b->fd = fd;
+    return b;
+}
+
+int odz_buf_fd(const odz_buf *b)
+{
+    return b ? b->fd : -1;
 }
 
 odz_buf *odz_buf_ref(odz_buf *b)
@@ -62,8 +126,12 @@ void odz_buf_unref(odz_buf *b)
         return;
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (b->owned)
+    if (b->kind == BUF_MALLOC) {
         free(b->data);
+    } else if (b->kind == BUF_FILE) {
+        munmap(b->data, b->len);
+        close(b->fd);
+    }
     free(b);
 }
 

@@ -1176,6 +1176,94 @@ static void test_zero_copy(void **state)
     free(text);
 }
 
+/* A large view kept in a memfd (odz_buf_take_file) goes to the socket with sendfile: a 16 MiB
+ * body to a client that stalls (so the socket fills, sendfile stops short and h2o's own writer
+ * sends the rest), then a keep-alive pair of pipelined requests read at once. Every byte
+ * arrives in order, the body is never copied, the sendfile count grows, and the buffer is
+ * released once written. A view under ODZ_BUF_FILE_MIN stays an ordinary buffer. */
+static void test_sendfile_view(void **state)
+{
+    (void)state;
+    size_t unit;
+    char *text = make_view_text(&unit);
+    char *small = malloc(1000);
+    memcpy(small, text, 1000);
+    odz_buf *sb = odz_buf_take_file(small, 1000);
+    assert_int_equal(odz_buf_fd(sb), -1); /* under the threshold: not worth a system call */
+    odz_buf_unref(sb);
+
+    size_t len = 256 * unit;
+    char *big = malloc(len);
+    for (size_t i = 0; i < 256; i++)
+        memcpy(big + i * unit, text, unit);
+    char *owned = malloc(len);
+    memcpy(owned, big, len);
+    view3[ODZ_ENC_IDENTITY] = odz_buf_take_file(owned, len);
+    assert_true(odz_buf_fd(view3[ODZ_ENC_IDENTITY]) >= 0);
+    assert_memory_equal(odz_buf_data(view3[ODZ_ENC_IDENTITY]), big, len);
+    fixture f;
+    fx_start(&f);
+    unsigned long long copied0 = odz_http_body_bytes_copied();
+    unsigned long long sf0 = odz_http_body_bytes_sendfile();
+
+    /* stalled: the response is in flight, part of it still held by h2o */
+    int fd = connect_to(f.port);
+    assert_true(fd >= 0);
+    const char *req = "GET /api/view3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    assert_int_equal(send_all(fd, req, strlen(req)), 0);
+    int64_t until = now_ms() + 5000;
+    while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 2 && now_ms() < until)
+        sleep_ms(5);
+    sleep_ms(50);
+    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 2); /* the socket is full */
+    unsigned long long sf1 = odz_http_body_bytes_sendfile();
+    assert_true(sf1 > sf0);       /* the start of the body went by sendfile */
+    assert_true(sf1 - sf0 < len); /* and stopped short: h2o holds the rest */
+    size_t n, used;
+    char *got = read_all(fd, &n);
+    close(fd);
+    resp_t r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(parse_resp(got, n, 1, 0, &r, &used), 1);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, big, len);
+    resp_free(&r);
+    free(got);
+
+    /* two pipelined requests on one connection, read as they come */
+    fd = connect_to(f.port);
+    assert_true(fd >= 0);
+    const char *two = "GET /api/view3 HTTP/1.1\r\nHost: t\r\n\r\n"
+                      "GET /api/view3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    unsigned long long sf2 = odz_http_body_bytes_sendfile();
+    assert_int_equal(send_all(fd, two, strlen(two)), 0);
+    got = read_all(fd, &n);
+    close(fd);
+    size_t at = 0;
+    for (int i = 0; i < 2; i++) {
+        memset(&r, 0, sizeof r);
+        assert_int_equal(parse_resp(got + at, n - at, i == 1, 0, &r, &used), 1);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, len);
+        assert_memory_equal(r.body, big, len);
+        resp_free(&r);
+        at += used;
+    }
+    assert_int_equal(at, n);
+    free(got);
+    assert_true(odz_http_body_bytes_sendfile() > sf2);
+    until = now_ms() + 5000;
+    while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 1 && now_ms() < until)
+        sleep_ms(5);
+    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 1); /* released once written */
+    assert_true(odz_http_body_bytes_copied() == copied0);       /* never copied */
+    fx_stop(&f);
+    view3_clear();
+    free(big);
+    free(text);
+}
+
 /* ---- static files ------------------------------------------------------------------------ */
 
 static char tmpdir[256], webroot[300];
@@ -1899,6 +1987,7 @@ int main(void)
         cmocka_unit_test(test_accept_encoding),
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_zero_copy),
+        cmocka_unit_test(test_sendfile_view),
         cmocka_unit_test(test_static_files),
         cmocka_unit_test(test_security_headers),
         cmocka_unit_test(test_path_traversal),
