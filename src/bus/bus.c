@@ -141,6 +141,18 @@ bool odz_bus_heard(odz_bus *b, const char *subject)
     return b && subject && b->ops->heard(b, subject);
 }
 
+void odz_bus_batch_begin(odz_bus *b)
+{
+    if (b)
+        b->ops->batch(b, true);
+}
+
+void odz_bus_batch_end(odz_bus *b)
+{
+    if (b)
+        b->ops->batch(b, false);
+}
+
 void odz_bus_get_stats(odz_bus *b, odz_bus_stats *out)
 {
     b->ops->stats(b, out);

@@ -57,6 +57,7 @@ typedef struct sub {
     uint64_t missed; /* events dropped since the last delivery */
     bool closing;
     bool detached; /* unsubscribed from its own handler: the thread frees the sub */
+    bool held;     /* events queued in a batch (odz_bus_batch_begin), its thread not woken */
     struct inproc *bus;
 } sub;
 
@@ -201,6 +202,9 @@ static qnode **key_slot(sub *s, const qmsg *m)
 
 typedef enum { Q_OK, Q_COALESCED, Q_FULL } qresult;
 
+/* odz_bus_batch_begin depth of this thread: its events do not wake their subscribers */
+static _Thread_local int batch_depth;
+
 /* Queue m on s: a request in the request lane, an event in the event lane, where a keyed
  * event replaces a waiting one with the same key. Q_FULL when the lane is full or the
  * subscription is closing. */
@@ -243,7 +247,10 @@ static qresult enqueue(sub *s, qmsg *m)
         l->tail = n;
         l->n++;
         n = NULL;
-        pthread_cond_signal(&s->cond);
+        if (batch_depth > 0 && !m->reply)
+            s->held = true; /* woken once, at the batch's end */
+        else
+            pthread_cond_signal(&s->cond);
     }
     pthread_mutex_unlock(&s->lock);
     free(n);
@@ -571,6 +578,27 @@ static bool ip_heard(odz_bus *bb, const char *subject)
         heard = !w->done && strcmp(w->subject, subject) == 0;
     pthread_mutex_unlock(&b->lock);
     return heard;
+}
+
+static void ip_batch(odz_bus *bb, bool begin)
+{
+    inproc *b = IP(bb);
+    if (begin) {
+        batch_depth++;
+        return;
+    }
+    if (batch_depth == 0 || --batch_depth > 0)
+        return;
+    pthread_mutex_lock(&b->lock);
+    for (sub *s = b->subs; s; s = s->next) {
+        pthread_mutex_lock(&s->lock);
+        if (s->held) {
+            s->held = false;
+            pthread_cond_signal(&s->cond);
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+    pthread_mutex_unlock(&b->lock);
 }
 
 static void ip_close(odz_bus *bb)

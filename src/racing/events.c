@@ -36,6 +36,8 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
     odz_race *r = malloc(sizeof *r);
     if (!r)
         return;
+    /* a landed race card is tens of events: their subscribers wake once, at the end */
+    odz_bus_batch_begin(bus);
     for (size_t i = 0; i < ch->n_race_ids; i++) {
         odz_selections ss = {0};
         snprintf(subject, sizeof subject, "race.%lld.updated", (long long)ch->race_ids[i]);
@@ -102,4 +104,5 @@ void odz_racing__publish(odz_bus *bus, odz_store *store, odz_matcher *matcher,
     }
     free(t.s);
     odz_matcher_apply(matcher, store, ch); /* odds.matcher, race.<id>.odds */
+    odz_bus_batch_end(bus);
 }

@@ -471,6 +471,61 @@ static void heard_follows_subscriptions(void **st)
     assert_false(odz_bus_heard(b, NULL));
 }
 
+/* A batch holds back its events' wake-ups, never the events: everything published in it is
+ * delivered, in order, by the batch's end at the latest; a request made inside a batch is
+ * answered (requests are not held); batches nest. In process the subscriber's thread, idle
+ * before the batch, is not woken until its end (BUS_LOCAL_TESTS: batch_holds_wakeups). */
+static void batch_delivers_everything(void **st)
+{
+    odz_bus *b = *st;
+    sink s = {0};
+    odz_bus_subscribe(b, "batch.ev", NULL, 0, on_msg, &s);
+    odz_bus_subscribe(b, "svc.echo", "svc", 0, echo, NULL);
+    odz_bus_batch_begin(b);
+    odz_bus_batch_begin(b); /* nested */
+    char txt[16];
+    for (int i = 0; i < 50; i++) {
+        snprintf(txt, sizeof txt, "m%d", i);
+        assert_int_equal(odz_bus_publish(b, "batch.ev", txt, strlen(txt), NULL), 0);
+    }
+    char *rep = NULL;
+    size_t len = 0;
+    assert_int_equal(odz_bus_request(b, "svc.echo", "hi", 2, 2000, "c1", &rep, &len), 0);
+    assert_string_equal(rep, "echo:hi:c1");
+    free(rep);
+    odz_bus_batch_end(b);
+    odz_bus_batch_end(b);
+    wait_count(&s, 50);
+    assert_int_equal(atomic_load(&s.count), 50);
+    assert_string_equal(s.last_data, "m49");
+    odz_bus_batch_end(NULL); /* NULL-safe */
+    odz_bus_batch_begin(NULL);
+}
+
+#ifndef BUS_REMOTE_QUEUES
+/* In process, a subscriber idle when a batch starts is not woken by the batch's events: none
+ * is delivered until the end, which wakes it once for all of them. An event published outside
+ * any batch still wakes it at once. */
+static void batch_holds_wakeups(void **st)
+{
+    odz_bus *b = *st;
+    sink s = {0};
+    odz_bus_subscribe(b, "batch.ev", NULL, 0, on_msg, &s);
+    usleep(20000); /* its thread is waiting */
+    odz_bus_batch_begin(b);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(odz_bus_publish(b, "batch.ev", "x", 1, NULL), 0);
+    usleep(100000);
+    assert_int_equal(atomic_load(&s.count), 0); /* queued, not woken */
+    odz_bus_batch_end(b);
+    wait_count(&s, 20);
+    assert_int_equal(atomic_load(&s.count), 20);
+    assert_int_equal(odz_bus_publish(b, "batch.ev", "y", 1, NULL), 0);
+    wait_count(&s, 21);
+    assert_int_equal(atomic_load(&s.count), 21);
+}
+#endif
+
 #define BUS_TESTS                                                                                  \
     cmocka_unit_test(subjects_and_wildcards),                                                      \
         cmocka_unit_test_setup_teardown(publish_subscribe_wildcard, setup, teardown),              \
@@ -482,7 +537,8 @@ static void heard_follows_subscriptions(void **st)
         cmocka_unit_test_setup_teardown(safe_across_threads, setup, teardown),                     \
         cmocka_unit_test_setup_teardown(unsubscribe_from_own_handler, setup, teardown),            \
         cmocka_unit_test_setup_teardown(keyed_publish_delivers, setup, teardown),                  \
-        cmocka_unit_test_setup_teardown(heard_follows_subscriptions, setup, teardown) BUS_LOCAL_TESTS
+        cmocka_unit_test_setup_teardown(heard_follows_subscriptions, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(batch_delivers_everything, setup, teardown) BUS_LOCAL_TESTS
 
 #ifdef BUS_REMOTE_QUEUES
 #define BUS_LOCAL_TESTS
@@ -490,5 +546,6 @@ static void heard_follows_subscriptions(void **st)
 /* Cases that need the subscriber's queue in this process: coalescing and separate lanes. */
 #define BUS_LOCAL_TESTS                                                                            \
     , cmocka_unit_test_setup_teardown(keyed_burst_keeps_newest, setup, teardown),                  \
-        cmocka_unit_test_setup_teardown(requests_answered_under_event_flood, setup, teardown)
+        cmocka_unit_test_setup_teardown(requests_answered_under_event_flood, setup, teardown),     \
+        cmocka_unit_test_setup_teardown(batch_holds_wakeups, setup, teardown)
 #endif
