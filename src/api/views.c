@@ -11,6 +11,7 @@
 #include "racing/card.h"
 #include "racing/racing.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,10 @@
 #define PATCH_SETTLE_MS 3 /* and not before the burst that patched it has landed: a write's
                            * events for one race come together, within a millisecond or two */
 #define MAX_PENDING 256 /* events held for a patched view while the service builds it */
+#define COMPRESS_MIN 512 /* bytes: a smaller view is only kept plain */
+#define CODED ((1u << ODZ_ENC_GZIP) | (1u << ODZ_ENC_BR)) /* the compressed codings */
+#define WANT_KEEP_MS 10000 /* a coding no request asked for this long is not made again */
+#define WANT_KEEP_ENV "ODDZY_VIEW_CODING_KEEP_MS" /* sets it, 0..3600000 */
 
 /* A price or book event held while a service build of its view runs. */
 typedef struct {
@@ -51,6 +56,12 @@ typedef struct view {
     odz_buf *var[ODZ_ENC_COUNT]; /* by coding: plain (NULL until first built), gzip, br */
     char etag[40];
     bool queued, building, dirty;
+    /* Compressed variants are made for the codings clients ask for: wanted_ms[c] is when a
+     * request last preferred coding c (odz_http_pick_encoding over CODED), and a build makes
+     * the codings asked for in the last WANT_KEEP_MS (the first build of a view every one).
+     * A request whose coding is missing makes it from the bytes as they are, and it is kept
+     * beside them (views.c odz_views_serve). */
+    int64_t wanted_ms[ODZ_ENC_COUNT];
     bool stale; /* the last rebuild failed: still served, rebuilt on the next request */
     waiter *waiters;
     size_t n_waiters, cap_waiters;
@@ -92,13 +103,40 @@ struct odz_views {
     int64_t sub;
     uint64_t hits, misses, rebuilds, errors;
     odz_metric *m_hit, *m_miss, *m_rebuild_service, *m_rebuild_patch, *m_error, *m_resync,
-        *m_patch_refused;
+        *m_patch_refused, *m_compressed[ODZ_ENC_COUNT];
     int64_t resync_logged_ms;
+    int64_t keep_ms; /* WANT_KEEP_MS or WANT_KEEP_ENV */
 };
 
 static uint64_t fnv(const void *p, size_t n)
 {
     return odz_hash_bytes(1469598103934665603ULL, p, n); /* (the seed the etags were made with) */
+}
+
+/* The compressed variants in `mask` of the plain bytes, into var[] (one that fails is not
+ * held); none for a view of COMPRESS_MIN bytes or less. */
+static void compress_into(odz_views *v, const odz_buf *plain, unsigned mask,
+                          odz_buf *var[ODZ_ENC_COUNT])
+{
+    size_t len = odz_buf_len(plain);
+    if (len <= COMPRESS_MIN)
+        return;
+    if ((mask & (1u << ODZ_ENC_GZIP)) && odz_gzip(odz_buf_data(plain), len, &var[ODZ_ENC_GZIP]) == 0)
+        odz_metric_inc(v->m_compressed[ODZ_ENC_GZIP]);
+    if ((mask & (1u << ODZ_ENC_BR)) && odz_brotli(odz_buf_data(plain), len, &var[ODZ_ENC_BR]) == 0)
+        odz_metric_inc(v->m_compressed[ODZ_ENC_BR]);
+}
+
+/* The compressed codings (bits 1 << ODZ_ENC_x) requests asked e for lately. Caller holds
+ * lock. */
+static unsigned wanted(const odz_views *v, const view *e)
+{
+    int64_t now = odz_real_ms();
+    unsigned mask = 0;
+    for (int c = 0; c < ODZ_ENC_COUNT; c++)
+        if ((CODED & (1u << c)) && e->wanted_ms[c] && now - e->wanted_ms[c] < v->keep_ms)
+            mask |= 1u << c;
+    return mask;
 }
 
 static view **slot(odz_views *v, const char *key)
@@ -423,6 +461,7 @@ static void *worker(void *arg)
         e->queued = false;
         e->building = true;
         e->dirty = false;
+        unsigned mask = e->var[ODZ_ENC_IDENTITY] ? wanted(v, e) : CODED;
         char key[ODZ_VIEW_KEY_MAX];
         snprintf(key, sizeof key, "%s", e->key);
         /* the build's bus requests and log lines carry the id of whoever asked for it */
@@ -452,11 +491,7 @@ static void *worker(void *arg)
             if (plain) {
                 snprintf(etag, sizeof etag, "\"%016llx\"",
                          (unsigned long long)fnv(odz_buf_data(plain), len));
-                /* compressed variants kept beside the plain bytes: a failed one is not held */
-                if (len > 512) {
-                    odz_gzip(odz_buf_data(plain), len, &var[ODZ_ENC_GZIP]);
-                    odz_brotli(odz_buf_data(plain), len, &var[ODZ_ENC_BR]);
-                }
+                compress_into(v, plain, mask, var);
             } else {
                 rc = odz_fail(err, sizeof err, ODZ_ENOMEM, "out of memory");
             }
@@ -549,6 +584,27 @@ static void *worker(void *arg)
 
 /* ---- serving ---- */
 
+/* Coding c of the plain bytes `plain` (the caller's reference, taken over), made on the
+ * calling thread and kept in view `key` if those bytes are still its own: once per coding and
+ * version at most, since a build makes the codings asked for lately. When it cannot be made,
+ * the plain bytes, *c then ODZ_ENC_IDENTITY. */
+static odz_buf *code_now(odz_views *v, const char *key, odz_buf *plain, int *c)
+{
+    odz_buf *var[ODZ_ENC_COUNT] = {NULL};
+    compress_into(v, plain, 1u << *c, var);
+    if (!var[*c]) {
+        *c = ODZ_ENC_IDENTITY;
+        return plain;
+    }
+    pthread_mutex_lock(&v->lock);
+    view *e = *slot(v, key); /* looked up again: it may have gone meanwhile */
+    if (e && e->var[ODZ_ENC_IDENTITY] == plain && !e->var[*c])
+        e->var[*c] = odz_buf_ref(var[*c]);
+    pthread_mutex_unlock(&v->lock);
+    odz_buf_unref(plain);
+    return var[*c];
+}
+
 int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char *corr)
 {
     if (strlen(key) >= ODZ_VIEW_KEY_MAX)
@@ -560,20 +616,23 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
         /* the hot path: one variant chosen and referenced under the lock, sent after it */
         if (e->stale && !e->queued && !e->building)
             enqueue(v, e, corr); /* a rebuild failed earlier (e.g. a timeout): try again */
-        unsigned avail = 0;
-        for (int c = ODZ_ENC_IDENTITY + 1; c < ODZ_ENC_COUNT; c++)
-            if (e->var[c])
-                avail |= 1u << c;
-        int c = avail ? odz_http_pick_encoding(ae, avail) : ODZ_ENC_IDENTITY;
-        odz_buf *body = odz_buf_ref(e->var[c]);
+        bool coded = odz_buf_len(e->var[ODZ_ENC_IDENTITY]) > COMPRESS_MIN;
+        int c = coded ? odz_http_pick_encoding(ae, CODED) : ODZ_ENC_IDENTITY;
+        int64_t now = odz_real_ms();
+        if (c != ODZ_ENC_IDENTITY)
+            e->wanted_ms[c] = now; /* the builds to come make it too */
+        bool make = c != ODZ_ENC_IDENTITY && !e->var[c];
+        odz_buf *body = odz_buf_ref(e->var[make ? ODZ_ENC_IDENTITY : c]);
         char etag[sizeof e->etag];
         memcpy(etag, e->etag, sizeof etag);
-        e->used_ms = odz_real_ms();
+        e->used_ms = now;
         v->hits++;
         pthread_mutex_unlock(&v->lock);
+        if (make) /* not made for these bytes since nobody asked lately: made now, and kept */
+            body = code_now(v, key, body, &c);
         odz_metric_inc(v->m_hit);
         odz_http_resp_opts o = {.etag = etag, .cache_control = "no-cache", .correlation_id = corr};
-        int rc = odz_http_respond_variant(req, "application/json", body, c, avail != 0, &o);
+        int rc = odz_http_respond_variant(req, "application/json", body, c, coded, &o);
         odz_buf_unref(body);
         return rc;
     }
@@ -793,6 +852,20 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
     }
     v->bus = bus;
     snprintf(v->tz, sizeof v->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
+    v->keep_ms = WANT_KEEP_MS;
+    const char *keep = getenv(WANT_KEEP_ENV);
+    if (keep && *keep) {
+        char *end;
+        errno = 0;
+        long long ms = strtoll(keep, &end, 10);
+        if (errno || *end || ms < 0 || ms > 3600000) {
+            odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL,
+                     "%s: expected milliseconds 0..3600000, got \"%.40s\"", WANT_KEEP_ENV, keep);
+            free(v);
+            return NULL;
+        }
+        v->keep_ms = ms;
+    }
     pthread_mutex_init(&v->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -811,6 +884,16 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
         "oddzy_view_patches_refused_total",
         "Price or book events a cached race card could not take (rebuilt by the service)", NULL);
     v->m_error = odz_counter("oddzy_view_build_errors_total", "View builds that failed", NULL);
+    v->m_compressed[ODZ_ENC_GZIP] =
+        odz_counter("oddzy_view_compressions_total",
+                    "Compressed variants made of a view's bytes, by coding (only the codings "
+                    "requests ask for)",
+                    "coding=\"gzip\"");
+    v->m_compressed[ODZ_ENC_BR] =
+        odz_counter("oddzy_view_compressions_total",
+                    "Compressed variants made of a view's bytes, by coding (only the codings "
+                    "requests ask for)",
+                    "coding=\"br\"");
     v->m_resync = odz_counter("oddzy_view_resyncs_total",
                               "Times every view was rebuilt because bus events were lost", NULL);
     v->n_threads = workers < 1 ? 1 : workers > 16 ? 16 : workers;
