@@ -1122,58 +1122,90 @@ static void test_variants(void **state)
     free(text);
 }
 
-/* The view's bytes go to the socket from the shared buffer: while a client that does not read
- * holds the response in flight, the buffer carries one more reference (the response's), and
- * the server's count of copied body bytes does not move. */
-static void test_zero_copy(void **state)
+/* 16 MiB of view text: more than the socket buffers hold while the client does not read (the
+ * receive buffer only grows as the application reads, from tcp_rmem's 128 KiB; the send
+ * buffer at most tcp_wmem's 4 MiB). The client's buffer is not shrunk: that made the final
+ * read crawl through zero-window probes for a minute and a half. */
+static char *big_view_text(size_t *len)
 {
     size_t unit;
     char *text = make_view_text(&unit);
-    /* 16 MiB: more than the socket buffers hold while the client does not read (the receive
-     * buffer only grows as the application reads, from tcp_rmem's 128 KiB; the send buffer at
-     * most tcp_wmem's 4 MiB). The client's buffer is not shrunk: that made the final read crawl
-     * through zero-window probes for a minute and a half. */
-    size_t len = 256 * unit;
-    char *big = malloc(len);
+    *len = 256 * unit;
+    char *big = malloc(*len);
     for (size_t i = 0; i < 256; i++)
         memcpy(big + i * unit, text, unit);
-    view3[ODZ_ENC_IDENTITY] = odz_buf_new(big, len);
-    fixture f;
-    fx_start(&f);
-    unsigned long long copied0 = odz_http_body_bytes_copied();
-    int fd = connect_to(f.port);
+    free(text);
+    return big;
+}
+
+/* GET /api/view3 from a client that does not read: returns its socket once the response
+ * holds the view's buffer (a second reference) and has kept it 50 ms. */
+static int stalled_get(int port)
+{
+    int fd = connect_to(port);
     assert_true(fd >= 0);
     const char *req = "GET /api/view3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     assert_int_equal(send_all(fd, req, strlen(req)), 0);
     int64_t until = now_ms() + 5000;
     while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 2 && now_ms() < until)
         sleep_ms(5);
-    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 2); /* held by the response */
     sleep_ms(50);
-    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 2); /* still: the client is stalled */
-    size_t n, used;
+    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 2); /* held: the client is stalled */
+    return fd;
+}
+
+/* Reads fd to the end (and closes it): `count` 200 answers, each exactly body[0..len). */
+static void read_answers(int fd, int count, const char *body, size_t len)
+{
+    size_t n, used, at = 0;
     char *got = read_all(fd, &n);
     close(fd);
-    resp_t r;
-    memset(&r, 0, sizeof r);
-    assert_int_equal(parse_resp(got, n, 1, 0, &r, &used), 1);
-    assert_int_equal(r.body_len, len);
-    assert_memory_equal(r.body, big, len);
-    resp_free(&r);
+    for (int i = 0; i < count; i++) {
+        resp_t r;
+        memset(&r, 0, sizeof r);
+        assert_int_equal(parse_resp(got + at, n - at, i == count - 1, 0, &r, &used), 1);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, len);
+        assert_memory_equal(r.body, body, len);
+        resp_free(&r);
+        at += used;
+    }
+    assert_int_equal(at, n);
     free(got);
-    until = now_ms() + 5000;
+}
+
+/* The view's buffer back to its owner's one reference once the answers are written. */
+static void wait_released(void)
+{
+    int64_t until = now_ms() + 5000;
     while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 1 && now_ms() < until)
         sleep_ms(5);
-    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 1); /* released once written */
-    assert_true(odz_http_body_bytes_copied() == copied0);       /* no byte of the body copied */
+    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 1);
+}
+
+/* The view's bytes go to the socket from the shared buffer: while a client that does not read
+ * holds the response in flight, the buffer carries one more reference (the response's), and
+ * the server's count of copied body bytes does not move. */
+static void test_zero_copy(void **state)
+{
+    (void)state;
+    size_t len;
+    char *big = big_view_text(&len);
+    view3[ODZ_ENC_IDENTITY] = odz_buf_new(big, len);
+    fixture f;
+    fx_start(&f);
+    unsigned long long copied0 = odz_http_body_bytes_copied();
+    read_answers(stalled_get(f.port), 1, big, len);
+    wait_released();
+    assert_true(odz_http_body_bytes_copied() == copied0); /* no byte of the body copied */
     /* the counter does count a copying answer */
+    resp_t r;
     assert_int_equal(http_get(f.port, "/api/hello", NULL, &r), 0);
     resp_free(&r);
     assert_true(odz_http_body_bytes_copied() == copied0 + 5);
     fx_stop(&f);
     view3_clear();
     free(big);
-    free(text);
 }
 
 /* A large view kept in a memfd (odz_buf_take_file) goes to the socket with sendfile: a 16 MiB
@@ -1184,18 +1216,14 @@ static void test_zero_copy(void **state)
 static void test_sendfile_view(void **state)
 {
     (void)state;
-    size_t unit;
-    char *text = make_view_text(&unit);
+    size_t len;
+    char *big = big_view_text(&len);
     char *small = malloc(1000);
-    memcpy(small, text, 1000);
+    memcpy(small, big, 1000);
     odz_buf *sb = odz_buf_take_file(small, 1000);
     assert_int_equal(odz_buf_fd(sb), -1); /* under the threshold: not worth a system call */
     odz_buf_unref(sb);
 
-    size_t len = 256 * unit;
-    char *big = malloc(len);
-    for (size_t i = 0; i < 256; i++)
-        memcpy(big + i * unit, text, unit);
     char *owned = malloc(len);
     memcpy(owned, big, len);
     view3[ODZ_ENC_IDENTITY] = odz_buf_take_file(owned, len);
@@ -1206,30 +1234,12 @@ static void test_sendfile_view(void **state)
     unsigned long long copied0 = odz_http_body_bytes_copied();
     unsigned long long sf0 = odz_http_body_bytes_sendfile();
 
-    /* stalled: the response is in flight, part of it still held by h2o */
-    int fd = connect_to(f.port);
-    assert_true(fd >= 0);
-    const char *req = "GET /api/view3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    assert_int_equal(send_all(fd, req, strlen(req)), 0);
-    int64_t until = now_ms() + 5000;
-    while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 2 && now_ms() < until)
-        sleep_ms(5);
-    sleep_ms(50);
-    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 2); /* the socket is full */
+    /* stalled: the socket is full, part of the body still held by h2o */
+    int fd = stalled_get(f.port);
     unsigned long long sf1 = odz_http_body_bytes_sendfile();
     assert_true(sf1 > sf0);       /* the start of the body went by sendfile */
     assert_true(sf1 - sf0 < len); /* and stopped short: h2o holds the rest */
-    size_t n, used;
-    char *got = read_all(fd, &n);
-    close(fd);
-    resp_t r;
-    memset(&r, 0, sizeof r);
-    assert_int_equal(parse_resp(got, n, 1, 0, &r, &used), 1);
-    assert_int_equal(r.status, 200);
-    assert_int_equal(r.body_len, len);
-    assert_memory_equal(r.body, big, len);
-    resp_free(&r);
-    free(got);
+    read_answers(fd, 1, big, len);
 
     /* two pipelined requests on one connection, read as they come */
     fd = connect_to(f.port);
@@ -1238,30 +1248,13 @@ static void test_sendfile_view(void **state)
                       "GET /api/view3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     unsigned long long sf2 = odz_http_body_bytes_sendfile();
     assert_int_equal(send_all(fd, two, strlen(two)), 0);
-    got = read_all(fd, &n);
-    close(fd);
-    size_t at = 0;
-    for (int i = 0; i < 2; i++) {
-        memset(&r, 0, sizeof r);
-        assert_int_equal(parse_resp(got + at, n - at, i == 1, 0, &r, &used), 1);
-        assert_int_equal(r.status, 200);
-        assert_int_equal(r.body_len, len);
-        assert_memory_equal(r.body, big, len);
-        resp_free(&r);
-        at += used;
-    }
-    assert_int_equal(at, n);
-    free(got);
+    read_answers(fd, 2, big, len);
     assert_true(odz_http_body_bytes_sendfile() > sf2);
-    until = now_ms() + 5000;
-    while (odz_buf_refs(view3[ODZ_ENC_IDENTITY]) != 1 && now_ms() < until)
-        sleep_ms(5);
-    assert_int_equal(odz_buf_refs(view3[ODZ_ENC_IDENTITY]), 1); /* released once written */
-    assert_true(odz_http_body_bytes_copied() == copied0);       /* never copied */
+    wait_released();
+    assert_true(odz_http_body_bytes_copied() == copied0); /* never copied */
     fx_stop(&f);
     view3_clear();
     free(big);
-    free(text);
 }
 
 /* ---- static files ------------------------------------------------------------------------ */
