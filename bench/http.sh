@@ -372,4 +372,11 @@ if [ -n "${FIRST_RPS:-}" ]; then
     "$fr" "$met" "$FIRST_RPS" "$FIRST_NOTE"
   echo "| racecard, first minute | 64 | $fr (>= 1.2: $met) | - | $FIRST_NOTE |" >>"$MD"
 fi
+# issue 16: no view rebuild caused by a price event. Price events patch a cached race card in
+# memory (cause="event_patch"); only one the card's rows cannot take sends it to the racing
+# service (counted in oddzy_view_patches_refused_total), so that count is the evidence.
+refused=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_patches_refused_total /{printf "%d", $2}')
+by_cause=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk -F'[{}" ]+' '/^oddzy_view_rebuilds_total\{/{printf "%s %d, ", $3, $NF}')
+echo "# over the whole oddzy run: view rebuilds by cause ${by_cause%, }; price or book events sent to the racing service (patches refused): ${refused:-?} (target 0)"
+echo "| price events that rebuilt a view through the service (patches refused), whole run | | ${refused:-?} (target 0) | | rebuilds by cause: ${by_cause%, } |" >>"$MD"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg); markdown: ${MD#$ROOT/}"

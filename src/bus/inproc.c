@@ -202,8 +202,10 @@ static qnode **key_slot(sub *s, const qmsg *m)
 
 typedef enum { Q_OK, Q_COALESCED, Q_FULL } qresult;
 
-/* odz_bus_batch_begin depth of this thread: its events do not wake their subscribers */
+/* odz_bus_batch_begin depth of this thread, and the bus of its outermost batch: this
+ * thread's events on that bus do not wake their subscribers until the depth is 0 again */
 static _Thread_local int batch_depth;
+static _Thread_local struct inproc *batch_bus;
 
 /* Queue m on s: a request in the request lane, an event in the event lane, where a keyed
  * event replaces a waiting one with the same key. Q_FULL when the lane is full or the
@@ -247,7 +249,7 @@ static qresult enqueue(sub *s, qmsg *m)
         l->tail = n;
         l->n++;
         n = NULL;
-        if (batch_depth > 0 && !m->reply)
+        if (batch_depth > 0 && batch_bus == s->bus && !m->reply)
             s->held = true; /* woken once, at the batch's end */
         else
             pthread_cond_signal(&s->cond);
@@ -584,11 +586,14 @@ static void ip_batch(odz_bus *bb, bool begin)
 {
     inproc *b = IP(bb);
     if (begin) {
-        batch_depth++;
+        if (batch_depth++ == 0)
+            batch_bus = b;
         return;
     }
     if (batch_depth == 0 || --batch_depth > 0)
         return;
+    b = batch_bus; /* the outermost batch's bus, whichever bus this end names */
+    batch_bus = NULL;
     pthread_mutex_lock(&b->lock);
     for (sub *s = b->subs; s; s = s->next) {
         pthread_mutex_lock(&s->lock);

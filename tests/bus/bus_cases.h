@@ -523,6 +523,17 @@ static void batch_holds_wakeups(void **st)
     assert_int_equal(odz_bus_publish(b, "batch.ev", "y", 1, NULL), 0);
     wait_count(&s, 21);
     assert_int_equal(atomic_load(&s.count), 21);
+    /* a batch holds its own bus only: another bus's subscriber is woken at once */
+    odz_bus *other = open_bus();
+    sink o = {0};
+    odz_bus_subscribe(other, "batch.ev", NULL, 0, on_msg, &o);
+    usleep(20000);
+    odz_bus_batch_begin(b);
+    assert_int_equal(odz_bus_publish(other, "batch.ev", "z", 1, NULL), 0);
+    wait_count(&o, 1);
+    assert_int_equal(atomic_load(&o.count), 1);
+    odz_bus_batch_end(b);
+    odz_bus_close(other);
 }
 #endif
 
