@@ -147,7 +147,7 @@ PY
 }
 # The first minute (BENCH_FIRST_MINUTE=0 skips it): one 5 s round at 64 connections of the card
 # of the first race with a full field, as soon as there is one, while the scraper's first sweep
-# lands the rest of the day; compared at the end with nginx's best plain race card at 64.
+# lands the rest of the day; compared with nginx serving that card's bytes (as the round ended).
 FIRST_NOTE=
 if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
   t_ready=$(date +%s%N)
@@ -165,7 +165,10 @@ if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
       "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" >"$TMP/wrk-first.txt" 2>&1 || true
     rb1=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{s+=$2} END{printf "%d", s}')
     FIRST_RPS=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$TMP/wrk-first.txt")
-    FIRST_NOTE="from ${t_start} ms after ready, a ${fb}-byte card, $((rb1 - rb0)) view rebuilds in the round"
+    # the card as the round ended: nginx serves these very bytes for the comparison
+    mkdir -p "$TMP/www"
+    curl -fsS -o "$TMP/www/first.json" "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID"
+    FIRST_NOTE="from ${t_start} ms after ready, a ${fb}-byte card ($(stat -c %s "$TMP/www/first.json") at the end), $((rb1 - rb0)) view rebuilds in the round"
     echo "# first minute: racecard 64 oddzy ${FIRST_RPS:-0} req/s ($FIRST_NOTE)"
   fi
 fi
@@ -228,6 +231,7 @@ http {
         listen 127.0.0.1:$P_NGINX backlog=4096;
         location = /api/racing/racecard { alias $TMP/www/racecard.json; add_header Cache-Control no-cache; }
         location = /api/racing/schedule { alias $TMP/www/schedule.json; add_header Cache-Control no-cache; }
+        location = /first { alias $TMP/www/first.json; add_header Cache-Control no-cache; }
     }
 }
 EOF
@@ -317,6 +321,11 @@ echo
 for c in "${RUN_CONNS[@]}"; do run_point racecard "$c" "$CARD_PATH"; done
 for c in $PIPELINE_CONNS; do run_point racecard-pipelined "$c" "$CARD_PATH"; done
 for c in $SCHEDULE_CONNS; do run_point schedule "$c" "$SCHED_PATH"; done
+if [ -n "${FIRST_RPS:-}" ] && [ -s "$TMP/www/first.json" ]; then
+  # nginx on the first-minute card's own bytes (oddzy's round was taken at the start)
+  chmod 644 "$TMP/www/first.json"
+  for r in $(seq 1 "$ROUNDS"); do measure first-minute 64 nginx /first "$r"; done
+fi
 for c in $BROWSER_CONNS; do
   run_point racecard-browser "$c" "$CARD_PATH"
   run_point schedule-browser "$c" "$SCHED_PATH"
@@ -365,11 +374,11 @@ for view in racecard racecard-pipelined schedule racecard-browser schedule-brows
   done
 done
 if [ -n "${FIRST_RPS:-}" ]; then
-  g=${BEST["racecard 64 nginx"]:-0|}; g=${g%%|*}
+  g=${BEST["first-minute 64 nginx"]:-0|}; g=${g%%|*}
   fr=$(awk -v o="$FIRST_RPS" -v g="$g" 'BEGIN{printf "%.2f", (g>0?o/g:0)}')
   met=$(awk -v r="$fr" 'BEGIN{print (r >= 1.2 ? "met" : "MISSED")}')
-  printf 'racecard first minute  64  oddzy/nginx %5s (target 1.2: %s)  (%s req/s, %s; nginx: its best plain race card at 64)\n' \
-    "$fr" "$met" "$FIRST_RPS" "$FIRST_NOTE"
+  printf 'racecard first minute  64  oddzy/nginx %5s (target 1.2: %s)  (%s req/s, %s; nginx: %s req/s, its best round on the same card)\n' \
+    "$fr" "$met" "$FIRST_RPS" "$FIRST_NOTE" "$g"
   echo "| racecard, first minute | 64 | $fr (>= 1.2: $met) | - | $FIRST_NOTE |" >>"$MD"
 fi
 # issue 16: no view rebuild caused by a price event. Price events patch a cached race card in
