@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,10 +150,12 @@ unsigned long long odz_http_body_bytes_sendfile(void)
 /* the index of the buffer that lies within the hinted memfd's mapping, or bufcnt */
 static size_t hinted_buf(const h2o_iovec_t *bufs, size_t bufcnt)
 {
-    for (size_t i = 0; i < bufcnt; i++)
-        if (bufs[i].len && bufs[i].base >= hint.base && bufs[i].len <= hint.len &&
-            (size_t)(bufs[i].base - hint.base) <= hint.len - bufs[i].len)
+    uintptr_t lo = (uintptr_t)hint.base; /* addresses compared as numbers: the buffers are */
+    for (size_t i = 0; i < bufcnt; i++) { /* not all of one object */
+        uintptr_t p = (uintptr_t)bufs[i].base;
+        if (bufs[i].len && p >= lo && bufs[i].len <= hint.len && p - lo <= hint.len - bufs[i].len)
             return i;
+    }
     return bufcnt;
 }
 
