@@ -1,8 +1,11 @@
 /* JSON codec for the domain model; every decoder validates before it writes. */
 #include "core/json.h"
 #include "core/err.h"
+#include "core/json_arena.h"
 #include "core/tz.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <stdio.h>
@@ -15,17 +18,65 @@ char *odz_json_dumps(const json_t *j)
     return json_dumps(j, ODZ_JSON_DUMP_FLAGS);
 }
 
+/* The two loaders' bound and error: false (err filled) when len passes max. */
+static bool within(size_t len, size_t max, char *err, size_t errlen)
+{
+    if (len <= max)
+        return true;
+    odz_fail(err, errlen, ODZ_EINVAL, "JSON body of %zu bytes exceeds the limit of %zu", len, max);
+    return false;
+}
+
+static void bad_json(const json_error_t *je, char *err, size_t errlen)
+{
+    odz_fail(err, errlen, ODZ_EINVAL, "bad JSON at line %d column %d: %s", je->line, je->column,
+             je->text);
+}
+
 json_t *odz_json_loadb(const char *buf, size_t len, size_t max, char *err, size_t errlen)
 {
-    if (len > max) {
-        odz_fail(err, errlen, ODZ_EINVAL, "JSON body of %zu bytes exceeds the limit of %zu", len, max);
+    if (!within(len, max, err, errlen))
         return NULL;
-    }
     json_error_t je;
     json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
-        odz_fail(err, errlen, ODZ_EINVAL, "bad JSON at line %d column %d: %s", je.line, je.column,
-                 je.text);
+        bad_json(&je, err, errlen);
+    return j;
+}
+
+/* Each thread's scratch arena, made on its first use and freed when the thread ends (the key's
+ * destructor; the main thread's is still reachable from its thread-local pointer at exit). */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static _Thread_local odz_json_arena *scratch;
+
+static void scratch_free(void *a)
+{
+    odz_json_arena_free(a);
+}
+
+static void scratch_init(void)
+{
+    (void)pthread_key_create(&scratch_key, scratch_free);
+}
+
+const json_t *odz_json_loadb_scratch(const char *buf, size_t len, size_t max, char *err,
+                                     size_t errlen)
+{
+    if (!within(len, max, err, errlen))
+        return NULL;
+    if (!scratch) {
+        pthread_once(&scratch_once, scratch_init);
+        if (!(scratch = odz_json_arena_new(0))) {
+            odz_fail(err, errlen, ODZ_ENOMEM, "out of memory");
+            return NULL;
+        }
+        (void)pthread_setspecific(scratch_key, scratch);
+    }
+    json_error_t je;
+    const json_t *j = odz_json_arena_loadb(scratch, buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        bad_json(&je, err, errlen);
     return j;
 }
 

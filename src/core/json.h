@@ -39,6 +39,12 @@ char *odz_json_dumps(const json_t *j);
 
 /** Parse at most `max` bytes of JSON text (bounded input). NULL with err filled on failure. */
 json_t *odz_json_loadb(const char *buf, size_t len, size_t max, char *err, size_t errlen);
+/** odz_json_loadb into the calling thread's scratch arena (core/json_arena.h), for a reader
+ *  that parses one large response at a time and only reads it: no value is malloc'd or freed
+ *  one by one. The tree is read-only (never json_decref it) and lasts until the thread's next
+ *  odz_json_loadb_scratch; the arena goes with the thread. Same bound and errors. */
+const json_t *odz_json_loadb_scratch(const char *buf, size_t len, size_t max, char *err,
+                                     size_t errlen);
 
 /** An optional string member `key` of `o` into `dst` (`n` bytes): absent or null leaves ""
  * and returns 0; a string shorter than n with no NUL byte in it is copied (0); with `token`

@@ -46,18 +46,21 @@ static int64_t jtime_or0(const json_t *obj, const char *field)
     return s && odz__iso_time(s, &t) == 0 && t > 0 && t <= EPOCH_MAX ? t : 0;
 }
 
-/* The body's `data` object (borrowed from *root, which the caller json_decref's). */
-static json_t *load_data(const char *body, size_t len, json_t **root, char *err, size_t errlen)
+/* The body's `data` object, from *root: the tree is in this thread's scratch arena (a race
+ * card is thousands of values; odz_json_loadb_scratch), read-only and valid until the thread's
+ * next parse. */
+static const json_t *load_data(const char *body, size_t len, const json_t **root, char *err,
+                               size_t errlen)
 {
     *root = NULL;
     if (!body || len == 0) {
         odz_fail(err, errlen, ODZ_EINVAL, "empty body");
         return NULL;
     }
-    *root = odz_json_loadb(body, len, ODZ_SOURCE_BODY_MAX, err, errlen);
+    *root = odz_json_loadb_scratch(body, len, ODZ_SOURCE_BODY_MAX, err, errlen);
     if (!*root)
         return NULL;
-    json_t *data = json_object_get(*root, "data");
+    const json_t *data = json_object_get(*root, "data");
     if (!json_is_object(data)) {
         odz_fail(err, errlen, ODZ_EINVAL, "response without a data object");
         return NULL;
@@ -541,10 +544,10 @@ static int parse_body(const char *body, size_t len, const char *race_key,
                       const char *what, odz_scrape *out, char *err, size_t errlen)
 {
     odz_scrape tmp = {0};
-    json_t *root;
-    json_t *data = load_data(body, len, &root, err, errlen);
+    const json_t *root;
+    const json_t *data = load_data(body, len, &root, err, errlen);
     int rc = data ? fill(&tmp, root, data, race_key, err, errlen) : ODZ_EINVAL;
-    return odz__scrape_done(out, &tmp, root, rc, what, err, errlen);
+    return odz__scrape_done(out, &tmp, NULL, rc, what, err, errlen); /* the arena keeps root */
 }
 
 static int parse_schedule(const char *body, size_t len, const char *request_path, odz_scrape *out,
