@@ -94,44 +94,44 @@ fail:
     return NULL;
 }
 
-/* The body as a JSON object: plain, or the wire form unwrapped. New reference or NULL. */
-static json_t *load_body(const char *body, size_t len, char *err, size_t errlen)
+/* The body as a JSON object: plain, or the wire form unwrapped. The tree is in this thread's
+ * scratch arena (odz_json_loadb_scratch): read-only, valid until the thread's next parse (the
+ * wire form's own tree goes when its payload is parsed: the payload is decoded into a copy
+ * first). NULL on error. */
+static const json_t *load_body(const char *body, size_t len, char *err, size_t errlen)
 {
     if (!body || len == 0) {
         odz_fail(err, errlen, ODZ_EINVAL, "empty body");
         return NULL;
     }
-    json_t *j = odz_json_loadb(body, len, ODZ_SOURCE_BODY_MAX, err, errlen);
+    const json_t *j = odz_json_loadb_scratch(body, len, ODZ_SOURCE_BODY_MAX, err, errlen);
     if (!j)
         return NULL;
     if (!json_is_object(j)) {
         odz_fail(err, errlen, ODZ_EINVAL, "body is not a JSON object");
-        json_decref(j);
         return NULL;
     }
-    json_t *r = json_object_get(j, "r");
+    const json_t *r = json_object_get(j, "r");
     if (!r)
         return j;
-    json_t *inner = NULL;
+    const json_t *inner = NULL;
     if (!json_is_string(r) || json_object_size(j) != 1) {
         odz_fail(err, errlen, ODZ_EINVAL, "wire form must be {\"r\": \"<payload>\"}");
-    } else {
-        size_t n;
-        unsigned char *raw = unwrap(json_string_value(r), json_string_length(r), &n, err, errlen);
-        if (raw) {
-            inner = n ? odz_json_loadb((const char *)raw, n, ODZ_SOURCE_BODY_MAX, err, errlen)
-                      : NULL;
-            if (!n)
-                odz_fail(err, errlen, ODZ_EINVAL, "empty payload");
-            if (inner && !json_is_object(inner)) {
-                odz_fail(err, errlen, ODZ_EINVAL, "payload is not a JSON object");
-                json_decref(inner);
-                inner = NULL;
-            }
-            free(raw);
-        }
+        return NULL;
     }
-    json_decref(j);
+    size_t n;
+    unsigned char *raw = unwrap(json_string_value(r), json_string_length(r), &n, err, errlen);
+    if (!raw)
+        return NULL;
+    if (!n)
+        odz_fail(err, errlen, ODZ_EINVAL, "empty payload");
+    else
+        inner = odz_json_loadb_scratch((const char *)raw, n, ODZ_SOURCE_BODY_MAX, err, errlen);
+    free(raw);
+    if (inner && !json_is_object(inner)) {
+        odz_fail(err, errlen, ODZ_EINVAL, "payload is not a JSON object");
+        inner = NULL;
+    }
     return inner;
 }
 
@@ -419,7 +419,7 @@ static int parse_schedule(const char *body, size_t len, const char *request_path
     if (odz_date_valid(ctx.date))
         ctx.date[0] = '\0';
     int rc = ODZ_EINVAL;
-    json_t *root = load_body(body, len, err, errlen);
+    const json_t *root = load_body(body, len, err, errlen);
     if (!root)
         goto out;
     json_t *groups = json_object_get(root, "regionGroups");
@@ -457,7 +457,7 @@ static int parse_schedule(const char *body, size_t len, const char *request_path
     }
     rc = 0;
 out:
-    return odz__scrape_done(out, &tmp, root, rc, "schedule", err, errlen);
+    return odz__scrape_done(out, &tmp, NULL, rc, "schedule", err, errlen); /* root: the arena's */
 }
 
 /* ---- race card ---- */
@@ -724,7 +724,7 @@ static int parse_race(const char *body, size_t len, const char *race_key, odz_sc
     odz_scrape tmp = {0};
     agency ag[AGENCIES_MAX];
     int rc = ODZ_EINVAL;
-    json_t *root = load_body(body, len, err, errlen);
+    const json_t *root = load_body(body, len, err, errlen);
     if (!root)
         goto out;
     int64_t id;
@@ -799,7 +799,7 @@ static int parse_race(const char *body, size_t len, const char *race_key, odz_sc
     }
     rc = 0;
 out:
-    return odz__scrape_done(out, &tmp, root, rc, "race card", err, errlen);
+    return odz__scrape_done(out, &tmp, NULL, rc, "race card", err, errlen); /* root: the arena's */
 }
 
 /* ---- requests ---- */
