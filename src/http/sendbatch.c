@@ -109,12 +109,8 @@ int odz_sendbatch_flush(odz_sendbatch *b)
         unsigned k = b->n - done < ODZ_SENDBATCH_RING ? (unsigned)(b->n - done) : ODZ_SENDBATCH_RING;
         for (unsigned j = 0; j < k; j++) {
             struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring); /* k fit: the ring is empty */
-            const write_ent *w = &b->w[done + j];
-            if (w->msg.msg_iovlen == 1) /* one frame: a plain send, no iovec to import */
-                io_uring_prep_send(sqe, w->fd, w->msg.msg_iov[0].iov_base,
-                                   w->msg.msg_iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-            else
-                io_uring_prep_sendmsg(sqe, w->fd, &w->msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+            io_uring_prep_sendmsg(sqe, b->w[done + j].fd, &b->w[done + j].msg,
+                                  MSG_DONTWAIT | MSG_NOSIGNAL);
             sqe->user_data = done + j;
             res[done + j] = -EIO; /* until its completion says otherwise */
         }
