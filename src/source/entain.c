@@ -547,7 +547,7 @@ static int parse_body(const char *body, size_t len, const char *race_key,
     const json_t *root;
     const json_t *data = load_data(body, len, &root, err, errlen);
     int rc = data ? fill(&tmp, root, data, race_key, err, errlen) : ODZ_EINVAL;
-    return odz__scrape_done(out, &tmp, NULL, rc, what, err, errlen); /* the arena keeps root */
+    return odz__scrape_done(out, &tmp, rc, what, err, errlen);
 }
 
 static int parse_schedule(const char *body, size_t len, const char *request_path, odz_scrape *out,

@@ -457,7 +457,7 @@ static int parse_schedule(const char *body, size_t len, const char *request_path
     }
     rc = 0;
 out:
-    return odz__scrape_done(out, &tmp, NULL, rc, "schedule", err, errlen); /* root: the arena's */
+    return odz__scrape_done(out, &tmp, rc, "schedule", err, errlen);
 }
 
 /* ---- race card ---- */
@@ -799,7 +799,7 @@ static int parse_race(const char *body, size_t len, const char *race_key, odz_sc
     }
     rc = 0;
 out:
-    return odz__scrape_done(out, &tmp, NULL, rc, "race card", err, errlen); /* root: the arena's */
+    return odz__scrape_done(out, &tmp, rc, "race card", err, errlen);
 }
 
 /* ---- requests ---- */

@@ -479,12 +479,11 @@ int odz__request_path(char *path, size_t pathlen, const char *fmt, ...)
     return w < 0 || (size_t)w >= pathlen ? ODZ_EINVAL : 0;
 }
 
-int odz__scrape_done(odz_scrape *out, odz_scrape *tmp, json_t *root, int rc, const char *what,
-                     char *err, size_t errlen)
+int odz__scrape_done(odz_scrape *out, odz_scrape *tmp, int rc, const char *what, char *err,
+                     size_t errlen)
 {
     if (rc == 0 && (rc = odz__scrape_merge(out, tmp)) != 0)
         odz_fail(err, errlen, rc, "cannot keep the %s: %s", what, odz_errcode(rc));
-    json_decref(root);
     odz_scrape_free(tmp);
     return rc;
 }

@@ -154,10 +154,10 @@ int odz__scrape_add_selection(odz_scrape *s, const char *race_key, const odz_sel
 int odz__scrape_add_price(odz_scrape *s, const char *selection_key, const odz_price *p);
 int odz__scrape_add_exbook(odz_scrape *s, const char *selection_key, const odz_exbook *b);
 /* The end of an adapter's parse: when rc is 0, merge tmp into out (odz__scrape_merge; a failure
- * is "cannot keep the <what>" in err); then free tmp and json_decref root (may be NULL).
- * Returns rc or the merge's code. */
-int odz__scrape_done(odz_scrape *out, odz_scrape *tmp, json_t *root, int rc, const char *what,
-                     char *err, size_t errlen);
+ * is "cannot keep the <what>" in err); then free tmp. (The parsed response is the thread's
+ * scratch arena's: odz_json_loadb_scratch.) Returns rc or the merge's code. */
+int odz__scrape_done(odz_scrape *out, odz_scrape *tmp, int rc, const char *what, char *err,
+                     size_t errlen);
 /* Count a warning; the first one's words are kept. */
 void odz__scrape_warn(odz_scrape *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Bounded copy of source text into a field; a cut is a warning naming `what`. */
