@@ -435,7 +435,7 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
         odz_api_free(a);
         return NULL;
     }
-    a->views = odz_views_new(bus, a->tz, cfg->view_workers, err);
+    a->views = odz_views_new(bus, a->tz, cfg->view_workers, cfg->view_coding_keep_ms, err);
     if (!a->views) {
         odz_api_free(a);
         return NULL;

@@ -13,6 +13,7 @@ typedef struct {
     int threads;              /* event loops (SO_REUSEPORT) */
     int max_connections;
     int view_workers;         /* threads that build views */
+    int view_coding_keep_ms;  /* a compressed coding asked for this recently is kept on rebuild */
     const char *static_root;  /* web/dist, or NULL */
     const char *tz;
     bool metrics_public;      /* /metrics for any peer; false: loopback peers only, others 403 */

@@ -11,7 +11,6 @@
 #include "racing/card.h"
 #include "racing/racing.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,8 +29,6 @@
 #define MAX_PENDING 256 /* events held for a patched view while the service builds it */
 #define COMPRESS_MIN 512 /* bytes: a smaller view is only kept plain */
 #define CODED ((1u << ODZ_ENC_GZIP) | (1u << ODZ_ENC_BR)) /* the compressed codings */
-#define WANT_KEEP_MS 10000 /* a coding no request asked for this long is not made again */
-#define WANT_KEEP_ENV "ODDZY_VIEW_CODING_KEEP_MS" /* sets it, 0..3600000 */
 
 /* A price or book event held while a service build of its view runs. */
 typedef struct {
@@ -58,7 +55,7 @@ typedef struct view {
     bool queued, building, dirty;
     /* Compressed variants are made for the codings clients ask for: wanted_ms[c] is when a
      * request last preferred coding c (odz_http_pick_encoding over CODED), and a build makes
-     * the codings asked for in the last WANT_KEEP_MS (the first build of a view every one).
+     * the codings asked for in the last keep_ms (the first build of a view every one).
      * A request whose coding is missing makes it from the bytes as they are, and it is kept
      * beside them (views.c odz_views_serve). */
     int64_t wanted_ms[ODZ_ENC_COUNT];
@@ -105,7 +102,7 @@ struct odz_views {
     odz_metric *m_hit, *m_miss, *m_rebuild_service, *m_rebuild_patch, *m_error, *m_resync,
         *m_patch_refused, *m_compressed[ODZ_ENC_COUNT];
     int64_t resync_logged_ms;
-    int64_t keep_ms; /* WANT_KEEP_MS or WANT_KEEP_ENV */
+    int64_t keep_ms; /* --view-coding-keep-ms */
 };
 
 static uint64_t fnv(const void *p, size_t n)
@@ -843,7 +840,8 @@ static void collect(void *ud)
                    (double)odz_http_body_bytes_sendfile());
 }
 
-odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
+odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, int coding_keep_ms,
+                         char *err)
 {
     odz_views *v = calloc(1, sizeof *v);
     if (!v) {
@@ -852,20 +850,7 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
     }
     v->bus = bus;
     snprintf(v->tz, sizeof v->tz, "%s", tz && *tz ? tz : ODZ_DEFAULT_TZ);
-    v->keep_ms = WANT_KEEP_MS;
-    const char *keep = getenv(WANT_KEEP_ENV);
-    if (keep && *keep) {
-        char *end;
-        errno = 0;
-        long long ms = strtoll(keep, &end, 10);
-        if (errno || *end || ms < 0 || ms > 3600000) {
-            odz_fail(err, ODZ_ERRLEN, ODZ_EINVAL,
-                     "%s: expected milliseconds 0..3600000, got \"%.40s\"", WANT_KEEP_ENV, keep);
-            free(v);
-            return NULL;
-        }
-        v->keep_ms = ms;
-    }
+    v->keep_ms = coding_keep_ms < 0 ? 0 : coding_keep_ms;
     pthread_mutex_init(&v->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -884,16 +869,12 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err)
         "oddzy_view_patches_refused_total",
         "Price or book events a cached race card could not take (rebuilt by the service)", NULL);
     v->m_error = odz_counter("oddzy_view_build_errors_total", "View builds that failed", NULL);
+    static const char compressions[] =
+        "Compressed variants made of a view's bytes, by coding (only the codings requests ask for)";
     v->m_compressed[ODZ_ENC_GZIP] =
-        odz_counter("oddzy_view_compressions_total",
-                    "Compressed variants made of a view's bytes, by coding (only the codings "
-                    "requests ask for)",
-                    "coding=\"gzip\"");
+        odz_counter("oddzy_view_compressions_total", compressions, "coding=\"gzip\"");
     v->m_compressed[ODZ_ENC_BR] =
-        odz_counter("oddzy_view_compressions_total",
-                    "Compressed variants made of a view's bytes, by coding (only the codings "
-                    "requests ask for)",
-                    "coding=\"br\"");
+        odz_counter("oddzy_view_compressions_total", compressions, "coding=\"br\"");
     v->m_resync = odz_counter("oddzy_view_resyncs_total",
                               "Times every view was rebuilt because bus events were lost", NULL);
     v->n_threads = workers < 1 ? 1 : workers > 16 ? 16 : workers;

@@ -13,8 +13,10 @@ typedef struct odz_views odz_views;
 
 #define ODZ_VIEW_KEY_MAX 64
 
-/** Start `workers` builder threads and subscribe to race events. tz: race-day zone. */
-odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, char *err);
+/** Start `workers` builder threads and subscribe to race events. tz: race-day zone;
+ *  coding_keep_ms: a rebuild makes a compressed coding a request asked for within it. */
+odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, int coding_keep_ms,
+                         char *err);
 void odz_views_free(odz_views *v);
 
 /** Answer `req` with view `key` (e.g. "racecard:42"): from the cache when built (304, and

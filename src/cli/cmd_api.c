@@ -15,10 +15,11 @@
 
 int odz_opts_api(const odz_opt *opts, odz_api_config *ac)
 {
-    int64_t port, threads, maxc, mpub;
+    int64_t port, threads, maxc, mpub, keep;
     if (odz_opt_int(opts, "port", 0, 65535, &port) || odz_opt_int(opts, "threads", 1, 64, &threads) ||
         odz_opt_int(opts, "max-connections", 1, 1000000, &maxc) ||
-        odz_opt_int(opts, "metrics-public", 0, 1, &mpub))
+        odz_opt_int(opts, "metrics-public", 0, 1, &mpub) ||
+        odz_opt_int(opts, "view-coding-keep-ms", 0, 3600000, &keep))
         return ODZ_EINVAL;
     memset(ac, 0, sizeof *ac);
     ac->host = odz_opt_get(opts, "host");
@@ -26,6 +27,7 @@ int odz_opts_api(const odz_opt *opts, odz_api_config *ac)
     ac->threads = (int)threads;
     ac->max_connections = (int)maxc;
     ac->view_workers = 2;
+    ac->view_coding_keep_ms = (int)keep;
     ac->metrics_public = mpub == 1;
     const char *web = odz_opt_get(opts, "web");
     struct stat sb;

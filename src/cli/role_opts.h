@@ -58,6 +58,10 @@
         {"web", "ODDZY_WEB", "web/dist", "directory of the web front end ('' for none)", NULL, 0}, \
         {"metrics-public", "ODDZY_METRICS_PUBLIC", "0",                                          \
          "answer /metrics on the API port to any peer, not only loopback (1 or 0)", NULL, 1},     \
+        {"view-coding-keep-ms", "ODDZY_VIEW_CODING_KEEP_MS", "10000",                            \
+         "a view's gzip or brotli is made again on rebuild while a request asked for it within "  \
+         "this many ms (0-3600000)",                                                              \
+         NULL, 0},                                                                                \
         ODZ_OPT_METRICS_ADDR
 
 /** The simulated world's settings (--seed, --fail-rate, --garbage-rate, --slow-ms, --tz).
