@@ -8,7 +8,8 @@ import { REFRESH_MS, useCoalesced, usePoll } from './useRefresh.js';
 /**
  * fetcher(params) -> Promise of the body. Options:
  * - params(): the request's parameters, read when it starts (e.g. the route's race id);
- * - merge(old, body, params): a silent refresh's body before it replaces the shown one;
+ * - merge(old, body, params): every body before it replaces the shown one (old null when none
+ *   is shown: live events that came before the first answer are merged into it too);
  * - onLoaded(body, { silent, params }): after the body is shown;
  * - refreshMs: silent refresh period while the page is visible (0: none; REFRESH_MS);
  * - refetchMs: default delay of `refetch.trigger()` (a coalesced silent load).
@@ -31,7 +32,7 @@ export function useResource(fetcher, { params = () => undefined, merge, onLoaded
     try {
       const body = await fetcher(p);
       if (my !== seq) return;
-      if (silent && data.value && merge) merge(data.value, body, p);
+      if (merge) merge(data.value, body, p);
       data.value = body;
       error.value = null;
       refreshError.value = false;

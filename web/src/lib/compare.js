@@ -132,24 +132,39 @@ function cellKey(selectionId, provider, market) {
   return `${selectionId}:${provider}:${market}`;
 }
 
-/** An updatePrice event on the grid of `card` (changed in place): the price of one provider's
- * market for one runner, unless the runner is scratched or a newer point (`ts`) was already
- * seen; a price that is not a number above 1 takes the cell away; an exchange price with a
- * `size` becomes the top of that side's ladder. `at` is the receipt time
- * (ms). Returns { key, selection_id, provider, market, from, price } when a cell changed,
- * else null. An event without a provider is our own. */
-export function applyGridPrice(seen, card, ev, at) {
-  if (!ev || !GRID_MARKETS.includes(ev.market)) return null;
-  const runners = card?.runners || [];
-  const r = runners.find((x) => x.selection_id === ev.selection_id) || runners.find((x) => x.number === ev.number);
-  if (!r || isScratched(r)) return null;
+/** Records a live grid price of selection `selectionId` in `seen` unless a newer point was
+ * seen: { key, provider, price } (price null: no price), else null. */
+function recordGridPrice(seen, selectionId, ev, at) {
   const provider = ev.provider || OUR_PROVIDER;
-  const key = cellKey(r.selection_id, provider, ev.market);
+  const key = cellKey(selectionId, provider, ev.market);
   const ts = typeof ev.ts === 'number' ? ev.ts : 0;
   const was = seen.get(key);
   if (was && ts < was.ts) return null;
   const price = typeof ev.price === 'number' && ev.price > 1 ? ev.price : null;
   seen.set(key, { price, ts, at });
+  return { key, provider, price };
+}
+
+/** An updatePrice event on the grid of `card` (changed in place): the price of one provider's
+ * market for one runner, unless the runner is scratched or a newer point (`ts`) was already
+ * seen; a price that is not a number above 1 takes the cell away; an exchange price with a
+ * `size` becomes the top of that side's ladder. `at` is the receipt time
+ * (ms). Returns { key, selection_id, provider, market, from, price } when a cell changed,
+ * else null. An event without a provider is our own. Before the card has come (`card` null:
+ * the subscription was answered first), a price naming its selection id is only recorded, for
+ * mergeGridPrices to put on the card's first answer. */
+export function applyGridPrice(seen, card, ev, at) {
+  if (!ev || !GRID_MARKETS.includes(ev.market)) return null;
+  if (!card) {
+    if (Number.isInteger(ev.selection_id)) recordGridPrice(seen, ev.selection_id, ev, at);
+    return null;
+  }
+  const runners = card.runners || [];
+  const r = runners.find((x) => x.selection_id === ev.selection_id) || runners.find((x) => x.number === ev.number);
+  if (!r || isScratched(r)) return null;
+  const rec = recordGridPrice(seen, r.selection_id, ev, at);
+  if (!rec) return null;
+  const { key, provider, price } = rec;
   if (!r.odds) r.odds = {};
   const from = r.odds[provider]?.[ev.market] ?? null;
   if (price === null) {

@@ -55,6 +55,14 @@ export function acceptPrice(lp, r, ev) {
   return PRICE_SHOW;
 }
 
+/** A live price that comes before its race card (the subscription was answered first): recorded
+ * by its selection id as acceptPrice records one, for mergeFresh to put on the card's first
+ * answer where it is newer than the card's own. True when recorded. */
+export function acceptEarlyPrice(lp, ev) {
+  if (!isPriceEvent(ev) || !Number.isInteger(ev.selection_id)) return false;
+  return acceptPrice(lp, { selection_id: ev.selection_id }, ev) === PRICE_SHOW;
+}
+
 /** Puts an accepted live price on runner `r`; returns the price it moved from (the shown one,
  * else the event's `previous`), for priceMove. */
 export function showPrice(r, ev) {
@@ -78,13 +86,14 @@ export function liveIsNewer(l, r, market) {
   return typeof cardTs !== 'number' || l.ts >= cardTs;
 }
 
-/** A re-fetched card `body` (changed in place) about to replace `old`: keeps what live events
- * said more recently than the card knew (prices newer than its `price_ts`, except on scratched
- * runners; a later status and the results with it). Returns the prices that moved from `old`
- * without a newer live price, [{ selection_id, market, dir, from }], for the flash. */
+/** A re-fetched card `body` (changed in place) about to replace `old` (null: the first answer):
+ * keeps what live events said more recently than the card knew (prices newer than its
+ * `price_ts`, except on scratched runners; a later status and the results with it). Returns
+ * the prices that moved from `old` without a newer live price,
+ * [{ selection_id, market, dir, from }], for the flash. */
 export function mergeFresh(lp, old, body) {
   const moves = [];
-  const oldRunners = new Map((old.runners || []).map((r) => [r.selection_id, r]));
+  const oldRunners = new Map((old?.runners || []).map((r) => [r.selection_id, r]));
   for (const r of body.runners || []) {
     const o = oldRunners.get(r.selection_id);
     if (!r.prices) r.prices = {};
@@ -97,7 +106,7 @@ export function mergeFresh(lp, old, body) {
       }
     }
   }
-  if (body.race && old.race) keepLaterRace(old.race, body.race);
+  if (body.race && old?.race) keepLaterRace(old.race, body.race);
   return moves;
 }
 

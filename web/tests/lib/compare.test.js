@@ -173,6 +173,17 @@ describe('live prices', () => {
   });
 });
 
+it('records a grid price that came before the card and puts it on the first answer', () => {
+  const seen = createGridPrices();
+  expect(applyGridPrice(seen, null, { race_id: 7, selection_id: 12, provider: 'tab', market: 'fixed_win', price: 2.2, ts: 100 }, 1500)).toBe(null);
+  expect(applyGridPrice(seen, null, { race_id: 7, number: 1, provider: 'tab', market: 'fixed_win', price: 9, ts: 100 }, 1500)).toBe(null); // no selection id
+  expect(applyGridPrice(seen, null, { race_id: 7, selection_id: 12, provider: 'tab', market: 'fixed_win', price: 2.9, ts: 99 }, 1600)).toBe(null); // older
+  const body = card();
+  expect(mergeGridPrices(seen, null, body, 1000)).toEqual([]);
+  expect(body.runners[1].odds.tab.fixed_win).toBe(2.2);
+  expect(body.runners[0].odds.tab.fixed_win).toBe(3.2);
+});
+
 it('formats exchange sizes short', () => {
   expect([formatSize(5.4), formatSize(120.4), formatSize(5400), formatSize(25000), formatSize(null)]).toEqual(['5', '120', '5.4k', '25k', '']);
 });

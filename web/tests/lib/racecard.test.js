@@ -2,6 +2,7 @@
 // and the merge of a re-fetched card with what live events said meanwhile.
 import { describe, expect, it } from 'vitest';
 import {
+  acceptEarlyPrice,
   acceptPrice,
   applyCardEvent,
   createLivePrices,
@@ -199,6 +200,23 @@ describe('merging a re-fetched card', () => {
     const body = card([runner(1, 1, { prices: { fixed_win: 300 }, price_ts: { fixed_win: 100 } })]);
     mergeFresh(lp, old, body);
     expect(body.runners[0].prices.fixed_win).toBe(300);
+  });
+
+  it('puts a live price that came before the first card on it when newer than its own', () => {
+    // the subscription was answered before the card: the card's view may not have the price yet
+    const lp = createLivePrices();
+    expect(acceptEarlyPrice(lp, price(1, 'fixed_place', 250, 120))).toBe(true);
+    expect(acceptEarlyPrice(lp, price(2, 'fixed_place', 180, 90))).toBe(true);
+    expect(acceptEarlyPrice(lp, price(1, 'fixed_win', 999, 130, 'tab'))).toBe(false); // theirs, while we price it
+    expect(acceptEarlyPrice(lp, { race_id: 7, number: 3, market: 'fixed_win', price: 300, ts: 1 })).toBe(false); // no selection id
+    expect(acceptEarlyPrice(lp, price(1, 'nonsense', 300, 1))).toBe(false);
+    const body = card([
+      runner(1, 1, { prices: { fixed_win: 300, fixed_place: 240 }, price_ts: { fixed_win: 100, fixed_place: 110 } }),
+      runner(2, 2, { prices: { fixed_place: 170 }, price_ts: { fixed_place: 95 } }),
+    ]);
+    expect(mergeFresh(lp, null, body)).toEqual([]); // nothing was shown: nothing flashes
+    expect(body.runners[0].prices).toEqual({ fixed_win: 300, fixed_place: 250 });
+    expect(body.runners[1].prices.fixed_place).toBe(170); // the card's is newer
   });
 
   it("applies a live price to a runner the card shows without prices", () => {
