@@ -24,6 +24,7 @@
 #   bench/live.sh                     (make bench runs it too)
 #   BENCH_CLIENTS=2000 BENCH_RATES="1 10 20" BENCH_SECONDS=5 BENCH_PROCS=2 bench/live.sh
 #   BENCH_TARGETS="oddzy-ws node-sio" bench/live.sh
+#   BENCH_LO_RPS=1 bench/live.sh     (the clients' TCP receive on their own core: see below)
 #
 # npm packages (socket.io, socket.io-client, ws, nats, pinned in bench/live/package-lock.json)
 # are installed into bench/live/node_modules by `npm ci` on the first run.
@@ -59,4 +60,19 @@ if [ ! -f "$LIVE/node_modules/.package-lock.json" ] || [ "$LIVE/package-lock.jso
   (cd "$LIVE" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in bench/live failed"
 fi
 
-exec taskset -c "$CLIENT_CPU" node "$LIVE/run.mjs"
+# BENCH_LO_RPS=1: loopback's receive side runs on the clients' core (receive packet steering on
+# `lo`), as on a network, where the client's machine does it. By default the kernel delivers a
+# loopback segment in the sender's soft interrupt, so each server's core also pays its clients'
+# TCP receive (about half of oddzy's CPU here, docs/performance.md); with it, each side pays its
+# own, for socket.io alike, but the clients' core then carries that work and the latencies
+# measure it too. Needs root; restored at the end.
+RPS=/sys/class/net/lo/queues/rx-0/rps_cpus
+if [ "${BENCH_LO_RPS:-0}" = 1 ]; then
+  [ -w "$RPS" ] || die "BENCH_LO_RPS=1: cannot write $RPS (needs root and a kernel with RPS)"
+  RPS_WAS=$(cat "$RPS")
+  trap 'echo "$RPS_WAS" >"$RPS"' EXIT
+  printf '%x\n' $((1 << CLIENT_CPU)) >"$RPS"
+  export BENCH_LO_RPS_NOTE="loopback receive on cpu $CLIENT_CPU (BENCH_LO_RPS=1)"
+fi
+
+taskset -c "$CLIENT_CPU" node "$LIVE/run.mjs"

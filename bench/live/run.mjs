@@ -482,6 +482,7 @@ const meta = {
   await sleep(2000);
   const busy = cpus.map((c, i) => Math.round(((cpuBusyTicks(c) - b0[i]) / TICK / 2) * 100));
   meta.machine += `, cpus busy before start: ${busy.map((b, i) => `cpu${i} ${b} %`).join(', ')}`;
+  if (process.env.BENCH_LO_RPS_NOTE) meta.machine += `, ${process.env.BENCH_LO_RPS_NOTE}`;
   if (busy.some((b) => b > 20)) log(`WARNING: the machine is busy before the run (${busy.join(' %, ')} %): latencies will be skewed`);
 }
 log(meta.binary);
