@@ -127,6 +127,37 @@ else
 fi
 echo "# server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU, keep-alive; plain points without Accept-Encoding, -browser points with '$AE'; best of $ROUNDS rounds of ${DURATION}s per point"
 
+# `nginx_conf DIR PORT HTTP-DIRECTIVES LOCATIONS`: an nginx serving files on PORT, one worker,
+# its files under DIR (DIR/nginx.conf)
+nginx_conf() {
+  mkdir -p "$1"
+  cat >"$1/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections 20000; }
+http {
+    types { application/json json; }
+    default_type application/json;
+    access_log off;
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 60s;
+    keepalive_requests 100000000;$3
+    server {
+        listen 127.0.0.1:$2 backlog=4096;$4
+    }
+}
+EOF
+}
+
 # ---- oddzy: simulated world, races updating in the background ----
 P_ODDZY=$(free_port); P_NGINX=$(free_port); P_NODE=$(free_port); P_SHARED=$(free_port)
 # The first minute on a shared core (BENCH_FIRST_MINUTE=0 skips it): an nginx in oddzy's own
@@ -134,33 +165,12 @@ P_ODDZY=$(free_port); P_NGINX=$(free_port); P_NODE=$(free_port); P_SHARED=$(free
 # nginx"): whatever the world and the first sweep take, they take from both servers alike.
 SHARED_PID=
 if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
-  mkdir -p "$TMP/shared" "$TMP/www"
+  mkdir -p "$TMP/www"
   echo '{}' >"$TMP/www/shared.json"
   chmod 755 "$TMP" "$TMP/www" && chmod 644 "$TMP/www/shared.json"
-  cat >"$TMP/shared/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $TMP/shared/nginx.pid;
-error_log $TMP/shared/error.log warn;
-events { worker_connections 1024; }
-http {
-    types { application/json json; }
-    default_type application/json;
-    access_log off;
-    client_body_temp_path $TMP/shared/body;
-    proxy_temp_path $TMP/shared/proxy;
-    fastcgi_temp_path $TMP/shared/fastcgi;
-    uwsgi_temp_path $TMP/shared/uwsgi;
-    scgi_temp_path $TMP/shared/scgi;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000000;
-    server {
-        listen 127.0.0.1:$P_SHARED backlog=4096;
-        location = /shared { alias $TMP/www/shared.json; add_header Cache-Control no-cache; }
-    }
-}
-EOF
+  # (no open_file_cache: the file is replaced between slices)
+  nginx_conf "$TMP/shared" "$P_SHARED" "" "
+        location = /shared { alias $TMP/www/shared.json; add_header Cache-Control no-cache; }"
   capped oddzy taskset -c "$SERVER_CPU" nginx -p "$TMP/shared" -c "$TMP/shared/nginx.conf" -e "$TMP/shared/error.log" &
   SHARED_PID=$!
   PIDS+=("$SHARED_PID")
@@ -280,37 +290,13 @@ done
 echo "# race card: $CARD_PATH"
 
 # ---- nginx: the same bytes from files ----
-cat >"$TMP/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-worker_rlimit_nofile 65536;
-events { worker_connections 20000; }
-http {
-    types { application/json json; }
-    default_type application/json;
-    access_log off;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 60s;
-    keepalive_requests 100000000;
+nginx_conf "$TMP/nginx" "$P_NGINX" "
     open_file_cache max=16 inactive=60s;
     open_file_cache_valid 60s;
-    gzip_static on; # the .gz beside each file, to clients that accept gzip
-    server {
-        listen 127.0.0.1:$P_NGINX backlog=4096;
+    gzip_static on; # the .gz beside each file, to clients that accept gzip" "
         location = /api/racing/racecard { alias $TMP/www/racecard.json; add_header Cache-Control no-cache; }
         location = /api/racing/schedule { alias $TMP/www/schedule.json; add_header Cache-Control no-cache; }
-        location = /first { alias $TMP/www/first.json; add_header Cache-Control no-cache; }
-    }
-}
-EOF
+        location = /first { alias $TMP/www/first.json; add_header Cache-Control no-cache; }"
 capped nginx taskset -c "$SERVER_CPU" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
