@@ -19,9 +19,21 @@ export const PRICE_DROP = 'drop';
 export const PRICE_ASK = 'ask';
 
 /** The live prices one race card has seen: "selection:market" -> { ours, ts, price }, and
- * whether our own provider prices the race. One per shown race (a new race: a new one). */
+ * whether our own provider prices the race; and the raceUpdated events that came before the
+ * card (`early`, keepEarlyRaceEvent). One per shown race (a new race: a new one). */
 export function createLivePrices() {
-  return { seen: new Map(), oursInRace: false };
+  return { seen: new Map(), oursInRace: false, early: [] };
+}
+
+/** The raceUpdated events kept before the card comes: the latest this many. */
+export const EARLY_RACE_MAX = 64;
+
+/** A raceUpdated event that comes before the race card (the subscription was answered first):
+ * kept for mergeFresh to put on the card's first answer, which may predate it. */
+export function keepEarlyRaceEvent(lp, ev) {
+  if (!ev || !ev.race_id) return;
+  lp.early.push(ev);
+  if (lp.early.length > EARLY_RACE_MAX) lp.early.shift();
 }
 
 function priceKey(selectionId, market) {
@@ -86,12 +98,35 @@ export function liveIsNewer(l, r, market) {
   return typeof cardTs !== 'number' || l.ts >= cardTs;
 }
 
+/** The runners of `card` with these numbers scratched (a raceUpdated event's `scratched`). */
+function markScratched(card, numbers) {
+  if (!Array.isArray(numbers)) return;
+  for (const n of numbers) {
+    const s = (card.runners || []).find((x) => x.number === n);
+    if (s && !isScratched(s)) s.is_scratched = true;
+  }
+}
+
+/** A raceUpdated event kept before the card, on its first answer: only what cannot go back (a
+ * later status, results where it has none, scratchings), since the card may be the newer. */
+function applyEarlyRaceEvent(card, ev) {
+  const mr = card.meeting?.races?.find((x) => x.race_id === ev.race_id);
+  if (mr && ev.status) mr.status = laterStatus(mr.status, ev.status);
+  if (!card.race || card.race.race_id !== ev.race_id) return;
+  keepLaterRace({ status: ev.status, results: Array.isArray(ev.results) ? ev.results : [] }, card.race);
+  markScratched(card, ev.scratched);
+}
+
 /** A re-fetched card `body` (changed in place) about to replace `old` (null: the first answer):
  * keeps what live events said more recently than the card knew (prices newer than its
- * `price_ts`, except on scratched runners; a later status and the results with it). Returns
- * the prices that moved from `old` without a newer live price,
- * [{ selection_id, market, dir, from }], for the flash. */
+ * `price_ts`, except on scratched runners; a later status and the results with it; on the
+ * first answer, the raceUpdated events kept before it). Returns the prices that moved from
+ * `old` without a newer live price, [{ selection_id, market, dir, from }], for the flash. */
 export function mergeFresh(lp, old, body) {
+  if (!old) {
+    for (const ev of lp.early) applyEarlyRaceEvent(body, ev);
+    lp.early.length = 0;
+  }
   const moves = [];
   const oldRunners = new Map((old?.runners || []).map((r) => [r.selection_id, r]));
   for (const r of body.runners || []) {
@@ -119,11 +154,7 @@ export function applyCardEvent(card, raceId, ev) {
   if (mr && ev.status) mr.status = laterStatus(mr.status, ev.status);
   if (ev.race_id !== raceId) return false;
   applyRaceEvent(card.race, ev);
-  if (Array.isArray(ev.scratched))
-    for (const n of ev.scratched) {
-      const s = (card.runners || []).find((x) => x.number === n);
-      if (s && !isScratched(s)) s.is_scratched = true;
-    }
+  markScratched(card, ev.scratched);
   return true;
 }
 

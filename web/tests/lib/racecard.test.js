@@ -9,6 +9,8 @@ import {
   findRunner,
   isOurProvider,
   isPriceEvent,
+  EARLY_RACE_MAX,
+  keepEarlyRaceEvent,
   liveIsNewer,
   mergedTarget,
   mergeFresh,
@@ -217,6 +219,25 @@ describe('merging a re-fetched card', () => {
     expect(mergeFresh(lp, null, body)).toEqual([]); // nothing was shown: nothing flashes
     expect(body.runners[0].prices).toEqual({ fixed_win: 300, fixed_place: 250 });
     expect(body.runners[1].prices.fixed_place).toBe(170); // the card's is newer
+  });
+
+  it('puts the race events that came before the first card on it, only forward', () => {
+    const lp = createLivePrices();
+    keepEarlyRaceEvent(lp, { race_id: 7, status: 'CLOSED', scratched: [2], scheduled_start: 1 });
+    keepEarlyRaceEvent(lp, { race_id: 8, status: 'FINAL' }); // another race of the meeting
+    keepEarlyRaceEvent(lp, { race_id: 7, status: 'OPEN' }); // older than the card: no going back
+    keepEarlyRaceEvent(lp, null);
+    const body = card([runner(1, 1), runner(2, 2)], { race_id: 7, status: 'OPEN', scheduled_start: 500, results: [] });
+    expect(mergeFresh(lp, null, body)).toEqual([]);
+    expect(body.race.status).toBe('CLOSED');
+    expect(body.race.scheduled_start).toBe(500); // the card's, not an early event's
+    expect(body.runners[1].is_scratched).toBe(true);
+    expect(body.runners[0].is_scratched).toBeUndefined();
+    expect(body.meeting.races.find((r) => r.race_id === 8).status).toBe('FINAL');
+    expect(lp.early).toEqual([]); // used once
+    // a later card of the same race does not take them again, and the list is bounded
+    for (let i = 0; i < EARLY_RACE_MAX + 10; i++) keepEarlyRaceEvent(lp, { race_id: 7, status: 'OPEN' });
+    expect(lp.early.length).toBe(EARLY_RACE_MAX);
   });
 
   it("applies a live price to a runner the card shows without prices", () => {
