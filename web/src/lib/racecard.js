@@ -107,11 +107,16 @@ function markScratched(card, numbers) {
   }
 }
 
+/** A raceUpdated event's status on the card's list of the meeting's races (only forward). */
+function meetingRaceStatus(card, ev) {
+  const mr = card.meeting?.races?.find((x) => x.race_id === ev.race_id);
+  if (mr && ev.status) mr.status = laterStatus(mr.status, ev.status);
+}
+
 /** A raceUpdated event kept before the card, on its first answer: only what cannot go back (a
  * later status, results where it has none, scratchings), since the card may be the newer. */
 function applyEarlyRaceEvent(card, ev) {
-  const mr = card.meeting?.races?.find((x) => x.race_id === ev.race_id);
-  if (mr && ev.status) mr.status = laterStatus(mr.status, ev.status);
+  meetingRaceStatus(card, ev);
   if (!card.race || card.race.race_id !== ev.race_id) return;
   keepLaterRace({ status: ev.status, results: Array.isArray(ev.results) ? ev.results : [] }, card.race);
   markScratched(card, ev.scratched);
@@ -150,8 +155,7 @@ export function mergeFresh(lp, old, body) {
  * True when the event is about the card's race (what it lacks, such as dividends, scratching
  * times and deductions, is in the card only: fetch it again). */
 export function applyCardEvent(card, raceId, ev) {
-  const mr = card.meeting?.races?.find((x) => x.race_id === ev.race_id);
-  if (mr && ev.status) mr.status = laterStatus(mr.status, ev.status);
+  meetingRaceStatus(card, ev);
   if (ev.race_id !== raceId) return false;
   applyRaceEvent(card.race, ev);
   markScratched(card, ev.scratched);
