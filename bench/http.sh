@@ -9,7 +9,11 @@
 # connections at 64, 1000 and 10000. Prints requests/s, p50 and p99 latency, the server's CPU
 # time per request (user + system of all its threads, from /proc: the figure that holds on a
 # shared machine, where requests a second follow the neighbours), and the ratios oddzy/nginx and
-# oddzy/node against issue 16's targets; a markdown copy goes to build/bench/.
+# oddzy/node against issue 16's targets; a markdown copy goes to build/bench/. For each oddzy
+# round it also prints the view rebuilds (and a second) and the mean event-to-view latency
+# (oddzy_view_event_latency_seconds: from an event reaching the view cache to the first version
+# of a view that shows it), patched in memory and rebuilt through the racing service apart, and
+# at the end that latency's p50 and p99 over the whole run.
 #
 # The -pipelined points (race card at BENCH_PIPELINE_CONNS, "64 1000" by default; "" skips them)
 # send the plain request BENCH_PIPELINE_DEPTH (8) at a time on each connection
@@ -158,6 +162,52 @@ http {
 EOF
 }
 
+# The view cache's counters as one line, "rebuilds patched-count patched-sum service-count
+# service-sum": oddzy_view_rebuilds_total (every cause) and the count and sum of the
+# event-to-view latency (oddzy_view_event_latency_seconds) by how the view was made
+view_stats() {
+  curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '
+    /^oddzy_view_rebuilds_total/ { r += $NF }
+    /^oddzy_view_event_latency_seconds_count/ && /cause="event_patch"/ { pc = $NF }
+    /^oddzy_view_event_latency_seconds_sum/ && /cause="event_patch"/ { ps = $NF }
+    /^oddzy_view_event_latency_seconds_count/ && /cause="service"/ { sc = $NF }
+    /^oddzy_view_event_latency_seconds_sum/ && /cause="service"/ { ss = $NF }
+    END { printf "%d %d %.6f %d %.6f\n", r, pc, ps, sc, ss }'
+}
+# `view_note BEFORE AFTER SECONDS` (two view_stats lines): the view rebuilds between them, a
+# second, and the mean event-to-view latency of each kind (views patched from events in memory,
+# views rebuilt through the racing service), with how many observations each mean has
+view_note() {
+  awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    n = y[1] - x[1]; pc = y[2] - x[2]; sc = y[4] - x[4]
+    printf "view rebuilds %d (%.0f/s), event to view: patched %s, via service %s", n, (t > 0 ? n / t : 0),
+      (pc > 0 ? sprintf("%.1f ms (n=%d)", (y[3] - x[3]) / pc * 1000, pc) : "-"),
+      (sc > 0 ? sprintf("%.1f ms (n=%d)", (y[5] - x[5]) / sc * 1000, sc) : "-") }'
+}
+# p50 and p99 of the event-to-view latency over the whole run, by kind: the histogram bucket
+# each falls in ("<= 5 ms")
+view_latency_quantiles() {
+  curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '
+    /^oddzy_view_event_latency_seconds_bucket/ {
+      match($0, /cause="[^"]*"/); c = substr($0, RSTART + 7, RLENGTH - 8)
+      match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5)
+      k = ++nb[c]; bound[c, k] = le; cum[c, k] = $NF; if (!(c in seen)) { seen[c] = 1; order[++nc] = c }
+    }
+    function q(c, f,   k, tot) {
+      tot = cum[c, nb[c]]
+      for (k = 1; k <= nb[c]; k++) if (cum[c, k] >= f * tot)
+        return bound[c, k] == "+Inf" ? "> " bound[c, k - 1] * 1000 " ms" : "<= " bound[c, k] * 1000 " ms"
+    }
+    END {
+      for (i = 1; i <= nc; i++) {
+        c = order[i]; if (cum[c, nb[c]] == 0) continue
+        printf "%s%s: n=%d p50 %s, p99 %s", (out++ ? "; " : ""), c, cum[c, nb[c]], q(c, 0.5), q(c, 0.99)
+      }
+      if (!out) printf "none observed"
+    }'
+}
+
 # ---- oddzy: simulated world, races updating in the background ----
 P_ODDZY=$(free_port); P_NGINX=$(free_port); P_NODE=$(free_port); P_SHARED=$(free_port)
 # The first minute on a shared core (BENCH_FIRST_MINUTE=0 skips it): an nginx in oddzy's own
@@ -211,15 +261,15 @@ if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
   if [ -n "$FRID" ]; then
     t_start=$(( ($(date +%s%N) - t_ready) / 1000000 ))
     fb=$(curl -fsS "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" | wc -c)
-    rb0=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{s+=$2} END{printf "%d", s}')
+    vs0=$(view_stats)
     taskset -c "$CLIENT_CPU" wrk -t1 -c 64 -d 5s --timeout 10s --latency \
       "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" >"$TMP/wrk-first.txt" 2>&1 || true
-    rb1=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{s+=$2} END{printf "%d", s}')
+    vs1=$(view_stats)
     FIRST_RPS=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$TMP/wrk-first.txt")
     # the card as the round ended: nginx serves these very bytes for the comparison
     mkdir -p "$TMP/www"
     curl -fsS -o "$TMP/www/first.json" "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID"
-    FIRST_NOTE="from ${t_start} ms after ready, a ${fb}-byte card ($(stat -c %s "$TMP/www/first.json") at the end), $((rb1 - rb0)) view rebuilds in the round"
+    FIRST_NOTE="from ${t_start} ms after ready, a ${fb}-byte card ($(stat -c %s "$TMP/www/first.json") at the end), $(view_note "$vs0" "$vs1" 5) in the round"
     echo "# first minute: racecard 64 oddzy ${FIRST_RPS:-0} req/s ($FIRST_NOTE)"
     # the same card on the shared core: slices of BENCH_FIRST_SLICE s taking turns (oddzy,
     # nginx, nginx, oddzy, ...: each sees as much of the sweep's decline), nothing stopped;
@@ -319,8 +369,6 @@ echo "# with Accept-Encoding '$AE': oddzy sends $(coding "$P_ODDZY"), nginx $(co
 pids_of() { case $1 in oddzy) echo "$ODDZY_PID" ;; nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") ;; node) echo "$NODE_PID" ;; esac; }
 cpu_ticks() { local t=0 p; for p in $(pids_of "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 port_of() { case $1 in oddzy) echo "$P_ODDZY" ;; nginx) echo "$P_NGINX" ;; node) echo "$P_NODE" ;; esac; }
-# every cause (service, event_patch) summed
-rebuilds() { curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_rebuilds_total/{s+=$2} END{printf "%d\n", s}'; }
 
 # ms from a wrk duration ("512.00us", "1.20ms", "2.01s")
 to_ms() { awk -v v="$1" 'BEGIN{ n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /m$/) n*=60000; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }
@@ -328,17 +376,17 @@ to_ms() { awk -v v="$1" 'BEGIN{ n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$
 RESULTS=()
 declare -A BEST   # "view c srv" -> "rps|p50|p99|note" of its best round
 measure() { # view conns server path round
-  local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt" r0=0 r1=0
+  local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt" r0= r1=
   local hdr=() pipe=(); case $view in *-browser) hdr=(-H "Accept-Encoding: $AE") ;; esac
   case $view in *-pipelined) pipe=(-s "$ROOT/bench/pipeline.lua") ;; esac
-  if [ "$srv" = oddzy ]; then r0=$(rebuilds); else kill -STOP "$ODDZY_PID"; fi
+  if [ "$srv" = oddzy ]; then r0=$(view_stats); else kill -STOP "$ODDZY_PID"; fi
   local t0 t1; t0=$(cpu_ticks "$srv")
   # (wrk's own CPU too: when its one core is full, it, not the server, sets the rate)
   /usr/bin/time -o "$out.time" -f '%e %U %S' taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" \
     -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" "${pipe[@]}" \
     "http://127.0.0.1:$(port_of "$srv")$path" ${pipe:+-- "$PIPELINE_DEPTH"} >"$out" 2>&1 || true
   t1=$(cpu_ticks "$srv")
-  if [ "$srv" = oddzy ]; then r1=$(rebuilds); else kill -CONT "$ODDZY_PID"; fi
+  if [ "$srv" = oddzy ]; then r1=$(view_stats); else kill -CONT "$ODDZY_PID"; fi
   local rps p50 p99 errs non2xx note=""
   rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$out")
   p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$out")")
@@ -354,7 +402,7 @@ measure() { # view conns server path round
   if [ -s "$out.time" ]; then
     note="$note wrk cpu $(awk '{ if ($1 > 0) printf "%.0f%%", ($2 + $3) / $1 * 100 }' "$out.time")"
   fi
-  if [ "$srv" = oddzy ]; then note="$note view rebuilds $((${r1%.*} - ${r0%.*}))"; fi
+  if [ "$srv" = oddzy ]; then note="$note $(view_note "$r0" "$r1" "$DURATION")"; fi
   if [ -z "$rps" ]; then note="wrk failed: $(tail -n 1 "$out")"; rps=0; fi
   printf '  round %s: %-9s %6s  %-6s %9s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$5" "$view" "$c" "$srv" "$rps" "$p50" "$p99" "$note"
   local prev=${BEST["$view $c $srv"]:-0|}
@@ -456,5 +504,8 @@ fi
 refused=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_patches_refused_total /{printf "%d", $2}')
 by_cause=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk -F'[{}" ]+' '/^oddzy_view_rebuilds_total\{/{printf "%s %d, ", $3, $NF}')
 echo "# over the whole oddzy run: view rebuilds by cause ${by_cause%, }; price or book events sent to the racing service (patches refused): ${refused:-?} (target 0)"
+lat=$(view_latency_quantiles)
+echo "# event to view over the whole oddzy run (from an event reaching the view cache to the first version of a view showing it): $lat"
+echo "| event to view latency, whole run | | $lat | | |" >>"$MD"
 echo "| price events that rebuilt a view through the service (patches refused), whole run | | ${refused:-?} (target 0) | | rebuilds by cause: ${by_cause%, } |" >>"$MD"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg); markdown: ${MD#$ROOT/}"

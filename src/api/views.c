@@ -77,6 +77,9 @@ typedef struct view {
     bool delayed;        /* on the delayed list, due at due_ms */
     int64_t due_ms, rendered_ms; /* rendered_ms: the last render from rows */
     int64_t built_ms;            /* the end of its last build, either kind */
+    /* when the first event that changed it since its last build began reached the view cache
+     * (odz_mono_us; 0 none): the build that takes it observes the event-to-view latency */
+    int64_t event_us;
     /* events that came during a service build: applied to the rows it brings (an event the
      * service's read already saw changes nothing: rows keep the latest by ts) */
     pending_patch *pending;
@@ -100,7 +103,7 @@ struct odz_views {
     int64_t sub;
     uint64_t hits, misses, rebuilds, errors;
     odz_metric *m_hit, *m_miss, *m_rebuild_service, *m_rebuild_patch, *m_error, *m_resync,
-        *m_patch_refused, *m_compressed[ODZ_ENC_COUNT];
+        *m_patch_refused, *m_compressed[ODZ_ENC_COUNT], *m_latency_service, *m_latency_patch;
     int64_t resync_logged_ms;
     int64_t keep_ms; /* --view-coding-keep-ms */
 };
@@ -206,6 +209,14 @@ static bool want_service(view *e, const char *corr)
     if (e->building)
         e->dirty = true;
     return e->building;
+}
+
+/* An event changed e: the build that starts next shows it (the first one since the last
+ * build's start is the one its latency is measured from). Caller holds lock. */
+static void note_event(view *e)
+{
+    if (!e->event_us)
+        e->event_us = odz_mono_us();
 }
 
 /* Queue a build of e through the racing service at once (see want_service). Caller holds
@@ -468,6 +479,8 @@ static void *worker(void *arg)
         e->mem_build = !e->service && e->rows && e->card && !odz_card_rows_copy(e->rows, &mem);
         e->service = false;
         e->patched = false;
+        int64_t event_us = e->event_us; /* the events it shows: those before it started */
+        e->event_us = 0;
         pthread_mutex_unlock(&v->lock);
 
         char err[ODZ_ERRLEN] = "";
@@ -511,6 +524,9 @@ static void *worker(void *arg)
                 e->rendered_ms = odz_mono_ms();
             v->rebuilds++;
             odz_metric_inc(e->mem_build ? v->m_rebuild_patch : v->m_rebuild_service);
+            if (event_us)
+                odz_metric_observe(e->mem_build ? v->m_latency_patch : v->m_latency_service,
+                                   (double)(odz_mono_us() - event_us) / 1e6);
             if (!e->mem_build && e->kind != KIND_OTHER) {
                 /* the service's view and rows replace the patched ones */
                 if (e->rows)
@@ -532,6 +548,8 @@ static void *worker(void *arg)
         } else {
             v->errors++;
             odz_metric_inc(v->m_error);
+            if (event_us && (!e->event_us || event_us < e->event_us))
+                e->event_us = event_us; /* the retry shows them: measured from the first */
             e->stale = e->var[ODZ_ENC_IDENTITY] != NULL; /* keep serving it, not trusted */
             if (e->rows && !e->mem_build) {
                 /* what the failed build was for is not in the rows: no patching until the
@@ -687,13 +705,17 @@ static void invalidate(odz_views *v, const char *key, const char *corr)
     pthread_mutex_lock(&v->lock);
     if (!prefix) {
         view *e = *slot(v, key);
-        if (e && e->var[ODZ_ENC_IDENTITY])
+        if (e && e->var[ODZ_ENC_IDENTITY]) {
+            note_event(e);
             enqueue_event(v, e, corr);
+        }
     } else {
         for (int b = 0; b < BUCKETS; b++)
             for (view *e = v->buckets[b]; e; e = e->next)
-                if (e->var[ODZ_ENC_IDENTITY] && !strncmp(e->key, key, kl - 1))
+                if (e->var[ODZ_ENC_IDENTITY] && !strncmp(e->key, key, kl - 1)) {
+                    note_event(e);
                     enqueue_event(v, e, corr);
+                }
     }
     pthread_mutex_unlock(&v->lock);
 }
@@ -766,7 +788,10 @@ static void patch(odz_views *v, long long id, view_kind kind, bool book, const o
         rc = ODZ_ESTATE;
     } else if (rc == 0) {
         rc = apply(e, &pp);
+        if (rc == 0)
+            goto out; /* nothing the view shows changed */
     }
+    note_event(e);
     if (rc == 1) {
         e->patched = true;
         schedule_render(v, e, m->corr_id);
@@ -775,6 +800,7 @@ static void patch(odz_views *v, long long id, view_kind kind, bool book, const o
             odz_metric_inc(v->m_patch_refused);
         enqueue(v, e, m->corr_id);
     }
+out:
     pthread_mutex_unlock(&v->lock);
 }
 
@@ -875,6 +901,13 @@ odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, int coding_k
         odz_counter("oddzy_view_compressions_total", compressions, "coding=\"gzip\"");
     v->m_compressed[ODZ_ENC_BR] =
         odz_counter("oddzy_view_compressions_total", compressions, "coding=\"br\"");
+    static const char latency[] =
+        "From an event reaching the view cache to the first version of a view that shows it, by "
+        "how that version was made";
+    v->m_latency_service =
+        odz_histogram("oddzy_view_event_latency_seconds", latency, "cause=\"service\"", NULL, 0);
+    v->m_latency_patch = odz_histogram("oddzy_view_event_latency_seconds", latency,
+                                       "cause=\"event_patch\"", NULL, 0);
     v->m_resync = odz_counter("oddzy_view_resyncs_total",
                               "Times every view was rebuilt because bus events were lost", NULL);
     v->n_threads = workers < 1 ? 1 : workers > 16 ? 16 : workers;

@@ -21,11 +21,16 @@ int64_t odz_real_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t odz_mono_ms(void)
+int64_t odz_mono_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t odz_mono_ms(void)
+{
+    return odz_mono_us() / 1000;
 }
 
 void odz_clock_configure(double speed, int64_t anchor_ms, int64_t start_ms)

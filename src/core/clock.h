@@ -19,6 +19,8 @@ int64_t odz_now_ms(void);
 int64_t odz_real_ms(void);
 /** Monotonic milliseconds (CLOCK_MONOTONIC), for intervals and ages. */
 int64_t odz_mono_ms(void);
+/** Monotonic microseconds (CLOCK_MONOTONIC), for latencies. */
+int64_t odz_mono_us(void);
 /** Real milliseconds that pass while `sim_ms` simulated milliseconds pass (>= 1 if sim_ms > 0). */
 int64_t odz_clock_real_interval_ms(int64_t sim_ms);
 double odz_clock_speed(void);

@@ -899,6 +899,81 @@ static void odds_events_rebuild_nothing(void **state)
     assert_true(rebuilds("service") + rebuilds("event_patch") == before);
 }
 
+/* oddzy_view_event_latency_seconds{cause} from the metrics page: its count and sum. */
+static void event_latency(const char *cause, double *count, double *sum)
+{
+    char *txt = NULL, want_count[96], want_sum[96];
+    size_t len = 0;
+    *count = *sum = -1;
+    assert_int_equal(odz_metrics_render(&txt, &len), 0);
+    snprintf(want_count, sizeof want_count,
+             "\noddzy_view_event_latency_seconds_count{cause=\"%s\"} ", cause);
+    snprintf(want_sum, sizeof want_sum, "\noddzy_view_event_latency_seconds_sum{cause=\"%s\"} ",
+             cause);
+    const char *c = strstr(txt, want_count), *s = strstr(txt, want_sum);
+    if (c)
+        *count = strtod(c + strlen(want_count), NULL);
+    if (s)
+        *sum = strtod(s + strlen(want_sum), NULL);
+    free(txt);
+    assert_true(*count >= 0 && *sum >= 0);
+}
+
+/* The event-to-view latency is measured where it happens: a price event that patches a cached
+ * card and a status event that rebuilds it through the service each add one observation of
+ * their cause, no longer than the time from publishing the event to reading the view that
+ * shows it; an event of a race whose views are not cached adds none. */
+static void event_to_view_latency_is_measured(void **state)
+{
+    fx *f = *state;
+    int64_t race = f->race_id[3], sel = f->sel_id[3][1];
+    char path[128], subj[64], ev[256];
+    snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
+    json_decref(get_json(f, path));
+    sleep_us(200000); /* whatever caching it set off is done */
+    double pc0, ps0, sc0, ss0;
+    event_latency("event_patch", &pc0, &ps0);
+    event_latency("service", &sc0, &ss0);
+
+    /* a race nobody looked at: nothing cached, nothing measured */
+    snprintf(subj, sizeof subj, "race.%lld.price", 987654LL);
+    odz_bus_publish(f->bus, subj, "{\"race_id\":987654}", 18, NULL);
+
+    int64_t t0 = now_us();
+    snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
+    int n = snprintf(ev, sizeof ev,
+                     "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
+                     "\"provider\":\"oddzy\",\"price\":8.76,\"ts\":%lld}",
+                     (long long)race, (long long)sel, (long long)odz_now() + 500);
+    odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
+    want w = {.race_id = race, .sel_id = sel, .price = 8.76};
+    assert_true(card_shows(f, path, &w));
+    double shown_s = (double)(now_us() - t0) / 1e6;
+    sleep_us(100000);
+    double pc1, ps1;
+    event_latency("event_patch", &pc1, &ps1);
+    print_message("a price event: %.0f observation(s), %.2f ms (shown to a reader after %.2f ms)\n",
+                  pc1 - pc0, (ps1 - ps0) * 1000, shown_s * 1000);
+    assert_true(pc1 - pc0 == 1);
+    assert_true(ps1 - ps0 > 0 && ps1 - ps0 <= shown_s);
+
+    /* a status change: the card goes back to the racing service */
+    t0 = now_us();
+    json_t *r = call(f, "get_race", json_pack("{s:I}", "race_id", (json_int_t)race));
+    json_object_set_new(r, "status", json_string("INTERIM"));
+    json_decref(call(f, "update_race", json_pack("{s:o}", "race", r)));
+    want st = {.race_id = race, .status = "INTERIM"};
+    assert_true(view_shows(f, path, card_status, &st));
+    shown_s = (double)(now_us() - t0) / 1e6;
+    sleep_us(100000);
+    double sc1, ss1;
+    event_latency("service", &sc1, &ss1);
+    print_message("a status event: %.0f observation(s), %.2f ms in all (shown after %.2f ms)\n",
+                  sc1 - sc0, (ss1 - ss0) * 1000, shown_s * 1000);
+    assert_true(sc1 - sc0 >= 1); /* the card, and the other cached views of the race day */
+    assert_true(ss1 - ss0 > 0);
+}
+
 /* A view whose event was lost is still repaired: a change is written behind the API's back (no
  * event), then a flood overflows the view cache's bus queue; the lost events are reported with
  * the next delivery (odz_msg.missed) and every view is rebuilt, so the race card shows it. */
@@ -937,6 +1012,7 @@ int main(void)
         cmocka_unit_test(status_reaches_racecard_schedule_next),
         cmocka_unit_test(failed_rebuild_is_retried),
         cmocka_unit_test(odds_events_rebuild_nothing),
+        cmocka_unit_test(event_to_view_latency_is_measured),
         cmocka_unit_test(missed_events_rebuild_every_view),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
