@@ -864,6 +864,16 @@ static void collect(void *ud)
                                "their memfd rather than copied",
                                NULL),
                    (double)odz_http_body_bytes_sendfile());
+    odz_metric_set(odz_gauge("oddzy_view_memfds",
+                             "Versions of large views held in a memfd now (at most "
+                             "oddzy_view_memfds_max; past it they are kept in memory)",
+                             NULL),
+                   (double)odz_buf_files_open());
+    odz_metric_set(odz_gauge("oddzy_view_memfds_max",
+                             "Most large view versions held in memfds at once (an eighth of the "
+                             "descriptor limit, at most 4096)",
+                             NULL),
+                   (double)odz_buf_files_max());
 }
 
 odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, int coding_keep_ms,

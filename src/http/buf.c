@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -86,14 +87,45 @@ fail:
     return -1;
 }
 
+#define FILES_CAP 4096
+static atomic_int files_open; /* BUF_FILE buffers alive */
+
+int odz_buf_files_max(void)
+{
+    static atomic_int max; /* worked out once: the limit is set at start-up */
+    int m = atomic_load_explicit(&max, memory_order_relaxed);
+    if (!m) {
+        struct rlimit rl;
+        rlim_t eighth = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur / 8 : 0;
+        m = eighth >= FILES_CAP ? FILES_CAP : eighth >= 1 ? (int)eighth : 1;
+        atomic_store_explicit(&max, m, memory_order_relaxed);
+    }
+    return m;
+}
+
+int odz_buf_files_open(void)
+{
+    return atomic_load_explicit(&files_open, memory_order_relaxed);
+}
+
 odz_buf *odz_buf_take_file(void *data, size_t len)
 {
     char *map;
-    int fd = len >= ODZ_BUF_FILE_MIN ? file_of(data, len, &map) : -1;
-    if (fd < 0)
+    if (len < ODZ_BUF_FILE_MIN)
         return odz_buf_take(data, len);
+    /* a slot among the memfds allowed at once, or ordinary memory */
+    if (atomic_fetch_add_explicit(&files_open, 1, memory_order_relaxed) >= odz_buf_files_max()) {
+        atomic_fetch_sub_explicit(&files_open, 1, memory_order_relaxed);
+        return odz_buf_take(data, len);
+    }
+    int fd = file_of(data, len, &map);
+    if (fd < 0) {
+        atomic_fetch_sub_explicit(&files_open, 1, memory_order_relaxed);
+        return odz_buf_take(data, len);
+    }
     odz_buf *b = malloc(sizeof(*b));
     if (!b) {
+        atomic_fetch_sub_explicit(&files_open, 1, memory_order_relaxed);
         munmap(map, len);
         close(fd);
         free(data);
@@ -131,6 +163,7 @@ void odz_buf_unref(odz_buf *b)
     } else if (b->kind == BUF_FILE) {
         munmap(b->data, b->len);
         close(b->fd);
+        atomic_fetch_sub_explicit(&files_open, 1, memory_order_relaxed);
     }
     free(b);
 }

@@ -46,6 +46,12 @@ odz_buf *odz_buf_take(void *data, size_t len);
 odz_buf *odz_buf_take_file(void *data, size_t len);
 /** The memfd of a buffer made by odz_buf_take_file, or -1. */
 int odz_buf_fd(const odz_buf *b);
+/** Buffers made by odz_buf_take_file that hold a memfd now, and the most that may at once:
+ *  past it (an eighth of RLIMIT_NOFILE's soft limit, at most 4096) a large buffer stays in
+ *  ordinary memory, so versions of views held by slow readers never take the descriptors the
+ *  server needs for connections. */
+int odz_buf_files_open(void);
+int odz_buf_files_max(void);
 /** Adds a reference (atomic; any thread); returns `b`. NULL-safe. */
 odz_buf *odz_buf_ref(odz_buf *b);
 /** Drops a reference (atomic; any thread); frees on the last one. NULL-safe. */

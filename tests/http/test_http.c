@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1257,6 +1258,45 @@ static void test_sendfile_view(void **state)
     free(big);
 }
 
+/* The memfds held at once are bounded (odz_buf_files_max, an eighth of the descriptor limit at
+ * most): past it a large buffer stays in ordinary memory, with the same bytes, so versions of a
+ * view held by slow readers never take the descriptors connections need; one let go makes room
+ * for the next. */
+static void test_buf_files_bounded(void **state)
+{
+    (void)state;
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    int max = odz_buf_files_max(), open0 = odz_buf_files_open();
+    assert_true(max >= 1 && max <= 4096 && (rlim_t)max <= (rl.rlim_cur >= 8 ? rl.rlim_cur / 8 : 1));
+    size_t len = ODZ_BUF_FILE_MIN;
+    int n = max - open0 + 1;
+    odz_buf **v = calloc((size_t)n, sizeof *v);
+    assert_non_null(v);
+    for (int i = 0; i < n; i++) {
+        char *d = malloc(len);
+        assert_non_null(d);
+        memset(d, 'a' + i % 26, len);
+        v[i] = odz_buf_take_file(d, len);
+        assert_non_null(v[i]);
+        assert_int_equal(((const char *)odz_buf_data(v[i]))[len - 1], 'a' + i % 26);
+    }
+    for (int i = 0; i < n - 1; i++)
+        assert_true(odz_buf_fd(v[i]) >= 0);
+    assert_int_equal(odz_buf_files_open(), max);
+    assert_int_equal(odz_buf_fd(v[n - 1]), -1); /* one past the bound: in memory */
+    odz_buf_unref(v[0]);
+    char *d = malloc(len);
+    assert_non_null(d);
+    memset(d, 'z', len);
+    v[0] = odz_buf_take_file(d, len);
+    assert_true(odz_buf_fd(v[0]) >= 0); /* room again */
+    for (int i = 0; i < n; i++)
+        odz_buf_unref(v[i]);
+    free(v);
+    assert_int_equal(odz_buf_files_open(), open0);
+}
+
 /* ---- static files ------------------------------------------------------------------------ */
 
 static char tmpdir[256], webroot[300];
@@ -1981,6 +2021,7 @@ int main(void)
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_zero_copy),
         cmocka_unit_test(test_sendfile_view),
+        cmocka_unit_test(test_buf_files_bounded),
         cmocka_unit_test(test_static_files),
         cmocka_unit_test(test_security_headers),
         cmocka_unit_test(test_path_traversal),
