@@ -782,8 +782,11 @@ static void patch(odz_views *v, long long id, view_kind kind, bool book, const o
         } else {
             rc = ODZ_ESTATE; /* too many: the service builds it again */
         }
-    } else if (rc == 0 && e->service && e->queued) {
-        rc = 0; /* the queued service build reads the store after this change */
+    } else if (rc == 0 && e->service) {
+        /* a service build is due (queued, waiting out REBUILD_MIN_MS, or after the render under
+         * way): it reads the store after this change. A race update that brought new runners
+         * comes before their prices, so their prices need no build of their own. */
+        rc = 0;
     } else if (rc == 0 && !e->rows) {
         rc = ODZ_ESTATE;
     } else if (rc == 0) {

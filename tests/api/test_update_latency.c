@@ -899,6 +899,42 @@ static void odds_events_rebuild_nothing(void **state)
     assert_true(rebuilds("service") + rebuilds("event_patch") == before);
 }
 
+/* A race update that brings new runners comes before their prices (one write's events): the
+ * card's service rebuild is then due, waiting out its 50 ms gap since the last one, and a price
+ * of a runner the cached card does not have yet is left to it. It is not refused (it sent no
+ * build of its own through the service). */
+static void new_runners_prices_wait_for_the_update(void **state)
+{
+    fx *f = *state;
+    int64_t race = f->race_id[4];
+    char path[128], subj[64], ev[256];
+    snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
+    json_decref(get_json(f, path));
+    sleep_us(200000);
+    odz_metric *refused = odz_counter("oddzy_view_patches_refused_total", NULL, NULL);
+    double ref0 = odz_metric_value(refused), svc0 = rebuilds("service");
+    snprintf(subj, sizeof subj, "race.%lld.updated", (long long)race);
+    int n = snprintf(ev, sizeof ev, "{\"race_id\":%lld}", (long long)race);
+    odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
+    /* once that rebuild has ended, a second write: the update, then a new runner's price */
+    int64_t t0 = now_us();
+    while (rebuilds("service") == svc0 && now_us() - t0 < 10000000)
+        sleep_us(500);
+    assert_true(rebuilds("service") > svc0);
+    double svc1 = rebuilds("service");
+    odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
+    char psubj[64];
+    snprintf(psubj, sizeof psubj, "race.%lld.price", (long long)race);
+    n = snprintf(ev, sizeof ev,
+                 "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
+                 "\"provider\":\"oddzy\",\"price\":3.45,\"previous\":3.2,\"ts\":%lld}",
+                 (long long)race, 987654321LL, (long long)odz_now());
+    odz_bus_publish(f->bus, psubj, ev, (size_t)n, NULL);
+    sleep_us(300000); /* the gap, the build */
+    assert_true(odz_metric_value(refused) == ref0);
+    assert_true(rebuilds("service") >= svc1 + 1);
+}
+
 /* oddzy_view_event_latency_seconds{cause} from the metrics page: its count and sum. */
 static void event_latency(const char *cause, double *count, double *sum)
 {
@@ -943,7 +979,7 @@ static void event_to_view_latency_is_measured(void **state)
     snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
     int n = snprintf(ev, sizeof ev,
                      "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
-                     "\"provider\":\"oddzy\",\"price\":8.76,\"ts\":%lld}",
+                     "\"provider\":\"oddzy\",\"price\":8.76,\"previous\":3.0,\"ts\":%lld}",
                      (long long)race, (long long)sel, (long long)odz_now() + 500);
     odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
     want w = {.race_id = race, .sel_id = sel, .price = 8.76};
@@ -1013,6 +1049,7 @@ int main(void)
         cmocka_unit_test(failed_rebuild_is_retried),
         cmocka_unit_test(odds_events_rebuild_nothing),
         cmocka_unit_test(event_to_view_latency_is_measured),
+        cmocka_unit_test(new_runners_prices_wait_for_the_update),
         cmocka_unit_test(missed_events_rebuild_every_view),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
