@@ -13,7 +13,7 @@
 # round it also prints the view rebuilds (and a second) and the mean event-to-view latency
 # (oddzy_view_event_latency_seconds: from an event reaching the view cache to the first version
 # of a view that shows it), patched in memory and rebuilt through the racing service apart, and
-# at the end that latency's p50 and p99 over the whole run.
+# at the end that latency's p50 and p99 over all of oddzy's rounds.
 #
 # The -pipelined points (race card at BENCH_PIPELINE_CONNS, "64 1000" by default; "" skips them)
 # send the plain request BENCH_PIPELINE_DEPTH (8) at a time on each connection
@@ -185,24 +185,34 @@ view_note() {
       (pc > 0 ? sprintf("%.1f ms (n=%d)", (y[3] - x[3]) / pc * 1000, pc) : "-"),
       (sc > 0 ? sprintf("%.1f ms (n=%d)", (y[5] - x[5]) / sc * 1000, sc) : "-") }'
 }
-# p50 and p99 of the event-to-view latency over the whole run, by kind: the histogram bucket
-# each falls in ("<= 5 ms")
+# The event-to-view latency's histogram buckets, one "cause le count" line each (cumulative
+# counts, as Prometheus gives them); `view_buckets FILE` writes them to FILE
+view_buckets() {
+  curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_event_latency_seconds_bucket/ {
+    match($0, /cause="[^"]*"/); c = substr($0, RSTART + 7, RLENGTH - 8)
+    match($0, /le="[^"]*"/); print c, substr($0, RSTART + 4, RLENGTH - 5), $NF }' >"$1"
+}
+# p50 and p99 of the event-to-view latency in oddzy's rounds (each one's FILE.vb0 and FILE.vb1
+# from view_buckets, before and after it), by kind: the histogram bucket each falls in ("<= 5
+# ms"). Only the rounds count: while nginx and Node.js are measured oddzy is stopped, and a view
+# whose event came before a stop would count the stop.
 view_latency_quantiles() {
-  curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '
-    /^oddzy_view_event_latency_seconds_bucket/ {
-      match($0, /cause="[^"]*"/); c = substr($0, RSTART + 7, RLENGTH - 8)
-      match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5)
-      k = ++nb[c]; bound[c, k] = le; cum[c, k] = $NF; if (!(c in seen)) { seen[c] = 1; order[++nc] = c }
-    }
-    function q(c, f,   k, tot) {
-      tot = cum[c, nb[c]]
-      for (k = 1; k <= nb[c]; k++) if (cum[c, k] >= f * tot)
-        return bound[c, k] == "+Inf" ? "> " bound[c, k - 1] * 1000 " ms" : "<= " bound[c, k] * 1000 " ms"
-    }
+  local f
+  for f in "$TMP"/*.vb0; do [ -s "${f%.vb0}.vb1" ] && paste -d' ' "$f" "${f%.vb0}.vb1"; done | awk '
+    { k = $1 " " $2; if (!(k in d)) { order[++n] = k }; d[k] += $6 - $3 }
     END {
+      for (i = 1; i <= n; i++) { split(order[i], x, " "); c = x[1]
+        if (!(c in nb)) corder[++nc] = c
+        nb[c]++; bound[c, nb[c]] = x[2]; cum[c, nb[c]] = d[order[i]] }
       for (i = 1; i <= nc; i++) {
-        c = order[i]; if (cum[c, nb[c]] == 0) continue
-        printf "%s%s: n=%d p50 %s, p99 %s", (out++ ? "; " : ""), c, cum[c, nb[c]], q(c, 0.5), q(c, 0.99)
+        c = corder[i]; tot = cum[c, nb[c]]; if (tot == 0) continue
+        printf "%s%s: n=%d", (out++ ? "; " : ""), c, tot
+        split("0.5 0.99", qs, " ")
+        for (j = 1; j <= 2; j++)
+          for (k = 1; k <= nb[c]; k++) if (cum[c, k] >= qs[j] * tot) {
+            printf " p%d %s", qs[j] * 100, (bound[c, k] == "+Inf" ? "> " bound[c, k - 1] * 1000 " ms" : "<= " bound[c, k] * 1000 " ms")
+            break
+          }
       }
       if (!out) printf "none observed"
     }'
@@ -261,10 +271,10 @@ if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
   if [ -n "$FRID" ]; then
     t_start=$(( ($(date +%s%N) - t_ready) / 1000000 ))
     fb=$(curl -fsS "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" | wc -c)
-    vs0=$(view_stats)
+    vs0=$(view_stats); view_buckets "$TMP/first-minute.vb0"
     taskset -c "$CLIENT_CPU" wrk -t1 -c 64 -d 5s --timeout 10s --latency \
       "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" >"$TMP/wrk-first.txt" 2>&1 || true
-    vs1=$(view_stats)
+    vs1=$(view_stats); view_buckets "$TMP/first-minute.vb1"
     FIRST_RPS=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$TMP/wrk-first.txt")
     # the card as the round ended: nginx serves these very bytes for the comparison
     mkdir -p "$TMP/www"
@@ -379,14 +389,14 @@ measure() { # view conns server path round
   local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt" r0= r1=
   local hdr=() pipe=(); case $view in *-browser) hdr=(-H "Accept-Encoding: $AE") ;; esac
   case $view in *-pipelined) pipe=(-s "$ROOT/bench/pipeline.lua") ;; esac
-  if [ "$srv" = oddzy ]; then r0=$(view_stats); else kill -STOP "$ODDZY_PID"; fi
+  if [ "$srv" = oddzy ]; then r0=$(view_stats); view_buckets "$out.vb0"; else kill -STOP "$ODDZY_PID"; fi
   local t0 t1; t0=$(cpu_ticks "$srv")
   # (wrk's own CPU too: when its one core is full, it, not the server, sets the rate)
   /usr/bin/time -o "$out.time" -f '%e %U %S' taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" \
     -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" "${pipe[@]}" \
     "http://127.0.0.1:$(port_of "$srv")$path" ${pipe:+-- "$PIPELINE_DEPTH"} >"$out" 2>&1 || true
   t1=$(cpu_ticks "$srv")
-  if [ "$srv" = oddzy ]; then r1=$(view_stats); else kill -CONT "$ODDZY_PID"; fi
+  if [ "$srv" = oddzy ]; then r1=$(view_stats); view_buckets "$out.vb1"; else kill -CONT "$ODDZY_PID"; fi
   local rps p50 p99 errs non2xx note=""
   rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$out")
   p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$out")")
@@ -407,7 +417,9 @@ measure() { # view conns server path round
   printf '  round %s: %-9s %6s  %-6s %9s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$5" "$view" "$c" "$srv" "$rps" "$p50" "$p99" "$note"
   local prev=${BEST["$view $c $srv"]:-0|}
   if [ "$rps" -ge "${prev%%|*}" ]; then BEST["$view $c $srv"]="$rps|$p50|$p99|$note"; fi
-  sleep 0.5 # let closed connections drain
+  # let closed connections drain, and oddzy catch up after a stop (views whose events came
+  # before it are built before its next round)
+  if [ "$srv" = oddzy ]; then sleep 0.5; else sleep 1; fi
 }
 run_point() { # view conns path
   local srv r b
@@ -426,6 +438,7 @@ for srv in oddzy nginx node; do
   taskset -c "$CLIENT_CPU" wrk -t1 -c 64 -d 2s "http://127.0.0.1:$(port_of "$srv")$CARD_PATH" >/dev/null 2>&1 || true
   if [ "$srv" != oddzy ]; then kill -CONT "$ODDZY_PID"; fi
 done
+sleep 1 # oddzy catches up after the others' warm-ups
 
 echo
 for c in "${RUN_CONNS[@]}"; do run_point racecard "$c" "$CARD_PATH"; done
@@ -505,7 +518,7 @@ refused=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_patc
 by_cause=$(curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk -F'[{}" ]+' '/^oddzy_view_rebuilds_total\{/{printf "%s %d, ", $3, $NF}')
 echo "# over the whole oddzy run: view rebuilds by cause ${by_cause%, }; price or book events sent to the racing service (patches refused): ${refused:-?} (target 0)"
 lat=$(view_latency_quantiles)
-echo "# event to view over the whole oddzy run (from an event reaching the view cache to the first version of a view showing it): $lat"
-echo "| event to view latency, whole run | | $lat | | |" >>"$MD"
+echo "# event to view in oddzy's rounds (from an event reaching the view cache to the first version of a view showing it): $lat"
+echo "| event to view latency, oddzy's rounds | | $lat | | |" >>"$MD"
 echo "| price events that rebuilt a view through the service (patches refused), whole run | | ${refused:-?} (target 0) | | rebuilds by cause: ${by_cause%, } |" >>"$MD"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg); markdown: ${MD#$ROOT/}"
