@@ -128,6 +128,17 @@ static int type_param(odz_http_req *req, char out[16])
     return 0;
 }
 
+/* View `key` from the cache. `fresh=1` asks for bytes that show every event the cache had
+ * heard of for it when the request came (odz_views_serve); 0 or absent: the bytes held. */
+static int serve_view(odz_api *a, odz_http_req *req, const char *key, const char *corr)
+{
+    char f[4];
+    int rc = odz_http_query_param(req, "fresh", f, sizeof f);
+    if (rc != ODZ_ENOTFOUND && (rc || (strcmp(f, "0") && strcmp(f, "1"))))
+        return bad(req, "fresh must be 0 or 1");
+    return odz_views_serve(a->views, req, key, corr, rc == 0 && f[0] == '1');
+}
+
 static int h_schedule(odz_http_req *req, void *ud)
 {
     odz_api *a = ud;
@@ -141,7 +152,7 @@ static int h_schedule(odz_http_req *req, void *ud)
     if (type_param(req, type))
         return bad(req, "type must be thoroughbred, harness or greyhound");
     snprintf(key, sizeof key, "schedule:%s:%s", date, type);
-    return odz_views_serve(a->views, req, key, corr);
+    return serve_view(a, req, key, corr);
 }
 
 static int serve_race(odz_api *a, odz_http_req *req, const char *view, const char *idtext)
@@ -152,7 +163,7 @@ static int serve_race(odz_api *a, odz_http_req *req, const char *view, const cha
     if (!id)
         return bad(req, "race id must be a positive integer");
     snprintf(key, sizeof key, "%s:%lld", view, (long long)id);
-    return odz_views_serve(a->views, req, key, corr);
+    return serve_view(a, req, key, corr);
 }
 
 static int h_racecard(odz_http_req *req, void *ud)
@@ -189,7 +200,7 @@ static int h_meeting(odz_http_req *req, void *ud)
     if (!id)
         return bad(req, "meeting id must be a positive integer");
     snprintf(key, sizeof key, "meeting:%lld", (long long)id);
-    return odz_views_serve(a->views, req, key, corr);
+    return serve_view(a, req, key, corr);
 }
 
 static int h_next(odz_http_req *req, void *ud)
@@ -208,7 +219,7 @@ static int h_next(odz_http_req *req, void *ud)
     if (type_param(req, type))
         return bad(req, "type must be thoroughbred, harness or greyhound");
     snprintf(key, sizeof key, "next:%lld:%s", (long long)limit, type);
-    return odz_views_serve(a->views, req, key, corr);
+    return serve_view(a, req, key, corr);
 }
 
 /* Scraper monitor: one bus round trip on a pool thread answers every request waiting. */

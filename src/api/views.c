@@ -45,6 +45,7 @@ typedef enum { KIND_OTHER, KIND_CARD, KIND_FLUCS } view_kind;
 typedef struct {
     odz_http_pending *p;
     char corr[ODZ_CORR_MAX];
+    uint64_t need; /* answered by the build of this number or a later one (0: the next to end) */
 } waiter;
 
 typedef struct view {
@@ -80,6 +81,7 @@ typedef struct view {
     /* when the first event that changed it since its last build began reached the view cache
      * (odz_mono_us; 0 none): the build that takes it observes the event-to-view latency */
     int64_t event_us;
+    uint64_t builds; /* builds started, either kind: a fresh read waits for one by number */
     /* events that came during a service build: applied to the rows it brings (an event the
      * service's read already saw changes nothing: rows keep the latest by ts) */
     pending_patch *pending;
@@ -449,6 +451,27 @@ static int apply(view *e, const pending_patch *pp)
                     : odz_card_rows_apply_price(e->rows, &pp->price);
 }
 
+/* Fresh reads (odz_views_serve) that build `build_no` does not answer, since events came after
+ * it started: moved from w[0..*nw) back to e, to wait for the next build (one is due: those
+ * events scheduled it). Without the memory to keep them they are answered now with these bytes.
+ * Caller holds lock; e's own list is empty. */
+static void keep_fresh_waiters(view *e, waiter *w, size_t *nw, uint64_t build_no)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < *nw; i++)
+        keep += w[i].need > build_no;
+    if (!keep || !(e->waiters = malloc(keep * sizeof *e->waiters)))
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < *nw; i++)
+        if (w[i].need > build_no)
+            e->waiters[e->n_waiters++] = w[i];
+        else
+            w[n++] = w[i];
+    e->cap_waiters = keep;
+    *nw = n;
+}
+
 static void *worker(void *arg)
 {
     odz_thread_background("odz-views"); /* yields to the threads answering requests */
@@ -481,6 +504,7 @@ static void *worker(void *arg)
         e->patched = false;
         int64_t event_us = e->event_us; /* the events it shows: those before it started */
         e->event_us = 0;
+        uint64_t build_no = ++e->builds;
         pthread_mutex_unlock(&v->lock);
 
         char err[ODZ_ERRLEN] = "";
@@ -513,6 +537,8 @@ static void *worker(void *arg)
         size_t nw = e->n_waiters;
         e->waiters = NULL;
         e->n_waiters = e->cap_waiters = 0;
+        if (rc == 0)
+            keep_fresh_waiters(e, w, &nw, build_no);
         if (rc == 0) {
             for (int c = 0; c < ODZ_ENC_COUNT; c++) {
                 odz_buf_unref(e->var[c]);
@@ -620,14 +646,20 @@ static odz_buf *code_now(odz_views *v, const char *key, odz_buf *plain, int *c)
     return var[*c];
 }
 
-int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char *corr)
+int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char *corr,
+                    bool fresh)
 {
     if (strlen(key) >= ODZ_VIEW_KEY_MAX)
         return odz_http_respond_json_error(req, 400, "bad_request", "request too long");
     const char *ae = odz_http_header(req, "accept-encoding");
     pthread_mutex_lock(&v->lock);
     view **pp = slot(v, key), *e = *pp;
-    if (e && e->var[ODZ_ENC_IDENTITY]) {
+    /* a fresh read of a view whose bytes lack events it has heard of waits for the build that
+     * shows them: the one under way, or the next when events came after it started */
+    uint64_t need = 0;
+    if (fresh && e && e->var[ODZ_ENC_IDENTITY] && (e->event_us || e->building))
+        need = e->event_us ? e->builds + 1 : e->builds;
+    if (e && e->var[ODZ_ENC_IDENTITY] && !need) {
         /* the hot path: one variant chosen and referenced under the lock, sent after it */
         if (e->stale && !e->queued && !e->building)
             enqueue(v, e, corr); /* a rebuild failed earlier (e.g. a timeout): try again */
@@ -689,9 +721,13 @@ int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char
     }
     e->waiters[e->n_waiters].p = p;
     snprintf(e->waiters[e->n_waiters].corr, sizeof e->waiters[0].corr, "%s", corr ? corr : "");
+    e->waiters[e->n_waiters].need = need;
     e->n_waiters++;
     v->misses++;
-    enqueue(v, e, corr);
+    if (!need)
+        enqueue(v, e, corr);
+    else if (!e->queued && !e->building && !e->delayed)
+        enqueue(v, e, corr); /* its last build failed: nothing else would build it */
     pthread_mutex_unlock(&v->lock);
     odz_metric_inc(v->m_miss);
     return ODZ_HTTP_PENDING;

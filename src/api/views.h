@@ -4,6 +4,7 @@
 #ifndef ODZ_VIEWS_H
 #define ODZ_VIEWS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bus/bus.h"
@@ -22,8 +23,13 @@ void odz_views_free(odz_views *v);
 /** Answer `req` with view `key` (e.g. "racecard:42"): from the cache when built (304, and
  * brotli, gzip or plain as Accept-Encoding asks, the shared bytes written without a copy),
  * otherwise defers the request until a worker has built it. Loop thread;
- * returns a handler result (0 or ODZ_HTTP_PENDING). corr: correlation id to answer with. */
-int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char *corr);
+ * returns a handler result (0 or ODZ_HTTP_PENDING). corr: correlation id to answer with.
+ * fresh: answer only with bytes that show every event the cache had heard of for the view
+ * when the request came, waiting (deferred) for the build under way or the next one, which
+ * comes within the 50 ms between a view's builds and the build itself: a page that re-reads a
+ * race card once its live subscription is acknowledged then has what was published before. */
+int odz_views_serve(odz_views *v, odz_http_req *req, const char *key, const char *corr,
+                    bool fresh);
 
 /** Mark views stale so workers rebuild them (any thread). A prefix ending in '*' marks all
  * views starting with it. */

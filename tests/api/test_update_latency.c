@@ -935,6 +935,74 @@ static void new_runners_prices_wait_for_the_update(void **state)
     assert_true(rebuilds("service") >= svc1 + 1);
 }
 
+/* How many subscriptions hear a race.<id>.price here: the bus's deliveries of one, once settled
+ * (nothing else publishes meanwhile). */
+static uint64_t price_listeners(fx *f)
+{
+    odz_bus_stats a, b;
+    odz_bus_get_stats(f->bus, &a);
+    odz_bus_publish(f->bus, "race.987655.price", "{}", 2, NULL);
+    sleep_us(200000);
+    odz_bus_get_stats(f->bus, &b);
+    return b.delivered - a.delivered;
+}
+
+static double view_hits(void)
+{
+    return odz_metric_value(odz_counter("oddzy_view_cache_requests_total", NULL, "result=\"hit\""));
+}
+
+/* A fresh read (?fresh=1, what the race card page asks once its live subscription is
+ * acknowledged) answers with a card that shows every event the view cache has heard of: right
+ * after each of five price events has reached it, the first read shows the price, where the
+ * bytes held would not have it until the render a few ms later. With nothing pending it is an
+ * ordinary hit; fresh=2 is refused. */
+static void fresh_read_shows_every_event_heard(void **state)
+{
+    fx *f = *state;
+    int64_t race = f->race_id[5], sel = f->sel_id[5][2];
+    char path[128], fresh[160], bad_fresh[160], subj[64], ev[256];
+    snprintf(path, sizeof path, "/api/racing/racecard?race_id=%lld", (long long)race);
+    snprintf(fresh, sizeof fresh, "%s&fresh=1", path);
+    snprintf(bad_fresh, sizeof bad_fresh, "%s&fresh=2", path);
+    snprintf(subj, sizeof subj, "race.%lld.price", (long long)race);
+    json_decref(get_json(f, path));
+    sleep_us(200000);
+    uint64_t listeners = price_listeners(f);
+    assert_true(listeners >= 1);
+    for (int k = 0; k < 5; k++) {
+        odz_bus_stats a, b;
+        odz_bus_get_stats(f->bus, &a);
+        int odds = 611 + 11 * k;
+        int n = snprintf(ev, sizeof ev,
+                         "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
+                         "\"provider\":\"oddzy\",\"price\":%d.%02d,\"previous\":3.0,"
+                         "\"ts\":%lld}",
+                         (long long)race, (long long)sel, odds / 100, odds % 100,
+                         (long long)odz_now() + 1000 + k);
+        odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
+        int64_t t0 = now_us();
+        do { /* every subscription, the view cache's included, has handled it */
+            odz_bus_get_stats(f->bus, &b);
+        } while (b.delivered - a.delivered < listeners && now_us() - t0 < 10000000);
+        assert_true(b.delivered - a.delivered >= listeners);
+        json_t *j = get_json(f, fresh);
+        want w = {.race_id = race, .sel_id = sel, .price = odds / 100.0};
+        assert_non_null(j);
+        if (!card_price(j, &w))
+            fail_msg("fresh read %d did not show %.2f", k, w.price);
+        json_decref(j);
+    }
+    sleep_us(100000);
+    double h0 = view_hits();
+    json_decref(get_json(f, fresh));
+    assert_true(view_hits() == h0 + 1);
+    assert_null(get_json(f, bad_fresh));
+    long status = 0;
+    curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
+    assert_int_equal(status, 400);
+}
+
 /* oddzy_view_event_latency_seconds{cause} from the metrics page: its count and sum. */
 static void event_latency(const char *cause, double *count, double *sum)
 {
@@ -1050,6 +1118,7 @@ int main(void)
         cmocka_unit_test(odds_events_rebuild_nothing),
         cmocka_unit_test(event_to_view_latency_is_measured),
         cmocka_unit_test(new_runners_prices_wait_for_the_update),
+        cmocka_unit_test(fresh_read_shows_every_event_heard),
         cmocka_unit_test(missed_events_rebuild_every_view),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -8,12 +8,13 @@ import { on, onReconnect, onSubscribed, subscribe } from '../lib/live.js';
  * - rooms(): [[namespace, race id, "all" or a payload object], ...] to subscribe to; re-subscribed when it
  *   changes (a new race on the same view); null keeps the current ones (a route on its way out);
  * - events: [[namespace, event, handler], ...];
- * - refetch: a coalesced re-fetch ({ trigger(ms) }), triggered after every reconnect (updates
- *   were missed meanwhile) with reconnectMs, and, when ackMs is given, each time the server
- *   acknowledges a subscription to one of rooms() (what was published before it reached the
- *   server was not sent to this page).
+ * - refetch: a coalesced re-fetch ({ trigger(ms, opts) }), triggered after every reconnect
+ *   (updates were missed meanwhile) with reconnectMs, and, when ackMs is given, each time the
+ *   server acknowledges a subscription to one of rooms() (what was published before it reached
+ *   the server was not sent to this page), with { fresh: true } when ackFresh is set (the
+ *   resource then asks the server for what its view has heard of, not the bytes it holds).
  */
-export function useLive({ rooms = () => [], events = [], refetch, reconnectMs, ackMs } = {}) {
+export function useLive({ rooms = () => [], events = [], refetch, reconnectMs, ackMs, ackFresh = false } = {}) {
   let subs = [];
   const listeners = events.map(([name, event, fn]) => on(name, event, fn));
   if (refetch) {
@@ -21,7 +22,7 @@ export function useLive({ rooms = () => [], events = [], refetch, reconnectMs, a
     if (ackMs !== undefined)
       listeners.push(
         onSubscribed((name, id) => {
-          if ((rooms() || []).some(([, rid]) => JSON.stringify(rid) === JSON.stringify(id))) refetch.trigger(ackMs);
+          if ((rooms() || []).some(([, rid]) => JSON.stringify(rid) === JSON.stringify(id))) refetch.trigger(ackMs, { fresh: ackFresh });
         }),
       );
   }

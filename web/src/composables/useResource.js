@@ -12,7 +12,8 @@ import { REFRESH_MS, useCoalesced, usePoll } from './useRefresh.js';
  *   is shown: live events that came before the first answer are merged into it too);
  * - onLoaded(body, { silent, params }): after the body is shown;
  * - refreshMs: silent refresh period while the page is visible (0: none; REFRESH_MS);
- * - refetchMs: default delay of `refetch.trigger()` (a coalesced silent load).
+ * - refetchMs: default delay of `refetch.trigger()` (a coalesced silent load; trigger(ms,
+ *   { fresh: true }) passes { fresh: true } to the fetcher as its second argument).
  * Returns { data, loading, error, refreshError, load({ silent }), refetch }.
  */
 export function useResource(fetcher, { params = () => undefined, merge, onLoaded, refreshMs = REFRESH_MS, refetchMs = 1000 } = {}) {
@@ -22,7 +23,7 @@ export function useResource(fetcher, { params = () => undefined, merge, onLoaded
   const refreshError = ref(false);
   let seq = 0;
 
-  async function load({ silent = false } = {}) {
+  async function load({ silent = false, fresh = false } = {}) {
     const my = ++seq;
     const p = params();
     if (!silent) {
@@ -30,7 +31,7 @@ export function useResource(fetcher, { params = () => undefined, merge, onLoaded
       error.value = null;
     }
     try {
-      const body = await fetcher(p);
+      const body = await fetcher(p, { fresh });
       if (my !== seq) return;
       if (merge) merge(data.value, body, p);
       data.value = body;
@@ -49,7 +50,7 @@ export function useResource(fetcher, { params = () => undefined, merge, onLoaded
     }
   }
 
-  const refetch = useCoalesced(() => load({ silent: true }), refetchMs);
+  const refetch = useCoalesced(({ fresh } = {}) => load({ silent: true, fresh }), refetchMs);
   if (refreshMs > 0) usePoll(() => load({ silent: true }), refreshMs);
   onBeforeUnmount(() => {
     seq++; // an answer still on its way is dropped

@@ -55,8 +55,11 @@ export async function getSchedule(date, type, opts) {
   return body;
 }
 
-export function getRacecard(raceId, opts) {
-  return getJson(`/api/racing/racecard${qs({ race_id: raceId })}`, opts);
+/** opts.fresh: a card that shows every event the server's view of it had heard of when the
+ * request came (it waits for the build that has them), as a page needs once its live
+ * subscription is acknowledged. */
+export function getRacecard(raceId, { fresh, ...opts } = {}) {
+  return getJson(`/api/racing/racecard${qs({ race_id: raceId, fresh: fresh ? 1 : undefined })}`, opts);
 }
 
 export async function getNext(limit, type, opts) {

@@ -84,21 +84,27 @@ export function applyScheduleEvent(schedule, ev) {
   return !!ev.meeting_id && (schedule.groups || []).some((g) => (g.meetings || []).some((m) => m.meeting_id === ev.meeting_id));
 }
 
-/** Runs `fn` once, `ms` after the first of a burst of triggers (a steady stream of triggers
- * must not postpone it forever, as a plain debounce would). */
+/** Runs `fn({ fresh })` once, `ms` after the first of a burst of triggers (a steady stream of
+ * triggers must not postpone it forever, as a plain debounce would); `fresh` is true when any
+ * trigger of the burst asked for it (trigger(ms, { fresh: true })). */
 export function coalesce(fn, defaultMs) {
   let timer = null;
+  let fresh = false;
   return {
-    trigger(ms = defaultMs) {
+    trigger(ms = defaultMs, opts = {}) {
+      fresh = fresh || !!opts.fresh;
       if (timer) return;
       timer = setTimeout(() => {
         timer = null;
-        fn();
+        const o = { fresh };
+        fresh = false;
+        fn(o);
       }, ms);
     },
     cancel() {
       clearTimeout(timer);
       timer = null;
+      fresh = false;
     },
   };
 }

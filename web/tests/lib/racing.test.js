@@ -138,4 +138,23 @@ describe('coalesced re-fetches', () => {
     vi.advanceTimersByTime(1000);
     expect(fn).toHaveBeenCalledTimes(1);
   });
+  it('asks for a fresh answer when any trigger of the burst did, and only for that burst', () => {
+    vi.useFakeTimers();
+    const fn = vi.fn();
+    const c = coalesce(fn, 100);
+    c.trigger();
+    c.trigger(50, { fresh: true }); // (a subscription acknowledged meanwhile)
+    c.trigger();
+    vi.advanceTimersByTime(100);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(fn).toHaveBeenLastCalledWith({ fresh: true });
+    c.trigger();
+    vi.advanceTimersByTime(100);
+    expect(fn).toHaveBeenLastCalledWith({ fresh: false });
+    c.trigger(10, { fresh: true });
+    c.cancel();
+    c.trigger(10);
+    vi.advanceTimersByTime(10);
+    expect(fn).toHaveBeenLastCalledWith({ fresh: false });
+  });
 });
