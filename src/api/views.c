@@ -452,9 +452,9 @@ static int apply(view *e, const pending_patch *pp)
 }
 
 /* Fresh reads (odz_views_serve) that build `build_no` does not answer, since events came after
- * it started: moved from w[0..*nw) back to e, to wait for the next build (one is due: those
- * events scheduled it). Without the memory to keep them they are answered now with these bytes.
- * Caller holds lock; e's own list is empty. */
+ * it started: moved from w[0..*nw) back to e, to wait for the next build, which the caller has
+ * seen is due. Without the memory to keep them they are answered now with these bytes. Caller
+ * holds lock; e's own list is empty. */
 static void keep_fresh_waiters(view *e, waiter *w, size_t *nw, uint64_t build_no)
 {
     size_t keep = 0;
@@ -537,8 +537,6 @@ static void *worker(void *arg)
         size_t nw = e->n_waiters;
         e->waiters = NULL;
         e->n_waiters = e->cap_waiters = 0;
-        if (rc == 0)
-            keep_fresh_waiters(e, w, &nw, build_no);
         if (rc == 0) {
             for (int c = 0; c < ODZ_ENC_COUNT; c++) {
                 odz_buf_unref(e->var[c]);
@@ -611,6 +609,10 @@ static void *worker(void *arg)
                 view_free(e);
             }
         }
+        if (rc == 0 && (e->queued || e->delayed))
+            keep_fresh_waiters(e, w, &nw, build_no);
+        else if (rc == 0)
+            e->event_us = 0; /* no build is due: what came meanwhile changed nothing shown */
         pthread_mutex_unlock(&v->lock);
         answer_waiters(w, nw, var[ODZ_ENC_IDENTITY], etag, rc, err);
         free(w);

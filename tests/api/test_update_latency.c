@@ -997,6 +997,21 @@ static void fresh_read_shows_every_event_heard(void **state)
     double h0 = view_hits();
     json_decref(get_json(f, fresh));
     assert_true(view_hits() == h0 + 1);
+    /* a point of history (older than the price shown) changes nothing: still a hit at once */
+    odz_bus_stats a, b;
+    odz_bus_get_stats(f->bus, &a);
+    int n = snprintf(ev, sizeof ev,
+                     "{\"race_id\":%lld,\"selection_id\":%lld,\"market\":\"fixed_win\","
+                     "\"provider\":\"oddzy\",\"price\":9.99,\"previous\":3.0,\"ts\":1}",
+                     (long long)race, (long long)sel);
+    odz_bus_publish(f->bus, subj, ev, (size_t)n, NULL);
+    int64_t t0 = now_us();
+    do {
+        odz_bus_get_stats(f->bus, &b);
+    } while (b.delivered - a.delivered < listeners && now_us() - t0 < 10000000);
+    h0 = view_hits();
+    json_decref(get_json(f, fresh));
+    assert_true(view_hits() == h0 + 1);
     assert_null(get_json(f, bad_fresh));
     long status = 0;
     curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
