@@ -1069,12 +1069,15 @@ static void event_to_view_latency_is_measured(void **state)
     assert_true(card_shows(f, path, &w));
     double shown_s = (double)(now_us() - t0) / 1e6;
     sleep_us(100000);
-    double pc1, ps1;
+    double all_s = (double)(now_us() - t0) / 1e6, pc1, ps1;
     event_latency("event_patch", &pc1, &ps1);
-    print_message("a price event: %.0f observation(s), %.2f ms (shown to a reader after %.2f ms)\n",
+    print_message("a price event: %.0f observation(s), %.2f ms in all (the card shown to a reader "
+                  "after %.2f ms)\n",
                   pc1 - pc0, (ps1 - ps0) * 1000, shown_s * 1000);
-    assert_true(pc1 - pc0 == 1);
-    assert_true(ps1 - ps0 > 0 && ps1 - ps0 <= shown_s);
+    /* the card's render, and the race's cached flucs' when the event's "previous" is the point
+     * they hold (else they go to the service): each no longer than publishing to now */
+    assert_true(pc1 - pc0 >= 1 && pc1 - pc0 <= 2);
+    assert_true(ps1 - ps0 > 0 && ps1 - ps0 <= (pc1 - pc0) * all_s);
 
     /* a status change: the card goes back to the racing service */
     t0 = now_us();
