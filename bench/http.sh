@@ -245,15 +245,27 @@ wait_http "http://127.0.0.1:$P_ODDZY/readyz"
 # The first races to jump with a full field (at least 8 runners, fixed win prices): a card of
 # several KB, as nginx serves in the steady rounds (the next race's card before the scraper
 # has landed it is a 1 KB shell, which would flatter any server).
+# `full_race [busy]`: the soonest; with "busy", of those among the next 30, the one repriced
+# last (its runners' newest price_ts), so the steady rounds measure a card whose prices move as
+# the next race's do (the soonest with a full field can be a quiet one, hours away: a run's card
+# then renders 0-4 times a round where another's renders 20 times a second)
 full_race() {
-  python3 - "http://127.0.0.1:$P_ODDZY" <<'PY' || true
+  python3 - "http://127.0.0.1:$P_ODDZY" "${1:-}" <<'PY' || true
 import json, sys, urllib.request
-base = sys.argv[1]
+base, busy = sys.argv[1], sys.argv[2] == "busy"
 get = lambda p: json.load(urllib.request.urlopen(base + p, timeout=5))
+best = None
 for r in get("/api/racing/next?limit=30")["races"]:
     c = get("/api/racing/racecard?race_id=%d" % r["race_id"])
     if len(c["runners"]) >= 8 and any(x["prices"]["fixed_win"] for x in c["runners"]):
-        print(r["race_id"]); break
+        if not busy:
+            print(r["race_id"]); break
+        ts = max([0] + [v for x in c["runners"] for v in (x.get("price_ts") or {}).values()
+                        if isinstance(v, (int, float))])
+        if best is None or ts > best[0]:
+            best = (ts, r["race_id"])
+if busy and best:
+    print(best[1])
 PY
 }
 # The first minute (BENCH_FIRST_MINUTE=0 skips it): one 5 s round at 64 connections of the card
@@ -326,10 +338,11 @@ d = json.load(sys.stdin)
 sys.exit(0 if d["queue_length"] and d["due"] == 0 and d["scrapes_ok"] >= d["queue_length"] else 1)' && break
   sleep 1
 done
-# the open race soonest to jump with a full field (runners and prices: a card of several KB)
+# an open race with a full field (runners and prices: a card of several KB), the one repriced
+# last among the next 30
 RID=
 for _ in $(seq 1 150); do
-  RID=$(full_race)
+  RID=$(full_race busy)
   [ -n "$RID" ] && break
   sleep 0.2
 done
