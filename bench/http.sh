@@ -134,6 +134,7 @@ if [ "$QUOTA" != 0 ]; then
 else
   echo "# servers uncapped (BENCH_SERVER_QUOTA=0): a full wrk core limits both servers alike"
 fi
+echo "# simulated world from ${CLOCK_START:-real time} at ${SPEED}x (BENCH_CLOCK_START), seed 7"
 echo "# server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU, keep-alive; plain points without Accept-Encoding, -browser points with '$AE'; best of $ROUNDS rounds of ${DURATION}s per point"
 
 # `nginx_conf DIR PORT HTTP-DIRECTIVES LOCATIONS`: an nginx serving files on PORT, one worker,
@@ -167,43 +168,47 @@ http {
 EOF
 }
 
-# The view cache's counters as one line, "rebuilds patched-count patched-sum service-count
-# service-sum": oddzy_view_rebuilds_total (every cause) and the count and sum of the
-# event-to-view latency (oddzy_view_event_latency_seconds) by how the view was made
-view_stats() {
-  curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '
-    /^oddzy_view_rebuilds_total/ { r += $NF }
-    /^oddzy_view_event_latency_seconds_count/ && /cause="event_patch"/ { pc = $NF }
-    /^oddzy_view_event_latency_seconds_sum/ && /cause="event_patch"/ { ps = $NF }
-    /^oddzy_view_event_latency_seconds_count/ && /cause="service"/ { sc = $NF }
-    /^oddzy_view_event_latency_seconds_sum/ && /cause="service"/ { ss = $NF }
-    END { printf "%d %d %.6f %d %.6f\n", r, pc, ps, sc, ss }'
+# `view_snap FILE`: the view cache's series from one read of /metrics, as "NAME LABELS VALUE"
+# lines: oddzy_view_rebuilds_total and oddzy_view_event_latency_seconds (count, sum, buckets)
+view_snap() {
+  curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" |
+    awk '/^oddzy_view_(rebuilds_total|event_latency_seconds_(count|sum|bucket))[{ ]/ {
+      n = $1; l = ""; i = index(n, "{"); if (i) { l = substr(n, i); n = substr(n, 1, i - 1) }
+      print n, (l == "" ? "-" : l), $NF }' >"$1"
 }
-# `view_note BEFORE AFTER SECONDS` (two view_stats lines): the view rebuilds between them, a
+# `view_note BEFORE AFTER SECONDS` (two view_snap files): the view rebuilds between them, a
 # second, and the mean event-to-view latency of each kind (views patched from events in memory,
 # views rebuilt through the racing service), with how many observations each mean has
 view_note() {
-  awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN {
-    split(a, x, " "); split(b, y, " ")
-    n = y[1] - x[1]; pc = y[2] - x[2]; sc = y[4] - x[4]
-    printf "view rebuilds %d (%.0f/s), event to view: patched %s, via service %s", n, (t > 0 ? n / t : 0),
-      (pc > 0 ? sprintf("%.1f ms (n=%d)", (y[3] - x[3]) / pc * 1000, pc) : "-"),
-      (sc > 0 ? sprintf("%.1f ms (n=%d)", (y[5] - x[5]) / sc * 1000, sc) : "-") }'
+  awk -v t="$3" '
+    FNR == 1 { f++ }
+    { v = (f == 1 ? -$3 : $3) }
+    $1 == "oddzy_view_rebuilds_total" { n += v }
+    $1 == "oddzy_view_event_latency_seconds_count" && $2 ~ /event_patch/ { pc += v }
+    $1 == "oddzy_view_event_latency_seconds_sum" && $2 ~ /event_patch/ { ps += v }
+    $1 == "oddzy_view_event_latency_seconds_count" && $2 ~ /service/ { sc += v }
+    $1 == "oddzy_view_event_latency_seconds_sum" && $2 ~ /service/ { ss += v }
+    END {
+      printf "view rebuilds %d (%.0f/s), event to view: patched %s, via service %s", n, (t > 0 ? n / t : 0),
+        (pc > 0 ? sprintf("%.1f ms (n=%d)", ps / pc * 1000, pc) : "-"),
+        (sc > 0 ? sprintf("%.1f ms (n=%d)", ss / sc * 1000, sc) : "-") }' "$1" "$2"
 }
-# The event-to-view latency's histogram buckets, one "cause le count" line each (cumulative
-# counts, as Prometheus gives them); `view_buckets FILE` writes them to FILE
-view_buckets() {
-  curl -fsS "http://127.0.0.1:$P_ODDZY/metrics" | awk '/^oddzy_view_event_latency_seconds_bucket/ {
-    match($0, /cause="[^"]*"/); c = substr($0, RSTART + 7, RLENGTH - 8)
-    match($0, /le="[^"]*"/); print c, substr($0, RSTART + 4, RLENGTH - 5), $NF }' >"$1"
-}
-# p50 and p99 of the event-to-view latency in oddzy's rounds (each one's FILE.vb0 and FILE.vb1
-# from view_buckets, before and after it), by kind: the histogram bucket each falls in ("<= 5
+# p50 and p99 of the event-to-view latency in oddzy's rounds (each one's FILE.vs0 and FILE.vs1
+# from view_snap, before and after it), by kind: the histogram bucket each falls in ("<= 5
 # ms"). Only the rounds count: while nginx and Node.js are measured oddzy is stopped, and a view
 # whose event came before a stop would count the stop.
 view_latency_quantiles() {
-  local f
-  for f in "$TMP"/*.vb0; do [ -s "${f%.vb0}.vb1" ] && paste -d' ' "$f" "${f%.vb0}.vb1"; done | awk '
+  local f g
+  for f in "$TMP"/*.vs0; do
+    [ -s "${f%.vs0}.vs1" ] || continue
+    # "cause le count" of each bucket, before and after, side by side
+    for g in "$f" "${f%.vs0}.vs1"; do
+      awk '$1 == "oddzy_view_event_latency_seconds_bucket" {
+        match($2, /cause="[^"]*"/); c = substr($2, RSTART + 7, RLENGTH - 8)
+        match($2, /le="[^"]*"/); print c, substr($2, RSTART + 4, RLENGTH - 5), $3 }' "$g" >"$g.b"
+    done
+    paste -d' ' "$f.b" "${f%.vs0}.vs1.b"
+  done | awk '
     { k = $1 " " $2; if (!(k in d)) { order[++n] = k }; d[k] += $6 - $3 }
     END {
       for (i = 1; i <= n; i++) { split(order[i], x, " "); c = x[1]
@@ -248,13 +253,12 @@ capped oddzy taskset -c "$SERVER_CPU" "$ODDZY" run --host 127.0.0.1 --port "$P_O
 ODDZY_PID=$!
 PIDS+=("$ODDZY_PID")
 wait_http "http://127.0.0.1:$P_ODDZY/readyz"
-# The first races to jump with a full field (at least 8 runners, fixed win prices): a card of
-# several KB, as nginx serves in the steady rounds (the next race's card before the scraper
-# has landed it is a 1 KB shell, which would flatter any server).
-# `full_race [busy]`: the soonest; with "busy", of those among the next 30, the one repriced
-# last (its runners' newest price_ts), so the steady rounds measure a card whose prices move as
-# the next race's do (the soonest with a full field can be a quiet one, hours away: a run's card
-# then renders 0-4 times a round where another's renders 20 times a second)
+# `full_race [busy]`: an open race with a full field (at least 8 runners, fixed win prices: a
+# card of several KB; the next race's card before the scraper has landed it is a 1 KB shell,
+# which would flatter any server), the soonest to jump; with "busy", of those among the next 30,
+# the one repriced last (its runners' newest price_ts), so the steady rounds measure a card whose
+# prices move as the next race's do (the soonest can be a quiet one hours away, rendering 0-4
+# times a round where another renders 20 times a second)
 full_race() {
   python3 - "http://127.0.0.1:$P_ODDZY" "${1:-}" <<'PY' || true
 import json, sys, urllib.request
@@ -289,15 +293,15 @@ if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
   if [ -n "$FRID" ]; then
     t_start=$(( ($(date +%s%N) - t_ready) / 1000000 ))
     fb=$(curl -fsS "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" | wc -c)
-    vs0=$(view_stats); view_buckets "$TMP/first-minute.vb0"
+    view_snap "$TMP/first-minute.vs0"
     taskset -c "$CLIENT_CPU" wrk -t1 -c 64 -d 5s --timeout 10s --latency \
       "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" >"$TMP/wrk-first.txt" 2>&1 || true
-    vs1=$(view_stats); view_buckets "$TMP/first-minute.vb1"
+    view_snap "$TMP/first-minute.vs1"
     FIRST_RPS=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$TMP/wrk-first.txt")
     # the card as the round ended: nginx serves these very bytes for the comparison
     mkdir -p "$TMP/www"
     curl -fsS -o "$TMP/www/first.json" "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID"
-    FIRST_NOTE="from ${t_start} ms after ready, a ${fb}-byte card ($(stat -c %s "$TMP/www/first.json") at the end), $(view_note "$vs0" "$vs1" 5) in the round"
+    FIRST_NOTE="from ${t_start} ms after ready, a ${fb}-byte card ($(stat -c %s "$TMP/www/first.json") at the end), $(view_note "$TMP/first-minute.vs0" "$TMP/first-minute.vs1" 5) in the round"
     echo "# first minute: racecard 64 oddzy ${FIRST_RPS:-0} req/s ($FIRST_NOTE)"
     # the same card on the shared core: slices of BENCH_FIRST_SLICE s taking turns (oddzy,
     # nginx, nginx, oddzy, ...: each sees as much of the sweep's decline), nothing stopped;
@@ -405,17 +409,17 @@ to_ms() { awk -v v="$1" 'BEGIN{ n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$
 RESULTS=()
 declare -A BEST   # "view c srv" -> "rps|p50|p99|note" of its best round
 measure() { # view conns server path round
-  local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt" r0= r1=
+  local view=$1 c=$2 srv=$3 path=$4 out="$TMP/wrk-$1-$2-$3-$5.txt"
   local hdr=() pipe=(); case $view in *-browser) hdr=(-H "Accept-Encoding: $AE") ;; esac
   case $view in *-pipelined) pipe=(-s "$ROOT/bench/pipeline.lua") ;; esac
-  if [ "$srv" = oddzy ]; then r0=$(view_stats); view_buckets "$out.vb0"; else kill -STOP "$ODDZY_PID"; fi
+  if [ "$srv" = oddzy ]; then view_snap "$out.vs0"; else kill -STOP "$ODDZY_PID"; fi
   local t0 t1; t0=$(cpu_ticks "$srv")
   # (wrk's own CPU too: when its one core is full, it, not the server, sets the rate)
   /usr/bin/time -o "$out.time" -f '%e %U %S' taskset -c "$CLIENT_CPU" wrk -t1 -c "$c" \
     -d "${DURATION}s" --timeout 10s --latency "${hdr[@]}" "${pipe[@]}" \
     "http://127.0.0.1:$(port_of "$srv")$path" ${pipe:+-- "$PIPELINE_DEPTH"} >"$out" 2>&1 || true
   t1=$(cpu_ticks "$srv")
-  if [ "$srv" = oddzy ]; then r1=$(view_stats); view_buckets "$out.vb1"; else kill -CONT "$ODDZY_PID"; fi
+  if [ "$srv" = oddzy ]; then view_snap "$out.vs1"; else kill -CONT "$ODDZY_PID"; fi
   local rps p50 p99 errs non2xx note=""
   rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$out")
   p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$out")")
@@ -431,7 +435,7 @@ measure() { # view conns server path round
   if [ -s "$out.time" ]; then
     note="$note wrk cpu $(awk '{ if ($1 > 0) printf "%.0f%%", ($2 + $3) / $1 * 100 }' "$out.time")"
   fi
-  if [ "$srv" = oddzy ]; then note="$note $(view_note "$r0" "$r1" "$DURATION")"; fi
+  if [ "$srv" = oddzy ]; then note="$note $(view_note "$out.vs0" "$out.vs1" "$DURATION")"; fi
   if [ -z "$rps" ]; then note="wrk failed: $(tail -n 1 "$out")"; rps=0; fi
   printf '  round %s: %-9s %6s  %-6s %9s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$5" "$view" "$c" "$srv" "$rps" "$p50" "$p99" "$note"
   local prev=${BEST["$view $c $srv"]:-0|}
@@ -483,7 +487,7 @@ done
 mkdir -p "$ROOT/build/bench"
 MD="$ROOT/build/bench/http-$(date -u +%Y%m%d-%H%M%S).md"
 {
-  echo "Run $START, $(nproc) cores ($CPU_MODEL), kernel $(uname -r), servers $([ "$QUOTA" != 0 ] && echo "capped at $QUOTA% of a core" || echo uncapped), best of $ROUNDS rounds of ${DURATION}s per point, load average before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Run $START, $(nproc) cores ($CPU_MODEL), kernel $(uname -r), servers $([ "$QUOTA" != 0 ] && echo "capped at $QUOTA% of a core" || echo uncapped), best of $ROUNDS rounds of ${DURATION}s per point, simulated world from ${CLOCK_START:-real time} at ${SPEED}x, load average before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| view | connections | server | req/s | p50 ms | p99 ms | notes |"
   echo "| --- | ---: | --- | ---: | ---: | ---: | --- |"
