@@ -521,7 +521,7 @@ static void *worker(void *arg)
         if (rc == 0) {
             char *txt = odz_json_dumps(j);
             size_t len = txt ? strlen(txt) : 0;
-            odz_buf *plain = var[ODZ_ENC_IDENTITY] = txt ? odz_buf_take_file(txt, len) : NULL;
+            odz_buf *plain = var[ODZ_ENC_IDENTITY] = txt ? odz_buf_take(txt, len) : NULL;
             if (plain) {
                 snprintf(etag, sizeof etag, "\"%016llx\"",
                          (unsigned long long)fnv(odz_buf_data(plain), len));
@@ -900,21 +900,6 @@ static void collect(void *ud)
     pthread_mutex_unlock(&v->lock);
     odz_metric_set(odz_gauge("oddzy_view_cache_entries", "Views held serialized in memory", NULL),
                    (double)n);
-    odz_metric_set(odz_counter("oddzy_view_sendfile_bytes_total",
-                               "Bytes of large plain views sent to sockets with sendfile(2) from "
-                               "their memfd rather than copied",
-                               NULL),
-                   (double)odz_http_body_bytes_sendfile());
-    odz_metric_set(odz_gauge("oddzy_view_memfds",
-                             "Versions of large views held in a memfd now (at most "
-                             "oddzy_view_memfds_max; past it they are kept in memory)",
-                             NULL),
-                   (double)odz_buf_files_open());
-    odz_metric_set(odz_gauge("oddzy_view_memfds_max",
-                             "Most large view versions held in memfds at once (an eighth of the "
-                             "descriptor limit, at most 4096)",
-                             NULL),
-                   (double)odz_buf_files_max());
 }
 
 odz_views *odz_views_new(odz_bus *bus, const char *tz, int workers, int coding_keep_ms,

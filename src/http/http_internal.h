@@ -150,10 +150,6 @@ odz_http_req *odz_http__find_req(h2o_req_t *req);
 const char *odz_http__reason(int status);
 const char *odz_http__status_code(int status);
 int odz_http__check_opts(const odz_http_resp_opts *opts);
-/* h2o_hooks.c: the next h2o_socket_write on this thread that includes bytes of [base, base +
- * len) sends them with sendfile(2) from `fd` (a memfd holding exactly those bytes from offset
- * 0). Cleared by that write; callers clear it (base NULL) after h2o_send in any case. */
-void odz_http__sendfile_hint(const void *base, size_t len, int fd);
 /* Adds n to odz_http_body_bytes_copied (any thread). */
 void odz_http__count_copy(size_t n);
 /* Core sender: body is either `keep` (referenced) or `data` (copied). */

@@ -196,12 +196,7 @@ int odz_http__send(odz_http_req *r, int status, const char *ctype, const void *d
         }
     }
     h2o_start_response(req, &oneshot);
-    int file = body.len && keep && odz_buf_fd(keep) >= 0;
-    if (file) /* h2o writes the response from within h2o_send, through h2o_hooks.c */
-        odz_http__sendfile_hint(body.base, body.len, odz_buf_fd(keep));
     h2o_send(req, body.len ? &body : NULL, body.len ? 1 : 0, H2O_SEND_STATE_FINAL);
-    if (file)
-        odz_http__sendfile_hint(NULL, 0, -1);
     return 0;
 }
 

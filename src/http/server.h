@@ -38,20 +38,6 @@ odz_buf *odz_buf_new(const void *data, size_t len);
 /** Takes ownership of malloc'd `data` (freed with free() when the last reference goes); on
  *  failure `data` is freed and NULL returned. */
 odz_buf *odz_buf_take(void *data, size_t len);
-/** As odz_buf_take, but a buffer of at least ODZ_BUF_FILE_MIN bytes is moved into a sealed
- *  memfd, mapped read-only: a plain HTTP/1 response then goes to the socket with sendfile(2)
- *  from it, as nginx sends a file, instead of being copied into the socket (a large view).
- *  Smaller buffers, or a failed memfd, are an ordinary odz_buf_take. */
-#define ODZ_BUF_FILE_MIN (32 * 1024)
-odz_buf *odz_buf_take_file(void *data, size_t len);
-/** The memfd of a buffer made by odz_buf_take_file, or -1. */
-int odz_buf_fd(const odz_buf *b);
-/** Buffers made by odz_buf_take_file that hold a memfd now, and the most that may at once:
- *  past it (an eighth of RLIMIT_NOFILE's soft limit, at most 4096) a large buffer stays in
- *  ordinary memory, so versions of views held by slow readers never take the descriptors the
- *  server needs for connections. */
-int odz_buf_files_open(void);
-int odz_buf_files_max(void);
 /** Adds a reference (atomic; any thread); returns `b`. NULL-safe. */
 odz_buf *odz_buf_ref(odz_buf *b);
 /** Drops a reference (atomic; any thread); frees on the last one. NULL-safe. */
@@ -279,8 +265,6 @@ int odz_http_respond_cached(odz_http_req *req, const char *content_type, odz_buf
  *  copying pending/stream calls); the odz_buf calls add nothing: their bytes are written from
  *  the shared buffer. */
 unsigned long long odz_http_body_bytes_copied(void);
-/** Body bytes sent with sendfile(2) from a memfd view (odz_buf_take_file), all threads. */
-unsigned long long odz_http_body_bytes_sendfile(void);
 
 /* ---- asynchronous completion ------------------------------------------------------------- */
 
