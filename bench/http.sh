@@ -235,16 +235,19 @@ P_ODDZY=$(free_port); P_NGINX=$(free_port); P_NODE=$(free_port); P_SHARED=$(free
 # nginx"): whatever the world and the first sweep take, they take from both servers alike.
 SHARED_PID=
 if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
-  mkdir -p "$TMP/www"
-  echo '{}' >"$TMP/www/shared.json"
-  chmod 755 "$TMP" "$TMP/www" && chmod 644 "$TMP/www/shared.json"
-  # (no open_file_cache: the file is replaced between slices)
-  nginx_conf "$TMP/shared" "$P_SHARED" "" "
-        location = /shared { alias $TMP/www/shared.json; add_header Cache-Control no-cache; }"
+  mkdir -p "$TMP/www/shared"
+  echo '{}' >"$TMP/www/shared/0.json"
+  chmod 755 "$TMP" "$TMP/www" "$TMP/www/shared" && chmod 644 "$TMP/www/shared/0.json"
+  # each nginx slice serves the card from a file of its own (/shared/N.json), so nginx keeps its
+  # open_file_cache here too, as at every other point, and never serves an earlier slice's bytes
+  nginx_conf "$TMP/shared" "$P_SHARED" "
+    open_file_cache max=16 inactive=60s;
+    open_file_cache_valid 60s;" "
+        location ^~ /shared/ { alias $TMP/www/shared/; add_header Cache-Control no-cache; }"
   capped oddzy taskset -c "$SERVER_CPU" nginx -p "$TMP/shared" -c "$TMP/shared/nginx.conf" -e "$TMP/shared/error.log" &
   SHARED_PID=$!
   PIDS+=("$SHARED_PID")
-  wait_http "http://127.0.0.1:$P_SHARED/shared" "$TMP/shared/error.log"
+  wait_http "http://127.0.0.1:$P_SHARED/shared/0.json" "$TMP/shared/error.log"
 fi
 capped oddzy taskset -c "$SERVER_CPU" "$ODDZY" run --host 127.0.0.1 --port "$P_ODDZY" --threads 1 \
   --max-connections 20000 --db "$TMP/bench.db" --speed "$SPEED" --seed 7 --rate 200 --web "" \
@@ -317,11 +320,13 @@ print("%d of %d race cards scraped, %d due" % (d["scrapes_ok"], d["queue_length"
     declare -A SHARED_REQ=([oddzy]=0 [nginx]=0)
     declare -A SHARED_SEC=([oddzy]=0 [nginx]=0)
     declare -A SHARED_SWEPT=([oddzy]=0 [nginx]=0) # race cards the sweep landed in each one's slices
+    k=0
     for who in oddzy nginx nginx oddzy oddzy nginx nginx oddzy; do
       if [ "$who" = nginx ]; then
-        curl -fsS -o "$TMP/www/shared.json.new" "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" &&
-          chmod 644 "$TMP/www/shared.json.new" && mv "$TMP/www/shared.json.new" "$TMP/www/shared.json"
-        url="http://127.0.0.1:$P_SHARED/shared"
+        k=$((k + 1))
+        curl -fsS -o "$TMP/www/shared/$k.json" "http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID" &&
+          chmod 644 "$TMP/www/shared/$k.json"
+        url="http://127.0.0.1:$P_SHARED/shared/$k.json"
       else url="http://127.0.0.1:$P_ODDZY/api/racing/racecard?race_id=$FRID"; fi
       s0=$(scraped)
       taskset -c "$CLIENT_CPU" wrk -t1 -c 64 -d "${slice}s" --timeout 10s "$url" >"$TMP/wrk-shared.txt" 2>&1 || true
