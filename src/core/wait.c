@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sched.h>
 #include <time.h>
 
 static atomic_int background_nice;
@@ -96,4 +97,13 @@ bool odz_stop_seen(pthread_mutex_t *m, const bool *stop)
     bool s = *stop;
     pthread_mutex_unlock(m);
     return s;
+}
+
+bool odz_thread_yield(void)
+{
+    /* a lowered thread, with a niceness actually added (0 puts every thread on a par) */
+    if (!thread_lowered || !atomic_load(&background_nice))
+        return false;
+    (void)sched_yield();
+    return true;
 }

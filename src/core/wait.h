@@ -38,6 +38,17 @@ int odz_thread_start(pthread_t *t, pthread_mutex_t *m, pthread_cond_t *c, void *
 void odz_thread_set_background_nice(int nice);
 void odz_thread_background(const char *name);
 
+/** A point between two pieces of a background thread's work (a race card parsed, one stored, a
+ *  page of the simulated world rendered) where it gives the CPU to a runnable thread that
+ *  answers requests: sched_yield(2) in a thread that odz_thread_background lowered, while the
+ *  process's background niceness is not 0; elsewhere nothing. True when it yielded.
+ *  Why, beside the niceness: under a CPU quota (a cgroup's cpu.max, a container's CPU limit),
+ *  with the scheduler's tick at 4 ms (HZ=250), a background thread picked when the group's
+ *  quota comes back, or running when an event loop wakes, kept the CPU until the next tick:
+ *  up to the whole 3.3 ms of a third of a core, whatever its weight (docs/performance.md,
+ *  "Background work yields at its seams"). Nothing here holds a lock an event loop takes. */
+bool odz_thread_yield(void);
+
 /** Names the calling thread (at most 15 bytes; longer is cut) for `top -H`, `ps -L` and
  *  debuggers: "odz-<what>". */
 void odz_thread_name(const char *name);

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/grow.h"
 #include "core/sort.h"
+#include "core/wait.h"
 #include "feed/exchange_market.h"
 
 int odz_fx_buf_add(odz_fx_buf *b, const char *s, size_t n)
@@ -263,11 +264,16 @@ int odz_fx_tick(odz_fx *x, int64_t now)
     b.e = malloc(sizeof *b.e * (cap ? cap : 1));
     if (!next || !b.e)
         goto out;
-    for (size_t i = 0; i < np; i++)
+    for (size_t i = 0; i < np; i++) {
         odz_fx_race_markets(x->f, &ms[picks[i].meeting], picks[i].race, now, x->st,
                             &next[2 * i]);
+        if (i % 16 == 15)
+            odz_thread_yield();
+    }
     odz_sort(next, cap, sizeof *next, cmp_market);
     for (size_t i = 0; i < cap; i++) {
+        if (i % 32 == 31)
+            odz_thread_yield();
         odz_fx_market *m = &next[i];
         const odz_fx_market *old = find(x->mk, x->n, m->id);
         json_t *mc;

@@ -401,6 +401,7 @@ static void *server_thread(void *arg)
             if (rc < 0)
                 odz_log_kv(ODZ_LOG_ERROR, "exchange tick failed", "error", odz_errcode(rc), NULL);
             next_tick = now + s->cfg.tick_ms;
+            odz_thread_yield();
         }
         for (int i = 0; i < max; i++)
             if (s->c[i].state != C_FREE)

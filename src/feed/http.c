@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/pool.h"
+#include "core/wait.h"
 #include "obs/http_metrics.h"
 #include "obs/metrics.h"
 #include "obs/metrics_server.h"
@@ -43,6 +44,7 @@ static int h_feed(odz_http_req *req, void *ud)
     int rc = odz_feed_handle(c->feed, odz_http_path(req), odz_http_query(req), odz_now(), &r);
     if (rc)
         return rc;
+    odz_thread_yield();
     if (r.delay_ms <= 0) {
         rc = odz_http_respond(req, r.status, r.content_type, r.body, r.len);
         odz_feed_response_free(&r);

@@ -439,6 +439,7 @@ static void on_request(odz_bus *bus, const odz_msg *msg, void *ud)
     if (rc == 0)
         odz_racing__publish(rs->bus, rs->store, rs->matcher, &c.ch, msg->corr_id);
     pthread_mutex_unlock(&rs->apply);
+    odz_thread_yield();
     if (odz_log_enabled(ODZ_LOG_DEBUG)) {
         char ms[24];
         snprintf(ms, sizeof ms, "%lld", (long long)(odz_real_ms() - t0));
@@ -600,6 +601,7 @@ int odz_racing_upsert(odz_bus *bus, const odz_batch *b, const char *source, bool
         if (rc == 0)
             odz_racing__publish(r->bus, r->store, r->matcher, &ch, odz_log_corr());
         pthread_mutex_unlock(&r->apply);
+        odz_thread_yield(); /* after the unlock: the other sources' writes wait for the lock */
         if (rc == 0)
             *out = (odz_upsert_result){(int)ch.n_race_ids, ch.scratchings};
         odz_changes_free(&ch);

@@ -359,6 +359,7 @@ static void race_done(odz_scraper *s, xfer *x, const char *out, int status, int 
     if (!strcmp(out, "success") &&
         s->src->parse_race(x->b.data ? x->b.data : "", x->b.len, x->key, &sc, err, ODZ_ERRLEN))
         out = "garbage";
+    odz_thread_yield();
     count(s, "race", out, ms / 1000.0);
     int changed = 0;
     bool wait = false;
@@ -371,6 +372,7 @@ static void race_done(odz_scraper *s, xfer *x, const char *out, int status, int 
         wait = role == ODZ_SHARE_WAIT;
         odz_scrape_set_provider(&sc, s->src->name, s->provider);
         changed = wait ? 0 : store_scrape(s, &sc, role, x->key, err);
+        odz_thread_yield();
         if (changed < 0) {
             out = "failed";
             odz_log_kv(ODZ_LOG_ERROR, "race not stored", "race", x->key, "error", err, NULL);

@@ -42,6 +42,7 @@ static void *run(void *arg)
         if (p->done)
             p->done(p->ud, rc, err);
         odz_scrape_clear(&p->slot);
+        odz_thread_yield();
         pthread_mutex_lock(&p->mu);
         p->full = false;
         pthread_cond_broadcast(&p->cv);

@@ -1,6 +1,7 @@
 /* The shared thread helpers of core/: a timed wait ends at its monotonic deadline, a raised stop
  * wakes a sleeping thread at once, and the ring of recent ids forgets the oldest first and
- * does not let a repeated id push another out. */
+ * does not let a repeated id push another out; only a lowered background thread yields at its
+ * seams, and only while the process lowers background threads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include "core/clock.h"
 #include "core/recent.h"
@@ -96,12 +98,59 @@ static void recent_ring_forgets_the_oldest(void **state)
     assert_true(at < 3);
 }
 
+typedef struct {
+    bool yielded_before, yielded;
+    int nice_before, nice_after;
+} lowered_run;
+
+static void *lowered_thread(void *arg)
+{
+    lowered_run *r = arg;
+    r->yielded_before = odz_thread_yield(); /* not lowered yet */
+    r->nice_before = getpriority(PRIO_PROCESS, 0);
+    odz_thread_background("odz-test");
+    r->nice_after = getpriority(PRIO_PROCESS, 0);
+    r->yielded = odz_thread_yield();
+    return NULL;
+}
+
+static lowered_run run_lowered(int nice)
+{
+    odz_thread_set_background_nice(nice);
+    lowered_run r = {0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, lowered_thread, &r), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    odz_thread_set_background_nice(0);
+    return r;
+}
+
+static void only_lowered_threads_yield(void **state)
+{
+    (void)state;
+    /* the thread that answers requests never yields, whatever the setting */
+    odz_thread_set_background_nice(10);
+    assert_false(odz_thread_yield());
+    odz_thread_set_background_nice(0);
+
+    lowered_run r = run_lowered(10);
+    assert_false(r.yielded_before);
+    assert_true(r.yielded);
+    assert_int_equal(r.nice_after, r.nice_before + 10 > 19 ? 19 : r.nice_before + 10);
+
+    /* --background-nice 0: every thread on a par, so no yields either */
+    r = run_lowered(0);
+    assert_false(r.yielded);
+    assert_int_equal(r.nice_after, r.nice_before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(timed_wait_ends_at_the_deadline),
         cmocka_unit_test(stop_wakes_the_sleeper),
         cmocka_unit_test(recent_ring_forgets_the_oldest),
+        cmocka_unit_test(only_lowered_threads_yield),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
