@@ -2,11 +2,11 @@
 #include "core/wait.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/resource.h>
-#include <sched.h>
 #include <time.h>
 
 static atomic_int background_nice;
