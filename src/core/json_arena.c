@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "core/wait.h"
 
 typedef struct block {
     struct block *next;
@@ -124,13 +127,46 @@ void odz_json_arena_free(odz_json_arena *a)
     free(a);
 }
 
+/* A background thread's parse, with seams (core/wait.h odz_thread_yield) every PIECE bytes: a
+ * race card of 100 KB is a millisecond of parsing, which a thread picked under a CPU quota would
+ * otherwise run in one stretch while an event loop waits. jansson reads the text through the
+ * callback (a kilobyte at a time); the tree and the errors are those of json_loadb. */
+#define PIECE ((size_t)16 << 10)
+
+typedef struct {
+    const char *p;
+    size_t left, since;
+} pieces;
+
+static size_t next_piece(void *dst, size_t n, void *ud)
+{
+    pieces *r = ud;
+    if (r->since >= PIECE) {
+        odz_thread_yield();
+        r->since = 0;
+    }
+    size_t k = n < r->left ? n : r->left;
+    memcpy(dst, r->p, k);
+    r->p += k;
+    r->left -= k;
+    r->since += k;
+    return k;
+}
+
+static json_t *load_in_pieces(const char *buf, size_t len, size_t flags, json_error_t *je)
+{
+    pieces r = {buf, len, 0};
+    return json_load_callback(next_piece, &r, flags, je);
+}
+
 const json_t *odz_json_arena_loadb(odz_json_arena *a, const char *buf, size_t len,
                                    size_t flags, json_error_t *je)
 {
     reset(a);
     odz_json_arena *outer = parsing;
     parsing = a;
-    json_t *j = json_loadb(buf, len, flags, je);
+    json_t *j = odz_thread_yields() ? load_in_pieces(buf, len, flags, je)
+                                    : json_loadb(buf, len, flags, je);
     parsing = outer;
     return j;
 }

@@ -99,11 +99,24 @@ bool odz_stop_seen(pthread_mutex_t *m, const bool *stop)
     return s;
 }
 
-bool odz_thread_yield(void)
+static _Thread_local unsigned long thread_yields;
+
+bool odz_thread_yields(void)
 {
     /* a lowered thread, with a niceness actually added (0 puts every thread on a par) */
-    if (!thread_lowered || !atomic_load(&background_nice))
+    return thread_lowered && atomic_load(&background_nice);
+}
+
+bool odz_thread_yield(void)
+{
+    if (!odz_thread_yields())
         return false;
     (void)sched_yield();
+    thread_yields++;
     return true;
+}
+
+unsigned long odz_thread_yield_count(void)
+{
+    return thread_yields;
 }

@@ -48,6 +48,11 @@ void odz_thread_background(const char *name);
  *  up to the whole 3.3 ms of a third of a core, whatever its weight (docs/performance.md,
  *  "Background work yields at its seams"). Nothing here holds a lock an event loop takes. */
 bool odz_thread_yield(void);
+/** Whether odz_thread_yield yields on the calling thread (for work that would do something
+ *  else, a little dearer, only to make seams: core/json_arena.c's parse in pieces). */
+bool odz_thread_yields(void);
+/** How many times the calling thread yielded (tests). */
+unsigned long odz_thread_yield_count(void);
 
 /** Names the calling thread (at most 15 bytes; longer is cut) for `top -H`, `ps -L` and
  *  debuggers: "odz-<what>". */

@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/json_arena.h"
+#include "core/wait.h"
 
 /* A message of n runner changes, like a Betfair mcm line. */
 static char *message(size_t n)
@@ -198,6 +199,77 @@ static void scratch_per_thread(void **state)
     assert_true(b.ok);
 }
 
+/* A background thread's parse has seams (a yield every 16 KB of text) and reads, and fails,
+ * exactly as json_loadb does. */
+typedef struct {
+    bool equal, errors_equal;
+    unsigned long yields, yields_small;
+    size_t len;
+} pieces_run;
+
+static bool same_error(odz_json_arena *a, const char *text, size_t len, size_t flags)
+{
+    json_error_t je, plain;
+    if (odz_json_arena_loadb(a, text, len, flags, &je) || json_loadb(text, len, flags, &plain))
+        return false;
+    return je.line == plain.line && je.column == plain.column && je.position == plain.position &&
+           strcmp(je.text, plain.text) == 0;
+}
+
+static void *pieces_thread(void *arg)
+{
+    pieces_run *r = arg;
+    odz_thread_background("test-pieces");
+    odz_json_arena *a = odz_json_arena_new(0);
+    char *text = message(2000);
+    r->len = strlen(text);
+    json_error_t je;
+    unsigned long y0 = odz_thread_yield_count();
+    const json_t *j = odz_json_arena_loadb(a, text, r->len, JSON_REJECT_DUPLICATES, &je);
+    r->yields = odz_thread_yield_count() - y0;
+    json_t *plain = json_loadb(text, r->len, JSON_REJECT_DUPLICATES, &je);
+    r->equal = j && plain && json_equal(j, plain);
+    json_decref(plain);
+    y0 = odz_thread_yield_count();
+    r->equal = r->equal && odz_json_arena_loadb(a, "[1,2]", 5, 0, &je);
+    r->yields_small = odz_thread_yield_count() - y0;
+    /* errors: far into the text, a duplicate key, a NUL inside a string, text after the value */
+    text[r->len - 40] = '}';
+    static const char nul[] = "{\"a\":\"x\0y\"}";
+    r->errors_equal = same_error(a, text, r->len, 0) &&
+                      same_error(a, "{\"a\":1,\"a\":2}", 13, JSON_REJECT_DUPLICATES) &&
+                      same_error(a, nul, sizeof nul - 1, 0) && same_error(a, "[1] [2]", 7, 0) &&
+                      same_error(a, "", 0, 0);
+    free(text);
+    odz_json_arena_free(a);
+    return NULL;
+}
+
+static void background_parse_has_seams(void **state)
+{
+    (void)state;
+    odz_thread_set_background_nice(10);
+    pieces_run r = {0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, pieces_thread, &r), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    odz_thread_set_background_nice(0);
+    assert_true(r.equal);
+    assert_true(r.errors_equal);
+    assert_true(r.len > 100000);
+    assert_true(r.yields >= r.len / (16 << 10) - 1);
+    assert_int_equal(r.yields_small, 0); /* a short message: no seam */
+    /* not lowered (this thread): no yields */
+    odz_json_arena *a = odz_json_arena_new(0);
+    char *text = message(2000);
+    json_error_t je;
+    unsigned long y0 = odz_thread_yield_count();
+    assert_non_null(odz_json_arena_loadb(a, text, strlen(text), 0, &je));
+    assert_int_equal(odz_thread_yield_count(), y0);
+    free(text);
+    odz_json_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +278,7 @@ int main(void)
         cmocka_unit_test(bounded),
         cmocka_unit_test(other_jansson_use_is_unchanged),
         cmocka_unit_test(scratch_per_thread),
+        cmocka_unit_test(background_parse_has_seams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
