@@ -20,12 +20,13 @@
 # (bench/pipeline.lua): wrk spends less per request, so the round measures the server, not the
 # one-core client (which is full in every plain oddzy round; see the "wrk cpu" note).
 #
-#   bench/http.sh                      (make bench runs it too; about 4 minutes)
+#   bench/http.sh                      (make bench runs it too; about 6 minutes)
 #   BENCH_DURATION=5 BENCH_ROUNDS=2 BENCH_CONNS="64 1000 10000" BENCH_SPEED=10 bench/http.sh
 #
 # The first minute is measured twice: oddzy alone in its group at once after start, against nginx
 # serving that card later in its own group; then on a shared core, an nginx in oddzy's group
-# taking turns with it in BENCH_FIRST_SLICE-second slices while the first sweep lands.
+# taking turns with it in BENCH_FIRST_SLICE-second slices while the first sweep lands, on the
+# race card and then on the day's schedule.
 #
 # Each point is measured BENCH_ROUNDS times, the servers taking turns (oddzy, nginx, node,
 # oddzy, ...), and the round with the most requests a second is reported with its latencies:

@@ -85,13 +85,11 @@ void odz_api_corr_of(odz_http_req *req, char out[ODZ_CORR_MAX])
     for (size_t i = 0; ok && i < n; i++)
         ok = (h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'z') ||
              (h[i] >= 'A' && h[i] <= 'Z') || h[i] == '-' || h[i] == '_' || h[i] == '.';
+    _Static_assert(ODZ_CORR_MAX >= 33, "a new correlation id is 32 characters");
     if (ok)
-        snprintf(out, ODZ_CORR_MAX, "%s", h);
-    else {
-        char id[33];
-        odz_corr_new(id);
-        snprintf(out, ODZ_CORR_MAX, "%s", id);
-    }
+        memcpy(out, h, n + 1); /* every request: no snprintf */
+    else
+        odz_corr_new(out);
 }
 
 static int bad(odz_http_req *req, const char *msg)
