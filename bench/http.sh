@@ -243,8 +243,9 @@ if [ "${BENCH_FIRST_MINUTE:-1}" = 1 ]; then
   mkdir -p "$TMP/www/shared"
   echo '{}' >"$TMP/www/shared/0.json"
   chmod 755 "$TMP" "$TMP/www" "$TMP/www/shared" && chmod 644 "$TMP/www/shared/0.json"
-  # each nginx slice serves the card from a file of its own (/shared/N.json), so nginx keeps its
-  # open_file_cache here too, as at every other point, and never serves an earlier slice's bytes
+  # each nginx slice serves the view from a file of its own (/shared/VIEW-N.json), so nginx
+  # keeps its open_file_cache here too, as at every other point, and never serves an earlier
+  # slice's bytes
   nginx_conf "$TMP/shared" "$P_SHARED" "
     open_file_cache max=16 inactive=60s;
     open_file_cache_valid 60s;" "
