@@ -5,6 +5,7 @@
 #include "core/grow.h"
 #include "obs/log.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,28 @@ void client_init(client *c, lstate *ls, const struct client_ops *ops, int transp
     c->prev = &ls->head;
     ls->head.next->prev = c;
     ls->head.next = c;
+    odz_wheel_put(&ls->wheel, &c->timer, c->last_ping);
     atomic_fetch_add(&ls->lv->n_conns[transport], 1);
+}
+
+void client_due(client *c, int64_t at_ms)
+{
+    if (!c->detached)
+        odz_wheel_sooner(&c->ls->wheel, &c->timer, at_ms);
+}
+
+void clients_tick(lstate *ls, int64_t now_ms)
+{
+    odz_wheel_link list;
+    odz_wheel_list_init(&list);
+    odz_wheel_take(&ls->wheel, now_ms, &list);
+    /* (a tick that closes its client unlinks it; one closing another would too) */
+    for (odz_wheel_link *e; (e = odz_wheel_pop(&ls->wheel, &list, now_ms));) {
+        client *c = (client *)((char *)e - offsetof(client, timer));
+        int64_t next = c->ops->tick(c, now_ms);
+        if (next)
+            odz_wheel_put(&ls->wheel, &c->timer, next > now_ms ? next : now_ms + LIVE_TICK_MS);
+    }
 }
 
 void client_set_transport(client *c, int transport)
@@ -49,6 +71,7 @@ void client_detach(client *c)
         client_leave(c, c->subs[c->nsubs - 1]);
     c->prev->next = c->next;
     c->next->prev = c->prev;
+    odz_wheel_remove(&c->timer);
     atomic_fetch_sub(&c->ls->lv->n_conns[c->transport], 1);
     if (c->ops->release)
         c->ops->release(c);

@@ -259,10 +259,11 @@ static void sio_orphan(client *base)
         sio_free(c);
 }
 
-static void sio_tick(client *base, int64_t now)
+static int64_t sio_tick(client *base, int64_t now)
 {
     sio_client *c = (sio_client *)base;
     odz_live *lv = base->ls->lv;
+    int64_t interval = lv->cfg.ping_interval_ms, timeout = lv->cfg.ping_timeout_ms;
     /* (first: the checks below may free c) */
     if (c->upgrade_ws && !c->probing && now - c->probe_since > PROBE_TIMEOUT_MS) {
         odz_ws *pw = c->upgrade_ws; /* a probe that never started */
@@ -270,17 +271,30 @@ static void sio_tick(client *base, int64_t now)
         odz_ws_set_ud(pw, NULL);
         odz_ws_close(pw, 1008, "probe timeout");
     }
-    if (c->ping_wait && now - c->ping_sent > lv->cfg.ping_timeout_ms) {
+    if (c->ping_wait && now - c->ping_sent > timeout) {
         client_close(base, 1000, "ping timeout");
-    } else if (c->transport == T_POLL && !c->poll &&
-               now - c->last_seen > lv->cfg.ping_interval_ms + lv->cfg.ping_timeout_ms) {
+        return 0;
+    }
+    int polled = c->transport == T_POLL && !c->poll; /* a poll is owed: the client may be gone */
+    if (polled && now - c->last_seen > interval + timeout) {
         client_close(base, 1000, "polling client gone");
-    } else if (!c->ping_wait && now - base->last_ping >= lv->cfg.ping_interval_ms) {
+        return 0;
+    }
+    if (!c->ping_wait && now - base->last_ping >= interval) {
         c->ping_wait = 1;
         c->ping_sent = base->last_ping = now;
-        if (sio_send_text(c, "2") == ODZ_EFULL)
+        if (sio_send_text(c, "2") == ODZ_EFULL) {
             client_abort(base);
+            return 0;
+        }
     }
+    /* when one of the checks above can next act */
+    int64_t next = c->ping_wait ? c->ping_sent + timeout + 1 : base->last_ping + interval;
+    if (polled && c->last_seen + interval + timeout + 1 < next)
+        next = c->last_seen + interval + timeout + 1;
+    if (c->upgrade_ws && !c->probing && c->probe_since + PROBE_TIMEOUT_MS + 1 < next)
+        next = c->probe_since + PROBE_TIMEOUT_MS + 1;
+    return next;
 }
 
 static const struct client_ops sio_ops = {
@@ -326,6 +340,7 @@ static int eio_packet(sio_client *c, const char *data, size_t len)
         return 0;
     case ODZ_EIO_PONG:
         c->ping_wait = 0;
+        client_due(&c->base, c->base.last_ping + c->base.ls->lv->cfg.ping_interval_ms);
         return 0;
     case ODZ_EIO_MESSAGE:
         sockio_message(c, &p);
@@ -488,6 +503,7 @@ static int eio_websocket(odz_http_req *req, odz_live *lv, const odz_eio_query *q
             return ODZ_ENOMEM;
         c->upgrade_ws = ws;
         c->probe_since = live_now_ms();
+        client_due(&c->base, c->probe_since + PROBE_TIMEOUT_MS + 1);
         return 0;
     }
     if (ls->nsessions >= lv->cfg.max_sessions)

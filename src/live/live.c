@@ -109,14 +109,7 @@ static const odz_live_topic builtin_topics[] = {
 static void on_tick(void *ud, int loop)
 {
     odz_live *lv = ud;
-    lstate *ls = &lv->loops[loop];
-    int64_t now = live_now_ms();
-    client *c = ls->head.next;
-    while (c != &ls->head) {
-        client *next = c->next; /* closing unlinks c */
-        c->ops->tick(c, now);
-        c = next;
-    }
+    clients_tick(&lv->loops[loop], live_now_ms());
 }
 
 static void on_shutdown(void *ud, int loop, const char *reason)
@@ -239,6 +232,7 @@ odz_live *odz_live_new(odz_bus *bus, odz_http_server *srv, const odz_live_config
         lv->loops[i].lv = lv;
         lv->loops[i].index = i;
         lv->loops[i].head.next = lv->loops[i].head.prev = &lv->loops[i].head;
+        odz_wheel_init(&lv->loops[i].wheel, live_now_ms(), LIVE_TICK_MS);
     }
     snprintf(lv->nsps[0], sizeof lv->nsps[0], "/");
     lv->nnsps = 1;
@@ -249,7 +243,7 @@ odz_live *odz_live_new(odz_bus *bus, odz_http_server *srv, const odz_live_config
     rc |= odz_http_route(srv, "POST", "/socket.io/", live_eio_handler, lv);
     rc |= odz_http_route(srv, "GET", "/ws", live_ws_handler, lv);
     rc |= odz_http_route(srv, "GET", "/api/stream", live_sse_handler, lv);
-    rc |= odz_http_every(srv, 1000, on_tick, lv);
+    rc |= odz_http_every(srv, LIVE_TICK_MS, on_tick, lv);
     rc |= odz_http_on_shutdown(srv, on_shutdown, lv);
     if (rc) {
         odz_fail(err, errlen, ODZ_ESTATE, "cannot register live routes");

@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "core/wheel.h"
 #include "http/outq.h"
 #include "live/live.h"
 #include "live/sio.h"
@@ -29,6 +30,7 @@
 #define LIVE_SID_BUCKETS 1024
 #define LIVE_MAX_NSPS 8          /* Socket.IO namespaces, "/" included */
 #define LIVE_MAX_EVENT (256 * 1024) /* largest bus payload pushed */
+#define LIVE_TICK_MS 1000           /* the loop's timer for pings and timeouts */
 
 /* Transports, as connection counters and metric labels index them. */
 enum { TR_SIO_WS = 0, TR_SIO_POLL, TR_WS, TR_SSE, TR_N };
@@ -78,8 +80,10 @@ struct client_ops {
      * queued, 1 replaced an older state still queued, ODZ_EFULL (the client is behind: the
      * caller drops it), another negative code. */
     int (*send_event)(client *c, const live_event *ev, const live_frames *f);
-    /* Once a second: pings, timeouts. May close (and free) c. */
-    void (*tick)(client *c, int64_t now_ms);
+    /* Pings and timeouts, on the loop's tick once c is due (LIVE_TICK_MS steps). Returns when
+     * it is next due (its earliest ping or deadline), or 0 when it closed (and maybe freed) c.
+     * A deadline that comes closer between ticks is told with client_due. */
+    int64_t (*tick)(client *c, int64_t now_ms);
     /* Ends c from our side; its memory goes when the transport reports the close. */
     void (*close)(client *c, int code, const char *reason);
     /* Drops c at once (a client that does not read); client_detach has run. */
@@ -102,6 +106,7 @@ struct client {
     int64_t *subs;       /* room keys */
     int nsubs;
     int64_t last_ping;   /* ms (monotonic) */
+    odz_wheel_link timer; /* in the loop's tick wheel while attached */
     uint64_t seen_seq;   /* last event delivered, so "all" + a race room give one copy */
     int detached;
 };
@@ -122,6 +127,7 @@ struct lstate {
     odz_live *lv;
     int index;
     client head; /* circular list anchor */
+    odz_wheel wheel; /* its clients by when their tick is next due */
     room *rooms[LIVE_ROOM_BUCKETS];
     sio_client *sids[LIVE_SID_BUCKETS]; /* Engine.IO sessions by id (eio.c) */
     int nsessions;
@@ -171,10 +177,15 @@ const live_topic *live_topic_named(const odz_live *lv, const char *name);
 int live_nsp_index(const odz_live *lv, const char *name);
 
 /* ---- clients.c: the client base ---- */
-/* Links c (zeroed by the caller, transport fields set after) into ls's list and counts it. */
+/* Links c (zeroed by the caller, transport fields set after) into ls's list and counts it;
+ * its tick is due at the loop's next tick. */
 void client_init(client *c, lstate *ls, const struct client_ops *ops, int transport);
-/* Out of rooms and the loop list; no more deliveries. Idempotent. */
+/* Out of rooms, the loop list and the tick wheel; no more deliveries. Idempotent. */
 void client_detach(client *c);
+/* A deadline of c came closer: its tick is due by `at_ms` (monotonic) at the latest. */
+void client_due(client *c, int64_t at_ms);
+/* Runs the tick of every client of ls due by now (the loop's timer, every LIVE_TICK_MS). */
+void clients_tick(lstate *ls, int64_t now_ms);
 /* Frees the base's own memory (the transport frees the struct). */
 void client_base_free(client *c);
 /* Moves c's connection count to another transport (an Engine.IO upgrade). */

@@ -29,13 +29,17 @@ static void sse_end(sse_client *s)
     }
 }
 
-static void sse_tick(client *c, int64_t now)
+static int64_t sse_tick(client *c, int64_t now)
 {
-    if (now - c->last_ping < c->ls->lv->cfg.sse_heartbeat_ms)
-        return;
+    int64_t every = c->ls->lv->cfg.sse_heartbeat_ms;
+    if (now - c->last_ping < every)
+        return c->last_ping + every;
     c->last_ping = now;
-    if (odz_http_stream_send(((sse_client *)c)->sse, ": ping\n\n", 8) == ODZ_EFULL)
+    if (odz_http_stream_send(((sse_client *)c)->sse, ": ping\n\n", 8) == ODZ_EFULL) {
         client_abort(c);
+        return 0;
+    }
+    return now + every;
 }
 
 static void sse_close(client *c, int code, const char *reason)

@@ -18,18 +18,26 @@ static int ws_send_event(client *c, const live_event *ev, const live_frames *f)
     return rc == ODZ_EFULL ? ODZ_EFULL : rc == 1 ? 1 : 0;
 }
 
-static void ws_tick(client *c, int64_t now)
+static int64_t ws_tick(client *c, int64_t now)
 {
     ws_client *w = (ws_client *)c;
     odz_live *lv = c->ls->lv;
     /* ping frames; a peer silent for interval + timeout is gone */
-    if (odz_ws_idle_ms(w->ws) > lv->cfg.ping_interval_ms + lv->cfg.ping_timeout_ms) {
+    int64_t silent_max = (int64_t)lv->cfg.ping_interval_ms + lv->cfg.ping_timeout_ms;
+    int64_t idle = odz_ws_idle_ms(w->ws);
+    if (idle > silent_max) {
         client_close(c, 1001, "ping timeout");
-    } else if (now - c->last_ping >= lv->cfg.ping_interval_ms) {
-        c->last_ping = now;
-        if (odz_ws_ping(w->ws) == ODZ_EFULL)
-            client_abort(c);
+        return 0;
     }
+    if (now - c->last_ping >= lv->cfg.ping_interval_ms) {
+        c->last_ping = now;
+        if (odz_ws_ping(w->ws) == ODZ_EFULL) {
+            client_abort(c);
+            return 0;
+        }
+    }
+    int64_t gone = now - idle + silent_max + 1, ping = c->last_ping + lv->cfg.ping_interval_ms;
+    return gone < ping ? gone : ping;
 }
 
 static void ws_close(client *c, int code, const char *reason)

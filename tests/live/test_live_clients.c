@@ -1171,6 +1171,78 @@ static void t_bad_requests(void **st)
     server_stop(s);
 }
 
+/* Pings and timeouts run when each client is due, not on a walk of every client: a silent
+ * /ws client gets its pings, then is closed once silent for interval + timeout; a polling
+ * session that answers its pings gets the next one an interval later, one that stopped
+ * polling is gone. */
+static int http_code(const char *cmd, char *body, size_t cap)
+{
+    FILE *f = popen(cmd, "r");
+    size_t n = fread(body, 1, cap - 1, f);
+    body[n] = '\0';
+    pclose(f);
+    char *nl = strrchr(body, '\n'); /* curl -w '\n%{http_code}' */
+    int code = nl ? atoi(nl + 1) : 0;
+    if (nl)
+        *nl = '\0';
+    return code;
+}
+
+static void t_pings_and_timeouts_when_due(void **st)
+{
+    server *s = server_start_ping(1, 0, 500); /* timeout 2000 */
+    /* /ws: subscribes, then never sends again */
+    int64_t t0 = wall_ms();
+    int fd = stalled_client(s->port, 7);
+    size_t len;
+    char *all = read_all(fd, 5000, &len); /* until the server closes (or 5 s of quiet) */
+    int64_t closed_after = wall_ms() - t0;
+    close(fd);
+    int pings = 0, close_code = 0; /* (the frames after "subscribed", which was read whole) */
+    for (const uint8_t *f = (const uint8_t *)all; f + 2 <= (const uint8_t *)all + len;) {
+        size_t n = f[1] & 0x7f; /* (server frames: unmasked, short here) */
+        if ((f[0] & 0x0f) == 0x9)
+            pings++;
+        if ((f[0] & 0x0f) == 0x8 && n >= 2)
+            close_code = f[2] << 8 | f[3];
+        f += 2 + n;
+    }
+    free(all);
+    assert_int_equal(close_code, 1001); /* "ping timeout" */
+    assert_true(pings >= 2);
+    assert_true(closed_after >= 2500); /* not before interval + timeout */
+
+    /* Engine.IO polling: A goes silent, B answers every ping */
+    char cmd[512], body[512], a[64], b[64];
+    snprintf(cmd, sizeof cmd, "curl -s 'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling'",
+             s->port);
+    assert_int_equal(sscanf(http_text(cmd), "0{\"sid\":\"%63[^\"]\"", a), 1);
+    assert_int_equal(sscanf(http_text(cmd), "0{\"sid\":\"%63[^\"]\"", b), 1);
+    int b_pings = 0;
+    t0 = wall_ms();
+    while (wall_ms() - t0 < 4500) {
+        snprintf(cmd, sizeof cmd,
+                 "curl -s -m 5 -w '\\n%%{http_code}' "
+                 "'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling&sid=%s'", s->port, b);
+        assert_int_equal(http_code(cmd, body, sizeof body), 200);
+        if (strcmp(body, "2") != 0)
+            continue;
+        b_pings++;
+        snprintf(cmd, sizeof cmd,
+                 "curl -s -X POST --data-binary 3 "
+                 "'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling&sid=%s'", s->port, b);
+        assert_string_equal(http_text(cmd), "ok");
+    }
+    printf("silent /ws: %d pings, closed after %lld ms; polling: %d pings in 4.5 s\n", pings,
+           (long long)closed_after, b_pings);
+    assert_true(b_pings >= 4); /* an interval after each pong, at the tick's 1 s steps */
+    snprintf(cmd, sizeof cmd,
+             "curl -s -o /dev/null -w '\\n%%{http_code}' "
+             "'http://127.0.0.1:%d/socket.io/?EIO=4&transport=polling&sid=%s'", s->port, a);
+    assert_int_equal(http_code(cmd, body, sizeof body), 400); /* A: gone */
+    server_stop(s);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1197,6 +1269,7 @@ int main(void)
         cmocka_unit_test(t_upgrade_is_prompt),
         cmocka_unit_test(t_polling_by_hand),
         cmocka_unit_test(t_polling_one_response_per_turn),
+        cmocka_unit_test(t_pings_and_timeouts_when_due),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
