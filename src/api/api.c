@@ -25,9 +25,11 @@
 /* Requests waiting for one scraper monitor answer; above it a request gets 503 busy. */
 #define MONITOR_WAITERS_MAX 1024
 #define MONITOR_TIMEOUT_MS 2000
-/* Readiness: the racing service is asked every READY_INTERVAL_MS (READY_FIRST_MS until it
- * first answers); /readyz answers from the last result, ready while an answer came within
- * READY_STALE_MS and the last check did not find the service gone. */
+/* Readiness: the racing service is asked every READY_INTERVAL_MS; until it first answers,
+ * after READY_FIRST_MS, then twice as long after each miss up to READY_INTERVAL_MS (a node
+ * started before its racing service sees it soon, and one without it asks once a second);
+ * /readyz answers from the last result, ready while an answer came within READY_STALE_MS and
+ * the last check did not find the service gone. */
 #define READY_INTERVAL_MS 1000
 #define READY_FIRST_MS 100
 #define READY_TIMEOUT_MS 2000
@@ -71,6 +73,7 @@ struct odz_api {
     bool ready_ever;     /* the racing service has answered at least once */
     int ready_rc;        /* result of the last check */
     int64_t ready_ok_ms; /* monotonic time of the last answer */
+    int ready_wait_ms;   /* until the next check */
     char ready_err[ODZ_ERRLEN];
     odz_metric *m_busy;
     odz_api_odds *odds; /* /api/oddsmatcher, /api/arbitrage */
@@ -358,9 +361,12 @@ static void ready_run(void *arg, int status)
     } else {
         snprintf(a->ready_err, sizeof a->ready_err, "%s", err);
     }
-    bool ever = a->ready_ever;
+    a->ready_wait_ms = a->ready_ever ? READY_INTERVAL_MS : a->ready_wait_ms * 2;
+    if (a->ready_wait_ms > READY_INTERVAL_MS)
+        a->ready_wait_ms = READY_INTERVAL_MS;
+    int wait = a->ready_wait_ms;
     pthread_mutex_unlock(&a->lock);
-    odz_pool_submit(a->ready_pool, ever ? READY_INTERVAL_MS : READY_FIRST_MS, ready_run, a);
+    odz_pool_submit(a->ready_pool, wait, ready_run, a);
 }
 
 /* Ready when the racing service answered lately: from the background check, never a round trip
@@ -439,6 +445,7 @@ odz_api *odz_api_new(odz_bus *bus, const odz_api_config *cfg, char *err)
     /* one job per monitor subject at most, so the pool never refuses one */
     a->pool = ok ? odz_pool_new(2, N_MONITORS) : NULL;
     a->ready_pool = a->pool ? odz_pool_new(1, 1) : NULL;
+    a->ready_wait_ms = READY_FIRST_MS / 2; /* doubled after the first check */
     if (!a->ready_pool || odz_pool_submit(a->ready_pool, 0, ready_run, a) != 0) {
         odz_fail(err, ODZ_ERRLEN, ODZ_ENOMEM, "cannot start the API's worker pools");
         odz_api_free(a);
