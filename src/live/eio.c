@@ -79,6 +79,20 @@ static sio_client *find_session(lstate *ls, const char *sid)
 
 /* ---- polling: one response per loop turn with everything that waits --------------------- */
 
+/* When a polling session that owes its next poll is gone: silent for ping interval + timeout. */
+static int64_t poll_gone_at(const sio_client *c)
+{
+    const odz_live_config *cfg = &c->base.ls->lv->cfg;
+    return c->last_seen + cfg->ping_interval_ms + cfg->ping_timeout_ms + 1;
+}
+
+/* The waiting poll was answered: from now on the session owes the next one. */
+static void poll_answered(sio_client *c)
+{
+    c->poll = NULL;
+    client_due(&c->base, poll_gone_at(c));
+}
+
 static void poll_flush(sio_client *c)
 {
     if (!c->poll || !c->pq.n)
@@ -90,7 +104,7 @@ static void poll_flush(sio_client *c)
     } else {
         odz_http_pending_error(c->poll, 500, "internal", "out of memory");
     }
-    c->poll = NULL;
+    poll_answered(c);
 }
 
 static void flush_on_loop(void *arg)
@@ -276,7 +290,7 @@ static int64_t sio_tick(client *base, int64_t now)
         return 0;
     }
     int polled = c->transport == T_POLL && !c->poll; /* a poll is owed: the client may be gone */
-    if (polled && now - c->last_seen > interval + timeout) {
+    if (polled && now >= poll_gone_at(c)) {
         client_close(base, 1000, "polling client gone");
         return 0;
     }
@@ -290,8 +304,8 @@ static int64_t sio_tick(client *base, int64_t now)
     }
     /* when one of the checks above can next act */
     int64_t next = c->ping_wait ? c->ping_sent + timeout + 1 : base->last_ping + interval;
-    if (polled && c->last_seen + interval + timeout + 1 < next)
-        next = c->last_seen + interval + timeout + 1;
+    if (polled && poll_gone_at(c) < next)
+        next = poll_gone_at(c);
     if (c->upgrade_ws && !c->probing && c->probe_since + PROBE_TIMEOUT_MS + 1 < next)
         next = c->probe_since + PROBE_TIMEOUT_MS + 1;
     return next;
@@ -361,7 +375,7 @@ static void upgrade_text(sio_client *c, odz_ws *ws, const char *data, size_t len
         if (c->poll) {
             flush_unlist(c);
             odz_http_pending_respond(c->poll, 200, "text/plain; charset=UTF-8", "6", 1);
-            c->poll = NULL;
+            poll_answered(c);
         }
     } else if (len == 1 && data[0] == '5') {
         client_set_transport(&c->base, TR_SIO_WS);
