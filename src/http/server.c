@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "http/http_internal.h"
 #include "http/sendbatch.h"
@@ -51,13 +51,6 @@ void odz_http_config_defaults(odz_http_config *cfg)
     cfg->idle_timeout_ms = DEF_IDLE_MS;
     cfg->shutdown_timeout_ms = DEF_SHUTDOWN_MS;
     cfg->stream_max_buffered = DEF_STREAM_BUF;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- server memory ----------------------------------------------------------------------- */
@@ -532,7 +525,7 @@ static void close_idle(odz_http_loop *lp)
 static void run_for(odz_http_loop *lp, int64_t deadline)
 {
     while (lp->nconns > 0) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - odz_mono_ms();
         if (left <= 0)
             break;
         h2o_evloop_run(lp->evloop, (int32_t)(left < 50 ? left : 50));
@@ -562,18 +555,18 @@ static void graceful_shutdown(odz_http_loop *lp)
     odz_http__ws_shutdown(lp, "server shutting down");
     odz_http__async_shutdown(lp, 0);
     close_idle(lp);
-    run_for(lp, now_ms() + srv->cfg.shutdown_timeout_ms);
+    run_for(lp, odz_mono_ms() + srv->cfg.shutdown_timeout_ms);
     if (lp->nconns == 0)
         return;
     /* out of patience: answer what is still pending (those connections then close by
      * themselves), give the answers a moment to leave, then cut whatever remains */
     odz_http__async_shutdown(lp, 1);
-    run_for(lp, now_ms() + 200);
+    run_for(lp, odz_mono_ms() + 200);
     for (h2o_linklist_t *n = lp->conns.next; n != &lp->conns; n = n->next) {
         struct odz_http_conn *c = H2O_STRUCT_FROM_MEMBER(struct odz_http_conn, link, n);
         shutdown(h2o_socket_get_fd(c->sock), SHUT_RDWR);
     }
-    run_for(lp, now_ms() + 1000);
+    run_for(lp, odz_mono_ms() + 1000);
 }
 
 static void *loop_main(void *arg)

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netdb.h>
@@ -22,6 +21,7 @@
 #include <openssl/evp.h>
 #include <wslay/wslay.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/utf8.h"
 #include "http/http_internal.h"
@@ -146,13 +146,6 @@ static void ws_free(odz_ws *ws)
     free(ws->iov);
     odz_ws_reader_free(&ws->rd);
     free(ws);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Socket closed (by us or by h2o): tell the owner once, free everything. */
@@ -448,7 +441,7 @@ int odz_ws_ping(odz_ws *ws)
 
 int64_t odz_ws_idle_ms(const odz_ws *ws)
 {
-    return ws->sock ? mono_ms() - ws->last_rx_ms : 0;
+    return ws->sock ? odz_mono_ms() - ws->last_rx_ms : 0;
 }
 
 int odz_ws_loop(const odz_ws *ws)
@@ -532,7 +525,7 @@ static void on_read(h2o_socket_t *sock, const char *err)
         close_now(ws);
         return;
     }
-    ws->last_rx_ms = mono_ms();
+    ws->last_rx_ms = odz_mono_ms();
     if (ws->draining) {
         h2o_buffer_consume(&sock->input, sock->input->size);
         return;
@@ -603,7 +596,7 @@ static void on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
     ws->prev_close_data = sock->on_close.data;
     sock->on_close.cb = on_sock_close;
     sock->on_close.data = ws;
-    ws->last_rx_ms = mono_ms();
+    ws->last_rx_ms = odz_mono_ms();
     if (ws->abort_requested) {
         close_now(ws);
         return;

@@ -24,7 +24,7 @@ void client_init(client *c, lstate *ls, const struct client_ops *ops, int transp
     c->ls = ls;
     c->ops = ops;
     c->transport = transport;
-    c->last_ping = live_now_ms();
+    c->last_ping = odz_mono_ms();
     c->next = ls->head.next;
     c->prev = &ls->head;
     ls->head.next->prev = c;

@@ -327,7 +327,7 @@ static sio_client *sio_new(lstate *ls, int transport)
     if (!c)
         return NULL;
     c->transport = transport;
-    c->last_seen = live_now_ms();
+    c->last_seen = odz_mono_ms();
     client_init(&c->base, ls, &sio_ops, transport == T_WS ? TR_SIO_WS : TR_SIO_POLL);
     odz_eio_sid_new(c->sid, ls->index);
     sid_insert(ls, c);
@@ -340,7 +340,7 @@ static sio_client *sio_new(lstate *ls, int transport)
 static int eio_packet(sio_client *c, const char *data, size_t len)
 {
     odz_sio_packet p;
-    c->last_seen = live_now_ms();
+    c->last_seen = odz_mono_ms();
     if (odz_sio_parse(data, len, &p) != 0) {
         client_close(&c->base, 1008, "bad packet");
         return -1;
@@ -469,10 +469,10 @@ static void poll_get(sio_client *c, odz_http_pending *p)
         client_close(&c->base, 1008, "concurrent polls");
     } else if (c->probing && !c->pq.n) {
         /* the client is switching to WebSocket: let this poll return at once */
-        c->last_seen = live_now_ms();
+        c->last_seen = odz_mono_ms();
         odz_http_pending_respond(p, 200, "text/plain; charset=UTF-8", "6", 1);
     } else {
-        c->last_seen = live_now_ms();
+        c->last_seen = odz_mono_ms();
         c->poll = p;
         poll_flush(c); /* what waited since the last poll leaves now */
     }
@@ -516,7 +516,7 @@ static int eio_websocket(odz_http_req *req, odz_live *lv, const odz_eio_query *q
         if (!ws)
             return ODZ_ENOMEM;
         c->upgrade_ws = ws;
-        c->probe_since = live_now_ms();
+        c->probe_since = odz_mono_ms();
         client_due(&c->base, c->probe_since + PROBE_TIMEOUT_MS + 1);
         return 0;
     }

@@ -7,14 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-int64_t live_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- topics ------------------------------------------------------------------------------ */
 
@@ -109,7 +101,7 @@ static const odz_live_topic builtin_topics[] = {
 static void on_tick(void *ud, int loop)
 {
     odz_live *lv = ud;
-    clients_tick(&lv->loops[loop], live_now_ms());
+    clients_tick(&lv->loops[loop], odz_mono_ms());
 }
 
 static void on_shutdown(void *ud, int loop, const char *reason)
@@ -232,7 +224,7 @@ odz_live *odz_live_new(odz_bus *bus, odz_http_server *srv, const odz_live_config
         lv->loops[i].lv = lv;
         lv->loops[i].index = i;
         lv->loops[i].head.next = lv->loops[i].head.prev = &lv->loops[i].head;
-        odz_wheel_init(&lv->loops[i].wheel, live_now_ms(), LIVE_TICK_MS);
+        odz_wheel_init(&lv->loops[i].wheel, odz_mono_ms(), LIVE_TICK_MS);
     }
     snprintf(lv->nsps[0], sizeof lv->nsps[0], "/");
     lv->nnsps = 1;

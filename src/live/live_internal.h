@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "core/clock.h"
 #include "core/wheel.h"
 #include "http/outq.h"
 #include "live/live.h"
@@ -170,7 +171,6 @@ struct odz_live {
 };
 
 /* ---- live.c ---- */
-int64_t live_now_ms(void);
 /* The topic named `name` ("" = none), or NULL. */
 const live_topic *live_topic_named(const odz_live *lv, const char *name);
 /* Index of Socket.IO namespace `name`, or -1. */
