@@ -6,7 +6,6 @@
 #ifndef ODZ_CORE_WHEEL_H
 #define ODZ_CORE_WHEEL_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #define ODZ_WHEEL_SLOTS 64 /* a power of two */
