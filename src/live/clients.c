@@ -48,8 +48,8 @@ void clients_tick(lstate *ls, int64_t now_ms)
     for (odz_wheel_link *e; (e = odz_wheel_pop(&ls->wheel, &list, now_ms));) {
         client *c = (client *)((char *)e - offsetof(client, timer));
         int64_t next = c->ops->tick(c, now_ms);
-        if (next)
-            odz_wheel_put(&ls->wheel, &c->timer, next > now_ms ? next : now_ms + LIVE_TICK_MS);
+        if (next) /* (one due by now already goes to the next tick) */
+            odz_wheel_put(&ls->wheel, &c->timer, next);
     }
 }
 

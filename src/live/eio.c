@@ -86,6 +86,13 @@ static int64_t poll_gone_at(const sio_client *c)
     return c->last_seen + cfg->ping_interval_ms + cfg->ping_timeout_ms + 1;
 }
 
+/* When a WebSocket probing to take over a polling session, that has not started the probe, is
+ * given up. */
+static int64_t probe_expires_at(const sio_client *c)
+{
+    return c->probe_since + PROBE_TIMEOUT_MS + 1;
+}
+
 /* The waiting poll was answered: from now on the session owes the next one. */
 static void poll_answered(sio_client *c)
 {
@@ -279,7 +286,7 @@ static int64_t sio_tick(client *base, int64_t now)
     odz_live *lv = base->ls->lv;
     int64_t interval = lv->cfg.ping_interval_ms, timeout = lv->cfg.ping_timeout_ms;
     /* (first: the checks below may free c) */
-    if (c->upgrade_ws && !c->probing && now - c->probe_since > PROBE_TIMEOUT_MS) {
+    if (c->upgrade_ws && !c->probing && now >= probe_expires_at(c)) {
         odz_ws *pw = c->upgrade_ws; /* a probe that never started */
         c->upgrade_ws = NULL;
         odz_ws_set_ud(pw, NULL);
@@ -306,8 +313,8 @@ static int64_t sio_tick(client *base, int64_t now)
     int64_t next = c->ping_wait ? c->ping_sent + timeout + 1 : base->last_ping + interval;
     if (polled && poll_gone_at(c) < next)
         next = poll_gone_at(c);
-    if (c->upgrade_ws && !c->probing && c->probe_since + PROBE_TIMEOUT_MS + 1 < next)
-        next = c->probe_since + PROBE_TIMEOUT_MS + 1;
+    if (c->upgrade_ws && !c->probing && probe_expires_at(c) < next)
+        next = probe_expires_at(c);
     return next;
 }
 
@@ -517,7 +524,7 @@ static int eio_websocket(odz_http_req *req, odz_live *lv, const odz_eio_query *q
             return ODZ_ENOMEM;
         c->upgrade_ws = ws;
         c->probe_since = odz_mono_ms();
-        client_due(&c->base, c->probe_since + PROBE_TIMEOUT_MS + 1);
+        client_due(&c->base, probe_expires_at(c));
         return 0;
     }
     if (ls->nsessions >= lv->cfg.max_sessions)
